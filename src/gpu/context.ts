@@ -1,0 +1,269 @@
+/**
+ * GpuContext: the one owner of a GPUDevice. It tracks every buffer it creates (so tests and
+ * `destroy()` can prove nothing leaks), turns `device.lost` and `uncapturederror` into typed errors,
+ * rejects every pending readback when the device is lost, and holds the buffer pool, the pipeline
+ * cache and the optional GPU timer.
+ */
+import { acquireDevice, type AcquireOptions } from './device.js';
+import { DeviceLostError, GpuValidationError, InputError } from './errors.js';
+import { BufferPool } from './pool.js';
+import { PipelineCache } from './pipelines.js';
+
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  /** True for CPU implementations (SwiftShader, lavapipe), where kernels run ~50× slower. */
+  isSoftware: boolean;
+  features: string[];
+  limits: Record<string, number>;
+}
+
+export interface ContextOptions extends AcquireOptions {
+  /** Use an application's own device instead of acquiring one. The context never destroys it. */
+  device?: GPUDevice;
+  adapterInfo?: GPUAdapterInfo;
+  /** Byte cap of idle buffers kept by the pool (default 256 MiB). */
+  poolBytes?: number;
+}
+
+type TypedArray = Float32Array | Uint32Array | Int32Array;
+
+const LIMIT_NAMES = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+  'maxUniformBufferBindingSize',
+] as const;
+
+export function describeAdapter(info: GPUAdapterInfo | undefined, device: GPUDevice, isFallback = false): AdapterReport {
+  const limits: Record<string, number> = {};
+  for (const n of LIMIT_NAMES) limits[n] = device.limits[n];
+  const vendor = info?.vendor ?? '';
+  const architecture = info?.architecture ?? '';
+  const description = info?.description ?? '';
+  const dev = info?.device ?? '';
+  const text = `${vendor} ${architecture} ${description} ${dev}`.toLowerCase();
+  const fallback = isFallback || Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter);
+  return {
+    vendor,
+    architecture,
+    device: dev,
+    description,
+    isFallbackAdapter: fallback,
+    isSoftware: fallback || /swiftshader|llvmpipe|lavapipe|software|cpu/.test(text),
+    features: [...device.features].map(String).sort(),
+    limits,
+  };
+}
+
+export class GpuContext {
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  readonly adapter: AdapterReport;
+  readonly hasTimestamps: boolean;
+  readonly hasSubgroups: boolean;
+
+  private readonly live = new Set<GPUBuffer>();
+  private readonly pending = new Set<(e: Error) => void>();
+  private lostError: DeviceLostError | undefined;
+  private firstUncaptured: GpuValidationError | undefined;
+  private destroyed = false;
+
+  /** Resolves when the device is lost (never rejects). */
+  readonly lost: Promise<DeviceLostError>;
+
+  private constructor(
+    readonly device: GPUDevice,
+    info: GPUAdapterInfo | undefined,
+    private readonly ownsDevice: boolean,
+    poolBytes: number | undefined,
+    isFallback: boolean,
+  ) {
+    this.adapter = describeAdapter(info, device, isFallback);
+    this.hasTimestamps = device.features.has('timestamp-query');
+    this.hasSubgroups = device.features.has('subgroups' as GPUFeatureName);
+    this.pipelines = new PipelineCache(device);
+    this.pool = new BufferPool(
+      (d) => this.createBuffer(d),
+      (b) => this.destroyBuffer(b),
+      poolBytes,
+    );
+    this.lost = device.lost.then((info) => {
+      const err = new DeviceLostError(info.reason ?? 'unknown', info.message ?? '');
+      this.lostError = err;
+      for (const reject of this.pending) reject(err);
+      this.pending.clear();
+      return err;
+    });
+    device.addEventListener('uncapturederror', (ev) => {
+      const e = (ev as GPUUncapturedErrorEvent).error;
+      const err = new GpuValidationError(`uncaptured WebGPU error: ${e.message}`);
+      this.firstUncaptured ??= err;
+    });
+  }
+
+  /** Acquire a device (or wrap `options.device`) and build a context around it. */
+  static async create(options: ContextOptions = {}): Promise<GpuContext> {
+    if (options.device) return new GpuContext(options.device, options.adapterInfo ?? options.device.adapterInfo, false, options.poolBytes, false);
+    const { adapter, device } = await acquireDevice(options);
+    const fallback = Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
+    return new GpuContext(device, adapter.info, true, options.poolBytes, fallback);
+  }
+
+  /** Throws the typed error if the device is lost, destroyed, or an uncaptured error happened. */
+  check(): void {
+    if (this.lostError) throw this.lostError;
+    if (this.destroyed) throw new DeviceLostError('destroyed', 'this wasserflow context was destroyed');
+    if (this.firstUncaptured) {
+      const e = this.firstUncaptured;
+      this.firstUncaptured = undefined;
+      throw e;
+    }
+  }
+
+  get isLost(): boolean {
+    return this.lostError !== undefined;
+  }
+
+  /** Number of buffers created through this context and not yet destroyed (pooled ones included). */
+  get liveBuffers(): number {
+    return this.live.size;
+  }
+
+  createBuffer(desc: GPUBufferDescriptor): GPUBuffer {
+    this.check();
+    if (desc.size > this.device.limits.maxBufferSize) {
+      throw new InputError(
+        `buffer '${desc.label ?? ''}' needs ${desc.size} bytes, over this device's maxBufferSize ${this.device.limits.maxBufferSize}`,
+      );
+    }
+    const b = this.device.createBuffer({ ...desc, size: Math.max(4, Math.ceil(desc.size / 4) * 4) });
+    this.live.add(b);
+    return b;
+  }
+
+  destroyBuffer(b: GPUBuffer): void {
+    if (this.live.delete(b)) b.destroy();
+  }
+
+  /** A storage buffer (also COPY_SRC/COPY_DST) filled with `data` or zeroed to `byteSize`. */
+  storage(label: string, data: TypedArray | number, extraUsage = 0): GPUBuffer {
+    const size = typeof data === 'number' ? data : data.byteLength;
+    const b = this.createBuffer({
+      label,
+      size: Math.max(4, size),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage,
+    });
+    if (typeof data !== 'number' && data.byteLength > 0) this.device.queue.writeBuffer(b, 0, data as Float32Array<ArrayBuffer>);
+    return b;
+  }
+
+  /** A uniform buffer of `byteSize` bytes (COPY_DST). */
+  uniform(label: string, byteSize: number): GPUBuffer {
+    return this.createBuffer({ label, size: byteSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  }
+
+  write(buffer: GPUBuffer, data: TypedArray | ArrayBuffer, byteOffset = 0): void {
+    this.check();
+    this.device.queue.writeBuffer(buffer, byteOffset, data as ArrayBuffer);
+  }
+
+  /** Submit command buffers (checks for loss first). */
+  submit(...commands: GPUCommandBuffer[]): void {
+    this.check();
+    this.device.queue.submit(commands);
+  }
+
+  /**
+   * Wrap a GPU promise so that it rejects with DeviceLostError when the device is lost, instead of
+   * hanging. Every readback goes through here.
+   */
+  guard<T>(p: Promise<T>): Promise<T> {
+    if (this.lostError) return Promise.reject(this.lostError);
+    return new Promise<T>((resolve, reject) => {
+      const onLost = (e: Error) => reject(e);
+      this.pending.add(onLost);
+      p.then(
+        (v) => {
+          this.pending.delete(onLost);
+          if (this.lostError) reject(this.lostError);
+          else resolve(v);
+        },
+        (e: unknown) => {
+          this.pending.delete(onLost);
+          reject(this.lostError ?? e);
+        },
+      );
+    });
+  }
+
+  /** Copy `byteLength` bytes of `src` from `byteOffset` to the CPU. One submit, one map. */
+  async read(src: GPUBuffer, byteOffset = 0, byteLength = src.size - byteOffset, encoder?: GPUCommandEncoder): Promise<ArrayBuffer> {
+    this.check();
+    const size = Math.ceil(byteLength / 4) * 4;
+    const staging = this.pool.acquire(size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, `readback:${src.label}`);
+    try {
+      const enc = encoder ?? this.device.createCommandEncoder({ label: 'readback' });
+      enc.copyBufferToBuffer(src, byteOffset, staging, 0, size);
+      this.device.queue.submit([enc.finish()]);
+      await this.guard(staging.mapAsync(GPUMapMode.READ));
+      const out = staging.getMappedRange().slice(0, byteLength);
+      staging.unmap();
+      this.check();
+      return out;
+    } catch (e) {
+      if (staging.mapState === 'mapped') staging.unmap();
+      throw e;
+    } finally {
+      if (this.lostError || this.destroyed) this.destroyBuffer(staging);
+      else this.pool.release(staging);
+    }
+  }
+
+  async readF32(src: GPUBuffer, offsetFloats = 0, count = src.size / 4 - offsetFloats): Promise<Float32Array> {
+    return new Float32Array(await this.read(src, offsetFloats * 4, count * 4));
+  }
+
+  async readU32(src: GPUBuffer, offsetWords = 0, count = src.size / 4 - offsetWords): Promise<Uint32Array> {
+    return new Uint32Array(await this.read(src, offsetWords * 4, count * 4));
+  }
+
+  /** Wait until all submitted work is done (rejects on device loss). */
+  async flush(): Promise<void> {
+    this.check();
+    await this.guard(this.device.queue.onSubmittedWorkDone());
+    this.check();
+  }
+
+  /** Validate a bind group / pipeline creation block synchronously-ish: returns the first error. */
+  async scoped<T>(fn: () => T): Promise<T> {
+    this.device.pushErrorScope('validation');
+    this.device.pushErrorScope('out-of-memory');
+    const out = fn();
+    const oom = await this.device.popErrorScope();
+    const val = await this.device.popErrorScope();
+    const err = oom ?? val;
+    if (err) throw new GpuValidationError(err.message);
+    return out;
+  }
+
+  /** Release every buffer this context created; destroy the device if the context acquired it. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.pool.clear();
+    for (const b of this.live) b.destroy();
+    this.live.clear();
+    this.destroyed = true;
+    const err = new DeviceLostError('destroyed', 'this wasserflow context was destroyed');
+    for (const reject of this.pending) reject(err);
+    this.pending.clear();
+    if (this.ownsDevice) this.device.destroy();
+  }
+}

@@ -1,0 +1,30 @@
+/** Workgroup-count maths shared by kernels. */
+
+/**
+ * Split `groups` workgroups over x and y so neither exceeds `maxPerDim` (65535 by default).
+ * Kernels recover the flat index as gid.x + gid.y * nwg.x * WG.
+ */
+export function grid2d(groups: number, maxPerDim = 65535): [number, number] {
+  if (groups <= maxPerDim) return [Math.max(1, groups), 1];
+  const y = Math.ceil(groups / maxPerDim);
+  return [Math.ceil(groups / y), y];
+}
+
+/** Bind group entries for buffers in binding order. */
+export function bufferEntries(...buffers: (GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number })[]): GPUBindGroupEntry[] {
+  return buffers.map((b, binding) => ({ binding, resource: 'buffer' in b ? b : { buffer: b } }));
+}
+
+export type BindingKind = 'uniform' | 'read' | 'rw';
+
+/** An explicit compute bind group layout from binding kinds in order. */
+export function computeLayout(device: GPUDevice, label: string, kinds: readonly BindingKind[]): GPUBindGroupLayout {
+  return device.createBindGroupLayout({
+    label,
+    entries: kinds.map((k, binding) => ({
+      binding,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: k === 'uniform' ? 'uniform' : k === 'read' ? 'read-only-storage' : 'storage' },
+    })),
+  });
+}

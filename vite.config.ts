@@ -1,0 +1,7 @@
+import { defineConfig } from 'vite';
+
+// The playground/benchmark page (index.html). `npm run dev` serves it; `vite build` writes dist/web.
+export default defineConfig({
+  build: { outDir: 'dist/web', target: 'es2022', emptyOutDir: true },
+  server: { host: '127.0.0.1' },
+});
