@@ -15,3 +15,4 @@ export {
 export { Reduce, ReducePlan, type ReduceOp } from './kernels/reduce.js';
 export { RngFill, type Distribution } from './kernels/rng_fill.js';
 export { philox4x32, rngFillCpu } from './rng/philox.js';
+export * from './model/layout.js';
