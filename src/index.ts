@@ -16,3 +16,7 @@ export { Reduce, ReducePlan, type ReduceOp } from './kernels/reduce.js';
 export { RngFill, type Distribution } from './kernels/rng_fill.js';
 export { philox4x32, rngFillCpu } from './rng/philox.js';
 export * from './model/layout.js';
+export {
+  VpLinear, SubVp, VpCosine, DdpmSigmoid, Ve, Heat, makeProcess, processTable, TABLE_COL, TABLE_STRIDE,
+  type ForwardProcess, type ProcessKind, type ProcessSpec, type ProcessTable,
+} from './processes/process.js';
