@@ -20,3 +20,5 @@ export {
   VpLinear, SubVp, VpCosine, DdpmSigmoid, Ve, Heat, makeProcess, processTable, TABLE_COL, TABLE_STRIDE,
   type ForwardProcess, type ProcessKind, type ProcessSpec, type ProcessTable,
 } from './processes/process.js';
+export { type ProgressEvent, type RunOptions, throwIfAborted, abortable, reportProgress } from './api/run.js';
+export * from './api/validate.js';
