@@ -22,3 +22,5 @@ export {
 } from './processes/process.js';
 export { type ProgressEvent, type RunOptions, throwIfAborted, abortable, reportProgress } from './api/run.js';
 export * from './api/validate.js';
+export { prepareMixture, packMixture, mixtureScore64, type MixtureDescription, type PreparedMixture } from './scores/mixture.js';
+export { MixtureScore } from './kernels/mixture_score.js';

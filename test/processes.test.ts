@@ -115,6 +115,7 @@ describe('forward processes', () => {
     expect(p.alpha(n)).toBeAllclose(m, { rtol: 1e-13 });
     expect(p.sigma(n) ** 2).toBeAllclose(v, { rtol: 1e-11 });
     expect(p.T).toBe(n);
+    expect(p.tMin).toBe(1);
     expect(p.stepOf(0)).toBe(1);
     expect(p.stepOf(1)).toBe(1);
     expect(p.stepOf(1.0001)).toBe(2);

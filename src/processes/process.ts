@@ -45,6 +45,12 @@ export interface ForwardProcess {
   lipschitzDrift(t: number): number;
   /** Std of the Gaussian prior the reverse process starts from: N(0, priorStd² I). */
   readonly priorStd: number;
+  /**
+   * Smallest time to train on and to stop sampling at when a network predicts ε (σ_t → 0 makes
+   * −ε/σ_t blow up): 1e-3·T for VP, sub-VP, cosine and heat, 1e-5·T for VE (Song et al. 2021), and
+   * 1 for DDPM (its first noisy step; discrete steps k = 0..n−1 sit at t = k + 1).
+   */
+  readonly tMin: number;
 }
 
 /** Columns of one row of a process table (stride TABLE_STRIDE floats). */
@@ -102,6 +108,9 @@ export function processTable(p: ForwardProcess, grid: number | ArrayLike<number>
 /** Shared implementation: subclasses give a(t), g²(t), α(t), σ(t). */
 abstract class LinearSde implements ForwardProcess {
   abstract readonly kind: ProcessKind;
+  get tMin(): number {
+    return 1e-3 * this.T;
+  }
   abstract readonly label: string;
   abstract readonly T: number;
   abstract readonly priorStd: number;
@@ -289,6 +298,9 @@ export class DdpmSigmoid extends LinearSde {
     }
     this.label = `ddpm-sigmoid(n ${n}, β ${lo}→${hi})`;
   }
+  override get tMin(): number {
+    return 1;
+  }
   /** The step i (1-based) whose interval (i−1, i] contains t; t = 0 belongs to step 1. */
   stepOf(t: number): number {
     return Math.min(this.steps, Math.max(1, Math.ceil(t)));
@@ -344,6 +356,9 @@ export class Ve extends LinearSde {
     this.varianceOffset = this.sigmaMin * this.sigmaMin;
     this.priorStd = this.sigmaMax;
     this.label = `ve(σ ${this.sigmaMin}→${this.sigmaMax}, T ${this.T})`;
+  }
+  override get tMin(): number {
+    return 1e-5 * this.T;
   }
   /** The schedule's noise level σ(t) (not the kernel std: see `sigma`). */
   noiseLevel(t: number): number {

@@ -1,0 +1,184 @@
+/**
+ * Exact marginals and scores of a Gaussian mixture p_0 = Σ w_k N(μ_k, Σ_k) pushed through a linear
+ * forward SDE (src/processes): p_t = Σ w_k N(α_t μ_k, C_k(t)), C_k(t) = α_t² Σ_k + σ_t² I
+ * (DESIGN.md, "Exact oracles"; for VE σ_t² is σ(t)² − σ_min², so C_k = Σ_k + (σ(t)² − σ_0²) I).
+ *
+ *   ∇log p_t(x) = Σ_k r_k(x) (−C_k⁻¹ (x − α_t μ_k)),   r_k ∝ w_k N(x; α_t μ_k, C_k), in log domain.
+ *
+ * Each Σ_k is diagonalised once (Σ_k = Q_k Λ_k Q_kᵀ, Jacobi in float64), so for every t
+ * C_k⁻¹ = Q_k diag(1/(α² λ + σ²)) Q_kᵀ and log det C_k = Σ log(α² λ + σ²) cost O(d²) with no
+ * factorisation on the GPU. Dimensions 1..4 (the GPU packs points in vec4).
+ */
+import { InputError } from '../gpu/errors.js';
+
+/** A Gaussian mixture: K weights (positive, normalised here), K means (d), K covariances (d×d, SPD). */
+export interface MixtureDescription {
+  weights: readonly number[];
+  means: readonly (readonly number[])[];
+  covs: readonly (readonly (readonly number[])[])[];
+}
+
+export const MIXTURE_MAX_DIM = 4;
+export const MIXTURE_MAX_COMPONENTS = 4096;
+/** vec4s per component in the GPU buffer: mean, eigenvalues, 4 eigenvector columns, (log w, 0, 0, 0). */
+export const MIXTURE_VEC4_PER_COMPONENT = 7;
+
+/** A validated mixture with its eigendecompositions (float64). */
+export interface PreparedMixture {
+  readonly dim: number;
+  readonly components: number;
+  readonly logWeights: Float64Array;
+  readonly means: Float64Array; // K × d
+  readonly eigenvalues: Float64Array; // K × d
+  /** K × d × d, eigenvectors as columns: Q[k][i][j] at (k·d + i)·d + j. */
+  readonly eigenvectors: Float64Array;
+}
+
+/** Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations (float64). */
+export function symmetricEigen(a: readonly (readonly number[])[]): { values: number[]; vectors: number[][] } {
+  const n = a.length;
+  const m = a.map((r) => [...r]);
+  const v: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += m[i]![j]! ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = m[p]![q]!;
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (m[q]![q]! - m[p]![p]!) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const mkp = m[k]![p]!, mkq = m[k]![q]!;
+          m[k]![p] = c * mkp - s * mkq;
+          m[k]![q] = s * mkp + c * mkq;
+        }
+        for (let k = 0; k < n; k++) {
+          const mpk = m[p]![k]!, mqk = m[q]![k]!;
+          m[p]![k] = c * mpk - s * mqk;
+          m[q]![k] = s * mpk + c * mqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k]![p]!, vkq = v[k]![q]!;
+          v[k]![p] = c * vkp - s * vkq;
+          v[k]![q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  return { values: m.map((r, i) => r[i]!), vectors: v };
+}
+
+/** Validate a mixture description and diagonalise its covariances. InputError names any problem. */
+export function prepareMixture(mix: MixtureDescription): PreparedMixture {
+  const K = mix.weights?.length ?? 0;
+  if (K === 0) throw new InputError('mixture: no components (weights is empty)');
+  if (K > MIXTURE_MAX_COMPONENTS) throw new InputError(`mixture: ${K} components, at most ${MIXTURE_MAX_COMPONENTS}`);
+  if (mix.means?.length !== K || mix.covs?.length !== K) {
+    throw new InputError(`mixture: ${K} weights but ${mix.means?.length ?? 0} means and ${mix.covs?.length ?? 0} covariances`);
+  }
+  const d = mix.means[0]!.length;
+  if (!Number.isInteger(d) || d < 1 || d > MIXTURE_MAX_DIM) throw new InputError(`mixture: dimension must be 1..${MIXTURE_MAX_DIM}, got ${d}`);
+  let wsum = 0;
+  mix.weights.forEach((w, k) => {
+    if (!(Number.isFinite(w) && w > 0)) throw new InputError(`mixture: weight ${k} must be positive and finite, got ${w}`);
+    wsum += w;
+  });
+  const logWeights = Float64Array.from(mix.weights, (w) => Math.log(w / wsum));
+  const means = new Float64Array(K * d);
+  const eigenvalues = new Float64Array(K * d);
+  const eigenvectors = new Float64Array(K * d * d);
+  for (let k = 0; k < K; k++) {
+    const mu = mix.means[k]!;
+    if (mu.length !== d) throw new InputError(`mixture: mean ${k} has dimension ${mu.length}, expected ${d}`);
+    mu.forEach((x, i) => {
+      if (!Number.isFinite(x)) throw new InputError(`mixture: mean ${k} has a non-finite entry ${x}`);
+      means[k * d + i] = x;
+    });
+    const c = mix.covs[k]!;
+    if (c.length !== d || c.some((r) => r.length !== d)) throw new InputError(`mixture: covariance ${k} must be ${d}×${d}`);
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) {
+        const x = c[i]![j]!;
+        if (!Number.isFinite(x)) throw new InputError(`mixture: covariance ${k} has a non-finite entry ${x}`);
+        if (Math.abs(x - c[j]![i]!) > 1e-9 * (Math.abs(x) + 1e-300)) throw new InputError(`mixture: covariance ${k} is not symmetric`);
+      }
+    }
+    const { values, vectors } = symmetricEigen(c);
+    values.forEach((l, i) => {
+      if (!(l > 0)) throw new InputError(`mixture: covariance ${k} is not positive definite (eigenvalue ${l})`);
+      eigenvalues[k * d + i] = l;
+      for (let r = 0; r < d; r++) eigenvectors[(k * d + r) * d + i] = vectors[r]![i]!;
+    });
+  }
+  return { dim: d, components: K, logWeights, means, eigenvalues, eigenvectors };
+}
+
+/**
+ * The GPU buffer of a prepared mixture: 7 vec4 per component (mean, eigenvalues padded with 1,
+ * eigenvector columns padded to the 4×4 identity, (log w, 0, 0, 0)). Layout read by
+ * shaders/lib/mixture.wgsl.
+ */
+export function packMixture(m: PreparedMixture): Float32Array {
+  const d = m.dim;
+  const out = new Float32Array(m.components * MIXTURE_VEC4_PER_COMPONENT * 4);
+  for (let k = 0; k < m.components; k++) {
+    const o = k * MIXTURE_VEC4_PER_COMPONENT * 4;
+    for (let i = 0; i < 4; i++) {
+      out[o + i] = i < d ? m.means[k * d + i]! : 0;
+      out[o + 4 + i] = i < d ? m.eigenvalues[k * d + i]! : 1;
+      // Column i of Q (vec4 number 2 + i), row r.
+      for (let r = 0; r < 4; r++) {
+        out[o + 8 + 4 * i + r] = i < d && r < d ? m.eigenvectors[(k * d + r) * d + i]! : i === r ? 1 : 0;
+      }
+    }
+    out[o + 24] = m.logWeights[k]!;
+  }
+  return out;
+}
+
+/**
+ * float64 score and log-density of p_t at x (length d) for kernel coefficients (α, σ), via the
+ * eigendecomposition (same algorithm as the GPU; the tests check it against a direct inverse).
+ */
+export function mixtureScore64(m: PreparedMixture, x: ArrayLike<number>, alpha: number, sigma: number): { score: Float64Array; logp: number } {
+  const d = m.dim;
+  const s2 = sigma * sigma;
+  const logs = new Float64Array(m.components);
+  const comps: Float64Array[] = [];
+  for (let k = 0; k < m.components; k++) {
+    const y = new Float64Array(d);
+    const z = new Float64Array(d);
+    let quad = 0;
+    let logdet = 0;
+    for (let i = 0; i < d; i++) {
+      let yi = 0;
+      for (let r = 0; r < d; r++) yi += m.eigenvectors[(k * d + r) * d + i]! * (x[r]! - alpha * m.means[k * d + r]!);
+      const c = alpha * alpha * m.eigenvalues[k * d + i]! + s2;
+      y[i] = yi;
+      z[i] = yi / c;
+      quad += yi * z[i]!;
+      logdet += Math.log(c);
+    }
+    logs[k] = m.logWeights[k]! - 0.5 * quad - 0.5 * logdet - 0.5 * d * Math.log(2 * Math.PI);
+    const g = new Float64Array(d);
+    for (let r = 0; r < d; r++) {
+      let v = 0;
+      for (let i = 0; i < d; i++) v += m.eigenvectors[(k * d + r) * d + i]! * z[i]!;
+      g[r] = -v;
+    }
+    comps.push(g);
+  }
+  const mx = Math.max(...logs);
+  let s = 0;
+  for (const l of logs) s += Math.exp(l - mx);
+  const score = new Float64Array(d);
+  comps.forEach((g, k) => {
+    const r = Math.exp(logs[k]! - mx) / s;
+    for (let i = 0; i < d; i++) score[i]! += r * g[i]!;
+  });
+  return { score, logp: mx + Math.log(s) };
+}
