@@ -24,3 +24,4 @@ export { type ProgressEvent, type RunOptions, throwIfAborted, abortable, reportP
 export * from './api/validate.js';
 export { prepareMixture, packMixture, mixtureScore64, type MixtureDescription, type PreparedMixture } from './scores/mixture.js';
 export { MixtureScore } from './kernels/mixture_score.js';
+export { createEngine, Engine, type EngineOptions, type RandomOptions, type ReduceOptions } from './api/engine.js';

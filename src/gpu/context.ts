@@ -75,6 +75,8 @@ export class GpuContext {
   private lostError: DeviceLostError | undefined;
   private firstUncaptured: GpuValidationError | undefined;
   private destroyed = false;
+  private resolveLost!: (e: DeviceLostError) => void;
+  private readonly onUncaptured: (ev: Event) => void;
 
   /** Resolves when the device is lost (never rejects). */
   readonly lost: Promise<DeviceLostError>;
@@ -95,18 +97,39 @@ export class GpuContext {
       (b) => this.destroyBuffer(b),
       poolBytes,
     );
-    this.lost = device.lost.then((info) => {
-      const err = new DeviceLostError(info.reason ?? 'unknown', info.message ?? '');
-      this.lostError = err;
-      for (const reject of this.pending) reject(err);
-      this.pending.clear();
-      return err;
-    });
-    device.addEventListener('uncapturederror', (ev) => {
+    this.lost = new Promise<DeviceLostError>((resolve) => (this.resolveLost = resolve));
+    GpuContext.watch(device).add(this);
+    this.onUncaptured = (ev: Event) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
       const err = new GpuValidationError(`uncaptured WebGPU error: ${e.message}`);
       this.firstUncaptured ??= err;
-    });
+    };
+    device.addEventListener('uncapturederror', this.onUncaptured);
+  }
+
+  // One device.lost handler per device, shared by the contexts on it: a context destroyed on an
+  // app's long-lived device leaves no closure behind that would keep it (and its caches) alive.
+  private static readonly watchers = new WeakMap<GPUDevice, Set<GpuContext>>();
+  private static watch(device: GPUDevice): Set<GpuContext> {
+    let contexts = GpuContext.watchers.get(device);
+    if (!contexts) {
+      const set = new Set<GpuContext>();
+      contexts = set;
+      GpuContext.watchers.set(device, set);
+      void device.lost.then((info) => {
+        for (const ctx of set) ctx.handleLost(info);
+        set.clear();
+      });
+    }
+    return contexts;
+  }
+
+  private handleLost(info: GPUDeviceLostInfo): void {
+    const err = new DeviceLostError(info.reason ?? 'unknown', info.message ?? '');
+    this.lostError = err;
+    for (const reject of this.pending) reject(err);
+    this.pending.clear();
+    this.resolveLost(err);
   }
 
   /** Acquire a device (or wrap `options.device`) and build a context around it. */
@@ -264,6 +287,10 @@ export class GpuContext {
     const err = new DeviceLostError('destroyed', 'this wasserflow context was destroyed');
     for (const reject of this.pending) reject(err);
     this.pending.clear();
+    this.device.removeEventListener('uncapturederror', this.onUncaptured);
+    // A borrowed device outlives this context: stop watching it. An owned one is destroyed now,
+    // and `lost` resolves with reason 'destroyed'.
     if (this.ownsDevice) this.device.destroy();
+    else GpuContext.watchers.get(this.device)?.delete(this);
   }
 }
