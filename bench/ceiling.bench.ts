@@ -1,0 +1,112 @@
+/**
+ * The adapter's own ceilings, which every other benchmark reports its share of: f32 matmul with
+ * the register-blocked kernel (GFLOP/s) and exp throughput (10^9 exp/s). Peers: numpy and torch
+ * on the CPU, tfjs-webgpu on the same adapter (matmul).
+ */
+import { BenchExp } from '../src/kernels/bench_exp.js';
+import { BenchMatmul, type BenchMatmulPlan } from '../src/kernels/bench_matmul.js';
+import { GpuTimer } from '../src/gpu/timing.js';
+import { rngFillCpu } from '../src/rng/philox.js';
+import { gpuMedian, measure, result, type BenchContext, type BenchOptions, type BenchResult, type PeerTiming } from './harness.js';
+import { tfjsMatmul } from './peers/tfjs.js';
+
+export const meta = { id: 'ceiling', title: 'adapter ceilings: register-blocked matmul, exp throughput', order: 0 };
+
+export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchResult[]> {
+  return [await matmul(b, opts), await exp(b, opts)];
+}
+
+async function matmul(b: BenchContext, opts: BenchOptions): Promise<BenchResult> {
+  const { ctx } = b;
+  const n = opts.quick ? 256 : 1024;
+  const shape = { m: n, n, k: n };
+  const bufA = ctx.storage('bench:A', rngFillCpu(n * n, 1, 0, 'normal'));
+  const bufB = ctx.storage('bench:B', rngFillCpu(n * n, 2, 0, 'normal'));
+  const bufC = ctx.storage('bench:C', n * n * 4);
+  const timer = new GpuTimer(ctx, 4);
+  let plan: BenchMatmulPlan | undefined;
+  try {
+    // The first run creates the pipeline, so its time includes the shader compile.
+    const timing = await measure(
+      async () => {
+        plan ??= (await BenchMatmul.create(ctx)).plan(bufA, bufB, bufC, shape);
+        const enc = ctx.device.createCommandEncoder({ label: 'bench:matmul' });
+        plan.encode(enc);
+        await ctx.read(bufC, 0, 4, enc);
+      },
+      { signal: b.signal, budgetMs: opts.quick ? 1000 : 8000, minRuns: opts.quick ? 3 : 5 },
+    );
+    const gpu = await gpuMedian(async () => {
+      const enc = ctx.device.createCommandEncoder({ label: 'bench:matmul:timed' });
+      plan!.encode(enc, timer.passTimestamps('matmul'));
+      timer.resolve(enc);
+      ctx.submit(enc.finish());
+      return (await timer.read()).get('matmul');
+    }, 3);
+    if (gpu !== undefined) timing.gpuMedianMs = gpu;
+    const peers: PeerTiming[] = [];
+    if (!opts.noPeers) {
+      peers.push(...(await b.peer('ceiling.py', { op: 'matmul', ...shape })));
+      peers.push(await tfjsMatmul(ctx, n, n, n, { signal: b.signal, budgetMs: opts.quick ? 1000 : 8000, minRuns: opts.quick ? 3 : 5 }));
+    }
+    const flops = 2 * n * n * n;
+    return result({
+      id: 'ceiling.matmul',
+      name: 'f32 matmul (register-blocked 8×8, vec4)',
+      size: `${n}×${n}×${n}`,
+      timing,
+      work: flops / 1e9,
+      unit: 'GFLOP/s',
+      ceilingOf: { kind: 'matmul', perRun: flops },
+      peers,
+    });
+  } finally {
+    plan?.destroy();
+    timer.destroy();
+    for (const x of [bufA, bufB, bufC]) ctx.destroyBuffer(x);
+  }
+}
+
+async function exp(b: BenchContext, opts: BenchOptions): Promise<BenchResult> {
+  const { ctx } = b;
+  const n = opts.quick ? 16_384 : 65_536;
+  const iters = 256;
+  const out = ctx.storage('bench:exp', n * 4);
+  const timer = new GpuTimer(ctx, 4);
+  let plan: Awaited<ReturnType<BenchExp['plan']>> | undefined;
+  try {
+    const timing = await measure(
+      async () => {
+        plan ??= await BenchExp.create(ctx).plan(out, n, iters);
+        const enc = ctx.device.createCommandEncoder({ label: 'bench:exp' });
+        plan.encode(enc);
+        await ctx.read(out, 0, 4, enc);
+      },
+      { signal: b.signal, budgetMs: opts.quick ? 1000 : 5000, minRuns: opts.quick ? 3 : 5 },
+    );
+    const gpu = await gpuMedian(async () => {
+      const enc = ctx.device.createCommandEncoder({ label: 'bench:exp:timed' });
+      plan!.encode(enc, timer.passTimestamps('exp'));
+      timer.resolve(enc);
+      ctx.submit(enc.finish());
+      return (await timer.read()).get('exp');
+    }, 3);
+    if (gpu !== undefined) timing.gpuMedianMs = gpu;
+    const exps = n * iters * 16;
+    const peers = opts.noPeers ? [] : await b.peer('ceiling.py', { op: 'exp', count: exps });
+    return result({
+      id: 'ceiling.exp',
+      name: 'f32 exp throughput (4 vec4 chains)',
+      size: `${(exps / 1e6).toFixed(1)}M exps`,
+      timing,
+      work: exps / 1e9,
+      unit: '10^9 exp/s',
+      ceilingOf: { kind: 'exp', perRun: exps },
+      peers,
+    });
+  } finally {
+    plan?.destroy();
+    timer.destroy();
+    ctx.destroyBuffer(out);
+  }
+}

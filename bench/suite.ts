@@ -1,0 +1,125 @@
+/**
+ * The benchmark suite: every `bench/*.bench.ts` (found at build time, so a new file needs no
+ * registration), run in order (ceilings first), shares of the ceiling filled in, and the report as
+ * JSON and as a markdown table. Used by the Node runner (bench/node.ts), the page's benchmark tab
+ * and the headless runner (bench/headless.ts), so all three produce the same report.
+ */
+import type { AdapterReport } from '../src/gpu/context.js';
+import { CEILING_UNITS, type BenchContext, type BenchModule, type BenchOptions, type BenchResult, type CeilingKind } from './harness.js';
+
+const modules = import.meta.glob('./*.bench.ts', { eager: true }) as Record<string, Partial<BenchModule>>;
+
+/** Every benchmark module, in run order. Throws if a file does not follow the shape. */
+export function benchmarks(): BenchModule[] {
+  const out: BenchModule[] = [];
+  for (const [path, m] of Object.entries(modules)) {
+    if (!m.meta || typeof m.run !== 'function') throw new Error(`${path}: a benchmark must export 'meta' and 'run' (bench/README.md)`);
+    out.push(m as BenchModule);
+  }
+  return out.sort((a, b) => (a.meta.order ?? 100) - (b.meta.order ?? 100) || a.meta.id.localeCompare(b.meta.id));
+}
+
+export interface BenchReport {
+  /** ISO date-time of the run. */
+  date: string;
+  /** 'node' (Dawn) or 'chromium' (the page, headless or not). */
+  env: string;
+  /** Runtime version: Node's or the browser's user agent. */
+  runtime: string;
+  adapter: AdapterReport;
+  quick: boolean;
+  /** Measured ceilings in base units per second (flop/s, exp/s). */
+  ceilings: Partial<Record<CeilingKind, number>>;
+  results: BenchResult[];
+  /** Benchmarks that threw: id and message (the runners exit non-zero when any). */
+  failures: { id: string; error: string }[];
+}
+
+export interface SuiteOptions extends BenchOptions {
+  /** Only benchmarks whose id contains this (the ceilings always run). */
+  filter?: string;
+  env: string;
+  runtime: string;
+  onResult?: (r: BenchResult) => void;
+}
+
+/** Run the suite. A benchmark that throws is recorded in `failures` and the rest still run. */
+export async function runSuite(b: BenchContext, opts: SuiteOptions): Promise<BenchReport> {
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    env: opts.env,
+    runtime: opts.runtime,
+    adapter: b.adapter,
+    quick: opts.quick,
+    ceilings: {},
+    results: [],
+    failures: [],
+  };
+  for (const m of benchmarks()) {
+    const isCeiling = (m.meta.order ?? 100) <= 0;
+    if (opts.filter && !isCeiling && !m.meta.id.includes(opts.filter)) continue;
+    if (b.signal?.aborted) break;
+    b.log(`bench ${m.meta.id}: ${m.meta.title}`);
+    try {
+      const rs = await m.run(b, opts);
+      for (const r of rs) {
+        if (r.ceilingOf) report.ceilings[r.ceilingOf.kind] = Math.max(report.ceilings[r.ceilingOf.kind] ?? 0, r.ceilingOf.perSecond);
+        report.results.push(r);
+      }
+      for (const r of rs) {
+        fillShare(r, report.ceilings);
+        opts.onResult?.(r);
+      }
+    } catch (e) {
+      const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      b.log(`bench ${m.meta.id} FAILED: ${error}`);
+      report.failures.push({ id: m.meta.id, error });
+    }
+  }
+  for (const r of report.results) fillShare(r, report.ceilings);
+  return report;
+}
+
+function fillShare(r: BenchResult, ceilings: BenchReport['ceilings']): void {
+  const c = r.ceilingOf ?? r.ceiling;
+  const top = c ? ceilings[c.kind] : undefined;
+  if (c && top) r.share = c.perSecond / top;
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a >= 1000) return v.toFixed(0);
+  if (a >= 100) return v.toFixed(1);
+  if (a >= 1) return v.toFixed(2);
+  return v.toPrecision(3);
+}
+
+function ms(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+/** One line naming the adapter, as printed beside every table. */
+export function adapterLine(a: AdapterReport): string {
+  const name = [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || '(unnamed adapter)';
+  return `${name}${a.isSoftware ? ' (software: runs on the CPU)' : ''}`;
+}
+
+/** The report as a markdown table (peers side by side with the ratio ours/peer). */
+export function toMarkdown(r: BenchReport): string {
+  const lines: string[] = [];
+  lines.push(`Benchmarks of ${r.date.slice(0, 10)} (${r.date.slice(11, 16)} UTC) in ${r.env} (${r.runtime}) on ${adapterLine(r.adapter)}${r.quick ? ', quick sizes' : ''}.`);
+  const ceil = (Object.entries(r.ceilings) as [CeilingKind, number][]).map(([k, v]) => `${k} ${fmt(v / 1e9)} G${CEILING_UNITS[k]}/s`);
+  if (ceil.length) lines.push(`Adapter ceilings measured in this run: ${ceil.join(', ')}.`);
+  lines.push('Throughput is the median over the timed runs after warm-up; "first" is the first run (with compilation); ratio = ours / peer (> 1: faster).');
+  lines.push('');
+  lines.push('| benchmark | size | ours | unit | median ms | first ms | runs | share of ceiling | peers (same run) |');
+  lines.push('|---|---|---:|---|---:|---:|---:|---:|---|');
+  for (const x of r.results) {
+    const share = x.share === undefined ? '—' : `${(100 * x.share).toFixed(x.share < 0.1 ? 1 : 0)}% ${(x.ceilingOf ?? x.ceiling)!.kind}`;
+    const peers = x.peers.length ? x.peers.map((p) => `${p.name}: ${fmt(p.value)} (×${fmt(p.ratio)})`).join('; ') : '—';
+    lines.push(`| ${x.name} | ${x.size} | ${fmt(x.value)} | ${x.unit} | ${ms(x.timing.medianMs)} | ${ms(x.timing.firstMs)} | ${x.timing.runs} | ${share} | ${peers} |`);
+  }
+  for (const f of r.failures) lines.push(`| ${f.id} | FAILED | — | — | — | — | — | — | ${f.error.replace(/\|/g, '/').replace(/\n/g, ' ')} |`);
+  return lines.join('\n') + '\n';
+}

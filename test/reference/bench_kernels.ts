@@ -1,0 +1,31 @@
+/** Float64 CPU references for the benchmark kernels (shaders/bench_matmul.wgsl, bench_exp.wgsl). */
+
+/** C = A·B in float64, row-major; also Σ_k |A_ik||B_kj| per element (for error bounds). */
+export function matmulRef(a: ArrayLike<number>, b: ArrayLike<number>, m: number, n: number, k: number): { c: Float64Array; absSum: Float64Array } {
+  const c = new Float64Array(m * n);
+  const absSum = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const av = a[i * k + p]!;
+      for (let j = 0; j < n; j++) {
+        const bv = b[p * n + j]!;
+        c[i * n + j]! += av * bv;
+        absSum[i * n + j]! += Math.abs(av * bv);
+      }
+    }
+  }
+  return { c, absSum };
+}
+
+/** What bench_exp writes for invocation i: Σ_t Σ_chains Σ_lanes exp(x), in float64. */
+export function expSumRef(i: number, iters: number): number {
+  let s = 0;
+  const base = -1e-4 * (i & 1023);
+  for (let chain = 0; chain < 4; chain++) {
+    for (let lane = 0; lane < 4; lane++) {
+      const x0 = base - 0.25 * lane - chain;
+      for (let t = 0; t < iters; t++) s += Math.exp(x0 - 1e-3 * t);
+    }
+  }
+  return s;
+}
