@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * wasserflow — public entry point. See README.md for examples.
  */

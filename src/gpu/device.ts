@@ -26,31 +26,13 @@ export const isNode: boolean = typeof process !== 'undefined' && !!process.versi
 // segfault or hang when they are garbage-collected (DESIGN.md).
 const keepAlive: unknown[] = [];
 
+// Everything Node-only (the `webgpu` package, Vulkan ICD files via node:fs) lives in ./node.ts and
+// is imported dynamically, only in Node. Browser builds replace that module with ./node.browser.ts
+// (see vite.browser.config.ts), so bundlers never see node:fs or `webgpu`.
 async function nodeGpu(adapterName: string | undefined): Promise<GPU> {
-  const name = adapterName ?? process.env.WASSERFLOW_ADAPTER ?? 'swiftshader';
-  if (name !== 'system') {
-    const { defaultIcd } = await import('./icd.js');
-    const icd = name.endsWith('.json') ? name : defaultIcd(name);
-    if (!icd && !process.env.VK_ICD_FILENAMES) {
-      throw new NoAdapterError(
-        `no Vulkan driver for adapter '${name}': install Debian's chromium (SwiftShader) and libvulkan1 ` +
-          `(scripts/setup.sh does both), or set VK_ICD_FILENAMES, or use adapter 'system'`,
-      );
-    }
-    // The Vulkan loader reads this when Dawn creates its instance, i.e. at create() below.
-    if (icd && (adapterName || !process.env.VK_ICD_FILENAMES)) process.env.VK_ICD_FILENAMES = icd;
-  }
-  const moduleName = 'webgpu';
-  let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
-  try {
-    mod = (await import(/* @vite-ignore */ moduleName)) as typeof mod;
-  } catch (e) {
-    throw new NoAdapterError(`the 'webgpu' package (Dawn for Node) could not be loaded: ${(e as Error).message}`);
-  }
-  // GPUBufferUsage, GPUMapMode, ... as globals, like in a browser.
-  for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-  const gpu = mod.create([]);
-  keepAlive.push(gpu, mod);
+  const { createNodeGpu } = await import('./node.js');
+  const gpu = await createNodeGpu(adapterName);
+  keepAlive.push(gpu);
   return gpu;
 }
 
