@@ -1,0 +1,96 @@
+/**
+ * What every flow shares: a runner that advances on the GPU in chunks (one submit per chunk, one
+ * small readback at its end) and reports a point of its trace — the virtual time, W2 to the target
+ * and, where computable, the value of the energy functional the flow descends. `runFlow` drives a
+ * runner to the end with progress and cancellation; the page calls `advance` itself to plot live.
+ */
+import { CancelledError, InputError } from '../gpu/errors.js';
+import { cloudMoments, gaussian, w2sqGaussian, type Gaussian } from './gaussian.js';
+
+export type FlowKind = 'monoflow' | 'rectified' | 'bridge' | 'schrodinger' | 'heat' | 'vp';
+
+/** One sample of a flow's trace. */
+export interface FlowPoint {
+  /** Steps done so far. */
+  step: number;
+  /** Virtual time of the flow. */
+  t: number;
+  /** W2 from the particle cloud to the target (see the runner's `w2Method`). */
+  w2: number;
+  /** Exact W2 from the flow's current law to the target, when the law is known in closed form. */
+  w2Exact?: number;
+  /** Energy functional (KL, negative entropy, …) at t, when computable; see `energyName`. */
+  energy?: number;
+  /** Closed-form value of the energy along the exact flow, for comparison. */
+  energyExact?: number;
+}
+
+export interface FlowRunner {
+  readonly kind: FlowKind;
+  /** Data dimension. */
+  readonly dim: number;
+  /** Number of particles. */
+  readonly n: number;
+  readonly totalSteps: number;
+  readonly stepsDone: number;
+  /** What `energy` is, e.g. 'KL(q || p)'; empty when the flow reports none. */
+  readonly energyName: string;
+  /** How `w2` is measured, e.g. 'moment (Bures) W2 to N(0, I)'. */
+  readonly w2Method: string;
+  /** The point at the current state (one readback; no step). */
+  measure(): Promise<FlowPoint>;
+  /** Encode up to `steps` more steps in one submit, then measure. */
+  advance(steps: number): Promise<FlowPoint>;
+  /** The particle cloud, n×d floats. */
+  cloud(): Promise<Float32Array>;
+  destroy(): void;
+}
+
+export interface RunOptions {
+  /** Steps per chunk (one submit and one readback each); default totalSteps/20. */
+  every?: number;
+  signal?: AbortSignal;
+  onPoint?: (p: FlowPoint) => void;
+}
+
+/** Run a flow to its end; the trace starts with the initial state. */
+export async function runFlow(flow: FlowRunner, opts: RunOptions = {}): Promise<FlowPoint[]> {
+  const every = opts.every ?? Math.max(1, Math.ceil(flow.totalSteps / 20));
+  if (!Number.isInteger(every) || every < 1) throw new InputError(`runFlow: every must be a positive integer, got ${every}`);
+  const trace: FlowPoint[] = [];
+  const first = await flow.measure();
+  trace.push(first);
+  opts.onPoint?.(first);
+  while (flow.stepsDone < flow.totalSteps) {
+    if (opts.signal?.aborted) throw new CancelledError('flow');
+    const p = await flow.advance(Math.min(every, flow.totalSteps - flow.stepsDone));
+    trace.push(p);
+    opts.onPoint?.(p);
+  }
+  return trace;
+}
+
+/** W2 between the moment-matched Gaussians of a cloud and a Gaussian target (a lower bound on W2). */
+export function momentW2(cloud: ArrayLike<number>, d: number, target: Gaussian): number {
+  return Math.sqrt(w2sqGaussian(cloudMoments(cloud, d), target));
+}
+
+/** Exact W2 between two 1-D empirical measures with the same number of atoms (sorting). */
+export function exactW2OneD(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length || a.length === 0) throw new InputError(`exactW2OneD: needs equal, non-zero sizes (${a.length} vs ${b.length})`);
+  const sa = Float64Array.from(a).sort();
+  const sb = Float64Array.from(b).sort();
+  let s = 0;
+  for (let i = 0; i < sa.length; i++) s += (sa[i]! - sb[i]!) ** 2;
+  return Math.sqrt(s / sa.length);
+}
+
+/** Validate a particle cloud: finite, length a multiple of d, non-empty. */
+export function checkCloud(x: ArrayLike<number>, d: number, name: string): number {
+  if (!Number.isInteger(d) || d < 1) throw new InputError(`${name}: dimension must be a positive integer, got ${d}`);
+  if (x.length === 0 || x.length % d !== 0) throw new InputError(`${name}: ${x.length} floats is not a non-empty multiple of d = ${d}`);
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) throw new InputError(`${name}: value ${i} is ${x[i]} (NaN/Inf)`);
+  return x.length / d;
+}
+
+export { gaussian };

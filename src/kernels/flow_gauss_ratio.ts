@@ -1,0 +1,96 @@
+/**
+ * Owner of shaders/flow_gauss_ratio.wgsl: MonoFlow's exact log-ratio velocity and generator-loss
+ * terms for an affine generator x = μ + L z against a Gaussian target (d ≤ 4).
+ */
+import source from '../../shaders/flow_gauss_ratio.wgsl?raw';
+import type { GpuContext } from '../gpu/context.js';
+import { computeLayout, grid2d } from '../gpu/dispatch.js';
+import { InputError } from '../gpu/errors.js';
+import { ParamsLayout } from '../gpu/params.js';
+import { splitSeed } from '../rng/philox.js';
+
+const WG = 64;
+/** Particles per invocation (partial sums in registers). */
+const PER = 16;
+export const GAUSS_RATIO_MAX_DIM = 4;
+
+export const GaussRatioParams = new ParamsLayout('GaussRatioParams', { n: 'u32', d: 'u32', seed_lo: 'u32', seed_hi: 'u32', shift: 'f32' });
+
+/** MonoFlow's monotone h (MonoFlow, Yi et al. 2023): the flow is dx/dt = ∇h(log r(x)). */
+export type MonoH = 'identity' | 'logsigmoid' | 'arcsinh' | 'softplus' | 'exp';
+export const MONO_H: readonly MonoH[] = ['identity', 'logsigmoid', 'arcsinh', 'softplus', 'exp'];
+export const MONO_H_CODE: Record<MonoH, number> = { identity: 0, logsigmoid: 1, arcsinh: 2, softplus: 3, exp: 4 };
+
+/** Rows of the partial-sums buffer: d for μ, d² for L, 1 for D. */
+export const gaussRatioRows = (d: number): number => d + d * d + 1;
+/** Partial sums per row for n particles. */
+export const gaussRatioGroups = (n: number): number => Math.ceil(n / PER);
+
+export class FlowGaussRatio {
+  private constructor(
+    private readonly ctx: GpuContext,
+    private readonly layout: GPUBindGroupLayout,
+    private readonly pipeline: GPUComputePipeline,
+    readonly h: MonoH,
+    readonly dim: number,
+  ) {}
+
+  static async create(ctx: GpuContext, h: MonoH, d: number): Promise<FlowGaussRatio> {
+    if (!Number.isInteger(d) || d < 1 || d > GAUSS_RATIO_MAX_DIM) throw new InputError(`monoflow exact ratio: dimension must be 1..${GAUSS_RATIO_MAX_DIM}, got ${d}`);
+    if (!MONO_H.includes(h)) throw new InputError(`monoflow: h must be one of ${MONO_H.join(', ')}, got '${h}'`);
+    const layout = computeLayout(ctx.device, 'flow_gauss_ratio', ['uniform', 'read', 'read', 'read', 'rw', 'rw']);
+    const pl = ctx.device.createPipelineLayout({ label: 'flow_gauss_ratio', bindGroupLayouts: [layout] });
+    const pipeline = await ctx.pipelines.get({
+      kernel: 'flow_gauss_ratio',
+      source,
+      layout: pl,
+      prelude: [GaussRatioParams.wgsl],
+      constants: { WG, H: MONO_H_CODE[h], DIM: d, PER },
+    });
+    return new FlowGaussRatio(ctx, layout, pipeline, h, d);
+  }
+
+  /**
+   * Bind buffers once: `target` = [m (d), Σ⁻¹ (d²), log det Σ], `theta` = [μ (d), L (d²)], `iter`
+   * (u32 RNG stream), `x` (n·d floats out), `partial` (gaussRatioRows(d) × gaussRatioGroups(n)
+   * floats out). The returned
+   * plan owns only its uniform.
+   */
+  plan(n: number, d: number, b: { target: GPUBuffer; theta: GPUBuffer; iter: GPUBuffer; x: GPUBuffer; partial: GPUBuffer }, opts: { seed: number | bigint; shift?: number }): GaussRatioPlan {
+    if (d !== this.dim) throw new InputError(`monoflow exact ratio: this kernel was built for dimension ${this.dim}, got ${d}`);
+    if (!Number.isInteger(n) || n < 1) throw new InputError(`monoflow exact ratio: particle count must be a positive integer, got ${n}`);
+    if (b.x.size < n * d * 4 || b.partial.size < gaussRatioRows(d) * gaussRatioGroups(n) * 4) throw new InputError('monoflow exact ratio: output buffers too small');
+    const shift = opts.shift ?? 0;
+    if (!Number.isFinite(shift)) throw new InputError(`monoflow: softplus shift C must be finite, got ${shift}`);
+    const [lo, hi] = splitSeed(opts.seed);
+    const ubuf = this.ctx.uniform('flow_gauss_ratio:params', GaussRatioParams.byteSize);
+    this.ctx.write(ubuf, GaussRatioParams.pack({ n, d, seed_lo: lo, seed_hi: hi, shift }));
+    const bind = this.ctx.device.createBindGroup({
+      label: 'flow_gauss_ratio',
+      layout: this.layout,
+      entries: [ubuf, b.target, b.theta, b.iter, b.x, b.partial].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    return new GaussRatioPlan(this.ctx, this.pipeline, bind, grid2d(Math.ceil(gaussRatioGroups(n) / WG)), ubuf);
+  }
+}
+
+export class GaussRatioPlan {
+  constructor(
+    private readonly ctx: GpuContext,
+    private readonly pipeline: GPUComputePipeline,
+    private readonly bind: GPUBindGroup,
+    private readonly groups: [number, number],
+    private ubuf: GPUBuffer | undefined,
+  ) {}
+
+  encode(pass: GPUComputePassEncoder): void {
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, this.bind);
+    pass.dispatchWorkgroups(this.groups[0], this.groups[1]);
+  }
+
+  destroy(): void {
+    if (this.ubuf) this.ctx.destroyBuffer(this.ubuf);
+    this.ubuf = undefined;
+  }
+}

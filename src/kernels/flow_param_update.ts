@@ -1,0 +1,92 @@
+/**
+ * Owner of shaders/flow_param_update.wgsl: SGD or Adam on a small parameter vector (≤ 64 floats)
+ * whose gradient is left as `groups` partial sums per parameter, plus an iteration counter.
+ */
+import source from '../../shaders/flow_param_update.wgsl?raw';
+import type { GpuContext } from '../gpu/context.js';
+import { computeLayout } from '../gpu/dispatch.js';
+import { InputError } from '../gpu/errors.js';
+import { ParamsLayout } from '../gpu/params.js';
+
+const WG = 64;
+export const PARAM_UPDATE_MAX = WG;
+
+export const ParamUpdateParams = new ParamsLayout('ParamUpdateParams', {
+  count: 'u32',
+  groups: 'u32',
+  inv_n: 'f32',
+  lr: 'f32',
+  beta1: 'f32',
+  beta2: 'f32',
+  eps: 'f32',
+});
+
+export interface OptimizerSpec {
+  kind: 'sgd' | 'adam';
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+}
+
+export function validateOptimizer(o: OptimizerSpec): void {
+  if (o.kind !== 'sgd' && o.kind !== 'adam') throw new InputError(`optimizer must be 'sgd' or 'adam', got '${String(o.kind)}'`);
+  if (!(o.lr > 0) || !Number.isFinite(o.lr)) throw new InputError(`optimizer lr must be finite and > 0, got ${o.lr}`);
+  for (const [k, v] of [['beta1', o.beta1], ['beta2', o.beta2]] as const) {
+    if (v !== undefined && !(v >= 0 && v < 1)) throw new InputError(`optimizer ${k} must be in [0, 1), got ${v}`);
+  }
+  if (o.eps !== undefined && !(o.eps > 0)) throw new InputError(`optimizer eps must be > 0, got ${o.eps}`);
+}
+
+export class FlowParamUpdate {
+  private constructor(
+    private readonly ctx: GpuContext,
+    private readonly layout: GPUBindGroupLayout,
+    private readonly pipeline: GPUComputePipeline,
+  ) {}
+
+  static async create(ctx: GpuContext, kind: 'sgd' | 'adam'): Promise<FlowParamUpdate> {
+    const layout = computeLayout(ctx.device, 'flow_param_update', ['uniform', 'read', 'rw', 'rw', 'rw']);
+    const pl = ctx.device.createPipelineLayout({ label: 'flow_param_update', bindGroupLayouts: [layout] });
+    const pipeline = await ctx.pipelines.get({ kernel: 'flow_param_update', source, layout: pl, prelude: [ParamUpdateParams.wgsl], constants: { WG, ADAM: kind === 'adam' ? 1 : 0 } });
+    return new FlowParamUpdate(ctx, layout, pipeline);
+  }
+
+  /**
+   * `partial`: count × groups floats (row c holds the partial sums of parameter c's gradient, which
+   * is gradScale times their total); `moments`: 2·count floats (zeroed for a fresh Adam).
+   */
+  plan(count: number, groups: number, gradScale: number, opt: OptimizerSpec, b: { partial: GPUBuffer; theta: GPUBuffer; moments: GPUBuffer; iter: GPUBuffer }): ParamUpdatePlan {
+    validateOptimizer(opt);
+    if (!Number.isInteger(count) || count < 1 || count > PARAM_UPDATE_MAX) throw new InputError(`flow_param_update: count must be 1..${PARAM_UPDATE_MAX}, got ${count}`);
+    if (!Number.isInteger(groups) || groups < 1 || b.partial.size < count * groups * 4) throw new InputError(`flow_param_update: partial buffer must hold ${count}×${groups} floats`);
+    const ubuf = this.ctx.uniform('flow_param_update:params', ParamUpdateParams.byteSize);
+    this.ctx.write(ubuf, ParamUpdateParams.pack({ count, groups, inv_n: gradScale, lr: opt.lr, beta1: opt.beta1 ?? 0.9, beta2: opt.beta2 ?? 0.999, eps: opt.eps ?? 1e-8 }));
+    const bind = this.ctx.device.createBindGroup({
+      label: 'flow_param_update',
+      layout: this.layout,
+      entries: [ubuf, b.partial, b.theta, b.moments, b.iter].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    return new ParamUpdatePlan(this.ctx, this.pipeline, bind, ubuf);
+  }
+}
+
+export class ParamUpdatePlan {
+  constructor(
+    private readonly ctx: GpuContext,
+    private readonly pipeline: GPUComputePipeline,
+    private readonly bind: GPUBindGroup,
+    private ubuf: GPUBuffer | undefined,
+  ) {}
+
+  encode(pass: GPUComputePassEncoder): void {
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, this.bind);
+    pass.dispatchWorkgroups(1);
+  }
+
+  destroy(): void {
+    if (this.ubuf) this.ctx.destroyBuffer(this.ubuf);
+    this.ubuf = undefined;
+  }
+}
