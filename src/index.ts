@@ -32,3 +32,6 @@ export * from './lipschitz/certified.js';
 export { LipschitzEstimator, LOWER_ESTIMATE_NOTE, type LipschitzCurve, type LipschitzCurveOptions, type LipschitzMethod } from './lipschitz/estimator.js';
 export { packTimes, type TangentTime, type PointSource } from './kernels/mlp_tangent.js';
 export { PairwiseLipschitz } from './kernels/pairwise_lipschitz.js';
+export { ReverseSampler, sample, SAMPLER_KINDS, type SamplerKind, type SamplerOptions, type SampleRunOptions, type ScoreSource } from './samplers/sampler.js';
+export { uniformGrid, samplerTable, embedIndex } from './samplers/grid.js';
+export { type NetworkScore } from './scores/network.js';

@@ -1,7 +1,7 @@
 // Exact score and log-density of a Gaussian mixture under a linear forward SDE (src/scores/mixture.ts):
 // p_t = Σ w_k N(α μ_k, C_k), C_k = α² Σ_k + σ² I, with Σ_k = Q_k diag(λ_k) Q_kᵀ precomputed in float64.
 // The including shader declares `mixture: array<vec4<f32>>` (7 vec4 per component: μ, λ, Q's columns,
-// (log w, 0, 0, 0)) and `override MIX_D: u32` (the dimension, 1..4). Points are vec4 with zero padding;
+// (log w, 0, 0, 0)) and `override DIM: u32` (the dimension, 1..4). Points are vec4 with zero padding;
 // padded coordinates have λ = 1 and identity columns, so they contribute nothing to the score.
 // The posterior weights r_k are accumulated with an online log-sum-exp (one pass, no overflow).
 
@@ -13,7 +13,7 @@ struct MixEval {
 fn mixture_eval(x: vec4<f32>, alpha: f32, sigma2: f32) -> MixEval {
   let K = arrayLength(&mixture) / 7u;
   let a2 = alpha * alpha;
-  let mask = select(vec4<f32>(0.0), vec4<f32>(1.0), vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(MIX_D));
+  let mask = select(vec4<f32>(0.0), vec4<f32>(1.0), vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(DIM));
   var m = -3.0e38;
   var s = 0.0;
   var acc = vec4<f32>(0.0);
@@ -39,5 +39,5 @@ fn mixture_eval(x: vec4<f32>, alpha: f32, sigma2: f32) -> MixEval {
       acc = acc + r * g;
     }
   }
-  return MixEval(acc / s, m + log(s) - 0.9189385332046727 * f32(MIX_D));
+  return MixEval(acc / s, m + log(s) - 0.9189385332046727 * f32(DIM));
 }

@@ -33,7 +33,7 @@ export class MixtureScore {
       source,
       layout: pl,
       prelude: [MixtureScoreParams.wgsl],
-      constants: { MIX_D: prepared.dim, WG },
+      constants: { DIM: prepared.dim, WG },
     });
     const buffer = ctx.storage('mixture:components', packMixture(prepared));
     const ubuf = ctx.uniform('mixture_score:params', MixtureScoreParams.byteSize);

@@ -1,0 +1,322 @@
+/**
+ * Reverse-time samplers over a batch of particles on the GPU (DESIGN.md "samplers"):
+ *
+ *   dx = (f(x,t) − ½(g(t)² + σ_t²) s(x,t)) dt + σ_t dw̄,   from T down to tEnd,
+ *
+ * 'em': Euler–Maruyama with σ_t = λ·g (λ = 1, the default, is the reverse SDE; λ ∈ [0, 1] interpolates
+ * to the probability-flow ODE); 'ode': the same with λ = 0 (Euler); 'heun': Heun's method on the ODE;
+ * 'ddpm': the paper's ancestral sampler on the discrete schedule's integer grid.
+ * The score comes from the exact Gaussian mixture or from a network, interchangeably.
+ *
+ * A `ReverseSampler` allocates everything once (particles, table, parameter slots, capture) and then
+ * runs any number of times: each run is chunks of `stepsPerDispatch` steps per dispatch, all chunks in
+ * one submit unless progress or cancellation is requested (then one submit and one wait per chunk), and
+ * no readback until the caller asks for the samples.
+ */
+import { type RunOptions, throwIfAborted, abortable, reportProgress } from '../api/run.js';
+import type { GpuContext } from '../gpu/context.js';
+import { InputError } from '../gpu/errors.js';
+import { ForwardParams, ForwardSampleKernel, STREAM } from '../kernels/forward_sample.js';
+import { PARAM_SLOT, ReverseParams, ReverseSampleKernel, type SamplerCode } from '../kernels/reverse_sample.js';
+import type { MlpLayout } from '../model/layout.js';
+import { DdpmSigmoid, type ForwardProcess } from '../processes/process.js';
+import { splitSeed } from '../rng/philox.js';
+import { MIXTURE_MAX_DIM, packMixture, prepareMixture, type MixtureDescription, type PreparedMixture } from '../scores/mixture.js';
+import { networkLayout, type NetworkScore } from '../scores/network.js';
+import { samplerTable, uniformGrid } from './grid.js';
+
+export type SamplerKind = 'em' | 'ode' | 'heun' | 'ddpm';
+export const SAMPLER_KINDS: readonly SamplerKind[] = ['em', 'ode', 'heun', 'ddpm'];
+
+/** Where the score s(x, t) comes from. */
+export type ScoreSource =
+  | { kind: 'exact'; mixture: MixtureDescription | PreparedMixture }
+  | { kind: 'network'; network: NetworkScore };
+
+export interface SamplerOptions {
+  process: ForwardProcess;
+  score: ScoreSource;
+  /** Number of particles. */
+  n: number;
+  /** Data dimension (1..4); taken from the score source when omitted. */
+  dim?: number;
+  sampler?: SamplerKind;
+  /** σ_t = λ·g for 'em' (default 1). */
+  lambda?: number;
+  /** Number of steps (default 1000; 'ddpm' always uses the schedule's n steps). */
+  steps?: number;
+  /**
+   * Time at which integration stops (default 0 for the exact score, `process.tMin` for a network, whose
+   * ε-parameterised score diverges as σ → 0). Ignored by 'ddpm'.
+   */
+  tEnd?: number;
+  /** Keep the particles every `captureEvery` steps (frame 0 is the start), default 0 = no trajectory. */
+  captureEvery?: number;
+  /** Steps per dispatch (default: all of them, i.e. whole trajectories per dispatch). */
+  stepsPerDispatch?: number;
+}
+
+export interface SampleRunOptions extends RunOptions {
+  seed?: number | bigint;
+  /** Start cloud at T (n × d floats or a GPU buffer of them); default: the prior N(0, priorStd² I). */
+  init?: Float32Array | GPUBuffer;
+}
+
+function sourceDim(score: ScoreSource): number {
+  if (score.kind === 'exact') return 'eigenvalues' in score.mixture ? score.mixture.dim : (score.mixture.means[0]?.length ?? 0);
+  return score.network.spec.dim;
+}
+
+export class ReverseSampler {
+  /** Ascending time grid t_0 = tEnd < … < t_N = T. */
+  readonly times: Float64Array;
+  readonly steps: number;
+  readonly dim: number;
+  readonly n: number;
+  /** The particles (n × dim floats); after a run, the samples at tEnd. */
+  readonly state: GPUBuffer;
+  /** Trajectory frames (frames × n × dim), when captureEvery > 0. */
+  readonly capture: GPUBuffer | undefined;
+  readonly frames: number;
+  readonly captureEvery: number;
+  private readonly owned: GPUBuffer[] = [];
+  private readonly chunks: { begin: number; end: number }[] = [];
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    private readonly opts: SamplerOptions,
+    private readonly kernel: ReverseSampleKernel,
+    private readonly fwd: ForwardSampleKernel,
+    private readonly lambda: number,
+    times: Float64Array,
+    sourceBuffer: GPUBuffer,
+    ownsSource: boolean,
+    embedSteps: number,
+  ) {
+    const { n } = opts;
+    this.n = n;
+    this.dim = opts.dim ?? sourceDim(opts.score);
+    this.times = times;
+    this.steps = times.length - 1;
+    this.captureEvery = opts.captureEvery ?? 0;
+    this.frames = this.captureEvery > 0 ? Math.floor(this.steps / this.captureEvery) + 1 : 0;
+    const own = (b: GPUBuffer) => (this.owned.push(b), b);
+    if (ownsSource) own(sourceBuffer);
+    this.table = own(ctx.storage('sampler:table', samplerTable(opts.process, times, embedSteps)));
+    this.state = own(ctx.storage('sampler:particles', n * this.dim * 4));
+    const captureBytes = this.frames * n * this.dim * 4;
+    if (captureBytes > ctx.device.limits.maxStorageBufferBindingSize) {
+      throw new InputError(`trajectory capture needs ${captureBytes} bytes, over the device's storage binding limit; raise captureEvery`);
+    }
+    this.capture = this.frames > 0 ? own(ctx.storage('sampler:trajectory', captureBytes)) : undefined;
+    const captureBinding = this.capture ?? own(ctx.storage('sampler:no-trajectory', 16));
+    const per = opts.stepsPerDispatch ?? this.steps;
+    for (let b = 0; b < this.steps; b += per) this.chunks.push({ begin: b, end: Math.min(this.steps, b + per) });
+    // Slot 0: forward kernel (prior draw); slots 1..: reverse chunks.
+    this.params = own(ctx.createBuffer({ label: 'sampler:params', size: PARAM_SLOT * (this.chunks.length + 1), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
+    this.bind = ctx.device.createBindGroup({
+      label: 'reverse_sample',
+      layout: kernel.layout,
+      entries: [
+        { binding: 0, resource: { buffer: this.params, offset: 0, size: ReverseParams.byteSize } },
+        { binding: 1, resource: { buffer: this.table } },
+        { binding: 2, resource: { buffer: sourceBuffer } },
+        { binding: 3, resource: { buffer: this.state } },
+        { binding: 4, resource: { buffer: captureBinding } },
+      ],
+    });
+    // The prior draw reads nothing: the table stands in for the source; its capture slot is a dummy.
+    this.fwdBind = ctx.device.createBindGroup({
+      label: 'forward_sample:prior',
+      layout: fwd.layout,
+      entries: [
+        { binding: 0, resource: { buffer: this.params, offset: 0, size: ForwardParams.byteSize } },
+        { binding: 1, resource: { buffer: this.table } },
+        { binding: 2, resource: { buffer: this.table } },
+        { binding: 3, resource: { buffer: this.state } },
+        { binding: 4, resource: { buffer: own(ctx.storage('sampler:prior-no-capture', 16)) } },
+      ],
+    });
+  }
+  private readonly table: GPUBuffer;
+  private readonly params: GPUBuffer;
+  private readonly bind: GPUBindGroup;
+  private readonly fwdBind: GPUBindGroup;
+
+  /** Validate options, compile (or fetch cached) pipelines, allocate the buffers of a run. */
+  static async create(ctx: GpuContext, opts: SamplerOptions): Promise<ReverseSampler> {
+    const { process, score, n } = opts;
+    const kind = opts.sampler ?? 'em';
+    if (!SAMPLER_KINDS.includes(kind)) throw new InputError(`sampler must be one of ${SAMPLER_KINDS.join(', ')}, got '${String(kind)}'`);
+    if (!Number.isInteger(n) || n < 1) throw new InputError(`particle count n must be a positive integer, got ${n}`);
+    const dim = opts.dim ?? sourceDim(score);
+    if (!Number.isInteger(dim) || dim < 1 || dim > MIXTURE_MAX_DIM) throw new InputError(`sampler dimension must be 1..${MIXTURE_MAX_DIM}, got ${dim}`);
+    if (n * dim * 4 > ctx.device.limits.maxStorageBufferBindingSize) throw new InputError(`n = ${n} particles of dimension ${dim} exceed the storage binding limit`);
+    let lambda = opts.lambda ?? 1;
+    if (kind === 'ode' || kind === 'heun') {
+      if (opts.lambda !== undefined && opts.lambda !== 0) throw new InputError(`--lambda applies to the 'em' sampler ('${kind}' is deterministic)`);
+      lambda = 0;
+    }
+    if (!(Number.isFinite(lambda) && lambda >= 0 && lambda <= 1)) throw new InputError(`lambda must be in [0, 1], got ${lambda}`);
+    let times: Float64Array;
+    if (kind === 'ddpm') {
+      if (!(process instanceof DdpmSigmoid)) throw new InputError(`the 'ddpm' sampler needs the discrete DDPM schedule (process 'ddpm'), got ${process.label}`);
+      if (opts.steps !== undefined && opts.steps !== process.steps) throw new InputError(`the 'ddpm' sampler takes the schedule's ${process.steps} steps, got steps = ${opts.steps}`);
+      times = uniformGrid(process, process.steps, 0);
+    } else {
+      const tEnd = opts.tEnd ?? (score.kind === 'exact' ? 0 : process.tMin);
+      times = uniformGrid(process, opts.steps ?? 1000, tEnd);
+    }
+    const steps = times.length - 1;
+    const captureEvery = opts.captureEvery ?? 0;
+    if (!Number.isInteger(captureEvery) || captureEvery < 0) throw new InputError(`captureEvery must be a non-negative integer, got ${captureEvery}`);
+    const per = opts.stepsPerDispatch ?? steps;
+    if (!Number.isInteger(per) || per < 1) throw new InputError(`stepsPerDispatch must be a positive integer, got ${per}`);
+
+    let network: MlpLayout | undefined;
+    let sourceBuffer: GPUBuffer;
+    let ownsSource = true;
+    let embedSteps = 0;
+    if (score.kind === 'exact') {
+      const prepared = 'eigenvalues' in score.mixture ? score.mixture : prepareMixture(score.mixture);
+      if (prepared.dim !== dim) throw new InputError(`mixture dimension ${prepared.dim} does not match dim ${dim}`);
+      sourceBuffer = ctx.storage('sampler:mixture', packMixture(prepared));
+    } else if (score.kind === 'network') {
+      network = networkLayout(score.network, dim);
+      embedSteps = network.steps;
+      if (score.network.params instanceof Float32Array) sourceBuffer = ctx.storage('sampler:weights', score.network.params.subarray(0, network.size));
+      else {
+        sourceBuffer = score.network.params;
+        ownsSource = false;
+      }
+    } else {
+      throw new InputError(`score source must be 'exact' or 'network'`);
+    }
+    const code: SamplerCode = kind === 'ddpm' ? 'ddpm' : kind === 'heun' ? 'heun' : 'em';
+    try {
+      const [kernel, fwd] = await Promise.all([
+        ReverseSampleKernel.create(ctx, { dim, sampler: code, ...(network ? { network } : {}), stream: STREAM.reverse }),
+        ForwardSampleKernel.create(ctx, dim),
+      ]);
+      return new ReverseSampler(ctx, { ...opts, dim }, kernel, fwd, lambda, times, sourceBuffer, ownsSource, embedSteps);
+    } catch (e) {
+      if (ownsSource) ctx.destroyBuffer(sourceBuffer);
+      throw e;
+    }
+  }
+
+  /** Write the parameter slots of a run with this seed. */
+  private writeParams(seed: number | bigint): void {
+    const [lo, hi] = splitSeed(seed);
+    const buf = new ArrayBuffer(PARAM_SLOT * (this.chunks.length + 1));
+    const view = new Uint8Array(buf);
+    view.set(new Uint8Array(ForwardParams.pack({ n: this.n, seed_lo: lo, seed_hi: hi, sigma: this.opts.process.priorStd, stream: STREAM.prior })), 0);
+    this.chunks.forEach((c, i) => {
+      const p = ReverseParams.pack({
+        n: this.n,
+        step_begin: c.begin,
+        step_end: c.end,
+        total_steps: this.steps,
+        seed_lo: lo,
+        seed_hi: hi,
+        lambda: this.lambda,
+        capture_every: this.captureEvery,
+      });
+      view.set(new Uint8Array(p), PARAM_SLOT * (i + 1));
+    });
+    this.ctx.write(this.params, buf);
+  }
+
+  /** Validate and upload a start cloud, or encode the prior draw. */
+  private encodeInit(enc: GPUCommandEncoder, init: Float32Array | GPUBuffer | undefined): void {
+    const bytes = this.n * this.dim * 4;
+    if (init === undefined) {
+      const pass = enc.beginComputePass({ label: 'sampler:prior' });
+      this.fwd.encode(pass, 'prior', this.fwdBind, 0, this.n);
+      pass.end();
+    } else if (init instanceof Float32Array) {
+      if (init.length !== this.n * this.dim) throw new InputError(`init has ${init.length} floats, expected n × d = ${this.n} × ${this.dim}`);
+      for (const v of init) if (!Number.isFinite(v)) throw new InputError('init contains NaN or Inf');
+      this.ctx.write(this.state, init);
+    } else {
+      if (init.size < bytes) throw new InputError(`init buffer has ${init.size} bytes, expected ${bytes}`);
+      enc.copyBufferToBuffer(init, 0, this.state, 0, bytes);
+    }
+    if (this.capture) enc.copyBufferToBuffer(this.state, 0, this.capture, 0, bytes);
+  }
+
+  /**
+   * Encode a whole run (init + every chunk) into `enc`, for callers that batch runs themselves
+   * (benchmarks). Writes the parameters now.
+   */
+  encodeRun(enc: GPUCommandEncoder, seed: number | bigint = 0, init?: Float32Array | GPUBuffer): void {
+    this.writeParams(seed);
+    this.encodeInit(enc, init);
+    const pass = enc.beginComputePass({ label: 'reverse_sample' });
+    this.chunks.forEach((_, i) => this.kernel.encode(pass, this.bind, PARAM_SLOT * (i + 1), this.n));
+    pass.end();
+  }
+
+  /** Run the sampler; the samples stay on the GPU in `state` (read them with `read`). */
+  async run(o: SampleRunOptions = {}): Promise<void> {
+    throwIfAborted(o.signal, 'sample');
+    const seed = o.seed ?? 0;
+    const interactive = o.signal !== undefined || o.onProgress !== undefined;
+    if (!interactive) {
+      const enc = this.ctx.device.createCommandEncoder({ label: 'sample' });
+      this.encodeRun(enc, seed, o.init);
+      this.ctx.submit(enc.finish());
+      return;
+    }
+    this.writeParams(seed);
+    let enc = this.ctx.device.createCommandEncoder({ label: 'sample:init' });
+    this.encodeInit(enc, o.init);
+    this.ctx.submit(enc.finish());
+    for (let i = 0; i < this.chunks.length; i++) {
+      throwIfAborted(o.signal, 'sample');
+      enc = this.ctx.device.createCommandEncoder({ label: 'sample:chunk' });
+      const pass = enc.beginComputePass({ label: 'reverse_sample' });
+      this.kernel.encode(pass, this.bind, PARAM_SLOT * (i + 1), this.n);
+      pass.end();
+      this.ctx.submit(enc.finish());
+      await abortable(this.ctx.flush(), o.signal, 'sample');
+      reportProgress(o, { stage: 'sample', done: this.chunks[i]!.end, total: this.steps });
+    }
+  }
+
+  /** The particles (n × dim). */
+  read(): Promise<Float32Array> {
+    return this.ctx.readF32(this.state);
+  }
+
+  /** Trajectory frames: frame f holds the particles at times[N − f·captureEvery]. */
+  async readTrajectory(): Promise<{ times: Float64Array; frames: Float32Array[] }> {
+    if (!this.capture) throw new InputError('no trajectory: create the sampler with captureEvery > 0');
+    const all = await this.ctx.readF32(this.capture);
+    const per = this.n * this.dim;
+    const frames = Array.from({ length: this.frames }, (_, f) => all.slice(f * per, (f + 1) * per));
+    const times = Float64Array.from({ length: this.frames }, (_, f) => this.times[this.steps - f * this.captureEvery]!);
+    return { times, frames };
+  }
+
+  destroy(): void {
+    for (const b of this.owned) this.ctx.destroyBuffer(b);
+    this.owned.length = 0;
+  }
+}
+
+/** One-shot convenience: build a sampler, run it, read the samples (and trajectory), free everything. */
+export async function sample(
+  ctx: GpuContext,
+  opts: SamplerOptions & SampleRunOptions,
+): Promise<{ samples: Float32Array; trajectory?: { times: Float64Array; frames: Float32Array[] } }> {
+  const s = await ReverseSampler.create(ctx, opts);
+  try {
+    await s.run(opts);
+    const samples = await s.read();
+    if (s.capture) return { samples, trajectory: await s.readTrajectory() };
+    return { samples };
+  } finally {
+    s.destroy();
+  }
+}
