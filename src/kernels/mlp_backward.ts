@@ -1,0 +1,33 @@
+/** Owner of shaders/mlp_backward.wgsl: dU of a hidden layer from the next layer's dU (fused W_nᵀ·, act', embedding). */
+import source from '../../shaders/mlp_backward.wgsl?raw';
+import type { GpuContext } from '../gpu/context.js';
+import { groupsFor } from '../model/bindings.js';
+import { LAYER_WG, MlpLayerParams, layerTile } from './mlp_forward.js';
+
+export class MlpBackwardKernel {
+  private constructor(
+    readonly pipeline: GPUComputePipeline,
+    readonly tile: { TO: number; TB: number },
+  ) {}
+
+  /** `layout` is mlpLayerBindLayout(device); `rows` the width of the hidden layer. */
+  static async create(ctx: GpuContext, layout: GPUBindGroupLayout, v: { act: number; emb: boolean; rows: number }): Promise<MlpBackwardKernel> {
+    const pl = ctx.device.createPipelineLayout({ label: 'mlp_backward', bindGroupLayouts: [layout] });
+    const tile = layerTile(v.rows);
+    const pipeline = await ctx.pipelines.get({
+      kernel: 'mlp_backward',
+      source,
+      layout: pl,
+      prelude: [MlpLayerParams.wgsl],
+      constants: { ...tile, ACT: v.act, EMB: v.emb ? 1 : 0, WG: LAYER_WG },
+    });
+    return new MlpBackwardKernel(pipeline, tile);
+  }
+
+  dispatch(pass: GPUComputePassEncoder, rows: number, bs: number): void {
+    pass.setPipeline(this.pipeline);
+    const inv = Math.ceil(rows / this.tile.TO) * (bs / 4 / this.tile.TB);
+    const [x, y] = groupsFor(inv, LAYER_WG);
+    pass.dispatchWorkgroups(x, y);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Owner of shaders/mlp_grads.wgsl: every parameter gradient of the MLP in one dispatch, as a list
+ * of jobs (4×4 dW tiles, 4-row db strips, (step, 4-row) de strips), plus a sum of squares per job.
+ */
+import source from '../../shaders/mlp_grads.wgsl?raw';
+import type { GpuContext } from '../gpu/context.js';
+import { ParamsLayout } from '../gpu/params.js';
+import { bindLayout, groupsFor } from '../model/bindings.js';
+import type { MlpLayout } from '../model/layout.js';
+import type { Workspace } from '../model/workspace.js';
+
+export const MlpGradsParams = new ParamsLayout('MlpGradsParams', { njobs: 'u32', nsegments: 'u32', bs: 'u32' });
+const WG = 64;
+
+/** The job segments (one row of 12 u32 per segment, as `struct Segment` in the shader) and the job count. */
+export function gradsPlan(layout: MlpLayout, ws: Workspace): { words: Uint32Array; segments: number; jobs: number } {
+  const rows: number[][] = [];
+  let jobs = 0;
+  layout.layers.forEach((l, i) => {
+    const xOff = i === 0 ? ws.x : ws.h[i - 1]!;
+    const scale = layout.scaleOffset + i;
+    const add = (kind: number, n: number, gOff: number) => {
+      rows.push([jobs, kind, l.in, l.out, gOff, ws.du[i]!, xOff, scale, Math.max(0, ws.dv[i]!), ws.u[i]!, n, 0]);
+      jobs += n;
+    };
+    add(0, Math.ceil(l.out / 4) * Math.ceil(l.in / 4), l.wOffset);
+    add(1, Math.ceil(l.out / 4), l.bOffset);
+    if (l.eOffset >= 0) add(2, layout.steps * Math.ceil(l.out / 4), l.eOffset);
+  });
+  return { words: Uint32Array.from(rows.flat()), segments: rows.length, jobs };
+}
+
+export class MlpGradsKernel {
+  readonly layout: GPUBindGroupLayout;
+  private constructor(
+    private readonly ctx: GpuContext,
+    layout: GPUBindGroupLayout,
+    readonly pipeline: GPUComputePipeline,
+  ) {
+    this.layout = layout;
+  }
+
+  static async create(ctx: GpuContext): Promise<MlpGradsKernel> {
+    const layout = bindLayout(ctx.device, 'mlp_grads', ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw']);
+    const pl = ctx.device.createPipelineLayout({ label: 'mlp_grads', bindGroupLayouts: [layout] });
+    const pipeline = await ctx.pipelines.get({ kernel: 'mlp_grads', source, layout: pl, prelude: [MlpGradsParams.wgsl], constants: { WG } });
+    return new MlpGradsKernel(ctx, layout, pipeline);
+  }
+
+  /** Buffers for one model + workspace: the plan, its uniform, and the per-job squares. */
+  prepare(layout: MlpLayout, ws: Workspace): MlpGradsPlan {
+    const p = gradsPlan(layout, ws);
+    const plan = this.ctx.storage('mlp_grads:plan', p.words);
+    const ubuf = this.ctx.uniform('mlp_grads:params', MlpGradsParams.byteSize);
+    this.ctx.write(ubuf, MlpGradsParams.pack({ njobs: p.jobs, nsegments: p.segments, bs: ws.bs }));
+    const sq = this.ctx.storage('mlp_grads:sq', p.jobs * 4);
+    return { plan, ubuf, sq, jobs: p.jobs };
+  }
+
+  bind(p: MlpGradsPlan, params: GPUBuffer, acts: GPUBuffer, tidx: GPUBuffer, grads: GPUBuffer): GPUBindGroup {
+    return this.ctx.device.createBindGroup({
+      label: 'mlp_grads',
+      layout: this.layout,
+      entries: [p.ubuf, params, acts, tidx, p.plan, grads, p.sq].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+  }
+
+  dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, jobs: number): void {
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, bind);
+    const [x, y] = groupsFor(jobs, WG);
+    pass.dispatchWorkgroups(x, y);
+  }
+}
+
+export interface MlpGradsPlan {
+  plan: GPUBuffer;
+  ubuf: GPUBuffer;
+  /** Sum of squares of each job's gradients (input of grad_norm). */
+  sq: GPUBuffer;
+  jobs: number;
+}

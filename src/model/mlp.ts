@@ -1,0 +1,256 @@
+/**
+ * The MLP on the GPU: a flat parameter buffer (src/model/layout.ts) initialised from the seeded
+ * Philox RNG, and batch plans that encode the fused forward pass (one dispatch per layer), the
+ * backward pass (one dispatch per hidden layer) and all parameter gradients (one dispatch).
+ */
+import type { GpuContext } from '../gpu/context.js';
+import { InputError } from '../gpu/errors.js';
+import type { ParamsLayout } from '../gpu/params.js';
+import { MlpBackwardKernel } from '../kernels/mlp_backward.js';
+import { MlpForwardKernel, MlpLayerParams, mlpLayerBindLayout } from '../kernels/mlp_forward.js';
+import { MlpGradsKernel, type MlpGradsPlan } from '../kernels/mlp_grads.js';
+import { MlpInitKernel, type InitScheme } from '../kernels/mlp_init.js';
+import { UniformSlots } from './bindings.js';
+import { ACTIVATION_CODE, fourierFeatures, mlpLayout, type MlpLayout, type MlpSpec } from './layout.js';
+import { workspaceLayout, type Workspace } from './workspace.js';
+
+type LayerField = typeof MlpLayerParams extends ParamsLayout<infer F> ? F : never;
+
+export interface MlpOptions {
+  seed?: number | bigint;
+  init?: InitScheme;
+}
+
+export class Mlp {
+  readonly layout: MlpLayout;
+  /** The flat parameter buffer (layout.size floats). */
+  readonly params: GPUBuffer;
+
+  private constructor(
+    readonly ctx: GpuContext,
+    readonly spec: MlpSpec,
+  ) {
+    this.layout = mlpLayout(spec);
+    this.params = ctx.storage('mlp:params', this.layout.size * 4);
+  }
+
+  /** A new network with parameters drawn on the GPU (default: Xavier, seed 0). */
+  static async create(ctx: GpuContext, spec: MlpSpec, options: MlpOptions = {}): Promise<Mlp> {
+    const m = new Mlp(ctx, spec);
+    try {
+      const init = await MlpInitKernel.create(ctx);
+      await init.run(m.layout, m.params, options.init ?? 'xavier', options.seed ?? 0);
+    } catch (e) {
+      m.destroy();
+      throw e;
+    }
+    return m;
+  }
+
+  async readParams(): Promise<Float32Array> {
+    return this.ctx.readF32(this.params, 0, this.layout.size);
+  }
+
+  writeParams(values: Float32Array): void {
+    if (values.length !== this.layout.size) throw new InputError(`parameters: expected ${this.layout.size} floats, got ${values.length}`);
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) throw new InputError(`parameters: value ${i} is not finite`);
+    this.ctx.write(this.params, values);
+  }
+
+  /** Plan forward/backward passes for batches of up to `batch` samples (allocates the workspace once). */
+  async plan(batch: number, params: GPUBuffer = this.params): Promise<MlpBatchPlan> {
+    if (!Number.isInteger(batch) || batch < 1 || batch > 1 << 22) throw new InputError(`batch must be an integer in [1, 4194304], got ${batch}`);
+    return MlpBatchPlan.create(this.ctx, this.layout, batch, params);
+  }
+
+  /**
+   * Convenience (tests, CLI): evaluate the raw network output for points `x` (n × d row-major)
+   * at time `t` (a discrete step index for 'step' conditioning, else t/T in [0, 1] for 'fourier').
+   * Returns n × d row-major. Allocates; not for inner loops.
+   */
+  async evaluate(x: Float32Array, t: number | ArrayLike<number>): Promise<Float32Array> {
+    const d = this.spec.dim;
+    const n = x.length / d;
+    if (!Number.isInteger(n) || n < 1) throw new InputError(`evaluate: x must hold n·${d} floats, got ${x.length}`);
+    const plan = await this.plan(n);
+    try {
+      plan.setInput(x, t);
+      const enc = this.ctx.device.createCommandEncoder({ label: 'mlp:evaluate' });
+      const pass = enc.beginComputePass({ label: 'mlp:forward' });
+      plan.encodeForward(pass);
+      pass.end();
+      const outOff = plan.ws.u[this.layout.layers.length - 1]!;
+      const out = new Float32Array(await this.ctx.read(plan.acts, outOff * 4, d * plan.ws.bs * 4, enc));
+      const res = new Float32Array(n * d);
+      for (let j = 0; j < d; j++) for (let b = 0; b < n; b++) res[b * d + j] = out[j * plan.ws.bs + b]!;
+      return res;
+    } finally {
+      plan.destroy();
+    }
+  }
+
+  destroy(): void {
+    this.ctx.destroyBuffer(this.params);
+  }
+}
+
+/** Workspace, uniforms, bind groups and pipelines for one batch size. Encode many times. */
+export class MlpBatchPlan {
+  readonly acts: GPUBuffer;
+  /** Per-sample step index (u32, for the per-step embedding), bs entries. */
+  readonly tidx: GPUBuffer;
+  private gradsPlan: MlpGradsPlan | undefined;
+  private gradsBind: GPUBindGroup | undefined;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly layout: MlpLayout,
+    readonly ws: Workspace,
+    private readonly slots: UniformSlots<LayerField>,
+    private readonly bind: GPUBindGroup,
+    acts: GPUBuffer,
+    tidx: GPUBuffer,
+    private readonly fwd: MlpForwardKernel[],
+    private readonly bwd: MlpBackwardKernel[],
+    private readonly grads: MlpGradsKernel,
+    readonly params: GPUBuffer,
+  ) {
+    this.acts = acts;
+    this.tidx = tidx;
+  }
+
+  static async create(ctx: GpuContext, layout: MlpLayout, batch: number, params: GPUBuffer): Promise<MlpBatchPlan> {
+    const ws = workspaceLayout(layout, batch);
+    const L = layout.layers.length;
+    const act = ACTIVATION_CODE[layout.spec.activation];
+    const slope = layout.spec.leakySlope ?? 0.01;
+    const bl = mlpLayerBindLayout(ctx.device);
+    const fwd = await Promise.all(
+      layout.layers.map((l) => MlpForwardKernel.create(ctx, bl, { act, emb: l.eOffset >= 0, hidden: l.hidden, rows: l.out })),
+    );
+    const bwd = await Promise.all(
+      layout.layers.filter((l) => l.hidden).map((l) => MlpBackwardKernel.create(ctx, bl, { act, emb: l.eOffset >= 0, rows: l.out })),
+    );
+    const grads = await MlpGradsKernel.create(ctx);
+    if (ws.size * 4 > ctx.device.limits.maxStorageBufferBindingSize) {
+      throw new InputError(`batch ${batch}: the activation workspace needs ${ws.size * 4} bytes, over the device's storage binding limit`);
+    }
+    const acts = ctx.storage('mlp:acts', ws.size * 4);
+    const tidx = ctx.storage('mlp:tidx', ws.bs * 4);
+    const slots = new UniformSlots(ctx, 'mlp:layer-params', MlpLayerParams, 2 * L);
+    layout.layers.forEach((l, i) => {
+      slots.set(i, {
+        in_dim: l.in,
+        out_dim: l.out,
+        bs: ws.bs,
+        w_off: l.wOffset,
+        b_off: l.bOffset,
+        e_off: Math.max(0, l.eOffset),
+        scale_idx: layout.scaleOffset + i,
+        x_off: i === 0 ? ws.x : ws.h[i - 1]!,
+        u_off: ws.u[i]!,
+        h_off: Math.max(0, ws.h[i]!),
+        slope,
+      });
+      if (l.hidden) {
+        const next = layout.layers[i + 1]!;
+        slots.set(L + i, {
+          in_dim: next.out,
+          out_dim: l.out,
+          bs: ws.bs,
+          w_off: next.wOffset,
+          e_off: Math.max(0, l.eOffset),
+          scale_idx: layout.scaleOffset + i + 1,
+          u_off: ws.u[i]!,
+          du_off: ws.du[i]!,
+          dv_off: Math.max(0, ws.dv[i]!),
+          dnext_off: ws.du[i + 1]!,
+          slope,
+        });
+      }
+    });
+    slots.upload();
+    const bind = ctx.device.createBindGroup({
+      label: 'mlp_layer',
+      layout: bl,
+      entries: [slots.resource, { buffer: params }, { buffer: acts }, { buffer: tidx }].map((resource, binding) => ({ binding, resource })),
+    });
+    return new MlpBatchPlan(ctx, layout, ws, slots, bind, acts, tidx, fwd, bwd, grads, params);
+  }
+
+  /** Dispatches per encodeForward / encodeBackward / encodeGrads. */
+  get dispatches(): { forward: number; backward: number; grads: number } {
+    return { forward: this.fwd.length, backward: this.bwd.length, grads: 1 };
+  }
+
+  /** Forward through every layer: workspace x → u/h of each layer; output in u[L]. */
+  encodeForward(pass: GPUComputePassEncoder): void {
+    this.layout.layers.forEach((l, i) => {
+      pass.setBindGroup(0, this.bind, [this.slots.offset(i)]);
+      this.fwd[i]!.dispatch(pass, l.out, this.ws.bs);
+    });
+  }
+
+  /** Backward from du[L] (dJ/d output, written by the loss) down to du[0]. */
+  encodeBackward(pass: GPUComputePassEncoder): void {
+    const L = this.layout.layers.length;
+    for (let i = L - 2; i >= 0; i--) {
+      pass.setBindGroup(0, this.bind, [this.slots.offset(L + i)]);
+      this.bwd[i]!.dispatch(pass, this.layout.layers[i]!.out, this.ws.bs);
+    }
+  }
+
+  /** Bind the gradient buffer (same layout as params) once; returns the per-job squares buffer. */
+  attachGrads(grads: GPUBuffer): MlpGradsPlan {
+    if (!this.gradsPlan) this.gradsPlan = this.grads.prepare(this.layout, this.ws);
+    this.gradsBind = this.grads.bind(this.gradsPlan, this.params, this.acts, this.tidx, grads);
+    return this.gradsPlan;
+  }
+
+  /** Every parameter gradient into the attached gradient buffer (one dispatch). */
+  encodeGrads(pass: GPUComputePassEncoder): void {
+    if (!this.gradsBind || !this.gradsPlan) throw new InputError('encodeGrads: call attachGrads(buffer) first');
+    this.grads.dispatch(pass, this.gradsBind, this.gradsPlan.jobs);
+  }
+
+  /**
+   * Write network inputs from the CPU: x (n × d row-major, n <= batch) at time t (per point or
+   * one for all; discrete step index for 'step' conditioning, τ = t/T for 'fourier').
+   */
+  setInput(x: Float32Array, t: number | ArrayLike<number>): void {
+    const { spec, inputFeatures } = this.layout;
+    const d = spec.dim;
+    const n = x.length / d;
+    const bs = this.ws.bs;
+    if (!Number.isInteger(n) || n > this.ws.batch) throw new InputError(`setInput: x must hold at most ${this.ws.batch}·${d} floats, got ${x.length}`);
+    const tAt = (b: number) => (typeof t === 'number' ? t : t[b]!);
+    const feat = new Float32Array(inputFeatures * bs);
+    const steps = new Uint32Array(bs);
+    for (let b = 0; b < n; b++) {
+      for (let j = 0; j < d; j++) {
+        const v = x[b * d + j]!;
+        if (!Number.isFinite(v)) throw new InputError(`setInput: x[${b}][${j}] is not finite`);
+        feat[j * bs + b] = v;
+      }
+      if (spec.time.kind === 'fourier') fourierFeatures(tAt(b), spec.time.features).forEach((v, k) => (feat[(d + k) * bs + b] = v));
+      if (spec.time.kind === 'step') {
+        const k = tAt(b);
+        if (!Number.isInteger(k) || k < 0 || k >= spec.time.steps) throw new InputError(`setInput: step index must be an integer in [0, ${spec.time.steps}), got ${k}`);
+        steps[b] = k;
+      }
+    }
+    this.ctx.write(this.acts, feat, this.ws.x * 4);
+    this.ctx.write(this.tidx, steps);
+  }
+
+  destroy(): void {
+    this.slots.destroy();
+    this.ctx.destroyBuffer(this.acts);
+    this.ctx.destroyBuffer(this.tidx);
+    if (this.gradsPlan) {
+      this.ctx.destroyBuffer(this.gradsPlan.plan);
+      this.ctx.destroyBuffer(this.gradsPlan.ubuf);
+      this.ctx.destroyBuffer(this.gradsPlan.sq);
+    }
+  }
+}

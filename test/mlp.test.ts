@@ -1,0 +1,116 @@
+// MLP forward, backward and parameter gradients on the GPU against the float64 reference, for every
+// activation and both time conditionings, with batch and widths that are not multiples of the
+// tile or workgroup sizes; and the seeded initialisation against its definition.
+import { describe, expect, it } from 'vitest';
+import { ACTIVATIONS, mlpLayout, type MlpSpec } from '../src/model/layout.js';
+import { Mlp } from '../src/model/mlp.js';
+import { rngFillCpu } from '../src/rng/philox.js';
+import { initSegments } from '../src/kernels/mlp_init.js';
+import { philox4x32, splitSeed, u01 } from '../src/rng/philox.js';
+import { backward64, forward64 } from './reference/mlp.js';
+import { useGpu } from './gpu.js';
+
+function randomParams(spec: MlpSpec, seed: number): Float32Array {
+  const L = mlpLayout(spec);
+  const p = rngFillCpu(L.size, seed).map((u) => 1.2 * (u - 0.5));
+  L.layers.forEach((l, i) => {
+    if (l.eOffset >= 0) for (let k = 0; k < L.steps * l.out; k++) p[l.eOffset + k] = 0.5 + p[l.eOffset + k]!;
+    p[L.scaleOffset + i] = 0.8 + 0.1 * i; // non-unit layer scales (as spectral normalisation sets them)
+  });
+  return p;
+}
+
+describe('mlp', () => {
+  const gpu = useGpu();
+
+  const cases: { name: string; spec: MlpSpec; n: number }[] = [
+    ...ACTIVATIONS.map((a) => ({ name: `${a}, per-step embedding`, spec: { dim: 3, hidden: [37, 13], activation: a, time: { kind: 'step' as const, steps: 5 }, output: 'eps' as const }, n: 45 })),
+    { name: 'silu, Fourier time, 3 hidden layers', spec: { dim: 2, hidden: [9, 16, 7], activation: 'silu', time: { kind: 'fourier', features: 3 }, output: 'score' }, n: 21 },
+    { name: 'tanh, no time, 1-D', spec: { dim: 1, hidden: [5], activation: 'tanh', time: { kind: 'none' }, output: 'x0' }, n: 8 },
+  ];
+
+  for (const c of cases) {
+    it(`forward, backward and gradients match float64: ${c.name}`, async () => {
+      const ctx = gpu();
+      const mlp = await Mlp.create(ctx, c.spec, { seed: 3 });
+      const L = mlp.layout;
+      const p = randomParams(c.spec, 11);
+      mlp.writeParams(p);
+      const d = c.spec.dim;
+      const x = rngFillCpu(c.n * d, 5).map((u) => 4 * u - 2);
+      const steps = Array.from({ length: c.n }, (_, b) => (c.spec.time.kind === 'step' ? (b * 7) % c.spec.time.steps : 0));
+      const taus = Array.from({ length: c.n }, (_, b) => b / c.n);
+      const t = c.spec.time.kind === 'fourier' ? taus : steps;
+      const plan = await mlp.plan(c.n);
+      const grads = ctx.storage('grads', L.size * 4);
+      try {
+        plan.setInput(x, t);
+        // Upstream gradient dJ/d output, feature-major, zero on padding samples.
+        const bs = plan.ws.bs;
+        const dOut = Array.from({ length: c.n }, (_, b) => Array.from({ length: d }, (_, j) => Math.sin(1 + b * d + j)));
+        const dfm = new Float32Array(d * bs);
+        dOut.forEach((row, b) => row.forEach((v, j) => (dfm[j * bs + b] = v)));
+        ctx.write(plan.acts, dfm, plan.ws.du[L.layers.length - 1]! * 4);
+        plan.attachGrads(grads);
+        const enc = ctx.device.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        plan.encodeForward(pass);
+        pass.end();
+        // The loss kernel normally writes dOut after the forward pass; here it was written before, and the
+        // forward pass does not touch du, so backward can run in a second pass of the same submit.
+        const pass2 = enc.beginComputePass();
+        plan.encodeBackward(pass2);
+        plan.encodeGrads(pass2);
+        pass2.end();
+        ctx.submit(enc.finish());
+        const acts = await ctx.readF32(plan.acts);
+        const g = await ctx.readF32(grads);
+
+        const feats = Array.from({ length: c.n }, (_, b) => {
+          const row = Array.from({ length: d }, (_, j) => x[b * d + j]!);
+          if (c.spec.time.kind === 'fourier') {
+            const F = c.spec.time.features;
+            for (let k = 0; k < F; k++) row.push(Math.sin(Math.PI * 2 ** k * taus[b]!));
+            for (let k = 0; k < F; k++) row.push(Math.cos(Math.PI * 2 ** k * taus[b]!));
+          }
+          return row;
+        });
+        const ref = forward64(L, p, feats, steps);
+        const out = ref.out.flatMap((row, b) => row.map((_, j) => acts[plan.ws.u[L.layers.length - 1]! + j * bs + b]!));
+        // f32 dot products of <= 37 terms of size ~1: errors ~1e-6 relative; Fourier features carry sin/cos error ~1e-7.
+        expect(out).toBeAllclose(ref.out.flat(), { rtol: 1e-4, atol: 1e-5 });
+        const gref = backward64(L, p, ref, steps, dOut);
+        // Gradients sum over <= 45 samples of products of f32 values: relative errors ~1e-5 at worst.
+        expect(Array.from(g.subarray(0, L.trainable))).toBeAllclose(Array.from(gref.subarray(0, L.trainable)), { rtol: 1e-4, atol: 1e-4 });
+      } finally {
+        plan.destroy();
+        ctx.destroyBuffer(grads);
+        mlp.destroy();
+      }
+    });
+  }
+
+  it('initialises from the seeded Philox stream exactly as its definition says', async () => {
+    const ctx = gpu();
+    const spec: MlpSpec = { dim: 2, hidden: [64, 64, 64], activation: 'softplus', time: { kind: 'step', steps: 10 }, output: 'eps' };
+    const mlp = await Mlp.create(ctx, spec, { seed: 1234, init: 'torch' });
+    try {
+      const got = await mlp.readParams();
+      const L = mlp.layout;
+      const segs = initSegments(L, 'torch');
+      const key = splitSeed(1234);
+      const want = new Float32Array(L.size);
+      for (let p = 0; p < L.size; p++) {
+        const s = segs.filter((q) => q.start <= p).at(-1)!;
+        const u = u01(philox4x32([p, 0, 0x1417, 0], key)[0]);
+        want[p] = s.kind === 0 ? Math.fround(Math.fround(s.a) * Math.fround(2 * u - 1)) : s.kind === 1 ? u : s.a;
+      }
+      expect(got).toEqual(want);
+      // Scales 1, embeddings in [0, 1), first-layer weights within ±1/√2.
+      expect(Array.from(got.subarray(L.scaleOffset, L.scaleOffset + 4))).toEqual([1, 1, 1, 1]);
+      expect(Math.max(...got.subarray(0, 128).map(Math.abs))).toBeLessThanOrEqual(Math.SQRT1_2);
+    } finally {
+      mlp.destroy();
+    }
+  });
+});
