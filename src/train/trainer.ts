@@ -1,0 +1,419 @@
+/**
+ * Score-model training entirely on the GPU. One training step is
+ *   dsm_batch → mlp_forward × (L+1) → dsm_loss → mlp_backward × L → mlp_grads → [grad_norm] → adam_step
+ * (2L + 5 dispatches, + 1 with gradient clipping); K steps are encoded into one compute pass and
+ * one submit, each step selecting its StepParams slot by dynamic offset, so nothing is allocated
+ * or read back inside the loop. The loss is accumulated on the GPU and read every `lossEvery` steps.
+ * A seed fixes the initial weights and every minibatch (counter-based Philox keyed by the step), so
+ * a run repeats bit for bit on the same adapter, and a checkpoint resumes it exactly.
+ */
+import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../api/run.js';
+import type { GpuContext } from '../gpu/context.js';
+import { InputError } from '../gpu/errors.js';
+import { AdamParams, AdamStepKernel } from '../kernels/adam_step.js';
+import { DsmBatchKernel, DsmBatchParams } from '../kernels/dsm_batch.js';
+import { DsmLossKernel, DsmLossParams } from '../kernels/dsm_loss.js';
+import { GradNormKernel } from '../kernels/grad_norm.js';
+import type { MlpGradsPlan } from '../kernels/mlp_grads.js';
+import type { InitScheme } from '../kernels/mlp_init.js';
+import { UniformSlots } from '../model/bindings.js';
+import { OUTPUT_CODE, type MlpSpec } from '../model/layout.js';
+import { Mlp, type MlpBatchPlan } from '../model/mlp.js';
+import type { ForwardProcess } from '../processes/process.js';
+import { splitSeed } from '../rng/philox.js';
+import { dsmCoefficients, type CoefficientTable, type Weighting } from './coefficients.js';
+import { adamStepScalars, StepParams } from './step.js';
+
+/** Points on the GPU: n × dim floats, row-major. */
+export interface GpuPoints {
+  buffer: GPUBuffer;
+  n: number;
+  dim: number;
+}
+
+export interface TrainConfig {
+  spec: MlpSpec;
+  process: ForwardProcess;
+  /** DSM weighting λ(t) (default 'none'). */
+  weighting?: Weighting;
+  /** 'uniform' (default) or 'antithetic' (the second half of the batch uses mirrored times). */
+  timeSampling?: 'uniform' | 'antithetic';
+  batch: number;
+  /** 'adamw' (default: decoupled weight decay) or 'adam' (L2 added to the gradient). */
+  optimizer?: 'adam' | 'adamw';
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Default 0.01 for AdamW (PyTorch's default), 0 for Adam. */
+  weightDecay?: number;
+  /** Clip the global gradient norm to this value (0 = off, default). */
+  gradClip?: number;
+  /** EMA decay of the weights (0 = off, default). */
+  ema?: number;
+  /** Clamp every trainable parameter to [-c, c] after each step (0 = off, default). */
+  weightClip?: number;
+  /** Maximise the loss for the first k steps (the paper's bad-model start; default 0). */
+  maximizeSteps?: number;
+  seed?: number | bigint;
+  init?: InitScheme;
+  /** Steps encoded per submit (default 64). */
+  stepsPerSubmit?: number;
+  /** Read the loss every N steps (default 100; rounded to whole chunks). */
+  lossEvery?: number;
+  /** Rows of the coefficient table for continuous processes (default 1024). */
+  tableRows?: number;
+}
+
+export interface LossPoint {
+  /** Steps done when the loss was read. */
+  step: number;
+  /** Mean DSM loss J over the steps since the previous read. */
+  loss: number;
+}
+
+interface Resolved {
+  weighting: Weighting;
+  antithetic: boolean;
+  decoupled: boolean;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  gradClip: number;
+  ema: number;
+  weightClip: number;
+  maximizeSteps: number;
+  seed: number | bigint;
+  init: InitScheme;
+  K: number;
+  lossEvery: number;
+}
+
+function resolve(c: TrainConfig): Resolved {
+  const num = (name: string, v: number | undefined, dflt: number, lo: number, hi: number, openLo = false): number => {
+    const x = v ?? dflt;
+    if (!Number.isFinite(x) || x < lo || x > hi || (openLo && x === lo)) throw new InputError(`train: ${name} must be in ${openLo ? '(' : '['}${lo}, ${hi}], got ${x}`);
+    return x;
+  };
+  const optimizer = c.optimizer ?? 'adamw';
+  if (optimizer !== 'adam' && optimizer !== 'adamw') throw new InputError(`train: optimizer must be 'adam' or 'adamw', got '${String(optimizer)}'`);
+  const ts = c.timeSampling ?? 'uniform';
+  if (ts !== 'uniform' && ts !== 'antithetic') throw new InputError(`train: timeSampling must be 'uniform' or 'antithetic', got '${String(ts)}'`);
+  const K = num('stepsPerSubmit', c.stepsPerSubmit, 64, 1, 4096);
+  if (!Number.isInteger(K)) throw new InputError(`train: stepsPerSubmit must be an integer, got ${K}`);
+  const lossEvery = num('lossEvery', c.lossEvery, 100, 1, 1e9);
+  return {
+    weighting: c.weighting ?? 'none',
+    antithetic: ts === 'antithetic',
+    decoupled: optimizer === 'adamw',
+    lr: num('lr', c.lr, 1e-3, 0, 10, true),
+    beta1: num('beta1', c.beta1, 0.9, 0, 0.999999),
+    beta2: num('beta2', c.beta2, 0.999, 0, 0.99999999),
+    eps: num('eps', c.eps, 1e-8, 0, 1, true),
+    weightDecay: num('weightDecay', c.weightDecay, optimizer === 'adamw' ? 0.01 : 0, 0, 1),
+    gradClip: num('gradClip', c.gradClip, 0, 0, 1e30),
+    ema: num('ema', c.ema, 0, 0, 0.999999999),
+    weightClip: num('weightClip', c.weightClip, 0, 0, 1e30),
+    maximizeSteps: num('maximizeSteps', c.maximizeSteps, 0, 0, 1e12),
+    seed: c.seed ?? 0,
+    init: c.init ?? 'xavier',
+    K,
+    lossEvery,
+  };
+}
+
+const CHECKPOINT_MAGIC = 0x4b434657; // "WFCK" little-endian
+const CHECKPOINT_VERSION = 1;
+
+/** The JSON header of a checkpoint (followed by params, m, v, ema as f32, `floats` each). */
+export interface CheckpointHeader {
+  format: 'wasserflow-mlp-checkpoint';
+  version: number;
+  spec: MlpSpec;
+  step: number;
+  floats: number;
+  buffers: string[];
+  process: string;
+  config: Record<string, unknown>;
+}
+
+export class Trainer {
+  readonly mlp: Mlp;
+  /** Training steps done. */
+  step = 0;
+  /** Dispatches encoded per training step. */
+  readonly dispatchesPerStep: number;
+
+  private readonly r: Resolved;
+  private readonly owned: GPUBuffer[] = [];
+  private readonly stepSlots: UniformSlots<StepField>;
+  private readonly bindBatch: GPUBindGroup;
+  private readonly bindLoss: GPUBindGroup;
+  private readonly bindAdam: GPUBindGroup;
+  private readonly bindNorm: GPUBindGroup | undefined;
+  readonly grads: GPUBuffer;
+  readonly m: GPUBuffer;
+  readonly v: GPUBuffer;
+  readonly emaBuffer: GPUBuffer;
+  private readonly lossAcc: GPUBuffer;
+  private readonly gradsPlan: MlpGradsPlan;
+  private lossPending = false;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly config: TrainConfig,
+    mlp: Mlp,
+    readonly plan: MlpBatchPlan,
+    readonly coefficients: CoefficientTable,
+    private readonly data: GpuPoints,
+    private readonly kernels: { batch: DsmBatchKernel; loss: DsmLossKernel; norm: GradNormKernel | undefined; adam: AdamStepKernel },
+  ) {
+    this.mlp = mlp;
+    this.r = resolve(config);
+    const L = mlp.layout;
+    const ws = plan.ws;
+    const own = (b: GPUBuffer) => (this.owned.push(b), b);
+    this.grads = own(ctx.storage('train:grads', L.size * 4));
+    this.m = own(ctx.storage('train:adam-m', L.size * 4));
+    this.v = own(ctx.storage('train:adam-v', L.size * 4));
+    this.emaBuffer = own(ctx.storage('train:ema', L.size * 4));
+    this.lossAcc = own(ctx.storage('train:loss-acc', config.spec.dim * ws.bs * 4));
+    const stats = own(ctx.storage('train:grad-stats', new Float32Array([0, 1, 0, 0])));
+    const coef = own(ctx.storage('train:coefficients', coefficients.data));
+    this.gradsPlan = plan.attachGrads(this.grads);
+    this.stepSlots = new UniformSlots(ctx, 'train:step-params', StepParams, this.r.K);
+    this.owned.push(this.stepSlots.buffer);
+
+    const [lo, hi] = splitSeed(this.r.seed);
+    const fourier = config.spec.time.kind === 'fourier' ? config.spec.time.features : 0;
+    const ubBatch = own(ctx.uniform('dsm_batch:params', DsmBatchParams.byteSize));
+    ctx.write(
+      ubBatch,
+      DsmBatchParams.pack({
+        batch: config.batch, bs: ws.bs, dim: config.spec.dim, n_points: data.n, m_coef: coefficients.rows, fourier,
+        x_off: ws.x, tgt_off: ws.target, lam_off: ws.lam, inv_t: 1 / coefficients.T, seed_lo: lo, seed_hi: hi,
+      }),
+    );
+    this.bindBatch = kernels.batch.bind({ ubuf: ubBatch, step: this.stepSlots.resource, data: data.buffer, coef, acts: plan.acts, tidx: plan.tidx });
+    const Lh = L.layers.length - 1;
+    const ubLoss = own(ctx.uniform('dsm_loss:params', DsmLossParams.byteSize));
+    ctx.write(ubLoss, DsmLossParams.pack({ batch: config.batch, bs: ws.bs, dim: config.spec.dim, out_off: ws.u[Lh]!, tgt_off: ws.target, lam_off: ws.lam, dout_off: ws.du[Lh]! }));
+    this.bindLoss = kernels.loss.bind({ ubuf: ubLoss, step: this.stepSlots.resource, acts: plan.acts, lossAcc: this.lossAcc });
+    if (kernels.norm) {
+      const ubNorm = own(kernels.norm.params(this.gradsPlan.jobs, this.r.gradClip));
+      this.bindNorm = kernels.norm.bind(ubNorm, this.gradsPlan.sq, stats);
+    }
+    const ubAdam = own(ctx.uniform('adam_step:params', AdamParams.byteSize));
+    ctx.write(
+      ubAdam,
+      AdamParams.pack({ n4: L.trainable / 4, beta1: this.r.beta1, beta2: this.r.beta2, eps: this.r.eps, wd: this.r.weightDecay, clip: this.r.weightClip, ema_decay: this.r.ema }),
+    );
+    this.bindAdam = kernels.adam.bind({ ubuf: ubAdam, step: this.stepSlots.resource, params: mlp.params, grads: this.grads, m: this.m, v: this.v, ema: this.emaBuffer, stats });
+    const d = plan.dispatches;
+    this.dispatchesPerStep = 1 + d.forward + 1 + d.backward + d.grads + (kernels.norm ? 1 : 0) + 1;
+  }
+
+  /** Build a trainer on `data` (points on the GPU, kept by the caller) with a fresh seeded network. */
+  static async create(ctx: GpuContext, data: GpuPoints, config: TrainConfig): Promise<Trainer> {
+    const r = resolve(config);
+    if (!Number.isInteger(config.batch) || config.batch < 1 || config.batch > 1 << 20) throw new InputError(`train: batch must be an integer in [1, 1048576], got ${config.batch}`);
+    if (data.dim !== config.spec.dim) throw new InputError(`train: data has dimension ${data.dim} but the network's spec.dim is ${config.spec.dim}`);
+    if (!Number.isInteger(data.n) || data.n < 1) throw new InputError(`train: data must hold at least one point, got ${data.n}`);
+    const table = dsmCoefficients(config.process, r.weighting, config.tableRows ?? 1024);
+    if (config.spec.time.kind === 'step') {
+      if (!table.discrete) throw new InputError(`train: per-step time embedding needs a discrete process (ddpm), got ${config.process.label}`);
+      if (config.spec.time.steps !== table.rows) throw new InputError(`train: spec.time.steps (${config.spec.time.steps}) must equal the process's step count (${table.rows})`);
+    }
+    const mlp = await Mlp.create(ctx, config.spec, { seed: r.seed, init: r.init });
+    let plan: MlpBatchPlan | undefined;
+    try {
+      plan = await mlp.plan(config.batch);
+      const [batch, loss, norm, adam] = await Promise.all([
+        DsmBatchKernel.create(ctx, { discrete: table.discrete, antithetic: r.antithetic, output: OUTPUT_CODE[config.spec.output] }),
+        DsmLossKernel.create(ctx),
+        r.gradClip > 0 ? GradNormKernel.create(ctx) : Promise.resolve(undefined),
+        AdamStepKernel.create(ctx, { decoupled: r.decoupled, clipWeights: r.weightClip > 0, ema: r.ema > 0 }),
+      ]);
+      const t = new Trainer(ctx, config, mlp, plan, table, data, { batch, loss, norm, adam });
+      // EMA starts at the initial weights.
+      const enc = ctx.device.createCommandEncoder({ label: 'train:init' });
+      enc.copyBufferToBuffer(mlp.params, 0, t.emaBuffer, 0, mlp.layout.size * 4);
+      ctx.submit(enc.finish());
+      return t;
+    } catch (e) {
+      plan?.destroy();
+      mlp.destroy();
+      throw e;
+    }
+  }
+
+  /** Encode `count` steps (count <= stepsPerSubmit) starting at this.step into `enc`. */
+  private encodeChunk(enc: GPUCommandEncoder, count: number): void {
+    const r = this.r;
+    for (let i = 0; i < count; i++) {
+      const s = this.step + i;
+      this.stepSlots.set(i, { step: s, sign: s < r.maximizeSteps ? -1 : 1, ...adamStepScalars(s + 1, r.lr, r.beta1, r.beta2, r.weightDecay) });
+    }
+    this.stepSlots.upload(count);
+    if (this.lossPending) {
+      enc.clearBuffer(this.lossAcc);
+      this.lossPending = false;
+    }
+    const pass = enc.beginComputePass({ label: 'train:steps' });
+    const bs = this.plan.ws.bs;
+    for (let i = 0; i < count; i++) {
+      const off = this.stepSlots.offset(i);
+      this.kernels.batch.dispatch(pass, this.bindBatch, off, bs);
+      this.plan.encodeForward(pass);
+      this.kernels.loss.dispatch(pass, this.bindLoss, off, this.config.spec.dim, bs);
+      this.plan.encodeBackward(pass);
+      this.plan.encodeGrads(pass);
+      if (this.kernels.norm && this.bindNorm) this.kernels.norm.dispatch(pass, this.bindNorm);
+      this.kernels.adam.dispatch(pass, this.bindAdam, off, this.mlp.layout.trainable / 4);
+    }
+    pass.end();
+  }
+
+  /**
+   * The DSM loss of step `step`'s minibatch at the current weights, and (optionally) its gradient
+   * (the trainer's `grads` buffer layout), without updating anything. For validation and tests.
+   */
+  async evaluate(step: number, withGradient = false): Promise<{ loss: number; gradient?: Float32Array }> {
+    if (!Number.isInteger(step) || step < 0) throw new InputError(`evaluate: step must be a non-negative integer, got ${step}`);
+    const r = this.r;
+    this.stepSlots.set(0, { step, sign: 1, ...adamStepScalars(step + 1, r.lr, r.beta1, r.beta2, r.weightDecay) });
+    this.stepSlots.upload(1);
+    const enc = this.ctx.device.createCommandEncoder({ label: 'train:evaluate' });
+    enc.clearBuffer(this.lossAcc);
+    const pass = enc.beginComputePass({ label: 'train:evaluate' });
+    const bs = this.plan.ws.bs;
+    this.kernels.batch.dispatch(pass, this.bindBatch, 0, bs);
+    this.plan.encodeForward(pass);
+    this.kernels.loss.dispatch(pass, this.bindLoss, 0, this.config.spec.dim, bs);
+    if (withGradient) {
+      this.plan.encodeBackward(pass);
+      this.plan.encodeGrads(pass);
+    }
+    pass.end();
+    const acc = new Float32Array(await this.ctx.read(this.lossAcc, 0, this.lossAcc.size, enc));
+    this.lossPending = true;
+    let sum = 0;
+    for (const x of acc) sum += x;
+    const loss = sum / this.config.batch;
+    if (!withGradient) return { loss };
+    return { loss, gradient: await this.ctx.readF32(this.grads, 0, this.mlp.layout.size) };
+  }
+
+  /**
+   * Train `steps` more steps. Reads the loss every `lossEvery` steps (and at the end), reporting
+   * progress there; cancellable between chunks. Returns the loss points read.
+   */
+  async train(steps: number, opts: RunOptions = {}): Promise<LossPoint[]> {
+    if (!Number.isInteger(steps) || steps < 0) throw new InputError(`train: steps must be a non-negative integer, got ${steps}`);
+    const out: LossPoint[] = [];
+    const end = this.step + steps;
+    let sinceRead = 0;
+    let nextRead = Math.min(end, (Math.floor(this.step / this.r.lossEvery) + 1) * this.r.lossEvery);
+    while (this.step < end) {
+      throwIfAborted(opts.signal, 'train');
+      const count = Math.min(this.r.K, nextRead - this.step);
+      const enc = this.ctx.device.createCommandEncoder({ label: 'train' });
+      this.encodeChunk(enc, count);
+      this.step += count;
+      sinceRead += count;
+      if (this.step === nextRead) {
+        const bytes = await abortable(this.ctx.read(this.lossAcc, 0, this.lossAcc.size, enc), opts.signal, 'train');
+        this.lossPending = true;
+        const acc = new Float32Array(bytes);
+        let sum = 0;
+        for (const x of acc) sum += x;
+        const loss = sum / (this.config.batch * sinceRead);
+        sinceRead = 0;
+        out.push({ step: this.step, loss });
+        reportProgress(opts, { stage: 'train', done: steps - (end - this.step), total: steps, metrics: { loss, step: this.step } });
+        nextRead = Math.min(end, nextRead + this.r.lossEvery);
+      } else {
+        this.ctx.submit(enc.finish());
+      }
+    }
+    return out;
+  }
+
+  /** Read the weights (or the EMA weights). */
+  async readParams(which: 'params' | 'ema' = 'params'): Promise<Float32Array> {
+    return this.ctx.readF32(which === 'params' ? this.mlp.params : this.emaBuffer, 0, this.mlp.layout.size);
+  }
+
+  /** Serialise weights and optimizer state: "WFCK", version, header length, JSON header, f32 buffers. */
+  async saveCheckpoint(): Promise<Uint8Array> {
+    const L = this.mlp.layout;
+    const bufs = [this.mlp.params, this.m, this.v, this.emaBuffer];
+    const arrays = await Promise.all(bufs.map((b) => this.ctx.readF32(b, 0, L.size)));
+    const header: CheckpointHeader = {
+      format: 'wasserflow-mlp-checkpoint',
+      version: CHECKPOINT_VERSION,
+      spec: this.config.spec,
+      step: this.step,
+      floats: L.size,
+      buffers: ['params', 'adam_m', 'adam_v', 'ema'],
+      process: this.config.process.label,
+      config: { ...this.config, spec: undefined, process: undefined, seed: String(this.r.seed) },
+    };
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const hlen = Math.ceil(json.length / 4) * 4;
+    const out = new Uint8Array(12 + hlen + 4 * L.size * bufs.length);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, CHECKPOINT_MAGIC, true);
+    dv.setUint32(4, CHECKPOINT_VERSION, true);
+    dv.setUint32(8, hlen, true);
+    out.fill(0x20, 12, 12 + hlen);
+    out.set(json, 12);
+    arrays.forEach((a, i) => out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), 12 + hlen + 4 * L.size * i));
+    return out;
+  }
+
+  /** Restore weights, optimizer state and step count from `saveCheckpoint` bytes (same spec). */
+  loadCheckpoint(bytes: Uint8Array): void {
+    const { header, buffers } = parseCheckpoint(bytes);
+    if (JSON.stringify(header.spec) !== JSON.stringify(this.config.spec)) throw new InputError('checkpoint: its network spec differs from this trainer\'s');
+    if (header.floats !== this.mlp.layout.size) throw new InputError(`checkpoint: ${header.floats} floats per buffer, expected ${this.mlp.layout.size}`);
+    [this.mlp.params, this.m, this.v, this.emaBuffer].forEach((b, i) => this.ctx.write(b, buffers[i]!));
+    this.step = header.step;
+    this.lossPending = true;
+  }
+
+  destroy(): void {
+    for (const b of this.owned) this.ctx.destroyBuffer(b);
+    this.owned.length = 0;
+    this.plan.destroy();
+    this.mlp.destroy();
+  }
+}
+
+type StepField = typeof StepParams extends { pack(v: Partial<Record<infer F, number>>): ArrayBuffer } ? F & string : never;
+
+/** Split checkpoint bytes into the header and its f32 buffers (validating magic, version, sizes). */
+export function parseCheckpoint(bytes: Uint8Array): { header: CheckpointHeader; buffers: Float32Array[] } {
+  if (bytes.byteLength < 12) throw new InputError('checkpoint: too short');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dv.getUint32(0, true) !== CHECKPOINT_MAGIC) throw new InputError('checkpoint: bad magic (not a wasserflow checkpoint)');
+  const version = dv.getUint32(4, true);
+  if (version !== CHECKPOINT_VERSION) throw new InputError(`checkpoint: version ${version}, this build reads ${CHECKPOINT_VERSION}`);
+  const hlen = dv.getUint32(8, true);
+  if (12 + hlen > bytes.byteLength) throw new InputError('checkpoint: header runs past the end');
+  let header: CheckpointHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen))) as CheckpointHeader;
+  } catch {
+    throw new InputError('checkpoint: header is not valid JSON');
+  }
+  if (header.format !== 'wasserflow-mlp-checkpoint') throw new InputError(`checkpoint: unknown format '${String(header.format)}'`);
+  const n = header.floats;
+  const count = header.buffers.length;
+  if (bytes.byteLength !== 12 + hlen + 4 * n * count) throw new InputError(`checkpoint: expected ${12 + hlen + 4 * n * count} bytes, got ${bytes.byteLength}`);
+  const copy = bytes.slice(12 + hlen);
+  const buffers = Array.from({ length: count }, (_, i) => new Float32Array(copy.buffer, 4 * n * i, n));
+  return { header, buffers };
+}
