@@ -89,6 +89,12 @@ export class GaussianMonoFlow implements FlowRunner {
     try {
       const ratio = ratioK.plan(n, d, buffers, { seed: o.seed ?? 1, shift: o.shift ?? 0 });
       const update = updateK.plan(P, groups, 1 / n, opt, { partial: buffers.partial, theta: buffers.theta, moments: buffers.moments, iter: buffers.iter });
+      // Generate the initial cloud (the first iteration draws the same z again).
+      const enc = ctx.device.createCommandEncoder({ label: 'monoflow:init' });
+      const pass = enc.beginComputePass({ label: 'monoflow:init' });
+      ratio.encode(pass);
+      pass.end();
+      ctx.submit(enc.finish());
       return new GaussianMonoFlow(ctx, d, n, iterations, opt.lr, o.target, buffers, ratio, update);
     } catch (e) {
       for (const b of Object.values(buffers)) ctx.destroyBuffer(b);

@@ -1,0 +1,274 @@
+/**
+ * Diffusion flows on particle clouds, each step an exact Gaussian transition (flow_sde_step):
+ *
+ * - Brownian bridge between paired endpoints, dx = (x1 − x)/(1 − t) dt + σ dw on [0, 1]: marginal
+ *   x_t ~ N((1−t) x0 + t x1, σ² t(1−t) I) per pair. Step h from t: mean x + h/(1−t)(x1 − x),
+ *   variance σ² h(1−t−h)/(1−t) (exact, so the last step lands on x1).
+ * - Gaussian Schrödinger bridge between two clouds: the SB for Brownian reference σ² is the mixture
+ *   of Brownian bridges over the entropic-OT coupling with ε = 2σ² (Bunne et al. 2023; Mallasto et
+ *   al. 2021). Both clouds are summarised by their moments, endpoints x1 are drawn from the
+ *   closed-form Gaussian coupling's conditional x1 | x0 (flow_affine), then bridged.
+ * - Heat flow, dx = √2 dw: the Wasserstein gradient flow of the negative entropy ∫ p log p
+ *   (Jordan, Kinderlehrer & Otto 1998). Energy −H of the moment-matched Gaussian.
+ * - VP flow, dx = −x dt + √2 dw (Ornstein–Uhlenbeck): the gradient flow of KL(p || N(0, I)); the
+ *   score-model VP SDE dx = −½β x dt + √β dw is the same flow in time ∫β/2. Energy KL to N(0, I).
+ *
+ * All run in chunks: one submit per chunk, the cloud read back at its end for W2 and the energy.
+ */
+import type { GpuContext } from '../gpu/context.js';
+import { InputError } from '../gpu/errors.js';
+import { FlowAffine } from '../kernels/flow_affine.js';
+import { FlowSdeStep, type SdeStepCoefs, type SdeStepPlan } from '../kernels/flow_sde_step.js';
+import { checkCloud, exactW2OneD, momentW2, type FlowKind, type FlowPoint, type FlowRunner } from './flow.js';
+import {
+  add,
+  cloudMoments,
+  couplingConditional,
+  entropicCrossCov,
+  entropyGaussian,
+  eye,
+  klGaussian,
+  schrodingerMarginal,
+  w2sqGaussian,
+  type Gaussian,
+} from './gaussian.js';
+
+/** Per-step coefficients of the exact Brownian-bridge transition on t_k = k/steps. */
+export function bridgeSteps(steps: number, sigma: number): SdeStepCoefs[] {
+  return Array.from({ length: steps }, (_, k) => {
+    const t = k / steps;
+    const h = 1 / steps;
+    const rest = 1 - t;
+    return { a: 1, k: h / rest, s: sigma * Math.sqrt(Math.max(0, (h * (rest - h)) / rest)), stream: k };
+  });
+}
+
+/** Heat flow dx = √2 dw: x ← x + √(2h) ξ. */
+export function heatSteps(steps: number, T: number): SdeStepCoefs[] {
+  const h = T / steps;
+  return Array.from({ length: steps }, (_, k) => ({ a: 1, k: 0, s: Math.sqrt(2 * h), stream: k }));
+}
+
+/** OU flow dx = −x dt + √2 dw: x ← e^−h x + √(1 − e^−2h) ξ. */
+export function vpSteps(steps: number, T: number): SdeStepCoefs[] {
+  const h = T / steps;
+  return Array.from({ length: steps }, (_, k) => ({ a: Math.exp(-h), k: 0, s: Math.sqrt(-Math.expm1(-2 * h)), stream: k }));
+}
+
+type Measure = (cloud: Float32Array, t: number) => Omit<FlowPoint, 'step' | 't'>;
+
+/** A flow made of planned flow_sde_step transitions. */
+export class SdeFlow implements FlowRunner {
+  stepsDone = 0;
+
+  constructor(
+    private readonly ctx: GpuContext,
+    readonly kind: FlowKind,
+    readonly dim: number,
+    readonly n: number,
+    /** Virtual time after k steps. */
+    private readonly timeOf: (k: number) => number,
+    readonly energyName: string,
+    readonly w2Method: string,
+    private readonly x: GPUBuffer,
+    private readonly plan: SdeStepPlan,
+    private readonly measureCloud: Measure,
+    private readonly owned: GPUBuffer[],
+  ) {}
+
+  get totalSteps(): number {
+    return this.plan.steps;
+  }
+
+  async measure(): Promise<FlowPoint> {
+    const t = this.timeOf(this.stepsDone);
+    return { step: this.stepsDone, t, ...this.measureCloud(await this.cloud(), t) };
+  }
+
+  async advance(steps: number): Promise<FlowPoint> {
+    if (!Number.isInteger(steps) || steps < 1) throw new InputError(`${this.kind}: advance needs a positive integer step count, got ${steps}`);
+    const to = Math.min(this.totalSteps, this.stepsDone + steps);
+    const enc = this.ctx.device.createCommandEncoder({ label: `${this.kind}:chunk` });
+    this.plan.encode(enc, this.stepsDone, to);
+    this.ctx.submit(enc.finish());
+    this.stepsDone = to;
+    return this.measure();
+  }
+
+  cloud(): Promise<Float32Array> {
+    return this.ctx.readF32(this.x, 0, this.n * this.dim);
+  }
+
+  destroy(): void {
+    this.plan.destroy();
+    for (const b of this.owned) this.ctx.destroyBuffer(b);
+    this.owned.length = 0;
+  }
+}
+
+/** Plan steps on buffers already created; release them if planning fails. */
+function planOrRelease(ctx: GpuContext, make: () => SdeStepPlan, owned: GPUBuffer[]): SdeStepPlan {
+  try {
+    return make();
+  } catch (e) {
+    for (const b of owned) ctx.destroyBuffer(b);
+    throw e;
+  }
+}
+
+function checkSteps(steps: number, name: string): void {
+  if (!Number.isInteger(steps) || steps < 1 || steps > 1_000_000) throw new InputError(`${name}: steps must be an integer in [1, 10^6], got ${steps}`);
+}
+
+function checkPositive(v: number, name: string): void {
+  if (!(v > 0) || !Number.isFinite(v)) throw new InputError(`${name} must be finite and > 0, got ${v}`);
+}
+
+/** W2 of a cloud to a target cloud: exact by sorting in 1-D, between moment-matched Gaussians otherwise. */
+function cloudW2(cloud: Float32Array, target: Float32Array, targetLaw: Gaussian, d: number): number {
+  return d === 1 && cloud.length === target.length ? exactW2OneD(cloud, target) : momentW2(cloud, d, targetLaw);
+}
+
+export interface BridgeOptions {
+  /** Start points, n×d. */
+  x0: Float32Array;
+  /** Paired end points, n×d. */
+  x1: Float32Array;
+  dim: number;
+  /** Brownian noise level σ (default 1). */
+  sigma?: number;
+  steps?: number;
+  seed?: number;
+}
+
+/** Brownian bridge between paired endpoints; W2 is measured to the x1 cloud. */
+export async function brownianBridge(ctx: GpuContext, o: BridgeOptions): Promise<SdeFlow> {
+  const d = o.dim;
+  const n = checkCloud(o.x0, d, 'bridge x0');
+  if (checkCloud(o.x1, d, 'bridge x1') !== n) throw new InputError(`bridge: x0 has ${n} points but x1 has ${o.x1.length / d}`);
+  const sigma = o.sigma ?? 1;
+  if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new InputError(`bridge: sigma must be finite and >= 0, got ${sigma}`);
+  const steps = o.steps ?? 100;
+  checkSteps(steps, 'bridge');
+  const kernel = await FlowSdeStep.create(ctx);
+  const x = ctx.storage('bridge:x', o.x0);
+  const y = ctx.storage('bridge:x1', o.x1);
+  const targetLaw = cloudMoments(o.x1, d);
+  const plan = planOrRelease(ctx, () => kernel.plan(x, n * d, bridgeSteps(steps, sigma), { seed: o.seed ?? 1, y }), [x, y]);
+  return new SdeFlow(ctx, 'bridge', d, n, (k) => k / steps, '', d === 1 ? 'exact 1-D W2 to the x1 cloud' : 'moment (Bures) W2 to the x1 cloud', x, plan,
+    (cloud) => ({ w2: cloudW2(cloud, o.x1, targetLaw, d) }), [x, y]);
+}
+
+export interface SchrodingerOptions {
+  /** Source cloud, n×d. */
+  source: Float32Array;
+  /** Target cloud, m×d (summarised by its moments). */
+  target: Float32Array;
+  dim: number;
+  /** Reference Brownian noise σ; the static problem is entropic OT with ε = 2σ². */
+  sigma: number;
+  steps?: number;
+  seed?: number;
+}
+
+/**
+ * Gaussian Schrödinger bridge between the moment-matched Gaussians of two clouds, run on the
+ * source cloud's points: endpoints from the closed-form entropic coupling, then Brownian bridges.
+ * `w2Exact` is the Bures W2 of the closed-form SB marginal to the target law.
+ */
+export async function schrodingerBridge(ctx: GpuContext, o: SchrodingerOptions): Promise<SdeFlow & { readonly source: Gaussian; readonly targetLaw: Gaussian }> {
+  const d = o.dim;
+  const n = checkCloud(o.source, d, 'schrodinger source');
+  checkCloud(o.target, d, 'schrodinger target');
+  checkPositive(o.sigma, 'schrodinger: sigma');
+  const steps = o.steps ?? 100;
+  checkSteps(steps, 'schrodinger');
+  const p = cloudMoments(o.source, d);
+  const q = cloudMoments(o.target, d);
+  const cross = entropicCrossCov(p, q, o.sigma);
+  const cond = couplingConditional(p, q, cross);
+  const [kernel, affine] = [await FlowSdeStep.create(ctx), FlowAffine.create(ctx)];
+  const x = ctx.storage('schrodinger:x', o.source);
+  const y = ctx.storage('schrodinger:x1', n * d * 4);
+  try {
+    // Endpoint noise on its own counter row, far from the bridge steps' rows 0..steps-1.
+    await affine.run(x, y, n, d, cond, { seed: o.seed ?? 1, stream: 0x7fffffff });
+  } catch (e) {
+    ctx.destroyBuffer(x);
+    ctx.destroyBuffer(y);
+    throw e;
+  }
+  const plan = planOrRelease(ctx, () => kernel.plan(x, n * d, bridgeSteps(steps, o.sigma), { seed: o.seed ?? 1, y }), [x, y]);
+  const flow = new SdeFlow(ctx, 'schrodinger', d, n, (k) => k / steps, '', 'moment (Bures) W2 to the target law', x, plan,
+    (cloud, t) => ({ w2: momentW2(cloud, d, q), w2Exact: Math.sqrt(w2sqGaussian(schrodingerMarginal(p, q, o.sigma, t), q)) }), [x, y]);
+  return Object.assign(flow, { source: p, targetLaw: q });
+}
+
+export interface DiffusionOptions {
+  /** Start cloud, n×d. */
+  x0: Float32Array;
+  dim: number;
+  /** Final virtual time (default 1 for heat, 3 for VP). */
+  T?: number;
+  steps?: number;
+  seed?: number;
+}
+
+/** Closed-form law of the heat flow from N(m, C): N(m, C + 2t I). */
+export function heatLaw(p0: Gaussian, t: number): Gaussian {
+  const d = p0.mean.length;
+  return { mean: Float64Array.from(p0.mean), cov: add(p0.cov, eye(d), 2 * t) };
+}
+
+/** Closed-form law of the OU flow from N(m, C): N(e^−t m, e^−2t C + (1 − e^−2t) I). */
+export function vpLaw(p0: Gaussian, t: number): Gaussian {
+  const d = p0.mean.length;
+  const a = Math.exp(-t);
+  return { mean: Float64Array.from(p0.mean, (v) => a * v), cov: add(eye(d), p0.cov, a * a, -Math.expm1(-2 * t)) };
+}
+
+/**
+ * Heat flow. W2 is measured to the start law (the distance travelled, W2(p0, p_t)); the energy is the
+ * negative entropy of the cloud's moment-matched Gaussian, `energyExact` that of N(m, C0 + 2tI).
+ */
+export async function heatFlow(ctx: GpuContext, o: DiffusionOptions): Promise<SdeFlow> {
+  const d = o.dim;
+  const n = checkCloud(o.x0, d, 'heat x0');
+  const T = o.T ?? 1;
+  checkPositive(T, 'heat: T');
+  const steps = o.steps ?? 100;
+  checkSteps(steps, 'heat');
+  const p0 = cloudMoments(o.x0, d);
+  const kernel = await FlowSdeStep.create(ctx);
+  const x = ctx.storage('heat:x', o.x0);
+  const plan = planOrRelease(ctx, () => kernel.plan(x, n * d, heatSteps(steps, T), { seed: o.seed ?? 1 }), [x]);
+  return new SdeFlow(ctx, 'heat', d, n, (k) => (k * T) / steps, '−H (negative entropy, Gaussian moments)', 'moment (Bures) W2 to the start law', x, plan,
+    (cloud, t) => ({
+      w2: momentW2(cloud, d, p0),
+      w2Exact: Math.sqrt(w2sqGaussian(heatLaw(p0, t), p0)),
+      energy: -entropyGaussian(cloudMoments(cloud, d)),
+      energyExact: -entropyGaussian(heatLaw(p0, t)),
+    }), [x]);
+}
+
+/** VP (OU) flow towards N(0, I); energy KL(· || N(0, I)) of the moment-matched Gaussian. */
+export async function vpFlow(ctx: GpuContext, o: DiffusionOptions): Promise<SdeFlow> {
+  const d = o.dim;
+  const n = checkCloud(o.x0, d, 'vp x0');
+  const T = o.T ?? 3;
+  checkPositive(T, 'vp: T');
+  const steps = o.steps ?? 100;
+  checkSteps(steps, 'vp');
+  const p0 = cloudMoments(o.x0, d);
+  const prior: Gaussian = { mean: new Float64Array(d), cov: eye(d) };
+  const kernel = await FlowSdeStep.create(ctx);
+  const x = ctx.storage('vp:x', o.x0);
+  const plan = planOrRelease(ctx, () => kernel.plan(x, n * d, vpSteps(steps, T), { seed: o.seed ?? 1 }), [x]);
+  return new SdeFlow(ctx, 'vp', d, n, (k) => (k * T) / steps, 'KL(p_t || N(0, I)) (Gaussian moments)', 'moment (Bures) W2 to N(0, I)', x, plan,
+    (cloud, t) => ({
+      w2: momentW2(cloud, d, prior),
+      w2Exact: Math.sqrt(w2sqGaussian(vpLaw(p0, t), prior)),
+      energy: klGaussian(cloudMoments(cloud, d), prior),
+      energyExact: klGaussian(vpLaw(p0, t), prior),
+    }), [x]);
+}
