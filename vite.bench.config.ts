@@ -12,7 +12,7 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     rollupOptions: {
-      input: { node: 'bench/node.ts' },
+      input: { node: 'bench/node.ts', headless: 'bench/headless.ts' },
       output: { format: 'es', entryFileNames: '[name].js' },
     },
   },

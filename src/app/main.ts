@@ -1,39 +1,66 @@
-/** The playground page: acquires the adapter, shows it, and runs the runtime self-check. */
+/**
+ * The page: acquires the adapter (warning when it is a software fallback), wires the tabs, and
+ * starts the playground, the benchmark tab and the runtime self-check. `window.__wasserflow`
+ * exposes the page state to the browser tests and the headless benchmark runner.
+ */
 import { GpuContext } from '../gpu/context.js';
-import { selfcheck, type Check } from '../gpu/selfcheck.js';
+import { selfcheck } from '../gpu/selfcheck.js';
+import { initBenchTab } from './bench_tab.js';
+import { initPlayground } from './playground.js';
+import { state } from './state.js';
 
-interface PageState {
-  ready: boolean;
-  adapter?: GpuContext['adapter'];
-  checks?: Check[];
-  error?: string;
+function adapterText(a: GpuContext['adapter']): string {
+  const name = [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || '(unnamed adapter)';
+  return `adapter: ${name}` + (a.isSoftware ? ' — software adapter: kernels run on the CPU, about 50× slower than on a GPU' : '');
 }
 
-const state: PageState = { ready: false };
-(window as unknown as { __wasserflow: PageState }).__wasserflow = state;
+function initTabs(): void {
+  const buttons = Array.from(document.querySelectorAll<HTMLButtonElement>('#tabs button'));
+  const show = (name: string) => {
+    for (const b of buttons) b.classList.toggle('active', b.dataset.tab === name);
+    for (const s of Array.from(document.querySelectorAll<HTMLElement>('main > .tab'))) s.classList.toggle('active', s.id === name);
+  };
+  for (const b of buttons) b.addEventListener('click', () => {
+    history.replaceState(null, '', `#${b.dataset.tab}`);
+    show(b.dataset.tab!);
+  });
+  const initial = location.hash.slice(1);
+  if (buttons.some((b) => b.dataset.tab === initial)) show(initial);
+}
+
+async function runSelfcheck(ctx: GpuContext): Promise<void> {
+  const checks = await selfcheck(ctx, 262_147, 1);
+  state.checks = checks;
+  const body = document.querySelector('#checks tbody')!;
+  for (const c of checks) {
+    const tr = document.createElement('tr');
+    for (const [text, cls] of [[c.name, ''], [c.ok ? 'ok' : 'FAIL', c.ok ? 'ok' : 'fail'], [c.detail, ''], [c.ms.toFixed(0), 'num']] as const) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      if (cls) td.className = cls;
+      tr.appendChild(td);
+    }
+    body.appendChild(tr);
+  }
+}
 
 async function start(): Promise<void> {
+  initTabs();
   const adapterEl = document.getElementById('adapter')!;
   try {
     const ctx = await GpuContext.create();
     const a = ctx.adapter;
     state.adapter = a;
-    adapterEl.textContent = `adapter: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ')}` +
-      (a.isSoftware ? ' — software adapter: kernels run on the CPU, about 50× slower than a GPU' : '');
+    adapterEl.textContent = adapterText(a);
     if (a.isSoftware) adapterEl.classList.add('warn');
-    const checks = await selfcheck(ctx, 262_147, 1);
-    state.checks = checks;
-    const body = document.querySelector('#checks tbody')!;
-    for (const c of checks) {
-      const tr = document.createElement('tr');
-      for (const [text, cls] of [[c.name, ''], [c.ok ? 'ok' : 'FAIL', c.ok ? 'ok' : 'fail'], [c.detail, ''], [c.ms.toFixed(0), '']] as const) {
-        const td = document.createElement('td');
-        td.textContent = text;
-        if (cls) td.className = cls;
-        tr.appendChild(td);
-      }
-      body.appendChild(tr);
-    }
+    void ctx.lost.then((e) => {
+      state.error = e.message;
+      adapterEl.textContent = `${e.message} — reload the page to start again`;
+      adapterEl.classList.add('error');
+    });
+    initBenchTab(ctx);
+    await initPlayground(ctx);
+    await runSelfcheck(ctx);
   } catch (e) {
     state.error = (e as Error).message;
     adapterEl.textContent = `WebGPU unavailable: ${state.error}`;

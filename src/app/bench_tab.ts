@@ -1,0 +1,109 @@
+/**
+ * The benchmark tab: runs the whole suite (bench/suite.ts) on the page's device and shows the
+ * table. Python peers are reached through `window.__wasserflowPeer`, which only the headless runner
+ * (bench/headless.ts) provides; `window.__wasserflowBench.run()` is what that runner calls.
+ */
+import { runSuite, toMarkdown, type BenchReport } from '../../bench/suite.js';
+import type { BenchResult, PeerTiming } from '../../bench/harness.js';
+import type { GpuContext } from '../gpu/context.js';
+
+type PeerBridge = (script: string, argsJson: string) => Promise<string>;
+
+export interface BenchApi {
+  run(opts?: { quick?: boolean; filter?: string; noPeers?: boolean }): Promise<BenchReport>;
+  markdown(r: BenchReport): string;
+}
+
+function cell(tr: HTMLTableRowElement, text: string, cls = ''): void {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (cls) td.className = cls;
+  tr.appendChild(td);
+}
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
+}
+
+export function initBenchTab(ctx: GpuContext): BenchApi {
+  const button = document.getElementById('bench-run') as HTMLButtonElement;
+  const quick = document.getElementById('bench-quick') as HTMLInputElement;
+  const status = document.getElementById('bench-status')!;
+  const tableDiv = document.getElementById('bench-table')!;
+  const logEl = document.getElementById('bench-log')!;
+  let running: Promise<BenchReport> | undefined;
+
+  const table = document.createElement('table');
+  table.innerHTML = '<thead><tr><th>benchmark</th><th>size</th><th>ours</th><th>unit</th><th>median ms</th><th>first ms</th><th>runs</th><th>share of ceiling</th><th>peers (ours / peer)</th></tr></thead><tbody></tbody>';
+  const body = table.querySelector('tbody')!;
+
+  const addRow = (r: BenchResult) => {
+    const tr = document.createElement('tr');
+    tr.dataset.id = r.id;
+    cell(tr, r.name);
+    cell(tr, r.size);
+    cell(tr, fmt(r.value), 'num');
+    cell(tr, r.unit);
+    cell(tr, r.timing.medianMs.toFixed(1), 'num');
+    cell(tr, r.timing.firstMs.toFixed(0), 'num');
+    cell(tr, String(r.timing.runs), 'num');
+    cell(tr, r.share === undefined ? '—' : `${(100 * r.share).toFixed(1)}% ${(r.ceilingOf ?? r.ceiling)!.kind}`, 'num');
+    cell(tr, r.peers.map((p) => `${p.name}: ${fmt(p.value)} (×${fmt(p.ratio)})`).join('; ') || '—');
+    body.appendChild(tr);
+  };
+
+  const run = (opts: { quick?: boolean; filter?: string; noPeers?: boolean } = {}): Promise<BenchReport> => {
+    if (running) return running;
+    button.disabled = true;
+    body.replaceChildren();
+    tableDiv.replaceChildren(table);
+    logEl.textContent = '';
+    status.textContent = 'running…';
+    const bridge = (globalThis as { __wasserflowPeer?: PeerBridge }).__wasserflowPeer;
+    const log = (m: string) => {
+      logEl.textContent += `${m}\n`;
+      console.log(m);
+    };
+    running = runSuite(
+      {
+        ctx,
+        adapter: ctx.adapter,
+        env: 'browser',
+        log,
+        peer: async (script, args) => (bridge ? (JSON.parse(await bridge(script, JSON.stringify(args))) as PeerTiming[]) : []),
+      },
+      {
+        quick: opts.quick ?? quick.checked,
+        noPeers: opts.noPeers ?? false,
+        env: 'chromium',
+        runtime: navigator.userAgent.match(/(Headless)?Chrom(e|ium)\/[\d.]+/)?.[0] ?? navigator.userAgent,
+        ...(opts.filter ? { filter: opts.filter } : {}),
+        onResult: addRow,
+      },
+    ).then(
+      (report) => {
+        for (const f of report.failures) {
+          const tr = document.createElement('tr');
+          cell(tr, f.id);
+          cell(tr, `FAILED: ${f.error}`, 'fail');
+          body.appendChild(tr);
+        }
+        status.textContent = `done at ${report.date.slice(11, 19)} UTC${report.failures.length ? `, ${report.failures.length} failed` : ''}`;
+        return report;
+      },
+    ).finally(() => {
+      button.disabled = false;
+      running = undefined;
+    });
+    return running;
+  };
+
+  button.addEventListener('click', () => {
+    void run().catch((e: unknown) => {
+      status.textContent = `failed: ${(e as Error).message}`;
+    });
+  });
+  const api: BenchApi = { run, markdown: toMarkdown };
+  (globalThis as unknown as { __wasserflowBench: BenchApi }).__wasserflowBench = api;
+  return api;
+}
