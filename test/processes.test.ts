@@ -179,5 +179,11 @@ describe('forward processes', () => {
     expect(() => makeProcess({ kind: 'nope' as 'vp' })).toThrow(/unknown process/);
     expect(makeProcess({ kind: 'ddpm', steps: 100 }).T).toBe(100);
     expect(makeProcess({ kind: 'subvp' }).kind).toBe('subvp');
+    // spec round trip: makeProcess(p.spec) rebuilds the same process.
+    for (const p of processes) {
+      const q = makeProcess(JSON.parse(JSON.stringify(p.spec)));
+      expect(q.label).toBe(p.label);
+      expect(q.alpha(0.37 * p.T)).toBe(p.alpha(0.37 * p.T));
+    }
   });
 });

@@ -3,13 +3,14 @@ import { WasserflowError } from '../gpu/errors.js';
 import * as info from './commands/info.js';
 import * as selfcheck from './commands/selfcheck.js';
 import * as flow from './commands/flow.js';
+import * as sample from './commands/sample.js';
 
 interface Command {
   summary: string;
   run(argv: string[]): Promise<number>;
 }
 
-const commands: Record<string, Command> = { info, selfcheck, flow };
+const commands: Record<string, Command> = { info, selfcheck, flow, sample };
 
 function help(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);

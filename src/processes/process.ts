@@ -51,6 +51,8 @@ export interface ForwardProcess {
    * 1 for DDPM (its first noisy step; discrete steps k = 0..n−1 sit at t = k + 1).
    */
   readonly tMin: number;
+  /** The plain description that rebuilds this process with `makeProcess` (store it in checkpoints). */
+  readonly spec: ProcessSpec;
 }
 
 /** Columns of one row of a process table (stride TABLE_STRIDE floats). */
@@ -108,6 +110,7 @@ export function processTable(p: ForwardProcess, grid: number | ArrayLike<number>
 /** Shared implementation: subclasses give a(t), g²(t), α(t), σ(t). */
 abstract class LinearSde implements ForwardProcess {
   abstract readonly kind: ProcessKind;
+  abstract readonly spec: ProcessSpec;
   get tMin(): number {
     return 1e-3 * this.T;
   }
@@ -173,6 +176,9 @@ export class VpLinear extends LinearBetaSde {
     super('VP', opts);
     this.label = `vp(β ${this.betaMin}→${this.betaMax}, T ${this.T})`;
   }
+  get spec(): ProcessSpec {
+    return { kind: 'vp', betaMin: this.betaMin, betaMax: this.betaMax, T: this.T };
+  }
   g2(t: number): number {
     return this.beta(t);
   }
@@ -192,6 +198,9 @@ export class SubVp extends LinearBetaSde {
   constructor(opts: { betaMin?: number; betaMax?: number; T?: number } = {}) {
     super('sub-VP', opts);
     this.label = `subvp(β ${this.betaMin}→${this.betaMax}, T ${this.T})`;
+  }
+  get spec(): ProcessSpec {
+    return { kind: 'subvp', betaMin: this.betaMin, betaMax: this.betaMax, T: this.T };
   }
   g2(t: number): number {
     return this.beta(t) * -Math.expm1(-2 * this.integratedBeta(t));
@@ -225,6 +234,9 @@ export class VpCosine extends LinearSde {
     if (!(this.T > 0)) throw new InputError(`cosine betaMax ${this.betaMax} is too small for s ${this.s}`);
     this.logCos0 = Math.log(Math.cos(this.phi(0)));
     this.label = `cosine(s ${this.s}, β ≤ ${this.betaMax}, T ${this.T.toPrecision(6)})`;
+  }
+  get spec(): ProcessSpec {
+    return { kind: 'cosine', s: this.s, betaMax: this.betaMax };
   }
   private phi(t: number): number {
     return ((t + this.s) / (1 + this.s)) * (Math.PI / 2);
@@ -297,6 +309,13 @@ export class DdpmSigmoid extends LinearSde {
       this.cumRates[i + 1] = this.cumRates[i]! + this.rates[i]!;
     }
     this.label = `ddpm-sigmoid(n ${n}, β ${lo}→${hi})`;
+    this.betaStart = lo;
+    this.betaEnd = hi;
+  }
+  readonly betaStart: number;
+  readonly betaEnd: number;
+  get spec(): ProcessSpec {
+    return { kind: 'ddpm', steps: this.steps, betaStart: this.betaStart, betaEnd: this.betaEnd };
   }
   override get tMin(): number {
     return 1;
@@ -357,6 +376,9 @@ export class Ve extends LinearSde {
     this.priorStd = this.sigmaMax;
     this.label = `ve(σ ${this.sigmaMin}→${this.sigmaMax}, T ${this.T})`;
   }
+  get spec(): ProcessSpec {
+    return { kind: 've', sigmaMin: this.sigmaMin, sigmaMax: this.sigmaMax, T: this.T };
+  }
   override get tMin(): number {
     return 1e-5 * this.T;
   }
@@ -393,6 +415,9 @@ export class Heat extends LinearSde {
     this.priorStd = Math.sqrt(2 * this.T);
     this.label = `heat(T ${this.T})`;
   }
+  get spec(): ProcessSpec {
+    return { kind: 'heat', T: this.T };
+  }
   driftCoef(_t: number): number {
     return 0;
   }
@@ -414,6 +439,8 @@ export interface ProcessSpec {
   T?: number;
   s?: number;
   steps?: number;
+  betaStart?: number;
+  betaEnd?: number;
   sigmaMin?: number;
   sigmaMax?: number;
 }
@@ -433,7 +460,7 @@ export function makeProcess(spec: ProcessSpec): ForwardProcess {
     case 'cosine':
       return new VpCosine(pick('s', 'betaMax'));
     case 'ddpm':
-      return new DdpmSigmoid(pick('steps'));
+      return new DdpmSigmoid(pick('steps', 'betaStart', 'betaEnd'));
     case 've':
       return new Ve(pick('sigmaMin', 'sigmaMax', 'T'));
     case 'heat':

@@ -1,0 +1,144 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { GpuContext } from '../../gpu/context.js';
+import { InputError } from '../../gpu/errors.js';
+import { DATASETS, datasetMixture, makeDataset, type DatasetName } from '../../data/datasets.js';
+import { makeProcess, type ProcessKind, type ProcessSpec } from '../../processes/process.js';
+import { ForwardSampler } from '../../samplers/forward.js';
+import { ReverseSampler, SAMPLER_KINDS, type SamplerKind, type ScoreSource } from '../../samplers/sampler.js';
+import type { MixtureDescription } from '../../scores/mixture.js';
+import { parseCheckpoint } from '../../train/trainer.js';
+import { num, parse, progress } from '../args.js';
+
+export const summary = 'sample the reverse SDE / probability-flow ODE / DDPM with an exact mixture score or a trained network';
+const usage = `wasserflow sample (--checkpoint FILE [--ema] | --exact DATASET|FILE.json) [--sampler em|ode|heun|ddpm] [--lambda L]
+       [--steps N] [--n N] [--seed S] [--process vp|cosine|ddpm|ve|subvp|heat] [--ddpm-steps N] [--t-end T]
+       [--from-data DATASET] [--capture K] --out FILE.csv
+  --exact        a mixture dataset (${DATASETS.filter((d) => datasetMixture(d)).join(', ')}) or a JSON file {weights, means, covs}
+  --checkpoint   a checkpoint written by 'wasserflow train' (its process is used unless --process is given)
+  --from-data    start from the dataset pushed to T by the exact forward kernel (q_T = p_T, as the paper) instead of the prior
+  --capture K    also write the trajectory every K steps to FILE.trajectory.csv (frame, t, coordinates)`;
+
+function toCsv(points: Float32Array, dim: number, prefix: (i: number) => string = () => ''): string {
+  const header = Array.from({ length: dim }, (_, j) => `x${j}`).join(',');
+  const lines: string[] = [];
+  for (let i = 0; i < points.length / dim; i++) lines.push(prefix(i) + Array.from(points.subarray(i * dim, (i + 1) * dim), (v) => v.toPrecision(8)).join(','));
+  return `${header}\n${lines.join('\n')}\n`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(
+    argv,
+    {
+      checkpoint: { type: 'string' },
+      ema: { type: 'boolean' },
+      exact: { type: 'string' },
+      sampler: { type: 'string' },
+      lambda: { type: 'string' },
+      steps: { type: 'string' },
+      n: { type: 'string' },
+      seed: { type: 'string' },
+      process: { type: 'string' },
+      'ddpm-steps': { type: 'string' },
+      't-end': { type: 'string' },
+      'from-data': { type: 'string' },
+      capture: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    usage,
+  );
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  if (!values.out) throw new InputError(`--out FILE.csv is required\nusage: ${usage}`);
+  if (Boolean(values.checkpoint) === Boolean(values.exact)) throw new InputError(`give exactly one of --checkpoint FILE or --exact DATASET\nusage: ${usage}`);
+  const sampler = (values.sampler ?? 'em') as SamplerKind;
+  if (!SAMPLER_KINDS.includes(sampler)) throw new InputError(`--sampler must be one of ${SAMPLER_KINDS.join(', ')}, got '${sampler}'`);
+  const n = num(values.n, 'n', 10_000, { min: 1, max: 1 << 26, int: true });
+  const seed = num(values.seed, 'seed', 0, { min: 0, int: true });
+  const capture = num(values.capture, 'capture', 0, { min: 0, int: true });
+
+  let score: ScoreSource;
+  let processSpec: ProcessSpec | undefined;
+  let dim: number;
+  if (values.exact) {
+    let mixture: MixtureDescription | undefined;
+    if (values.exact.endsWith('.json')) mixture = JSON.parse(await readFile(values.exact, 'utf8')) as MixtureDescription;
+    else {
+      if (!DATASETS.includes(values.exact as DatasetName)) throw new InputError(`--exact: unknown dataset '${values.exact}'`);
+      mixture = datasetMixture(values.exact as DatasetName);
+      if (!mixture) throw new InputError(`--exact: '${values.exact}' is not a Gaussian mixture, it has no exact score`);
+    }
+    score = { kind: 'exact', mixture };
+    dim = mixture.means[0]?.length ?? 0;
+  } else {
+    const { header, buffers } = parseCheckpoint(new Uint8Array(await readFile(values.checkpoint!)));
+    const which = values.ema ? header.buffers.indexOf('ema') : header.buffers.indexOf('params');
+    if (which < 0) throw new InputError(`checkpoint has no '${values.ema ? 'ema' : 'params'}' buffer`);
+    score = { kind: 'network', network: { spec: header.spec, params: buffers[which]! } };
+    dim = header.spec.dim;
+    processSpec = (header as { processSpec?: ProcessSpec }).processSpec;
+  }
+  if (values.process || !processSpec) {
+    const kind = (values.process ?? (sampler === 'ddpm' ? 'ddpm' : 'vp')) as ProcessKind;
+    processSpec = { kind, ...(values['ddpm-steps'] ? { steps: num(values['ddpm-steps'], 'ddpm-steps', 10, { min: 1, int: true }) } : {}) };
+  }
+  const process = makeProcess(processSpec);
+  const steps = values.steps === undefined ? undefined : num(values.steps, 'steps', 1000, { min: 1, int: true });
+  const lambda = values.lambda === undefined ? undefined : num(values.lambda, 'lambda', 1, { min: 0, max: 1 });
+  const tEnd = values['t-end'] === undefined ? undefined : num(values['t-end'], 't-end', 0, { min: 0 });
+
+  const ctx = await GpuContext.create();
+  try {
+    const s = await ReverseSampler.create(ctx, {
+      process,
+      score,
+      n,
+      dim,
+      sampler,
+      ...(lambda !== undefined ? { lambda } : {}),
+      ...(steps !== undefined ? { steps } : {}),
+      ...(tEnd !== undefined ? { tEnd } : {}),
+      ...(capture > 0 ? { captureEvery: capture } : {}),
+      stepsPerDispatch: Math.max(1, Math.ceil((steps ?? 1000) / 20)),
+    });
+    let init: GPUBuffer | undefined;
+    let fwd: ForwardSampler | undefined;
+    let data: Awaited<ReturnType<typeof makeDataset>> | undefined;
+    try {
+      if (values['from-data']) {
+        const name = values['from-data'] as DatasetName;
+        if (!DATASETS.includes(name)) throw new InputError(`--from-data: unknown dataset '${name}'`);
+        data = await makeDataset(ctx, name, { n, seed: seed + 1 });
+        if (data.dim !== dim) throw new InputError(`--from-data: ${name} has dimension ${data.dim}, the score has ${dim}`);
+        fwd = await ForwardSampler.create(ctx, { process, dim, n, steps: 1 });
+        await fwd.marginal(data.buffer, process.T, seed + 2);
+        init = fwd.state;
+      }
+      const bar = progress('sample', s.steps);
+      const t0 = performance.now();
+      await s.run({ seed, ...(init ? { init } : {}), onProgress: (e) => bar(e.done) });
+      const samples = await s.read();
+      const secs = (performance.now() - t0) / 1000;
+      await writeFile(values.out, toCsv(samples, dim));
+      if (capture > 0) {
+        const { times, frames } = await s.readTrajectory();
+        const parts = frames.map((f, k) => toCsv(f, dim, () => `${k},${times[k]!.toPrecision(8)},`).split('\n').slice(1).join('\n'));
+        const header = `frame,t,${Array.from({ length: dim }, (_, j) => `x${j}`).join(',')}`;
+        await writeFile(values.out.replace(/\.csv$/, '') + '.trajectory.csv', `${header}\n${parts.join('')}`);
+      }
+      console.log(
+        `${n} samples (${sampler}${sampler === 'em' ? `, λ ${lambda ?? 1}` : ''}, ${s.steps} steps, ${process.label}, ${score.kind === 'exact' ? 'exact score' : 'network'}) -> ${values.out}` +
+          `  [${secs.toFixed(2)} s, ${((n * s.steps) / secs).toExponential(2)} particle-steps/s on ${ctx.adapter.description || ctx.adapter.vendor}]`,
+      );
+    } finally {
+      fwd?.destroy();
+      data?.destroy();
+      s.destroy();
+    }
+    return 0;
+  } finally {
+    ctx.destroy();
+  }
+}
