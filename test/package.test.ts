@@ -22,6 +22,17 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+describe('README examples', () => {
+  it('are exactly the example apps that the tests below install and run', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    for (const f of ['examples/node/index.js', 'examples/browser/main.js']) {
+      const src = readFileSync(join(REPO, f), 'utf8').trimEnd();
+      expect(readme.includes('```js\n' + src + '\n```'), `${f} is not in README.md verbatim`).toBe(true);
+      expect(src.split('\n').length).toBeLessThanOrEqual(12);
+    }
+  });
+});
+
 describe('npm package in fresh apps', () => {
   let tmp: string;
   let tarball: string;
