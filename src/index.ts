@@ -48,3 +48,4 @@ export { brownianBridge, schrodingerBridge, heatFlow, vpFlow, heatLaw, vpLaw, Sd
 export { gaussian as gaussianLaw, w2sqGaussian, klGaussian, entropicCrossCov, schrodingerMarginal, rectifiedGaussianMap, rectifiedGaussianVelocity, type Gaussian } from './flows/gaussian.js';
 export { flowPlot } from './flows/plot.js';
 export { MONO_H, type MonoH } from './kernels/flow_gauss_ratio.js';
+export { scoreMatchingErrors, type ScoreErrorOptions, type ScoreErrors } from './scores/score_error.js';
