@@ -12,11 +12,13 @@ import { gaussian } from '../../flows/gaussian.js';
 import { GaussianMonoFlow } from '../../flows/monoflow_gaussian.js';
 import { flowPlot } from '../../flows/plot.js';
 import { brownianBridge, heatFlow, schrodingerBridge, vpFlow } from '../../flows/sde_flows.js';
+import { RectifiedFlow, type OdeMethod } from '../../flows/rectified.js';
+import { matmul, rectifiedGaussianMap, transpose } from '../../flows/gaussian.js';
 import { num, parse, progress } from '../args.js';
 
-export const summary = 'Wasserstein gradient flows (monoflow, bridge, schrodinger, heat, vp) with W2 along the flow';
+export const summary = 'Wasserstein gradient flows (monoflow, rectified, bridge, schrodinger, heat, vp) with W2 along the flow';
 
-const KINDS = ['monoflow', 'bridge', 'schrodinger', 'heat', 'vp'] as const;
+const KINDS = ['monoflow', 'rectified', 'bridge', 'schrodinger', 'heat', 'vp'] as const;
 type Kind = (typeof KINDS)[number];
 
 const usage = `wasserflow flow <${KINDS.join('|')}> [options]
@@ -25,6 +27,9 @@ const usage = `wasserflow flow <${KINDS.join('|')}> [options]
   monoflow:    exact-ratio MonoFlow on the affine toy of DESIGN.md (x = μ + Lz from μ = (1,1), L = I
                to N(0, [[1,.8],[.8,.89]])): --h ${MONO_H.join('|')}  --C shift (softplus)
                --optimizer adam|sgd  --lr 0.01  (--steps = iterations, default 1000)
+  rectified:   rectified flow N(0, I) → N((2,-1), [[.6,-.2],[-.2,1.4]]) with an MLP velocity (2→64→64→2, SiLU,
+               Fourier time): --train 1500 (Adam steps, batch 256)  --lr 0.002  --method heun|euler
+               --steps 20 (ODE steps)  --reflow (one reflow, then transport again)
   bridge:      Brownian bridge from N(0, I) to paired samples of N((2,-1), [[.6,-.2],[-.2,1.4]]): --sigma 1
   schrodinger: Gaussian Schrödinger bridge between the same two clouds: --sigma 0.5
   heat:        heat flow from N((1,-2), [[.5,.2],[.2,.3]]): --T 1
@@ -42,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       n: { type: 'string' }, steps: { type: 'string' }, every: { type: 'string' }, seed: { type: 'string' },
       out: { type: 'string' }, svg: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
       h: { type: 'string' }, C: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
-      sigma: { type: 'string' }, T: { type: 'string' },
+      sigma: { type: 'string' }, T: { type: 'string' }, train: { type: 'string' }, method: { type: 'string' }, reflow: { type: 'boolean' },
     },
     usage,
   );
@@ -61,6 +66,8 @@ export async function run(argv: string[]): Promise<number> {
 
   const ctx = await GpuContext.create();
   let flow: FlowRunner | undefined;
+  const extra: Record<string, unknown> = {};
+  const trained: RectifiedFlow[] = [];
   try {
     // The demo clouds use their own Philox key: sharing the flow's (seed, stream) counters would
     // correlate the start points with the noise of the first steps.
@@ -71,6 +78,26 @@ export async function run(argv: string[]): Promise<number> {
         target: TOY_TARGET, mu: [1, 1], L: [1, 0, 0, 1], h, shift: num(values.C, 'C', 0), n, iterations: steps, seed,
         optimizer: { kind: optimizer, lr: num(values.lr, 'lr', 0.01, { min: 1e-8, max: 10 }) },
       });
+    } else if (kind === 'rectified') {
+      const method = (values.method ?? 'heun') as OdeMethod;
+      if (method !== 'heun' && method !== 'euler') throw new InputError(`--method must be heun or euler, got '${method}'`);
+      const trainSteps = num(values.train, 'train', 1500, { min: 1, max: 1e7, int: true });
+      const source = sampleGaussianCloud(SOURCE, n, dataSeed, 1);
+      const target = sampleGaussianCloud(TARGET, n, dataSeed, 2);
+      let rf = await RectifiedFlow.create(ctx, { source, target, dim: 2, lr: num(values.lr, 'lr', 2e-3, { min: 1e-8, max: 1 }), seed });
+      trained.push(rf);
+      const tb = progress('train rectified', trainSteps);
+      extra.trainLoss = await rf.train(trainSteps, { lossEvery: Math.max(1, Math.ceil(trainSteps / 10)), onProgress: (e) => tb(e.done, `loss ${e.metrics?.loss?.toPrecision(4) ?? ''}`) });
+      if (values.reflow) {
+        rf = await rf.reflow({ odeSteps: steps, method });
+        trained.push(rf);
+        extra.reflowLoss = await rf.train(trainSteps, { lossEvery: Math.max(1, Math.ceil(trainSteps / 10)) });
+      }
+      const exactLaw = (t: number) => {
+        const { c, m } = rectifiedGaussianMap(TARGET, t);
+        return { mean: c, cov: matmul(m, transpose(m, 2), 2) };
+      };
+      flow = await rf.transport({ steps, method, exactLaw, target });
     } else if (kind === 'bridge' || kind === 'schrodinger') {
       const x0 = sampleGaussianCloud(SOURCE, n, dataSeed, 1);
       const x1 = sampleGaussianCloud(TARGET, n, dataSeed, 2);
@@ -93,6 +120,7 @@ export async function run(argv: string[]): Promise<number> {
       kind, n, steps, seed, adapter: `${ctx.adapter.vendor} ${ctx.adapter.architecture} ${ctx.adapter.description}`.trim(),
       w2Method: flow.w2Method, energyName: flow.energyName, seconds, trace,
       ...(flow instanceof GaussianMonoFlow ? { h, optimizer, generator: await flow.generator() } : {}),
+      ...extra,
     };
     const json = JSON.stringify(report, (_, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v), 2);
     if (values.out) writeFileSync(values.out, json);
@@ -106,12 +134,21 @@ export async function run(argv: string[]): Promise<number> {
         const g = await flow.law();
         console.log(`generator: μ = [${Array.from(g.mean, (v) => v.toExponential(3)).join(', ')}], LLᵀ = [${Array.from(g.cov, (v) => v.toFixed(5)).join(', ')}]`);
       }
+      if (extra.trainLoss) {
+        const l = extra.trainLoss as { loss: number }[];
+        console.log(`velocity-matching loss: ${l[0]!.loss.toPrecision(4)} → ${l[l.length - 1]!.loss.toPrecision(4)}`);
+      }
+      if (extra.reflowLoss) {
+        const l = extra.reflowLoss as { loss: number }[];
+        console.log(`after one reflow: ${l[0]!.loss.toPrecision(4)} → ${l[l.length - 1]!.loss.toPrecision(4)} (straight paths: near 0)`);
+      }
       if (values.out) console.log(`trace written to ${values.out}`);
       if (values.svg) console.log(`plot written to ${values.svg}`);
     }
     return 0;
   } finally {
     flow?.destroy();
+    for (const rf of trained) rf.destroy();
     ctx.destroy();
   }
 }
