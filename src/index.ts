@@ -25,7 +25,10 @@ export { type ProgressEvent, type RunOptions, throwIfAborted, abortable, reportP
 export * from './api/validate.js';
 export { prepareMixture, packMixture, mixtureScore64, type MixtureDescription, type PreparedMixture } from './scores/mixture.js';
 export { MixtureScore } from './kernels/mixture_score.js';
-export { createEngine, Engine, type EngineOptions, type RandomOptions, type ReduceOptions } from './api/engine.js';
+export {
+  createEngine, Engine, TrainingSession,
+  type EngineOptions, type RandomOptions, type ReduceOptions, type TrainingData, type TrainingOptions, type LipschitzOptions,
+} from './api/engine.js';
 export * from './bound/bound.js';
 export * from './lipschitz/exact.js';
 export * from './lipschitz/certified.js';

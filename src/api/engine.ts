@@ -15,8 +15,25 @@ import { GpuContext, type AdapterReport } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { Reduce, type ReduceOp } from '../kernels/reduce.js';
 import { RngFill, type Distribution } from '../kernels/rng_fill.js';
+import { DATASETS, DATASET_DIM, makeDataset, uploadPoints, type Dataset, type DatasetName } from '../data/datasets.js';
+import { LipschitzEstimator, type LipschitzCurve, type LipschitzCurveOptions } from '../lipschitz/estimator.js';
+import { mlpLayout } from '../model/layout.js';
+import { sample as runSampler, type SampleRunOptions, type SamplerOptions } from '../samplers/sampler.js';
+import type { NetworkScore } from '../scores/network.js';
+import { Trainer, type LossPoint, type TrainConfig } from '../train/trainer.js';
 import { abortable, throwIfAborted, type RunOptions } from './run.js';
-import { checkBindingSize, checkInteger, checkOneOf, checkSeed, checkSignal, toPoints, type NumericArray } from './validate.js';
+import {
+  checkBindingSize,
+  checkInteger,
+  checkOneOf,
+  checkSeed,
+  checkFinite,
+  checkSignal,
+  toPoints,
+  type NumericArray,
+  type Points,
+  type PointsInput,
+} from './validate.js';
 
 export interface EngineOptions {
   /**
@@ -45,6 +62,58 @@ export interface RandomOptions extends RunOptions {
 export interface ReduceOptions extends RunOptions {
   /** Split the data into this many equal segments and reduce each (default 1). */
   segments?: number;
+}
+
+/** Options of `engine.lipschitz`: the estimator's options with the points given as plain arrays. */
+export interface LipschitzOptions extends Omit<LipschitzCurveOptions, 'source'> {
+  /** Points (n × dim): used as given, or as data samples noised to p_t when `noise` is true. */
+  points: PointsInput;
+  noise?: boolean;
+}
+
+/** Where training data comes from: a built-in dataset (drawn on the GPU) or the caller's points. */
+export type TrainingData = DatasetName | { points: PointsInput; dim?: number };
+
+export interface TrainingOptions extends TrainConfig {
+  /** Points to draw for a built-in dataset (default: the dataset's own size). */
+  n?: number;
+  /** Seed of the drawn dataset (default: `seed`). */
+  dataSeed?: number | bigint;
+}
+
+/**
+ * A score model being trained on the engine's device: `train(steps, { signal, onProgress })` as
+ * often as wanted, `network()` for its current weights (to sample with or to estimate L_s),
+ * `destroy()` (or the engine's) to free it. `trainer` is the full Trainer (checkpoints, EMA, …).
+ */
+export class TrainingSession {
+  /** Use `engine.train()`. */
+  constructor(
+    readonly trainer: Trainer,
+    private readonly data: Dataset,
+  ) {}
+
+  /** Train `steps` more steps; resolves with the losses read back (every `lossEvery` steps). */
+  train(steps: number, opts: RunOptions = {}): Promise<LossPoint[]> {
+    checkInteger('train: steps', steps, 1, Number.MAX_SAFE_INTEGER);
+    checkSignal('train: signal', opts.signal);
+    return this.trainer.train(steps, opts);
+  }
+
+  /** The current weights as a NetworkScore (`which`: the raw parameters or their EMA). */
+  async network(which: 'params' | 'ema' = 'params'): Promise<NetworkScore> {
+    return { spec: this.trainer.config.spec, params: await this.trainer.readParams(which) };
+  }
+
+  /** The training points (n × dim, row-major). */
+  get points(): { n: number; dim: number } {
+    return { n: this.data.n, dim: this.data.dim };
+  }
+
+  destroy(): void {
+    this.trainer.destroy();
+    this.data.destroy();
+  }
 }
 
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'logsumexp', 'meanvar'];
@@ -148,6 +217,124 @@ export class Engine {
     } finally {
       this.ctx.destroyBuffer(input);
     }
+  }
+
+  /** `n` points of a built-in dataset (clusters4, moons, …), drawn on the GPU from `seed`. */
+  async dataset(name: DatasetName, opts: { n?: number; seed?: number | bigint } = {}): Promise<Points> {
+    this.alive();
+    checkOneOf('dataset: name', name, DATASETS);
+    if (opts.n !== undefined) checkInteger('dataset: n', opts.n, 1, 1 << 26);
+    if (opts.seed !== undefined) checkSeed('dataset: seed', opts.seed);
+    const ds = await makeDataset(this.ctx, name, opts);
+    try {
+      return { data: await this.ctx.readF32(ds.buffer, 0, ds.n * ds.dim), n: ds.n, dim: ds.dim };
+    } finally {
+      ds.destroy();
+    }
+  }
+
+  /**
+   * Start training a score network on `data` (a dataset name or `{ points }`): returns a
+   * TrainingSession; call its `train(steps, { signal, onProgress })`. The points' dimension must
+   * equal `config.spec.dim`.
+   */
+  async train(data: TrainingData, config: TrainingOptions): Promise<TrainingSession> {
+    this.alive();
+    if (typeof config !== 'object' || config === null || typeof config.spec !== 'object' || config.spec === null) {
+      throw new InputError('train: config.spec (the network: dim, hidden, activation, time, output) is required');
+    }
+    if (typeof config.process?.g2 !== 'function') throw new InputError('train: config.process must be a forward process (makeProcess(...), new VpLinear(), ...)');
+    checkInteger('train: batch', config.batch, 1, 1 << 22);
+    if (config.seed !== undefined) checkSeed('train: seed', config.seed);
+    const dim = config.spec.dim;
+    let ds: Dataset;
+    if (typeof data === 'string') {
+      checkOneOf('train: dataset', data, DATASETS);
+      if (DATASET_DIM[data] !== dim) throw new InputError(`train: dataset '${data}' has dimension ${DATASET_DIM[data]} but spec.dim = ${dim}`);
+      if (config.n !== undefined) checkInteger('train: n', config.n, 1, 1 << 26);
+      const dataSeed = config.dataSeed ?? config.seed;
+      ds = await makeDataset(this.ctx, data, { ...(config.n !== undefined ? { n: config.n } : {}), ...(dataSeed !== undefined ? { seed: dataSeed } : {}) });
+    } else {
+      if (typeof data !== 'object' || data === null || !('points' in data)) {
+        throw new InputError(`train: data must be a dataset name (${DATASETS.join(', ')}) or { points }`);
+      }
+      const pts = toPoints('train: points', data.points, data.dim, dim);
+      checkBindingSize(`train: ${pts.n} points × ${pts.dim} dims`, pts.data.byteLength, this.ctx.device.limits);
+      ds = uploadPoints(this.ctx, 'train', pts.data, pts.dim);
+    }
+    try {
+      return new TrainingSession(await Trainer.create(this.ctx, ds, config), ds);
+    } catch (e) {
+      ds.destroy();
+      throw e;
+    }
+  }
+
+  /**
+   * Run a reverse-time sampler (reverse SDE, probability-flow ODE, Heun, DDPM ancestral) with the
+   * exact mixture score or a network, from the prior or from `init`; resolves with the samples
+   * (n × dim, row-major) and, with `captureEvery`, the trajectory.
+   */
+  async sample(opts: SamplerOptions & SampleRunOptions): Promise<{ samples: Float32Array; trajectory?: { times: Float64Array; frames: Float32Array[] } }> {
+    this.alive();
+    if (typeof opts !== 'object' || opts === null) throw new InputError('sample: options are required ({ process, score, n, ... })');
+    checkInteger('sample: n', opts.n, 1, 1 << 26);
+    if (opts.steps !== undefined) checkInteger('sample: steps', opts.steps, 1, 1 << 24);
+    if (opts.seed !== undefined) checkSeed('sample: seed', opts.seed);
+    checkSignal('sample: signal', opts.signal);
+    if (opts.init instanceof Float32Array) {
+      const score = opts.score;
+      const dim =
+        opts.dim ??
+        (score?.kind === 'network' ? score.network.spec.dim : score?.kind === 'exact' ? ('eigenvalues' in score.mixture ? score.mixture.dim : score.mixture.means[0]?.length) : undefined);
+      const pts = toPoints('sample: init', opts.init, dim ?? 1);
+      if (pts.n !== opts.n) throw new InputError(`sample: init has ${pts.n} points of dimension ${pts.dim}, expected n = ${opts.n}`);
+    }
+    if (opts.score?.kind === 'network') this.checkNetwork('sample', opts.score.network);
+    throwIfAborted(opts.signal, 'sample');
+    return runSampler(this.ctx, opts);
+  }
+
+  /**
+   * L_s(t), the one-sided Lipschitz constant of a network's score at each grid time, estimated on
+   * the GPU at `perTime` points per time: a LOWER estimate of the supremum (see docs/theory.md).
+   * The points are `points` as given (`noise: false`), or samples of p_t made from them
+   * (`noise: true`: α_t·x + σ_t·ε); point p of a time uses row p mod (number of points).
+   */
+  async lipschitz(network: NetworkScore, opts: LipschitzOptions): Promise<LipschitzCurve> {
+    this.alive();
+    const layout = this.checkNetwork('lipschitz', network);
+    if (typeof opts !== 'object' || opts === null || !Array.isArray(opts.times) || opts.times.length === 0) {
+      throw new InputError('lipschitz: times (one { alpha, sigma, step?, tau? } per grid time) must be a non-empty array');
+    }
+    checkInteger('lipschitz: perTime', opts.perTime, 1, 1 << 22);
+    const pts = toPoints('lipschitz: points', opts.points, opts.points instanceof Float32Array || typeof opts.points[0] === 'number' ? layout.spec.dim : undefined, layout.spec.dim);
+    checkBindingSize(`lipschitz: ${pts.n} points`, pts.data.byteLength, this.ctx.device.limits);
+    checkSignal('lipschitz: signal', opts.signal);
+    throwIfAborted(opts.signal, 'lipschitz');
+    const maxPoints = Math.max(opts.perTime, Math.min(opts.perTime * opts.times.length, 1 << 16));
+    const est = await LipschitzEstimator.create(this.ctx, layout, { maxPoints, maxTimes: opts.times.length });
+    const owned: GPUBuffer[] = [];
+    try {
+      const params = network.params instanceof Float32Array ? (owned.push(this.ctx.storage('engine:lipschitz:params', network.params)), owned[0]!) : network.params;
+      const source = this.ctx.storage('engine:lipschitz:points', pts.data);
+      owned.push(source);
+      const { points: _points, noise, ...rest } = opts;
+      return await est.curve(params, { ...rest, source: { buffer: source, count: pts.n, noise: noise ?? false } });
+    } finally {
+      for (const b of owned) this.ctx.destroyBuffer(b);
+      est.destroy();
+    }
+  }
+
+  private checkNetwork(what: string, net: NetworkScore) {
+    if (typeof net !== 'object' || net === null || typeof net.spec !== 'object') throw new InputError(`${what}: network must be { spec, params }`);
+    const layout = mlpLayout(net.spec);
+    if (net.params instanceof Float32Array) {
+      if (net.params.length !== layout.size) throw new InputError(`${what}: network.params has ${net.params.length} floats, the spec needs ${layout.size}`);
+      checkFinite(`${what}: network.params`, net.params);
+    }
+    return layout;
   }
 
   /**

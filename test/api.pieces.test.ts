@@ -1,0 +1,131 @@
+// The engine's pieces through the facade, end to end on small problems: a built-in dataset, a
+// score network trained a few hundred steps (progress, cancellation), samples from it and from the
+// exact mixture score, L_s(t) of the network; validation messages at this boundary; and destroy()
+// releasing everything, sessions included.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../src/api/engine.js';
+import type { ProgressEvent } from '../src/api/run.js';
+import { datasetMixture } from '../src/data/datasets.js';
+import { CancelledError, InputError } from '../src/gpu/errors.js';
+import { mlpLayout, type MlpSpec } from '../src/model/layout.js';
+import { DdpmSigmoid, VpLinear } from '../src/processes/process.js';
+
+async function inputError(p: Promise<unknown>): Promise<string> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(InputError);
+  return (e as Error).message;
+}
+
+// The paper's model shape, smaller: 2 → 16 → 16 → 2 with the per-step embedding of a 10-step DDPM.
+const spec: MlpSpec = { dim: 2, hidden: [16, 16], activation: 'softplus', time: { kind: 'step', steps: 10 }, output: 'eps' };
+
+describe('engine pieces', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await createEngine();
+  });
+  afterAll(() => engine?.destroy());
+
+  it('draws a built-in dataset reproducibly', async () => {
+    const a = await engine.dataset('clusters4', { n: 1001, seed: 3 });
+    const b = await engine.dataset('clusters4', { n: 1001, seed: 3 });
+    expect([a.n, a.dim]).toEqual([1001, 2]);
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    // Four clusters at (±0.5, ±0.5) with std 0.0125: every |coordinate| is 0.5 within 6 std.
+    for (const v of a.data) expect(Math.abs(Math.abs(v) - 0.5)).toBeLessThan(0.075);
+  });
+
+  it('trains a score network with progress and cancellation, then samples from it and estimates L_s', async () => {
+    const process = new DdpmSigmoid({ steps: 10 });
+    const session = await engine.train('clusters4', { spec, process, batch: 64, seed: 1, lossEvery: 50, stepsPerSubmit: 25, n: 1000 });
+    const events: ProgressEvent[] = [];
+    const losses = await session.train(200, { onProgress: (e) => events.push(e) });
+    expect(losses.length).toBe(4);
+    for (const l of losses) expect(Number.isFinite(l.loss) && l.loss > 0).toBe(true);
+    // ε-prediction starts near E|ε|² = 2 (d = 2) and must improve within 200 steps at lr 1e-3.
+    expect(losses.at(-1)!.loss).toBeLessThan(losses[0]!.loss);
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.at(-1)!.done).toBe(200);
+
+    const ac = new AbortController();
+    ac.abort();
+    await expect(session.train(100, { signal: ac.signal })).rejects.toThrow(CancelledError);
+
+    const network = await session.network();
+    const { samples } = await engine.sample({ process, score: { kind: 'network', network }, n: 301, sampler: 'ddpm', seed: 2 });
+    expect(samples.length).toBe(602);
+    for (const v of samples) expect(Number.isFinite(v)).toBe(true);
+
+    const times = [0, 4, 9].map((k) => ({ alpha: process.alpha(k + 1), sigma: process.sigma(k + 1), step: k }));
+    const pts = await engine.dataset('clusters4', { n: 256, seed: 5 });
+    const curve = await engine.lipschitz(network, { times, points: pts.data, noise: true, perTime: 256, seed: 1 });
+    expect(curve.ls.length).toBe(3);
+    expect(curve.lowerEstimate).toBe(true);
+    for (const v of curve.ls) expect(Number.isFinite(v)).toBe(true);
+    session.destroy();
+  });
+
+  it('samples the exact mixture score into the four clusters', async () => {
+    const mixture = datasetMixture('clusters4')!;
+    const { samples } = await engine.sample({ process: new VpLinear({}), score: { kind: 'exact', mixture }, n: 2000, steps: 300, seed: 4 });
+    // Reverse SDE with the exact score: the samples land on the clusters; the mean of |x| per
+    // coordinate is 0.5 up to the discretisation error of 300 Euler–Maruyama steps (a few 1e-2).
+    let s = 0;
+    for (const v of samples) s += Math.abs(v);
+    expect(Math.abs(s / samples.length - 0.5)).toBeLessThan(0.05);
+  });
+
+  it('rejects bad input with messages naming the problem', async () => {
+    const process = new DdpmSigmoid({ steps: 10 });
+    expect(await inputError(engine.dataset('circles' as never))).toBe(
+      "dataset: name must be one of 'cluster1d', 'clusters2-1d', 'cluster2d', 'clusters4', '8gaussians', 'moons', 'swissroll', 'checkerboard', got 'circles'",
+    );
+    expect(await inputError(engine.dataset('moons', { n: 0 }))).toBe('dataset: n must be an integer in [1, 67108864], got 0');
+    expect(await inputError(engine.train('moons', {} as never))).toBe('train: config.spec (the network: dim, hidden, activation, time, output) is required');
+    expect(await inputError(engine.train('moons', { spec } as never))).toBe('train: config.process must be a forward process (makeProcess(...), new VpLinear(), ...)');
+    expect(await inputError(engine.train('moons', { spec, process, batch: 0 }))).toBe('train: batch must be an integer in [1, 4194304], got 0');
+    expect(await inputError(engine.train('cluster1d', { spec, process, batch: 8 }))).toBe("train: dataset 'cluster1d' has dimension 1 but spec.dim = 2");
+    expect(await inputError(engine.train({ points: [[0, 0], [1, NaN]] }, { spec, process, batch: 8 }))).toBe(
+      'train: points[1][1] (flat index 3) is NaN: inputs must be finite (the first non-finite value is reported)',
+    );
+    expect(await inputError(engine.train({ points: [[0, 0, 0]] }, { spec, process, batch: 8 }))).toBe('train: points has dimension 3, expected 2 to match the other input');
+    expect(await inputError(engine.train(5 as never, { spec, process, batch: 8 }))).toBe(
+      'train: data must be a dataset name (cluster1d, clusters2-1d, cluster2d, clusters4, 8gaussians, moons, swissroll, checkerboard) or { points }',
+    );
+    const network = { spec, params: new Float32Array(3) };
+    expect(await inputError(engine.sample({ process, score: { kind: 'network', network }, n: 0 }))).toBe('sample: n must be an integer in [1, 67108864], got 0');
+    expect(await inputError(engine.sample({ process, score: { kind: 'network', network }, n: 4 }))).toMatch(/^sample: network\.params has 3 floats, the spec needs \d+$/);
+    expect(await inputError(engine.sample({ process, score: { kind: 'network', network }, n: 4, init: new Float32Array(6) }))).toBe(
+      'sample: init has 3 points of dimension 2, expected n = 4',
+    );
+    const good = { spec, params: new Float32Array(mlpLayout(spec).size) };
+    expect(await inputError(engine.lipschitz(network, { times: [{ alpha: 1, sigma: 1 }], points: [[0, 0]], perTime: 1 }))).toMatch(
+      /^lipschitz: network\.params has 3 floats, the spec needs \d+$/,
+    );
+    expect(await inputError(engine.lipschitz({ spec, params: new Float32Array(mlpLayout(spec).size).fill(NaN) }, { times: [{ alpha: 1, sigma: 1 }], points: [[0, 0]], perTime: 1 }))).toBe(
+      'lipschitz: network.params[0] is NaN: inputs must be finite (the first non-finite value is reported)',
+    );
+    expect(await inputError(engine.lipschitz(good, { times: [{ alpha: 1, sigma: 1 }], points: [[0, 0]], perTime: 0 }))).toBe('lipschitz: perTime must be an integer in [1, 4194304], got 0');
+    expect(await inputError(engine.lipschitz(good, { times: [{ alpha: 1, sigma: 1 }], points: [0, 0, 1], perTime: 1 }))).toBe('lipschitz: points has 3 numbers, not a multiple of dim = 2');
+    expect(await inputError(engine.lipschitz(good, { times: [], points: [[0, 0]], perTime: 1 }))).toBe(
+      'lipschitz: times (one { alpha, sigma, step?, tau? } per grid time) must be a non-empty array',
+    );
+  });
+});
+
+describe('destroy() with sessions still open', () => {
+  it('releases every buffer, sessions included', async () => {
+    const engine = await createEngine();
+    const session = await engine.train('moons', { spec, process: new DdpmSigmoid({ steps: 10 }), batch: 16, n: 100 });
+    await session.train(10);
+    expect(engine.liveBuffers).toBeGreaterThan(5);
+    engine.destroy();
+    expect(engine.liveBuffers).toBe(0);
+    expect(await inputError(engine.train('moons', { spec, process: new DdpmSigmoid({ steps: 10 }), batch: 16 }))).toBe(
+      'this engine was destroyed: create a new one with createEngine()',
+    );
+  });
+});
