@@ -57,4 +57,94 @@ describe('trainer', () => {
       data.destroy();
     }
   });
+
+  it("Adam(W)'s first steps match a float64 hand computation (clipping, weight decay, EMA, weight clip)", async () => {
+    const ctx = gpu();
+    const data = await makeDataset(ctx, 'clusters4', { n: 300, seed: 3 });
+    try {
+      interface Case { optimizer: 'adam' | 'adamw'; lr: number; weightDecay: number; gradClip?: number; beta1?: number; beta2?: number; ema?: number; weightClip?: number }
+      const cases: Case[] = [
+        { optimizer: 'adamw', lr: 3e-3, weightDecay: 0.1, gradClip: 0.5, beta1: 0.8, beta2: 0.9 },
+        { optimizer: 'adam', lr: 1e-2, weightDecay: 0.05, ema: 0.9, weightClip: 0.3 },
+      ];
+      for (const cfg of cases) {
+        await withTrainer(ctx, data, cfg as Partial<TrainConfig>, async (t) => {
+          const n = t.mlp.layout.trainable;
+          const b1 = cfg.beta1 ?? 0.9, b2 = cfg.beta2 ?? 0.999, eps = 1e-8, wd = cfg.weightDecay;
+          let p = Float64Array.from((await t.readParams()).subarray(0, n));
+          let ema = p.slice();
+          const m = new Float64Array(n), v = new Float64Array(n);
+          for (let step = 1; step <= 3; step++) {
+            await t.train(1);
+            const g32 = await ctx.readF32(t.grads, 0, n);
+            let norm = 0;
+            for (const x of g32) norm += x * x;
+            norm = Math.sqrt(norm);
+            const clip = cfg.gradClip !== undefined ? Math.min(1, cfg.gradClip / (norm + 1e-6)) : 1;
+            for (let i = 0; i < n; i++) {
+              let g = g32[i]! * clip;
+              let q = p[i]!;
+              if (cfg.optimizer === 'adamw') q *= 1 - cfg.lr * wd;
+              else g += wd * q;
+              m[i] = b1 * m[i]! + (1 - b1) * g;
+              v[i] = b2 * v[i]! + (1 - b2) * g * g;
+              q -= ((cfg.lr / (1 - b1 ** step)) * m[i]!) / (Math.sqrt(v[i]!) / Math.sqrt(1 - b2 ** step) + eps);
+              if (cfg.weightClip !== undefined) q = Math.min(cfg.weightClip, Math.max(-cfg.weightClip, q));
+              p[i] = q;
+              if (cfg.ema !== undefined) ema[i] = cfg.ema * ema[i]! + (1 - cfg.ema) * q;
+            }
+            // One f32 Adam update of size ~lr per parameter: absolute errors ~1e-7 relative to lr, plus
+            // |p|·2^-24 rounding carried over the steps.
+            expect(Array.from((await t.readParams()).subarray(0, n)), `step ${step}`).toBeAllclose(Array.from(p), { rtol: 1e-6, atol: 1e-4 * cfg.lr });
+            if (cfg.ema !== undefined) expect(Array.from((await t.readParams('ema')).subarray(0, n))).toBeAllclose(Array.from(ema), { rtol: 1e-6, atol: 1e-4 * cfg.lr });
+          }
+          if (cfg.weightClip !== undefined) expect(Math.max(...p.map(Math.abs))).toBeLessThanOrEqual(cfg.weightClip);
+        });
+      }
+    } finally {
+      data.destroy();
+    }
+  });
+
+  it('repeats bit for bit with one seed, differs with another, and a checkpoint round-trips and resumes exactly', async () => {
+    const ctx = gpu();
+    const data = await makeDataset(ctx, 'moons', { n: 1000, seed: 4 });
+    const cfg = { timeSampling: 'antithetic' as const, gradClip: 1, ema: 0.99, stepsPerSubmit: 16, lossEvery: 50 };
+    try {
+      const a = await withTrainer(ctx, data, cfg, async (t) => {
+        const losses = await t.train(100);
+        return { w: await t.readParams(), losses };
+      });
+      const b = await withTrainer(ctx, data, { ...cfg, stepsPerSubmit: 7 }, async (t) => ({ w: await t.readParams().then(async () => (await t.train(100), t.readParams())) }));
+      expect(b.w).toEqual(a.w); // bit for bit, whatever the chunking
+      const c = await withTrainer(ctx, data, { ...cfg, seed: 6 }, async (t) => (await t.train(100), t.readParams()));
+      expect(c).not.toEqual(a.w);
+      expect(a.losses.map((l) => l.step)).toEqual([50, 100]);
+
+      // Save at step 60, keep training to 100 (A); load the checkpoint in a fresh trainer and train to 100 (B).
+      const [bytes, finalA, again] = await withTrainer(ctx, data, cfg, async (t) => {
+        await t.train(60);
+        const ck = await t.saveCheckpoint();
+        await t.train(40);
+        return [ck, await t.readParams(), await t.saveCheckpoint()] as const;
+      });
+      await withTrainer(ctx, data, cfg, async (t) => {
+        t.loadCheckpoint(bytes);
+        expect(t.step).toBe(60);
+        expect(await t.saveCheckpoint()).toEqual(bytes); // round trip is exact, header included
+        await t.train(40);
+        expect(await t.readParams()).toEqual(finalA);
+        expect(await t.saveCheckpoint()).toEqual(again);
+      });
+      expect(finalA).toEqual(a.w);
+      const bad = bytes.slice();
+      bad[0] = 0;
+      await withTrainer(ctx, data, cfg, async (t) => {
+        expect(() => t.loadCheckpoint(bad)).toThrow(/magic/);
+        expect(() => t.loadCheckpoint(bytes.subarray(0, bytes.length - 4))).toThrow(InputError);
+      });
+    } finally {
+      data.destroy();
+    }
+  });
 });
