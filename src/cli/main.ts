@@ -4,13 +4,14 @@ import * as info from './commands/info.js';
 import * as selfcheck from './commands/selfcheck.js';
 import * as flow from './commands/flow.js';
 import * as sample from './commands/sample.js';
+import * as train from './commands/train.js';
 
 interface Command {
   summary: string;
   run(argv: string[]): Promise<number>;
 }
 
-const commands: Record<string, Command> = { info, selfcheck, flow, sample };
+const commands: Record<string, Command> = { info, selfcheck, flow, sample, train };
 
 function help(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);

@@ -19,7 +19,7 @@ import type { InitScheme } from '../kernels/mlp_init.js';
 import { UniformSlots } from '../model/bindings.js';
 import { OUTPUT_CODE, type MlpSpec } from '../model/layout.js';
 import { Mlp, type MlpBatchPlan } from '../model/mlp.js';
-import type { ForwardProcess } from '../processes/process.js';
+import type { ForwardProcess, ProcessSpec } from '../processes/process.js';
 import { splitSeed } from '../rng/philox.js';
 import { dsmCoefficients, type CoefficientTable, type Weighting } from './coefficients.js';
 import { adamStepScalars, StepParams } from './step.js';
@@ -135,8 +135,20 @@ export interface CheckpointHeader {
   step: number;
   floats: number;
   buffers: string[];
+  /** The process's label, and its description for makeProcess (to rebuild it when sampling). */
   process: string;
+  processSpec: ProcessSpec;
   config: Record<string, unknown>;
+}
+
+/** A makeProcess description of a process instance (its kind and the numeric parameters it has). */
+export function processSpecOf(p: ForwardProcess): ProcessSpec {
+  const spec: ProcessSpec = { kind: p.kind };
+  const o = p as unknown as Record<string, unknown>;
+  for (const k of ['betaMin', 'betaMax', 'T', 's', 'steps', 'betaStart', 'betaEnd', 'sigmaMin', 'sigmaMax'] as const) {
+    if (typeof o[k] === 'number') (spec as unknown as Record<string, number>)[k] = o[k];
+  }
+  return spec;
 }
 
 export class Trainer {
@@ -359,6 +371,7 @@ export class Trainer {
       floats: L.size,
       buffers: ['params', 'adam_m', 'adam_v', 'ema'],
       process: this.config.process.label,
+      processSpec: processSpecOf(this.config.process),
       config: { ...this.config, spec: undefined, process: undefined, seed: String(this.r.seed) },
     };
     const json = new TextEncoder().encode(JSON.stringify(header));
