@@ -10,6 +10,7 @@ import { sampleGaussianCloud } from '../../flows/clouds.js';
 import { runFlow, type FlowRunner } from '../../flows/flow.js';
 import { gaussian } from '../../flows/gaussian.js';
 import { GaussianMonoFlow } from '../../flows/monoflow_gaussian.js';
+import { ParticleMonoFlow } from '../../flows/monoflow.js';
 import { flowPlot } from '../../flows/plot.js';
 import { brownianBridge, heatFlow, schrodingerBridge, vpFlow } from '../../flows/sde_flows.js';
 import { RectifiedFlow, type OdeMethod } from '../../flows/rectified.js';
@@ -27,6 +28,9 @@ const usage = `wasserflow flow <${KINDS.join('|')}> [options]
   monoflow:    exact-ratio MonoFlow on the affine toy of DESIGN.md (x = μ + Lz from μ = (1,1), L = I
                to N(0, [[1,.8],[.8,.89]])): --h ${MONO_H.join('|')}  --C shift (softplus)
                --optimizer adam|sgd  --lr 0.01  (--steps = iterations, default 1000)
+               --ratio estimated: no generator; particles from N((1,1), I) move by x += ε∇h(D(x)) with a
+               discriminator MLP D ≈ log p/q (logistic loss): --eps 0.1  --K 20 (D steps per move)
+               --lr 0.002  (--steps = moves, default 60)
   rectified:   rectified flow N(0, I) → N((2,-1), [[.6,-.2],[-.2,1.4]]) with an MLP velocity (2→64→64→2, SiLU,
                Fourier time): --train 1500 (Adam steps, batch 256)  --lr 0.002  --method heun|euler
                --steps 20 (ODE steps)  --reflow (one reflow, then transport again)
@@ -47,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
       n: { type: 'string' }, steps: { type: 'string' }, every: { type: 'string' }, seed: { type: 'string' },
       out: { type: 'string' }, svg: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
       h: { type: 'string' }, C: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
-      sigma: { type: 'string' }, T: { type: 'string' }, train: { type: 'string' }, method: { type: 'string' }, reflow: { type: 'boolean' },
+      sigma: { type: 'string' }, T: { type: 'string' }, ratio: { type: 'string' }, eps: { type: 'string' }, K: { type: 'string' }, train: { type: 'string' }, method: { type: 'string' }, reflow: { type: 'boolean' },
     },
     usage,
   );
@@ -73,7 +77,16 @@ export async function run(argv: string[]): Promise<number> {
     // correlate the start points with the noise of the first steps.
     const dataSeed = seed + 0x9e3779b9;
     const steps = num(values.steps, 'steps', kind === 'monoflow' ? 1000 : 100, { min: 1, max: 1_000_000, int: true });
-    if (kind === 'monoflow') {
+    const ratio = values.ratio ?? 'exact';
+    if (ratio !== 'exact' && ratio !== 'estimated') throw new InputError(`--ratio must be exact or estimated, got '${ratio}'`);
+    if (kind === 'monoflow' && ratio === 'estimated') {
+      const moves = num(values.steps, 'steps', 60, { min: 1, max: 1e6, int: true });
+      flow = await ParticleMonoFlow.create(ctx, {
+        data: sampleGaussianCloud(TOY_TARGET, Math.max(n, 2000), dataSeed, 1), particles: sampleGaussianCloud(gaussian([1, 1], [1, 0, 0, 1]), n, dataSeed, 2), dim: 2,
+        h, shift: num(values.C, 'C', 0), eps: num(values.eps, 'eps', 0.1, { min: 1e-6, max: 10 }), moves, discSteps: num(values.K, 'K', 20, { min: 1, max: 256, int: true }),
+        lr: num(values.lr, 'lr', 2e-3, { min: 1e-8, max: 1 }), hidden: [32, 32], seed,
+      });
+    } else if (kind === 'monoflow') {
       flow = await GaussianMonoFlow.create(ctx, {
         target: TOY_TARGET, mu: [1, 1], L: [1, 0, 0, 1], h, shift: num(values.C, 'C', 0), n, iterations: steps, seed,
         optimizer: { kind: optimizer, lr: num(values.lr, 'lr', 0.01, { min: 1e-8, max: 10 }) },
@@ -127,7 +140,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values.svg) writeFileSync(values.svg, flowPlot(`wasserflow flow ${kind}`, trace, flow.w2Method));
     if (values.json) console.log(json);
     else {
-      console.log(`flow ${kind}: ${steps} steps of ${n} particles in ${seconds.toFixed(2)} s on ${report.adapter}`);
+      console.log(`flow ${kind}: ${flow.totalSteps} steps of ${n} particles in ${seconds.toFixed(2)} s on ${report.adapter}`);
       console.log(`W2 (${flow.w2Method}): ${trace[0]!.w2.toPrecision(5)} → ${last.w2.toPrecision(5)}` + (last.w2Exact !== undefined ? `   exact law: ${trace[0]!.w2Exact!.toPrecision(5)} → ${last.w2Exact.toPrecision(5)}` : ''));
       if (last.energy !== undefined) console.log(`${flow.energyName}: ${trace[0]!.energy!.toPrecision(5)} → ${last.energy.toPrecision(5)}` + (last.energyExact !== undefined ? `   (closed form ${last.energyExact.toPrecision(5)})` : ''));
       if (flow instanceof GaussianMonoFlow) {
