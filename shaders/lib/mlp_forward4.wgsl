@@ -5,28 +5,55 @@
 // src/kernels/mlp_program.ts defines `const MLP_MAXW` and `fn mlp_layers4(h, o, k)`, which calls
 // mlp_layer4 once per layer with the layout's offsets as literals and leaves the head's output in h.
 
+// Bias, per-step embedding and activation of output j (vec4: 4 particles).
+fn mlp_finish4(acc: vec4<f32>, s: f32, b_off: u32, e_off: i32, k: u32, n_out: u32, j: u32, hidden: bool) -> vec4<f32> {
+  var v = s * acc + vec4<f32>(weights[b_off + j]);
+  if (hidden) {
+    if (e_off >= 0) { v *= weights[u32(e_off) + k * n_out + j]; }
+    v = vec4<f32>(act_fwd(ACT, v.x, SLOPE), act_fwd(ACT, v.y, SLOPE), act_fwd(ACT, v.z, SLOPE), act_fwd(ACT, v.w, SLOPE));
+  }
+  return v;
+}
+
 // One dense layer: dst[j] = s·Σ_i W[j][i]·src[i] + b[j], then for hidden layers ⊙ e[k][j] and act.
+// Register-blocked 8 outputs × 4 particles: each src[i] read feeds 8 weights, each weight 4 particles;
+// remaining outputs one at a time.
 fn mlp_layer4(src: ptr<function, array<vec4<f32>, MLP_MAXW>>, dst: ptr<function, array<vec4<f32>, MLP_MAXW>>,
               n_in: u32, n_out: u32, w_off: u32, b_off: u32, e_off: i32, s_idx: u32, k: u32, hidden: bool) {
   let s = weights[s_idx];
-  let n4 = n_in & ~3u;
-  for (var j = 0u; j < n_out; j++) {
+  var j = 0u;
+  // Separate accumulators (not an array: an array declared in the loop body was not re-zeroed on
+  // every iteration by SwiftShader's compiler).
+  for (; j + 8u <= n_out; j += 8u) {
+    let r0 = w_off + j * n_in;
+    var a0 = vec4<f32>(0.0); var a1 = vec4<f32>(0.0); var a2 = vec4<f32>(0.0); var a3 = vec4<f32>(0.0);
+    var a4 = vec4<f32>(0.0); var a5 = vec4<f32>(0.0); var a6 = vec4<f32>(0.0); var a7 = vec4<f32>(0.0);
+    for (var i = 0u; i < n_in; i++) {
+      let h = (*src)[i];
+      let w = r0 + i;
+      a0 += weights[w] * h;
+      a1 += weights[w + n_in] * h;
+      a2 += weights[w + 2u * n_in] * h;
+      a3 += weights[w + 3u * n_in] * h;
+      a4 += weights[w + 4u * n_in] * h;
+      a5 += weights[w + 5u * n_in] * h;
+      a6 += weights[w + 6u * n_in] * h;
+      a7 += weights[w + 7u * n_in] * h;
+    }
+    (*dst)[j] = mlp_finish4(a0, s, b_off, e_off, k, n_out, j, hidden);
+    (*dst)[j + 1u] = mlp_finish4(a1, s, b_off, e_off, k, n_out, j + 1u, hidden);
+    (*dst)[j + 2u] = mlp_finish4(a2, s, b_off, e_off, k, n_out, j + 2u, hidden);
+    (*dst)[j + 3u] = mlp_finish4(a3, s, b_off, e_off, k, n_out, j + 3u, hidden);
+    (*dst)[j + 4u] = mlp_finish4(a4, s, b_off, e_off, k, n_out, j + 4u, hidden);
+    (*dst)[j + 5u] = mlp_finish4(a5, s, b_off, e_off, k, n_out, j + 5u, hidden);
+    (*dst)[j + 6u] = mlp_finish4(a6, s, b_off, e_off, k, n_out, j + 6u, hidden);
+    (*dst)[j + 7u] = mlp_finish4(a7, s, b_off, e_off, k, n_out, j + 7u, hidden);
+  }
+  for (; j < n_out; j++) {
     let row = w_off + j * n_in;
-    var a0 = vec4<f32>(0.0);
-    var a1 = vec4<f32>(0.0);
-    var i = 0u;
-    // Two accumulators, unrolled by 4: independent FMA chains.
-    for (; i < n4; i += 4u) {
-      a0 += weights[row + i] * (*src)[i] + weights[row + i + 2u] * (*src)[i + 2u];
-      a1 += weights[row + i + 1u] * (*src)[i + 1u] + weights[row + i + 3u] * (*src)[i + 3u];
-    }
-    for (; i < n_in; i++) { a0 += weights[row + i] * (*src)[i]; }
-    var v = s * (a0 + a1) + vec4<f32>(weights[b_off + j]);
-    if (hidden) {
-      if (e_off >= 0) { v *= weights[u32(e_off) + k * n_out + j]; }
-      v = vec4<f32>(act_fwd(ACT, v.x, SLOPE), act_fwd(ACT, v.y, SLOPE), act_fwd(ACT, v.z, SLOPE), act_fwd(ACT, v.w, SLOPE));
-    }
-    (*dst)[j] = v;
+    var a = vec4<f32>(0.0);
+    for (var i = 0u; i < n_in; i++) { a += weights[row + i] * (*src)[i]; }
+    (*dst)[j] = mlp_finish4(a, s, b_off, e_off, k, n_out, j, hidden);
   }
 }
 
