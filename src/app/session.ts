@@ -1,0 +1,250 @@
+/**
+ * One playground run: a score network trained on the GPU, evaluated at log-spaced steps. An
+ * evaluation samples q0 with the reverse process started from the forward-noised data (so
+ * q_T = p_T and the bound's offset I(T)·W2(p_T, q_T) is 0, as in the paper's experiment), measures
+ * W2(p0, q0), estimates L_s(t) on noised data, and evaluates the bound:
+ *   discrete DDPM (the paper's code): log W ≤ ½ log J + ½ log(2 Σ β_i I_i²), J the training loss
+ *     with the paper's weighting β_t / (1 − ᾱ_t);
+ *   continuous processes (Corollary 1): W ≤ sqrt(2 (∫ g² I² dt) · J_DSM), J_DSM = ½ ∫ g² E|s − ∇log p(x_t|x_0)|² dt
+ *     = ½ (T − t_min) · E_t[(g²/σ²) |ε̂ − ε|²] = ½ (T − t_min) · (the training loss with weighting g²/σ²).
+ * Everything is allocated once per run; each training chunk is one submit with one readback.
+ */
+import { throwIfAborted } from '../api/run.js';
+import { boundGrid, corollaryBound, discreteBound } from '../bound/bound.js';
+import type { Dataset } from '../data/datasets.js';
+import type { GpuContext } from '../gpu/context.js';
+import type { TangentTime } from '../kernels/mlp_tangent.js';
+import { LipschitzEstimator } from '../lipschitz/estimator.js';
+import type { Activation, MlpSpec } from '../model/layout.js';
+import { DdpmSigmoid, type ForwardProcess } from '../processes/process.js';
+import { ForwardSampler } from '../samplers/forward.js';
+import { ReverseSampler, type SamplerKind } from '../samplers/sampler.js';
+import { Trainer, type LossPoint } from '../train/trainer.js';
+
+export type ModelSize = 'paper' | 'medium' | 'large';
+export const MODEL_SIZES: Record<ModelSize, { label: string; hidden: number[]; activation: Activation; batch: number }> = {
+  paper: { label: '3×64 softplus, batch 128 (paper)', hidden: [64, 64, 64], activation: 'softplus', batch: 128 },
+  medium: { label: '3×128 softplus, batch 256', hidden: [128, 128, 128], activation: 'softplus', batch: 256 },
+  large: { label: '4×256 SiLU, batch 512', hidden: [256, 256, 256, 256], activation: 'silu', batch: 512 },
+};
+
+export interface SessionConfig {
+  process: ForwardProcess;
+  model: ModelSize;
+  sampler: SamplerKind;
+  steps: number;
+  /** Particles sampled (and data points compared) per evaluation (default 1000). */
+  evalPoints?: number;
+  /** Reverse steps of the continuous samplers (default 200; DDPM uses its own schedule). */
+  sampleSteps?: number;
+  seed?: number;
+}
+
+export interface Evaluation {
+  step: number;
+  /** q0 samples (evalPoints × dim). */
+  samples: Float32Array;
+  trajectory?: { times: Float64Array; frames: Float32Array[] };
+  /** L_s at lsTimes (max over noised data points: a lower estimate of the supremum). */
+  lsTimes: Float64Array;
+  ls: Float64Array;
+  /** The objective J the bound used. */
+  objective: number;
+  /** W2(p0, q0) by Sinkhorn (once src/transport lands on main; absent until then). */
+  w2?: number;
+  bound: number;
+  ms: { sample: number; lipschitz: number; w2?: number };
+}
+
+export interface HistoryPoint {
+  step: number;
+  loss: number;
+  w2?: number;
+  bound: number;
+}
+
+/** Steps at which to evaluate: 50·2^k below the total, and the total. */
+export function evaluationSteps(total: number, chunk: number): number[] {
+  const out: number[] = [];
+  for (let s = chunk; s < total; s *= 2) out.push(s);
+  out.push(total);
+  return out;
+}
+
+const nextFrame = () => new Promise<void>((r) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => r()) : setTimeout(r, 0)));
+
+export class Session {
+  readonly losses: LossPoint[] = [];
+  readonly history: HistoryPoint[] = [];
+  step = 0;
+  stepsPerSecond = 0;
+  private trainMs = 0;
+  private lastEval: Evaluation | undefined;
+  private readonly chunk = 50;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly config: SessionConfig,
+    readonly data: Dataset,
+    readonly trainer: Trainer,
+    private readonly forward: ForwardSampler,
+    private readonly reverse: ReverseSampler,
+    private readonly lipschitz: LipschitzEstimator,
+    private readonly lsGrid: { times: TangentTime[]; t: Float64Array },
+  ) {}
+
+  get dim(): number {
+    return this.data.dim;
+  }
+
+  static async create(ctx: GpuContext, data: Dataset, config: SessionConfig): Promise<Session> {
+    const p = config.process;
+    const m = MODEL_SIZES[config.model];
+    const discrete = p instanceof DdpmSigmoid;
+    const spec: MlpSpec = {
+      dim: data.dim,
+      hidden: m.hidden,
+      activation: m.activation,
+      time: discrete ? { kind: 'step', steps: p.steps } : { kind: 'fourier', features: 8 },
+      output: 'eps',
+    };
+    const n = Math.min(config.evalPoints ?? 1000, data.n);
+    const chunk = 50;
+    const trainer = await Trainer.create(ctx, data, {
+      spec,
+      process: p,
+      weighting: 'paper',
+      timeSampling: 'antithetic',
+      batch: m.batch,
+      lr: 1e-3,
+      gradClip: 1,
+      seed: config.seed ?? 1,
+      stepsPerSubmit: chunk,
+      lossEvery: chunk,
+    });
+    const owned: { destroy(): void }[] = [trainer];
+    try {
+      const forward = await ForwardSampler.create(ctx, { process: p, dim: data.dim, n });
+      owned.push(forward);
+      const steps = discrete ? undefined : (config.sampleSteps ?? 200);
+      const total = discrete ? p.steps : steps!;
+      const reverse = await ReverseSampler.create(ctx, {
+        process: p,
+        score: { kind: 'network', network: { spec, params: trainer.mlp.params } },
+        n,
+        dim: data.dim,
+        sampler: config.sampler,
+        ...(steps ? { steps } : {}),
+        captureEvery: Math.max(1, Math.round(total / 20)),
+      });
+      owned.push(reverse);
+      const lsTimes = lipschitzTimes(p);
+      const lipschitz = await LipschitzEstimator.create(ctx, trainer.mlp.layout, { maxPoints: 256 * lsTimes.times.length, maxTimes: lsTimes.times.length });
+      return new Session(ctx, config, data, trainer, forward, reverse, lipschitz, lsTimes);
+    } catch (e) {
+      for (const o of owned) o.destroy();
+      throw e;
+    }
+  }
+
+  /**
+   * Train `config.steps` steps in chunks, yielding to the browser between chunks; evaluate at
+   * log-spaced steps. Cancellable through `signal` (CancelledError).
+   */
+  async run(o: { signal?: AbortSignal; onLoss?: () => void; onEvaluation?: (e: Evaluation) => void }): Promise<void> {
+    const evalAt = evaluationSteps(this.config.steps, this.chunk);
+    while (this.trainer.step < this.config.steps) {
+      throwIfAborted(o.signal, 'training');
+      const count = Math.min(this.chunk, this.config.steps - this.trainer.step);
+      const t0 = performance.now();
+      const pts = await this.trainer.train(count, o.signal ? { signal: o.signal } : {});
+      const dt = performance.now() - t0;
+      this.trainMs += dt;
+      this.step = this.trainer.step;
+      this.stepsPerSecond = (1000 * count) / dt;
+      this.losses.push(...pts);
+      o.onLoss?.();
+      await nextFrame();
+      if (evalAt.includes(this.step)) {
+        const ev = await this.evaluate(o.signal);
+        o.onEvaluation?.(ev);
+        await nextFrame();
+      }
+    }
+  }
+
+  /** Sample q0, estimate L_s(t), measure W2(p0, q0) and evaluate the bound at the current weights. */
+  async evaluate(signal?: AbortSignal): Promise<Evaluation> {
+    const p = this.config.process;
+    const seed = 1000 + this.history.length;
+    const loss = this.losses[this.losses.length - 1]?.loss ?? NaN;
+
+    let t = performance.now();
+    // q_T = p_T: start the reverse process from the forward-noised data.
+    await this.forward.marginal(this.data.buffer, p.T, seed);
+    await this.reverse.run({ seed, init: this.forward.state, ...(signal ? { signal } : {}) });
+    const samples = await this.reverse.read();
+    const trajectory = await this.reverse.readTrajectory();
+    const sampleMs = performance.now() - t;
+
+    t = performance.now();
+    const curve = await this.lipschitz.curve(this.trainer.mlp.params, {
+      times: this.lsGrid.times,
+      source: { buffer: this.data.buffer, count: Math.min(this.data.n, 4096), noise: true },
+      perTime: 256,
+      seed,
+      ...(signal ? { signal } : {}),
+    });
+    const lipschitzMs = performance.now() - t;
+
+    let bound: number;
+    let objective: number;
+    if (p instanceof DdpmSigmoid) {
+      objective = loss;
+      bound = discreteBound(p.betas, curve.ls, objective, 0).bound;
+    } else {
+      objective = 0.5 * (p.T - p.tMin) * loss;
+      bound = corollaryBound(boundGrid(p, this.lsGrid.t, curve.ls), objective, 0).bound;
+    }
+
+    const ev: Evaluation = { step: this.step, samples, trajectory, lsTimes: this.lsGrid.t, ls: curve.ls, objective, bound, ms: { sample: sampleMs, lipschitz: lipschitzMs } };
+    this.history.push({ step: this.step, loss, bound });
+    this.lastEval = ev;
+    return ev;
+  }
+
+  /** One block of text: throughput and where the time goes. */
+  statsText(): string {
+    const lines = [
+      `step ${this.step}/${this.config.steps}  ${this.stepsPerSecond.toFixed(1)} steps/s  (${this.trainer.dispatchesPerStep} dispatches per step, ${this.chunk} steps per submit)  ` +
+        `loss ${this.losses[this.losses.length - 1]?.loss.toPrecision(4) ?? '—'}  training ${(this.trainMs / 1000).toFixed(1)} s`,
+    ];
+    const e = this.lastEval;
+    if (e) {
+      lines.push(
+        `last evaluation at step ${e.step}: sample ${e.ms.sample.toFixed(0)} ms (${this.reverse.n} particles × ${this.reverse.steps} steps, ` +
+          `${((this.reverse.n * this.reverse.steps) / e.ms.sample / 1e3).toFixed(2)}·10^6 particle-steps/s), ` +
+          `L_s ${e.ms.lipschitz.toFixed(0)} ms${e.ms.w2 !== undefined ? `, W2 ${e.ms.w2.toFixed(0)} ms` : ''}; bound ${e.bound.toPrecision(3)}`,
+      );
+    }
+    return lines.join('\n');
+  }
+
+  destroy(): void {
+    this.lipschitz.destroy();
+    this.reverse.destroy();
+    this.forward.destroy();
+    this.trainer.destroy();
+  }
+}
+
+/** Where L_s(t) is estimated: every DDPM step, or 16 times on [t_min, T] for continuous processes. */
+function lipschitzTimes(p: ForwardProcess): { times: TangentTime[]; t: Float64Array } {
+  if (p instanceof DdpmSigmoid) {
+    const times = Array.from({ length: p.steps }, (_, k) => ({ alpha: Math.sqrt(p.alphaBars[k]!), sigma: Math.sqrt(1 - p.alphaBars[k]!), step: k }));
+    return { times, t: Float64Array.from({ length: p.steps }, (_, k) => k + 1) };
+  }
+  const M = 16;
+  const t = Float64Array.from({ length: M }, (_, i) => p.tMin + ((p.T - p.tMin) * i) / (M - 1));
+  return { times: Array.from(t, (ti) => ({ alpha: p.alpha(ti), sigma: p.sigma(ti), tau: ti / p.T })), t };
+}
