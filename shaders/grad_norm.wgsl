@@ -1,9 +1,9 @@
-// Global gradient norm from per-job sums of squares, in a fixed order (bit-reproducible), and the
-// clipping factor min(1, max_norm / (norm + 1e-6)) of torch.nn.utils.clip_grad_norm_.
+// Global gradient norm over the flat gradient buffer (first n floats), summed in a fixed order
+// (bit-reproducible), and the clipping factor min(1, max_norm / (norm + 1e-6)) of torch.nn.utils.clip_grad_norm_.
 // stats[0] = norm, stats[1] = factor (1 when max_norm <= 0). One workgroup of 256.
 
 @group(0) @binding(0) var<uniform> np: GradNormParams;
-@group(0) @binding(1) var<storage, read> sq: array<f32>;
+@group(0) @binding(1) var<storage, read> grads: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> stats: array<f32>;
 
 var<workgroup> part: array<f32, 256>;
@@ -11,7 +11,7 @@ var<workgroup> part: array<f32, 256>;
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) lid: u32) {
   var a = 0.0;
-  for (var i = lid; i < np.n; i += 256u) { a += sq[i]; }
+  for (var i = lid; i < np.n / 4u; i += 256u) { let g = grads[i]; a += dot(g, g); }
   part[lid] = a;
   for (var w = 128u; w > 0u; w >>= 1u) {
     workgroupBarrier();

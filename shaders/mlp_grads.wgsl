@@ -2,8 +2,8 @@
 //   dW_l = s_l · dU_l X_lᵀ,   db_l = Σ_b dU_l[:, b],   de_l[k] = Σ_{b: k_b = k} dV_l[:, b] ⊙ U_l[:, b]
 // where X_l is layer l's input (features or the previous H). Work is a list of jobs (4×4 tiles of
 // dW, 4-row strips of db, (k, 4-row) strips of de) described by segments in `plan` (built by
-// src/kernels/mlp_grads.ts). Each job also writes the sum of squares of its gradients to sq[job]
-// for the global gradient norm (reduced in a fixed order by grad_norm: bit-reproducible).
+// src/kernels/mlp_grads.ts). Every gradient entry is written (none accumulated), so the buffer
+// needs no clearing between steps.
 
 override WG: u32 = 64u;
 
@@ -19,7 +19,6 @@ struct Segment {
 @group(0) @binding(3) var<storage, read> tidx: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read> plan: array<Segment>;
 @group(0) @binding(5) var<storage, read_write> grads: array<f32>;
-@group(0) @binding(6) var<storage, read_write> sq: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -32,7 +31,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let seg = plan[s];
   let local = job - seg.start;
   let row4 = gp.bs / 4u;
-  var ss = 0.0;
   if (seg.kind == 0u) {
     let nic = (seg.in_dim + 3u) / 4u;
     let j0 = (local / nic) * 4u;
@@ -58,7 +56,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         if (i0 + c >= seg.in_dim) { break; }
         let g = sc * acc[r][c];
         grads[seg.g_off + (j0 + r) * seg.in_dim + i0 + c] = g;
-        ss += g * g;
       }
     }
   } else if (seg.kind == 1u) {
@@ -70,7 +67,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       for (var q = 0u; q < row4; q++) { a += acts[base + q]; }
       let g = (a.x + a.y) + (a.z + a.w);
       grads[seg.g_off + j0 + r] = g;
-      ss += g * g;
     }
   } else {
     let nj = (seg.out_dim + 3u) / 4u;
@@ -89,8 +85,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       if (j0 + r >= seg.out_dim) { break; }
       let g = acc[r];
       grads[seg.g_off + k * seg.out_dim + j0 + r] = g;
-      ss += g * g;
     }
   }
-  sq[job] = ss;
 }

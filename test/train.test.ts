@@ -109,7 +109,7 @@ describe('trainer', () => {
   it('repeats bit for bit with one seed, differs with another, and a checkpoint round-trips and resumes exactly', async () => {
     const ctx = gpu();
     const data = await makeDataset(ctx, 'moons', { n: 1000, seed: 4 });
-    const cfg = { timeSampling: 'antithetic' as const, gradClip: 1, ema: 0.99, stepsPerSubmit: 16, lossEvery: 50 };
+    const cfg = { timeSampling: 'antithetic' as const, gradClip: 1, ema: 0.99, stepsPerSubmit: 16, lossEvery: 50, spectralNorm: true };
     try {
       const a = await withTrainer(ctx, data, cfg, async (t) => {
         const losses = await t.train(100);
@@ -142,6 +142,48 @@ describe('trainer', () => {
       await withTrainer(ctx, data, cfg, async (t) => {
         expect(() => t.loadCheckpoint(bad)).toThrow(/magic/);
         expect(() => t.loadCheckpoint(bytes.subarray(0, bytes.length - 4))).toThrow(InputError);
+      });
+    } finally {
+      data.destroy();
+    }
+  });
+
+  it('spectral normalisation: the layer scales converge to 1/σ_max(W), and the corrected gradient matches finite differences', async () => {
+    const ctx = gpu();
+    const data = await makeDataset(ctx, 'moons', { n: 500, seed: 2 });
+    try {
+      await withTrainer(ctx, data, { spectralNorm: true, lr: 1e-9, weightDecay: 0, stepsPerSubmit: 40 }, async (t) => {
+        await t.train(40); // 40 power-iteration steps on (practically) fixed weights
+        const p = await t.readParams();
+        const L = t.mlp.layout;
+        L.layers.forEach((l, li) => {
+          // σ_max by float64 power iteration on WᵀW.
+          let v = Array.from({ length: l.in }, (_, i) => 1 + 0.1 * i);
+          let sigma = 0;
+          for (let it = 0; it < 2000; it++) {
+            const wv = Array.from({ length: l.out }, (_, j) => v.reduce((a, vi, i) => a + p[l.wOffset + j * l.in + i]! * vi, 0));
+            const wtwv = Array.from({ length: l.in }, (_, i) => wv.reduce((a, x, j) => a + p[l.wOffset + j * l.in + i]! * x, 0));
+            const n = Math.hypot(...wtwv);
+            sigma = Math.sqrt(n / Math.hypot(...v));
+            v = wtwv.map((x) => x / n);
+          }
+          // 40 steps of power iteration: the error falls like (σ2/σ1)^80, far below f32 rounding here.
+          expect(p[L.scaleOffset + li]!, `layer ${li}`).toBeAllclose(1 / sigma, { rtol: 1e-4 });
+        });
+        const { gradient } = await t.evaluate(3, true);
+        const probe = L.layers.flatMap((l) => [l.wOffset, l.wOffset + l.in * l.out - 1, l.wOffset + l.in + 1]);
+        const h = 1e-2;
+        for (const i of probe) {
+          const q = p.slice();
+          q[i] = p[i]! + h;
+          t.mlp.writeParams(q);
+          const up = (await t.evaluate(3)).loss;
+          q[i] = p[i]! - h;
+          t.mlp.writeParams(q);
+          const down = (await t.evaluate(3)).loss;
+          // The loss depends on W also through σ = uᵀWv (u, v fixed): only the corrected gradient matches.
+          expect(gradient![i]!, `parameter ${i}`).toBeAllclose((up - down) / (2 * h), { rtol: 2e-2, atol: 3e-4 });
+        }
       });
     } finally {
       data.destroy();

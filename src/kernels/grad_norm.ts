@@ -20,18 +20,18 @@ export class GradNormKernel {
     return new GradNormKernel(ctx, layout, pipeline);
   }
 
-  /** Uniform for `n` partial squares and clipping threshold `maxNorm` (<= 0: no clipping). */
+  /** Uniform for `n` gradient floats (a multiple of 4) and clipping threshold `maxNorm` (<= 0: no clipping). */
   params(n: number, maxNorm: number): GPUBuffer {
     const u = this.ctx.uniform('grad_norm:params', GradNormParams.byteSize);
     this.ctx.write(u, GradNormParams.pack({ n, max_norm: maxNorm }));
     return u;
   }
 
-  bind(ubuf: GPUBuffer, sq: GPUBuffer, stats: GPUBuffer): GPUBindGroup {
+  bind(ubuf: GPUBuffer, grads: GPUBuffer, stats: GPUBuffer): GPUBindGroup {
     return this.ctx.device.createBindGroup({
       label: 'grad_norm',
       layout: this.layout,
-      entries: [ubuf, sq, stats].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: [ubuf, grads, stats].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
   }
 

@@ -1,6 +1,6 @@
 /**
  * Owner of shaders/mlp_grads.wgsl: every parameter gradient of the MLP in one dispatch, as a list
- * of jobs (4×4 dW tiles, 4-row db strips, (step, 4-row) de strips), plus a sum of squares per job.
+ * of jobs (4×4 dW tiles, 4-row db strips, (step, 4-row) de strips).
  */
 import source from '../../shaders/mlp_grads.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
@@ -41,27 +41,26 @@ export class MlpGradsKernel {
   }
 
   static async create(ctx: GpuContext): Promise<MlpGradsKernel> {
-    const layout = bindLayout(ctx.device, 'mlp_grads', ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw']);
+    const layout = bindLayout(ctx.device, 'mlp_grads', ['uniform', 'read', 'read', 'read', 'read', 'rw']);
     const pl = ctx.device.createPipelineLayout({ label: 'mlp_grads', bindGroupLayouts: [layout] });
     const pipeline = await ctx.pipelines.get({ kernel: 'mlp_grads', source, layout: pl, prelude: [MlpGradsParams.wgsl], constants: { WG } });
     return new MlpGradsKernel(ctx, layout, pipeline);
   }
 
-  /** Buffers for one model + workspace: the plan, its uniform, and the per-job squares. */
+  /** Buffers for one model + workspace: the plan and its uniform. */
   prepare(layout: MlpLayout, ws: Workspace): MlpGradsPlan {
     const p = gradsPlan(layout, ws);
     const plan = this.ctx.storage('mlp_grads:plan', p.words);
     const ubuf = this.ctx.uniform('mlp_grads:params', MlpGradsParams.byteSize);
     this.ctx.write(ubuf, MlpGradsParams.pack({ njobs: p.jobs, nsegments: p.segments, bs: ws.bs }));
-    const sq = this.ctx.storage('mlp_grads:sq', p.jobs * 4);
-    return { plan, ubuf, sq, jobs: p.jobs };
+    return { plan, ubuf, jobs: p.jobs };
   }
 
   bind(p: MlpGradsPlan, params: GPUBuffer, acts: GPUBuffer, tidx: GPUBuffer, grads: GPUBuffer): GPUBindGroup {
     return this.ctx.device.createBindGroup({
       label: 'mlp_grads',
       layout: this.layout,
-      entries: [p.ubuf, params, acts, tidx, p.plan, grads, p.sq].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: [p.ubuf, params, acts, tidx, p.plan, grads].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
   }
 
@@ -76,7 +75,5 @@ export class MlpGradsKernel {
 export interface MlpGradsPlan {
   plan: GPUBuffer;
   ubuf: GPUBuffer;
-  /** Sum of squares of each job's gradients (input of grad_norm). */
-  sq: GPUBuffer;
   jobs: number;
 }

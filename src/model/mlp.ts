@@ -200,7 +200,7 @@ export class MlpBatchPlan {
     }
   }
 
-  /** Bind the gradient buffer (same layout as params) once; returns the per-job squares buffer. */
+  /** Bind the gradient buffer (same layout as params) once. */
   attachGrads(grads: GPUBuffer): MlpGradsPlan {
     if (!this.gradsPlan) this.gradsPlan = this.grads.prepare(this.layout, this.ws);
     this.gradsBind = this.grads.bind(this.gradsPlan, this.params, this.acts, this.tidx, grads);
@@ -250,7 +250,6 @@ export class MlpBatchPlan {
     if (this.gradsPlan) {
       this.ctx.destroyBuffer(this.gradsPlan.plan);
       this.ctx.destroyBuffer(this.gradsPlan.ubuf);
-      this.ctx.destroyBuffer(this.gradsPlan.sq);
     }
   }
 }

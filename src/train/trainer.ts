@@ -1,7 +1,8 @@
 /**
  * Score-model training entirely on the GPU. One training step is
  *   dsm_batch → mlp_forward × (L+1) → dsm_loss → mlp_backward × L → mlp_grads → [grad_norm] → adam_step
- * (2L + 5 dispatches, + 1 with gradient clipping); K steps are encoded into one compute pass and
+ * (2L + 5 dispatches, + 1 with gradient clipping, + 2 with spectral normalisation: a power step
+ * before the forward pass and the gradient correction through σ after the gradients); K steps are encoded into one compute pass and
  * one submit, each step selecting its StepParams slot by dynamic offset, so nothing is allocated
  * or read back inside the loop. The loss is accumulated on the GPU and read every `lossEvery` steps.
  * A seed fixes the initial weights and every minibatch (counter-based Philox keyed by the step), so
@@ -14,7 +15,7 @@ import { AdamParams, AdamStepKernel } from '../kernels/adam_step.js';
 import { DsmBatchKernel, DsmBatchParams } from '../kernels/dsm_batch.js';
 import { DsmLossKernel, DsmLossParams } from '../kernels/dsm_loss.js';
 import { GradNormKernel } from '../kernels/grad_norm.js';
-import type { MlpGradsPlan } from '../kernels/mlp_grads.js';
+import { SnParams, SpectralNormKernel, spectralState } from '../kernels/spectral_norm.js';
 import type { InitScheme } from '../kernels/mlp_init.js';
 import { UniformSlots } from '../model/bindings.js';
 import { OUTPUT_CODE, type MlpSpec } from '../model/layout.js';
@@ -53,6 +54,8 @@ export interface TrainConfig {
   ema?: number;
   /** Clamp every trainable parameter to [-c, c] after each step (0 = off, default). */
   weightClip?: number;
+  /** Spectral normalisation of every weight matrix (one power-iteration step per training step). */
+  spectralNorm?: boolean;
   /** Maximise the loss for the first k steps (the paper's bad-model start; default 0). */
   maximizeSteps?: number;
   seed?: number | bigint;
@@ -85,6 +88,7 @@ interface Resolved {
   ema: number;
   weightClip: number;
   maximizeSteps: number;
+  spectralNorm: boolean;
   seed: number | bigint;
   init: InitScheme;
   K: number;
@@ -117,6 +121,7 @@ function resolve(c: TrainConfig): Resolved {
     ema: num('ema', c.ema, 0, 0, 0.999999999),
     weightClip: num('weightClip', c.weightClip, 0, 0, 1e30),
     maximizeSteps: num('maximizeSteps', c.maximizeSteps, 0, 0, 1e12),
+    spectralNorm: c.spectralNorm ?? false,
     seed: c.seed ?? 0,
     init: c.init ?? 'xavier',
     K,
@@ -133,8 +138,10 @@ export interface CheckpointHeader {
   version: number;
   spec: MlpSpec;
   step: number;
+  /** Floats of each buffer (all `floats` when absent). */
   floats: number;
   buffers: string[];
+  sizes?: number[];
   /** The process's label, and its description for makeProcess (to rebuild it when sampling). */
   process: string;
   processSpec: ProcessSpec;
@@ -165,12 +172,14 @@ export class Trainer {
   private readonly bindLoss: GPUBindGroup;
   private readonly bindAdam: GPUBindGroup;
   private readonly bindNorm: GPUBindGroup | undefined;
+  private readonly bindSn: GPUBindGroup | undefined;
+  /** Spectral-normalisation state (u, v per layer), when on. */
+  readonly snState: GPUBuffer | undefined;
   readonly grads: GPUBuffer;
   readonly m: GPUBuffer;
   readonly v: GPUBuffer;
   readonly emaBuffer: GPUBuffer;
   private readonly lossAcc: GPUBuffer;
-  private readonly gradsPlan: MlpGradsPlan;
   private lossPending = false;
 
   private constructor(
@@ -180,7 +189,7 @@ export class Trainer {
     readonly plan: MlpBatchPlan,
     readonly coefficients: CoefficientTable,
     private readonly data: GpuPoints,
-    private readonly kernels: { batch: DsmBatchKernel; loss: DsmLossKernel; norm: GradNormKernel | undefined; adam: AdamStepKernel },
+    private readonly kernels: { batch: DsmBatchKernel; loss: DsmLossKernel; norm: GradNormKernel | undefined; adam: AdamStepKernel; sn: SpectralNormKernel | undefined },
   ) {
     this.mlp = mlp;
     this.r = resolve(config);
@@ -194,7 +203,7 @@ export class Trainer {
     this.lossAcc = own(ctx.storage('train:loss-acc', config.spec.dim * ws.bs * 4));
     const stats = own(ctx.storage('train:grad-stats', new Float32Array([0, 1, 0, 0])));
     const coef = own(ctx.storage('train:coefficients', coefficients.data));
-    this.gradsPlan = plan.attachGrads(this.grads);
+    plan.attachGrads(this.grads);
     this.stepSlots = new UniformSlots(ctx, 'train:step-params', StepParams, this.r.K);
     this.owned.push(this.stepSlots.buffer);
 
@@ -214,8 +223,8 @@ export class Trainer {
     ctx.write(ubLoss, DsmLossParams.pack({ batch: config.batch, bs: ws.bs, dim: config.spec.dim, out_off: ws.u[Lh]!, tgt_off: ws.target, lam_off: ws.lam, dout_off: ws.du[Lh]! }));
     this.bindLoss = kernels.loss.bind({ ubuf: ubLoss, step: this.stepSlots.resource, acts: plan.acts, lossAcc: this.lossAcc });
     if (kernels.norm) {
-      const ubNorm = own(kernels.norm.params(this.gradsPlan.jobs, this.r.gradClip));
-      this.bindNorm = kernels.norm.bind(ubNorm, this.gradsPlan.sq, stats);
+      const ubNorm = own(kernels.norm.params(L.trainable, this.r.gradClip));
+      this.bindNorm = kernels.norm.bind(ubNorm, this.grads, stats);
     }
     const ubAdam = own(ctx.uniform('adam_step:params', AdamParams.byteSize));
     ctx.write(
@@ -223,8 +232,16 @@ export class Trainer {
       AdamParams.pack({ n4: L.trainable / 4, beta1: this.r.beta1, beta2: this.r.beta2, eps: this.r.eps, wd: this.r.weightDecay, clip: this.r.weightClip, ema_decay: this.r.ema }),
     );
     this.bindAdam = kernels.adam.bind({ ubuf: ubAdam, step: this.stepSlots.resource, params: mlp.params, grads: this.grads, m: this.m, v: this.v, ema: this.emaBuffer, stats });
+    if (kernels.sn) {
+      const { layers, state } = spectralState(L, this.r.seed);
+      this.snState = own(ctx.storage('train:sn-state', state));
+      const layersBuf = own(ctx.storage('train:sn-layers', layers));
+      const ubSn = own(ctx.uniform('spectral_norm:params', SnParams.byteSize));
+      ctx.write(ubSn, SnParams.pack({ nlayers: L.layers.length }));
+      this.bindSn = kernels.sn.bind({ ubuf: ubSn, params: mlp.params, state: this.snState, layers: layersBuf, grads: this.grads });
+    }
     const d = plan.dispatches;
-    this.dispatchesPerStep = 1 + d.forward + 1 + d.backward + d.grads + (kernels.norm ? 1 : 0) + 1;
+    this.dispatchesPerStep = 1 + d.forward + 1 + d.backward + d.grads + (kernels.norm ? 1 : 0) + 1 + (kernels.sn ? 2 : 0);
   }
 
   /** Build a trainer on `data` (points on the GPU, kept by the caller) with a fresh seeded network. */
@@ -242,13 +259,14 @@ export class Trainer {
     let plan: MlpBatchPlan | undefined;
     try {
       plan = await mlp.plan(config.batch);
-      const [batch, loss, norm, adam] = await Promise.all([
+      const [batch, loss, norm, adam, sn] = await Promise.all([
         DsmBatchKernel.create(ctx, { discrete: table.discrete, antithetic: r.antithetic, output: OUTPUT_CODE[config.spec.output] }),
         DsmLossKernel.create(ctx),
         r.gradClip > 0 ? GradNormKernel.create(ctx) : Promise.resolve(undefined),
         AdamStepKernel.create(ctx, { decoupled: r.decoupled, clipWeights: r.weightClip > 0, ema: r.ema > 0 }),
+        r.spectralNorm ? SpectralNormKernel.create(ctx) : Promise.resolve(undefined),
       ]);
-      const t = new Trainer(ctx, config, mlp, plan, table, data, { batch, loss, norm, adam });
+      const t = new Trainer(ctx, config, mlp, plan, table, data, { batch, loss, norm, adam, sn });
       // EMA starts at the initial weights.
       const enc = ctx.device.createCommandEncoder({ label: 'train:init' });
       enc.copyBufferToBuffer(mlp.params, 0, t.emaBuffer, 0, mlp.layout.size * 4);
@@ -275,13 +293,17 @@ export class Trainer {
     }
     const pass = enc.beginComputePass({ label: 'train:steps' });
     const bs = this.plan.ws.bs;
+    const sn = this.kernels.sn;
+    const nl = this.mlp.layout.layers.length;
     for (let i = 0; i < count; i++) {
       const off = this.stepSlots.offset(i);
+      if (sn && this.bindSn) sn.dispatch(pass, this.bindSn, 'power', nl);
       this.kernels.batch.dispatch(pass, this.bindBatch, off, bs);
       this.plan.encodeForward(pass);
       this.kernels.loss.dispatch(pass, this.bindLoss, off, this.config.spec.dim, bs);
       this.plan.encodeBackward(pass);
       this.plan.encodeGrads(pass);
+      if (sn && this.bindSn) sn.dispatch(pass, this.bindSn, 'correct', nl);
       if (this.kernels.norm && this.bindNorm) this.kernels.norm.dispatch(pass, this.bindNorm);
       this.kernels.adam.dispatch(pass, this.bindAdam, off, this.mlp.layout.trainable / 4);
     }
@@ -301,12 +323,15 @@ export class Trainer {
     enc.clearBuffer(this.lossAcc);
     const pass = enc.beginComputePass({ label: 'train:evaluate' });
     const bs = this.plan.ws.bs;
+    const nl = this.mlp.layout.layers.length;
+    if (this.kernels.sn && this.bindSn) this.kernels.sn.dispatch(pass, this.bindSn, 'scale', nl);
     this.kernels.batch.dispatch(pass, this.bindBatch, 0, bs);
     this.plan.encodeForward(pass);
     this.kernels.loss.dispatch(pass, this.bindLoss, 0, this.config.spec.dim, bs);
     if (withGradient) {
       this.plan.encodeBackward(pass);
       this.plan.encodeGrads(pass);
+      if (this.kernels.sn && this.bindSn) this.kernels.sn.dispatch(pass, this.bindSn, 'correct', nl);
     }
     pass.end();
     const acc = new Float32Array(await this.ctx.read(this.lossAcc, 0, this.lossAcc.size, enc));
@@ -361,29 +386,36 @@ export class Trainer {
   /** Serialise weights and optimizer state: "WFCK", version, header length, JSON header, f32 buffers. */
   async saveCheckpoint(): Promise<Uint8Array> {
     const L = this.mlp.layout;
-    const bufs = [this.mlp.params, this.m, this.v, this.emaBuffer];
-    const arrays = await Promise.all(bufs.map((b) => this.ctx.readF32(b, 0, L.size)));
+    const bufs = [this.mlp.params, this.m, this.v, this.emaBuffer, ...(this.snState ? [this.snState] : [])];
+    const sizes = bufs.map((b) => (b === this.snState ? b.size / 4 : L.size));
+    const arrays = await Promise.all(bufs.map((b, i) => this.ctx.readF32(b, 0, sizes[i]!)));
     const header: CheckpointHeader = {
       format: 'wasserflow-mlp-checkpoint',
       version: CHECKPOINT_VERSION,
       spec: this.config.spec,
       step: this.step,
       floats: L.size,
-      buffers: ['params', 'adam_m', 'adam_v', 'ema'],
+      buffers: ['params', 'adam_m', 'adam_v', 'ema', ...(this.snState ? ['sn_uv'] : [])],
+      sizes,
       process: this.config.process.label,
       processSpec: processSpecOf(this.config.process),
       config: { ...this.config, spec: undefined, process: undefined, seed: String(this.r.seed) },
     };
     const json = new TextEncoder().encode(JSON.stringify(header));
     const hlen = Math.ceil(json.length / 4) * 4;
-    const out = new Uint8Array(12 + hlen + 4 * L.size * bufs.length);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const out = new Uint8Array(12 + hlen + 4 * total);
     const dv = new DataView(out.buffer);
     dv.setUint32(0, CHECKPOINT_MAGIC, true);
     dv.setUint32(4, CHECKPOINT_VERSION, true);
     dv.setUint32(8, hlen, true);
     out.fill(0x20, 12, 12 + hlen);
     out.set(json, 12);
-    arrays.forEach((a, i) => out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), 12 + hlen + 4 * L.size * i));
+    let at = 12 + hlen;
+    for (const a of arrays) {
+      out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+      at += a.byteLength;
+    }
     return out;
   }
 
@@ -392,7 +424,12 @@ export class Trainer {
     const { header, buffers } = parseCheckpoint(bytes);
     if (JSON.stringify(header.spec) !== JSON.stringify(this.config.spec)) throw new InputError('checkpoint: its network spec differs from this trainer\'s');
     if (header.floats !== this.mlp.layout.size) throw new InputError(`checkpoint: ${header.floats} floats per buffer, expected ${this.mlp.layout.size}`);
-    [this.mlp.params, this.m, this.v, this.emaBuffer].forEach((b, i) => this.ctx.write(b, buffers[i]!));
+    const targets = [this.mlp.params, this.m, this.v, this.emaBuffer, ...(this.snState ? [this.snState] : [])];
+    if (header.buffers.length !== targets.length) throw new InputError(`checkpoint: holds ${header.buffers.join(', ')}; this trainer needs ${targets.length} buffers (spectral normalisation ${this.snState ? 'on' : 'off'})`);
+    targets.forEach((b, i) => {
+      if (buffers[i]!.byteLength !== b.size && b === this.snState) throw new InputError('checkpoint: spectral-normalisation state has the wrong size');
+      this.ctx.write(b, buffers[i]!);
+    });
     this.step = header.step;
     this.lossPending = true;
   }
@@ -423,10 +460,16 @@ export function parseCheckpoint(bytes: Uint8Array): { header: CheckpointHeader; 
     throw new InputError('checkpoint: header is not valid JSON');
   }
   if (header.format !== 'wasserflow-mlp-checkpoint') throw new InputError(`checkpoint: unknown format '${String(header.format)}'`);
-  const n = header.floats;
-  const count = header.buffers.length;
-  if (bytes.byteLength !== 12 + hlen + 4 * n * count) throw new InputError(`checkpoint: expected ${12 + hlen + 4 * n * count} bytes, got ${bytes.byteLength}`);
+  const sizes = header.sizes ?? header.buffers.map(() => header.floats);
+  if (sizes.length !== header.buffers.length) throw new InputError('checkpoint: sizes and buffers differ in length');
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (bytes.byteLength !== 12 + hlen + 4 * total) throw new InputError(`checkpoint: expected ${12 + hlen + 4 * total} bytes, got ${bytes.byteLength}`);
   const copy = bytes.slice(12 + hlen);
-  const buffers = Array.from({ length: count }, (_, i) => new Float32Array(copy.buffer, 4 * n * i, n));
+  let at = 0;
+  const buffers = sizes.map((n) => {
+    const a = new Float32Array(copy.buffer, 4 * at, n);
+    at += n;
+    return a;
+  });
   return { header, buffers };
 }

@@ -13,7 +13,7 @@ export const summary = 'train a score network on the GPU (DSM loss), writing the
 const usage = `wasserflow train --dataset NAME|FILE.csv --out DIR [--paper] [--process vp|cosine|ddpm|ve|subvp|heat] [--ddpm-steps N]
        [--steps N] [--batch B] [--width W] [--depth D] [--activation softplus|silu|relu|leakyrelu|tanh]
        [--time step|fourier|none] [--fourier F] [--output eps|score|x0|velocity] [--weighting none|g2|sigma2|paper]
-       [--antithetic] [--optimizer adam|adamw] [--lr LR] [--weight-decay WD] [--clip C] [--ema D] [--weight-clip C]
+       [--antithetic] [--optimizer adam|adamw] [--lr LR] [--weight-decay WD] [--clip C] [--ema D] [--weight-clip C] [--spectral-norm]
        [--maximize K] [--seed S] [--n N] [--loss-every N] [--steps-per-submit K]
   --dataset   ${DATASETS.join(', ')}, or a CSV point cloud (one point per line)
   --paper     Kwon et al.'s setup: ddpm (10 steps), 2→64→64→64→2 softplus with per-step embedding, ε output,
@@ -29,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
       depth: { type: 'string' }, activation: { type: 'string' }, time: { type: 'string' }, fourier: { type: 'string' },
       output: { type: 'string' }, weighting: { type: 'string' }, antithetic: { type: 'boolean' }, optimizer: { type: 'string' },
       lr: { type: 'string' }, 'weight-decay': { type: 'string' }, clip: { type: 'string' }, ema: { type: 'string' },
-      'weight-clip': { type: 'string' }, maximize: { type: 'string' }, seed: { type: 'string' }, n: { type: 'string' },
+      'weight-clip': { type: 'string' }, 'spectral-norm': { type: 'boolean' }, maximize: { type: 'string' }, seed: { type: 'string' }, n: { type: 'string' },
       'loss-every': { type: 'string' }, 'steps-per-submit': { type: 'string' }, help: { type: 'boolean' },
     },
     usage,
@@ -93,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
       ema: num(values.ema, 'ema', 0, { min: 0, max: 0.999999 }),
       weightClip: num(values['weight-clip'], 'weight-clip', 0, { min: 0 }),
       maximizeSteps: num(values.maximize, 'maximize', 0, { min: 0, int: true }),
+      spectralNorm: values['spectral-norm'] ?? false,
       seed,
       lossEvery: num(values['loss-every'], 'loss-every', Math.max(1, Math.min(100, Math.floor(steps / 20))), { min: 1, int: true }),
       stepsPerSubmit: num(values['steps-per-submit'], 'steps-per-submit', 64, { min: 1, max: 4096, int: true }),
