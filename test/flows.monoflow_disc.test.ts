@@ -43,7 +43,7 @@ describe('monoflow with a discriminator', () => {
     const ctx = gpu();
     const data = sampleGaussianCloud(gaussian([0], [1]), 4000, 2, 1);
     const particles = sampleGaussianCloud(gaussian([1], [1]), 4000, 2, 2);
-    const flow = await ParticleMonoFlow.create(ctx, { data, particles, dim: 1, warmup: 1500, moves: 1, hidden: [16, 16], lr: 3e-3, batch: 512, seed: 4 });
+    const flow = await ParticleMonoFlow.create(ctx, { data, particles, dim: 1, warmup: 1000, moves: 1, hidden: [16, 16], lr: 3e-3, batch: 256, seed: 4 });
     try {
       await flow.measure();
       const { D } = await flow.discriminatorAtParticles();
@@ -55,7 +55,7 @@ describe('monoflow with a discriminator', () => {
         se += (D[i]! - (0.5 - x)) ** 2;
         n++;
       }
-      // A 16×16 network after 1500 noisy Adam steps: RMS error of the log ratio under 0.15 where
+      // A 16×16 network after 1000 noisy Adam steps: RMS error of the log ratio under 0.15 where
       // both clouds live (the ratio's range there is ±1.5).
       expect(Math.sqrt(se / n)).toBeLessThan(0.15);
     } finally {
