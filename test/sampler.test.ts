@@ -128,6 +128,24 @@ describe('reverse samplers vs float64 reference (same noise)', () => {
     expect(Array.from(trajectory!.times)).toBeAllclose([1, 0.75, 0.5, 0.25, 0], { atol: 1e-12 });
   });
 
+  it('reports progress per chunk and gives the same samples as an uninterrupted run', async () => {
+    const ctx = gpu();
+    const opts = { process: new VpLinear(), score: { kind: 'exact' as const, mixture: fourClusters }, n: 50, steps: 10, stepsPerDispatch: 4 };
+    const events: number[] = [];
+    const s = await ReverseSampler.create(ctx, opts);
+    try {
+      await s.run({ seed: 3, onProgress: (e) => events.push(e.done) });
+      expect(events).toEqual([4, 8, 10]);
+      const a = await s.read();
+      await s.run({ seed: 3 });
+      expect(await s.read()).toEqual(a);
+      const ac = new AbortController();
+      await expect(s.run({ seed: 3, signal: ac.signal, onProgress: () => ac.abort() })).rejects.toThrow(/cancelled/);
+    } finally {
+      s.destroy();
+    }
+  });
+
   it('bad options are InputErrors naming the problem', async () => {
     const ctx = gpu();
     const score = { kind: 'exact' as const, mixture: fourClusters };
