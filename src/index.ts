@@ -37,7 +37,7 @@ export { packTimes, type TangentTime, type PointSource } from './kernels/mlp_tan
 export { PairwiseLipschitz } from './kernels/pairwise_lipschitz.js';
 export { ReverseSampler, sample, SAMPLER_KINDS, type SamplerKind, type SamplerOptions, type SampleRunOptions, type ScoreSource } from './samplers/sampler.js';
 export { uniformGrid, samplerTable, embedIndex } from './samplers/grid.js';
-export { ForwardSampler, type ForwardSamplerOptions } from './samplers/forward.js';
+export { ForwardSampler, forwardMarginal, type ForwardSamplerOptions } from './samplers/forward.js';
 export { type NetworkScore } from './scores/network.js';
 export { Mlp, MlpBatchPlan, type MlpOptions } from './model/mlp.js';
 export { workspaceLayout, type Workspace } from './model/workspace.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { VpLinear } from '../src/processes/process.js';
 import { rngFillCpu } from '../src/rng/philox.js';
-import { ForwardSampler } from '../src/samplers/forward.js';
+import { ForwardSampler, forwardMarginal } from '../src/samplers/forward.js';
 import { useGpu } from './gpu.js';
 import { forwardEmRef, moments } from './reference/sampler.js';
 
@@ -82,6 +82,26 @@ describe('forward simulation', () => {
       expect(frames[1]).toBeAllclose(mid, { rtol: 1e-5, atol: 1e-5 });
     } finally {
       fs.destroy();
+    }
+  });
+
+  it('forwardMarginal equals ForwardSampler.marginal bit for bit (same seed, same counters)', async () => {
+    const ctx = gpu();
+    const process = new VpLinear();
+    const n = 257, d = 2;
+    const x0 = rngFillCpu(n * d, 2, 2, 'normal');
+    const data = ctx.storage('test:data', x0);
+    const fs = await ForwardSampler.create(ctx, { process, dim: d, n, steps: 1 });
+    let out: GPUBuffer | undefined;
+    try {
+      await fs.marginal(data, 0.6, 5);
+      out = await forwardMarginal(ctx, { process, data, n, dim: d, t: 0.6, seed: 5 });
+      expect(await ctx.readF32(out)).toEqual(await fs.read());
+      await expect(forwardMarginal(ctx, { process, data, n, dim: d, t: 0.6, out: data })).rejects.toThrow(/distinct/);
+    } finally {
+      fs.destroy();
+      ctx.destroyBuffer(data);
+      if (out) ctx.destroyBuffer(out);
     }
   });
 

@@ -184,3 +184,52 @@ export class ForwardSampler {
     this.owned.length = 0;
   }
 }
+
+/**
+ * Exact samples of p_t from a cloud of p_0 samples on the GPU: out = α_t·data + σ_t·z, z from Philox
+ * counter (particle, 0, stream 'marginal') under `seed`. Writes into `out` when given (n × dim floats),
+ * else into a new buffer that the caller destroys with ctx.destroyBuffer. One submit, no readback.
+ */
+export async function forwardMarginal(
+  ctx: GpuContext,
+  o: { process: ForwardProcess; data: GPUBuffer; n: number; dim: number; t: number; seed?: number | bigint; out?: GPUBuffer },
+): Promise<GPUBuffer> {
+  const { process, n, dim, t } = o;
+  if (!Number.isInteger(dim) || dim < 1 || dim > MIXTURE_MAX_DIM) throw new InputError(`forwardMarginal: dimension must be 1..${MIXTURE_MAX_DIM}, got ${dim}`);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`forwardMarginal: n must be a positive integer, got ${n}`);
+  if (!(Number.isFinite(t) && t >= 0 && t <= process.T)) throw new InputError(`forwardMarginal: t must be in [0, ${process.T}], got ${t}`);
+  if (o.data.size < n * dim * 4) throw new InputError(`forwardMarginal: data buffer has ${o.data.size} bytes, expected ${n * dim * 4}`);
+  if (o.out && (o.out.size < n * dim * 4 || o.out === o.data)) throw new InputError('forwardMarginal: out must be a distinct buffer of n × dim floats');
+  const kernel = await ForwardSampleKernel.create(ctx, dim);
+  const out = o.out ?? ctx.storage('forward:marginal', n * dim * 4);
+  const params = ctx.createBuffer({ label: 'forward:marginal-params', size: PARAM_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const dummy = ctx.storage('forward:no-capture', 16);
+  try {
+    const [lo, hi] = splitSeed(o.seed ?? 0);
+    ctx.write(params, ForwardParams.pack({ n, seed_lo: lo, seed_hi: hi, alpha: process.alpha(t), sigma: process.sigma(t), stream: STREAM.marginal }));
+    const bind = ctx.device.createBindGroup({
+      label: 'forward_sample:marginal',
+      layout: kernel.layout,
+      entries: [
+        { binding: 0, resource: { buffer: params, offset: 0, size: ForwardParams.byteSize } },
+        { binding: 1, resource: { buffer: o.data } },
+        { binding: 2, resource: { buffer: o.data } },
+        { binding: 3, resource: { buffer: out } },
+        { binding: 4, resource: { buffer: dummy } },
+      ],
+    });
+    const enc = ctx.device.createCommandEncoder({ label: 'forward:marginal' });
+    const pass = enc.beginComputePass({ label: 'forward_sample:marginal' });
+    kernel.encode(pass, 'marginal', bind, 0, n);
+    pass.end();
+    ctx.submit(enc.finish());
+    await ctx.flush();
+    return out;
+  } catch (e) {
+    if (!o.out) ctx.destroyBuffer(out);
+    throw e;
+  } finally {
+    ctx.destroyBuffer(params);
+    ctx.destroyBuffer(dummy);
+  }
+}
