@@ -77,7 +77,7 @@ describe('npm package in fresh apps', () => {
 
   const DEPS = ['wgsl-preprocessor', '@webgpu/types'];
 
-  it('installs into a Node script that runs a real kernel, and type-checks a strict TS consumer', async () => {
+  it('installs into a Node script that runs a real kernel; its CLI runs; a strict TS consumer type-checks', async () => {
     const dir = await install('node', DEPS);
     const { stdout } = await run('node', ['index.js'], { cwd: dir, env: childEnv() });
     const out = JSON.parse(stdout.trim().split('\n').pop()!) as { adapter: string; mean: number; variance: number };
@@ -86,6 +86,10 @@ describe('npm package in fresh apps', () => {
     // seed is fixed, so this is deterministic, and the bounds are 6 standard deviations.
     expect(Math.abs(out.mean)).toBeLessThan(0.02);
     expect(Math.abs(out.variance - 1)).toBeLessThan(0.03);
+
+    // The `wasserflow` command from the installed package (bin → dist/lib/cli.js).
+    const info = await run(join(dir, 'node_modules/.bin/wasserflow'), ['info', '--json'], { cwd: dir, env: childEnv() });
+    expect((JSON.parse(info.stdout) as { limits: Record<string, number> }).limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
 
     // The shipped .d.ts files compile for a strict consumer without skipLibCheck (no vite/client,
     // no `?raw` modules, WebGPU types through @webgpu/types).
