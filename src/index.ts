@@ -27,7 +27,7 @@ export { prepareMixture, packMixture, mixtureScore64, type MixtureDescription, t
 export { MixtureScore } from './kernels/mixture_score.js';
 export {
   createEngine, Engine, TrainingSession,
-  type EngineOptions, type RandomOptions, type ReduceOptions, type TrainingData, type TrainingOptions, type LipschitzOptions,
+  type EngineOptions, type RandomOptions, type ReduceOptions, type TrainingData, type TrainingOptions, type LipschitzOptions, type BoundOptions, type BoundReport,
 } from './api/engine.js';
 export * from './bound/bound.js';
 export * from './lipschitz/exact.js';

@@ -4,6 +4,7 @@
 // releasing everything, sessions included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../src/api/engine.js';
+import { boundGrid, corollaryBound, scoreMatchingObjective } from '../src/bound/bound.js';
 import type { ProgressEvent } from '../src/api/run.js';
 import { datasetMixture } from '../src/data/datasets.js';
 import { CancelledError, InputError } from '../src/gpu/errors.js';
@@ -38,7 +39,7 @@ describe('engine pieces', () => {
     for (const v of a.data) expect(Math.abs(Math.abs(v) - 0.5)).toBeLessThan(0.075);
   });
 
-  it('trains a score network with progress and cancellation, then samples from it and estimates L_s', async () => {
+  it('trains a score network with progress and cancellation, then samples from it, estimates L_s and evaluates the bound', async () => {
     const process = new DdpmSigmoid({ steps: 10 });
     const session = await engine.train('clusters4', { spec, process, batch: 64, seed: 1, lossEvery: 50, stepsPerSubmit: 25, n: 1000 });
     const events: ProgressEvent[] = [];
@@ -65,6 +66,33 @@ describe('engine pieces', () => {
     expect(curve.ls.length).toBe(3);
     expect(curve.lowerEstimate).toBe(true);
     for (const v of curve.ls) expect(Number.isFinite(v)).toBe(true);
+
+    // The bound, term by term, for the exact 4-cluster data (Theorem 1 with J_SM) and via J_DSM.
+    const mixture = datasetMixture('clusters4')!;
+    const boundEvents: ProgressEvent[] = [];
+    const report = await engine.bound(network, { process, data: pts.data, mixture, perTime: 128, seed: 3, onProgress: (e) => boundEvents.push(e) });
+    expect(report.times.length).toBe(32);
+    expect(boundEvents.map((e) => e.done)).toEqual([1, 2, 3]);
+    for (const v of [report.theorem!.bound, report.corollary.bound, report.objective.jdsm, report.objective.jsm!]) expect(Number.isFinite(v) && v > 0).toBe(true);
+    // Cauchy–Schwarz holds exactly for the same positive quadrature weights: the corollary with
+    // J_SM is never below Theorem 1 (float64 rounding only).
+    const grid = boundGrid(process, report.times, report.ls);
+    const withJsm = corollaryBound(grid, scoreMatchingObjective(grid, report.jsm!), 0);
+    expect(withJsm.bound).toBeGreaterThanOrEqual(report.theorem!.bound * (1 - 1e-12));
+    // J_DSM = J_SM + C with C > 0 per time (Vincent 2011); both are averages over the same 256
+    // noised points, so allow 5 standard errors of the difference's noise.
+    for (let i = 0; i < report.times.length; i++) {
+      expect(report.jdsm[i]! + 5 * (report.jdsmStderr[i]! + report.jsmStderr![i]!)).toBeGreaterThanOrEqual(report.jsm![i]!);
+    }
+    const stop = new AbortController();
+    stop.abort();
+    await expect(engine.bound(network, { process, data: pts.data, signal: stop.signal })).rejects.toThrow('bound cancelled');
+    expect(await inputError(engine.bound(network, { process, data: pts.data, times: [5, 3] }))).toBe('bound: times must be strictly ascending (times[1] = 3 after 5)');
+    expect(await inputError(engine.bound(network, { process, data: pts.data, times: [0, 3] }))).toBe('bound: times[0] = 0 must be in (0, 10]');
+    expect(await inputError(engine.bound(network, { process, data: pts.data, times: [3] }))).toBe('bound: times needs at least 2 grid times, got 1');
+    expect(await inputError(engine.bound(network, { process, data: pts.data, w2T: -1 }))).toBe('bound: w2T must be a finite number in [0, Infinity), got -1');
+    expect(await inputError(engine.bound(network, { process, data: pts.data, dynamics: 'flow' as never }))).toBe("bound: dynamics must be one of 'sde', 'ode', got 'flow'");
+    expect(await inputError(engine.bound(network, { data: pts.data } as never))).toBe('bound: process must be a forward process (makeProcess(...), new VpLinear(), ...)');
     session.destroy();
   });
 
