@@ -115,6 +115,52 @@ describe('monoflow exact ratio (affine toy)', () => {
     }
   });
 
+  it('regression-loss terms at θ = θ_t are ε times the gan-loss terms (r = −ε v)', async () => {
+    const n = 513;
+    const eps = 0.3;
+    const make = (loss: 'gan' | 'regression') =>
+      GaussianMonoFlow.create(gpu(), { target: TARGET, mu: [0.3, -0.2], L: L1, h: 'arcsinh', loss, eps, n, iterations: 1, optimizer: { kind: 'sgd', lr: 1e-3 }, seed: SEED });
+    const sums: Float64Array[] = [];
+    for (const loss of ['gan', 'regression'] as const) {
+      const flow = await make(loss);
+      try {
+        await flow.advance(1);
+        sums.push(await flow.lastTermSums());
+      } finally {
+        flow.destroy();
+      }
+    }
+    const [gan, reg] = sums as [Float64Array, Float64Array];
+    expect(reg.subarray(0, 6)).toBeAllclose(gan.subarray(0, 6).map((v) => eps * v), { rtol: 1e-4, atol: 1e-4 });
+    expect(reg[6]!).toBeAllclose(gan[6]!, { rtol: 1e-5 });
+  });
+
+  it('many generator steps per round: the regression loss reproduces the Euler flow, −E h(D) diverges', async () => {
+    const run = async (loss: 'gan' | 'regression', k: number, lr: number) => {
+      const flow = await GaussianMonoFlow.create(gpu(), {
+        target: TARGET, mu: MU0, L: L0, n: 1024, iterations: 60, loss, generatorSteps: k, eps: 0.1, optimizer: { kind: 'sgd', lr }, seed: 2,
+      });
+      try {
+        const trace = [await flow.measure()];
+        while (flow.stepsDone < flow.totalSteps) trace.push(await flow.advance(20));
+        return trace.map((p) => p.w2Exact!);
+      } finally {
+        flow.destroy();
+      }
+    };
+    // One SGD step of lr ε on −E D is one Euler step of size ε of the flow (D = log p/q_t, h = id).
+    const euler = await run('gan', 1, 0.1);
+    // k = 20 SGD steps (lr 0.5) on the regression converge to the least-squares fit of the moved
+    // particles — the same Euler step — up to (1 − 0.5)^20 ≈ 1e-6 and sampling.
+    const regression = await run('regression', 20, 0.5);
+    expect(regression).toBeAllclose(euler, { atol: 2e-3, rtol: 1e-2 });
+    expect(euler[euler.length - 1]!).toBeLessThan(0.05);
+    // 20 steps on −E h(D) with D frozen chase log p/q_t past the step: q_t is narrower than p
+    // along Σ's major axis, where D grows without bound, so the generator blows up.
+    const gan = await run('gan', 20, 0.1);
+    expect(gan[1]! > 10 || !Number.isFinite(gan[1]!)).toBe(true);
+  });
+
   it('rejects bad input with InputError', async () => {
     const ctx = gpu();
     await expect(GaussianMonoFlow.create(ctx, { target: TARGET, mu: [1], L: L0 })).rejects.toThrow(InputError);
@@ -122,5 +168,7 @@ describe('monoflow exact ratio (affine toy)', () => {
     await expect(GaussianMonoFlow.create(ctx, { target: TARGET, mu: MU0, L: L0, h: 'cube' as MonoH })).rejects.toThrow(InputError);
     await expect(GaussianMonoFlow.create(ctx, { target: TARGET, mu: [NaN, 0], L: L0 })).rejects.toThrow(/NaN/);
     await expect(GaussianMonoFlow.create(ctx, { target: TARGET, mu: MU0, L: L0, optimizer: { kind: 'adam', lr: -1 } })).rejects.toThrow(/lr/);
+    await expect(GaussianMonoFlow.create(ctx, { target: TARGET, mu: MU0, L: L0, generatorSteps: 0 })).rejects.toThrow(/generatorSteps/);
+    await expect(GaussianMonoFlow.create(ctx, { target: TARGET, mu: MU0, L: L0, loss: 'l1' as never })).rejects.toThrow(/loss/);
   });
 });

@@ -6,6 +6,12 @@
  * gradient is exactly ∇_θ KL(q_θ || p) (the score-function term has zero mean), so the reverse-KL
  * toy of DESIGN.md converges exactly: at q = p, ∇D ≡ 0 for every sample.
  *
+ * A round freezes the ratio at θ_t and takes k generator steps on either ℓ_gan(θ) = −E h(D(g_θ(z)))
+ * or the regression ℓ_reg(θ) = ½ E ‖g_θ(z) − g_θt(z) − ε ∇h(D(g_θt(z)))‖² (MonoFlow's eq.): with
+ * k = 1 both are one gradient step of the flow, but many steps on ℓ_gan chase the frozen D past
+ * the ε-step (and diverge when q_t is narrower than p somewhere), while many steps on ℓ_reg
+ * converge to the least-squares fit of the moved particles, i.e. to one Euler step of size ε.
+ *
  * One iteration = two GPU dispatches, no allocation: flow_gauss_ratio (fresh z from Philox stream
  * `iter`, x, register partial sums of the loss terms) and flow_param_update (sums the partials,
  * SGD/Adam, iter += 1). θ is read back (d + d² floats) once per chunk. (The segmented tree
@@ -14,7 +20,7 @@
  */
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
-import { FlowGaussRatio, gaussRatioGroups, gaussRatioRows, MONO_H, type GaussRatioPlan, type MonoH } from '../kernels/flow_gauss_ratio.js';
+import { FlowGaussRatio, gaussRatioGroups, gaussRatioRows, MONO_H, type GaussRatioPlan, type GeneratorLoss, type MonoH } from '../kernels/flow_gauss_ratio.js';
 import { FlowParamUpdate, validateOptimizer, type OptimizerSpec, type ParamUpdatePlan } from '../kernels/flow_param_update.js';
 import type { FlowPoint, FlowRunner } from './flow.js';
 import { momentW2 } from './flow.js';
@@ -30,7 +36,14 @@ export interface GaussianMonoFlowOptions {
   shift?: number;
   /** Particles z per iteration (default 4096). */
   n?: number;
+  /** Rounds (default 1000). */
   iterations?: number;
+  /** Generator loss (default 'gan'). */
+  loss?: GeneratorLoss;
+  /** Generator steps per round, with the ratio frozen at the round's start (default 1). */
+  generatorSteps?: number;
+  /** Flow step ε of the regression loss (default 0.1). */
+  eps?: number;
   optimizer?: OptimizerSpec;
   seed?: number;
 }
@@ -52,9 +65,11 @@ export class GaussianMonoFlow implements FlowRunner {
     readonly dim: number,
     readonly n: number,
     readonly totalSteps: number,
-    readonly lr: number,
+    /** Virtual time per round: lr for 'gan' (one gradient step), ε for 'regression'. */
+    readonly dt: number,
+    readonly generatorSteps: number,
     private readonly target: Gaussian,
-    private readonly buffers: Record<'target' | 'theta' | 'moments' | 'iter' | 'x' | 'partial', GPUBuffer>,
+    private readonly buffers: Record<'target' | 'theta' | 'frozen' | 'moments' | 'iter' | 'x' | 'partial', GPUBuffer>,
     private readonly ratio: GaussRatioPlan,
     private readonly update: ParamUpdatePlan,
   ) {}
@@ -72,22 +87,28 @@ export class GaussianMonoFlow implements FlowRunner {
     if (!MONO_H.includes(h)) throw new InputError(`monoflow: h must be one of ${MONO_H.join(', ')}, got '${h}'`);
     const opt = o.optimizer ?? { kind: 'adam', lr: 0.01 };
     validateOptimizer(opt);
+    const loss = o.loss ?? 'gan';
+    const k = o.generatorSteps ?? 1;
+    if (!Number.isInteger(k) || k < 1 || k > 10_000) throw new InputError(`monoflow: generatorSteps must be an integer in [1, 10000], got ${k}`);
+    const eps = o.eps ?? 0.1;
+    if (!(eps > 0) || !Number.isFinite(eps)) throw new InputError(`monoflow: eps must be finite and > 0, got ${eps}`);
     const prec = inv(o.target.cov, d);
     const targetData = new Float32Array([...o.target.mean, ...prec, logAbsDet(o.target.cov, d)]);
     const P = d + d * d;
     const rows = gaussRatioRows(d);
-    const [ratioK, updateK] = await Promise.all([FlowGaussRatio.create(ctx, h, d), FlowParamUpdate.create(ctx, opt.kind)]);
+    const [ratioK, updateK] = await Promise.all([FlowGaussRatio.create(ctx, h, d, loss), FlowParamUpdate.create(ctx, opt.kind)]);
     const groups = gaussRatioGroups(n);
     const buffers = {
       target: ctx.storage('monoflow:target', targetData),
       theta: ctx.storage('monoflow:theta', new Float32Array([...Array.from(o.mu), ...Array.from(o.L)])),
+      frozen: ctx.storage('monoflow:theta-frozen', new Float32Array([...Array.from(o.mu), ...Array.from(o.L)])),
       moments: ctx.storage('monoflow:adam', 2 * P * 4),
       iter: ctx.storage('monoflow:iter', new Uint32Array([0])),
       x: ctx.storage('monoflow:x', n * d * 4),
       partial: ctx.storage('monoflow:partial', rows * groups * 4),
     };
     try {
-      const ratio = ratioK.plan(n, d, buffers, { seed: o.seed ?? 1, shift: o.shift ?? 0 });
+      const ratio = ratioK.plan(n, d, buffers, { seed: o.seed ?? 1, shift: o.shift ?? 0, eps });
       const update = updateK.plan(P, groups, 1 / n, opt, { partial: buffers.partial, theta: buffers.theta, moments: buffers.moments, iter: buffers.iter });
       // Generate the initial cloud (the first iteration draws the same z again).
       const enc = ctx.device.createCommandEncoder({ label: 'monoflow:init' });
@@ -95,7 +116,7 @@ export class GaussianMonoFlow implements FlowRunner {
       ratio.encode(pass);
       pass.end();
       ctx.submit(enc.finish());
-      return new GaussianMonoFlow(ctx, d, n, iterations, opt.lr, o.target, buffers, ratio, update);
+      return new GaussianMonoFlow(ctx, d, n, iterations, loss === 'gan' ? opt.lr : eps, k, o.target, buffers, ratio, update);
     } catch (e) {
       for (const b of Object.values(buffers)) ctx.destroyBuffer(b);
       throw e;
@@ -126,7 +147,7 @@ export class GaussianMonoFlow implements FlowRunner {
     const x = await this.cloud();
     return {
       step: this.stepsDone,
-      t: this.stepsDone * this.lr,
+      t: this.stepsDone * this.dt,
       w2: momentW2(x, this.dim, this.target),
       w2Exact: Math.sqrt(w2sqGaussian(q, this.target)),
       energy: klGaussian(q, this.target),
@@ -138,16 +159,21 @@ export class GaussianMonoFlow implements FlowRunner {
     if (!Number.isInteger(steps) || steps < 1) throw new InputError(`monoflow: advance needs a positive integer step count, got ${steps}`);
     if (k > 0) {
       const enc = this.ctx.device.createCommandEncoder({ label: 'monoflow:chunk' });
-      const pass = enc.beginComputePass({ label: 'monoflow:iterations' });
-      for (let i = 0; i < k; i++) this.encodeIteration(pass);
-      pass.end();
+      const bytes = (this.dim + this.dim * this.dim) * 4;
+      for (let r = 0; r < k; r++) {
+        // Freeze the ratio at this round's θ_t, then k generator steps.
+        enc.copyBufferToBuffer(this.buffers.theta, 0, this.buffers.frozen, 0, bytes);
+        const pass = enc.beginComputePass({ label: 'monoflow:round' });
+        for (let i = 0; i < this.generatorSteps; i++) this.encodeIteration(pass);
+        pass.end();
+      }
       this.ctx.submit(enc.finish());
       this.stepsDone += k;
     }
     return this.measure();
   }
 
-  /** The cloud the last iteration generated (x = μ + L z with that iteration's θ, before its update). */
+  /** The cloud the last generator step drew (x = μ + L z with that step's θ, before its update). */
   cloud(): Promise<Float32Array> {
     return this.ctx.readF32(this.buffers.x, 0, this.n * this.dim);
   }

@@ -14,7 +14,10 @@ const WG = 64;
 const PER = 16;
 export const GAUSS_RATIO_MAX_DIM = 4;
 
-export const GaussRatioParams = new ParamsLayout('GaussRatioParams', { n: 'u32', d: 'u32', seed_lo: 'u32', seed_hi: 'u32', shift: 'f32' });
+export const GaussRatioParams = new ParamsLayout('GaussRatioParams', { n: 'u32', d: 'u32', seed_lo: 'u32', seed_hi: 'u32', shift: 'f32', eps: 'f32' });
+
+/** Generator loss: −E h(D(g_θ(z))) ('gan') or the regression onto the ε-moved particles. */
+export type GeneratorLoss = 'gan' | 'regression';
 
 /** MonoFlow's monotone h (MonoFlow, Yi et al. 2023): the flow is dx/dt = ∇h(log r(x)). */
 export type MonoH = 'identity' | 'logsigmoid' | 'arcsinh' | 'softplus' | 'exp';
@@ -35,40 +38,44 @@ export class FlowGaussRatio {
     readonly dim: number,
   ) {}
 
-  static async create(ctx: GpuContext, h: MonoH, d: number): Promise<FlowGaussRatio> {
+  static async create(ctx: GpuContext, h: MonoH, d: number, loss: GeneratorLoss = 'gan'): Promise<FlowGaussRatio> {
+    if (loss !== 'gan' && loss !== 'regression') throw new InputError(`monoflow: generator loss must be 'gan' or 'regression', got '${String(loss)}'`);
     if (!Number.isInteger(d) || d < 1 || d > GAUSS_RATIO_MAX_DIM) throw new InputError(`monoflow exact ratio: dimension must be 1..${GAUSS_RATIO_MAX_DIM}, got ${d}`);
     if (!MONO_H.includes(h)) throw new InputError(`monoflow: h must be one of ${MONO_H.join(', ')}, got '${h}'`);
-    const layout = computeLayout(ctx.device, 'flow_gauss_ratio', ['uniform', 'read', 'read', 'read', 'rw', 'rw']);
+    const layout = computeLayout(ctx.device, 'flow_gauss_ratio', ['uniform', 'read', 'read', 'read', 'rw', 'rw', 'read']);
     const pl = ctx.device.createPipelineLayout({ label: 'flow_gauss_ratio', bindGroupLayouts: [layout] });
     const pipeline = await ctx.pipelines.get({
       kernel: 'flow_gauss_ratio',
       source,
       layout: pl,
       prelude: [GaussRatioParams.wgsl],
-      constants: { WG, H: MONO_H_CODE[h], DIM: d, PER },
+      constants: { WG, H: MONO_H_CODE[h], DIM: d, PER, LOSS: loss === 'regression' ? 1 : 0 },
     });
     return new FlowGaussRatio(ctx, layout, pipeline, h, d);
   }
 
   /**
-   * Bind buffers once: `target` = [m (d), Σ⁻¹ (d²), log det Σ], `theta` = [μ (d), L (d²)], `iter`
+   * Bind buffers once: `target` = [m (d), Σ⁻¹ (d²), log det Σ], `theta` = [μ (d), L (d²)], `frozen`
+   * (θ_t, same layout: the generator whose law defines the frozen ratio), `iter`
    * (u32 RNG stream), `x` (n·d floats out), `partial` (gaussRatioRows(d) × gaussRatioGroups(n)
    * floats out). The returned
    * plan owns only its uniform.
    */
-  plan(n: number, d: number, b: { target: GPUBuffer; theta: GPUBuffer; iter: GPUBuffer; x: GPUBuffer; partial: GPUBuffer }, opts: { seed: number | bigint; shift?: number }): GaussRatioPlan {
+  plan(n: number, d: number, b: { target: GPUBuffer; theta: GPUBuffer; frozen: GPUBuffer; iter: GPUBuffer; x: GPUBuffer; partial: GPUBuffer }, opts: { seed: number | bigint; shift?: number; eps?: number }): GaussRatioPlan {
     if (d !== this.dim) throw new InputError(`monoflow exact ratio: this kernel was built for dimension ${this.dim}, got ${d}`);
     if (!Number.isInteger(n) || n < 1) throw new InputError(`monoflow exact ratio: particle count must be a positive integer, got ${n}`);
     if (b.x.size < n * d * 4 || b.partial.size < gaussRatioRows(d) * gaussRatioGroups(n) * 4) throw new InputError('monoflow exact ratio: output buffers too small');
     const shift = opts.shift ?? 0;
     if (!Number.isFinite(shift)) throw new InputError(`monoflow: softplus shift C must be finite, got ${shift}`);
+    const eps = opts.eps ?? 0;
+    if (!Number.isFinite(eps) || eps < 0) throw new InputError(`monoflow: eps must be finite and >= 0, got ${eps}`);
     const [lo, hi] = splitSeed(opts.seed);
     const ubuf = this.ctx.uniform('flow_gauss_ratio:params', GaussRatioParams.byteSize);
-    this.ctx.write(ubuf, GaussRatioParams.pack({ n, d, seed_lo: lo, seed_hi: hi, shift }));
+    this.ctx.write(ubuf, GaussRatioParams.pack({ n, d, seed_lo: lo, seed_hi: hi, shift, eps }));
     const bind = this.ctx.device.createBindGroup({
       label: 'flow_gauss_ratio',
       layout: this.layout,
-      entries: [ubuf, b.target, b.theta, b.iter, b.x, b.partial].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: [ubuf, b.target, b.theta, b.iter, b.x, b.partial, b.frozen].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
     return new GaussRatioPlan(this.ctx, this.pipeline, bind, grid2d(Math.ceil(gaussRatioGroups(n) / WG)), ubuf);
   }

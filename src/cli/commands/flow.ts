@@ -27,7 +27,8 @@ const usage = `wasserflow flow <${KINDS.join('|')}> [options]
                --out trace.json  --svg w2.svg  --json (print the trace)
   monoflow:    exact-ratio MonoFlow on the affine toy of DESIGN.md (x = μ + Lz from μ = (1,1), L = I
                to N(0, [[1,.8],[.8,.89]])): --h ${MONO_H.join('|')}  --C shift (softplus)
-               --optimizer adam|sgd  --lr 0.01  (--steps = iterations, default 1000)
+               --optimizer adam|sgd  --lr 0.01  (--steps = rounds, default 1000)
+               --loss gan|regression  --k N (generator steps per round, ratio frozen)  --eps 0.1 (regression step)
                --ratio estimated: no generator; particles from N((1,1), I) move by x += ε∇h(D(x)) with a
                discriminator MLP D ≈ log p/q (logistic loss): --eps 0.1  --K 20 (D steps per move)
                --lr 0.002  (--steps = moves, default 60)
@@ -51,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       n: { type: 'string' }, steps: { type: 'string' }, every: { type: 'string' }, seed: { type: 'string' },
       out: { type: 'string' }, svg: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
       h: { type: 'string' }, C: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
-      sigma: { type: 'string' }, T: { type: 'string' }, ratio: { type: 'string' }, eps: { type: 'string' }, K: { type: 'string' }, train: { type: 'string' }, method: { type: 'string' }, reflow: { type: 'boolean' },
+      sigma: { type: 'string' }, T: { type: 'string' }, ratio: { type: 'string' }, loss: { type: 'string' }, k: { type: 'string' }, eps: { type: 'string' }, K: { type: 'string' }, train: { type: 'string' }, method: { type: 'string' }, reflow: { type: 'boolean' },
     },
     usage,
   );
@@ -89,6 +90,8 @@ export async function run(argv: string[]): Promise<number> {
     } else if (kind === 'monoflow') {
       flow = await GaussianMonoFlow.create(ctx, {
         target: TOY_TARGET, mu: [1, 1], L: [1, 0, 0, 1], h, shift: num(values.C, 'C', 0), n, iterations: steps, seed,
+        loss: (values.loss ?? 'gan') as 'gan' | 'regression', generatorSteps: num(values.k, 'k', 1, { min: 1, max: 10000, int: true }),
+        eps: num(values.eps, 'eps', 0.1, { min: 1e-6, max: 10 }),
         optimizer: { kind: optimizer, lr: num(values.lr, 'lr', 0.01, { min: 1e-8, max: 10 }) },
       });
     } else if (kind === 'rectified') {
