@@ -26,7 +26,10 @@ fn mixture_eval(x: vec4<f32>, alpha: f32, sigma2: f32) -> MixEval {
     let y = (x - alpha * mu) * q;           // Qᵀ (x − α μ)
     let c = a2 * lam + sigma2;               // eigenvalues of C_k
     let z = y / c;
-    let l = logw - 0.5 * dot(y, z) - 0.5 * dot(mask, log(c));
+    // log det C_k as two logs of pair products (padded coordinates count as 1) instead of four logs:
+    // a pair product stays a normal f32 for eigenvalues down to 1e-18.
+    let cm = select(vec4<f32>(1.0), c, mask > vec4<f32>(0.0));
+    let l = logw - 0.5 * dot(y, z) - 0.5 * (log(cm.x * cm.y) + log(cm.z * cm.w));
     let g = -(q * z);                        // −C_k⁻¹ (x − α μ)
     if (l > m) {
       let r = exp(m - l);
