@@ -51,20 +51,16 @@ describe('engine on a shared device', () => {
     expect(engine.liveBuffers).toBeLessThanOrEqual(1); // only the pooled staging buffer
   });
 
-  it('reduces against float64 references, with segments', async () => {
+  it('reduces against float64 references, with segments (the other ops: test/reduce.test.ts)', async () => {
     const n = 3 * 2731;
     const x = Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 3 + 0.1);
     const segs = [0, 1, 2].map((s) => x.slice(s * 2731, (s + 1) * 2731));
     const sum = (a: number[]) => a.reduce((s, v) => s + v, 0);
-    const max = (a: number[]) => Math.max(...a);
-    const lse = (a: number[]) => max(a) + Math.log(sum(a.map((v) => Math.exp(v - max(a)))));
     const mean = (a: number[]) => sum(a) / a.length;
     const vari = (a: number[]) => sum(a.map((v) => (v - mean(a)) ** 2)) / a.length;
     // f32 inputs and f32 tree accumulation over ~2^12 terms: relative error ~1e-6; sums of
     // terms of both signs need an absolute tolerance on the scale of Σ|x|·2^-24·log2(n).
     expect(await engine.reduce('sum', x, { segments: 3 })).toBeAllclose(segs.map(sum), { rtol: 1e-5, atol: 1e-3 });
-    expect(await engine.reduce('max', x, { segments: 3 })).toBeAllclose(segs.map(max), { rtol: 1e-6 });
-    expect(await engine.reduce('logsumexp', x)).toBeAllclose([lse(x)], { rtol: 1e-5 });
     expect(await engine.reduce('meanvar', new Float32Array(x))).toBeAllclose([mean(x), vari(x)], { rtol: 1e-4, atol: 1e-5 });
   });
 
@@ -156,9 +152,9 @@ describe('engine on a shared device', () => {
 describe('engine owning its device', () => {
   it('create/run/destroy: the device is destroyed with the engine', async () => {
     // One device per cycle costs ~0.7 s on SwiftShader (adapter + device + Vulkan instance) and
-    // Dawn keeps ~1 MB per device, so 1000 such cycles are not a realistic embedding; 3 show
+    // Dawn keeps ~1 MB per device, so 1000 such cycles are not a realistic embedding; 2 show
     // that nothing stays alive and that the device goes with the engine.
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       const e = await createEngine();
       expect(Array.from(await e.reduce('max', [3, 9, 1]))).toEqual([9]);
       const lost = e.ctx.lost;

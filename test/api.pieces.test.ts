@@ -98,7 +98,7 @@ describe('engine pieces', () => {
 
   it('samples the exact mixture score into the four clusters', async () => {
     const mixture = datasetMixture('clusters4')!;
-    const { samples } = await engine.sample({ process: new VpLinear({}), score: { kind: 'exact', mixture }, n: 2000, steps: 300, seed: 4 });
+    const { samples } = await engine.sample({ process: new VpLinear({}), score: { kind: 'exact', mixture }, n: 1000, steps: 300, seed: 4 });
     // Reverse SDE with the exact score: the samples land on the clusters; the mean of |x| per
     // coordinate is 0.5 up to the discretisation error of 300 Euler–Maruyama steps (a few 1e-2).
     let s = 0;
