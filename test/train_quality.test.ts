@@ -23,7 +23,7 @@ describe('training quality', () => {
       process, weighting: 'paper', timeSampling: 'antithetic', batch: 128, optimizer: 'adamw', lr: 1e-2, gradClip: 1, seed: 1, lossEvery: 100,
     });
     try {
-      const jStar = optimalDsmLoss(datasetMixture('clusters4')!, dsmCoefficients(process, 'paper'), 20_000);
+      const jStar = optimalDsmLoss(datasetMixture('clusters4')!, dsmCoefficients(process, 'paper'), 8000);
       expect(jStar).toBeGreaterThan(0.28);
       expect(jStar).toBeLessThan(0.36);
       const initial = (await trainer.evaluate(1_000_000)).loss;

@@ -2,31 +2,27 @@
 import source from '../../shaders/mlp_backward.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { groupsFor } from '../model/bindings.js';
-import { LAYER_WG, MlpLayerParams, layerTile } from './mlp_forward.js';
+import { LAYER_WG, MlpLayerParams, TILE_ROWS, TILE_SAMPLES } from './mlp_forward.js';
 
 export class MlpBackwardKernel {
-  private constructor(
-    readonly pipeline: GPUComputePipeline,
-    readonly tile: { TO: number; TB: number },
-  ) {}
+  private constructor(readonly pipeline: GPUComputePipeline) {}
 
   /** `layout` is mlpLayerBindLayout(device); `rows` the width of the hidden layer. */
   static async create(ctx: GpuContext, layout: GPUBindGroupLayout, v: { act: number; emb: boolean; rows: number }): Promise<MlpBackwardKernel> {
     const pl = ctx.device.createPipelineLayout({ label: 'mlp_backward', bindGroupLayouts: [layout] });
-    const tile = layerTile(v.rows);
     const pipeline = await ctx.pipelines.get({
       kernel: 'mlp_backward',
       source,
       layout: pl,
       prelude: [MlpLayerParams.wgsl],
-      constants: { ...tile, ACT: v.act, EMB: v.emb ? 1 : 0, WG: LAYER_WG },
+      constants: { ACT: v.act, EMB: v.emb ? 1 : 0, W4: v.rows % 4 === 0 ? 1 : 0, WG: LAYER_WG },
     });
-    return new MlpBackwardKernel(pipeline, tile);
+    return new MlpBackwardKernel(pipeline);
   }
 
   dispatch(pass: GPUComputePassEncoder, rows: number, bs: number): void {
     pass.setPipeline(this.pipeline);
-    const inv = Math.ceil(rows / this.tile.TO) * (bs / 4 / this.tile.TB);
+    const inv = Math.ceil(rows / TILE_ROWS) * (bs / TILE_SAMPLES);
     const [x, y] = groupsFor(inv, LAYER_WG);
     pass.dispatchWorkgroups(x, y);
   }

@@ -28,46 +28,42 @@ export type MlpLayerFields = Parameters<typeof MlpLayerParams.pack>[0];
 
 export const LAYER_WG = 64;
 
-/** Register tile for `rows` output rows: TO rows × 2 vec4 of samples per invocation. */
-export function layerTile(rows: number): { TO: number; TB: number } {
-  return { TO: Math.min(8, rows), TB: 2 };
-}
+/** Register tile of mlp_forward / mlp_backward: 8 rows × 8 samples (2 vec4) per invocation. */
+export const TILE_ROWS = 8;
+export const TILE_SAMPLES = 8;
 
-/** Bind group layout of mlp_forward / mlp_backward: [MlpLayerParams (dynamic), params, workspace, tidx]. */
+/** Bind group layout of mlp_forward / mlp_backward: [MlpLayerParams (dynamic), params, workspace, tidx, params as vec4]. */
 export function mlpLayerBindLayout(device: GPUDevice): GPUBindGroupLayout {
-  return bindLayout(device, 'mlp_layer', ['dyn', 'read', 'rw', 'read']);
+  return bindLayout(device, 'mlp_layer', ['dyn', 'read', 'rw', 'read', 'read']);
 }
 
 export interface LayerVariant {
   act: number;
   emb: boolean;
   hidden: boolean;
-  rows: number;
+  /** Inputs of the layer (W rows are vec4-aligned when a multiple of 4). */
+  inputs: number;
 }
 
 export class MlpForwardKernel {
-  private constructor(
-    readonly pipeline: GPUComputePipeline,
-    readonly tile: { TO: number; TB: number },
-  ) {}
+  private constructor(readonly pipeline: GPUComputePipeline) {}
 
   static async create(ctx: GpuContext, layout: GPUBindGroupLayout, v: LayerVariant): Promise<MlpForwardKernel> {
     const pl = ctx.device.createPipelineLayout({ label: 'mlp_forward', bindGroupLayouts: [layout] });
-    const tile = layerTile(v.rows);
     const pipeline = await ctx.pipelines.get({
       kernel: 'mlp_forward',
       source,
       layout: pl,
       prelude: [MlpLayerParams.wgsl],
-      constants: { ...tile, ACT: v.act, EMB: v.emb ? 1 : 0, HIDDEN: v.hidden ? 1 : 0, WG: LAYER_WG },
+      constants: { ACT: v.act, EMB: v.emb ? 1 : 0, HIDDEN: v.hidden ? 1 : 0, W4: v.inputs % 4 === 0 ? 1 : 0, WG: LAYER_WG },
     });
-    return new MlpForwardKernel(pipeline, tile);
+    return new MlpForwardKernel(pipeline);
   }
 
   /** Dispatch for a layer of `rows` outputs over a batch stride `bs` (bind group already set). */
   dispatch(pass: GPUComputePassEncoder, rows: number, bs: number): void {
     pass.setPipeline(this.pipeline);
-    const inv = Math.ceil(rows / this.tile.TO) * (bs / 4 / this.tile.TB);
+    const inv = Math.ceil(rows / TILE_ROWS) * (bs / TILE_SAMPLES);
     const [x, y] = groupsFor(inv, LAYER_WG);
     pass.dispatchWorkgroups(x, y);
   }

@@ -1,6 +1,6 @@
 /**
  * Owner of shaders/mlp_grads.wgsl: every parameter gradient of the MLP in one dispatch, as a list
- * of jobs (4×4 dW tiles, 4-row db strips, (step, 4-row) de strips).
+ * of jobs (8×8 dW tiles, 4-row db strips, (step, 4-row) de strips).
  */
 import source from '../../shaders/mlp_grads.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
@@ -23,7 +23,7 @@ export function gradsPlan(layout: MlpLayout, ws: Workspace): { words: Uint32Arra
       rows.push([jobs, kind, l.in, l.out, gOff, ws.du[i]!, xOff, scale, Math.max(0, ws.dv[i]!), ws.u[i]!, n, 0]);
       jobs += n;
     };
-    add(0, Math.ceil(l.out / 4) * Math.ceil(l.in / 4), l.wOffset);
+    add(0, Math.ceil(l.out / 8) * Math.ceil(l.in / 8), l.wOffset);
     add(1, Math.ceil(l.out / 4), l.bOffset);
     if (l.eOffset >= 0) add(2, layout.steps * Math.ceil(l.out / 4), l.eOffset);
   });

@@ -126,7 +126,7 @@ export class MlpBatchPlan {
     const slope = layout.spec.leakySlope ?? 0.01;
     const bl = mlpLayerBindLayout(ctx.device);
     const fwd = await Promise.all(
-      layout.layers.map((l) => MlpForwardKernel.create(ctx, bl, { act, emb: l.eOffset >= 0, hidden: l.hidden, rows: l.out })),
+      layout.layers.map((l) => MlpForwardKernel.create(ctx, bl, { act, emb: l.eOffset >= 0, hidden: l.hidden, inputs: l.in })),
     );
     const bwd = await Promise.all(
       layout.layers.filter((l) => l.hidden).map((l) => MlpBackwardKernel.create(ctx, bl, { act, emb: l.eOffset >= 0, rows: l.out })),
@@ -173,7 +173,7 @@ export class MlpBatchPlan {
     const bind = ctx.device.createBindGroup({
       label: 'mlp_layer',
       layout: bl,
-      entries: [slots.resource, { buffer: params }, { buffer: acts }, { buffer: tidx }].map((resource, binding) => ({ binding, resource })),
+      entries: [slots.resource, { buffer: params }, { buffer: acts }, { buffer: tidx }, { buffer: params }].map((resource, binding) => ({ binding, resource })),
     });
     return new MlpBatchPlan(ctx, layout, ws, slots, bind, acts, tidx, fwd, bwd, grads, params);
   }
