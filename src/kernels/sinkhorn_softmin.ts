@@ -1,0 +1,103 @@
+/**
+ * Owner of shaders/sinkhorn_softmin.wgsl: the streamed log-domain softmin (Sinkhorn half-iteration)
+ * over a table of tasks. Bind group 0 holds the per-level parameters (ε, relaxation) and the shared
+ * buffers (points, log-weights, potentials, marginal errors); bind group 1 a task table, bound at a
+ * 256-byte aligned offset of one tasks buffer so one solver keeps several tables (Jacobi parities,
+ * alternating phases) and switches between them without writing anything.
+ */
+import source from '../../shaders/sinkhorn_softmin.wgsl?raw';
+import type { GpuContext } from '../gpu/context.js';
+import { computeLayout } from '../gpu/dispatch.js';
+import { InputError } from '../gpu/errors.js';
+import { ParamsLayout } from '../gpu/params.js';
+
+/** Invocations per workgroup; each handles ROWS rows. */
+export const SOFTMIN_WG = 64;
+export const SOFTMIN_ROWS = 4;
+/** Largest dimension compiled (points are f32 rows of this length). */
+export const MAX_DIM = 64;
+
+export const SoftminParams = new ParamsLayout('SoftminParams', {
+  eps: 'f32',
+  inv_eps: 'f32',
+  omega_cross: 'f32',
+  omega_self: 'f32',
+});
+
+/** One softmin task (the WGSL `Task` struct, 12 u32). Offsets are in elements, not bytes. */
+export interface SoftminTask {
+  rowOff: number;
+  n: number;
+  colOff: number;
+  m: number;
+  colPot: number;
+  oldPot: number;
+  outPot: number;
+  colLogw: number;
+  rowLogw: number;
+  errOff: number;
+  selfTerm: boolean;
+}
+export const TASK_WORDS = 12;
+export const TASK_BYTES = TASK_WORDS * 4;
+
+export function packTasks(tasks: readonly SoftminTask[], out: Uint32Array, at = 0): void {
+  tasks.forEach((t, k) => {
+    const o = at + k * TASK_WORDS;
+    out.set([t.rowOff, t.n, t.colOff, t.m, t.colPot, t.oldPot, t.outPot, t.colLogw, t.rowLogw, t.errOff, t.selfTerm ? 1 : 0, 0], o);
+  });
+}
+
+export class SinkhornSoftmin {
+  private constructor(
+    readonly d: number,
+    readonly pipeline: GPUComputePipeline,
+    readonly mainLayout: GPUBindGroupLayout,
+    readonly taskLayout: GPUBindGroupLayout,
+  ) {}
+
+  /** The softmin pipeline for points of dimension `d` (compiled once per d, cached). */
+  static async create(ctx: GpuContext, d: number): Promise<SinkhornSoftmin> {
+    if (!Number.isInteger(d) || d < 1 || d > MAX_DIM) throw new InputError(`sinkhorn: dimension must be an integer in [1, ${MAX_DIM}], got ${d}`);
+    const mainLayout = computeLayout(ctx.device, 'sinkhorn_softmin:main', ['uniform', 'read', 'read', 'rw', 'rw']);
+    const taskLayout = computeLayout(ctx.device, 'sinkhorn_softmin:tasks', ['read']);
+    const pl = ctx.device.createPipelineLayout({ label: 'sinkhorn_softmin', bindGroupLayouts: [mainLayout, taskLayout] });
+    const pipeline = await ctx.pipelines.get({
+      kernel: 'sinkhorn_softmin',
+      source,
+      layout: pl,
+      prelude: [SoftminParams.wgsl, `const D: u32 = ${d}u;`],
+      constants: { WG: SOFTMIN_WG },
+    });
+    return new SinkhornSoftmin(d, pipeline, mainLayout, taskLayout);
+  }
+
+  mainBindGroup(ctx: GpuContext, label: string, params: GPUBuffer, pts: GPUBuffer, logw: GPUBuffer, pot: GPUBuffer, err: GPUBuffer): GPUBindGroup {
+    return ctx.device.createBindGroup({
+      label,
+      layout: this.mainLayout,
+      entries: [params, pts, logw, pot, err].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+  }
+
+  taskBindGroup(ctx: GpuContext, label: string, tasks: GPUBuffer, byteOffset: number, count: number): GPUBindGroup {
+    return ctx.device.createBindGroup({
+      label,
+      layout: this.taskLayout,
+      entries: [{ binding: 0, resource: { buffer: tasks, offset: byteOffset, size: count * TASK_BYTES } }],
+    });
+  }
+
+  /** Workgroups along x for tasks of at most `maxRows` rows. */
+  static groupsX(maxRows: number): number {
+    return Math.max(1, Math.ceil(maxRows / (SOFTMIN_WG * SOFTMIN_ROWS)));
+  }
+
+  /** Encode one dispatch of a task table (`count` tasks, rows up to `maxRows`) into an open pass. */
+  dispatch(pass: GPUComputePassEncoder, main: GPUBindGroup, tasks: GPUBindGroup, count: number, maxRows: number): void {
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, main);
+    pass.setBindGroup(1, tasks);
+    pass.dispatchWorkgroups(SinkhornSoftmin.groupsX(maxRows), count);
+  }
+}

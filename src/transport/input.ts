@@ -1,0 +1,115 @@
+/**
+ * Point clouds at the transport API boundary: accepted shapes, validation with InputError, weights.
+ */
+import { InputError } from '../gpu/errors.js';
+
+/** Largest number of points in one cloud (rows are indexed with u32 and dispatched 256 per workgroup). */
+export const MAX_POINTS = 1 << 24;
+/** Largest dimension. */
+export const MAX_DIM = 64;
+
+/**
+ * A point cloud: `n` points of dimension `d`, row-major (`data[i·d + c]`), either on the CPU or
+ * already on the GPU (a storage buffer with COPY_SRC usage holding n·d f32, e.g. particles of a flow).
+ * `weights` (length n, positive, any total: they are normalised) default to uniform.
+ */
+export interface PointCloud {
+  data: Float32Array | GPUBuffer;
+  d: number;
+  /** Number of points; required for a GPUBuffer (defaults to data.length / d for arrays). */
+  n?: number;
+  weights?: ArrayLike<number>;
+}
+
+/** A cloud as a PointCloud or as an array of points (`[[x0, y0], [x1, y1], ...]`). */
+export type CloudLike = PointCloud | readonly (readonly number[])[];
+
+export interface Cloud {
+  n: number;
+  d: number;
+  /** Host copy of the points (undefined when given as a GPU buffer). */
+  host: Float32Array | undefined;
+  gpu: GPUBuffer | undefined;
+  /** Normalised weights (float64), summing to 1. */
+  weights: Float64Array;
+  uniform: boolean;
+}
+
+function isGpuBuffer(x: unknown): x is GPUBuffer {
+  return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && typeof (x as GPUBuffer).mapAsync === 'function';
+}
+
+/** Normalise and validate a cloud; `name` ('X', 'Y', ...) is used in error messages. */
+export function toCloud(name: string, c: CloudLike): Cloud {
+  let host: Float32Array | undefined;
+  let gpu: GPUBuffer | undefined;
+  let n: number;
+  let d: number;
+  let weightsIn: ArrayLike<number> | undefined;
+  if (Array.isArray(c)) {
+    const rows = c as readonly (readonly number[])[];
+    n = rows.length;
+    if (n === 0) throw new InputError(`${name}: the point cloud is empty`);
+    d = rows[0]!.length;
+    host = new Float32Array(n * d);
+    rows.forEach((r, i) => {
+      if (r.length !== d) throw new InputError(`${name}: point ${i} has ${r.length} coordinates, point 0 has ${d}`);
+      host!.set(r, i * d);
+    });
+  } else {
+    const pc = c as PointCloud;
+    d = pc.d;
+    if (!Number.isInteger(d) || d < 1 || d > MAX_DIM) throw new InputError(`${name}: dimension d must be an integer in [1, ${MAX_DIM}], got ${d}`);
+    weightsIn = pc.weights;
+    if (isGpuBuffer(pc.data)) {
+      gpu = pc.data;
+      if (pc.n === undefined) throw new InputError(`${name}: n (number of points) is required for a GPU buffer`);
+      n = pc.n;
+      if (gpu.size < n * d * 4) throw new InputError(`${name}: GPU buffer has ${gpu.size} bytes, ${n}×${d} points need ${n * d * 4}`);
+    } else if (pc.data instanceof Float32Array) {
+      host = pc.data;
+      if (host.length % d !== 0) throw new InputError(`${name}: ${host.length} values is not a multiple of d = ${d}`);
+      n = pc.n ?? host.length / d;
+      if (n * d > host.length) throw new InputError(`${name}: n = ${n} points of dimension ${d} need ${n * d} values, got ${host.length}`);
+      host = host.subarray(0, n * d);
+    } else {
+      throw new InputError(`${name}: data must be a Float32Array or a GPUBuffer`);
+    }
+  }
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${name}: the point cloud is empty`);
+  if (n > MAX_POINTS) throw new InputError(`${name}: ${n} points is over the limit of ${MAX_POINTS}`);
+  if (d > MAX_DIM) throw new InputError(`${name}: dimension ${d} is over the limit of ${MAX_DIM}`);
+  if (host) {
+    for (let k = 0; k < host.length; k++) {
+      if (!Number.isFinite(host[k]!)) throw new InputError(`${name}: point ${Math.floor(k / d)} coordinate ${k % d} is ${host[k]} (not finite)`);
+    }
+  }
+  const weights = new Float64Array(n);
+  let uniform = true;
+  if (weightsIn) {
+    if (weightsIn.length !== n) throw new InputError(`${name}: ${weightsIn.length} weights for ${n} points`);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const w = weightsIn[i]!;
+      if (!Number.isFinite(w) || w <= 0) throw new InputError(`${name}: weight ${i} is ${w}; weights must be positive and finite`);
+      total += w;
+    }
+    for (let i = 0; i < n; i++) weights[i] = weightsIn[i]! / total;
+    uniform = weights.every((w) => w === weights[0]);
+  } else weights.fill(1 / n);
+  return { n, d, host, gpu, weights, uniform };
+}
+
+/** Both clouds must share a dimension. */
+export function sameDim(x: Cloud, y: Cloud, what = 'X and Y'): void {
+  if (x.d !== y.d) throw new InputError(`${what} have different dimensions (${x.d} and ${y.d})`);
+}
+
+/** Validate an optional positive finite hyper-parameter. */
+export function positive(name: string, v: number | undefined, opts: { max?: number; strictMax?: boolean } = {}): void {
+  if (v === undefined) return;
+  if (!Number.isFinite(v) || v <= 0) throw new InputError(`${name} must be a positive finite number, got ${v}`);
+  if (opts.max !== undefined && (opts.strictMax ? v >= opts.max : v > opts.max)) {
+    throw new InputError(`${name} must be ${opts.strictMax ? '<' : '<='} ${opts.max}, got ${v}`);
+  }
+}

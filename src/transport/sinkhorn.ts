@@ -1,0 +1,672 @@
+/**
+ * Entropic optimal transport between point clouds with a streamed log-domain Sinkhorn on the GPU.
+ *
+ * Problem (cost C(x, y) = |x - y|², so OT_0 = W2²):
+ *   OT_ε(α, β) = min_π <π, C> + ε KL(π | a ⊗ b)   over couplings π of a (on X) and b (on Y)
+ *             = max_{f,g} <a, f> + <b, g>          at the fixed point of
+ *   f_i = -ε log Σ_j b_j exp((g_j - C_ij)/ε),  g_j = -ε log Σ_i a_i exp((f_i - C_ij)/ε),
+ * with the plan π_ij = a_i b_j exp((f_i + g_j - C_ij)/ε). The debiased Sinkhorn divergence
+ *   S_ε = OT_ε(α, β) - ½ OT_ε(α, α) - ½ OT_ε(β, β) = <a, f - f_aa> + <b, g - g_bb>
+ * is the default estimate of W2² (Feydy et al. 2019): its bias is O(ε²) instead of O(ε log 1/ε).
+ *
+ * Algorithm (after geomloss's sinkhorn_divergence / sinkhorn_loop, with changes measured in
+ * bench/sinkhorn.ts):
+ *  - the clouds are centred first (W2² and OT_ε split exactly into |m_X - m_Y|² plus the centred
+ *    problem), which keeps the f32 potentials small for clouds far apart;
+ *  - ε-scaling: ε runs from diameter² down to blur² by factors scaling² (geomloss's
+ *    epsilon_schedule), with `levelIterations` symmetric averaged updates per level
+ *    (f ← ½(f + T(g)), g ← ½(g + T(f)), all four potentials at once, in one dispatch);
+ *  - at the final ε, alternating updates with over-relaxation f ← (1-ω) f + ω T(g): ω starts at 1,
+ *    is set from the measured contraction rate θ of the marginal error, ω = 2/(1 + sqrt(1 - θ))
+ *    (the SOR optimum; Lehmann et al. 2021, "A note on overrelaxation in the Sinkhorn algorithm"),
+ *    and halved towards 1 whenever the error grows;
+ *  - the L1 marginal error Σ a_i |π1_i/a_i - 1| + Σ b_j |πᵀ1_j/b_j - 1| is written by the softmin
+ *    kernel itself and reduced and read every `checkEvery` iterations; nothing else is read until the
+ *    end. fp32 floors it near 1e-5, so `tol` should stay above ~3e-5.
+ */
+import type { GpuContext } from '../gpu/context.js';
+import { CancelledError, InputError } from '../gpu/errors.js';
+import { Reduce, type ReducePlan } from '../kernels/reduce.js';
+import { packTasks, SinkhornSoftmin, SoftminParams, TASK_WORDS, type SoftminTask } from '../kernels/sinkhorn_softmin.js';
+import { MomentParams, SinkhornPlanMoments, type MomentTask } from '../kernels/sinkhorn_plan_moments.js';
+import { positive, sameDim, toCloud, type Cloud, type CloudLike } from './input.js';
+
+/** Progress report, once per convergence check. */
+export interface SinkhornProgress {
+  /** Softmin iterations done so far (annealing levels included). */
+  iteration: number;
+  /** ε-scaling level (0-based) and the number of levels. */
+  level: number;
+  levels: number;
+  eps: number;
+  /** L1 marginal error of the cross problem (worst over a batch). */
+  marginalError: number;
+  omega: number;
+}
+
+export interface SinkhornOptions {
+  /**
+   * Target blur σ (length units of the points): the final ε is σ² for the cost |x - y|².
+   * Default 0.01·diameter. geomloss's convention differs (cost |x - y|²/2, ε = σ²/... ); here
+   * ε = blur² exactly.
+   */
+  blur?: number;
+  /** The final ε directly (overrides `blur`). */
+  eps?: number;
+  /** ε-scaling factor on the blur per level, in (0, 1); default 0.5 (ε shrinks 4× per level). */
+  scaling?: number;
+  /** Diameter of the data for the first ε (default: the bounding-box diagonal of the centred clouds). */
+  diameter?: number;
+  /** Return the debiased divergence S_ε as w2sq (default true); false returns OT_ε itself. */
+  debias?: boolean;
+  /** Stop when the L1 marginal error is below this (default 1e-4; fp32 floors it near 1e-5). */
+  tol?: number;
+  /** Cap on softmin iterations in total (default 5000). */
+  maxIterations?: number;
+  /** Read the marginal error back every this many iterations (default 10). */
+  checkEvery?: number;
+  /** Symmetric averaged updates per annealing level (default 3). */
+  levelIterations?: number;
+  /** Updates at the final ε: 'alternating' with adaptive over-relaxation (default) or 'symmetric'. */
+  finalUpdates?: 'alternating' | 'symmetric';
+  /** Fixed over-relaxation ω in [1, 2) at the final ε instead of the adaptive choice. */
+  omega?: number;
+  /** Compute the gradient of the returned w2sq with respect to X's points (default false). */
+  grad?: boolean;
+  /** Compute <π, C>, the transport cost of the entropic plan (default false; implied by grad). */
+  linearCost?: boolean;
+  /** Return the dense plan (float32, n×m row-major) when n·m <= 1e7 (default false). */
+  plan?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: SinkhornProgress) => void;
+}
+
+export interface SinkhornResult {
+  /** sqrt(max(w2sq, 0)). */
+  w2: number;
+  /** The W2² estimate: S_ε when debiased (default), else OT_ε. */
+  w2sq: number;
+  /** OT_ε(α, β), the entropic transport value (dual objective at the final potentials). */
+  ot: number;
+  /** S_ε(α, β) (undefined when debias is false). */
+  divergence: number | undefined;
+  /** <π, C> of the entropic plan (when grad or linearCost was asked). */
+  linearCost: number | undefined;
+  /** Dual potentials of OT_ε(α, β) (f on X, g on Y) and, when debiased, of OT_ε(α, α) and OT_ε(β, β). */
+  potentials: { f: Float32Array; g: Float32Array; fSelf?: Float32Array; gSelf?: Float32Array };
+  /** Gradient of w2sq with respect to X (n×d row-major), when asked. */
+  grad: Float32Array | undefined;
+  /** The plan π (n×m row-major, entries sum to 1), when asked and small. */
+  plan: Float32Array | undefined;
+  eps: number;
+  blur: number;
+  diameter: number;
+  levels: number;
+  /** Softmin iterations (each updates every potential once). */
+  iterations: number;
+  /** Final L1 marginal error of the cross problem (and of the self problems). */
+  marginalError: number;
+  selfMarginalError: number | undefined;
+  converged: boolean;
+  omega: number;
+  ms: number;
+}
+
+/** geomloss's ε schedule for cost |x-y|²: diameter² ... blur² by factors scaling². */
+export function epsilonSchedule(diameter: number, blur: number, scaling: number): number[] {
+  const out = [diameter * diameter];
+  const step = 2 * Math.log(scaling);
+  for (let e = 2 * Math.log(diameter) + step; e > 2 * Math.log(blur); e += step) out.push(Math.exp(e));
+  out.push(blur * blur);
+  return out;
+}
+
+export interface SinkhornShape {
+  d: number;
+  /** Sizes (n, m) of each problem of the batch. */
+  sizes: readonly { n: number; m: number }[];
+  debias: boolean;
+}
+
+interface Layout {
+  start: number; // first point index of problem p (its X block; Y follows)
+  n: number;
+  m: number;
+}
+
+const ALIGN = 256;
+/** Task tables: J{c}{s} symmetric (cross c → 1-c, self s → 1-s), A{c}{s} X-rows in place + self, B{c} Y-rows. */
+type TableName = `J${0 | 1}${0 | 1}` | `A${0 | 1}${0 | 1}` | `B${0 | 1}`;
+const PLAN_LIMIT = 1e7;
+
+/**
+ * A Sinkhorn solver for fixed sizes: it allocates its GPU buffers, task tables and pipelines once and
+ * can solve many problems of the same shape (e.g. particles that move every step) with no further
+ * allocation except the small uniforms of new ε levels. Call destroy() when done.
+ */
+export class SinkhornSolver {
+  private readonly layouts: Layout[];
+  readonly total: number;
+  private readonly maxRows: number;
+  private readonly pts: GPUBuffer;
+  private readonly logw: GPUBuffer;
+  private readonly pot: GPUBuffer;
+  private readonly err: GPUBuffer;
+  private readonly tasks: GPUBuffer;
+  private readonly gather: GPUBuffer;
+  private readonly tables: Record<TableName, { bind: GPUBindGroup; count: number }>;
+  private readonly levelParams: GPUBuffer[] = [];
+  private readonly levelBinds: GPUBindGroup[] = [];
+  private readonly reducePlans: ReducePlan[];
+  private moments: SinkhornPlanMoments | undefined;
+  private destroyed = false;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly shape: SinkhornShape,
+    private readonly softmin: SinkhornSoftmin,
+    reduce: Reduce,
+    plans: ReducePlan[] | undefined,
+  ) {
+    const { d, sizes, debias } = shape;
+    let start = 0;
+    this.layouts = sizes.map(({ n, m }) => {
+      const l = { start, n, m };
+      start += n + m;
+      return l;
+    });
+    const T = (this.total = start);
+    this.maxRows = Math.max(...sizes.map((s) => Math.max(s.n, s.m)));
+    this.pts = ctx.storage('sinkhorn:points', T * d * 4);
+    this.logw = ctx.storage('sinkhorn:logw', T * 4);
+    // Potentials indexed like the points: [copy c][kind k: 0 cross, 1 self][point].
+    this.pot = ctx.storage('sinkhorn:potentials', 4 * T * 4);
+    this.err = ctx.storage('sinkhorn:marginal-error', 2 * T * 4);
+    const P = sizes.length;
+    const segs = debias ? 2 : 1;
+    this.gather = ctx.storage('sinkhorn:errors', P * segs * 16);
+    void reduce;
+    this.reducePlans = plans ?? [];
+
+    // Task tables (see shaders/sinkhorn_softmin.wgsl): J(c) symmetric Jacobi from copy c to 1-c;
+    // A(s) X-rows of the cross problem in place (copy 0) and the self problems s → 1-s; B Y-rows.
+    const pot = (c: number, k: number, i: number) => (2 * c + k) * T + i;
+    const cross = (l: Layout, xRows: boolean, from: number, to: number): SoftminTask => {
+      const xs = l.start;
+      const ys = l.start + l.n;
+      return xRows
+        ? { rowOff: xs, n: l.n, colOff: ys, m: l.m, colPot: pot(from, 0, ys), oldPot: pot(from, 0, xs), outPot: pot(to, 0, xs), colLogw: ys, rowLogw: xs, errOff: xs, selfTerm: false }
+        : { rowOff: ys, n: l.m, colOff: xs, m: l.n, colPot: pot(from, 0, xs), oldPot: pot(from, 0, ys), outPot: pot(to, 0, ys), colLogw: xs, rowLogw: ys, errOff: ys, selfTerm: false };
+    };
+    const self = (l: Layout, xRows: boolean, from: number, to: number): SoftminTask => {
+      const s = xRows ? l.start : l.start + l.n;
+      const len = xRows ? l.n : l.m;
+      return { rowOff: s, n: len, colOff: s, m: len, colPot: pot(from, 1, s), oldPot: pot(from, 1, s), outPot: pot(to, 1, s), colLogw: s, rowLogw: s, errOff: T + s, selfTerm: true };
+    };
+    const selfTasks = (s: number) => (debias ? this.layouts.flatMap((l) => [self(l, true, s, 1 - s), self(l, false, s, 1 - s)]) : []);
+    // Every parity combination gets its own table, so switching update kinds never copies.
+    const tableList: [TableName, SoftminTask[]][] = [];
+    for (const c of [0, 1]) {
+      for (const s of [0, 1]) {
+        tableList.push([`J${c}${s}` as TableName, [...this.layouts.flatMap((l) => [cross(l, true, c, 1 - c), cross(l, false, c, 1 - c)]), ...selfTasks(s)]]);
+        tableList.push([`A${c}${s}` as TableName, [...this.layouts.map((l) => cross(l, true, c, c)), ...selfTasks(s)]]);
+      }
+      tableList.push([`B${c}` as TableName, this.layouts.map((l) => cross(l, false, c, c))]);
+    }
+    const offsets: number[] = [];
+    let bytes = 0;
+    for (const [, list] of tableList) {
+      offsets.push(bytes);
+      bytes += Math.ceil((list.length * TASK_WORDS * 4) / ALIGN) * ALIGN;
+    }
+    const words = new Uint32Array(bytes / 4);
+    tableList.forEach(([, list], k) => packTasks(list, words, offsets[k]! / 4));
+    this.tasks = ctx.storage('sinkhorn:tasks', words);
+    const tables = {} as Record<TableName, { bind: GPUBindGroup; count: number }>;
+    tableList.forEach(([name, list], k) => {
+      tables[name] = { bind: softmin.taskBindGroup(ctx, `sinkhorn:tasks:${name}`, this.tasks, offsets[k]!, list.length), count: list.length };
+    });
+    this.tables = tables;
+  }
+
+  /** Allocate a solver for a batch of problems of the given sizes in dimension d. */
+  static async create(ctx: GpuContext, shape: SinkhornShape): Promise<SinkhornSolver> {
+    if (shape.sizes.length === 0) throw new InputError('sinkhorn: no problems given');
+    for (const { n, m } of shape.sizes) {
+      if (!(n >= 1 && m >= 1)) throw new InputError(`sinkhorn: empty cloud (sizes ${n} and ${m})`);
+    }
+    const softmin = await SinkhornSoftmin.create(ctx, shape.d);
+    const reduce = await Reduce.create(ctx);
+    const solver = new SinkhornSolver(ctx, shape, softmin, reduce, undefined);
+    try {
+      const segs = shape.debias ? 2 : 1;
+      for (const l of solver.layouts) {
+        solver.reducePlans.push(await reduce.plan('sum', solver.err, l.n + l.m, { segments: segs, inOffset: l.start, inStride: solver.total }));
+      }
+    } catch (e) {
+      solver.destroy();
+      throw e;
+    }
+    return solver;
+  }
+
+  private levelBind(level: number): GPUBindGroup {
+    while (this.levelParams.length <= level) {
+      const k = this.levelParams.length;
+      const u = this.ctx.uniform(`sinkhorn:level${k}`, SoftminParams.byteSize);
+      this.levelParams.push(u);
+      this.levelBinds.push(this.softmin.mainBindGroup(this.ctx, `sinkhorn:level${k}`, u, this.pts, this.logw, this.pot, this.err));
+    }
+    return this.levelBinds[level]!;
+  }
+
+  private writeLevel(level: number, eps: number, omegaCross: number): void {
+    this.levelBind(level);
+    this.ctx.write(this.levelParams[level]!, SoftminParams.pack({ eps, inv_eps: 1 / eps, omega_cross: omegaCross, omega_self: 0.5 }));
+  }
+
+  /**
+   * Solve every problem of the batch. `problems[p]` gives X and Y (sizes as in the shape).
+   * Float32Array inputs are validated and centred on the CPU; GPU buffers are copied on the GPU and
+   * used as they are when `diameter` is given (no readback), else read back once for the diameter.
+   */
+  async solve(problems: readonly { x: CloudLike; y: CloudLike }[], options: SinkhornOptions = {}): Promise<SinkhornResult[]> {
+    const t0 = performance.now();
+    const ctx = this.ctx;
+    if (this.destroyed) throw new InputError('sinkhorn: this solver was destroyed');
+    if (problems.length !== this.layouts.length) throw new InputError(`sinkhorn: ${problems.length} problems for a solver of ${this.layouts.length}`);
+    checkOptions(options);
+    const d = this.shape.d;
+    const debias = this.shape.debias;
+    if (options.debias !== undefined && options.debias !== debias) throw new InputError(`sinkhorn: this solver was created with debias = ${debias}`);
+    const T = this.total;
+
+    // Inputs: validate, centre (host) or copy (GPU), weights.
+    const clouds = problems.map((pr, p) => {
+      const sfx = problems.length > 1 ? `[${p}]` : '';
+      const x = toCloud(`X${sfx}`, pr.x);
+      const y = toCloud(`Y${sfx}`, pr.y);
+      sameDim(x, y);
+      if (x.d !== d) throw new InputError(`sinkhorn: points of dimension ${x.d} for a solver of dimension ${d}`);
+      const l = this.layouts[p]!;
+      if (x.n !== l.n || y.n !== l.m) throw new InputError(`sinkhorn: problem ${p} has sizes ${x.n}, ${y.n}; the solver was made for ${l.n}, ${l.m}`);
+      return { x, y };
+    });
+    const needHost = options.diameter === undefined;
+    const enc0 = ctx.device.createCommandEncoder({ label: 'sinkhorn:upload' });
+    const logw = new Float32Array(T);
+    const prep = await Promise.all(
+      clouds.map(async ({ x, y }, p) => {
+        const l = this.layouts[p]!;
+        const hx = x.host ?? (needHost ? await ctx.readF32(x.gpu!, 0, x.n * d) : undefined);
+        const hy = y.host ?? (needHost ? await ctx.readF32(y.gpu!, 0, y.n * d) : undefined);
+        let shift: Float64Array = new Float64Array(d);
+        let mx: Float64Array = new Float64Array(d);
+        let my: Float64Array = new Float64Array(d);
+        let diameter = options.diameter ?? 0;
+        if (hx && hy) {
+          mx = weightedMean(hx, x.weights, d);
+          my = weightedMean(hy, y.weights, d);
+          shift = mx.map((v, c) => v - my[c]!);
+          const cx = centre(hx, mx, d);
+          const cy = centre(hy, my, d);
+          if (options.diameter === undefined) diameter = bboxDiagonal(cx, cy, d);
+          ctx.write(this.pts, cx, l.start * d * 4);
+          ctx.write(this.pts, cy, (l.start + l.n) * d * 4);
+        } else {
+          enc0.copyBufferToBuffer(x.gpu!, 0, this.pts, l.start * d * 4, x.n * d * 4);
+          enc0.copyBufferToBuffer(y.gpu!, 0, this.pts, (l.start + l.n) * d * 4, y.n * d * 4);
+        }
+        for (let i = 0; i < l.n; i++) logw[l.start + i] = Math.log(x.weights[i]!);
+        for (let j = 0; j < l.m; j++) logw[l.start + l.n + j] = Math.log(y.weights[j]!);
+        return { x, y, hx, hy, mx, my, shift, diameter };
+      }),
+    );
+    ctx.write(this.logw, logw);
+    enc0.clearBuffer(this.pot);
+
+    const diameter = Math.max(...prep.map((q) => q.diameter), 1e-30);
+    const blur = options.eps !== undefined ? Math.sqrt(options.eps) : (options.blur ?? 0.01 * diameter);
+    const scaling = options.scaling ?? 0.5;
+    const schedule = epsilonSchedule(Math.max(diameter, blur), blur, scaling);
+    const L = schedule.length;
+    const eps = schedule[L - 1]!;
+    const levelIterations = options.levelIterations ?? 3;
+    const tol = options.tol ?? 1e-4;
+    const maxIterations = options.maxIterations ?? 5000;
+    const K = options.checkEvery ?? 10;
+    const finalMode = options.finalUpdates ?? 'alternating';
+    for (let k = 0; k < L - 1; k++) this.writeLevel(k, schedule[k]!, 0.5);
+    let omega = options.omega ?? 1;
+    const finalOmega = (w: number) => (finalMode === 'symmetric' ? 0.5 : w);
+    this.writeLevel(L - 1, eps, finalOmega(omega));
+
+    // Parities: where the cross (cp) and self (sp) potentials currently are.
+    let cp = 0;
+    let sp = 0;
+    const groupsRows = this.maxRows;
+    const bit = (v: number) => (v === 0 ? 0 : 1);
+    // Encode `count` iterations at `level` with the given update kind into `enc`.
+    const encodeIters = (enc: GPUCommandEncoder, level: number, count: number, kind: 'symmetric' | 'alternating') => {
+      const pass = enc.beginComputePass({ label: `sinkhorn:level${level}` });
+      const main = this.levelBind(level);
+      for (let k = 0; k < count; k++) {
+        if (kind === 'symmetric') {
+          const t = this.tables[`J${bit(cp)}${bit(sp)}`];
+          this.softmin.dispatch(pass, main, t.bind, t.count, groupsRows);
+          cp = 1 - cp;
+        } else {
+          const a = this.tables[`A${bit(cp)}${bit(sp)}`];
+          this.softmin.dispatch(pass, main, a.bind, a.count, groupsRows);
+          const b = this.tables[`B${bit(cp)}`];
+          this.softmin.dispatch(pass, main, b.bind, b.count, groupsRows);
+        }
+        if (this.shape.debias) sp = 1 - sp;
+      }
+      pass.end();
+    };
+    const segs = debias ? 2 : 1;
+    const readErrors = async (enc: GPUCommandEncoder): Promise<{ cross: number; self: number }> => {
+      this.reducePlans.forEach((plan, p) => {
+        plan.encode(enc);
+        enc.copyBufferToBuffer(plan.result, 0, this.gather, p * segs * 16, segs * 16);
+      });
+      const v = new Float32Array(await ctx.read(this.gather, 0, this.layouts.length * segs * 16, enc));
+      let cross = 0;
+      let self = 0;
+      for (let p = 0; p < this.layouts.length; p++) {
+        cross = Math.max(cross, v[p * segs * 4]!);
+        if (debias) self = Math.max(self, v[(p * segs + 1) * 4]!);
+      }
+      // NaN is never below tol: report it as infinite.
+      return { cross: Number.isNaN(cross) ? Infinity : cross, self: Number.isNaN(self) ? Infinity : self };
+    };
+    const checkAbort = () => {
+      if (options.signal?.aborted) throw new CancelledError('sinkhorn');
+    };
+
+    // 1. ε-scaling: all annealing levels in one submit.
+    let iterations = 0;
+    let enc = enc0;
+    for (let k = 0; k < L - 1 && iterations < maxIterations; k++) {
+      const c = Math.min(levelIterations, maxIterations - iterations);
+      encodeIters(enc, k, c, 'symmetric');
+      iterations += c;
+    }
+    // 2. Final ε: iterate to tolerance, reading the error every K iterations.
+    let errs = { cross: Infinity, self: Infinity };
+    let prev: number | undefined;
+    let converged = false;
+    let rateSet = options.omega !== undefined;
+    for (;;) {
+      checkAbort();
+      const c = Math.min(K, maxIterations - iterations);
+      if (c > 0) {
+        encodeIters(enc, L - 1, c, finalMode);
+        iterations += c;
+      }
+      errs = await readErrors(enc);
+      const worst = Math.max(errs.cross, debias ? errs.self : 0);
+      options.onProgress?.({ iteration: iterations, level: L - 1, levels: L, eps, marginalError: errs.cross, omega: finalOmega(omega) });
+      if (worst <= tol) {
+        converged = true;
+        break;
+      }
+      if (c === 0 || iterations >= maxIterations) break;
+      // Over-relaxation: estimate the per-iteration contraction θ from two checks at ω = 1.
+      if (finalMode === 'alternating' && prev !== undefined && Number.isFinite(errs.cross)) {
+        if (!rateSet && omega === 1 && errs.cross < prev) {
+          const theta = Math.pow(errs.cross / prev, 1 / K);
+          omega = Math.min(1.95, 2 / (1 + Math.sqrt(Math.max(0, 1 - theta))));
+          rateSet = true;
+          this.writeLevel(L - 1, eps, omega);
+        } else if (omega > 1 && errs.cross > prev) {
+          omega = 1 + (omega - 1) / 2;
+          if (omega < 1.02) omega = 1;
+          this.writeLevel(L - 1, eps, omega);
+        }
+      }
+      prev = errs.cross;
+      enc = ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
+    }
+
+    // 3. Potentials (float64 on the CPU) and values.
+    const potHost = await ctx.readF32(this.pot);
+    const results: SinkhornResult[] = [];
+    let moments: Float32Array | undefined;
+    if (options.grad || options.linearCost) moments = await this.planMoments(eps, cp, sp);
+    let momentOff = 0;
+    prep.forEach((q, p) => {
+      const l = this.layouts[p]!;
+      const { x, y } = q;
+      const dm2 = q.shift.reduce((s, v) => s + v * v, 0);
+      const fc = potHost.subarray(2 * cp * T + l.start, 2 * cp * T + l.start + l.n);
+      const gc = potHost.subarray(2 * cp * T + l.start + l.n, 2 * cp * T + l.start + l.n + l.m);
+      let ot = dm2;
+      for (let i = 0; i < l.n; i++) ot += x.weights[i]! * fc[i]!;
+      for (let j = 0; j < l.m; j++) ot += y.weights[j]! * gc[j]!;
+      let divergence: number | undefined;
+      let fSelf: Float32Array | undefined;
+      let gSelf: Float32Array | undefined;
+      if (debias) {
+        const base = (2 * sp + 1) * T + l.start;
+        fSelf = potHost.slice(base, base + l.n);
+        gSelf = potHost.slice(base + l.n, base + l.n + l.m);
+        let s = ot;
+        for (let i = 0; i < l.n; i++) s -= x.weights[i]! * fSelf[i]!;
+        for (let j = 0; j < l.m; j++) s -= y.weights[j]! * gSelf[j]!;
+        divergence = s;
+      }
+      // Potentials of the uncentred problem: f_i = f̃_i + 2<x̃_i, Δ> + |Δ|²/2, g_j = g̃_j - 2<ỹ_j, Δ> + |Δ|²/2.
+      const f = new Float32Array(l.n);
+      const g = new Float32Array(l.m);
+      for (let i = 0; i < l.n; i++) f[i] = fc[i]! + (q.hx ? 2 * dotCentred(q.hx, i, q.mx, q.shift, d) : 0) + dm2 / 2;
+      for (let j = 0; j < l.m; j++) g[j] = gc[j]! - (q.hy ? 2 * dotCentred(q.hy, j, q.my, q.shift, d) : 0) + dm2 / 2;
+      let grad: Float32Array | undefined;
+      let linearCost: number | undefined;
+      if (moments) {
+        const ab = moments.subarray(momentOff, momentOff + l.n * (d + 1));
+        const aa = moments.subarray(momentOff + l.n * (d + 1), momentOff + 2 * l.n * (d + 1));
+        momentOff += 2 * l.n * (d + 1);
+        linearCost = dm2;
+        for (let i = 0; i < l.n; i++) linearCost += x.weights[i]! * ab[i * (d + 1) + d]!;
+        // Centred cost <π̃, C̃> = <π, C> - |Δ|²; the cross term vanishes since both clouds are centred.
+        if (options.grad) {
+          grad = new Float32Array(l.n * d);
+          const xs = q.hx ? centre(q.hx, q.mx, d) : undefined;
+          for (let i = 0; i < l.n; i++) {
+            for (let c = 0; c < d; c++) {
+              const baryAb = ab[i * (d + 1) + c]!;
+              const other = debias ? aa[i * (d + 1) + c]! : xs ? xs[i * d + c]! : NaN;
+              grad[i * d + c] = 2 * x.weights[i]! * (other - baryAb + q.shift[c]!);
+            }
+          }
+          if (!debias && !xs) throw new InputError('sinkhorn: the gradient of a GPU-resident cloud needs debias or the host points');
+        }
+      }
+      let plan: Float32Array | undefined;
+      if (options.plan) {
+        if (l.n * l.m > PLAN_LIMIT) throw new InputError(`sinkhorn: the plan has ${l.n}×${l.m} entries, over the limit of ${PLAN_LIMIT}`);
+        if (!q.hx || !q.hy) throw new InputError('sinkhorn: the plan needs the points on the host (give Float32Arrays or a diameter-free call)');
+        plan = densePlan(q.hx, q.hy, x.weights, y.weights, f, g, eps, d);
+      }
+      const w2sq = debias ? divergence! : ot;
+      if (!Number.isFinite(w2sq)) {
+        throw new InputError('sinkhorn: non-finite result (NaN/Inf in GPU-resident inputs, or blur too small for f32)');
+      }
+      results.push({
+        w2: Math.sqrt(Math.max(0, w2sq)),
+        w2sq,
+        ot,
+        divergence,
+        linearCost,
+        potentials: debias ? { f, g, fSelf: fSelf!, gSelf: gSelf! } : { f, g },
+        grad,
+        plan,
+        eps,
+        blur,
+        diameter,
+        levels: L,
+        iterations,
+        marginalError: errs.cross,
+        selfMarginalError: debias ? errs.self : undefined,
+        converged,
+        omega: finalOmega(omega),
+        ms: 0,
+      });
+    });
+    const ms = performance.now() - t0;
+    for (const r of results) r.ms = ms;
+    return results;
+  }
+
+  /** Row moments (barycentre, cost) of the ab plan and, when debiased, of the aa plan, for each X. */
+  private async planMoments(eps: number, cp: number, sp: number): Promise<Float32Array> {
+    const ctx = this.ctx;
+    const d = this.shape.d;
+    this.moments ??= await SinkhornPlanMoments.create(ctx, d);
+    const T = this.total;
+    const tasks: MomentTask[] = [];
+    let off = 0;
+    for (const l of this.layouts) {
+      const xs = l.start;
+      const ys = l.start + l.n;
+      tasks.push({ rowOff: xs, n: l.n, colOff: ys, m: l.m, colPot: 2 * cp * T + ys, rowPot: 2 * cp * T + xs, colLogw: ys, outOff: off });
+      off += l.n * (d + 1);
+      if (this.shape.debias) {
+        const s = (2 * sp + 1) * T + xs;
+        tasks.push({ rowOff: xs, n: l.n, colOff: xs, m: l.n, colPot: s, rowPot: s, colLogw: xs, outOff: off });
+      }
+      off += l.n * (d + 1);
+    }
+    const params = ctx.uniform('sinkhorn:moments', MomentParams.byteSize);
+    const taskBuf = ctx.storage('sinkhorn:moment-tasks', SinkhornPlanMoments.pack(tasks));
+    const out = ctx.storage('sinkhorn:moments', off * 4);
+    try {
+      ctx.write(params, MomentParams.pack({ eps, inv_eps: 1 / eps }));
+      const bind = this.moments.bindGroup(ctx, params, this.pts, this.logw, this.pot, taskBuf, out);
+      const enc = ctx.device.createCommandEncoder({ label: 'sinkhorn:moments' });
+      this.moments.encode(enc, bind, tasks.length, Math.max(...this.layouts.map((l) => l.n)));
+      return new Float32Array(await ctx.read(out, 0, off * 4, enc));
+    } finally {
+      ctx.destroyBuffer(params);
+      ctx.destroyBuffer(taskBuf);
+      ctx.destroyBuffer(out);
+    }
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const p of this.reducePlans) p.destroy();
+    for (const b of [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams]) this.ctx.destroyBuffer(b);
+  }
+}
+
+function checkOptions(o: SinkhornOptions): void {
+  positive('blur', o.blur);
+  positive('eps', o.eps);
+  positive('diameter', o.diameter);
+  positive('scaling', o.scaling, { max: 1, strictMax: true });
+  positive('tol', o.tol);
+  if (o.omega !== undefined && !(o.omega >= 1 && o.omega < 2)) throw new InputError(`omega must be in [1, 2), got ${o.omega}`);
+  for (const [k, v] of [
+    ['maxIterations', o.maxIterations],
+    ['checkEvery', o.checkEvery],
+    ['levelIterations', o.levelIterations],
+  ] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= (k === 'levelIterations' ? 0 : 1))) throw new InputError(`${k} must be a positive integer, got ${v}`);
+  }
+  if (o.finalUpdates !== undefined && o.finalUpdates !== 'alternating' && o.finalUpdates !== 'symmetric') {
+    throw new InputError(`finalUpdates must be 'alternating' or 'symmetric', got '${String(o.finalUpdates)}'`);
+  }
+}
+
+function weightedMean(p: Float32Array, w: Float64Array, d: number): Float64Array {
+  const m = new Float64Array(d);
+  for (let i = 0; i < w.length; i++) for (let c = 0; c < d; c++) m[c] = m[c]! + w[i]! * p[i * d + c]!;
+  return m;
+}
+
+function centre(p: Float32Array, m: Float64Array, d: number): Float32Array {
+  const out = new Float32Array(p.length);
+  for (let k = 0; k < p.length; k++) out[k] = p[k]! - m[k % d]!;
+  return out;
+}
+
+/** <p_i - m, Δ> in float64. */
+function dotCentred(p: Float32Array, i: number, m: Float64Array, delta: Float64Array, d: number): number {
+  let s = 0;
+  for (let c = 0; c < d; c++) s += (p[i * d + c]! - m[c]!) * delta[c]!;
+  return s;
+}
+
+function bboxDiagonal(a: Float32Array, b: Float32Array, d: number): number {
+  const lo = new Float64Array(d).fill(Infinity);
+  const hi = new Float64Array(d).fill(-Infinity);
+  for (const p of [a, b]) {
+    for (let k = 0; k < p.length; k++) {
+      const c = k % d;
+      lo[c] = Math.min(lo[c]!, p[k]!);
+      hi[c] = Math.max(hi[c]!, p[k]!);
+    }
+  }
+  let s = 0;
+  for (let c = 0; c < d; c++) s += (hi[c]! - lo[c]!) ** 2;
+  return Math.sqrt(s);
+}
+
+/** π_ij = a_i b_j exp((f_i + g_j - C_ij)/ε), in float64 then rounded. */
+function densePlan(x: Float32Array, y: Float32Array, a: Float64Array, b: Float64Array, f: Float32Array, g: Float32Array, eps: number, d: number): Float32Array {
+  const n = a.length;
+  const m = b.length;
+  const out = new Float32Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let c = 0;
+      for (let k = 0; k < d; k++) c += (x[i * d + k]! - y[j * d + k]!) ** 2;
+      out[i * m + j] = a[i]! * b[j]! * Math.exp((f[i]! + g[j]! - c) / eps);
+    }
+  }
+  return out;
+}
+
+/**
+ * Entropic OT / debiased Sinkhorn divergence between two clouds (a one-shot SinkhornSolver).
+ * For repeated calls with the same sizes, keep a SinkhornSolver instead.
+ */
+export async function sinkhorn(ctx: GpuContext, X: CloudLike, Y: CloudLike, options: SinkhornOptions = {}): Promise<SinkhornResult> {
+  const x = toCloud('X', X);
+  const y = toCloud('Y', Y);
+  sameDim(x, y);
+  const solver = await SinkhornSolver.create(ctx, { d: x.d, sizes: [{ n: x.n, m: y.n }], debias: options.debias ?? true });
+  try {
+    const [r] = await solver.solve([{ x: X, y: Y }], options);
+    return r!;
+  } finally {
+    solver.destroy();
+  }
+}
+
+/** Many independent problems (sizes may differ, same dimension) solved together in one schedule. */
+export async function sinkhornBatch(ctx: GpuContext, problems: readonly { x: CloudLike; y: CloudLike }[], options: SinkhornOptions = {}): Promise<SinkhornResult[]> {
+  if (problems.length === 0) throw new InputError('sinkhornBatch: no problems given');
+  const shapes = problems.map((p, k) => {
+    const x = toCloud(`X[${k}]`, p.x);
+    const y = toCloud(`Y[${k}]`, p.y);
+    sameDim(x, y, `X[${k}] and Y[${k}]`);
+    return { n: x.n, m: y.n, d: x.d };
+  });
+  const d = shapes[0]!.d;
+  shapes.forEach((s, k) => {
+    if (s.d !== d) throw new InputError(`sinkhornBatch: problem ${k} has dimension ${s.d}, problem 0 has ${d}`);
+  });
+  const solver = await SinkhornSolver.create(ctx, { d, sizes: shapes, debias: options.debias ?? true });
+  try {
+    return await solver.solve(problems, options);
+  } finally {
+    solver.destroy();
+  }
+}
+
+export type { Cloud };
