@@ -54,3 +54,4 @@ export { MONO_H, type MonoH } from './kernels/flow_gauss_ratio.js';
 export { scoreMatchingErrors, type ScoreErrorOptions, type ScoreErrors } from './scores/score_error.js';
 export { RectifiedFlow, VelocityOdeFlow, type RectifiedOptions, type RectifiedLossPoint, type OdeMethod } from './flows/rectified.js';
 export { ParticleMonoFlow, type MonoFlowOptions } from './flows/monoflow.js';
+export * from './transport/index.js';

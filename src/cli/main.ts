@@ -5,13 +5,14 @@ import * as selfcheck from './commands/selfcheck.js';
 import * as flow from './commands/flow.js';
 import * as sample from './commands/sample.js';
 import * as train from './commands/train.js';
+import * as w2 from './commands/w2.js';
 
 interface Command {
   summary: string;
   run(argv: string[]): Promise<number>;
 }
 
-const commands: Record<string, Command> = { info, selfcheck, flow, sample, train };
+const commands: Record<string, Command> = { info, selfcheck, flow, sample, train, w2 };
 
 function help(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);

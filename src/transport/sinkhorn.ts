@@ -24,27 +24,20 @@
  *    kernel itself and reduced and read every `checkEvery` iterations; nothing else is read until the
  *    end. fp32 floors it near 1e-5, so `tol` should stay above ~3e-5.
  */
+import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../api/run.js';
 import type { GpuContext } from '../gpu/context.js';
-import { CancelledError, InputError } from '../gpu/errors.js';
+import { InputError } from '../gpu/errors.js';
 import { Reduce, type ReducePlan } from '../kernels/reduce.js';
 import { packTasks, SinkhornSoftmin, SoftminParams, TASK_WORDS, type SoftminTask } from '../kernels/sinkhorn_softmin.js';
 import { MomentParams, SinkhornPlanMoments, type MomentTask } from '../kernels/sinkhorn_plan_moments.js';
 import { positive, sameDim, toCloud, type Cloud, type CloudLike } from './input.js';
 
-/** Progress report, once per convergence check. */
-export interface SinkhornProgress {
-  /** Softmin iterations done so far (annealing levels included). */
-  iteration: number;
-  /** ε-scaling level (0-based) and the number of levels. */
-  level: number;
-  levels: number;
-  eps: number;
-  /** L1 marginal error of the cross problem (worst over a batch). */
-  marginalError: number;
-  omega: number;
-}
-
-export interface SinkhornOptions {
+/**
+ * Options of sinkhorn(). Progress (RunOptions.onProgress) is reported at each convergence check as
+ * `{ stage: 'sinkhorn', done: iterations, total: maxIterations, metrics: { marginalError,
+ * selfMarginalError, eps, omega } }`; `signal` cancels at the next check with CancelledError.
+ */
+export interface SinkhornOptions extends RunOptions {
   /**
    * Target blur σ (length units of the points): the final ε is σ² for the cost |x - y|².
    * Default 0.01·diameter. geomloss's convention differs (cost |x - y|²/2, ε = σ²/... ); here
@@ -77,8 +70,6 @@ export interface SinkhornOptions {
   linearCost?: boolean;
   /** Return the dense plan (float32, n×m row-major) when n·m <= 1e7 (default false). */
   plan?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (p: SinkhornProgress) => void;
 }
 
 export interface SinkhornResult {
@@ -128,11 +119,17 @@ export interface SinkhornShape {
   debias: boolean;
 }
 
+/** Where problem p lives: X points at [xs, xs + n), Y at [ys, ys + m); both blocks padded to 4 points. */
 interface Layout {
-  start: number; // first point index of problem p (its X block; Y follows)
+  xs: number;
+  ys: number;
   n: number;
   m: number;
+  /** Padded points of the problem (the X and Y blocks). */
+  span: number;
 }
+
+const pad4 = (k: number) => Math.ceil(k / 4) * 4;
 
 const ALIGN = 256;
 /** Task tables: J{c}{s} symmetric (cross c → 1-c, self s → 1-s), A{c}{s} X-rows in place + self, B{c} Y-rows. */
@@ -170,9 +167,10 @@ export class SinkhornSolver {
   ) {
     const { d, sizes, debias } = shape;
     let start = 0;
+    // Every block starts at a multiple of 4 points: the softmin loads 4 points / potentials as vec4s.
     this.layouts = sizes.map(({ n, m }) => {
-      const l = { start, n, m };
-      start += n + m;
+      const l = { xs: start, ys: start + pad4(n), n, m, span: pad4(n) + pad4(m) };
+      start += l.span;
       return l;
     });
     const T = (this.total = start);
@@ -192,14 +190,13 @@ export class SinkhornSolver {
     // A(s) X-rows of the cross problem in place (copy 0) and the self problems s → 1-s; B Y-rows.
     const pot = (c: number, k: number, i: number) => (2 * c + k) * T + i;
     const cross = (l: Layout, xRows: boolean, from: number, to: number): SoftminTask => {
-      const xs = l.start;
-      const ys = l.start + l.n;
+      const { xs, ys } = l;
       return xRows
         ? { rowOff: xs, n: l.n, colOff: ys, m: l.m, colPot: pot(from, 0, ys), oldPot: pot(from, 0, xs), outPot: pot(to, 0, xs), colLogw: ys, rowLogw: xs, errOff: xs, selfTerm: false }
         : { rowOff: ys, n: l.m, colOff: xs, m: l.n, colPot: pot(from, 0, xs), oldPot: pot(from, 0, ys), outPot: pot(to, 0, ys), colLogw: xs, rowLogw: ys, errOff: ys, selfTerm: false };
     };
     const self = (l: Layout, xRows: boolean, from: number, to: number): SoftminTask => {
-      const s = xRows ? l.start : l.start + l.n;
+      const s = xRows ? l.xs : l.ys;
       const len = xRows ? l.n : l.m;
       return { rowOff: s, n: len, colOff: s, m: len, colPot: pot(from, 1, s), oldPot: pot(from, 1, s), outPot: pot(to, 1, s), colLogw: s, rowLogw: s, errOff: T + s, selfTerm: true };
     };
@@ -241,7 +238,7 @@ export class SinkhornSolver {
     try {
       const segs = shape.debias ? 2 : 1;
       for (const l of solver.layouts) {
-        solver.reducePlans.push(await reduce.plan('sum', solver.err, l.n + l.m, { segments: segs, inOffset: l.start, inStride: solver.total }));
+        solver.reducePlans.push(await reduce.plan('sum', solver.err, l.span, { segments: segs, inOffset: l.xs, inStride: solver.total }));
       }
     } catch (e) {
       solver.destroy();
@@ -311,14 +308,14 @@ export class SinkhornSolver {
           const cx = centre(hx, mx, d);
           const cy = centre(hy, my, d);
           if (options.diameter === undefined) diameter = bboxDiagonal(cx, cy, d);
-          ctx.write(this.pts, cx, l.start * d * 4);
-          ctx.write(this.pts, cy, (l.start + l.n) * d * 4);
+          ctx.write(this.pts, cx, l.xs * d * 4);
+          ctx.write(this.pts, cy, l.ys * d * 4);
         } else {
-          enc0.copyBufferToBuffer(x.gpu!, 0, this.pts, l.start * d * 4, x.n * d * 4);
-          enc0.copyBufferToBuffer(y.gpu!, 0, this.pts, (l.start + l.n) * d * 4, y.n * d * 4);
+          enc0.copyBufferToBuffer(x.gpu!, 0, this.pts, l.xs * d * 4, x.n * d * 4);
+          enc0.copyBufferToBuffer(y.gpu!, 0, this.pts, l.ys * d * 4, y.n * d * 4);
         }
-        for (let i = 0; i < l.n; i++) logw[l.start + i] = Math.log(x.weights[i]!);
-        for (let j = 0; j < l.m; j++) logw[l.start + l.n + j] = Math.log(y.weights[j]!);
+        for (let i = 0; i < l.n; i++) logw[l.xs + i] = Math.log(x.weights[i]!);
+        for (let j = 0; j < l.m; j++) logw[l.ys + j] = Math.log(y.weights[j]!);
         return { x, y, hx, hy, mx, my, shift, diameter };
       }),
     );
@@ -371,7 +368,7 @@ export class SinkhornSolver {
         plan.encode(enc);
         enc.copyBufferToBuffer(plan.result, 0, this.gather, p * segs * 16, segs * 16);
       });
-      const v = new Float32Array(await ctx.read(this.gather, 0, this.layouts.length * segs * 16, enc));
+      const v = new Float32Array(await abortable(ctx.read(this.gather, 0, this.layouts.length * segs * 16, enc), options.signal, 'sinkhorn'));
       let cross = 0;
       let self = 0;
       for (let p = 0; p < this.layouts.length; p++) {
@@ -380,9 +377,6 @@ export class SinkhornSolver {
       }
       // NaN is never below tol: report it as infinite.
       return { cross: Number.isNaN(cross) ? Infinity : cross, self: Number.isNaN(self) ? Infinity : self };
-    };
-    const checkAbort = () => {
-      if (options.signal?.aborted) throw new CancelledError('sinkhorn');
     };
 
     // 1. ε-scaling: all annealing levels in one submit.
@@ -399,7 +393,7 @@ export class SinkhornSolver {
     let converged = false;
     let rateSet = options.omega !== undefined;
     for (;;) {
-      checkAbort();
+      throwIfAborted(options.signal, 'sinkhorn');
       const c = Math.min(K, maxIterations - iterations);
       if (c > 0) {
         encodeIters(enc, L - 1, c, finalMode);
@@ -407,7 +401,9 @@ export class SinkhornSolver {
       }
       errs = await readErrors(enc);
       const worst = Math.max(errs.cross, debias ? errs.self : 0);
-      options.onProgress?.({ iteration: iterations, level: L - 1, levels: L, eps, marginalError: errs.cross, omega: finalOmega(omega) });
+      const metrics: Record<string, number> = { marginalError: errs.cross, eps, omega: finalOmega(omega) };
+      if (debias) metrics.selfMarginalError = errs.self;
+      reportProgress(options, { stage: 'sinkhorn', done: iterations, total: maxIterations, metrics });
       if (worst <= tol) {
         converged = true;
         break;
@@ -440,8 +436,8 @@ export class SinkhornSolver {
       const l = this.layouts[p]!;
       const { x, y } = q;
       const dm2 = q.shift.reduce((s, v) => s + v * v, 0);
-      const fc = potHost.subarray(2 * cp * T + l.start, 2 * cp * T + l.start + l.n);
-      const gc = potHost.subarray(2 * cp * T + l.start + l.n, 2 * cp * T + l.start + l.n + l.m);
+      const fc = potHost.subarray(2 * cp * T + l.xs, 2 * cp * T + l.xs + l.n);
+      const gc = potHost.subarray(2 * cp * T + l.ys, 2 * cp * T + l.ys + l.m);
       let ot = dm2;
       for (let i = 0; i < l.n; i++) ot += x.weights[i]! * fc[i]!;
       for (let j = 0; j < l.m; j++) ot += y.weights[j]! * gc[j]!;
@@ -449,9 +445,9 @@ export class SinkhornSolver {
       let fSelf: Float32Array | undefined;
       let gSelf: Float32Array | undefined;
       if (debias) {
-        const base = (2 * sp + 1) * T + l.start;
-        fSelf = potHost.slice(base, base + l.n);
-        gSelf = potHost.slice(base + l.n, base + l.n + l.m);
+        const base = (2 * sp + 1) * T;
+        fSelf = potHost.slice(base + l.xs, base + l.xs + l.n);
+        gSelf = potHost.slice(base + l.ys, base + l.ys + l.m);
         let s = ot;
         for (let i = 0; i < l.n; i++) s -= x.weights[i]! * fSelf[i]!;
         for (let j = 0; j < l.m; j++) s -= y.weights[j]! * gSelf[j]!;
@@ -529,8 +525,7 @@ export class SinkhornSolver {
     const tasks: MomentTask[] = [];
     let off = 0;
     for (const l of this.layouts) {
-      const xs = l.start;
-      const ys = l.start + l.n;
+      const { xs, ys } = l;
       tasks.push({ rowOff: xs, n: l.n, colOff: ys, m: l.m, colPot: 2 * cp * T + ys, rowPot: 2 * cp * T + xs, colLogw: ys, outOff: off });
       off += l.n * (d + 1);
       if (this.shape.debias) {

@@ -54,7 +54,7 @@ export function entropicOT64(
   const tol = opts.tol ?? 1e-10;
   let iterations = 0;
   for (let e = Math.max(diam2, eps); ; e = Math.max(eps, e / 4)) {
-    for (let k = 0; k < (opts.maxIter ?? 100000); k++) {
+    for (let k = 0; k < (opts.maxIter ?? 5000); k++) {
       f = softmin64(x, y, d, logb, g, e);
       g = softmin64(y, x, d, loga, f, e);
       iterations++;

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { GpuContext } from '../../gpu/context.js';
+import { InputError } from '../../gpu/errors.js';
+import { W2_METHODS, w2, type W2Method, type W2Options } from '../../transport/w2.js';
+import { num, parse, progress } from '../args.js';
+
+export const summary = 'W2 distance between two point clouds in CSV files (GPU Sinkhorn, exact, 1-D exact, sliced)';
+const usage =
+  'wasserflow w2 X.csv Y.csv [--method sinkhorn|exact|exact1d|sliced] [--blur B] [--scaling S] [--no-debias] [--tol T] [--max-iter N] [--directions L] [--seed S] [--json]';
+
+/**
+ * Parse a CSV of points: one point per row, comma-separated numbers, an optional header line (a
+ * first line that is not all numbers), blank lines ignored. Errors name the file and the line.
+ */
+export function parseCsvPoints(text: string, file: string): { data: Float32Array; n: number; d: number } {
+  const lines = text.split(/\r?\n/);
+  const values: number[] = [];
+  let d = 0;
+  let n = 0;
+  let seen = false;
+  lines.forEach((raw, k) => {
+    const line = raw.trim();
+    if (line === '') return;
+    const first = !seen;
+    seen = true;
+    const cells = line.split(',').map((c) => c.trim());
+    const nums = cells.map((c) => (c === '' ? NaN : Number(c)));
+    if (first && cells.some((c) => c !== '' && Number.isNaN(Number(c)) && !/^[+-]?(nan|inf(inity)?)$/i.test(c))) {
+      return; // header line
+    }
+    if (d === 0) d = cells.length;
+    else if (cells.length !== d) throw new InputError(`${file}:${k + 1}: ${cells.length} values, expected ${d} (as on the first data line)`);
+    nums.forEach((v, c) => {
+      if (!Number.isFinite(v)) throw new InputError(`${file}:${k + 1}: value ${c + 1} '${cells[c]}' is not a finite number`);
+    });
+    values.push(...nums);
+    n++;
+  });
+  if (n === 0) throw new InputError(`${file}: no data rows`);
+  return { data: Float32Array.from(values), n, d };
+}
+
+function readCsv(file: string) {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`${file}: cannot read (${(e as Error).message})`);
+  }
+  return parseCsvPoints(text, file);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      method: { type: 'string' },
+      blur: { type: 'string' },
+      scaling: { type: 'string' },
+      'no-debias': { type: 'boolean' },
+      tol: { type: 'string' },
+      'max-iter': { type: 'string' },
+      directions: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      adapter: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    usage,
+  );
+  if (values.help) {
+    console.log(`usage: ${usage}`);
+    return 0;
+  }
+  if (positionals.length !== 2) throw new InputError(`expected two CSV files, got ${positionals.length}\nusage: ${usage}`);
+  const method = (values.method ?? 'sinkhorn') as W2Method;
+  if (!W2_METHODS.includes(method)) throw new InputError(`--method must be one of ${W2_METHODS.join(', ')}, got '${values.method}'`);
+  const [fx, fy] = positionals as [string, string];
+  const X = readCsv(fx);
+  const Y = readCsv(fy);
+  if (X.d !== Y.d) throw new InputError(`${fx} has ${X.d} columns, ${fy} has ${Y.d}: the clouds must have the same dimension`);
+  const opts: W2Options = { method, debias: !values['no-debias'] };
+  if (values.blur !== undefined) opts.blur = num(values.blur, 'blur', 0, { min: 1e-12 });
+  if (values.scaling !== undefined) opts.scaling = num(values.scaling, 'scaling', 0.5, { min: 1e-3, max: 0.999 });
+  if (values.tol !== undefined) opts.tol = num(values.tol, 'tol', 1e-4, { min: 1e-12 });
+  if (values['max-iter'] !== undefined) opts.maxIterations = num(values['max-iter'], 'max-iter', 5000, { min: 1, int: true });
+  if (values.directions !== undefined) opts.directions = num(values.directions, 'directions', 128, { min: 1, int: true });
+  if (values.seed !== undefined) opts.seed = num(values.seed, 'seed', 0, { min: 0, int: true });
+  const ctx = await GpuContext.create(values.adapter ? { adapter: values.adapter } : {});
+  try {
+    if (method === 'sinkhorn' && !values.json) {
+      const bar = progress('sinkhorn', opts.maxIterations ?? 5000);
+      opts.onProgress = (e) => bar(e.done, `marginal error ${e.metrics?.marginalError?.toExponential(2) ?? ''}`);
+    }
+    const r = await w2(ctx, { data: X.data, d: X.d }, { data: Y.data, d: Y.d }, opts);
+    const s = r.sinkhorn;
+    const out: Record<string, unknown> = {
+      w2: r.w2,
+      w2sq: r.w2sq,
+      method: r.method,
+      iterations: r.iterations,
+      marginalError: r.marginalError,
+      ms: r.ms,
+      n: X.n,
+      m: Y.n,
+      d: X.d,
+    };
+    if (s) Object.assign(out, { debias: opts.debias, ot: s.ot, divergence: s.divergence ?? null, blur: s.blur, eps: s.eps, converged: s.converged });
+    if (values.json) console.log(JSON.stringify(out));
+    else {
+      console.log(`W2  = ${r.w2.toPrecision(7)}   (W2² = ${r.w2sq.toPrecision(7)}, method ${r.method}${s ? `, ${opts.debias ? 'debiased S_ε' : 'OT_ε'}, blur ${s.blur.toPrecision(3)}` : ''})`);
+      if (s) console.log(`${r.iterations} iterations, marginal error ${r.marginalError.toExponential(2)}${s.converged ? '' : ' (not converged)'}, ${r.ms.toFixed(0)} ms`);
+      else console.log(`${r.ms.toFixed(0)} ms`);
+    }
+    return 0;
+  } finally {
+    ctx.destroy();
+  }
+}
