@@ -49,7 +49,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
       name: '4×128 SiLU MLP (Fourier time), Adam',
       spec: { dim: 2, hidden: [128, 128, 128, 128], activation: 'silu', time: { kind: 'fourier', features: 4 }, output: 'eps' },
       config: { process: new VpLinear({}), batch: opts.quick ? 1024 : 4096, optimizer: 'adam', lr: 1e-3, seed: 1 },
-      steps: opts.quick ? 2 : 10,
+      steps: opts.quick ? 2 : 3,
       tfjsSteps: 1,
       peer: { model: 'mlp' },
     },
@@ -65,7 +65,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
           trainer ??= await Trainer.create(ctx, data, { ...w.config, spec: w.spec, stepsPerSubmit: Math.min(w.steps, 100), lossEvery: w.steps });
           await trainer.train(w.steps);
         },
-        { signal: b.signal, budgetMs: opts.quick ? 2000 : 8000, minRuns: 3 },
+        { signal: b.signal, budgetMs: opts.quick ? 2000 : 8000, minRuns: 3, warmup: 1 },
       );
       b.log(`${w.id}: ${((w.steps / timing.medianMs) * 1000).toFixed(1)} steps/s, ${trainer!.dispatchesPerStep} dispatches/step`);
       const peers: PeerTiming[] = [];

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeDataset, type Dataset } from '../src/data/datasets.js';
 import type { GpuContext } from '../src/gpu/context.js';
-import { InputError } from '../src/gpu/errors.js';
+import { CancelledError, InputError } from '../src/gpu/errors.js';
 import type { MlpSpec } from '../src/model/layout.js';
 import { DdpmSigmoid, VpLinear } from '../src/processes/process.js';
 import { Trainer, type TrainConfig } from '../src/train/trainer.js';
@@ -185,6 +185,32 @@ describe('trainer', () => {
           expect(gradient![i]!, `parameter ${i}`).toBeAllclose((up - down) / (2 * h), { rtol: 2e-2, atol: 3e-4 });
         }
       });
+    } finally {
+      data.destroy();
+    }
+  });
+
+  it('reports progress at each loss read, cancels through an AbortSignal, and rejects bad configurations by name', async () => {
+    const ctx = gpu();
+    const data = await makeDataset(ctx, 'clusters4', { n: 200, seed: 3 });
+    try {
+      await withTrainer(ctx, data, { lossEvery: 10, stepsPerSubmit: 4 }, async (t) => {
+        const events: number[] = [];
+        const curve = await t.train(25, { onProgress: (e) => events.push(e.done) });
+        expect(events).toEqual([10, 20, 25]);
+        expect(curve.map((p) => p.step)).toEqual([10, 20, 25]);
+        expect(curve.every((p) => Number.isFinite(p.loss) && p.loss > 0)).toBe(true);
+        const abort = new AbortController();
+        const run = t.train(1000, { signal: abort.signal, onProgress: () => abort.abort() });
+        await expect(run).rejects.toThrow(CancelledError);
+        expect(t.step).toBeLessThan(25 + 1000);
+      });
+      const base = { spec: small, process: new DdpmSigmoid({ steps: 10 }), batch: 16 };
+      await expect(Trainer.create(ctx, data, { ...base, spec: { ...small, dim: 3 } })).rejects.toThrow(/dimension/);
+      await expect(Trainer.create(ctx, data, { ...base, spec: { ...small, time: { kind: 'step', steps: 7 } } })).rejects.toThrow(/steps/);
+      await expect(Trainer.create(ctx, data, { ...base, process: new VpLinear({}) })).rejects.toThrow(/discrete/);
+      await expect(Trainer.create(ctx, data, { ...base, lr: -1 })).rejects.toThrow(/lr/);
+      await expect(Trainer.create(ctx, data, { ...base, batch: 0 })).rejects.toThrow(/batch/);
     } finally {
       data.destroy();
     }
