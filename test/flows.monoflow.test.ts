@@ -138,7 +138,7 @@ describe('monoflow exact ratio (affine toy)', () => {
   it('many generator steps per round: the regression loss reproduces the Euler flow, −E h(D) diverges', async () => {
     const run = async (loss: 'gan' | 'regression', k: number, lr: number) => {
       const flow = await GaussianMonoFlow.create(gpu(), {
-        target: TARGET, mu: MU0, L: L0, n: 1024, iterations: 60, loss, generatorSteps: k, eps: 0.1, optimizer: { kind: 'sgd', lr }, seed: 2,
+        target: TARGET, mu: MU0, L: L0, n: 512, iterations: 40, loss, generatorSteps: k, eps: 0.1, optimizer: { kind: 'sgd', lr }, seed: 2,
       });
       try {
         const trace = [await flow.measure()];
@@ -154,7 +154,7 @@ describe('monoflow exact ratio (affine toy)', () => {
     // particles — the same Euler step — up to (1 − 0.5)^20 ≈ 1e-6 and sampling.
     const regression = await run('regression', 20, 0.5);
     expect(regression).toBeAllclose(euler, { atol: 2e-3, rtol: 1e-2 });
-    expect(euler[euler.length - 1]!).toBeLessThan(0.05);
+    expect(euler[euler.length - 1]!).toBeLessThan(0.2); // t = 4: the flow has W2 ≈ 0.13 left
     // 20 steps on −E h(D) with D frozen chase log p/q_t past the step: q_t is narrower than p
     // along Σ's major axis, where D grows without bound, so the generator blows up.
     const gan = await run('gan', 20, 0.1);
