@@ -18,7 +18,8 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
 
 async function matmul(b: BenchContext, opts: BenchOptions): Promise<BenchResult> {
   const { ctx } = b;
-  const n = opts.quick ? 256 : 1024;
+  // 512³ keeps a tfjs-webgpu run (≈ 0.1-0.5 GFLOP/s on SwiftShader) near a second.
+  const n = opts.quick ? 256 : 512;
   const shape = { m: n, n, k: n };
   const bufA = ctx.storage('bench:A', rngFillCpu(n * n, 1, 0, 'normal'));
   const bufB = ctx.storage('bench:B', rngFillCpu(n * n, 2, 0, 'normal'));
@@ -47,7 +48,7 @@ async function matmul(b: BenchContext, opts: BenchOptions): Promise<BenchResult>
     const peers: PeerTiming[] = [];
     if (!opts.noPeers) {
       peers.push(...(await b.peer('ceiling.py', { op: 'matmul', ...shape })));
-      peers.push(await tfjsMatmul(ctx, n, n, n, { signal: b.signal, budgetMs: opts.quick ? 1000 : 8000, minRuns: opts.quick ? 3 : 5 }));
+      peers.push(await tfjsMatmul(ctx, n, n, n, { signal: b.signal, warmup: 1, budgetMs: opts.quick ? 1000 : 5000, minRuns: 3 }));
     }
     const flops = 2 * n * n * n;
     return result({

@@ -20,6 +20,7 @@ import { DdpmSigmoid, type ForwardProcess } from '../processes/process.js';
 import { ForwardSampler } from '../samplers/forward.js';
 import { ReverseSampler, type SamplerKind } from '../samplers/sampler.js';
 import { Trainer, type LossPoint } from '../train/trainer.js';
+import { GpuSpan } from './gpu_span.js';
 
 export type ModelSize = 'paper' | 'medium' | 'large';
 export const MODEL_SIZES: Record<ModelSize, { label: string; hidden: number[]; activation: Activation; batch: number }> = {
@@ -53,7 +54,10 @@ export interface Evaluation {
   /** W2(p0, q0) by Sinkhorn (once src/transport lands on main; absent until then). */
   w2?: number;
   bound: number;
+  /** Wall-clock time of each phase (ending in its readback). */
   ms: { sample: number; lipschitz: number; w2?: number };
+  /** GPU time of each phase from timestamp queries (undefined without timestamp-query). */
+  gpuMs: { sample?: number; lipschitz?: number; w2?: number };
 }
 
 export interface HistoryPoint {
@@ -79,6 +83,9 @@ export class Session {
   step = 0;
   stepsPerSecond = 0;
   private trainMs = 0;
+  /** GPU time (timestamp queries) of the last training chunk, per step, in ms. */
+  gpuMsPerStep: number | undefined;
+  private readonly span: GpuSpan;
   private lastEval: Evaluation | undefined;
   private readonly chunk = 50;
 
@@ -91,7 +98,9 @@ export class Session {
     private readonly reverse: ReverseSampler,
     private readonly lipschitz: LipschitzEstimator,
     private readonly lsGrid: { times: TangentTime[]; t: Float64Array },
-  ) {}
+  ) {
+    this.span = new GpuSpan(ctx);
+  }
 
   get dim(): number {
     return this.data.dim;
@@ -157,8 +166,12 @@ export class Session {
       throwIfAborted(o.signal, 'training');
       const count = Math.min(this.chunk, this.config.steps - this.trainer.step);
       const t0 = performance.now();
+      this.span.begin();
       const pts = await this.trainer.train(count, o.signal ? { signal: o.signal } : {});
+      this.span.end();
       const dt = performance.now() - t0;
+      const gpu = await this.span.read();
+      this.gpuMsPerStep = gpu === undefined ? undefined : gpu / count;
       this.trainMs += dt;
       this.step = this.trainer.step;
       this.stepsPerSecond = (1000 * count) / dt;
@@ -181,13 +194,17 @@ export class Session {
 
     let t = performance.now();
     // q_T = p_T: start the reverse process from the forward-noised data.
+    this.span.begin();
     await this.forward.marginal(this.data.buffer, p.T, seed);
     await this.reverse.run({ seed, init: this.forward.state, ...(signal ? { signal } : {}) });
     const samples = await this.reverse.read();
-    const trajectory = await this.reverse.readTrajectory();
+    this.span.end();
     const sampleMs = performance.now() - t;
+    const sampleGpuMs = await this.span.read();
+    const trajectory = await this.reverse.readTrajectory();
 
     t = performance.now();
+    this.span.begin();
     const curve = await this.lipschitz.curve(this.trainer.mlp.params, {
       times: this.lsGrid.times,
       source: { buffer: this.data.buffer, count: Math.min(this.data.n, 4096), noise: true },
@@ -195,7 +212,9 @@ export class Session {
       seed,
       ...(signal ? { signal } : {}),
     });
+    this.span.end();
     const lipschitzMs = performance.now() - t;
+    const lipschitzGpuMs = await this.span.read();
 
     let bound: number;
     let objective: number;
@@ -207,7 +226,7 @@ export class Session {
       bound = corollaryBound(boundGrid(p, this.lsGrid.t, curve.ls), objective, 0).bound;
     }
 
-    const ev: Evaluation = { step: this.step, samples, trajectory, lsTimes: this.lsGrid.t, ls: curve.ls, objective, bound, ms: { sample: sampleMs, lipschitz: lipschitzMs } };
+    const ev: Evaluation = { step: this.step, samples, trajectory, lsTimes: this.lsGrid.t, ls: curve.ls, objective, bound, ms: { sample: sampleMs, lipschitz: lipschitzMs }, gpuMs: { sample: sampleGpuMs, lipschitz: lipschitzGpuMs } };
     this.history.push({ step: this.step, loss, bound });
     this.lastEval = ev;
     return ev;
@@ -218,6 +237,9 @@ export class Session {
     const lines = [
       `step ${this.step}/${this.config.steps}  ${this.stepsPerSecond.toFixed(1)} steps/s  (${this.trainer.dispatchesPerStep} dispatches per step, ${this.chunk} steps per submit)  ` +
         `loss ${this.losses[this.losses.length - 1]?.loss.toPrecision(4) ?? '—'}  training ${(this.trainMs / 1000).toFixed(1)} s`,
+      this.span.enabled
+        ? `GPU time (timestamp queries): ${this.gpuMsPerStep?.toFixed(2) ?? '—'} ms per training step`
+        : 'GPU time: this adapter has no timestamp-query (wall-clock times only)',
     ];
     const e = this.lastEval;
     if (e) {
@@ -225,12 +247,14 @@ export class Session {
         `last evaluation at step ${e.step}: sample ${e.ms.sample.toFixed(0)} ms (${this.reverse.n} particles × ${this.reverse.steps} steps, ` +
           `${((this.reverse.n * this.reverse.steps) / e.ms.sample / 1e3).toFixed(2)}·10^6 particle-steps/s), ` +
           `L_s ${e.ms.lipschitz.toFixed(0)} ms${e.ms.w2 !== undefined ? `, W2 ${e.ms.w2.toFixed(0)} ms` : ''}; bound ${e.bound.toPrecision(3)}`,
+        `  GPU time of those phases: ${[['sample', e.gpuMs.sample], ['L_s', e.gpuMs.lipschitz], ['W2', e.gpuMs.w2]].filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${(v as number).toFixed(1)} ms`).join(', ') || '—'}`,
       );
     }
     return lines.join('\n');
   }
 
   destroy(): void {
+    this.span.destroy();
     this.lipschitz.destroy();
     this.reverse.destroy();
     this.forward.destroy();
