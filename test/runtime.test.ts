@@ -18,6 +18,11 @@ describe('shader composition', () => {
     expect(composeShader(src)).toContain('slow');
   });
 
+  it('ignores directives inside // comments', () => {
+    const out = composeShader('// see #if FAST below\n#if FAST\nfast\n#endif\n', { defines: { FAST: true } });
+    expect(out).toContain('fast');
+  });
+
   it('names a missing include', () => {
     expect(() => composeShader('#include "nope"')).toThrow(/shaders\/lib\/nope\.wgsl/);
   });

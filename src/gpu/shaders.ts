@@ -35,7 +35,9 @@ function expandIncludes(source: string, seen: Set<string>): string {
 
 /** Expand includes, resolve `#if` blocks, prepend the prelude. Returns the final WGSL. */
 export function composeShader(source: string, options: ComposeOptions = {}): string {
-  const expanded = expandIncludes(source, new Set());
+  // Directives inside `//` comments are text, not directives: neutralise their '#' so that
+  // wgsl-preprocessor (which matches '#if' anywhere) does not count them.
+  const expanded = expandIncludes(source, new Set()).replace(/\/\/.*$/gm, (c) => c.replace(/#(?=if|elif|else|endif)/g, '# '));
   const defines = options.defines ?? {};
   // Turn `#if NAME` into the template form wgsl-preprocessor expects: `#if ${value}`.
   const strings: string[] = [];
