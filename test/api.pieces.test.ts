@@ -106,6 +106,40 @@ describe('engine pieces', () => {
     expect(Math.abs(s / samples.length - 0.5)).toBeLessThan(0.05);
   });
 
+  it('measures W2 between clouds, one at a time and batched', async () => {
+    const x = await engine.dataset('clusters4', { n: 301, seed: 7 });
+    const shifted = (v: [number, number]) => {
+      const y = new Float32Array(x.data);
+      for (let i = 0; i < y.length; i += 2) {
+        y[i] = y[i]! + v[0];
+        y[i + 1] = y[i + 1]! + v[1];
+      }
+      return y;
+    };
+    // Oracle: for the cost |x − y|², translating a measure by v adds |v|² to OT_ε and leaves the
+    // self terms unchanged, so the debiased divergence is exactly |v|² at every ε (and W2² = |v|²).
+    // Float32 Sinkhorn stops at a 1e-4 marginal error: rtol 2e-3.
+    const X = { data: x.data, d: 2 };
+    const events: ProgressEvent[] = [];
+    const r = await engine.w2(X, { data: shifted([1, 0]), d: 2 }, { onProgress: (e) => events.push(e) });
+    expect(r.w2sq).toBeAllclose(1, { rtol: 2e-3 });
+    expect(events.length).toBeGreaterThan(0);
+    expect(events[0]!.stage).toBe('sinkhorn');
+    const exact = await engine.w2(X, { data: shifted([0.3, 0.4]), d: 2 }, { method: 'exact' });
+    expect(exact.w2).toBeAllclose(0.5, { rtol: 1e-6 });
+    const batch = await engine.w2Batch([
+      { x: X, y: { data: shifted([1, 0]), d: 2 } },
+      { x: X, y: { data: shifted([0, 0.5]), d: 2 } },
+    ]);
+    expect(batch.map((b) => b.w2sq)).toBeAllclose([1, 0.25], { rtol: 2e-3 });
+    const stop = new AbortController();
+    stop.abort();
+    await expect(engine.w2(X, X, { signal: stop.signal })).rejects.toThrow(CancelledError);
+    await expect(engine.w2Batch([{ x: X, y: X }], { signal: stop.signal })).rejects.toThrow('w2Batch cancelled');
+    engine.ctx.pool.clear(); // idle readback buffers
+    expect(engine.liveBuffers).toBe(0); // every solver buffer was released
+  });
+
   it('rejects bad input with messages naming the problem', async () => {
     const process = new DdpmSigmoid({ steps: 10 });
     expect(await inputError(engine.dataset('circles' as never))).toBe(
@@ -138,6 +172,20 @@ describe('engine pieces', () => {
     );
     expect(await inputError(engine.lipschitz(good, { times: [{ alpha: 1, sigma: 1 }], points: [[0, 0]], perTime: 0 }))).toBe('lipschitz: perTime must be an integer in [1, 4194304], got 0');
     expect(await inputError(engine.lipschitz(good, { times: [{ alpha: 1, sigma: 1 }], points: [0, 0, 1], perTime: 1 }))).toBe('lipschitz: points has 3 numbers, not a multiple of dim = 2');
+    expect(await inputError(engine.w2([[0, 0]], [[0, 0]], { method: 'emd' as never }))).toBe("w2: method must be one of 'sinkhorn', 'exact', 'exact1d', 'sliced', got 'emd'");
+    expect(await inputError(engine.w2([[0, 0]], [[0, 0, 0]]))).toBe('X and Y have different dimensions (2 and 3)');
+    expect(await inputError(engine.w2([[0, NaN]], [[0, 0]]))).toBe('X: point 0 coordinate 1 is NaN (not finite)');
+    expect(await inputError(engine.w2(7 as never, [[0, 0]]))).toBe('w2: X must be an array of points or { data, d, n?, weights? }, got number');
+    // Sizes beyond one storage binding are refused before anything is allocated or read.
+    const huge = { data: new Float32Array(2), d: 64, n: 2 ** 23 };
+    expect(await inputError(engine.w2(huge, [[0, 0]]))).toMatch(
+      /^w2: X \(536870912 floats\) needs 2147483648 bytes \(2 GiB\) in one storage buffer, over this device's (maxStorageBufferBindingSize|maxBufferSize) of \d+ bytes .*: use fewer points or split the input$/,
+    );
+    expect(await inputError(engine.w2Batch([]))).toBe('w2Batch: problems must be a non-empty array of { x, y }');
+    const third = { data: new Float32Array(2), d: 64, n: 2 ** 20 }; // 256 MiB each, 1.5 GiB in all
+    expect(await inputError(engine.w2Batch([{ x: third, y: third }, { x: third, y: third }, { x: third, y: third }]))).toMatch(
+      /^w2Batch: 3 problems needs 1610612736 bytes \(1\.5 GiB\) in one storage buffer, over this device's/,
+    );
     expect(await inputError(engine.lipschitz(good, { times: [], points: [[0, 0]], perTime: 1 }))).toBe(
       'lipschitz: times (one { alpha, sigma, step?, tau? } per grid time) must be a non-empty array',
     );

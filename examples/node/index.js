@@ -2,9 +2,10 @@ import { createEngine } from 'wasserflow';
 
 const engine = await createEngine(); // Node: Dawn (the `webgpu` package) on Vulkan; SwiftShader by default
 try {
-  const z = await engine.random(100_000, { seed: 1, dist: 'normal' }); // Philox on the GPU
-  const [mean, variance] = await engine.reduce('meanvar', z);
-  console.log(JSON.stringify({ adapter: engine.adapter.description, mean, variance }));
+  const x = await engine.random(2 * 500, { seed: 1, dist: 'normal' }); // 500 points of N(0, I) in 2-D
+  const y = x.map((v, i) => (i % 2 === 0 ? v + 1 : v)); // the same cloud moved by (1, 0): W2 = 1
+  const { w2, iterations } = await engine.w2({ data: x, d: 2 }, { data: y, d: 2 }); // Sinkhorn on the GPU
+  console.log(JSON.stringify({ adapter: engine.adapter.description, w2, iterations }));
 } finally {
   engine.destroy(); // releases every GPU buffer and the device
 }

@@ -22,6 +22,9 @@ import type { LipschitzMethod } from '../lipschitz/estimator.js';
 import { mlpLayout } from '../model/layout.js';
 import type { ForwardProcess } from '../processes/process.js';
 import { embedIndex } from '../samplers/grid.js';
+import { sinkhornBatch, type SinkhornOptions, type SinkhornResult } from '../transport/sinkhorn.js';
+import type { CloudLike } from '../transport/input.js';
+import { w2 as transportW2, W2_METHODS, type W2Options, type W2Result } from '../transport/w2.js';
 import type { MixtureDescription } from '../scores/mixture.js';
 import { scoreMatchingErrors } from '../scores/score_error.js';
 import { sample as runSampler, type SampleRunOptions, type SamplerOptions } from '../samplers/sampler.js';
@@ -372,6 +375,52 @@ export class Engine {
       for (const b of owned) this.ctx.destroyBuffer(b);
       est.destroy();
     }
+  }
+
+  /**
+   * W2 between two point clouds (arrays of points, or `{ data, d, weights? }` with data a
+   * Float32Array or a GPU buffer): by default the debiased Sinkhorn divergence S_ε on the GPU
+   * (`w2sq`; → W2² as the blur → 0, see docs/theory.md), or `method: 'exact' | 'exact1d' | 'sliced'`.
+   * Progress: stage 'sinkhorn' at each convergence check.
+   */
+  async w2(x: CloudLike, y: CloudLike, opts: W2Options = {}): Promise<W2Result> {
+    this.alive();
+    if (opts.method !== undefined) checkOneOf('w2: method', opts.method, W2_METHODS);
+    checkSignal('w2: signal', opts.signal);
+    this.checkCloudFits('w2: X', x);
+    this.checkCloudFits('w2: Y', y);
+    throwIfAborted(opts.signal, 'w2');
+    return transportW2(this.ctx, x, y, opts);
+  }
+
+  /**
+   * Many Sinkhorn problems solved together on the GPU (one dispatch per iteration for all of
+   * them): one SinkhornResult per problem, in order. All problems share the dimension.
+   */
+  async w2Batch(problems: readonly { x: CloudLike; y: CloudLike }[], opts: SinkhornOptions = {}): Promise<SinkhornResult[]> {
+    this.alive();
+    if (!Array.isArray(problems) || problems.length === 0) throw new InputError('w2Batch: problems must be a non-empty array of { x, y }');
+    checkSignal('w2Batch: signal', opts.signal);
+    let total = 0;
+    problems.forEach((p, k) => {
+      total += this.checkCloudFits(`w2Batch: X[${k}]`, p?.x) + this.checkCloudFits(`w2Batch: Y[${k}]`, p?.y);
+    });
+    // The batched solver keeps every problem's points in one buffer.
+    checkBindingSize(`w2Batch: ${problems.length} problems`, total, this.ctx.device.limits);
+    throwIfAborted(opts.signal, 'w2Batch');
+    return sinkhornBatch(this.ctx, problems, opts);
+  }
+
+  /** Bytes of a cloud's points; refuses clouds that one storage binding cannot hold. */
+  private checkCloudFits(name: string, c: unknown): number {
+    let floats = 0;
+    if (Array.isArray(c)) floats = c.length * ((c[0] as ArrayLike<number> | undefined)?.length ?? 0);
+    else if (typeof c === 'object' && c !== null && 'd' in c) {
+      const pc = c as { data?: unknown; d: number; n?: number };
+      floats = pc.n !== undefined ? pc.n * pc.d : pc.data instanceof Float32Array ? pc.data.length : 0;
+    } else throw new InputError(`${name} must be an array of points or { data, d, n?, weights? }, got ${c === null ? 'null' : typeof c}`);
+    checkBindingSize(`${name} (${floats} floats)`, floats * 4, this.ctx.device.limits);
+    return floats * 4;
   }
 
   /**
