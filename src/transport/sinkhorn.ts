@@ -226,6 +226,11 @@ export class SinkhornSolver {
     this.tables = tables;
   }
 
+  /** Bytes of GPU memory this solver holds (O(N + M): no N×M buffer exists). */
+  get gpuBytes(): number {
+    return [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams].reduce((s, b) => s + b.size, 0);
+  }
+
   /** Allocate a solver for a batch of problems of the given sizes in dimension d. */
   static async create(ctx: GpuContext, shape: SinkhornShape): Promise<SinkhornSolver> {
     if (shape.sizes.length === 0) throw new InputError('sinkhorn: no problems given');
@@ -322,11 +327,13 @@ export class SinkhornSolver {
     ctx.write(this.logw, logw);
     enc0.clearBuffer(this.pot);
 
-    const diameter = Math.max(...prep.map((q) => q.diameter), 1e-30);
+    // A zero diameter (e.g. one point against one point, after centring) would give ε = 0: floor it.
+    const diameter = Math.max(...prep.map((q) => q.diameter), 1e-6);
     const blur = options.eps !== undefined ? Math.sqrt(options.eps) : (options.blur ?? 0.01 * diameter);
     const scaling = options.scaling ?? 0.5;
     const schedule = epsilonSchedule(Math.max(diameter, blur), blur, scaling);
     const L = schedule.length;
+    if (!(schedule[L - 1]! >= 1e-30)) throw new InputError(`sinkhorn: ε = ${schedule[L - 1]} is below the f32 range (blur too small)`);
     const eps = schedule[L - 1]!;
     const levelIterations = options.levelIterations ?? 3;
     const tol = options.tol ?? 1e-4;
