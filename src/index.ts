@@ -42,7 +42,7 @@ export { type NetworkScore } from './scores/network.js';
 export { Mlp, MlpBatchPlan, type MlpOptions } from './model/mlp.js';
 export { workspaceLayout, type Workspace } from './model/workspace.js';
 export type { InitScheme } from './kernels/mlp_init.js';
-export { Trainer, parseCheckpoint, type TrainConfig, type LossPoint, type GpuPoints, type CheckpointHeader } from './train/trainer.js';
+export { Trainer, parseCheckpoint, processSpecOf, type TrainConfig, type LossPoint, type GpuPoints, type CheckpointHeader } from './train/trainer.js';
 export { dsmCoefficients, WEIGHTINGS, type Weighting, type CoefficientTable } from './train/coefficients.js';
 export { makeDataset, datasetMixture, parseCsv, uploadPoints, DATASETS, DATASET_DIM, type Dataset, type DatasetName } from './data/datasets.js';
 export { runFlow, momentW2, exactW2OneD, type FlowRunner, type FlowPoint, type FlowKind, type RunOptions as FlowRunOptions } from './flows/flow.js';

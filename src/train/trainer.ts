@@ -312,7 +312,9 @@ export class Trainer {
 
   /**
    * The DSM loss of step `step`'s minibatch at the current weights, and (optionally) its gradient
-   * (the trainer's `grads` buffer layout), without updating anything. For validation and tests.
+   * (the trainer's `grads` buffer layout), without updating weights or optimizer state. With
+   * spectral normalisation the scales are recomputed from the stored u, v (no power step). Resets
+   * the running loss sum, so call it between `train()` calls. For validation and tests.
    */
   async evaluate(step: number, withGradient = false): Promise<{ loss: number; gradient?: Float32Array }> {
     if (!Number.isInteger(step) || step < 0) throw new InputError(`evaluate: step must be a non-negative integer, got ${step}`);
