@@ -62,7 +62,9 @@ describe('engine pieces', () => {
 
     const times = [0, 4, 9].map((k) => ({ alpha: process.alpha(k + 1), sigma: process.sigma(k + 1), step: k }));
     const pts = await engine.dataset('clusters4', { n: 256, seed: 5 });
-    const curve = await engine.lipschitz(network, { times, points: pts.data, noise: true, perTime: 256, seed: 1 });
+    const lsEvents: ProgressEvent[] = [];
+    const curve = await engine.lipschitz(network, { times, points: pts.data, noise: true, perTime: 256, seed: 1, onProgress: (e) => lsEvents.push(e) });
+    expect(lsEvents.at(-1)).toEqual({ stage: 'lipschitz', done: 3, total: 3 });
     expect(curve.ls.length).toBe(3);
     expect(curve.lowerEstimate).toBe(true);
     for (const v of curve.ls) expect(Number.isFinite(v)).toBe(true);
