@@ -203,6 +203,31 @@ describe('sinkhorn (GPU)', () => {
     }
   });
 
+  it('a reusable solver takes GPU-resident points (no readback with a diameter) and cancels', async () => {
+    const ctx = gpu();
+    const d = 2;
+    const x = gaussian(150, d, 90);
+    const y = gaussian(130, d, 91, [0.4, -0.3]);
+    const host = await sinkhorn(ctx, { data: x, d }, { data: y, d }, { eps: 0.05, tol: 1e-5 });
+    const bx = ctx.storage('test:x', x);
+    const by = ctx.storage('test:y', y);
+    const solver = await SinkhornSolver.create(ctx, { d, sizes: [{ n: 150, m: 130 }], debias: true });
+    try {
+      // Uncentred on the GPU path: same value (the schedule starts from the given diameter).
+      for (let k = 0; k < 2; k++) {
+        const [r] = await solver.solve([{ x: { data: bx, d, n: 150 }, y: { data: by, d, n: 130 } }], { eps: 0.05, tol: 1e-5, diameter: 8 });
+        expect(r!.w2sq).toBeAllclose(host.w2sq, { rtol: 1e-4 });
+      }
+      const ac = new AbortController();
+      ac.abort();
+      await expect(solver.solve([{ x: { data: bx, d, n: 150 }, y: { data: by, d, n: 130 } }], { eps: 0.05, diameter: 8, signal: ac.signal })).rejects.toThrow(/cancelled/);
+    } finally {
+      solver.destroy();
+      ctx.destroyBuffer(bx);
+      ctx.destroyBuffer(by);
+    }
+  });
+
   it('solves a batch of problems of different sizes', async () => {
     const ps = [
       { x: { data: gaussian(100, 2, 11), d: 2 }, y: { data: gaussian(130, 2, 12, [1, 0]), d: 2 } },
@@ -214,6 +239,5 @@ describe('sinkhorn (GPU)', () => {
       const ref = entropicOT64(ps[k]!.x.data, ps[k]!.y.data, 2, eps);
       expect(rs[k]!.ot).toBeAllclose(ref.ot, { rtol: 2e-5, atol: 1e-5 });
     }
-    void SinkhornSolver;
   });
 });
