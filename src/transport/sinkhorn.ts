@@ -133,7 +133,7 @@ const pad4 = (k: number) => Math.ceil(k / 4) * 4;
 
 const ALIGN = 256;
 /** Task tables: J{c}{s} symmetric (cross c → 1-c, self s → 1-s), A{c}{s} X-rows in place + self, B{c} Y-rows. */
-type TableName = `J${0 | 1}${0 | 1}` | `A${0 | 1}${0 | 1}` | `B${0 | 1}`;
+type TableName = `J${0 | 1}${0 | 1}` | `A${0 | 1}${0 | 1}` | `B${0 | 1}` | `X${0 | 1}`;
 const PLAN_LIMIT = 1e7;
 
 /**
@@ -209,6 +209,9 @@ export class SinkhornSolver {
         tableList.push([`A${c}${s}` as TableName, [...this.layouts.map((l) => cross(l, true, c, c)), ...selfTasks(s)]]);
       }
       tableList.push([`B${c}` as TableName, this.layouts.map((l) => cross(l, false, c, c))]);
+      // X rows of the cross problem alone: once the self problems have converged at the final ε
+      // (they do not depend on the cross problem), they are frozen and each iteration costs half.
+      tableList.push([`X${c}` as TableName, this.layouts.map((l) => cross(l, true, c, c))]);
     }
     const offsets: number[] = [];
     let bytes = 0;
@@ -350,6 +353,7 @@ export class SinkhornSolver {
     let sp = 0;
     const groupsRows = this.maxRows;
     const bit = (v: number) => (v === 0 ? 0 : 1);
+    let selfFrozen = false;
     // Encode `count` iterations at `level` with the given update kind into `enc`.
     const encodeIters = (enc: GPUCommandEncoder, level: number, count: number, kind: 'symmetric' | 'alternating') => {
       const pass = enc.beginComputePass({ label: `sinkhorn:level${level}` });
@@ -360,12 +364,12 @@ export class SinkhornSolver {
           this.softmin.dispatch(pass, main, t.bind, t.count, groupsRows);
           cp = 1 - cp;
         } else {
-          const a = this.tables[`A${bit(cp)}${bit(sp)}`];
+          const a = this.tables[selfFrozen ? (`X${bit(cp)}` as const) : (`A${bit(cp)}${bit(sp)}` as const)];
           this.softmin.dispatch(pass, main, a.bind, a.count, groupsRows);
           const b = this.tables[`B${bit(cp)}`];
           this.softmin.dispatch(pass, main, b.bind, b.count, groupsRows);
         }
-        if (this.shape.debias) sp = 1 - sp;
+        if (this.shape.debias && !(selfFrozen && kind === 'alternating')) sp = 1 - sp;
       }
       pass.end();
     };
@@ -416,6 +420,7 @@ export class SinkhornSolver {
         break;
       }
       if (c === 0 || iterations >= maxIterations) break;
+      if (debias && finalMode === 'alternating' && errs.self <= tol / 10) selfFrozen = true;
       // Over-relaxation: estimate the per-iteration contraction θ from two checks at ω = 1.
       if (finalMode === 'alternating' && prev !== undefined && Number.isFinite(errs.cross)) {
         if (!rateSet && omega === 1 && errs.cross < prev) {
