@@ -21,7 +21,7 @@ describe('monoflow exact ratio (affine toy)', () => {
 
   /** The GPU's loss-term sums of iteration 0 at θ = (mu, L). */
   async function gpuSums(h: MonoH, n: number, mu: number[], L: number[], shift = 0): Promise<Float64Array> {
-    const flow = await GaussianMonoFlow.create(gpu(), { target: TARGET, mu, L, h, shift, n, iterations: 1, optimizer: { kind: 'sgd', lr: 1e-3 }, seed: SEED });
+    const flow = await GaussianMonoFlow.create(gpu(), { target: TARGET, mu, L, h, shift, n, iterations: 1, optimizer: { kind: 'sgd', lr: 1e-3 }, seed: SEED, w2: 'moment' });
     try {
       await flow.advance(1);
       return await flow.lastTermSums();
@@ -92,7 +92,7 @@ describe('monoflow exact ratio (affine toy)', () => {
   });
 
   it('reverse KL with Adam (lr 0.01, 1000 iterations) converges exactly: μ → 0, LLᵀ → Σ', async () => {
-    const flow = await GaussianMonoFlow.create(gpu(), { target: TARGET, mu: MU0, L: L0, h: 'identity', n: 1024, iterations: 1000, optimizer: { kind: 'adam', lr: 0.01 }, seed: 3 });
+    const flow = await GaussianMonoFlow.create(gpu(), { target: TARGET, mu: MU0, L: L0, h: 'identity', n: 1024, iterations: 1000, optimizer: { kind: 'adam', lr: 0.01 }, seed: 3, w2: 'moment' });
     try {
       const start = await flow.measure();
       // DESIGN.md: W2² from N((1,1), I) to the target is 2.49.
@@ -119,7 +119,7 @@ describe('monoflow exact ratio (affine toy)', () => {
     const n = 513;
     const eps = 0.3;
     const make = (loss: 'gan' | 'regression') =>
-      GaussianMonoFlow.create(gpu(), { target: TARGET, mu: [0.3, -0.2], L: L1, h: 'arcsinh', loss, eps, n, iterations: 1, optimizer: { kind: 'sgd', lr: 1e-3 }, seed: SEED });
+      GaussianMonoFlow.create(gpu(), { target: TARGET, mu: [0.3, -0.2], L: L1, h: 'arcsinh', loss, eps, n, iterations: 1, optimizer: { kind: 'sgd', lr: 1e-3 }, seed: SEED, w2: 'moment' });
     const sums: Float64Array[] = [];
     for (const loss of ['gan', 'regression'] as const) {
       const flow = await make(loss);
@@ -137,7 +137,7 @@ describe('monoflow exact ratio (affine toy)', () => {
 
   it('many generator steps per round: the regression loss reproduces the Euler flow, −E h(D) diverges', async () => {
     const run = async (loss: 'gan' | 'regression', k: number, lr: number) => {
-      const flow = await GaussianMonoFlow.create(gpu(), {
+      const flow = await GaussianMonoFlow.create(gpu(), { w2: 'moment',
         target: TARGET, mu: MU0, L: L0, n: 512, iterations: 40, loss, generatorSteps: k, eps: 0.1, optimizer: { kind: 'sgd', lr }, seed: 2,
       });
       try {

@@ -15,7 +15,7 @@ describe('monoflow with a discriminator', () => {
     const ctx = gpu();
     const data = sampleGaussianCloud(gaussian([0, 0], [1, 0, 0, 1]), 64, 1, 1);
     const particles = sampleGaussianCloud(gaussian([0.5, -0.5], [1, 0.3, 0.3, 1]), 77, 1, 2);
-    const flow = await ParticleMonoFlow.create(ctx, { data, particles, dim: 2, warmup: 0, moves: 1, hidden: [16, 16], seed: 3 });
+    const flow = await ParticleMonoFlow.create(ctx, { data, particles, dim: 2, warmup: 0, moves: 1, hidden: [16, 16], seed: 3, w2: 'moment' });
     try {
       const { D, grad } = await flow.discriminatorAtParticles();
       const out = await flow.mlp.evaluate(particles, 0);

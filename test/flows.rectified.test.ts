@@ -63,7 +63,7 @@ describe('rectified flow', () => {
     const rf = await RectifiedFlow.create(ctx, { source: src, target: src, dim: 2, hidden: [16, 16], seed: 2 });
     try {
       for (const method of ['euler', 'heun'] as const) {
-        const ode = await rf.transport({ steps: 4, method });
+        const ode = await rf.transport({ steps: 4, method, w2: 'moment' });
         await ode.advance(1);
         const got = await ode.cloud();
         ode.destroy();
@@ -111,7 +111,7 @@ describe('rectified flow', () => {
         }
         expect(Math.sqrt(err / norm), `velocity error at t = ${t}`).toBeLessThan(0.15);
       }
-      const ode = await rf.transport({ steps: 10, method: 'heun', exactLaw });
+      const ode = await rf.transport({ steps: 10, method: 'heun', exactLaw, w2: 'moment' });
       const trace = [await ode.measure()];
       while (ode.stepsDone < ode.totalSteps) trace.push(await ode.advance(2));
       const x1 = await ode.cloud();

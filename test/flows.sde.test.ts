@@ -104,7 +104,7 @@ describe('Brownian bridge', () => {
     const x0 = rngFillCpu(n * d, 21, 0, 'normal');
     const x1 = rngFillCpu(n * d, 22, 0, 'normal').map((v, e) => 3 * v + (e % 2 === 0 ? 4 : -1));
     const sigma = 1;
-    const flow = await brownianBridge(gpu(), { x0, x1, dim: d, sigma, steps: 10, seed: 5 });
+    const flow = await brownianBridge(gpu(), { x0, x1, dim: d, sigma, steps: 10, seed: 5, w2: 'moment' });
     try {
       const w2s = [(await flow.measure()).w2];
       for (const [k, t] of [[3, 0.3], [4, 0.7]] as const) {
@@ -188,7 +188,7 @@ describe('Gaussian Schrödinger bridge', () => {
     const sigma = 0.7;
     const source = sampleGaussian(A, n, 1);
     const target = sampleGaussian(B, n, 2);
-    const flow = await schrodingerBridge(gpu(), { source, target, dim: 2, sigma, steps: 8, seed: 3 });
+    const flow = await schrodingerBridge(gpu(), { source, target, dim: 2, sigma, steps: 8, seed: 3, w2: 'moment' });
     try {
       const trace = [await flow.measure()];
       trace.push(await flow.advance(4));
@@ -221,7 +221,7 @@ describe('heat and VP flows', () => {
 
   it('heat flow: cloud law N(m, C + 2tI) and its negative entropy along the flow', async () => {
     const n = 8000;
-    const flow = await heatFlow(gpu(), { x0: sampleGaussian(P0, n, 7), dim: 2, T: 0.5, steps: 10, seed: 8 });
+    const flow = await heatFlow(gpu(), { x0: sampleGaussian(P0, n, 7), dim: 2, T: 0.5, steps: 10, seed: 8, w2: 'moment' });
     try {
       const trace = await runFlow(flow, { every: 5 });
       expect(trace.map((p) => p.t)).toBeAllclose([0, 0.25, 0.5], { atol: 1e-12 });
@@ -241,7 +241,7 @@ describe('heat and VP flows', () => {
 
   it('VP flow: law N(e^−t m, e^−2t C + (1 − e^−2t) I), KL to N(0, I) and W2 fall monotonically', async () => {
     const n = 8000;
-    const flow = await vpFlow(gpu(), { x0: sampleGaussian(P0, n, 9), dim: 2, T: 3, steps: 30, seed: 10 });
+    const flow = await vpFlow(gpu(), { x0: sampleGaussian(P0, n, 9), dim: 2, T: 3, steps: 30, seed: 10, w2: 'moment' });
     try {
       const trace = await runFlow(flow, { every: 5 });
       const law = cloudMoments(await flow.cloud(), 2);

@@ -6,6 +6,7 @@
  */
 import { CancelledError, InputError } from '../gpu/errors.js';
 import { cloudMoments, gaussian, w2sqGaussian, type Gaussian } from './gaussian.js';
+import type { W2Estimator } from './w2_measure.js';
 
 export type FlowKind = 'monoflow' | 'rectified' | 'bridge' | 'schrodinger' | 'heat' | 'vp';
 
@@ -17,6 +18,10 @@ export interface FlowPoint {
   t: number;
   /** W2 from the particle cloud to the target (see the runner's `w2Method`). */
   w2: number;
+  /** Which estimator produced `w2`: 'exact1d' (sorting, d = 1), 'sinkhorn' (debiased S_ε), 'moment' (Bures bound). */
+  w2Estimator: W2Estimator;
+  /** Bures W2 between the moment-matched Gaussians of the cloud and the target (d ≥ 2), a lower bound on W2. */
+  w2Moment?: number;
   /** Exact W2 from the flow's current law to the target, when the law is known in closed form. */
   w2Exact?: number;
   /** Energy functional (KL, negative entropy, …) at t, when computable; see `energyName`. */
@@ -35,7 +40,7 @@ export interface FlowRunner {
   readonly stepsDone: number;
   /** What `energy` is, e.g. 'KL(q || p)'; empty when the flow reports none. */
   readonly energyName: string;
-  /** How `w2` is measured, e.g. 'moment (Bures) W2 to N(0, I)'. */
+  /** How `w2` is measured, e.g. 'debiased Sinkhorn W2 to a sample of N(0, I) (blur 0.02 × diameter)'. */
   readonly w2Method: string;
   /** The point at the current state (one readback; no step). */
   measure(): Promise<FlowPoint>;

@@ -23,10 +23,11 @@ import type { Activation, MlpSpec } from '../model/layout.js';
 import { Mlp, type MlpBatchPlan } from '../model/mlp.js';
 import { splitSeed } from '../rng/philox.js';
 import { adamStepScalars, StepParams } from '../train/step.js';
-import { checkCloud, exactW2OneD, momentW2, type FlowPoint, type FlowRunner } from './flow.js';
-import { cloudMoments, type Gaussian } from './gaussian.js';
+import { checkCloud, type FlowPoint, type FlowRunner } from './flow.js';
+import { cloudMoments } from './gaussian.js';
+import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
 
-export interface MonoFlowOptions {
+export interface MonoFlowOptions extends FlowW2Options {
   /** Data cloud (samples of p), n_data × dim. */
   data: Float32Array;
   /** Initial particles (samples of q_0), n × dim. */
@@ -62,7 +63,7 @@ export class ParticleMonoFlow implements FlowRunner {
   private readonly bind: { batch: GPUBindGroup; loss: GPUBindGroup; adam: GPUBindGroup; particle: GPUBindGroup };
   private readonly x: GPUBuffer;
   private readonly lossAcc: GPUBuffer;
-  private readonly dataLaw: Gaussian;
+  private meter: FlowW2 | undefined;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -115,8 +116,7 @@ export class ParticleMonoFlow implements FlowRunner {
       adam: k.adam.bind({ ubuf: ubAdam, step: this.slots.resource, params: mlp.params, grads, m, v, ema, stats }),
       particle: k.particle.bind({ ubuf: ubPart, params: mlp.params, x: this.x, acts: particlePlan.acts }),
     };
-    this.dataLaw = cloudMoments(o.data, this.dim);
-    this.w2Method = this.dim === 1 && o.data.length === this.n ? 'exact 1-D W2 to the data cloud' : 'moment (Bures) W2 to the data cloud';
+    this.w2Method = '';
   }
 
   static async create(ctx: GpuContext, o: MonoFlowOptions): Promise<ParticleMonoFlow> {
@@ -140,7 +140,9 @@ export class ParticleMonoFlow implements FlowRunner {
     if (o.shift !== undefined && !Number.isFinite(o.shift)) throw new InputError(`monoflow: shift must be finite, got ${o.shift}`);
     // The output kind is irrelevant for a discriminator (row 0 of the head is D).
     const spec: MlpSpec = { dim: d, hidden: o.hidden ?? [64, 64], activation: o.activation ?? 'softplus', time: { kind: 'none' }, output: 'x0' };
+    checkW2Options(o, 'monoflow');
     const mlp = await Mlp.create(ctx, spec, { seed: o.seed ?? 0 });
+    let flow: ParticleMonoFlow;
     const plans: MlpBatchPlan[] = [];
     try {
       plans.push(await mlp.plan(batch));
@@ -148,12 +150,20 @@ export class ParticleMonoFlow implements FlowRunner {
       const [b, loss, adam, particle] = await Promise.all([
         FlowDiscBatch.create(ctx), FlowDiscLoss.create(ctx), AdamStepKernel.create(ctx, { decoupled: false, clipWeights: false, ema: false }), FlowParticleStep.create(ctx, h),
       ]);
-      return new ParticleMonoFlow(ctx, mlp, plans[0]!, plans[1]!, { batch: b, loss, adam, particle }, d, n, moves, eps, discSteps, warmup, batch, lr, o.data, o);
+      flow = new ParticleMonoFlow(ctx, mlp, plans[0]!, plans[1]!, { batch: b, loss, adam, particle }, d, n, moves, eps, discSteps, warmup, batch, lr, o.data, o);
     } catch (e) {
       for (const p of plans) p.destroy();
       mlp.destroy();
       throw e;
     }
+    try {
+      flow.meter = await FlowW2.create(ctx, d, n, o.data, cloudMoments(o.data, d), o);
+    } catch (e) {
+      flow.destroy();
+      throw e;
+    }
+    (flow as { w2Method: string }).w2Method = flow.meter.describe('the data cloud');
+    return flow;
   }
 
   private encodeDiscSteps(pass: GPUComputePassEncoder, count: number): void {
@@ -212,8 +222,7 @@ export class ParticleMonoFlow implements FlowRunner {
     let s = 0;
     for (const v of dvals) s += v;
     const cloud = await this.cloud();
-    const w2 = this.dim === 1 && this.data.length === cloud.length ? exactW2OneD(cloud, this.data) : momentW2(cloud, this.dim, this.dataLaw);
-    return { step: this.stepsDone, t: this.stepsDone * this.eps, w2, energy: -s / this.n };
+    return { step: this.stepsDone, t: this.stepsDone * this.eps, ...(await this.meter!.measure(cloud, this.x)), energy: -s / this.n };
   }
 
   /** `moves` more rounds of (K discriminator steps, one particle move); at most 16 rounds per submit. */
@@ -279,6 +288,7 @@ export class ParticleMonoFlow implements FlowRunner {
   destroy(): void {
     this.trainPlan.destroy();
     this.particlePlan.destroy();
+    this.meter?.destroy();
     for (const b of this.owned) this.ctx.destroyBuffer(b);
     this.owned.length = 0;
     this.mlp.destroy();

@@ -23,10 +23,11 @@ import { InputError } from '../gpu/errors.js';
 import { FlowGaussRatio, gaussRatioGroups, gaussRatioRows, MONO_H, type GaussRatioPlan, type GeneratorLoss, type MonoH } from '../kernels/flow_gauss_ratio.js';
 import { FlowParamUpdate, validateOptimizer, type OptimizerSpec, type ParamUpdatePlan } from '../kernels/flow_param_update.js';
 import type { FlowPoint, FlowRunner } from './flow.js';
-import { momentW2 } from './flow.js';
+import { sampleGaussianCloud } from './clouds.js';
+import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
 import { dimOf, inv, klGaussian, logAbsDet, matmul, transpose, w2sqGaussian, type Gaussian } from './gaussian.js';
 
-export interface GaussianMonoFlowOptions {
+export interface GaussianMonoFlowOptions extends FlowW2Options {
   target: Gaussian;
   /** Initial generator: mean μ (d) and factor L (d×d row-major); q = N(μ, L Lᵀ). */
   mu: ArrayLike<number>;
@@ -57,7 +58,7 @@ export interface AffineGenerator {
 export class GaussianMonoFlow implements FlowRunner {
   readonly kind = 'monoflow' as const;
   readonly energyName = 'KL(q_θ || p)';
-  readonly w2Method = 'exact Bures W2 of N(μ, LLᵀ) to the target (w2Exact) and moment W2 of the generated cloud (w2)';
+  readonly w2Method: string;
   stepsDone = 0;
 
   private constructor(
@@ -72,7 +73,10 @@ export class GaussianMonoFlow implements FlowRunner {
     private readonly buffers: Record<'target' | 'theta' | 'frozen' | 'moments' | 'iter' | 'x' | 'partial', GPUBuffer>,
     private readonly ratio: GaussRatioPlan,
     private readonly update: ParamUpdatePlan,
-  ) {}
+    private readonly meter: FlowW2,
+  ) {
+    this.w2Method = `${meter.describe('a sample of the target')} of the generated cloud (w2), exact Bures W2 of N(μ, LLᵀ) (w2Exact)`;
+  }
 
   static async create(ctx: GpuContext, o: GaussianMonoFlowOptions): Promise<GaussianMonoFlow> {
     const d = dimOf(o.target);
@@ -92,6 +96,7 @@ export class GaussianMonoFlow implements FlowRunner {
     if (!Number.isInteger(k) || k < 1 || k > 10_000) throw new InputError(`monoflow: generatorSteps must be an integer in [1, 10000], got ${k}`);
     const eps = o.eps ?? 0.1;
     if (!(eps > 0) || !Number.isFinite(eps)) throw new InputError(`monoflow: eps must be finite and > 0, got ${eps}`);
+    checkW2Options(o, 'monoflow');
     const prec = inv(o.target.cov, d);
     const targetData = new Float32Array([...o.target.mean, ...prec, logAbsDet(o.target.cov, d)]);
     const P = d + d * d;
@@ -107,7 +112,10 @@ export class GaussianMonoFlow implements FlowRunner {
       x: ctx.storage('monoflow:x', n * d * 4),
       partial: ctx.storage('monoflow:partial', rows * groups * 4),
     };
+    let meter: FlowW2 | undefined;
     try {
+      // The W2 reference: a fixed sample of the target on its own Philox stream.
+      meter = await FlowW2.create(ctx, d, n, () => sampleGaussianCloud(o.target, n, o.seed ?? 1, 0x7ffffffe), o.target, o);
       const ratio = ratioK.plan(n, d, buffers, { seed: o.seed ?? 1, shift: o.shift ?? 0, eps });
       const update = updateK.plan(P, groups, 1 / n, opt, { partial: buffers.partial, theta: buffers.theta, moments: buffers.moments, iter: buffers.iter });
       // Generate the initial cloud (the first iteration draws the same z again).
@@ -116,8 +124,9 @@ export class GaussianMonoFlow implements FlowRunner {
       ratio.encode(pass);
       pass.end();
       ctx.submit(enc.finish());
-      return new GaussianMonoFlow(ctx, d, n, iterations, loss === 'gan' ? opt.lr : eps, k, o.target, buffers, ratio, update);
+      return new GaussianMonoFlow(ctx, d, n, iterations, loss === 'gan' ? opt.lr : eps, k, o.target, buffers, ratio, update, meter);
     } catch (e) {
+      meter?.destroy();
       for (const b of Object.values(buffers)) ctx.destroyBuffer(b);
       throw e;
     }
@@ -148,7 +157,7 @@ export class GaussianMonoFlow implements FlowRunner {
     return {
       step: this.stepsDone,
       t: this.stepsDone * this.dt,
-      w2: momentW2(x, this.dim, this.target),
+      ...(await this.meter.measure(x, this.buffers.x)),
       w2Exact: Math.sqrt(w2sqGaussian(q, this.target)),
       energy: klGaussian(q, this.target),
     };
@@ -193,6 +202,7 @@ export class GaussianMonoFlow implements FlowRunner {
   destroy(): void {
     this.ratio.destroy();
     this.update.destroy();
+    this.meter.destroy();
     for (const b of Object.values(this.buffers)) this.ctx.destroyBuffer(b);
   }
 }

@@ -56,6 +56,9 @@ export function linePlot(title: string, xLabel: string, yLabel: string, series: 
 /** The standard plot of a flow: W2 (sampled, and exact where known) against virtual time. */
 export function flowPlot(title: string, trace: readonly FlowPoint[], w2Method: string): string {
   const series: Series[] = [{ label: 'W2 (particles)', color: '#1f77b4', points: trace.map((p) => [p.t, p.w2] as const) }];
+  if (trace.some((p) => p.w2Estimator !== 'moment' && p.w2Moment !== undefined)) {
+    series.push({ label: 'W2 moment bound', color: '#2ca02c', dashed: true, points: trace.filter((p) => p.w2Moment !== undefined).map((p) => [p.t, p.w2Moment!] as const) });
+  }
   if (trace.some((p) => p.w2Exact !== undefined)) {
     series.push({ label: 'W2 (exact law)', color: '#d62728', dashed: true, points: trace.filter((p) => p.w2Exact !== undefined).map((p) => [p.t, p.w2Exact!] as const) });
   }

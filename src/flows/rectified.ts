@@ -23,8 +23,9 @@ import type { Activation, MlpSpec } from '../model/layout.js';
 import { Mlp, type MlpBatchPlan } from '../model/mlp.js';
 import { splitSeed } from '../rng/philox.js';
 import { adamStepScalars, StepParams } from '../train/step.js';
-import { checkCloud, exactW2OneD, momentW2, type FlowPoint, type FlowRunner } from './flow.js';
+import { checkCloud, type FlowPoint, type FlowRunner } from './flow.js';
 import { cloudMoments, w2sqGaussian, type Gaussian } from './gaussian.js';
+import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
 
 export interface RectifiedOptions {
   /** Source cloud x0 (n0 × dim), e.g. N(0, I) samples. */
@@ -224,12 +225,13 @@ export class RectifiedFlow {
    * A runner that transports `x0` (default: the source cloud) by dx/dt = v_θ(x, t) on t ∈ [0, 1]
    * with `steps` Euler or Heun steps, measuring W2 to `target` (default: the training target cloud;
    * after a reflow pass the original one); `exactLaw(t)` (optional) gives the closed-form marginal
-   * for `w2Exact`.
+   * for `w2Exact`; `w2` and `blur` choose the W2 estimator (FlowW2Options).
    */
-  async transport(opts: { x0?: Float32Array; target?: Float32Array; steps?: number; method?: OdeMethod; exactLaw?: (t: number) => Gaussian } = {}): Promise<VelocityOdeFlow> {
+  async transport(opts: { x0?: Float32Array; target?: Float32Array; steps?: number; method?: OdeMethod; exactLaw?: (t: number) => Gaussian } & FlowW2Options = {}): Promise<VelocityOdeFlow> {
     const target = opts.target ?? this.target;
     checkCloud(target, this.dim, 'rectified transport target');
-    return VelocityOdeFlow.create(this.ctx, this.mlp, opts.x0 ?? this.source, target, this.dim, opts.steps ?? 50, opts.method ?? 'heun', opts.exactLaw);
+    checkW2Options(opts, 'rectified');
+    return VelocityOdeFlow.create(this.ctx, this.mlp, opts.x0 ?? this.source, target, this.dim, opts.steps ?? 50, opts.method ?? 'heun', opts.exactLaw, opts);
   }
 
   /**
@@ -237,7 +239,7 @@ export class RectifiedFlow {
    * the pairs (x0, x1 = ODE(x0)). The caller trains and destroys it.
    */
   async reflow(opts: { odeSteps?: number; method?: OdeMethod; seed?: number; batch?: number; lr?: number; hidden?: number[] } = {}): Promise<RectifiedFlow> {
-    const ode = await this.transport({ steps: opts.odeSteps ?? 50, method: opts.method ?? 'heun' });
+    const ode = await this.transport({ steps: opts.odeSteps ?? 50, method: opts.method ?? 'heun', w2: 'moment' });
     let x1: Float32Array;
     try {
       await ode.advance(ode.totalSteps);
@@ -283,6 +285,7 @@ export class VelocityOdeFlow implements FlowRunner {
     private readonly target: Float32Array,
     private readonly exactLaw: ((t: number) => Gaussian) | undefined,
     fourier: number,
+    private readonly meter: FlowW2,
   ) {
     const ws = plan.ws;
     this.owned.push(x, slots.buffer);
@@ -294,14 +297,19 @@ export class VelocityOdeFlow implements FlowRunner {
     ctx.write(ubuf, VelocityOdeParams.pack({ n, bs: ws.bs, dim, fourier, x_off: ws.x, out_off: ws.u[Lh]! }));
     this.bind = ode.bind({ ubuf, step: slots.resource, x, xp, k, acts: plan.acts });
     this.targetLaw = cloudMoments(target, dim);
-    this.w2Method = dim === 1 && target.length === n ? 'exact 1-D W2 to the target cloud' : 'moment (Bures) W2 to the target cloud';
+    this.w2Method = meter.describe('the target cloud');
   }
 
-  static async create(ctx: GpuContext, mlp: Mlp, x0: Float32Array, target: Float32Array, dim: number, steps: number, method: OdeMethod, exactLaw?: (t: number) => Gaussian): Promise<VelocityOdeFlow> {
+  static async create(ctx: GpuContext, mlp: Mlp, x0: Float32Array, target: Float32Array, dim: number, steps: number, method: OdeMethod, exactLaw?: (t: number) => Gaussian, w2Options: FlowW2Options = {}): Promise<VelocityOdeFlow> {
     const n = checkCloud(x0, dim, 'rectified transport x0');
     if (!Number.isInteger(steps) || steps < 1 || steps > 100_000) throw new InputError(`rectified: ODE steps must be an integer in [1, 100000], got ${steps}`);
     if (method !== 'euler' && method !== 'heun') throw new InputError(`rectified: method must be 'euler' or 'heun', got '${String(method)}'`);
-    const [ode, plan] = await Promise.all([FlowVelocityOde.create(ctx), mlp.plan(n)]);
+    checkW2Options(w2Options, 'rectified');
+    const meter = await FlowW2.create(ctx, dim, n, target, cloudMoments(target, dim), w2Options);
+    const [ode, plan] = await Promise.all([FlowVelocityOde.create(ctx), mlp.plan(n)]).catch((e: unknown) => {
+      meter.destroy();
+      throw e;
+    });
     const slots = new UniformSlots(ctx, 'rectified-ode:steps', OdeStepParams, 2 * steps);
     const h = 1 / steps;
     for (let i = 0; i < steps; i++) {
@@ -311,14 +319,13 @@ export class VelocityOdeFlow implements FlowRunner {
     slots.upload();
     const x = ctx.storage('rectified-ode:x', x0);
     const fourier = mlp.spec.time.kind === 'fourier' ? mlp.spec.time.features : 0;
-    return new VelocityOdeFlow(ctx, plan, ode, slots, x, dim, n, steps, method, target, exactLaw, fourier);
+    return new VelocityOdeFlow(ctx, plan, ode, slots, x, dim, n, steps, method, target, exactLaw, fourier, meter);
   }
 
   async measure(): Promise<FlowPoint> {
     const t = this.stepsDone / this.totalSteps;
     const cloud = await this.cloud();
-    const w2 = this.dim === 1 && this.target.length === cloud.length ? exactW2OneD(cloud, this.target) : momentW2(cloud, this.dim, this.targetLaw);
-    const p: FlowPoint = { step: this.stepsDone, t, w2 };
+    const p: FlowPoint = { step: this.stepsDone, t, ...(await this.meter.measure(cloud, this.x)) };
     if (this.exactLaw) p.w2Exact = Math.sqrt(w2sqGaussian(this.exactLaw(t), this.targetLaw));
     return p;
   }
@@ -354,6 +361,7 @@ export class VelocityOdeFlow implements FlowRunner {
 
   destroy(): void {
     this.plan.destroy();
+    this.meter.destroy();
     for (const b of this.owned) this.ctx.destroyBuffer(b);
     this.owned.length = 0;
   }

@@ -13,13 +13,17 @@
  * - VP flow, dx = −x dt + √2 dw (Ornstein–Uhlenbeck): the gradient flow of KL(p || N(0, I)); the
  *   score-model VP SDE dx = −½β x dt + √β dw is the same flow in time ∫β/2. Energy KL to N(0, I).
  *
- * All run in chunks: one submit per chunk, the cloud read back at its end for W2 and the energy.
+ * All run in chunks: one submit per chunk, the cloud read back at its end for the energy (Gaussian
+ * moments); W2 is measured by a FlowW2 (w2_measure.ts: exact in 1-D, debiased Sinkhorn on the GPU
+ * buffer of the particles in d ≥ 2 by default, or the moment bound).
  */
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { FlowAffine } from '../kernels/flow_affine.js';
 import { FlowSdeStep, type SdeStepCoefs, type SdeStepPlan } from '../kernels/flow_sde_step.js';
-import { checkCloud, exactW2OneD, momentW2, type FlowKind, type FlowPoint, type FlowRunner } from './flow.js';
+import { sampleGaussianCloud } from './clouds.js';
+import { checkCloud, type FlowKind, type FlowPoint, type FlowRunner } from './flow.js';
+import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
 import {
   add,
   cloudMoments,
@@ -55,11 +59,13 @@ export function vpSteps(steps: number, T: number): SdeStepCoefs[] {
   return Array.from({ length: steps }, (_, k) => ({ a: Math.exp(-h), k: 0, s: Math.sqrt(-Math.expm1(-2 * h)), stream: k }));
 }
 
-type Measure = (cloud: Float32Array, t: number) => Omit<FlowPoint, 'step' | 't'>;
+/** The flow's other trace fields (exact W2 of the law, energies) from the read-back cloud. */
+type Measure = (cloud: Float32Array, t: number) => Omit<FlowPoint, 'step' | 't' | 'w2' | 'w2Estimator' | 'w2Moment'>;
 
 /** A flow made of planned flow_sde_step transitions. */
 export class SdeFlow implements FlowRunner {
   stepsDone = 0;
+  readonly w2Method: string;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -69,12 +75,16 @@ export class SdeFlow implements FlowRunner {
     /** Virtual time after k steps. */
     private readonly timeOf: (k: number) => number,
     readonly energyName: string,
-    readonly w2Method: string,
+    /** What W2 is measured to, e.g. 'the x1 cloud'. */
+    w2Target: string,
     private readonly x: GPUBuffer,
     private readonly plan: SdeStepPlan,
+    private readonly meter: FlowW2,
     private readonly measureCloud: Measure,
     private readonly owned: GPUBuffer[],
-  ) {}
+  ) {
+    this.w2Method = meter.describe(w2Target);
+  }
 
   get totalSteps(): number {
     return this.plan.steps;
@@ -82,7 +92,8 @@ export class SdeFlow implements FlowRunner {
 
   async measure(): Promise<FlowPoint> {
     const t = this.timeOf(this.stepsDone);
-    return { step: this.stepsDone, t, ...this.measureCloud(await this.cloud(), t) };
+    const cloud = await this.cloud();
+    return { step: this.stepsDone, t, ...(await this.meter.measure(cloud, this.x)), ...this.measureCloud(cloud, t) };
   }
 
   async advance(steps: number): Promise<FlowPoint> {
@@ -101,6 +112,7 @@ export class SdeFlow implements FlowRunner {
 
   destroy(): void {
     this.plan.destroy();
+    this.meter.destroy();
     for (const b of this.owned) this.ctx.destroyBuffer(b);
     this.owned.length = 0;
   }
@@ -124,12 +136,21 @@ function checkPositive(v: number, name: string): void {
   if (!(v > 0) || !Number.isFinite(v)) throw new InputError(`${name} must be finite and > 0, got ${v}`);
 }
 
-/** W2 of a cloud to a target cloud: exact by sorting in 1-D, between moment-matched Gaussians otherwise. */
-function cloudW2(cloud: Float32Array, target: Float32Array, targetLaw: Gaussian, d: number): number {
-  return d === 1 && cloud.length === target.length ? exactW2OneD(cloud, target) : momentW2(cloud, d, targetLaw);
+/** Make the flow's W2 meter, releasing the plan and buffers if that fails. */
+async function meterOrRelease(ctx: GpuContext, plan: SdeStepPlan, owned: GPUBuffer[], make: () => Promise<FlowW2>): Promise<FlowW2> {
+  try {
+    return await make();
+  } catch (e) {
+    plan.destroy();
+    for (const b of owned) ctx.destroyBuffer(b);
+    throw e;
+  }
 }
 
-export interface BridgeOptions {
+/** Seed of the fixed reference sample of a target law (its own Philox stream, apart from the flow's noise). */
+const REFERENCE_STREAM = 0x7ffffffe;
+
+export interface BridgeOptions extends FlowW2Options {
   /** Start points, n×d. */
   x0: Float32Array;
   /** Paired end points, n×d. */
@@ -150,16 +171,17 @@ export async function brownianBridge(ctx: GpuContext, o: BridgeOptions): Promise
   if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new InputError(`bridge: sigma must be finite and >= 0, got ${sigma}`);
   const steps = o.steps ?? 100;
   checkSteps(steps, 'bridge');
+  checkW2Options(o, 'bridge');
   const kernel = await FlowSdeStep.create(ctx);
   const x = ctx.storage('bridge:x', o.x0);
   const y = ctx.storage('bridge:x1', o.x1);
   const targetLaw = cloudMoments(o.x1, d);
   const plan = planOrRelease(ctx, () => kernel.plan(x, n * d, bridgeSteps(steps, sigma), { seed: o.seed ?? 1, y }), [x, y]);
-  return new SdeFlow(ctx, 'bridge', d, n, (k) => k / steps, '', d === 1 ? 'exact 1-D W2 to the x1 cloud' : 'moment (Bures) W2 to the x1 cloud', x, plan,
-    (cloud) => ({ w2: cloudW2(cloud, o.x1, targetLaw, d) }), [x, y]);
+  const meter = await meterOrRelease(ctx, plan, [x, y], () => FlowW2.create(ctx, d, n, o.x1, targetLaw, o));
+  return new SdeFlow(ctx, 'bridge', d, n, (k) => k / steps, '', 'the x1 cloud', x, plan, meter, () => ({}), [x, y]);
 }
 
-export interface SchrodingerOptions {
+export interface SchrodingerOptions extends FlowW2Options {
   /** Source cloud, n×d. */
   source: Float32Array;
   /** Target cloud, m×d (summarised by its moments). */
@@ -183,6 +205,7 @@ export async function schrodingerBridge(ctx: GpuContext, o: SchrodingerOptions):
   checkPositive(o.sigma, 'schrodinger: sigma');
   const steps = o.steps ?? 100;
   checkSteps(steps, 'schrodinger');
+  checkW2Options(o, 'schrodinger');
   const p = cloudMoments(o.source, d);
   const q = cloudMoments(o.target, d);
   const cross = entropicCrossCov(p, q, o.sigma);
@@ -199,12 +222,13 @@ export async function schrodingerBridge(ctx: GpuContext, o: SchrodingerOptions):
     throw e;
   }
   const plan = planOrRelease(ctx, () => kernel.plan(x, n * d, bridgeSteps(steps, o.sigma), { seed: o.seed ?? 1, y }), [x, y]);
-  const flow = new SdeFlow(ctx, 'schrodinger', d, n, (k) => k / steps, '', 'moment (Bures) W2 to the target law', x, plan,
-    (cloud, t) => ({ w2: momentW2(cloud, d, q), w2Exact: Math.sqrt(w2sqGaussian(schrodingerMarginal(p, q, o.sigma, t), q)) }), [x, y]);
+  const meter = await meterOrRelease(ctx, plan, [x, y], () => FlowW2.create(ctx, d, n, o.target, q, o));
+  const flow = new SdeFlow(ctx, 'schrodinger', d, n, (k) => k / steps, '', 'the target cloud', x, plan, meter,
+    (_cloud, t) => ({ w2Exact: Math.sqrt(w2sqGaussian(schrodingerMarginal(p, q, o.sigma, t), q)) }), [x, y]);
   return Object.assign(flow, { source: p, targetLaw: q });
 }
 
-export interface DiffusionOptions {
+export interface DiffusionOptions extends FlowW2Options {
   /** Start cloud, n×d. */
   x0: Float32Array;
   dim: number;
@@ -238,13 +262,14 @@ export async function heatFlow(ctx: GpuContext, o: DiffusionOptions): Promise<Sd
   checkPositive(T, 'heat: T');
   const steps = o.steps ?? 100;
   checkSteps(steps, 'heat');
+  checkW2Options(o, 'heat');
   const p0 = cloudMoments(o.x0, d);
   const kernel = await FlowSdeStep.create(ctx);
   const x = ctx.storage('heat:x', o.x0);
   const plan = planOrRelease(ctx, () => kernel.plan(x, n * d, heatSteps(steps, T), { seed: o.seed ?? 1 }), [x]);
-  return new SdeFlow(ctx, 'heat', d, n, (k) => (k * T) / steps, '−H (negative entropy, Gaussian moments)', 'moment (Bures) W2 to the start law', x, plan,
+  const meter = await meterOrRelease(ctx, plan, [x], () => FlowW2.create(ctx, d, n, o.x0, p0, o));
+  return new SdeFlow(ctx, 'heat', d, n, (k) => (k * T) / steps, '−H (negative entropy, Gaussian moments)', 'the start cloud', x, plan, meter,
     (cloud, t) => ({
-      w2: momentW2(cloud, d, p0),
       w2Exact: Math.sqrt(w2sqGaussian(heatLaw(p0, t), p0)),
       energy: -entropyGaussian(cloudMoments(cloud, d)),
       energyExact: -entropyGaussian(heatLaw(p0, t)),
@@ -259,14 +284,16 @@ export async function vpFlow(ctx: GpuContext, o: DiffusionOptions): Promise<SdeF
   checkPositive(T, 'vp: T');
   const steps = o.steps ?? 100;
   checkSteps(steps, 'vp');
+  checkW2Options(o, 'vp');
   const p0 = cloudMoments(o.x0, d);
   const prior: Gaussian = { mean: new Float64Array(d), cov: eye(d) };
   const kernel = await FlowSdeStep.create(ctx);
   const x = ctx.storage('vp:x', o.x0);
   const plan = planOrRelease(ctx, () => kernel.plan(x, n * d, vpSteps(steps, T), { seed: o.seed ?? 1 }), [x]);
-  return new SdeFlow(ctx, 'vp', d, n, (k) => (k * T) / steps, 'KL(p_t || N(0, I)) (Gaussian moments)', 'moment (Bures) W2 to N(0, I)', x, plan,
+  const seed = o.seed ?? 1;
+  const meter = await meterOrRelease(ctx, plan, [x], () => FlowW2.create(ctx, d, n, () => sampleGaussianCloud(prior, n, seed, REFERENCE_STREAM), prior, o));
+  return new SdeFlow(ctx, 'vp', d, n, (k) => (k * T) / steps, 'KL(p_t || N(0, I)) (Gaussian moments)', 'a sample of N(0, I)', x, plan, meter,
     (cloud, t) => ({
-      w2: momentW2(cloud, d, prior),
       w2Exact: Math.sqrt(w2sqGaussian(vpLaw(p0, t), prior)),
       energy: klGaussian(cloudMoments(cloud, d), prior),
       energyExact: klGaussian(vpLaw(p0, t), prior),

@@ -15,6 +15,7 @@ import { flowPlot } from '../../flows/plot.js';
 import { brownianBridge, heatFlow, schrodingerBridge, vpFlow } from '../../flows/sde_flows.js';
 import { RectifiedFlow, type OdeMethod } from '../../flows/rectified.js';
 import { matmul, rectifiedGaussianMap, transpose } from '../../flows/gaussian.js';
+import { DEFAULT_FLOW_BLUR, type FlowW2Options } from '../../flows/w2_measure.js';
 import { num, parse, progress } from '../args.js';
 
 export const summary = 'Wasserstein gradient flows (monoflow, rectified, bridge, schrodinger, heat, vp) with W2 along the flow';
@@ -25,6 +26,9 @@ type Kind = (typeof KINDS)[number];
 const usage = `wasserflow flow <${KINDS.join('|')}> [options]
   common:      --n N (particles, default 4096)  --steps S  --every K (steps per readback)  --seed S
                --out trace.json  --svg w2.svg  --json (print the trace)
+               --w2 auto|sinkhorn|moment: W2 estimator in 2-D (auto: debiased Sinkhorn on the GPU when
+               n <= 2048, else the moment (Bures) bound; Sinkhorn costs n² per iteration)
+               --blur 0.05 (Sinkhorn blur, a fraction of the data diameter)
   monoflow:    exact-ratio MonoFlow on the affine toy of DESIGN.md (x = μ + Lz from μ = (1,1), L = I
                to N(0, [[1,.8],[.8,.89]])): --h ${MONO_H.join('|')}  --C shift (softplus)
                --optimizer adam|sgd  --lr 0.01  (--steps = rounds, default 1000)
@@ -53,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
       out: { type: 'string' }, svg: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
       h: { type: 'string' }, C: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
       sigma: { type: 'string' }, T: { type: 'string' }, ratio: { type: 'string' }, loss: { type: 'string' }, k: { type: 'string' }, eps: { type: 'string' }, K: { type: 'string' }, train: { type: 'string' }, method: { type: 'string' }, reflow: { type: 'boolean' },
+      w2: { type: 'string' }, blur: { type: 'string' },
     },
     usage,
   );
@@ -68,6 +73,15 @@ export async function run(argv: string[]): Promise<number> {
   if (!MONO_H.includes(h)) throw new InputError(`--h must be one of ${MONO_H.join(', ')}, got '${h}'`);
   const optimizer = values.optimizer ?? 'adam';
   if (optimizer !== 'adam' && optimizer !== 'sgd') throw new InputError(`--optimizer must be adam or sgd, got '${optimizer}'`);
+
+  const w2Arg = values.w2 ?? 'auto';
+  if (w2Arg !== 'auto' && w2Arg !== 'sinkhorn' && w2Arg !== 'moment') throw new InputError(`--w2 must be auto, sinkhorn or moment, got '${w2Arg}'`);
+  // The particle MonoFlow measures against at least 2000 data points.
+  const w2Points = kind === 'monoflow' && values.ratio === 'estimated' ? Math.max(n, 2000) : n;
+  const w2: FlowW2Options = {
+    w2: w2Arg === 'auto' ? (w2Points <= 2048 ? 'sinkhorn' : 'moment') : w2Arg,
+    blur: num(values.blur, 'blur', DEFAULT_FLOW_BLUR, { min: 1e-4, max: 1 }),
+  };
 
   const ctx = await GpuContext.create();
   let flow: FlowRunner | undefined;
@@ -85,14 +99,14 @@ export async function run(argv: string[]): Promise<number> {
       flow = await ParticleMonoFlow.create(ctx, {
         data: sampleGaussianCloud(TOY_TARGET, Math.max(n, 2000), dataSeed, 1), particles: sampleGaussianCloud(gaussian([1, 1], [1, 0, 0, 1]), n, dataSeed, 2), dim: 2,
         h, shift: num(values.C, 'C', 0), eps: num(values.eps, 'eps', 0.1, { min: 1e-6, max: 10 }), moves, discSteps: num(values.K, 'K', 20, { min: 1, max: 256, int: true }),
-        lr: num(values.lr, 'lr', 2e-3, { min: 1e-8, max: 1 }), hidden: [32, 32], seed,
+        lr: num(values.lr, 'lr', 2e-3, { min: 1e-8, max: 1 }), hidden: [32, 32], seed, ...w2,
       });
     } else if (kind === 'monoflow') {
       flow = await GaussianMonoFlow.create(ctx, {
         target: TOY_TARGET, mu: [1, 1], L: [1, 0, 0, 1], h, shift: num(values.C, 'C', 0), n, iterations: steps, seed,
         loss: (values.loss ?? 'gan') as 'gan' | 'regression', generatorSteps: num(values.k, 'k', 1, { min: 1, max: 10000, int: true }),
         eps: num(values.eps, 'eps', 0.1, { min: 1e-6, max: 10 }),
-        optimizer: { kind: optimizer, lr: num(values.lr, 'lr', 0.01, { min: 1e-8, max: 10 }) },
+        optimizer: { kind: optimizer, lr: num(values.lr, 'lr', 0.01, { min: 1e-8, max: 10 }) }, ...w2,
       });
     } else if (kind === 'rectified') {
       const method = (values.method ?? 'heun') as OdeMethod;
@@ -113,18 +127,18 @@ export async function run(argv: string[]): Promise<number> {
         const { c, m } = rectifiedGaussianMap(TARGET, t);
         return { mean: c, cov: matmul(m, transpose(m, 2), 2) };
       };
-      flow = await rf.transport({ steps, method, exactLaw, target });
+      flow = await rf.transport({ steps, method, exactLaw, target, ...w2 });
     } else if (kind === 'bridge' || kind === 'schrodinger') {
       const x0 = sampleGaussianCloud(SOURCE, n, dataSeed, 1);
       const x1 = sampleGaussianCloud(TARGET, n, dataSeed, 2);
       const sigma = num(values.sigma, 'sigma', kind === 'bridge' ? 1 : 0.5, { min: kind === 'bridge' ? 0 : 1e-6, max: 100 });
       flow = kind === 'bridge'
-        ? await brownianBridge(ctx, { x0, x1, dim: 2, sigma, steps, seed })
-        : await schrodingerBridge(ctx, { source: x0, target: x1, dim: 2, sigma, steps, seed });
+        ? await brownianBridge(ctx, { x0, x1, dim: 2, sigma, steps, seed, ...w2 })
+        : await schrodingerBridge(ctx, { source: x0, target: x1, dim: 2, sigma, steps, seed, ...w2 });
     } else {
       const x0 = sampleGaussianCloud(START, n, dataSeed, 3);
       const T = num(values.T, 'T', kind === 'heat' ? 1 : 3, { min: 1e-6, max: 1e4 });
-      flow = kind === 'heat' ? await heatFlow(ctx, { x0, dim: 2, T, steps, seed }) : await vpFlow(ctx, { x0, dim: 2, T, steps, seed });
+      flow = kind === 'heat' ? await heatFlow(ctx, { x0, dim: 2, T, steps, seed, ...w2 }) : await vpFlow(ctx, { x0, dim: 2, T, steps, seed, ...w2 });
     }
     const every = num(values.every, 'every', Math.max(1, Math.ceil(steps / 20)), { min: 1, int: true });
     const bar = progress(`flow ${kind}`, steps);
@@ -134,7 +148,7 @@ export async function run(argv: string[]): Promise<number> {
     const last = trace[trace.length - 1]!;
     const report = {
       kind, n, steps, seed, adapter: `${ctx.adapter.vendor} ${ctx.adapter.architecture} ${ctx.adapter.description}`.trim(),
-      w2Method: flow.w2Method, energyName: flow.energyName, seconds, trace,
+      w2Method: flow.w2Method, w2Estimator: trace[0]!.w2Estimator, ...(trace[0]!.w2Estimator === 'sinkhorn' ? { blurFraction: w2.blur } : {}), energyName: flow.energyName, seconds, trace,
       ...(flow instanceof GaussianMonoFlow ? { h, optimizer, generator: await flow.generator() } : {}),
       ...extra,
     };
@@ -144,7 +158,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values.json) console.log(json);
     else {
       console.log(`flow ${kind}: ${flow.totalSteps} steps of ${n} particles in ${seconds.toFixed(2)} s on ${report.adapter}`);
-      console.log(`W2 (${flow.w2Method}): ${trace[0]!.w2.toPrecision(5)} → ${last.w2.toPrecision(5)}` + (last.w2Exact !== undefined ? `   exact law: ${trace[0]!.w2Exact!.toPrecision(5)} → ${last.w2Exact.toPrecision(5)}` : ''));
+      console.log(`W2 (${flow.w2Method}): ${trace[0]!.w2.toPrecision(5)} → ${last.w2.toPrecision(5)}` + (last.w2Moment !== undefined && last.w2Estimator !== 'moment' ? `   moment bound: ${trace[0]!.w2Moment!.toPrecision(5)} → ${last.w2Moment.toPrecision(5)}` : '') + (last.w2Exact !== undefined ? `   exact law: ${trace[0]!.w2Exact!.toPrecision(5)} → ${last.w2Exact.toPrecision(5)}` : ''));
       if (last.energy !== undefined) console.log(`${flow.energyName}: ${trace[0]!.energy!.toPrecision(5)} → ${last.energy.toPrecision(5)}` + (last.energyExact !== undefined ? `   (closed form ${last.energyExact.toPrecision(5)})` : ''));
       if (flow instanceof GaussianMonoFlow) {
         const g = await flow.law();
