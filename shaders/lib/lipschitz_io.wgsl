@@ -1,6 +1,7 @@
 // Bindings and point generation shared by the Lipschitz kernels (power_iter_step, sym_jacobian_eig).
 // Point p (0 ≤ p < P) of a dispatch belongs to table row m = time_offset + p / per_time; its global
-// index is g = time_offset·per_time + p. Its location is source row g mod sources,
+// index is g = time_offset·per_time + p. Its location is source row g mod sources (or, with a
+// stride, row (g / per_time)·stride + g mod per_time: block m of the source for time m),
 // plus σ_m·ε when `noise` is set (so samples of p_t come from data samples x_0: x_t = α x_0 + σ ε;
 // a grid or given samples of q_t are used as they are). LipschitzParams comes from
 // src/kernels/mlp_tangent.ts.
@@ -45,7 +46,10 @@ fn global_index(p: u32) -> u32 {
 fn point_location(p: u32, tm: vec4<f32>) -> array<f32, D> {
   var x: array<f32, D>;
   let g = global_index(p);
-  let row = (g % params.sources) * D;
+  // A strided source (trajectory frames) gives time m its own block of rows: m·stride + i.
+  var src = g % params.sources;
+  if (params.src_stride != 0u) { src = ((g / params.per_time) * params.src_stride + g % params.per_time) % params.sources; }
+  let row = src * D;
   var z: array<f32, D>;
   if (params.noise != 0u) { z = normal_vec(g, 0u); }
   for (var i = 0u; i < D; i++) {

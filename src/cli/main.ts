@@ -6,13 +6,16 @@ import * as flow from './commands/flow.js';
 import * as sample from './commands/sample.js';
 import * as train from './commands/train.js';
 import * as w2 from './commands/w2.js';
+import * as lipschitz from './commands/lipschitz.js';
+import * as bound from './commands/bound.js';
+import * as experiment from './commands/experiment.js';
 
 interface Command {
   summary: string;
   run(argv: string[]): Promise<number>;
 }
 
-const commands: Record<string, Command> = { info, selfcheck, flow, sample, train, w2 };
+const commands: Record<string, Command> = { info, selfcheck, flow, sample, train, w2, lipschitz, bound, experiment };
 
 function help(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);

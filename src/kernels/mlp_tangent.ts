@@ -16,6 +16,7 @@ export const LipschitzParams = new ParamsLayout('LipschitzParams', {
   per_time: 'u32',
   time_offset: 'u32',
   sources: 'u32',
+  src_stride: 'u32',
   noise: 'u32',
   seed_lo: 'u32',
   seed_hi: 'u32',
@@ -25,39 +26,132 @@ export const LipschitzParams = new ParamsLayout('LipschitzParams', {
 
 export const TANGENT_WG = 64;
 
-/** WGSL declarations of a layout's constants (the prelude of mlp_tangent.wgsl). */
+/**
+ * The prelude of mlp_tangent.wgsl for a layout: constants and the forward / JVP / VJP functions
+ * with each layer unrolled and its offsets and widths as literals (see the shader's comment).
+ */
 export function mlpTangentPrelude(layout: MlpLayout): string {
   const L = layout.layers;
+  const d = layout.spec.dim;
   const hidden = L.filter((l) => l.hidden);
+  const head = L[L.length - 1]!;
   const hOff: number[] = [];
-  let acc = 0;
+  let sumh = 0;
   for (const l of hidden) {
-    hOff.push(acc);
-    acc += l.out;
+    hOff.push(sumh);
+    sumh += l.out;
   }
-  const arr = (xs: number[]) => `array<u32, ${xs.length}>(${xs.map((x) => `${x >>> 0}u`).join(', ')})`;
   const nf = layout.spec.time.kind === 'fourier' ? layout.spec.time.features : 0;
   const slope = layout.spec.leakySlope ?? 0.01;
-  return [
-    `const D: u32 = ${layout.spec.dim}u;`,
-    `const NL: u32 = ${L.length}u;`,
-    `const NH: u32 = ${hidden.length}u;`,
-    `const IN0: u32 = ${layout.inputFeatures}u;`,
-    `const MAXW: u32 = ${layout.maxWidth}u;`,
-    `const SUMH: u32 = ${acc}u;`,
-    `const NF: u32 = ${nf}u;`,
-    `const L_IN = ${arr(L.map((l) => l.in))};`,
-    `const L_OUT = ${arr(L.map((l) => l.out))};`,
-    `const L_W = ${arr(L.map((l) => l.wOffset))};`,
-    `const L_B = ${arr(L.map((l) => l.bOffset))};`,
-    `const L_E = ${arr(L.map((l) => (l.eOffset < 0 ? 0 : l.eOffset)))};`,
-    `const H_OFF = ${arr(hOff)};`,
-    `const SCALE_OFF: u32 = ${layout.scaleOffset}u;`,
-    `const ACT: u32 = ${ACTIVATION_CODE[layout.spec.activation]}u;`,
+  const u = (n: number) => `${n}u`;
+  const scale = (l: number) => `mlp[${u(layout.scaleOffset + l)}]`;
+  const out: string[] = [
+    `const D: u32 = ${u(d)};`,
+    `const MAXW: u32 = ${u(layout.maxWidth)};`,
+    `const SUMH: u32 = ${u(sumh)};`,
+    `const ACT: u32 = ${u(ACTIVATION_CODE[layout.spec.activation])};`,
     `const LEAKY: f32 = ${slope.toExponential()};`,
-    `const OUT_KIND: u32 = ${OUTPUT_CODE[layout.spec.output]}u;`,
-    `const TIME_STEP: bool = ${layout.spec.time.kind === 'step'};`,
-  ].join('\n');
+    `const OUT_KIND: u32 = ${u(OUTPUT_CODE[layout.spec.output])};`,
+    'struct Forward { slopes: array<f32, SUMH>, out: array<f32, D> }',
+    '',
+    'fn mlp_forward(x: array<f32, D>, step: u32, tau: f32) -> Forward {',
+    '  var f: Forward;',
+    '  var h: array<f32, MAXW>;',
+    '  var u: array<f32, MAXW>;',
+    `  for (var i = 0u; i < ${u(d)}; i++) { h[i] = x[i]; }`,
+  ];
+  for (let k = 0; k < nf; k++) {
+    const w = Math.PI * 2 ** k;
+    out.push(`  h[${u(d + k)}] = sin(${w.toPrecision(9)} * tau);`, `  h[${u(d + nf + k)}] = cos(${w.toPrecision(9)} * tau);`);
+  }
+  hidden.forEach((l, li) => {
+    out.push(
+      `  // hidden layer ${li}: ${l.in} → ${l.out}`,
+      '  {',
+      `    let s = ${scale(li)};`,
+      `    for (var j = 0u; j < ${u(l.out)}; j++) {`,
+      '      var acc = 0.0;',
+      `      let row = ${u(l.wOffset)} + j * ${u(l.in)};`,
+      `      for (var i = 0u; i < ${u(l.in)}; i++) { acc += mlp[row + i] * h[i]; }`,
+      l.eOffset >= 0 ? `      let e = mlp[${u(l.eOffset)} + step * ${u(l.out)} + j];` : '      let e = 1.0;',
+      `      let v = (s * acc + mlp[${u(l.bOffset)} + j]) * e;`,
+      '      u[j] = act_fwd(ACT, v, LEAKY);',
+      `      f.slopes[${u(hOff[li]!)} + j] = act_grad(ACT, v, LEAKY) * e * s;`,
+      '    }',
+      `    for (var j = 0u; j < ${u(l.out)}; j++) { h[j] = u[j]; }`,
+      '  }',
+    );
+  });
+  out.push(
+    '  {',
+    `    let s = ${scale(L.length - 1)};`,
+    `    for (var j = 0u; j < ${u(d)}; j++) {`,
+    '      var acc = 0.0;',
+    `      let row = ${u(head.wOffset)} + j * ${u(head.in)};`,
+    `      for (var i = 0u; i < ${u(head.in)}; i++) { acc += mlp[row + i] * h[i]; }`,
+    `      f.out[j] = s * acc + mlp[${u(head.bOffset)} + j];`,
+    '    }',
+    '  }',
+    '  return f;',
+    '}',
+    '',
+    // JVP: tangent through the data inputs only (Fourier inputs carry none).
+    'fn mlp_jvp(f: ptr<function, Forward>, t: array<f32, D>) -> array<f32, D> {',
+    '  var a: array<f32, MAXW>;',
+    '  var c: array<f32, MAXW>;',
+    `  for (var i = 0u; i < ${u(d)}; i++) { a[i] = t[i]; }`,
+  );
+  hidden.forEach((l, li) => {
+    const nIn = li === 0 ? d : l.in;
+    out.push(
+      `  for (var j = 0u; j < ${u(l.out)}; j++) {`,
+      '    var acc = 0.0;',
+      `    let row = ${u(l.wOffset)} + j * ${u(l.in)};`,
+      `    for (var i = 0u; i < ${u(nIn)}; i++) { acc += mlp[row + i] * a[i]; }`,
+      `    c[j] = (*f).slopes[${u(hOff[li]!)} + j] * acc;`,
+      '  }',
+      `  for (var j = 0u; j < ${u(l.out)}; j++) { a[j] = c[j]; }`,
+    );
+  });
+  out.push(
+    '  var o: array<f32, D>;',
+    `  let s = ${scale(L.length - 1)};`,
+    `  for (var j = 0u; j < ${u(d)}; j++) {`,
+    '    var acc = 0.0;',
+    `    let row = ${u(head.wOffset)} + j * ${u(head.in)};`,
+    `    for (var i = 0u; i < ${u(head.in)}; i++) { acc += mlp[row + i] * a[i]; }`,
+    '    o[j] = s * acc;',
+    '  }',
+    '  return o;',
+    '}',
+    '',
+    'fn mlp_vjp(f: ptr<function, Forward>, w: array<f32, D>) -> array<f32, D> {',
+    '  var a: array<f32, MAXW>;',
+    '  var c: array<f32, MAXW>;',
+    `  let sh = ${scale(L.length - 1)};`,
+    `  for (var i = 0u; i < ${u(head.in)}; i++) {`,
+    '    var acc = 0.0;',
+    `    for (var j = 0u; j < ${u(d)}; j++) { acc += mlp[${u(head.wOffset)} + j * ${u(head.in)} + i] * w[j]; }`,
+    '    a[i] = sh * acc;',
+    '  }',
+  );
+  for (let li = hidden.length - 1; li >= 0; li--) {
+    const l = hidden[li]!;
+    const nIn = li === 0 ? d : l.in;
+    out.push(
+      `  for (var j = 0u; j < ${u(l.out)}; j++) { a[j] = a[j] * (*f).slopes[${u(hOff[li]!)} + j]; }`,
+      `  for (var i = 0u; i < ${u(nIn)}; i++) { c[i] = 0.0; }`,
+      // Row-major W: accumulate row by row so reads are contiguous.
+      `  for (var j = 0u; j < ${u(l.out)}; j++) {`,
+      '    let aj = a[j];',
+      `    let row = ${u(l.wOffset)} + j * ${u(l.in)};`,
+      `    for (var i = 0u; i < ${u(nIn)}; i++) { c[i] += mlp[row + i] * aj; }`,
+      '  }',
+      `  for (var i = 0u; i < ${u(nIn)}; i++) { a[i] = c[i]; }`,
+    );
+  }
+  out.push('  var o: array<f32, D>;', `  for (var i = 0u; i < ${u(d)}; i++) { o[i] = a[i]; }`, '  return o;', '}');
+  return out.join('\n');
 }
 
 /** One row of the per-time table: the kernel's coefficients at time t. */
@@ -95,6 +189,11 @@ export interface PointSource {
   count: number;
   /** Add σ_t·ε (Philox, `seed`) to α_t·x: samples of p_t from data samples. Otherwise x as given. */
   noise: boolean;
+  /**
+   * Rows per time block (e.g. trajectory frames: one frame of `stride` particles per time): time m
+   * uses rows m·stride + i, i < perTime. 0 (default): point g uses row g mod count.
+   */
+  stride?: number;
 }
 
 export interface TangentDispatch {
@@ -149,6 +248,9 @@ export class MlpPointKernel {
     const dim = this.layout.spec.dim;
     if (!(Number.isInteger(d.perTime) && d.perTime >= 1)) throw new InputError(`points per time must be a positive integer, got ${d.perTime}`);
     if (!(Number.isInteger(d.source.count) && d.source.count >= 1)) throw new InputError(`source point count must be a positive integer, got ${d.source.count}`);
+    const stride = d.source.stride ?? 0;
+    if (!(Number.isInteger(stride) && stride >= 0)) throw new InputError(`source stride must be a non-negative integer, got ${stride}`);
+    if (stride > 0 && stride < d.perTime) throw new InputError(`source stride ${stride} is smaller than the ${d.perTime} points per time`);
     if (d.source.buffer.size < d.source.count * dim * 4) throw new InputError(`source buffer holds fewer than ${d.source.count} points of dimension ${dim}`);
     if (d.lam.size < P * 4 || d.xs.size < P * dim * 4 || d.scores.size < P * dim * 4) throw new InputError(`output buffers too small for ${P} points`);
     if (d.times.size < ((d.timeOffset ?? 0) + d.timeCount) * 16) throw new InputError(`time table holds fewer than ${d.timeCount} rows`);
@@ -161,6 +263,7 @@ export class MlpPointKernel {
         per_time: d.perTime,
         time_offset: d.timeOffset ?? 0,
         sources: d.source.count,
+        src_stride: d.source.stride ?? 0,
         noise: d.source.noise ? 1 : 0,
         seed_lo: lo,
         seed_hi: hi,

@@ -1,0 +1,69 @@
+import { GpuContext } from '../../gpu/context.js';
+import { InputError } from '../../gpu/errors.js';
+import { runLipschitzControl, runLogLog } from '../../experiments/loglog.js';
+import { runLsVsT, runTSweep } from '../../experiments/schedule.js';
+import { transportW2 } from '../../experiments/w2.js';
+import type { ExperimentContext } from '../../experiments/common.js';
+import { num, parse } from '../args.js';
+
+export const summary = "reproduce the paper's experiments (loglog, lipschitz-control, ls-vs-t, t-sweep, 1d): JSON + SVG + SUMMARY.md";
+const usage = `wasserflow experiment <loglog|lipschitz-control|ls-vs-t|t-sweep|1d> [--out DIR] [--full] [--seed N] [--blur B] [--adapter NAME]
+
+  loglog             log W2 vs log J_DSM during training with the bound line (Fig. 2): clusters4, cluster2d, moons
+                     (--data NAME[,NAME] to choose; --quick = clusters4 only)
+  lipschitz-control  the same on clusters4, plain vs weight clipping 0.1 (Fig. 3)
+  ls-vs-t            L_s(t) of the network for T = 100 next to the exact score's value
+  t-sweep            I(T)·W2(p_T, N(0,I)) and W2(p0, q0) for T = 10, 50, 100, 150, 200
+  1d                 loglog on the 1-D data sets (cluster1d, clusters2-1d)
+  --out DIR          output directory (default experiments/<name>)
+  --full             the paper's sizes (long); default sizes run in minutes on SwiftShader
+  --blur B           Sinkhorn blur (ε = B², default 0.01)`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      out: { type: 'string' },
+      full: { type: 'boolean' },
+      quick: { type: 'boolean' },
+      seed: { type: 'string' },
+      blur: { type: 'string' },
+      data: { type: 'string' },
+      adapter: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    usage,
+  );
+  const name = positionals[0];
+  if (values.help || !name) {
+    console.log(usage);
+    return name || values.help ? 0 : 2;
+  }
+  const known = ['loglog', 'lipschitz-control', 'ls-vs-t', 't-sweep', '1d'];
+  if (!known.includes(name)) throw new InputError(`unknown experiment '${name}' (${known.join(', ')})\nusage: ${usage}`);
+  const seed = num(values.seed, 'seed', 0, { int: true, min: 0 });
+  const blur = num(values.blur, 'blur', 0.01, { min: 1e-4, max: 10 });
+  const ctx = await GpuContext.create(values.adapter ? { adapter: values.adapter } : {});
+  const t0 = performance.now();
+  const log = (line: string) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${line}`);
+  const ex: ExperimentContext = { ctx, out: values.out ?? `experiments/${name}`, full: values.full ?? false, seed, w2: transportW2(ctx, { blur, seed }), log };
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once('SIGINT', onSig);
+  ex.signal = ac.signal;
+  try {
+    log(`experiment ${name} on ${ctx.adapter.description || ctx.adapter.vendor}${ctx.adapter.isSoftware ? ' (software)' : ''}, ${ex.full ? 'full' : 'quick'} sizes → ${ex.out}`);
+    if (name === 'loglog') {
+      const data = values.data ? values.data.split(',') : values.quick ? ['clusters4'] : undefined;
+      await runLogLog(ex, data as Parameters<typeof runLogLog>[1]);
+    } else if (name === '1d') await runLogLog(ex, ['cluster1d', 'clusters2-1d']);
+    else if (name === 'lipschitz-control') await runLipschitzControl(ex);
+    else if (name === 'ls-vs-t') await runLsVsT(ex);
+    else await runTSweep(ex);
+    log(`done: ${ex.out}/SUMMARY.md`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSig);
+    ctx.destroy();
+  }
+}

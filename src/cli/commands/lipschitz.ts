@@ -1,0 +1,131 @@
+import { readFile } from 'node:fs/promises';
+import { makeDataset, DATASETS, datasetMixture, type DatasetName } from '../../data/datasets.js';
+import { GpuContext } from '../../gpu/context.js';
+import { InputError } from '../../gpu/errors.js';
+import type { TangentTime } from '../../kernels/mlp_tangent.js';
+import { certifiedUpperBound } from '../../lipschitz/certified.js';
+import { LipschitzEstimator, LOWER_ESTIMATE_NOTE } from '../../lipschitz/estimator.js';
+import { MixtureMarginal } from '../../lipschitz/exact.js';
+import { toGaussianMixture } from '../../bound/monitor.js';
+import { makeProcess, type ProcessKind, type ProcessSpec } from '../../processes/process.js';
+import { rngFillCpu } from '../../rng/philox.js';
+import { embedIndex } from '../../samplers/grid.js';
+import { parseCheckpoint } from '../../train/trainer.js';
+import { num, parse } from '../args.js';
+
+export const summary = 'one-sided Lipschitz constant L_s(t) of a trained score (exact d<=3 / power iteration, pairwise, certified bound) or of an exact mixture score';
+const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET) [--data DATASET] [--process KIND] [--ddpm-steps N]
+       [--times M] [--points N] [--method exact|power] [--pairwise] [--iters K] [--seed S] [--json]
+
+  L_s(t) = sup (s(x) − s(y))·(x − y)/|x − y|² at each time of the process's grid (DDPM: every step), as the
+  max over N samples of p_t (the data set pushed forward) and a 10×10 grid of the top eigenvalue of ½(J + Jᵀ):
+  a LOWER estimate of the supremum. The certified column is an upper bound from layer spectral norms.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(
+    argv,
+    {
+      checkpoint: { type: 'string' },
+      ema: { type: 'boolean' },
+      exact: { type: 'string' },
+      data: { type: 'string' },
+      process: { type: 'string' },
+      'ddpm-steps': { type: 'string' },
+      times: { type: 'string' },
+      points: { type: 'string' },
+      method: { type: 'string' },
+      pairwise: { type: 'boolean' },
+      iters: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    usage,
+  );
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  if (Boolean(values.checkpoint) === Boolean(values.exact)) throw new InputError(`give exactly one of --checkpoint FILE or --exact DATASET\nusage: ${usage}`);
+  const points = num(values.points, 'points', 1024, { min: 2, int: true });
+  const seed = num(values.seed, 'seed', 0, { min: 0, int: true });
+  const dataName = (values.data ?? values.exact ?? 'clusters4') as DatasetName;
+  if (!DATASETS.includes(dataName)) throw new InputError(`unknown dataset '${dataName}' (${DATASETS.join(', ')})`);
+  let processSpec: ProcessSpec | undefined;
+  let ckpt: ReturnType<typeof parseCheckpoint> | undefined;
+  if (values.checkpoint) {
+    ckpt = parseCheckpoint(new Uint8Array(await readFile(values.checkpoint)));
+    processSpec = (ckpt.header as { processSpec?: ProcessSpec }).processSpec;
+  }
+  if (values.process || !processSpec) {
+    processSpec = { kind: (values.process ?? 'ddpm') as ProcessKind, ...(values['ddpm-steps'] ? { steps: num(values['ddpm-steps'], 'ddpm-steps', 10, { min: 1, int: true }) } : {}) };
+  }
+  const process = makeProcess(processSpec);
+  const discrete = process.kind === 'ddpm';
+  const M = discrete ? Math.round(process.T) : num(values.times, 'times', 50, { min: 1, int: true });
+  const tMin = (process as { tMin?: number }).tMin ?? 1e-3;
+  const times = Array.from({ length: M }, (_, i) => (discrete ? i + 1 : tMin + ((process.T - tMin) * (i + 1)) / M));
+
+  const ctx = await GpuContext.create();
+  try {
+    const data = await makeDataset(ctx, dataName, { n: points, seed });
+    const host = await ctx.readF32(data.buffer, 0, data.n * data.dim);
+    const d = data.dim;
+    const rows: Record<string, number>[] = times.map((t) => ({ t, alpha: process.alpha(t), sigma: process.sigma(t) }));
+    let note = LOWER_ESTIMATE_NOTE;
+    if (ckpt) {
+      const spec = ckpt.header.spec;
+      if (spec.dim !== d) throw new InputError(`the network has dimension ${spec.dim}, the data set ${dataName} has ${d}`);
+      const which = ckpt.header.buffers.indexOf(values.ema ? 'ema' : 'params');
+      if (which < 0) throw new InputError(`checkpoint has no '${values.ema ? 'ema' : 'params'}' buffer`);
+      const params = ckpt.buffers[which]!;
+      const steps = spec.time.kind === 'step' ? spec.time.steps : 0;
+      const tt: TangentTime[] = times.map((t) => ({ alpha: process.alpha(t), sigma: process.sigma(t), step: steps > 0 ? embedIndex(t, process.T, steps) : 0, tau: t / process.T }));
+      const est = await LipschitzEstimator.create(ctx, (await import('../../model/layout.js')).mlpLayout(spec), { maxPoints: Math.max(points, 100) * Math.min(M, 32), maxTimes: M });
+      const pbuf = ctx.storage('lipschitz:params', params);
+      const grid = ctx.storage('lipschitz:grid', Float32Array.from({ length: 100 * d }, (_, i) => (d >= 2 && i % d < 2 ? -1.5 + (3 * (i % d === 0 ? Math.floor(i / d / 10) : (i / d) % 10)) / 9 : d === 1 ? -1.5 + (3 * i) / 99 : 0)));
+      try {
+        const method = (values.method ?? (d <= 3 ? 'exact' : 'power')) as 'exact' | 'power';
+        if (method !== 'exact' && method !== 'power') throw new InputError(`--method must be exact or power, got '${String(values.method)}'`);
+        const iters = num(values.iters, 'iters', 30, { min: 1, int: true });
+        const fromP = await est.curve(pbuf, { times: tt, source: { buffer: data.buffer, count: data.n, noise: true }, perTime: points, method, pairwise: values.pairwise ?? false, iters, seed });
+        const fromG = await est.curve(pbuf, { times: tt, source: { buffer: grid, count: 100, noise: false }, perTime: 100, method, pairwise: values.pairwise ?? false, iters, seed });
+        const cert = certifiedUpperBound(est.layout, params, tt);
+        rows.forEach((r, i) => {
+          r.ls = Math.max(fromP.ls[i]!, fromG.ls[i]!);
+          if (fromP.pairwise && fromG.pairwise) r.pairwise = Math.max(fromP.pairwise[i]!, fromG.pairwise[i]!);
+          r.certified = cert[i]!;
+        });
+        note = `${method === 'power' ? `power iteration (${iters} steps)` : 'exact symmetric-Jacobian eigenvalues'}; ${fromP.note}`;
+      } finally {
+        est.destroy();
+        ctx.destroyBuffer(pbuf);
+        ctx.destroyBuffer(grid);
+      }
+    }
+    const mixture = datasetMixture(dataName);
+    if (mixture && data.exact) {
+      // The exact score's constant at the same kind of points (float64 on the CPU: an oracle).
+      const z = rngFillCpu(Math.min(points, 2000) * d, seed, 99, 'normal');
+      rows.forEach((r) => {
+        const mm = new MixtureMarginal(toGaussianMixture(mixture), r.alpha!, r.sigma!);
+        const pts: number[] = [];
+        for (let i = 0; i < z.length / d; i++) for (let c = 0; c < d; c++) pts.push(r.alpha! * host[(i % data.n) * d + c]! + r.sigma! * z[i * d + c]!);
+        r.exact = mm.maxSymmetricEigenvalue(pts);
+      });
+    }
+    data.destroy();
+    if (values.json) {
+      console.log(JSON.stringify({ process: process.label, data: dataName, points, note, rows }, null, 2));
+      return 0;
+    }
+    console.log(`# ${process.label}, ${dataName}, ${points} samples of p_t per time (+ 10×10 grid for the network)`);
+    console.log(`# ${note}`);
+    const cols = Object.keys(rows[0]!);
+    console.log(cols.map((c) => c.padStart(12)).join(''));
+    for (const r of rows) console.log(cols.map((c) => Number(r[c]!.toPrecision(6)).toString().padStart(12)).join(''));
+    return 0;
+  } finally {
+    ctx.destroy();
+  }
+}

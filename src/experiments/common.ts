@@ -1,0 +1,83 @@
+/**
+ * Shared pieces of the paper's experiments (DESIGN.md, "The reference experiments"): the paper's
+ * network and training setup, output directories, JSON/SVG/summary writing, and small statistics.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GpuContext } from '../gpu/context.js';
+import type { MlpSpec } from '../model/layout.js';
+import type { DdpmSigmoid } from '../processes/process.js';
+import type { TrainConfig } from '../train/trainer.js';
+import type { W2Fn } from '../bound/monitor.js';
+
+/** The paper's score network: 3 × (Linear 64 × learned per-step embedding, softplus), Linear(64, d), predicting ε. */
+export function paperSpec(dim: number, steps: number): MlpSpec {
+  return { dim, hidden: [64, 64, 64], activation: 'softplus', time: { kind: 'step', steps }, output: 'eps' };
+}
+
+/** The paper's optimisation: AdamW lr 1e-3, grad-norm clip 1, batch 128, ε-MSE weighted by β/(1 − ᾱ), antithetic t. */
+export function paperTraining(process: DdpmSigmoid, dim: number, o: { maximizeSteps: number; seed: number; weightClip?: number }): TrainConfig {
+  const c: TrainConfig = {
+    spec: paperSpec(dim, process.steps),
+    process,
+    weighting: 'paper',
+    timeSampling: 'antithetic',
+    batch: 128,
+    optimizer: 'adamw',
+    lr: 1e-3,
+    gradClip: 1,
+    maximizeSteps: o.maximizeSteps,
+    seed: o.seed,
+    init: 'torch',
+    lossEvery: 1_000_000_000,
+  };
+  if (o.weightClip) c.weightClip = o.weightClip;
+  return c;
+}
+
+/** What every experiment receives. */
+export interface ExperimentContext {
+  ctx: GpuContext;
+  out: string;
+  /** Quick default sizes (minutes on SwiftShader) or the paper's (`--full`). */
+  full: boolean;
+  seed: number;
+  w2: W2Fn;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}
+
+export function writeJson(dir: string, name: string, value: unknown): string {
+  const p = join(dir, name);
+  writeFileSync(p, JSON.stringify(value, (_k, v: unknown) => (v instanceof Float64Array || v instanceof Float32Array ? Array.from(v) : v), 2));
+  return p;
+}
+
+export function writeText(dir: string, name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+/** Least-squares slope and intercept of y on x (finite pairs only). */
+export function linearFit(x: readonly number[], y: readonly number[]): { slope: number; intercept: number; n: number } {
+  const pts = x.map((v, i) => [v, y[i]!] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+  const n = pts.length;
+  if (n < 2) return { slope: NaN, intercept: NaN, n };
+  const mx = pts.reduce((s, p) => s + p[0], 0) / n;
+  const my = pts.reduce((s, p) => s + p[1], 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [a, b] of pts) {
+    sxy += (a - mx) * (b - my);
+    sxx += (a - mx) ** 2;
+  }
+  const slope = sxy / sxx;
+  return { slope, intercept: my - slope * mx, n };
+}
+
+export const fmt = (v: number | undefined, digits = 4): string => (v === undefined || !Number.isFinite(v) ? String(v) : Number(v.toPrecision(digits)).toString());

@@ -1,0 +1,192 @@
+/**
+ * `experiment ls-vs-t` and `experiment t-sweep` (Kwon et al. 2022, Fig. 4 and its table):
+ *  - ls-vs-t: the paper's network trained on 4 clusters with the DDPM schedule at T = n = 100 steps;
+ *    L_s(t) of the network at every step (exact top eigenvalue of ½(J + Jᵀ) at samples of p_t and
+ *    a grid: a lower estimate of the supremum) next to the exact score's value at the same points
+ *    (float64) — both fall to about −1 (the DDPM limit, Gaussian noise) as t grows.
+ *  - t-sweep: for T = 10, 50, 100, 150, 200 steps, train, sample from the forward-noised batch
+ *    (q_T = p_T) and measure W2(p_0, q_0), and the offset I(T)·W2(p_T, N(0, I)) that the bound would
+ *    carry when starting from the prior, with log I(T) = Σ_j (L_s,j + ½) β_j.
+ */
+import { discreteBound } from '../bound/bound.js';
+import { toGaussianMixture } from '../bound/monitor.js';
+import { makeDataset } from '../data/datasets.js';
+import type { TangentTime } from '../kernels/mlp_tangent.js';
+import { LipschitzEstimator } from '../lipschitz/estimator.js';
+import { MixtureMarginal } from '../lipschitz/exact.js';
+import { DdpmSigmoid } from '../processes/process.js';
+import { ForwardSampler } from '../samplers/forward.js';
+import { ReverseSampler } from '../samplers/sampler.js';
+import { Trainer } from '../train/trainer.js';
+import { ensureDir, fmt, paperTraining, writeJson, writeText, type ExperimentContext } from './common.js';
+import { lineChart } from './svg.js';
+
+const GRID = (() => {
+  const g: number[] = [];
+  for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) g.push(-1.5 + (3 * i) / 9, -1.5 + (3 * j) / 9);
+  return Float32Array.from(g);
+})();
+
+/** Train the paper's network on `dataset` with an n-step DDPM schedule; returns everything live. */
+async function trainPaper(ex: ExperimentContext, steps: number, trainSteps: number, dataPoints: number) {
+  const process = new DdpmSigmoid({ steps });
+  const data = await makeDataset(ex.ctx, 'clusters4', { n: dataPoints, seed: ex.seed });
+  const trainer = await Trainer.create(ex.ctx, data, paperTraining(process, data.dim, { maximizeSteps: 0, seed: ex.seed }));
+  const t0 = performance.now();
+  await trainer.train(trainSteps, ex.signal ? { signal: ex.signal } : {});
+  return { process, data, trainer, trainSeconds: (performance.now() - t0) / 1000 };
+}
+
+/** L_s per step k = 0..n−1 of the network, max over p_t samples (noised data) and the 10×10 grid. */
+async function networkLs(ex: ExperimentContext, t: Awaited<ReturnType<typeof trainPaper>>, lsPoints: number) {
+  const { process, data, trainer } = t;
+  const n = process.steps;
+  const times: TangentTime[] = Array.from({ length: n }, (_, k) => ({ alpha: Math.sqrt(process.alphaBars[k]!), sigma: Math.sqrt(1 - process.alphaBars[k]!), step: k }));
+  const est = await LipschitzEstimator.create(ex.ctx, trainer.mlp.layout, { maxPoints: Math.max(lsPoints, 100) * Math.min(n, 50), maxTimes: n });
+  const grid = ex.ctx.storage('experiment:grid', GRID);
+  try {
+    const fromP = await est.curve(trainer.mlp.params, { times, source: { buffer: data.buffer, count: data.n, noise: true }, perTime: lsPoints, seed: ex.seed });
+    const fromG = await est.curve(trainer.mlp.params, { times, source: { buffer: grid, count: 100, noise: false }, perTime: 100, seed: ex.seed });
+    return { times, ls: times.map((_, k) => Math.max(fromP.ls[k]!, fromG.ls[k]!)), note: fromP.note };
+  } finally {
+    est.destroy();
+    ex.ctx.destroyBuffer(grid);
+  }
+}
+
+export async function runLsVsT(ex: ExperimentContext): Promise<unknown> {
+  ensureDir(ex.out);
+  const T = 100;
+  const sizes = ex.full ? { trainSteps: 20_000, lsPoints: 2048, dataPoints: 4000, exactPoints: 2000 } : { trainSteps: 1500, lsPoints: 256, dataPoints: 2000, exactPoints: 300 };
+  const run = await trainPaper(ex, T, sizes.trainSteps, sizes.dataPoints);
+  try {
+    ex.log(`ls-vs-t: trained ${sizes.trainSteps} steps in ${fmt(run.trainSeconds, 3)} s`);
+    const net = await networkLs(ex, run, sizes.lsPoints);
+    // The exact score's constant at the same kind of points (float64): p_t samples and the grid.
+    const host = await ex.ctx.readF32(run.data.buffer, 0, run.data.n * 2);
+    const mix = toGaussianMixture(run.data.mixture!);
+    let s = ex.seed + 1;
+    const normal = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      const u1 = (s + 1) / 2 ** 32;
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return Math.sqrt(-2 * Math.log(u1)) * Math.cos((2 * Math.PI * s) / 2 ** 32);
+    };
+    const exact = net.times.map((t) => {
+      const mm = new MixtureMarginal(mix, t.alpha, t.sigma);
+      const pts: number[] = Array.from(GRID);
+      for (let i = 0; i < sizes.exactPoints; i++) pts.push(t.alpha * host[2 * (i % run.data.n)]! + t.sigma * normal(), t.alpha * host[2 * (i % run.data.n) + 1]! + t.sigma * normal());
+      return mm.maxSymmetricEigenvalue(pts);
+    });
+    const steps = net.times.map((_, k) => k + 1);
+    const clip = (v: number) => Math.max(-5, Math.min(5, v));
+    writeText(
+      ex.out,
+      'ls-vs-t.svg',
+      lineChart({
+        title: `L_s(t), DDPM T = ${T}, 4 clusters (values clipped to [-5, 5] for display)`,
+        xLabel: 'step t',
+        yLabel: 'L_s(t)',
+        series: [
+          { name: 'network (max over points)', x: steps, y: net.ls.map(clip), style: 'line+points' },
+          { name: 'exact score, same kind of points', x: steps, y: exact.map(clip), style: 'line' },
+          { name: '-1 (Gaussian limit)', x: [1, T], y: [-1, -1], style: 'dashed' },
+        ],
+      }),
+    );
+    const tail = (xs: number[]) => xs.slice(-10).reduce((a, b) => a + b, 0) / 10;
+    const result = { experiment: 'ls-vs-t', T, sizes, steps, networkLs: net.ls, exactLs: exact, note: net.note, trainSeconds: run.trainSeconds };
+    writeJson(ex.out, 'ls-vs-t.json', result);
+    writeText(
+      ex.out,
+      'SUMMARY.md',
+      [
+        '# experiment ls-vs-t (Kwon et al. 2022: L_s(t) falls to about −1)',
+        '',
+        `4 clusters, DDPM sigmoid schedule with T = n = ${T} steps, the paper's network trained ${sizes.trainSteps} steps. L_s per step: exact top eigenvalue of ½(J + Jᵀ) at ${sizes.lsPoints} samples of p_t and a 10×10 grid on [-1.5, 1.5]² (${net.note})`,
+        '',
+        `- network L_s: first step ${fmt(net.ls[0])}, mean of the last 10 steps ${fmt(tail(net.ls))}, min ${fmt(Math.min(...net.ls))}, max ${fmt(Math.max(...net.ls))}.`,
+        `- exact score L_s at the same kind of points: first step ${fmt(exact[0])}, mean of the last 10 steps ${fmt(tail(exact))}.`,
+        `- Paper: the learned L_s(t) falls to about −1 as t grows. Note that with β ≤ 0.01 and T = 100, ᾱ_T = ${fmt(run.process.alphaBars[T - 1]!)}: p_T is still far from N(0, I), so the exact value at T is ${fmt(exact[T - 1])}, not yet −1.`,
+        '',
+        'Figure: ls-vs-t.svg; data: ls-vs-t.json.',
+      ].join('\n') + '\n',
+    );
+    return result;
+  } finally {
+    run.trainer.destroy();
+    run.data.destroy();
+  }
+}
+
+export async function runTSweep(ex: ExperimentContext, Ts: number[] = [10, 50, 100, 150, 200]): Promise<unknown> {
+  ensureDir(ex.out);
+  const sizes = ex.full ? { trainSteps: 20_000, lsPoints: 1024, dataPoints: 4000 } : { trainSteps: 800, lsPoints: 128, dataPoints: 1000 };
+  const rows: { T: number; w2: number; w2T: number; logIT: number; offset: number; alphaBarT: number; trainSeconds: number }[] = [];
+  for (const T of Ts) {
+    const run = await trainPaper(ex, T, sizes.trainSteps, sizes.dataPoints);
+    const fwd = await ForwardSampler.create(ex.ctx, { process: run.process, dim: 2, n: run.data.n, steps: 1 });
+    const sampler = await ReverseSampler.create(ex.ctx, { process: run.process, score: { kind: 'network', network: { spec: run.trainer.config.spec, params: run.trainer.mlp.params } }, n: run.data.n, sampler: 'ddpm' });
+    try {
+      await fwd.marginal(run.data.buffer, run.process.T, ex.seed + 7);
+      // W2(p_T, q_T) for q_T = N(0, I): the forward-noised data against prior samples.
+      const prior = await ex.ctx.readF32(fwd.state, 0, run.data.n * 2);
+      const xT = new Float32Array(prior);
+      let s = ex.seed + 11;
+      for (let i = 0; i < prior.length; i += 2) {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        const u1 = (s + 1) / 2 ** 32;
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        const r = Math.sqrt(-2 * Math.log(u1));
+        prior[i] = r * Math.cos((2 * Math.PI * s) / 2 ** 32);
+        prior[i + 1] = r * Math.sin((2 * Math.PI * s) / 2 ** 32);
+      }
+      const w2T = await ex.w2({ data: xT, n: run.data.n, d: 2 }, { data: prior, n: run.data.n, d: 2 }, 'sinkhorn');
+      await sampler.run({ seed: ex.seed + 3, init: fwd.state });
+      const w2 = await ex.w2({ data: sampler.state, n: run.data.n, d: 2 }, { data: run.data.buffer, n: run.data.n, d: 2 }, 'sinkhorn');
+      const { ls } = await networkLs(ex, run, sizes.lsPoints);
+      const db = discreteBound(run.process.betas, ls, 1, 0);
+      const logIT = db.logI[T - 1]!;
+      const row = { T, w2, w2T, logIT, offset: Math.exp(logIT) * w2T, alphaBarT: run.process.alphaBars[T - 1]!, trainSeconds: run.trainSeconds };
+      rows.push(row);
+      ex.log(`t-sweep T = ${T}: W2(p0, q0) ${fmt(w2)}, W2(p_T, N(0,I)) ${fmt(w2T)}, I(T) ${fmt(Math.exp(logIT))}, offset ${fmt(row.offset)}`);
+    } finally {
+      sampler.destroy();
+      fwd.destroy();
+      run.trainer.destroy();
+      run.data.destroy();
+    }
+  }
+  const paper: Record<number, number> = { 10: 67, 50: 59, 100: 15, 150: 4, 200: 1.6 };
+  writeText(
+    ex.out,
+    't-sweep.svg',
+    lineChart({
+      title: 'I(T)·W2(p_T, N(0, I)) and W2(p0, q0) against T (4 clusters)',
+      xLabel: 'T (DDPM steps)',
+      yLabel: 'value',
+      series: [
+        { name: 'I(T)·W2(p_T, N(0,I))', x: rows.map((r) => r.T), y: rows.map((r) => r.offset), style: 'line+points' },
+        { name: 'paper', x: rows.map((r) => r.T), y: rows.map((r) => paper[r.T] ?? NaN), style: 'dashed' },
+        { name: 'W2(p0, q0), q_T = p_T', x: rows.map((r) => r.T), y: rows.map((r) => r.w2), style: 'line+points' },
+      ],
+    }),
+  );
+  writeJson(ex.out, 't-sweep.json', { experiment: 't-sweep', sizes, rows, paper });
+  writeText(
+    ex.out,
+    'SUMMARY.md',
+    [
+      '# experiment t-sweep (Kwon et al. 2022: the offset I(T)·W2(p_T, q_T) falls as T grows)',
+      '',
+      `4 clusters, the paper's network trained ${sizes.trainSteps} steps per T, DDPM sigmoid schedule with n = T. W2 by debiased Sinkhorn on ${sizes.dataPoints} points. log I(T) = Σ_j (L_s,j + ½) β_j with L_s estimated per step (a lower estimate of the supremum).`,
+      '',
+      '| T | ᾱ_T | W2(p_T, N(0,I)) | I(T) | I(T)·W2(p_T, N(0,I)) | paper | W2(p0, q0) with q_T = p_T |',
+      '|---|---|---|---|---|---|---|',
+      ...rows.map((r) => `| ${r.T} | ${fmt(r.alphaBarT, 3)} | ${fmt(r.w2T, 3)} | ${fmt(Math.exp(r.logIT), 3)} | ${fmt(r.offset, 3)} | ${paper[r.T] ?? '—'} | ${fmt(r.w2, 3)} |`),
+      '',
+      'Figure: t-sweep.svg; data: t-sweep.json.',
+    ].join('\n') + '\n',
+  );
+  return rows;
+}
