@@ -1,0 +1,59 @@
+/**
+ * One-sided Lipschitz estimation of the paper's score network (2→64→64→64→2, softplus, per-step
+ * embedding, ε output) at many points at once:
+ *  - power iteration on ½(J + Jᵀ) with JVP + VJP kernels: point-iterations per second (peer: the
+ *    same power iteration with PyTorch autograd JVP (double-VJP trick) and VJP, CPU);
+ *  - exact d = 2 symmetric-Jacobian eigenvalues: points per second;
+ *  - a full L_s(t) curve (100 DDPM steps × N points, exact), one timed run.
+ */
+import type { TangentTime } from '../src/kernels/mlp_tangent.js';
+import { LipschitzEstimator } from '../src/lipschitz/estimator.js';
+import { mlpLayout, type MlpSpec } from '../src/model/layout.js';
+import { DdpmSigmoid } from '../src/processes/process.js';
+import { measure, result, type BenchContext, type BenchOptions, type BenchResult } from './harness.js';
+
+export const meta = { id: 'lipschitz', title: 'L_s(t): power iteration (JVP/VJP) and exact eigenvalues of ½(J + Jᵀ)' };
+
+const ITERS = 20;
+const SHIFT = 10;
+
+export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchResult[]> {
+  const { ctx } = b;
+  const N = opts.quick ? 1000 : 10_000;
+  const T = 100;
+  const spec: MlpSpec = { dim: 2, hidden: [64, 64, 64], activation: 'softplus', time: { kind: 'step', steps: T }, output: 'eps' };
+  const layout = mlpLayout(spec);
+  let s = 12345;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const p = new Float32Array(layout.size);
+  for (const l of layout.layers) {
+    for (let i = 0; i < l.in * l.out; i++) p[l.wOffset + i] = (2 * rnd() - 1) / Math.sqrt(l.in);
+    if (l.eOffset >= 0) for (let i = 0; i < layout.steps * l.out; i++) p[l.eOffset + i] = rnd();
+  }
+  for (let l = 0; l < layout.layers.length; l++) p[layout.scaleOffset + l] = 1;
+  const proc = new DdpmSigmoid({ steps: T });
+  const times: TangentTime[] = Array.from({ length: T }, (_, k) => ({ alpha: proc.alpha(k + 1), sigma: proc.sigma(k + 1), step: k }));
+  const est = await LipschitzEstimator.create(ctx, layout, { maxPoints: N * 4, maxTimes: T });
+  const pbuf = ctx.storage('bench:lipschitz:params', p);
+  const sbuf = ctx.storage('bench:lipschitz:src', new Float32Array(2 * N).map((_, i) => Math.sin(i * 0.7) * 0.7));
+  const source = { buffer: sbuf, count: N, noise: true };
+  const one = (method: 'exact' | 'power', nt: number) => est.curve(pbuf, { times: times.slice(0, nt), source, perTime: N, method, iters: ITERS, shiftIters: SHIFT });
+  try {
+    const budgetMs = opts.quick ? 1000 : 5000;
+    const power = await measure(() => one('power', 1).then(() => undefined), { ...(b.signal ? { signal: b.signal } : {}), budgetMs, minRuns: 3, warmup: 1 });
+    const exact = await measure(() => one('exact', 1).then(() => undefined), { ...(b.signal ? { signal: b.signal } : {}), budgetMs, minRuns: 3, warmup: 1 });
+    const curveT = opts.quick ? 10 : T;
+    const curve = await measure(() => one('exact', curveT).then(() => undefined), { ...(b.signal ? { signal: b.signal } : {}), budgetMs: 0, minRuns: 1, maxRuns: 1, warmup: 0 });
+    const its = ITERS + SHIFT + 1;
+    const peers = opts.noPeers ? [] : await b.peer('lipschitz_torch.py', { n: N, iters: its });
+    return [
+      result({ id: 'lipschitz.power', name: 'power iteration on ½(J + Jᵀ), JVP + VJP per step', size: `${N} points × ${its} steps, 2→64³→2`, timing: power, work: (N * its) / 1e6, unit: '10^6 point-iterations/s', peers }),
+      result({ id: 'lipschitz.exact', name: 'exact top eigenvalue of ½(J + Jᵀ), d = 2', size: `${N} points, 2→64³→2`, timing: exact, work: N / 1e6, unit: '10^6 points/s' }),
+      result({ id: 'lipschitz.curve', name: `full L_s(t) curve, exact, ${curveT} times`, size: `${curveT} × ${N} points`, timing: curve, work: 1, unit: 'curves/s', notes: 'one timed run (1/value = seconds per curve)' }),
+    ];
+  } finally {
+    est.destroy();
+    ctx.destroyBuffer(pbuf);
+    ctx.destroyBuffer(sbuf);
+  }
+}
