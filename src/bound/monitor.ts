@@ -82,6 +82,8 @@ export interface MonitorOptions {
   /** Held-out minibatches for J_DSM (default 16). */
   evalBatches?: number;
   seed?: number;
+  /** Progress lines (each stage of a checkpoint with its seconds). */
+  log?: (line: string) => void;
 }
 
 /** Convert a description {weights, means, covs} to the Lipschitz module's mixture. */
@@ -137,6 +139,7 @@ export class BoundMonitor {
       gridSide: opts.gridSide ?? 10,
       evalBatches: opts.evalBatches ?? 16,
       seed: opts.seed ?? 0,
+      log: opts.log ?? (() => undefined),
       process: opts.process,
       data: opts.data,
       w2: opts.w2,
@@ -187,6 +190,7 @@ export class BoundMonitor {
     const lap = (k: keyof typeof timings) => {
       const now = performance.now();
       timings[k] += (now - mark) / 1000;
+      o.log?.(`checkpoint at step ${step}: ${k} ${((now - mark) / 1000).toFixed(1)} s`);
       mark = now;
     };
     // J_DSM at the current weights on held-out minibatches (step seeds far beyond training).

@@ -50,6 +50,7 @@ export async function monitoredRun(ex: ExperimentContext, dataset: DatasetName, 
     w2: ex.w2,
     lsPoints: sizes.lsPoints,
     seed: ex.seed,
+    log: ex.log,
   });
   const t0 = performance.now();
   try {
