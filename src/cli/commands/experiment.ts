@@ -17,7 +17,7 @@ const usage = `wasserflow experiment <loglog|lipschitz-control|ls-vs-t|t-sweep|1
   1d                 loglog on the 1-D data sets (cluster1d, clusters2-1d)
   --out DIR          output directory (default experiments/<name>)
   --full             the paper's sizes (long); default sizes run in minutes on SwiftShader
-  --blur B           Sinkhorn blur (ε = B², default 0.01)`;
+  --blur B           Sinkhorn blur (ε = B², default 0.05)`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -42,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   const known = ['loglog', 'lipschitz-control', 'ls-vs-t', 't-sweep', '1d'];
   if (!known.includes(name)) throw new InputError(`unknown experiment '${name}' (${known.join(', ')})\nusage: ${usage}`);
   const seed = num(values.seed, 'seed', 0, { int: true, min: 0 });
-  const blur = num(values.blur, 'blur', 0.01, { min: 1e-4, max: 10 });
+  const blur = num(values.blur, 'blur', 0.05, { min: 1e-4, max: 10 });
   const ctx = await GpuContext.create(values.adapter ? { adapter: values.adapter } : {});
   const t0 = performance.now();
   const log = (line: string) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${line}`);
