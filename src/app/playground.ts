@@ -174,12 +174,8 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
     const hist = s.history;
     const measured = hist.filter((h) => h.w2 !== undefined);
     plots.w2.set([
-      ...(measured.length
-        ? ([
-            { name: 'W2(p0, q0) (Sinkhorn)', color: COLORS.w2, kind: 'line', x: measured.map((h) => h.step), y: measured.map((h) => h.w2!) },
-            { name: 'W2 points', color: COLORS.w2, kind: 'points', x: measured.map((h) => h.step), y: measured.map((h) => h.w2!), size: 4, hideLegend: true },
-          ] satisfies Series[])
-        : []),
+      { name: 'W2(p0, q0) (Sinkhorn)', color: COLORS.w2, kind: 'line', x: measured.map((h) => h.step), y: measured.map((h) => h.w2!) },
+      { name: 'W2 points', color: COLORS.w2, kind: 'points', x: measured.map((h) => h.step), y: measured.map((h) => h.w2!), size: 4, hideLegend: true },
       { name: s.config.process instanceof DdpmSigmoid ? 'bound (paper, discrete)' : 'bound (Corollary 1)', color: COLORS.bound, kind: 'line', x: hist.map((h) => h.step), y: hist.map((h) => h.bound), dash: [5, 3] },
       { name: 'bound points', color: COLORS.bound, kind: 'points', x: hist.map((h) => h.step), y: hist.map((h) => h.bound), size: 4, hideLegend: true },
     ]);
@@ -248,7 +244,7 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
           stats.textContent = s.statsText();
         },
       });
-      say(`done: ${s.step} steps; ${state.train.lastW2 !== undefined ? `W2(p0, q0) = ${state.train.lastW2.toPrecision(3)}, ` : ''}bound = ${state.train.lastBound?.toPrecision(3)}`);
+      say(`done: ${s.step} steps; W2(p0, q0) = ${state.train.lastW2?.toPrecision(3)}, bound = ${state.train.lastBound?.toPrecision(3)}`);
     } catch (e) {
       const err = e as Error;
       if (err.name === 'CancelledError') say(`stopped after ${session?.step ?? 0} steps`);

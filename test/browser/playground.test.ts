@@ -92,7 +92,7 @@ describe('playground in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('trains 200 steps on 4 clusters and draws q0, L_s(t) and the bound', async () => {
+  it('trains 200 steps on 4 clusters and draws the W2 and bound plots', async () => {
     await page.$eval('#steps', (e) => ((e as HTMLInputElement).value = '200'));
     await page.click('#train');
     await page.waitForFunction('window.__wasserflow.train.running', { timeout: 30_000 });
@@ -101,9 +101,12 @@ describe('playground in headless Chromium', () => {
     expect(t.error).toBeUndefined();
     expect(t.steps).toBe(200);
     expect(t.lossPoints).toBe(4); // one loss reading per 50-step chunk
-    expect(t.boundPoints).toBe(3); // evaluations at steps 50, 100, 200
+    expect(t.w2Points).toBe(3); // evaluations at steps 50, 100, 200
+    expect(t.boundPoints).toBe(3);
+    expect(t.lastW2).toBeGreaterThan(0);
     expect(t.lastBound).toBeGreaterThan(0);
-    // The bound is drawn in blue (#2f6fd6): it must be on the screenshot of the plot area.
+    // W2 is drawn in orange (#d9622b), the bound in blue (#2f6fd6): both must be on the screenshot.
+    expect(await coloredPixels(page, 'plot-w2', [0xd9, 0x62, 0x2b])).toBeGreaterThan(20);
     expect(await coloredPixels(page, 'plot-w2', [0x2f, 0x6f, 0xd6])).toBeGreaterThan(20);
     expect(await coloredPixels(page, 'plot-q0', [0xd9, 0x62, 0x2b])).toBeGreaterThan(100);
     expect(await coloredPixels(page, 'plot-ls', [0x11, 0x77, 0x2b])).toBeGreaterThan(20);
