@@ -6,6 +6,7 @@
  * against and the per-run coefficients they upload; no per-step work happens here.
  */
 import { InputError } from '../gpu/errors.js';
+import { eigh } from '../linalg/eigh.js';
 
 /** A Gaussian N(mean, cov): mean of length d, cov d×d row-major. */
 export interface Gaussian {
@@ -63,46 +64,7 @@ export const trace = (a: ArrayLike<number>, d: number): number => {
   return s;
 };
 
-/** Symmetric eigendecomposition by cyclic Jacobi: a = V diag(w) Vᵀ (V's columns are eigenvectors). */
-export function eigh(a: ArrayLike<number>, d: number): { w: Float64Array; v: Float64Array } {
-  const m = Float64Array.from(a);
-  // Symmetrise: callers pass products that are symmetric only up to rounding.
-  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) m[i * d + j] = m[j * d + i] = 0.5 * (m[i * d + j]! + m[j * d + i]!);
-  const v = eye(d);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) off += m[i * d + j]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < d; p++)
-      for (let q = p + 1; q < d; q++) {
-        const apq = m[p * d + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (m[q * d + q]! - m[p * d + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < d; k++) {
-          const mkp = m[k * d + p]!;
-          const mkq = m[k * d + q]!;
-          m[k * d + p] = c * mkp - s * mkq;
-          m[k * d + q] = s * mkp + c * mkq;
-        }
-        for (let k = 0; k < d; k++) {
-          const mpk = m[p * d + k]!;
-          const mqk = m[q * d + k]!;
-          m[p * d + k] = c * mpk - s * mqk;
-          m[q * d + k] = s * mpk + c * mqk;
-        }
-        for (let k = 0; k < d; k++) {
-          const vkp = v[k * d + p]!;
-          const vkq = v[k * d + q]!;
-          v[k * d + p] = c * vkp - s * vkq;
-          v[k * d + q] = s * vkp + c * vkq;
-        }
-      }
-  }
-  return { w: Float64Array.from({ length: d }, (_, i) => m[i * d + i]!), v };
-}
+export { eigh } from '../linalg/eigh.js';
 
 /** f(a) for symmetric a through its eigendecomposition. */
 export function symFn(a: ArrayLike<number>, d: number, f: (x: number) => number): Float64Array {

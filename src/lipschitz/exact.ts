@@ -7,39 +7,12 @@
  * Float64 on the CPU: these are oracles for tests and the "exact" lines of the experiments.
  */
 import { InputError } from '../gpu/errors.js';
+import { eigh } from '../linalg/eigh.js';
 
 /** Eigenvalues (ascending) of a symmetric d×d matrix (row-major), by cyclic Jacobi rotations. */
 export function symmetricEigenvalues(a: ArrayLike<number>, d: number): Float64Array {
   if (a.length !== d * d) throw new InputError(`symmetricEigenvalues: matrix has ${a.length} entries, expected ${d}×${d}`);
-  const m = Float64Array.from(a);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += m[p * d + q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < d; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = m[p * d + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (m[q * d + q]! - m[p * d + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < d; k++) {
-          const akp = m[k * d + p]!;
-          const akq = m[k * d + q]!;
-          m[k * d + p] = c * akp - s * akq;
-          m[k * d + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < d; k++) {
-          const apk = m[p * d + k]!;
-          const aqk = m[q * d + k]!;
-          m[p * d + k] = c * apk - s * aqk;
-          m[q * d + k] = s * apk + c * aqk;
-        }
-      }
-    }
-  }
-  return Float64Array.from({ length: d }, (_, i) => m[i * d + i]!).sort();
+  return eigh(a, d).w.sort();
 }
 
 /** λ_max(½(A + Aᵀ)) of a square d×d matrix (row-major). */

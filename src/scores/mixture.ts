@@ -10,6 +10,7 @@
  * factorisation on the GPU. Dimensions 1..4 (the GPU packs points in vec4).
  */
 import { InputError } from '../gpu/errors.js';
+import { eigh } from '../linalg/eigh.js';
 
 /** A Gaussian mixture: K weights (positive, normalised here), K means (d), K covariances (d×d, SPD). */
 export interface MixtureDescription {
@@ -37,39 +38,8 @@ export interface PreparedMixture {
 /** Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations (float64). */
 export function symmetricEigen(a: readonly (readonly number[])[]): { values: number[]; vectors: number[][] } {
   const n = a.length;
-  const m = a.map((r) => [...r]);
-  const v: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += m[i]![j]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = m[p]![q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (m[q]![q]! - m[p]![p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const mkp = m[k]![p]!, mkq = m[k]![q]!;
-          m[k]![p] = c * mkp - s * mkq;
-          m[k]![q] = s * mkp + c * mkq;
-        }
-        for (let k = 0; k < n; k++) {
-          const mpk = m[p]![k]!, mqk = m[q]![k]!;
-          m[p]![k] = c * mpk - s * mqk;
-          m[q]![k] = s * mpk + c * mqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k]![p]!, vkq = v[k]![q]!;
-          v[k]![p] = c * vkp - s * vkq;
-          v[k]![q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  return { values: m.map((r, i) => r[i]!), vectors: v };
+  const { w, v } = eigh(a.flat(), n);
+  return { values: Array.from(w), vectors: Array.from({ length: n }, (_, i) => Array.from(v.subarray(i * n, (i + 1) * n))) };
 }
 
 /** Validate a mixture description and diagonalise its covariances. InputError names any problem. */
