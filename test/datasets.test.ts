@@ -1,8 +1,7 @@
 // GPU datasets: mixture samples match their exact description's moments (within Monte-Carlo error),
 // the non-Gaussian toys have their defining structure, one seed gives the same points, CSV parsing.
 import { describe, expect, it } from 'vitest';
-import { DATASETS, datasetMixture, makeDataset, parseCsv, type DatasetName } from '../src/data/datasets.js';
-import { InputError } from '../src/gpu/errors.js';
+import { DATASETS, datasetMixture, makeDataset, type DatasetName } from '../src/data/datasets.js';
 import { useGpu } from './gpu.js';
 
 function moments(x: Float32Array, d: number): { mean: number[]; cov: number[][] } {
@@ -92,14 +91,5 @@ describe('datasets', () => {
     expect(await pts(1)).toEqual(a);
     expect(await pts(2)).not.toEqual(a);
     expect(DATASETS.length).toBe(8);
-  });
-
-  it('parses CSV point clouds (header, separators) and rejects bad ones by line', () => {
-    const p = parseCsv('x,y\n1, 2\n3;4\n\n# comment\n5\t6\n');
-    expect(p).toEqual({ points: Float32Array.from([1, 2, 3, 4, 5, 6]), n: 3, dim: 2 });
-    expect(() => parseCsv('1,2\n3\n')).toThrow(/row 2/);
-    expect(() => parseCsv('1,2\n3,abc\n')).toThrow(/line 2/);
-    expect(() => parseCsv('')).toThrow(InputError);
-    expect(() => parseCsv('1,Infinity\n')).toThrow(/finite/);
   });
 });

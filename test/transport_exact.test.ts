@@ -1,6 +1,5 @@
 // Exact W2 references on the CPU (sorting, assignment, sliced) and the CSV reader of `wasserflow w2`.
 import { describe, expect, it } from 'vitest';
-import { parseCsvPoints } from '../src/cli/commands/w2.js';
 import { InputError } from '../src/gpu/errors.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { exactAssignment, slicedDirections, slicedW2sq, w2sqExact1d } from '../src/transport/exact.js';
@@ -87,23 +86,5 @@ describe('sliced W2', () => {
     const t = [1, -2, 0.5];
     const y = x.map((v, k) => v + t[k % d]!);
     expect(slicedW2sq(x, y, d, { directions: 4000, seed: 1 })).toBeAllclose(5.25 / 3, { rtol: 0.06 });
-  });
-});
-
-describe('CSV points', () => {
-  it('reads rows, skips a header and blank lines', () => {
-    const p = parseCsvPoints('x,y\n1,2\n\n3, 4.5\n-1e-3,7\n', 'a.csv');
-    expect(p.n).toBe(3);
-    expect(p.d).toBe(2);
-    expect(Array.from(p.data)).toBeAllclose([1, 2, 3, 4.5, -1e-3, 7], { rtol: 1e-7 });
-  });
-
-  it('names the file and line of ragged rows, NaN/Inf and empty files', () => {
-    expect(() => parseCsvPoints('1,2\n3\n', 'a.csv')).toThrow(/a\.csv:2: 1 values, expected 2/);
-    expect(() => parseCsvPoints('1,2\n3,nan\n', 'b.csv')).toThrow(/b\.csv:2: value 2 'nan'/);
-    expect(() => parseCsvPoints('1,2\n3,Infinity\n', 'b.csv')).toThrow(/b\.csv:2/);
-    expect(() => parseCsvPoints('x,y\n1,abc\n', 'c.csv')).toThrow(/c\.csv:2/);
-    expect(() => parseCsvPoints('x,y\n\n', 'd.csv')).toThrow(/d\.csv: no data rows/);
-    expect(() => parseCsvPoints('', 'e.csv')).toThrow(InputError);
   });
 });

@@ -7,7 +7,8 @@
  */
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
-import { DATASETS, DATASET_DIM, makeDataset, parseCsv, uploadPoints, type Dataset, type DatasetName } from '../data/datasets.js';
+import { parseCsv } from '../data/csv.js';
+import { DATASETS, DATASET_DIM, makeDataset, uploadPoints, type Dataset, type DatasetName } from '../data/datasets.js';
 import { DdpmSigmoid, makeProcess, type ProcessKind } from '../processes/process.js';
 import { SAMPLER_KINDS, type SamplerKind } from '../samplers/sampler.js';
 import { Plot, type Series } from './plot.js';
@@ -128,14 +129,14 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
     }
     try {
       const text = await file.text();
-      const parsed = parseCsv(text);
-      if (parsed.dim > 4) throw new InputError(`CSV: dimension ${parsed.dim}, the playground's samplers take 1..4`);
+      const parsed = parseCsv(text, file.name);
+      if (parsed.dim > 4) throw new InputError(`${file.name}: dimension ${parsed.dim}, the playground's samplers take 1..4`);
       csv = { name: file.name, points: parsed.points, dim: parsed.dim };
       await loadData();
       say(`loaded ${file.name}: ${parsed.n} points in ${parsed.dim}-D`);
     } catch (e) {
       // Keep the previous dataset: the page keeps working after a bad file.
-      say(`${file.name}: ${(e as Error).message}`, true);
+      say((e as Error).message, true);
     }
   };
 

@@ -118,30 +118,6 @@ export async function makeDataset(ctx: GpuContext, name: DatasetName, opts: { n?
   return { name, buffer, n, dim, ...(mixture ? { mixture } : {}), exact: mixture !== undefined && name !== 'cluster2d', destroy: () => ctx.destroyBuffer(buffer) };
 }
 
-/** Parse a CSV point cloud (one point per line, comma/space/tab separated; a non-numeric first line is a header). */
-export function parseCsv(text: string): { points: Float32Array; n: number; dim: number } {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
-  if (lines.length === 0) throw new InputError('CSV: no data lines');
-  const rows: number[][] = [];
-  lines.forEach((line, i) => {
-    const cells = line.split(/[,;\s]+/).filter((c) => c.length > 0);
-    const vals = cells.map(Number);
-    if (vals.some((v) => Number.isNaN(v))) {
-      if (i === 0) return; // header
-      throw new InputError(`CSV line ${i + 1}: not a number in '${line}'`);
-    }
-    if (vals.some((v) => !Number.isFinite(v))) throw new InputError(`CSV line ${i + 1}: value is not finite`);
-    rows.push(vals);
-  });
-  if (rows.length === 0) throw new InputError('CSV: no numeric rows');
-  const dim = rows[0]!.length;
-  rows.forEach((r, i) => {
-    if (r.length !== dim) throw new InputError(`CSV: row ${i + 1} has ${r.length} values, the first has ${dim}`);
-  });
-  if (dim < 1 || dim > 64) throw new InputError(`CSV: dimension must be 1..64, got ${dim}`);
-  return { points: Float32Array.from(rows.flat()), n: rows.length, dim };
-}
-
 /** Upload points (n × dim row-major) as a dataset. */
 export function uploadPoints(ctx: GpuContext, name: string, points: Float32Array, dim: number): Dataset {
   const n = points.length / dim;

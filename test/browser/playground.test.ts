@@ -128,7 +128,7 @@ describe('playground in headless Chromium', () => {
     await page.waitForFunction('window.__wasserflow.message && window.__wasserflow.message.error', { timeout: 10_000 });
     const msg = (await page.evaluate('window.__wasserflow.message')) as { text: string; error: boolean };
     expect(msg.text).toMatch(/bad\.csv/);
-    expect(msg.text).toMatch(/line 3/);
+    expect(msg.text).toMatch(/bad\.csv:3: value 2 'NaN'/);
     expect(await page.$eval('#message', (e) => getComputedStyle(e).display !== 'none' && e.textContent)).toContain('bad.csv');
     // The previous dataset is kept.
     expect(await page.evaluate('window.__wasserflow.dataset.name')).toBe('clusters4');

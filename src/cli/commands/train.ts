@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DATASETS, makeDataset, parseCsv, uploadPoints, type Dataset, type DatasetName } from '../../data/datasets.js';
+import { parseCsv } from '../../data/csv.js';
+import { DATASETS, makeDataset, uploadPoints, type Dataset, type DatasetName } from '../../data/datasets.js';
 import { GpuContext } from '../../gpu/context.js';
 import { CancelledError, InputError } from '../../gpu/errors.js';
 import { ACTIVATIONS, OUTPUT_KINDS, type Activation, type MlpSpec, type OutputKind, type TimeConditioning } from '../../model/layout.js';
@@ -63,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   process_on(onSigint);
   try {
     if (values.dataset.toLowerCase().endsWith('.csv')) {
-      const csv = parseCsv(await readFile(values.dataset, 'utf8'));
+      const csv = parseCsv(await readFile(values.dataset, 'utf8'), values.dataset);
       data = uploadPoints(ctx, values.dataset, csv.points, csv.dim);
     } else {
       data = await makeDataset(ctx, pick<DatasetName>('dataset', values.dataset, DATASETS, 'clusters4'), {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { GpuContext } from '../../gpu/context.js';
+import { parseCsv } from '../../data/csv.js';
 import { InputError } from '../../gpu/errors.js';
 import { W2_METHODS, w2, type W2Method, type W2Options } from '../../transport/w2.js';
 import { num, parse, progress } from '../args.js';
@@ -8,38 +9,6 @@ export const summary = 'W2 distance between two point clouds in CSV files (GPU S
 const usage =
   'wasserflow w2 X.csv Y.csv [--method sinkhorn|exact|exact1d|sliced] [--blur B] [--scaling S] [--no-debias] [--tol T] [--max-iter N] [--directions L] [--seed S] [--json]';
 
-/**
- * Parse a CSV of points: one point per row, comma-separated numbers, an optional header line (a
- * first line that is not all numbers), blank lines ignored. Errors name the file and the line.
- */
-export function parseCsvPoints(text: string, file: string): { data: Float32Array; n: number; d: number } {
-  const lines = text.split(/\r?\n/);
-  const values: number[] = [];
-  let d = 0;
-  let n = 0;
-  let seen = false;
-  lines.forEach((raw, k) => {
-    const line = raw.trim();
-    if (line === '') return;
-    const first = !seen;
-    seen = true;
-    const cells = line.split(',').map((c) => c.trim());
-    const nums = cells.map((c) => (c === '' ? NaN : Number(c)));
-    if (first && cells.some((c) => c !== '' && Number.isNaN(Number(c)) && !/^[+-]?(nan|inf(inity)?)$/i.test(c))) {
-      return; // header line
-    }
-    if (d === 0) d = cells.length;
-    else if (cells.length !== d) throw new InputError(`${file}:${k + 1}: ${cells.length} values, expected ${d} (as on the first data line)`);
-    nums.forEach((v, c) => {
-      if (!Number.isFinite(v)) throw new InputError(`${file}:${k + 1}: value ${c + 1} '${cells[c]}' is not a finite number`);
-    });
-    values.push(...nums);
-    n++;
-  });
-  if (n === 0) throw new InputError(`${file}: no data rows`);
-  return { data: Float32Array.from(values), n, d };
-}
-
 function readCsv(file: string) {
   let text: string;
   try {
@@ -47,7 +16,7 @@ function readCsv(file: string) {
   } catch (e) {
     throw new InputError(`${file}: cannot read (${(e as Error).message})`);
   }
-  return parseCsvPoints(text, file);
+  return parseCsv(text, file);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -78,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   const [fx, fy] = positionals as [string, string];
   const X = readCsv(fx);
   const Y = readCsv(fy);
-  if (X.d !== Y.d) throw new InputError(`${fx} has ${X.d} columns, ${fy} has ${Y.d}: the clouds must have the same dimension`);
+  if (X.dim !== Y.dim) throw new InputError(`${fx} has ${X.dim} columns, ${fy} has ${Y.dim}: the clouds must have the same dimension`);
   const opts: W2Options = { method, debias: !values['no-debias'] };
   if (values.blur !== undefined) opts.blur = num(values.blur, 'blur', 0, { min: 1e-12 });
   if (values.scaling !== undefined) opts.scaling = num(values.scaling, 'scaling', 0.5, { min: 1e-3, max: 0.999 });
@@ -92,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
       const bar = progress('sinkhorn', opts.maxIterations ?? 5000);
       opts.onProgress = (e) => bar(e.done, `marginal error ${e.metrics?.marginalError?.toExponential(2) ?? ''}`);
     }
-    const r = await w2(ctx, { data: X.data, d: X.d }, { data: Y.data, d: Y.d }, opts);
+    const r = await w2(ctx, { data: X.points, d: X.dim }, { data: Y.points, d: Y.dim }, opts);
     const s = r.sinkhorn;
     const out: Record<string, unknown> = {
       w2: r.w2,
@@ -103,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
       ms: r.ms,
       n: X.n,
       m: Y.n,
-      d: X.d,
+      d: X.dim,
     };
     if (s) Object.assign(out, { debias: opts.debias, ot: s.ot, divergence: s.divergence ?? null, blur: s.blur, eps: s.eps, converged: s.converged });
     if (values.json) console.log(JSON.stringify(out));

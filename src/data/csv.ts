@@ -1,0 +1,59 @@
+/**
+ * The one CSV point-cloud reader (CLI `train` / `w2`, the page's dropped files, the library).
+ *
+ * One point per line; cells separated by commas (or, for lines without a comma, semicolons, tabs or
+ * spaces); blank lines and lines starting with `#` are skipped; the first non-blank line is a header
+ * when one of its cells is not a number — `nan`, `inf` and `Infinity` count as numbers here, so a
+ * first data row holding NaN is rejected as bad data instead of being silently dropped as a header.
+ * Every error is an InputError naming the file and the 1-based line.
+ */
+import { InputError } from '../gpu/errors.js';
+
+export interface CsvPoints {
+  /** n × dim row-major. */
+  points: Float32Array;
+  n: number;
+  dim: number;
+}
+
+/** Largest dimension accepted (the transport kernels go to 64; the samplers to 4 — they check that). */
+export const CSV_MAX_DIM = 64;
+
+const NUMBER_LIKE = /^[+-]?(nan|inf|infinity)$/i;
+
+function splitCells(line: string): string[] {
+  if (line.includes(',')) return line.split(',').map((c) => c.trim());
+  if (line.includes(';')) return line.split(';').map((c) => c.trim());
+  return line.split(/\s+/);
+}
+
+/** Parse `text` as a point cloud; `file` names the source in error messages. */
+export function parseCsv(text: string, file = 'CSV'): CsvPoints {
+  const values: number[] = [];
+  let dim = 0;
+  let n = 0;
+  let seen = false;
+  text.split(/\r?\n/).forEach((raw, k) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const where = `${file}:${k + 1}`;
+    const cells = splitCells(line);
+    const first = !seen;
+    seen = true;
+    if (first && cells.some((c) => c !== '' && Number.isNaN(Number(c)) && !NUMBER_LIKE.test(c))) return; // header
+    if (dim === 0) {
+      dim = cells.length;
+      if (dim > CSV_MAX_DIM) throw new InputError(`${where}: ${dim} values per row, at most ${CSV_MAX_DIM} dimensions are supported`);
+    } else if (cells.length !== dim) {
+      throw new InputError(`${where}: ${cells.length} values, expected ${dim} (as on the first data line)`);
+    }
+    cells.forEach((c, j) => {
+      const v = c === '' ? NaN : Number(c);
+      if (!Number.isFinite(v)) throw new InputError(`${where}: value ${j + 1} '${c}' is not a finite number`);
+      values.push(v);
+    });
+    n++;
+  });
+  if (n === 0) throw new InputError(`${file}: no data rows`);
+  return { points: Float32Array.from(values), n, dim };
+}

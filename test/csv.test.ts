@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../src/data/csv.js';
+import { InputError } from '../src/gpu/errors.js';
+
+describe('parseCsv', () => {
+  it('reads rows, skips a header, blank lines and # comments; accepts ; tab and space separators', () => {
+    const p = parseCsv('x,y\n1, 2\n\n# comment\n3;4\n5\t6\n-1e-3 7\n', 'a.csv');
+    expect(p).toEqual({ points: Float32Array.from([1, 2, 3, 4, 5, 6, -1e-3, 7]), n: 4, dim: 2 });
+    expect(parseCsv('0.5\n1.5\n')).toEqual({ points: Float32Array.from([0.5, 1.5]), n: 2, dim: 1 });
+  });
+
+  it('names the file and line of ragged rows, NaN/Inf, empty cells and empty files', () => {
+    expect(() => parseCsv('1,2\n3\n', 'a.csv')).toThrow(/a\.csv:2: 1 values, expected 2/);
+    expect(() => parseCsv('1,2\n3,nan\n', 'b.csv')).toThrow(/b\.csv:2: value 2 'nan' is not a finite number/);
+    expect(() => parseCsv('1,2\n3,Infinity\n', 'b.csv')).toThrow(/b\.csv:2: value 2 'Infinity'/);
+    expect(() => parseCsv('x,y\n1,abc\n', 'c.csv')).toThrow(/c\.csv:2: value 2 'abc'/);
+    expect(() => parseCsv('1,,2\n', 'c.csv')).toThrow(/c\.csv:1: value 2 ''/);
+    expect(() => parseCsv('x,y\n\n', 'd.csv')).toThrow(/d\.csv: no data rows/);
+    expect(() => parseCsv('', 'e.csv')).toThrow(InputError);
+  });
+
+  it('rejects a first line holding NaN or Inf instead of taking it for a header', () => {
+    expect(() => parseCsv('NaN,1\n2,3\n', 'f.csv')).toThrow(/f\.csv:1: value 1 'NaN'/);
+    expect(() => parseCsv('\n-inf 1\n2 3\n', 'f.csv')).toThrow(/f\.csv:2: value 1 '-inf'/);
+  });
+
+  it('rejects more than 64 columns', () => {
+    expect(() => parseCsv(Array.from({ length: 65 }, () => '1').join(','), 'g.csv')).toThrow(/g\.csv:1: 65 values per row, at most 64/);
+  });
+});
