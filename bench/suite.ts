@@ -33,6 +33,8 @@ export interface BenchReport {
   results: BenchResult[];
   /** Benchmarks that threw: id and message (the runners exit non-zero when any). */
   failures: { id: string; error: string }[];
+  /** Benchmark ids whose rows were re-run later into this report (`--filter … --update`), with the date. */
+  reruns?: { ids: string[]; date: string }[];
 }
 
 export interface SuiteOptions extends BenchOptions {
@@ -80,6 +82,44 @@ export async function runSuite(b: BenchContext, opts: SuiteOptions): Promise<Ben
   return report;
 }
 
+/** The benchmark id a result row belongs to (result ids are `<bench id>.<case>`). */
+function benchOf(resultId: string): string {
+  return resultId.split('.')[0]!;
+}
+
+/**
+ * Merge a filtered run into an earlier full report of the same adapter and environment: the rows of
+ * the benchmarks that ran again are replaced (kept in the suite's order), the others and the earlier
+ * ceilings are kept, and the re-run is recorded in `reruns` so the table says which rows are newer.
+ * Throws when the two reports are not comparable.
+ */
+export function mergeReports(base: BenchReport, fresh: BenchReport): BenchReport {
+  const same = (a: BenchReport['adapter'], b: BenchReport['adapter']) =>
+    a.vendor === b.vendor && a.architecture === b.architecture && a.description === b.description;
+  if (base.env !== fresh.env || !same(base.adapter, fresh.adapter) || base.quick !== fresh.quick) {
+    throw new Error(`cannot merge: the earlier report ran in ${base.env} on ${adapterLine(base.adapter)}${base.quick ? ' (quick)' : ''}, this one in ${fresh.env} on ${adapterLine(fresh.adapter)}${fresh.quick ? ' (quick)' : ''}`);
+  }
+  const ran = new Set(fresh.results.map((r) => benchOf(r.id)).concat(fresh.failures.map((f) => f.id)));
+  ran.delete('ceiling');
+  const order = benchmarks().map((m) => m.meta.id);
+  const rank = (id: string) => {
+    const k = order.indexOf(benchOf(id));
+    return k < 0 ? order.length : k;
+  };
+  const results = base.results
+    .filter((r) => !ran.has(benchOf(r.id)))
+    .concat(fresh.results.filter((r) => ran.has(benchOf(r.id))))
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => rank(a.r.id) - rank(b.r.id) || a.i - b.i)
+    .map(({ r }) => r);
+  return {
+    ...base,
+    results,
+    failures: base.failures.filter((f) => !ran.has(f.id)).concat(fresh.failures),
+    reruns: [...(base.reruns ?? []).map((u) => ({ ...u, ids: u.ids.filter((id) => !ran.has(id)) })).filter((u) => u.ids.length > 0), { ids: [...ran], date: fresh.date }],
+  };
+}
+
 function fillShare(r: BenchResult, ceilings: BenchReport['ceilings']): void {
   const c = r.ceilingOf ?? r.ceiling;
   const top = c ? ceilings[c.kind] : undefined;
@@ -111,6 +151,7 @@ export function toMarkdown(r: BenchReport): string {
   lines.push(`Benchmarks of ${r.date.slice(0, 10)} (${r.date.slice(11, 16)} UTC) in ${r.env} (${r.runtime}) on ${adapterLine(r.adapter)}${r.quick ? ', quick sizes' : ''}.`);
   const ceil = (Object.entries(r.ceilings) as [CeilingKind, number][]).map(([k, v]) => `${k} ${fmt(v / 1e9)} G${CEILING_UNITS[k]}/s`);
   if (ceil.length) lines.push(`Adapter ceilings measured in this run: ${ceil.join(', ')}.`);
+  for (const u of r.reruns ?? []) lines.push(`Rows of ${u.ids.join(', ')} re-run on ${u.date.slice(0, 10)} (${u.date.slice(11, 16)} UTC) with \`--filter … --update\` (shares against their own run's ceilings).`);
   lines.push('Throughput is the median over the timed runs after warm-up; "first" is the first run (with compilation); ratio = ours / peer (> 1: faster).');
   lines.push('');
   lines.push('| benchmark | size | ours | unit | median ms | first ms | runs | share of ceiling | peers (same run) |');

@@ -2,7 +2,7 @@
 // throughput and peer ratios from the same work, shares of the ceiling, the markdown table.
 import { describe, expect, it } from 'vitest';
 import { measure, median, quantile, result } from '../bench/harness.js';
-import { toMarkdown, type BenchReport } from '../bench/suite.js';
+import { mergeReports, toMarkdown, type BenchReport } from '../bench/suite.js';
 
 describe('bench harness', () => {
   it('computes medians and quantiles', () => {
@@ -60,5 +60,28 @@ describe('bench harness', () => {
     expect(md).toContain('google / swiftshader (software');
     expect(md).toContain('| matmul | 10 | 20.00 | GFLOP/s | 100 | 300 | 10 | 50% matmul | numpy: 200.0 (×0.100) |');
     expect(md).toContain('| broken | FAILED |');
+  });
+
+  it('merges a filtered re-run into the full report: only the re-run benchmarks change, in suite order', () => {
+    const timing = { firstMs: 1, medianMs: 1, q1Ms: 1, q3Ms: 1, minMs: 1, runs: 1 };
+    const row = (id: string, value: number) => result({ id, name: id, size: '1', timing, work: value / 1000, unit: 'u' });
+    const adapter = { vendor: 'google', architecture: 'swiftshader', device: '', description: 'd', isFallbackAdapter: false, isSoftware: true, features: [], limits: {} };
+    const base: BenchReport = {
+      date: '2026-11-22T07:00:00.000Z', env: 'node', runtime: 'Node 20', adapter, quick: false, ceilings: { matmul: 1 },
+      results: [row('ceiling.matmul', 1), row('lipschitz.power', 2), row('sampler.em', 3), row('train.paper', 4)],
+      failures: [{ id: 'flows', error: 'Error: old' }],
+    };
+    const fresh: BenchReport = {
+      ...base, date: '2026-11-22T12:30:00.000Z', ceilings: { matmul: 9 },
+      results: [row('ceiling.matmul', 9), row('flows.w2', 5), row('lipschitz.power', 6)], failures: [],
+    };
+    const m = mergeReports(base, fresh);
+    expect(m.results.map((r) => [r.id, r.value])).toEqual([['ceiling.matmul', 1], ['flows.w2', 5], ['lipschitz.power', 6], ['sampler.em', 3], ['train.paper', 4]]);
+    expect(m.failures).toEqual([]);
+    expect(m.ceilings).toEqual({ matmul: 1 });
+    expect(m.reruns).toEqual([{ ids: ['flows', 'lipschitz'], date: fresh.date }]);
+    expect(toMarkdown(m)).toContain('Rows of flows, lipschitz re-run on 2026-11-22 (12:30 UTC)');
+    expect(() => mergeReports(base, { ...fresh, quick: true })).toThrow(/cannot merge/);
+    expect(() => mergeReports(base, { ...fresh, adapter: { ...adapter, description: 'other' } })).toThrow(/cannot merge/);
   });
 });
