@@ -6,10 +6,25 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export function parse<T extends Options>(argv: string[], options: T, usage: string) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), allowPositionals: true, strict: true, options });
   } catch (e) {
     throw new InputError(`${(e as Error).message}\nusage: ${usage}`);
   }
+}
+
+/** `--ls -0.5` → `--ls=-0.5` for string options, so negative numbers need no `=` (parseArgs refuses them). */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** Parse a numeric option: finite, and within [min, max] when given. */
