@@ -6,28 +6,17 @@
  * Writes bench/results/latest-chromium.{json,md}. Exits non-zero if the page fails to load, logs an
  * error, finds no adapter, or a benchmark fails.
  *
- * usage: node dist/bench/headless.js [--quick] [--filter ID] [--no-peers] [--out DIR] [--name latest-chromium]
+ * usage: node dist/bench/headless.js [--quick] [--filter ID [--update]] [--no-peers] [--out DIR] [--name latest-chromium]
+ * (--adapter is not used: the page takes the browser's adapter)
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { launchChromium, serveStatic } from '../test/browser/launch.js';
 import { runPythonPeer } from './peers/python.js';
-import { writeReport } from './report.js';
+import { ROOT, runnerArgs, writeReport } from './report.js';
 import { adapterLine, toMarkdown, type BenchReport } from './suite.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      filter: { type: 'string' },
-      'no-peers': { type: 'boolean', default: false },
-      out: { type: 'string', default: `${ROOT}bench/results` },
-      name: { type: 'string', default: 'latest-chromium' },
-    },
-  });
+  const args = runnerArgs('latest-chromium');
   const web = `${ROOT}dist/web`;
   if (!existsSync(`${web}/index.html`)) throw new Error(`${web}/index.html is missing: run 'npx vite build' first (npm run bench:headless does)`);
   const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -55,10 +44,10 @@ async function main(): Promise<number> {
       return 1;
     }
     log(`adapter (page): ${adapterLine(st.adapter)}`);
-    const opts = { quick: values.quick, noPeers: values['no-peers'], ...(values.filter ? { filter: values.filter } : {}) };
+    const opts = { quick: args.quick, noPeers: args.noPeers, ...(args.filter ? { filter: args.filter } : {}) };
     const report = (await page.evaluate(`window.__wasserflowBench.run(${JSON.stringify(opts)})`)) as BenchReport;
-    const files = writeReport(values.out!, report, values.name!);
-    process.stdout.write(toMarkdown(report));
+    const files = writeReport(args.out, report, args.name, args.update);
+    process.stdout.write(toMarkdown(files.report));
     log(`wrote ${files.json} and ${files.md}`);
     for (const e of errors) log(e);
     if (errors.length) log(`FAILED: the page logged ${errors.length} error(s)`);
