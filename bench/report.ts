@@ -1,30 +1,42 @@
 /** Shared by the Node and headless runners: their options and writing the report files. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mergeReports, toMarkdown, type BenchReport } from './suite.js';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The package root (with a trailing slash): the nearest folder above this module with a package.json, wherever the bundler put it. */
+export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return `${d}/`;
+    if (dirname(d) === d) return `${process.cwd()}/`;
+  }
+}
 
 /**
  * The runners' common options: --quick, --filter ID, --update (with --filter: replace only those
- * benchmarks' rows in the existing report), --no-peers, --out DIR, --name (file stem), --adapter.
+ * benchmarks' rows in the existing report), --no-peers, --out DIR, --name (file stem; default the
+ * runner's, with -quick or -partial appended for quick or filtered runs), --adapter.
  */
-export function runnerArgs(defaultName: string) {
+export function runnerArgs(defaultName: string, argv: string[] = process.argv.slice(2)) {
   const { values } = parseArgs({
+    args: argv,
     options: {
       quick: { type: 'boolean', default: false },
       filter: { type: 'string' },
       update: { type: 'boolean', default: false },
       'no-peers': { type: 'boolean', default: false },
       out: { type: 'string', default: `${ROOT}bench/results` },
-      name: { type: 'string', default: defaultName },
+      name: { type: 'string' },
       adapter: { type: 'string' },
     },
   });
   const out = values.out!;
-  const name = values.name!;
+  // Only a whole full-size run (or an --update of it) replaces the report the README quotes by default;
+  // quick and filtered runs go to <name>-quick / <name>-partial unless --name says otherwise.
+  const name = values.name ?? (values.update ? defaultName : values.quick ? `${defaultName}-quick` : values.filter ? `${defaultName}-partial` : defaultName);
   if (values.update && !values.filter) throw new Error('--update needs --filter (it replaces the filtered benchmarks in the existing report)');
   if (values.update && !existsSync(join(out, `${name}.json`))) throw new Error(`--update: no earlier report at ${join(out, `${name}.json`)}: run the whole suite first`);
   return {

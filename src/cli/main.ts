@@ -9,13 +9,14 @@ import * as w2 from './commands/w2.js';
 import * as lipschitz from './commands/lipschitz.js';
 import * as bound from './commands/bound.js';
 import * as experiment from './commands/experiment.js';
+import * as bench from './commands/bench.js';
 
 interface Command {
   summary: string;
   run(argv: string[]): Promise<number>;
 }
 
-const commands: Record<string, Command> = { info, selfcheck, flow, sample, train, w2, lipschitz, bound, experiment };
+const commands: Record<string, Command> = { info, selfcheck, flow, sample, train, w2, lipschitz, bound, experiment, bench };
 
 function help(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
