@@ -16,10 +16,12 @@
  *  - ε-scaling: ε runs from diameter² down to blur² by factors scaling² (geomloss's
  *    epsilon_schedule), with `levelIterations` symmetric averaged updates per level
  *    (f ← ½(f + T(g)), g ← ½(g + T(f)), all four potentials at once, in one dispatch);
- *  - at the final ε, alternating updates with over-relaxation f ← (1-ω) f + ω T(g): ω starts at 1,
- *    is set from the measured contraction rate θ of the marginal error, ω = 2/(1 + sqrt(1 - θ))
- *    (the SOR optimum; Lehmann et al. 2021, "A note on overrelaxation in the Sinkhorn algorithm"),
- *    and halved towards 1 whenever the error grows;
+ *  - at the final ε, alternating updates with over-relaxation f ← (1-ω) f + ω T(g): ω starts at 1
+ *    and is raised towards the SOR optimum ω = 2/(1 + sqrt(1 - θ)) (Lehmann et al. 2021, "A note on
+ *    overrelaxation in the Sinkhorn algorithm"), θ the plain rate inferred at every check from the
+ *    rate measured at the current ω; (ω - 1) is halved whenever the error grows. On 1500 points of
+ *    the tight 4-cluster data against a Gaussian cloud (blur 0.05) this takes the final level from
+ *    941 iterations (θ fixed from the first two checks, ω = 1.24) to 151 (ω → 1.9);
  *  - the L1 marginal error Σ a_i |π1_i/a_i - 1| + Σ b_j |πᵀ1_j/b_j - 1| is written by the softmin
  *    kernel itself and reduced and read every `checkEvery` iterations; nothing else is read until the
  *    end. fp32 floors it near 1e-5, so `tol` should stay above ~3e-5.
@@ -402,7 +404,7 @@ export class SinkhornSolver {
     let errs = { cross: Infinity, self: Infinity };
     let prev: number | undefined;
     let converged = false;
-    let rateSet = options.omega !== undefined;
+    const fixedOmega = options.omega !== undefined;
     for (;;) {
       throwIfAborted(options.signal, 'sinkhorn');
       const c = Math.min(K, maxIterations - iterations);
@@ -421,20 +423,30 @@ export class SinkhornSolver {
       }
       if (c === 0 || iterations >= maxIterations) break;
       if (debias && finalMode === 'alternating' && errs.self <= tol / 10) selfFrozen = true;
-      // Over-relaxation: estimate the per-iteration contraction θ from two checks at ω = 1.
-      if (finalMode === 'alternating' && prev !== undefined && Number.isFinite(errs.cross)) {
-        if (!rateSet && omega === 1 && errs.cross < prev) {
-          const theta = Math.pow(errs.cross / prev, 1 / K);
-          omega = Math.min(1.95, 2 / (1 + Math.sqrt(Math.max(0, 1 - theta))));
-          rateSet = true;
-          this.writeLevel(L - 1, eps, omega);
-        } else if (omega > 1 && errs.cross > prev) {
+      // Over-relaxation. The measured per-iteration rate λ at the current ω gives the rate θ of plain
+      // (ω = 1) alternating updates through the SOR relation (λ + ω - 1)² = λ ω² θ, and θ the optimal
+      // ω* = 2/(1 + sqrt(1 - θ)). ω only moves up this way (early checks see the fast transient and
+      // underestimate θ; later ones correct it); while λ ≈ ω - 1 the iteration is at or past the
+      // optimum and ω stays. When the error grows, ω backs off halfway towards 1. A change of ω
+      // perturbs the error for a few iterations, so the check after a change only sets the baseline.
+      let changed = false;
+      if (finalMode === 'alternating' && !fixedOmega && prev !== undefined && Number.isFinite(errs.cross)) {
+        const lambda = Math.pow(errs.cross / prev, 1 / c);
+        if (errs.cross > prev) {
           omega = 1 + (omega - 1) / 2;
           if (omega < 1.02) omega = 1;
-          this.writeLevel(L - 1, eps, omega);
+          changed = true;
+        } else if (lambda > omega - 1 + 0.02) {
+          const theta = Math.min(0.99999, (lambda + omega - 1) ** 2 / (lambda * omega * omega));
+          const best = Math.min(1.95, 2 / (1 + Math.sqrt(1 - theta)));
+          if (best > omega + 0.01) {
+            omega = best;
+            changed = true;
+          }
         }
+        if (changed) this.writeLevel(L - 1, eps, omega);
       }
-      prev = errs.cross;
+      prev = changed ? undefined : errs.cross;
       enc = ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
     }
 
