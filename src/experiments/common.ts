@@ -16,7 +16,7 @@ export function paperSpec(dim: number, steps: number): MlpSpec {
 }
 
 /** The paper's optimisation: AdamW lr 1e-3, grad-norm clip 1, batch 128, ε-MSE weighted by β/(1 − ᾱ), antithetic t. */
-export function paperTraining(process: DdpmSigmoid, dim: number, o: { maximizeSteps: number; seed: number; weightClip?: number }): TrainConfig {
+export function paperTraining(process: DdpmSigmoid, dim: number, o: { maximizeSteps: number; seed: number; weightClip?: number; spectralNorm?: boolean }): TrainConfig {
   const c: TrainConfig = {
     spec: paperSpec(dim, process.steps),
     process,
@@ -32,6 +32,7 @@ export function paperTraining(process: DdpmSigmoid, dim: number, o: { maximizeSt
     lossEvery: 1_000_000_000,
   };
   if (o.weightClip) c.weightClip = o.weightClip;
+  if (o.spectralNorm) c.spectralNorm = true;
   return c;
 }
 

@@ -11,7 +11,7 @@ const usage = `wasserflow experiment <loglog|lipschitz-control|ls-vs-t|t-sweep|1
 
   loglog             log W2 vs log J_DSM during training with the bound line (Fig. 2): clusters4, cluster2d, moons
                      (--data NAME[,NAME] to choose; --quick = clusters4 only)
-  lipschitz-control  the same on clusters4, plain vs weight clipping 0.1 (Fig. 3)
+  lipschitz-control  the same on clusters4: plain, spectral normalisation, weight clipping 0.1 (Fig. 3)
   ls-vs-t            L_s(t) of the network for T = 100 next to the exact score's value
   t-sweep            I(T)·W2(p_T, N(0,I)) and W2(p0, q0) for T = 10, 50, 100, 150, 200
   1d                 loglog on the 1-D data sets (cluster1d, clusters2-1d)
