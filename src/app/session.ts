@@ -3,8 +3,9 @@
  * evaluation samples q0 with the reverse process started from the forward-noised data (so
  * q_T = p_T and the bound's offset I(T)·W2(p_T, q_T) is 0, as in the paper's experiment), measures
  * W2(p0, q0), estimates L_s(t) on noised data, and evaluates the bound:
- *   discrete DDPM (the paper's code): log W ≤ ½ log J + ½ log(2 Σ β_i I_i²), J the training loss
- *     with the paper's weighting β_t / (1 − ᾱ_t);
+ *   discrete DDPM (the paper's code): log W ≤ ½ log J + ½ log(2 Σ β_i I_i²), J = ½ Σ_k β_k E_k =
+ *     (n/2) · (the training loss with the paper's weighting β_t / (1 − ᾱ_t), a mean over the n steps),
+ *     as in src/bound/monitor.ts;
  *   continuous processes (Corollary 1): W ≤ sqrt(2 (∫ g² I² dt) · J_DSM), J_DSM = ½ ∫ g² E|s − ∇log p(x_t|x_0)|² dt
  *     = ½ (T − t_min) · E_t[(g²/σ²) |ε̂ − ε|²] = ½ (T − t_min) · (the training loss with weighting g²/σ²).
  * Everything is allocated once per run; each training chunk is one submit with one readback.
@@ -223,7 +224,7 @@ export class Session {
     let bound: number;
     let objective: number;
     if (p instanceof DdpmSigmoid) {
-      objective = loss;
+      objective = (p.steps / 2) * loss;
       bound = discreteBound(p.betas, curve.ls, objective, 0).bound;
     } else {
       objective = 0.5 * (p.T - p.tMin) * loss;

@@ -105,6 +105,8 @@ describe('playground in headless Chromium', () => {
     expect(t.boundPoints).toBe(3);
     expect(t.lastW2).toBeGreaterThan(0);
     expect(t.lastBound).toBeGreaterThan(0);
+    // Issue 6: the measured W2 (512 samples: it carries a sampling floor) stays under the bound.
+    expect(t.lastW2).toBeLessThanOrEqual(t.lastBound!);
     // W2 is drawn in orange (#d9622b), the bound in blue (#2f6fd6): both must be on the screenshot.
     expect(await coloredPixels(page, 'plot-w2', [0xd9, 0x62, 0x2b])).toBeGreaterThan(20);
     expect(await coloredPixels(page, 'plot-w2', [0x2f, 0x6f, 0xd6])).toBeGreaterThan(20);
