@@ -6,6 +6,7 @@
 import { GpuContext } from '../gpu/context.js';
 import { selfcheck } from '../gpu/selfcheck.js';
 import { initBenchTab } from './bench_tab.js';
+import { initFlowsTab } from './flows_tab.js';
 import { initPlayground } from './playground.js';
 import { state } from './state.js';
 
@@ -59,6 +60,7 @@ async function start(): Promise<void> {
       adapterEl.classList.add('error');
     });
     initBenchTab(ctx);
+    initFlowsTab(ctx);
     await initPlayground(ctx);
     await runSelfcheck(ctx);
   } catch (e) {

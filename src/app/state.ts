@@ -27,10 +27,13 @@ export interface PageState {
   /** Points of the current dataset (p0). */
   dataset?: { name: string; n: number; dim: number };
   train: TrainStatus;
+  /** The Flows tab: the current or last run. */
+  flow: { running: boolean; kind?: string; points: number; lastW2?: number; error?: string };
 }
 
 export const state: PageState = {
   ready: false,
   train: { running: false, steps: 0, lossPoints: 0, w2Points: 0, boundPoints: 0 },
+  flow: { running: false, points: 0 },
 };
 (globalThis as unknown as { __wasserflow: PageState }).__wasserflow = state;

@@ -115,6 +115,25 @@ describe('playground in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('runs a flow in the Flows tab and draws the particles and W2 along it', async () => {
+    await page.click('#tabs button[data-tab="flows"]');
+    await page.select('#flow-kind', 'vp');
+    await page.$eval('#flow-n', (e) => ((e as HTMLInputElement).value = '512'));
+    await page.click('#flow-run');
+    await page.waitForFunction('window.__wasserflow.flow.running', { timeout: 30_000 });
+    await page.waitForFunction('!window.__wasserflow.flow.running', { timeout: 120_000 });
+    const f = (await page.evaluate('window.__wasserflow.flow')) as { points: number; lastW2?: number; error?: string; kind?: string };
+    expect(f.error).toBeUndefined();
+    expect(f.kind).toBe('vp');
+    expect(f.points).toBe(26); // the start and 25 chunks of 4 steps
+    // The VP flow carries N((1,-2), Σ) to N(0, I): W2 to a sample of N(0, I) ends near the two-sample floor.
+    expect(f.lastW2!).toBeLessThan(0.5);
+    expect(await coloredPixels(page, 'plot-flow-w2', [0xd9, 0x62, 0x2b])).toBeGreaterThan(20);
+    expect(await coloredPixels(page, 'plot-flow-cloud', [0xd9, 0x62, 0x2b])).toBeGreaterThan(100);
+    expect(errors).toEqual([]);
+    await page.click('#tabs button[data-tab="playground"]');
+  });
+
   it('rejects a dropped CSV with a NaN with a clear message, and keeps working', async () => {
     const drop = (name: string, text: string) =>
       page.evaluate(

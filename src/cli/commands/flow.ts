@@ -8,7 +8,6 @@ import { InputError } from '../../gpu/errors.js';
 import { MONO_H, type MonoH } from '../../kernels/flow_gauss_ratio.js';
 import { sampleGaussianCloud } from '../../flows/clouds.js';
 import { runFlow, type FlowRunner } from '../../flows/flow.js';
-import { gaussian } from '../../flows/gaussian.js';
 import { GaussianMonoFlow } from '../../flows/monoflow_gaussian.js';
 import { ParticleMonoFlow } from '../../flows/monoflow.js';
 import { flowPlot } from '../../flows/plot.js';
@@ -16,6 +15,7 @@ import { brownianBridge, heatFlow, schrodingerBridge, vpFlow } from '../../flows
 import { RectifiedFlow, type OdeMethod } from '../../flows/rectified.js';
 import { matmul, rectifiedGaussianMap, transpose } from '../../flows/gaussian.js';
 import { DEFAULT_FLOW_BLUR, type FlowW2Options } from '../../flows/w2_measure.js';
+import { SOURCE, START, TARGET, TOY_START, TOY_TARGET } from '../../flows/presets.js';
 import { num, parse, progress } from '../args.js';
 
 export const summary = 'Wasserstein gradient flows (monoflow, rectified, bridge, schrodinger, heat, vp) with W2 along the flow';
@@ -44,10 +44,6 @@ const usage = `wasserflow flow <${KINDS.join('|')}> [options]
   heat:        heat flow from N((1,-2), [[.5,.2],[.2,.3]]): --T 1
   vp:          VP (Ornstein–Uhlenbeck) flow from the same start to N(0, I): --T 3`;
 
-const SOURCE = gaussian([0, 0], [1, 0, 0, 1]);
-const TARGET = gaussian([2, -1], [0.6, -0.2, -0.2, 1.4]);
-const START = gaussian([1, -2], [0.5, 0.2, 0.2, 0.3]);
-const TOY_TARGET = gaussian([0, 0], [1, 0.8, 0.8, 0.89]);
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -97,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
     if (kind === 'monoflow' && ratio === 'estimated') {
       const moves = num(values.steps, 'steps', 60, { min: 1, max: 1e6, int: true });
       flow = await ParticleMonoFlow.create(ctx, {
-        data: sampleGaussianCloud(TOY_TARGET, Math.max(n, 2000), dataSeed, 1), particles: sampleGaussianCloud(gaussian([1, 1], [1, 0, 0, 1]), n, dataSeed, 2), dim: 2,
+        data: sampleGaussianCloud(TOY_TARGET, Math.max(n, 2000), dataSeed, 1), particles: sampleGaussianCloud(TOY_START, n, dataSeed, 2), dim: 2,
         h, shift: num(values.C, 'C', 0), eps: num(values.eps, 'eps', 0.1, { min: 1e-6, max: 10 }), moves, discSteps: num(values.K, 'K', 20, { min: 1, max: 256, int: true }),
         lr: num(values.lr, 'lr', 2e-3, { min: 1e-8, max: 1 }), hidden: [32, 32], seed, ...w2,
       });

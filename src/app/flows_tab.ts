@@ -1,0 +1,114 @@
+/**
+ * The Flows tab: run one of the demonstration flows (src/flows/presets.ts) on the page's adapter,
+ * one chunk of steps per submit, yielding to the browser between chunks, and plot the particles
+ * against a sample of the target and W2 to the target against virtual time (with the closed-form
+ * W2 of the exact flow dashed, where it is known). Stop cancels between chunks.
+ */
+import { CancelledError } from '../gpu/errors.js';
+import type { GpuContext } from '../gpu/context.js';
+import { MONO_H, type MonoH } from '../kernels/flow_gauss_ratio.js';
+import type { FlowPoint } from '../flows/flow.js';
+import { createPreset, PRESET_KINDS, type PresetKind } from '../flows/presets.js';
+import { Plot, type Series } from './plot.js';
+import { state } from './state.js';
+
+const COLORS = { target: '#2f6fd6', particles: '#d9622b', w2: '#d9622b', exact: '#2f6fd6', moment: '#11772b' };
+const LABELS: Record<PresetKind, string> = {
+  monoflow: 'MonoFlow, exact ratio (affine generator)',
+  'monoflow-particles': 'MonoFlow, particles + discriminator',
+  rectified: 'rectified flow (trains ~1500 steps first)',
+  bridge: 'Brownian bridge',
+  schrodinger: 'Gaussian Schrödinger bridge',
+  heat: 'heat flow',
+  vp: 'VP (Ornstein–Uhlenbeck) flow',
+};
+
+const nextFrame = () => new Promise<void>((r) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => r()) : setTimeout(r, 0)));
+
+function xy(pts: Float32Array): { x: Float32Array; y: Float32Array } {
+  const n = pts.length / 2;
+  const x = new Float32Array(n);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    x[i] = pts[2 * i]!;
+    y[i] = pts[2 * i + 1]!;
+  }
+  return { x, y };
+}
+
+export function initFlowsTab(ctx: GpuContext): void {
+  const el = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+  const kindSel = el<HTMLSelectElement>('flow-kind');
+  const hSel = el<HTMLSelectElement>('flow-h');
+  const nInput = el<HTMLInputElement>('flow-n');
+  const runBtn = el<HTMLButtonElement>('flow-run');
+  const stopBtn = el<HTMLButtonElement>('flow-stop');
+  const message = el<HTMLDivElement>('flow-message');
+  for (const k of PRESET_KINDS) kindSel.add(new Option(LABELS[k], k, k === 'vp', k === 'vp'));
+  for (const h of MONO_H) hSel.add(new Option(h, h, h === 'identity', h === 'identity'));
+  const cloudPlot = new Plot(el('plot-flow-cloud'), { title: 'particles and target', x: {}, y: {}, equalAspect: true, empty: 'run a flow to see its particles' });
+  const w2Plot = new Plot(el('plot-flow-w2'), { title: 'W2 to the target', x: { label: 't' }, y: { label: 'W2' }, empty: 'W2 appears as the flow runs' });
+  const say = (text: string, error = false) => {
+    message.textContent = text;
+    message.className = `message ${error ? 'error' : 'info'}`;
+  };
+  let abort: AbortController | undefined;
+
+  const run = async () => {
+    const kind = kindSel.value as PresetKind;
+    const n = Number(nInput.value);
+    if (!Number.isInteger(n) || n < 16 || n > 100_000) {
+      say(`particles: an integer from 16 to 100000, got '${nInput.value}'`, true);
+      return;
+    }
+    abort = new AbortController();
+    const signal = abort.signal;
+    runBtn.disabled = true;
+    stopBtn.disabled = false;
+    state.flow = { running: true, kind, points: 0 };
+    say(kind === 'rectified' ? 'training the velocity field…' : 'starting…');
+    const trace: FlowPoint[] = [];
+    let preset: Awaited<ReturnType<typeof createPreset>> | undefined;
+    try {
+      preset = await createPreset(ctx, kind, { n, h: hSel.value as MonoH, w2: n <= 2048 ? 'sinkhorn' : 'moment' });
+      const { flow, target } = preset;
+      const tgt = xy(target);
+      const every = Math.max(1, Math.ceil(flow.totalSteps / 25));
+      const draw = async (p: FlowPoint) => {
+        trace.push(p);
+        const pts = xy(await flow.cloud());
+        cloudPlot.set(
+          [
+            { name: 'target', color: COLORS.target, kind: 'points', x: tgt.x, y: tgt.y, size: 2, alpha: 0.35 },
+            { name: 'particles', color: COLORS.particles, kind: 'points', x: pts.x, y: pts.y, size: 2, alpha: 0.7 },
+          ],
+          { title: `${kind}: step ${p.step} of ${flow.totalSteps}, t = ${p.t.toPrecision(3)}` },
+        );
+        const ts = trace.map((q) => q.t);
+        const series: Series[] = [{ name: `W2 (${p.w2Estimator})`, color: COLORS.w2, kind: 'line', x: ts, y: trace.map((q) => q.w2), size: 2 }];
+        if (trace.every((q) => q.w2Exact !== undefined)) series.push({ name: 'W2 of the exact flow', color: COLORS.exact, kind: 'line', x: ts, y: trace.map((q) => q.w2Exact!), dash: [5, 4] });
+        if (p.w2Estimator !== 'moment' && trace.every((q) => q.w2Moment !== undefined)) series.push({ name: 'moment (Bures) lower bound', color: COLORS.moment, kind: 'line', x: ts, y: trace.map((q) => q.w2Moment!), dash: [2, 3] });
+        w2Plot.set(series, { title: `W2 to the target — ${flow.w2Method}` });
+        state.flow = { running: true, kind, points: trace.length, lastW2: p.w2 };
+        say(`${preset!.title}: step ${p.step}/${flow.totalSteps}, W2 = ${p.w2.toPrecision(4)}${p.energy !== undefined ? `, ${flow.energyName} = ${p.energy.toPrecision(4)}` : ''}`);
+        await nextFrame();
+      };
+      await draw(await flow.measure());
+      while (flow.stepsDone < flow.totalSteps) {
+        if (signal.aborted) throw new CancelledError('flow');
+        await draw(await flow.advance(Math.min(every, flow.totalSteps - flow.stepsDone)));
+      }
+      state.flow = { running: false, kind, points: trace.length, lastW2: trace[trace.length - 1]!.w2 };
+    } catch (e) {
+      const stopped = e instanceof CancelledError;
+      say(stopped ? `stopped after ${trace.length} points` : `flow ${kind}: ${(e as Error).message}`, !stopped);
+      state.flow = { running: false, kind, points: trace.length, ...(stopped ? {} : { error: (e as Error).message }) };
+    } finally {
+      preset?.destroy();
+      runBtn.disabled = false;
+      stopBtn.disabled = true;
+    }
+  };
+  runBtn.addEventListener('click', () => void run());
+  stopBtn.addEventListener('click', () => abort?.abort());
+}
