@@ -10,6 +10,7 @@ import { MONO_H, type MonoH } from '../kernels/flow_gauss_ratio.js';
 import type { FlowPoint } from '../flows/flow.js';
 import { createPreset, PRESET_KINDS, type PresetKind } from '../flows/presets.js';
 import { Plot, type Series } from './plot.js';
+import { el, nextFrame, statusLine } from './dom.js';
 import { state } from './state.js';
 
 const COLORS = { target: '#2f6fd6', particles: '#d9622b', w2: '#d9622b', exact: '#2f6fd6', moment: '#11772b' };
@@ -23,8 +24,6 @@ const LABELS: Record<PresetKind, string> = {
   vp: 'VP (Ornstein–Uhlenbeck) flow',
 };
 
-const nextFrame = () => new Promise<void>((r) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => r()) : setTimeout(r, 0)));
-
 function xy(pts: Float32Array): { x: Float32Array; y: Float32Array } {
   const n = pts.length / 2;
   const x = new Float32Array(n);
@@ -37,7 +36,6 @@ function xy(pts: Float32Array): { x: Float32Array; y: Float32Array } {
 }
 
 export function initFlowsTab(ctx: GpuContext): void {
-  const el = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
   const kindSel = el<HTMLSelectElement>('flow-kind');
   const hSel = el<HTMLSelectElement>('flow-h');
   const nInput = el<HTMLInputElement>('flow-n');
@@ -48,10 +46,7 @@ export function initFlowsTab(ctx: GpuContext): void {
   for (const h of MONO_H) hSel.add(new Option(h, h, h === 'identity', h === 'identity'));
   const cloudPlot = new Plot(el('plot-flow-cloud'), { title: 'particles and target', x: {}, y: {}, equalAspect: true, empty: 'run a flow to see its particles' });
   const w2Plot = new Plot(el('plot-flow-w2'), { title: 'W2 to the target', x: { label: 't' }, y: { label: 'W2' }, empty: 'W2 appears as the flow runs' });
-  const say = (text: string, error = false) => {
-    message.textContent = text;
-    message.className = `message ${error ? 'error' : 'info'}`;
-  };
+  const say = statusLine(message);
   let abort: AbortController | undefined;
 
   const run = async () => {

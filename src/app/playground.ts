@@ -5,6 +5,7 @@
  * reverse process. Training runs in chunks (each chunk is many steps in one submit, read back once),
  * and the page yields to the browser between chunks, so it stays responsive.
  */
+import { el, statusLine } from './dom.js';
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { parseCsv } from '../data/csv.js';
@@ -24,12 +25,6 @@ const PROCESSES: { kind: ProcessKind; label: string }[] = [
 ];
 
 const COLORS = { p: '#2f6fd6', q: '#d9622b', loss: '#444c5e', w2: '#d9622b', bound: '#2f6fd6', ls: '#11772b', traj: '#7b5bb5' };
-
-function el<T extends HTMLElement>(id: string): T {
-  const e = document.getElementById(id);
-  if (!e) throw new Error(`page: #${id} missing`);
-  return e as T;
-}
 
 function fill(select: HTMLSelectElement, items: readonly { value: string; label: string }[], selected: string): void {
   select.replaceChildren(
@@ -104,11 +99,7 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
   let session: Session | undefined;
   let abort: AbortController | undefined;
 
-  const say = (text: string, error = false) => {
-    message.textContent = text;
-    message.className = `message ${error ? 'error' : 'info'}`;
-    state.message = { text, error };
-  };
+  const say = statusLine(message, (text, error) => (state.message = { text, error }));
 
   /** (Re)build the dataset on the GPU from the current choice and plot p0. */
   const loadData = async () => {

@@ -10,6 +10,7 @@
  *     = ½ (T − t_min) · E_t[(g²/σ²) |ε̂ − ε|²] = ½ (T − t_min) · (the training loss with weighting g²/σ²).
  * Everything is allocated once per run; each training chunk is one submit with one readback.
  */
+import { nextFrame } from './dom.js';
 import { throwIfAborted } from '../api/run.js';
 import { boundGrid, corollaryBound, discreteBound } from '../bound/bound.js';
 import type { Dataset } from '../data/datasets.js';
@@ -78,7 +79,6 @@ export function evaluationSteps(total: number, chunk: number): number[] {
   return out;
 }
 
-const nextFrame = () => new Promise<void>((r) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => r()) : setTimeout(r, 0)));
 
 export class Session {
   readonly losses: LossPoint[] = [];
