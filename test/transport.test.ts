@@ -167,6 +167,31 @@ describe('sinkhorn (GPU)', () => {
     expect(rf.w2sq).toBeAllclose(near.w2sq + dx * dx + 2 * dx * (my - mx), { rtol: 1e-5 });
   });
 
+  it('converges on separated clusters of unequal mass (the paper\'s 4 clusters at blur 0.1)', async () => {
+    // ¼ Σ N((±0.5, ±0.5), 0.0125² I), cluster of each point drawn at random: the counts differ
+    // between the clouds, so mass must cross between clusters (cost ~1 at ε = 0.01). Started from
+    // zero potentials the final level stalled (marginal error 4.5e-2 after 500 iterations, 4000
+    // points); the coarse start settles the offsets between clusters.
+    const clusters = (n: number, seed: number) => {
+      const u = rngFillCpu(n, seed, 1, 'uniform');
+      const z = rngFillCpu(2 * n, seed, 2, 'normal');
+      return z.map((v, k) => {
+        const c = Math.min(3, Math.floor(u[k >> 1]! * 4));
+        return ((k % 2 === 0 ? c & 1 : c & 2) ? 0.5 : -0.5) + 0.0125 * v;
+      });
+    };
+    const n = 1000;
+    const x = clusters(n, 1);
+    const y = clusters(n, 2);
+    const r = await sinkhorn(gpu(), { data: x, d: 2 }, { data: y, d: 2 }, { blur: 0.1, tol: 1e-4, maxIterations: 400 });
+    expect(r.converged, `marginal error ${r.marginalError} after ${r.iterations} iterations`).toBe(true);
+    const exact = exactAssignment(x, y, 2).w2sq;
+    // W2² is dominated by the mass that crosses between clusters (cost ~1 per unit); the entropic
+    // blur 0.1 is 8× the clusters' spread, so S_ε misses part of the within-cluster cost (~2·0.0125²
+    // per unit of mass, 3e-4) and smooths the crossing: allow 0.1·W2² + 3e-4.
+    expect(Math.abs(r.w2sq - exact), `S_ε = ${r.w2sq}, W2² = ${exact}`).toBeLessThanOrEqual(0.1 * exact + 3e-4);
+  });
+
   it('is symmetric: OT(a, b) = OT(b, a), and S(a, a) = 0', async () => {
     const d = 2;
     const x = gaussian(203, d, 50);
@@ -215,12 +240,17 @@ describe('sinkhorn (GPU)', () => {
     try {
       // Uncentred on the GPU path: same value (the schedule starts from the given diameter).
       for (let k = 0; k < 2; k++) {
-        const [r] = await solver.solve([{ x: { data: bx, d, n: 150 }, y: { data: by, d, n: 130 } }], { eps: 0.05, tol: 1e-5, diameter: 8 });
+        const [r] = await solver.solve([{ x: { data: bx, d, n: 150 }, y: { data: by, d, n: 130 } }], { eps: 0.05, tol: 1e-5, diameter: 8, multiscale: false });
         expect(r!.w2sq).toBeAllclose(host.w2sq, { rtol: 1e-4 });
       }
+      // Mixed: one host cloud and one GPU-resident cloud with a diameter and no readback (used to throw).
+      const [mixed] = await solver.solve([{ x: { data: x, d }, y: { data: by, d, n: 130 } }], { eps: 0.05, tol: 1e-5, diameter: 8, multiscale: false });
+      expect(mixed!.w2sq).toBeAllclose(host.w2sq, { rtol: 1e-4 });
+      const [mixed2] = await solver.solve([{ x: { data: bx, d, n: 150 }, y: { data: y, d } }], { eps: 0.05, tol: 1e-5, diameter: 8 });
+      expect(mixed2!.w2sq).toBeAllclose(host.w2sq, { rtol: 1e-4 });
       const ac = new AbortController();
       ac.abort();
-      await expect(solver.solve([{ x: { data: bx, d, n: 150 }, y: { data: by, d, n: 130 } }], { eps: 0.05, diameter: 8, signal: ac.signal })).rejects.toThrow(/cancelled/);
+      await expect(solver.solve([{ x: { data: bx, d, n: 150 }, y: { data: by, d, n: 130 } }], { eps: 0.05, diameter: 8, multiscale: false, signal: ac.signal })).rejects.toThrow(/cancelled/);
     } finally {
       solver.destroy();
       ctx.destroyBuffer(bx);
