@@ -5,7 +5,7 @@ import { rngFillCpu } from '../src/rng/philox.js';
 import { sinkhorn, sinkhornBatch, SinkhornSolver } from '../src/transport/sinkhorn.js';
 
 import { exactAssignment } from '../src/transport/exact.js';
-import { bures2d, entropicGaussian1d, entropicOT64 } from './reference/transport.js';
+import { bures2d, entropicGaussian1d, entropicOT64, sinkhornDivergenceGaussian2d } from './reference/transport.js';
 import { useGpu } from './gpu.js';
 
 /** Inverse standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
@@ -37,6 +37,21 @@ function diameter(x: Float32Array, y: Float32Array, d: number): number {
     s += (hi - lo) ** 2;
   }
   return Math.sqrt(s);
+}
+
+/** The diameter of X ∪ Y: the largest distance between two of its points (O(n²), float64). */
+function maxDistance(x: Float32Array, y: Float32Array, d: number): number {
+  const all = new Float32Array([...x, ...y]);
+  const n = all.length / d;
+  let best = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += (all[i * d + c]! - all[j * d + c]!) ** 2;
+      if (s > best) best = s;
+    }
+  }
+  return Math.sqrt(best);
 }
 
 function variance(v: ArrayLike<number>): number {
@@ -103,33 +118,51 @@ describe('sinkhorn (GPU)', () => {
       const y = gaussian(500, d, 40 + d, [1, 0, -0.5], 0.6);
       const exact = exactAssignment(x, y, d).w2sq;
       // The dual value is stationary at the solution, so a marginal error of 1e-3 already gives S_ε
-      // to ~1e-6 relative (measured: 1.4698945 at tol 1e-3, 1.4698967 at 1e-4 for d = 2).
-      const r = await sinkhorn(gpu(), { data: x, d }, { data: y, d }, { blur: 0.01 * diameter(x, y, d), tol: 1e-3 });
-      // Issue 3 asks for 1e-3 relative. What remains at this blur is the entropic bias of S_ε itself,
-      // measured (S_ε below W2²) under 1e-3 for d = 1, 1.2e-3 for d = 2 and 2.0e-3 for d = 3, so the
-      // bound is 1e-3 in 1-D and 2.5e-3 above (blur 0.005·diameter would meet 1e-3 at ~2× the time).
-      expect(Math.abs(r.w2sq - exact) / exact, `d = ${d}: S_ε = ${r.w2sq}, W2² = ${exact}`).toBeLessThanOrEqual(d === 1 ? 1e-3 : 2.5e-3);
+      // to ~1e-7 relative: measured for d = 2 against a float64 Sinkhorn run to a marginal error of
+      // 5e-8 (S_ε = 1.46989690 in float64, 1.46989672 here).
+      const r = await sinkhorn(gpu(), { data: x, d }, { data: y, d }, { blur: 0.01 * maxDistance(x, y, d), tol: 1e-3 });
+      // What remains is the entropic bias of S_ε itself (S_ε < W2²), measured -5e-5, -7.2e-4 and
+      // -8.1e-4 for d = 1, 2, 3 at 0.01·diameter. The diameter is the largest distance between two
+      // points; the bounding-box diagonal (the solver's own default scale) overestimates it by 1.3-1.4×
+      // here in 2-D and 3-D, and at 0.01·diagonal the bias is 1.2e-3 (d = 2) and 2.0e-3 (d = 3).
+      expect(Math.abs(r.w2sq - exact) / exact, `d = ${d}: S_ε = ${r.w2sq}, W2² = ${exact}`).toBeLessThanOrEqual(1e-3);
     }
   });
 
-  it('matches the Bures / entropic Gaussian closed forms on samples within their sampling error', async () => {
-    // N((1,1), I) to N(0, [[1,.8],[.8,.89]]): W2² = 2.49 and S_ε = 2.4709564 at ε = 0.5 (DESIGN.md).
-    // ε = 0.5 keeps the test fast (tens of iterations); the small-blur limit W2² is checked against
-    // the exact solver above.
-    const n = 2000;
-    const x = gaussian(n, 2, 60, [1, 1]);
+  it('matches the Bures closed form on 10^4-point Gaussian samples within their sampling error', async () => {
+    // N((1,1), I) to N(0, [[1,.8],[.8,.89]]): W2² = 2.49 (Bures); the population S_ε has a closed
+    // form too (Janati et al.), which DESIGN.md's values check: 2.4709564 at ε = 0.5, 2.4899978 at 0.005.
+    const m1 = [1, 1];
+    const S1 = [1, 0, 0, 1];
+    const m2 = [0, 0];
+    const S2 = [1, 0.8, 0.8, 0.89];
+    expect(bures2d(m1, S1, m2, S2)).toBeAllclose(2.49, { rtol: 1e-12 });
+    expect(sinkhornDivergenceGaussian2d(m1, S1, m2, S2, 0.5)).toBeAllclose(2.4709564, { rtol: 1e-7 });
+    expect(sinkhornDivergenceGaussian2d(m1, S1, m2, S2, 0.005)).toBeAllclose(2.4899978, { rtol: 1e-7 });
+    // Small blur: at ε = 0.1 (blur 0.32, ~0.02·diameter) the population S_ε is within 1e-3 of W2²,
+    // 50× below the sampling error of n = 10^4 points, so the estimate measures W2 itself.
+    const eps = 0.1;
+    const sPop = sinkhornDivergenceGaussian2d(m1, S1, m2, S2, eps);
+    expect(Math.abs(sPop - 2.49)).toBeLessThan(1e-3);
+    const n = 10_000;
+    const x = gaussian(n, 2, 60, m1);
     const z = gaussian(n, 2, 61);
     const y = z.map((v, k) => (k % 2 === 0 ? v : 0.8 * z[k - 1]! + 0.5 * v));
-    expect(bures2d([1, 1], [1, 0, 0, 1], [0, 0], [1, 0.8, 0.8, 0.89])).toBeAllclose(2.49, { rtol: 1e-12 });
-    const r = await sinkhorn(gpu(), { data: x, d: 2 }, { data: y, d: 2 }, { eps: 0.5, tol: 1e-4 });
-    // Sampling error: S(α_n, β_n) - S(α, β) ≈ <α_n - α, f - f_aa> + <β_n - β, g - g_bb> to first order,
-    // with sd sqrt(Var(f - f_aa)/n + Var(g - g_bb)/n), estimated from the returned potentials; allow
-    // 4 sd plus an O(1/n) second-order bias (~2/n).
+    // tol 1e-2: S_ε is stationary in the potentials; measured 2.4882561 at tol 1e-2 (29 iterations)
+    // and 2.4882695 at 1e-3 (39 iterations), a difference 3000× below the sampling error.
+    const r = await sinkhorn(gpu(), { data: x, d: 2 }, { data: y, d: 2 }, { eps, tol: 1e-2 });
+    // Sampling error: S(α_n, β_n) - S(α, β) ≈ <α_n - α, f - f_aa> + <β_n - β, g - g_bb> to first
+    // order (the potentials are the first variation of S_ε), with sd sqrt(Var(f - f_aa)/n +
+    // Var(g - g_bb)/n) estimated from the returned potentials (~0.045 here); allow 4 sd plus an O(1/n)
+    // second-order bias (~2/n). The solver's own error is far below: S_ε is stationary in the
+    // potentials (see the tol above).
     const p = r.potentials;
     const sd = Math.sqrt(variance(p.f.map((v, i) => v - p.fSelf![i]!)) / n + variance(p.g.map((v, j) => v - p.gSelf![j]!)) / n);
-    expect(Math.abs(r.w2sq - 2.4709564), `S = ${r.w2sq}, sd ${sd}`).toBeLessThanOrEqual(4 * sd + 2 / n);
-    expect(sd).toBeLessThan(0.2); // ~0.1 at n = 2000: the potentials have slope ~2|m1 - m2|
-  });
+    expect(Math.abs(r.w2sq - sPop), `S = ${r.w2sq}, population ${sPop}, sd ${sd}`).toBeLessThanOrEqual(4 * sd + 2 / n);
+    expect(sd).toBeLessThan(0.08);
+    // ~1.2·10^10 pair evaluations: ~25 s alone on SwiftShader, 100 s with the suite's other worker and
+    // other jobs on 2 cores; the long timeout keeps a slow machine from failing the tests after it.
+  }, 300_000);
 
   it('stays finite and non-negative at blur 1e-3·diameter, for one point, duplicates and far clouds', async () => {
     const ctx = gpu();

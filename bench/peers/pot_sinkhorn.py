@@ -1,38 +1,77 @@
-"""POT peers for bench/sinkhorn.ts (run with Debian's /usr/bin/python3, python3-pot 0.8.2).
+"""POT peers for bench/sinkhorn.bench.ts (Debian's /usr/bin/python3, python3-pot 0.8.2).
 
-usage: pot_sinkhorn.py sinkhorn X.f32 Y.f32 d reg      -> ot.sinkhorn2(method='sinkhorn_log', stopThr=1e-6)
-       pot_sinkhorn.py emd X.f32 Y.f32 d               -> ot.emd2 (exact)
-Points are raw little-endian float32, row-major. Prints one JSON line: value, seconds, iterations.
+Argument (JSON): {"kind": "sinkhorn" | "emd", "n": N, "reg": eps}
+  sinkhorn: ot.sinkhorn2(a, b, M, reg, method='sinkhorn_log', stopThr=1e-6) on |x - y|²
+  emd:      ot.emd2(a, b, M) (exact)
+The clouds are the benchmark's (x ~ N(0, I), y ~ N((2, 0), 0.25 I) in 2-D), generated here by the
+twin of benchClouds() in bench/sinkhorn.bench.ts (counter hash + Box-Muller, rounded to float32), so
+both sides solve the same problem without passing files. One timed run (these take seconds to
+minutes): prints {"name", "medianMs", "firstMs", "runs": 1, "value", "iterations"}; the time includes
+building the cost matrix, as the peer needs it.
 """
 import json
-import sys
 import time
 import warnings
 
 import numpy as np
 import ot
 
+from peer_timing import args
+
+
+def lowbias32(x):
+    x = x.astype(np.uint32)
+    x ^= x >> np.uint32(16)
+    x *= np.uint32(0x7FEB352D)
+    x ^= x >> np.uint32(15)
+    x *= np.uint32(0x846CA68B)
+    x ^= x >> np.uint32(16)
+    return x
+
+
+def normals(count, seed):
+    """count standard normals: Box-Muller on pairs of hashed counters (twin of the TS generator)."""
+    k = np.arange((count + 1) // 2, dtype=np.uint64)
+    base = np.uint64(seed) * np.uint64(0x9E3779B1)
+    h1 = lowbias32(((2 * k + base) & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    h2 = lowbias32(((2 * k + 1 + base) & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    u1 = ((h1 >> np.uint32(8)).astype(np.float64) + 0.5) / 16777216.0
+    u2 = ((h2 >> np.uint32(8)).astype(np.float64) + 0.5) / 16777216.0
+    r = np.sqrt(-2.0 * np.log(u1))
+    z = np.empty(2 * len(k))
+    z[0::2] = r * np.cos(2 * np.pi * u2)
+    z[1::2] = r * np.sin(2 * np.pi * u2)
+    return z[:count]
+
+
+def clouds(n):
+    x = normals(2 * n, 1).astype(np.float32).reshape(n, 2)
+    y = normals(2 * n, 2).reshape(n, 2) * 0.5
+    y[:, 0] += 2.0
+    return x.astype(np.float64), y.astype(np.float32).astype(np.float64)
+
 
 def main():
-    kind, fx, fy, d = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    x = np.fromfile(fx, dtype=np.float32).astype(np.float64).reshape(-1, d)
-    y = np.fromfile(fy, dtype=np.float32).astype(np.float64).reshape(-1, d)
-    a = np.full(len(x), 1.0 / len(x))
-    b = np.full(len(y), 1.0 / len(y))
+    a_ = args()
+    n = int(a_["n"])
+    x, y = clouds(n)
+    a = np.full(n, 1.0 / n)
+    b = np.full(n, 1.0 / n)
     t0 = time.perf_counter()
     M = ot.dist(x, y)  # squared Euclidean
-    out = {"peer": f"POT {ot.__version__}", "n": len(x), "m": len(y)}
-    if kind == "sinkhorn":
-        reg = float(sys.argv[5])
+    out = {"runs": 1}
+    if a_["kind"] == "sinkhorn":
+        reg = float(a_["reg"])
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
             value, log = ot.sinkhorn2(a, b, M, reg, method="sinkhorn_log", stopThr=1e-6, numItermax=100000, log=True)
-        out.update(value=float(value), iterations=int(log.get("niter", -1)), warnings=len(w))
+        out.update(name=f"POT {ot.__version__} sinkhorn2 (sinkhorn_log, stopThr 1e-6)", value=float(value), iterations=int(log.get("niter", -1)), warnings=len(w))
     else:
         value = ot.emd2(a, b, M, numItermax=10_000_000)
-        out.update(value=float(value))
-    out["seconds"] = time.perf_counter() - t0
-    print(json.dumps(out))
+        out.update(name=f"POT {ot.__version__} emd2 (exact)", value=float(value))
+    ms = (time.perf_counter() - t0) * 1e3
+    out.update(medianMs=ms, firstMs=ms)
+    print(json.dumps(out), flush=True)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,15 @@
  * is the default estimate of W2² (Feydy et al. 2019): its bias is O(ε²) instead of O(ε log 1/ε).
  *
  * Algorithm (after geomloss's sinkhorn_divergence / sinkhorn_loop, with changes measured in
- * bench/sinkhorn.ts):
+ * bench/sinkhorn.bench.ts):
  *  - the clouds are centred first (W2² and OT_ε split exactly into |m_X - m_Y|² plus the centred
  *    problem), which keeps the f32 potentials small for clouds far apart;
- *  - ε-scaling: ε runs from diameter² down to blur² by factors scaling² (geomloss's
- *    epsilon_schedule), with `levelIterations` symmetric averaged updates per level
+ *  - coarse start (src/transport/multiscale.ts): the clouds binned on a grid of at most 96 cells,
+ *    that small problem solved in float64 on the CPU, its potentials extended to every point by one
+ *    softmin; the fine annealing starts at the coarse ε (this settles the offsets between separated
+ *    clusters, which otherwise stall the final level, and skips the coarse levels of the fine solve);
+ *  - ε-scaling: ε runs from diameter² (or the coarse ε) down to blur² by factors scaling²
+ *    (geomloss's epsilon_schedule), with `levelIterations` symmetric averaged updates per level
  *    (f ← ½(f + T(g)), g ← ½(g + T(f)), all four potentials at once, in one dispatch);
  *  - at the final ε, alternating updates with over-relaxation f ← (1-ω) f + ω T(g): ω starts at 1
  *    and is raised towards the SOR optimum ω = 2/(1 + sqrt(1 - θ)) (Lehmann et al. 2021, "A note on

@@ -128,3 +128,36 @@ export function bruteAssignment(x: ArrayLike<number>, y: ArrayLike<number>, d: n
   permute(0);
   return best;
 }
+
+/** sqrt of a 2×2 SPD matrix [a, b, b, c]: (S + sqrt(det) I) / sqrt(tr + 2 sqrt(det)). */
+function sqrtm2(S: readonly number[]): number[] {
+  const s = Math.sqrt(S[0]! * S[3]! - S[1]! * S[2]!);
+  const t = Math.sqrt(S[0]! + S[3]! + 2 * s);
+  return [(S[0]! + s) / t, S[1]! / t, S[2]! / t, (S[3]! + s) / t];
+}
+
+function mul2(A: readonly number[], B: readonly number[]): number[] {
+  return [A[0]! * B[0]! + A[1]! * B[2]!, A[0]! * B[1]! + A[1]! * B[3]!, A[2]! * B[0]! + A[3]! * B[2]!, A[2]! * B[1]! + A[3]! * B[3]!];
+}
+
+/**
+ * Janati et al. (2020), entropic OT between 2-D Gaussians N(a, A) and N(b, B) (A, B as [a, b, b, c]),
+ * cost |x-y|², ε = 2σ²: |a-b|² + Tr A + Tr B - Tr D + dσ²(1 - log 2σ²) + σ² log det(D + σ² I),
+ * D = (4 A^½ B A^½ + σ⁴ I)^½.
+ */
+export function entropicGaussian2d(ma: readonly number[], A: readonly number[], mb: readonly number[], B: readonly number[], eps: number): number {
+  const s2 = eps / 2;
+  const r = sqrtm2(A);
+  const M = mul2(mul2(r, B), r).map((v) => 4 * v);
+  M[0] = M[0]! + s2 * s2;
+  M[3] = M[3]! + s2 * s2;
+  const D = sqrtm2(M);
+  const det = (D[0]! + s2) * (D[3]! + s2) - D[1]! * D[2]!;
+  const dm = (ma[0]! - mb[0]!) ** 2 + (ma[1]! - mb[1]!) ** 2;
+  return dm + A[0]! + A[3]! + B[0]! + B[3]! - (D[0]! + D[3]!) + 2 * s2 * (1 - Math.log(2 * s2)) + s2 * Math.log(det);
+}
+
+/** The debiased Sinkhorn divergence between 2-D Gaussians at ε (closed form above). */
+export function sinkhornDivergenceGaussian2d(ma: readonly number[], A: readonly number[], mb: readonly number[], B: readonly number[], eps: number): number {
+  return entropicGaussian2d(ma, A, mb, B, eps) - 0.5 * entropicGaussian2d(ma, A, ma, A, eps) - 0.5 * entropicGaussian2d(mb, B, mb, B, eps);
+}
