@@ -98,3 +98,23 @@ export function gaussRatioSumsCpu(target: Gaussian, mu: ArrayLike<number>, L: Ar
   }
   return { sums, perParticle };
 }
+
+/** float64 twin of shaders/flow_gen_loss.wgsl: dU = c(g − y) on a feature-major workspace, loss (c/2)Σ||g − y||². */
+export function genLossRef(acts: Float32Array, y: Float32Array, o: { n: number; bs: number; dim: number; out_off: number; dout_off: number; c: number }): { acts: Float64Array; loss: Float64Array } {
+  const out = Float64Array.from(acts);
+  const loss = new Float64Array(o.bs);
+  for (let b = 0; b < o.bs; b++) {
+    let s = 0;
+    for (let j = 0; j < o.dim; j++) {
+      let d = 0;
+      if (b < o.n) {
+        const r = acts[o.out_off + j * o.bs + b]! - y[b * o.dim + j]!;
+        d = o.c * r;
+        s += r * r;
+      }
+      out[o.dout_off + j * o.bs + b] = d;
+    }
+    loss[b] = 0.5 * o.c * s;
+  }
+  return { acts: out, loss };
+}
