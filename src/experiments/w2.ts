@@ -1,25 +1,8 @@
 /** The experiments' W2: the transport module's debiased Sinkhorn (and the paper's sliced W2 on 128 directions). */
 import type { W2Cloud, W2Fn } from '../bound/monitor.js';
 import type { GpuContext } from '../gpu/context.js';
+import { bboxDiagonal } from '../transport/sinkhorn.js';
 import { w2 } from '../transport/w2.js';
-
-/** Diagonal of the bounding box of both clouds (host data). */
-function bboxDiagonal(a: Float32Array, b: Float32Array, d: number): number {
-  let s = 0;
-  for (let c = 0; c < d; c++) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const p of [a, b]) {
-      for (let k = c; k < p.length; k += d) {
-        const v = p[k]!;
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-    }
-    s += (hi - lo) ** 2;
-  }
-  return Math.sqrt(s);
-}
 
 /**
  * W2 by debiased Sinkhorn or by 128 seeded slices (the paper's estimator).

@@ -695,7 +695,8 @@ function dotCentred(p: Float32Array, i: number, m: Float64Array, delta: Float64A
   return s;
 }
 
-function bboxDiagonal(a: Float32Array, b: Float32Array, d: number): number {
+/** Diagonal of the bounding box of both clouds (n×d and m×d, host). */
+export function bboxDiagonal(a: Float32Array, b: Float32Array, d: number): number {
   const lo = new Float64Array(d).fill(Infinity);
   const hi = new Float64Array(d).fill(-Infinity);
   for (const p of [a, b]) {
