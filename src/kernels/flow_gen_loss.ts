@@ -1,6 +1,7 @@
 /**
  * Owner of shaders/flow_gen_loss.wgsl: MonoFlow's generator loss (c/2)Σ||g − y||² against a target
- * cloud and its gradient into the generator head's dU (the 'direct' and 'regression' losses).
+ * cloud and its gradient into the generator head's dU (the 'direct' and 'regression' losses), and the
+ * copy of the generator's output into that row-major cloud ('emit').
  */
 import source from '../../shaders/flow_gen_loss.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
@@ -14,14 +15,16 @@ export class FlowGenLoss {
   private constructor(
     private readonly ctx: GpuContext,
     readonly layout: GPUBindGroupLayout,
-    readonly pipeline: GPUComputePipeline,
+    private readonly loss: GPUComputePipeline,
+    private readonly emit: GPUComputePipeline,
   ) {}
 
   static async create(ctx: GpuContext): Promise<FlowGenLoss> {
-    const layout = bindLayout(ctx.device, 'flow_gen_loss', ['uniform', 'rw', 'read', 'rw']);
+    const layout = bindLayout(ctx.device, 'flow_gen_loss', ['uniform', 'rw', 'rw', 'rw']);
     const pl = ctx.device.createPipelineLayout({ label: 'flow_gen_loss', bindGroupLayouts: [layout] });
-    const pipeline = await ctx.pipelines.get({ kernel: 'flow_gen_loss', source, layout: pl, prelude: [GenLossParams.wgsl], constants: { WG } });
-    return new FlowGenLoss(ctx, layout, pipeline);
+    const make = (stage: number) => ctx.pipelines.get({ kernel: 'flow_gen_loss', source, layout: pl, prelude: [GenLossParams.wgsl], constants: { WG, STAGE: stage } });
+    const [loss, emit] = await Promise.all([make(0), make(1)]);
+    return new FlowGenLoss(ctx, layout, loss, emit);
   }
 
   /** acts: the generator plan's workspace; target: n × dim row-major; lossAcc: bs floats. */
@@ -33,9 +36,12 @@ export class FlowGenLoss {
     });
   }
 
-  /** One invocation per workspace column (bs, padding included: padding columns get dU = 0). */
-  dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, bs: number): void {
-    pass.setPipeline(this.pipeline);
+  /**
+   * 'loss': dU and J against the target; 'emit': target ← the head output. One invocation per
+   * workspace column (bs, padding included: padding columns get dU = 0).
+   */
+  dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, bs: number, stage: 'loss' | 'emit' = 'loss'): void {
+    pass.setPipeline(stage === 'loss' ? this.loss : this.emit);
     pass.setBindGroup(0, bind);
     const [x, y] = groupsFor(bs, WG);
     pass.dispatchWorkgroups(x, y);
