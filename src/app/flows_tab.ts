@@ -7,6 +7,7 @@
 import { CancelledError } from '../gpu/errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import { MONO_H, type MonoH } from '../kernels/flow_gauss_ratio.js';
+import { GENERATOR_LOSSES, type GeneratorLoss } from '../flows/monoflow_generator.js';
 import type { FlowPoint } from '../flows/flow.js';
 import { createPreset, PRESET_KINDS, type PresetKind } from '../flows/presets.js';
 import { Plot, type Series } from './plot.js';
@@ -17,6 +18,7 @@ const COLORS = { target: '#2f6fd6', particles: '#d9622b', w2: '#d9622b', exact: 
 const LABELS: Record<PresetKind, string> = {
   monoflow: 'MonoFlow, exact ratio (affine generator)',
   'monoflow-particles': 'MonoFlow, particles + discriminator',
+  'monoflow-generator': 'MonoFlow, MLP generator + discriminator',
   rectified: 'rectified flow (trains ~1500 steps first)',
   bridge: 'Brownian bridge',
   schrodinger: 'Gaussian Schrödinger bridge',
@@ -39,11 +41,14 @@ export function initFlowsTab(ctx: GpuContext): void {
   const kindSel = el<HTMLSelectElement>('flow-kind');
   const hSel = el<HTMLSelectElement>('flow-h');
   const nInput = el<HTMLInputElement>('flow-n');
+  const genLossSel = el<HTMLSelectElement>('flow-gen-loss');
+  const genStepsInput = el<HTMLInputElement>('flow-gen-steps');
   const runBtn = el<HTMLButtonElement>('flow-run');
   const stopBtn = el<HTMLButtonElement>('flow-stop');
   const message = el<HTMLDivElement>('flow-message');
   for (const k of PRESET_KINDS) kindSel.add(new Option(LABELS[k], k, k === 'vp', k === 'vp'));
   for (const h of MONO_H) hSel.add(new Option(h, h, h === 'identity', h === 'identity'));
+  for (const l of GENERATOR_LOSSES) genLossSel.add(new Option(l, l, l === 'regression', l === 'regression'));
   const cloudPlot = new Plot(el('plot-flow-cloud'), { title: 'particles and target', x: {}, y: {}, equalAspect: true, empty: 'run a flow to see its particles' });
   const w2Plot = new Plot(el('plot-flow-w2'), { title: 'W2 to the target', x: { label: 't' }, y: { label: 'W2' }, empty: 'W2 appears as the flow runs' });
   const say = statusLine(message);
@@ -56,6 +61,11 @@ export function initFlowsTab(ctx: GpuContext): void {
       say(`particles: an integer from 16 to 100000, got '${nInput.value}'`, true);
       return;
     }
+    const genSteps = Number(genStepsInput.value);
+    if (!Number.isInteger(genSteps) || genSteps < 1 || genSteps > 256) {
+      say(`generator steps per round: an integer from 1 to 256, got '${genStepsInput.value}'`, true);
+      return;
+    }
     abort = new AbortController();
     const signal = abort.signal;
     runBtn.disabled = true;
@@ -65,7 +75,7 @@ export function initFlowsTab(ctx: GpuContext): void {
     const trace: FlowPoint[] = [];
     let preset: Awaited<ReturnType<typeof createPreset>> | undefined;
     try {
-      preset = await createPreset(ctx, kind, { n, h: hSel.value as MonoH, w2: n <= 2048 ? 'sinkhorn' : 'moment' });
+      preset = await createPreset(ctx, kind, { n, h: hSel.value as MonoH, genLoss: genLossSel.value as GeneratorLoss, genSteps, w2: n <= 2048 ? 'sinkhorn' : 'moment' });
       const { flow, target } = preset;
       const tgt = xy(target);
       const every = Math.max(1, Math.ceil(flow.totalSteps / 25));

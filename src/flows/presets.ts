@@ -10,6 +10,7 @@ import { sampleGaussianCloud } from './clouds.js';
 import type { FlowRunner } from './flow.js';
 import { gaussian, matmul, rectifiedGaussianMap, transpose } from './gaussian.js';
 import { ParticleMonoFlow } from './monoflow.js';
+import { GeneratorMonoFlow, type GeneratorLoss } from './monoflow_generator.js';
 import { GaussianMonoFlow } from './monoflow_gaussian.js';
 import { RectifiedFlow } from './rectified.js';
 import { brownianBridge, heatFlow, schrodingerBridge, vpFlow } from './sde_flows.js';
@@ -25,7 +26,7 @@ export const START = gaussian([1, -2], [0.5, 0.2, 0.2, 0.3]);
 export const TOY_TARGET = gaussian([0, 0], [1, 0.8, 0.8, 0.89]);
 export const TOY_START = gaussian([1, 1], [1, 0, 0, 1]);
 
-export const PRESET_KINDS = ['monoflow', 'monoflow-particles', 'rectified', 'bridge', 'schrodinger', 'heat', 'vp'] as const;
+export const PRESET_KINDS = ['monoflow', 'monoflow-particles', 'monoflow-generator', 'rectified', 'bridge', 'schrodinger', 'heat', 'vp'] as const;
 export type PresetKind = (typeof PRESET_KINDS)[number];
 
 export interface PresetOptions extends FlowW2Options {
@@ -36,6 +37,9 @@ export interface PresetOptions extends FlowW2Options {
   seed?: number;
   /** MonoFlow's h (default identity). */
   h?: MonoH;
+  /** MonoFlow generator: its loss (default 'regression') and Adam steps per round (default 1). */
+  genLoss?: GeneratorLoss;
+  genSteps?: number;
   /** Rectified flow: Adam steps of velocity matching before transport (default 1500). */
   trainSteps?: number;
 }
@@ -77,6 +81,13 @@ export async function createPreset(ctx: GpuContext, kind: PresetKind, o: PresetO
         data, particles: sampleGaussianCloud(TOY_START, n, dataSeed, 2), dim: 2, h, eps: 0.1, moves: o.steps ?? 60, discSteps: 20, lr: 2e-3, hidden: [32, 32], seed, ...w2,
       });
       return own(flow, data, `MonoFlow particles x += ε∇h(D(x)), discriminator D ≈ log p/q, h = ${h}`);
+    }
+    case 'monoflow-generator': {
+      const data = sampleGaussianCloud(TOY_TARGET, Math.max(n, 2000), dataSeed, 1);
+      const genLoss = o.genLoss ?? 'regression';
+      const genSteps = o.genSteps ?? 1;
+      const flow = await GeneratorMonoFlow.create(ctx, { data, dim: 2, n, h, eps: 0.1, rounds: o.steps ?? 200, discSteps: 20, lr: 2e-3, genLoss, genSteps, genLr: 1e-3, seed, ...w2 });
+      return own(flow, data, `MonoFlow generator g(z) (${genLoss} loss, ${genSteps} step${genSteps > 1 ? 's' : ''} per round) against D ≈ log p/q, h = ${h}`);
     }
     case 'rectified': {
       const source = sampleGaussianCloud(SOURCE, n, dataSeed, 1);

@@ -10,6 +10,7 @@ import { sampleGaussianCloud } from '../../flows/clouds.js';
 import { runFlow, type FlowRunner } from '../../flows/flow.js';
 import { GaussianMonoFlow } from '../../flows/monoflow_gaussian.js';
 import { ParticleMonoFlow } from '../../flows/monoflow.js';
+import { GENERATOR_LOSSES, GeneratorMonoFlow, type GeneratorLoss } from '../../flows/monoflow_generator.js';
 import { flowPlot } from '../../flows/plot.js';
 import { brownianBridge, heatFlow, schrodingerBridge, vpFlow } from '../../flows/sde_flows.js';
 import { RectifiedFlow, type OdeMethod } from '../../flows/rectified.js';
@@ -36,6 +37,11 @@ const usage = `wasserflow flow <${KINDS.join('|')}> [options]
                --ratio estimated: no generator; particles from N((1,1), I) move by x += ε∇h(D(x)) with a
                discriminator MLP D ≈ log p/q (logistic loss): --eps 0.1  --K 20 (D steps per move)
                --lr 0.002  (--steps = moves, default 60)
+               --ratio estimated --generator: an MLP generator g(z) (2→64→64→2, softplus, n fixed
+               latents z ~ N(0, I)) follows that particle flow: --gen-loss regression|direct
+               (regression: E||g(z) − g_t(z) − ε∇h(D(g_t(z)))||²; direct: −E h(D(g(z))))
+               --gen-steps k (generator Adam steps per round, default 1)  --gen-lr 0.001  --K 20
+               (--steps = rounds, default 200)
   rectified:   rectified flow N(0, I) → N((2,-1), [[.6,-.2],[-.2,1.4]]) with an MLP velocity (2→64→64→2, SiLU,
                Fourier time): --train 1500 (Adam steps, batch 256)  --lr 0.002  --method heun|euler
                --steps 20 (ODE steps)  --reflow (one reflow, then transport again)
@@ -54,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
       h: { type: 'string' }, C: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
       sigma: { type: 'string' }, T: { type: 'string' }, ratio: { type: 'string' }, loss: { type: 'string' }, k: { type: 'string' }, eps: { type: 'string' }, K: { type: 'string' }, train: { type: 'string' }, method: { type: 'string' }, reflow: { type: 'boolean' },
       w2: { type: 'string' }, blur: { type: 'string' },
+      generator: { type: 'boolean' }, 'gen-loss': { type: 'string' }, 'gen-steps': { type: 'string' }, 'gen-lr': { type: 'string' },
     },
     usage,
   );
@@ -90,7 +97,19 @@ export async function run(argv: string[]): Promise<number> {
     const steps = num(values.steps, 'steps', kind === 'monoflow' ? 1000 : 100, { min: 1, max: 1_000_000, int: true });
     const ratio = values.ratio ?? 'exact';
     if (ratio !== 'exact' && ratio !== 'estimated') throw new InputError(`--ratio must be exact or estimated, got '${ratio}'`);
-    if (kind === 'monoflow' && ratio === 'estimated') {
+    if (values.generator && (kind !== 'monoflow' || ratio !== 'estimated')) throw new InputError('--generator needs flow monoflow --ratio estimated');
+    if (kind === 'monoflow' && values.generator) {
+      const genLoss = (values['gen-loss'] ?? 'regression') as GeneratorLoss;
+      if (!GENERATOR_LOSSES.includes(genLoss)) throw new InputError(`--gen-loss must be one of ${GENERATOR_LOSSES.join(', ')}, got '${genLoss}'`);
+      flow = await GeneratorMonoFlow.create(ctx, {
+        data: sampleGaussianCloud(TOY_TARGET, Math.max(n, 2000), dataSeed, 1), dim: 2, n, h, shift: num(values.C, 'C', 0),
+        eps: num(values.eps, 'eps', 0.1, { min: 1e-6, max: 10 }), rounds: num(values.steps, 'steps', 200, { min: 1, max: 1e6, int: true }),
+        discSteps: num(values.K, 'K', 20, { min: 1, max: 256, int: true }), lr: num(values.lr, 'lr', 2e-3, { min: 1e-8, max: 1 }),
+        genLoss, genSteps: num(values['gen-steps'], 'gen-steps', 1, { min: 1, max: 256, int: true }), genLr: num(values['gen-lr'], 'gen-lr', 1e-3, { min: 1e-8, max: 1 }),
+        seed, ...w2,
+      });
+      extra.generator = { loss: genLoss, steps: num(values['gen-steps'], 'gen-steps', 1, { min: 1, int: true }) };
+    } else if (kind === 'monoflow' && ratio === 'estimated') {
       const moves = num(values.steps, 'steps', 60, { min: 1, max: 1e6, int: true });
       flow = await ParticleMonoFlow.create(ctx, {
         data: sampleGaussianCloud(TOY_TARGET, Math.max(n, 2000), dataSeed, 1), particles: sampleGaussianCloud(TOY_START, n, dataSeed, 2), dim: 2,
@@ -136,14 +155,15 @@ export async function run(argv: string[]): Promise<number> {
       const T = num(values.T, 'T', kind === 'heat' ? 1 : 3, { min: 1e-6, max: 1e4 });
       flow = kind === 'heat' ? await heatFlow(ctx, { x0, dim: 2, T, steps, seed, ...w2 }) : await vpFlow(ctx, { x0, dim: 2, T, steps, seed, ...w2 });
     }
-    const every = num(values.every, 'every', Math.max(1, Math.ceil(steps / 20)), { min: 1, int: true });
-    const bar = progress(`flow ${kind}`, steps);
+    // Rectified flow's ODE, the bridges and the particle flows each count their own steps (moves, rounds).
+    const every = num(values.every, 'every', Math.max(1, Math.ceil(flow.totalSteps / 20)), { min: 1, int: true });
+    const bar = progress(`flow ${kind}`, flow.totalSteps);
     const t0 = performance.now();
     const trace = await runFlow(flow, { every, onPoint: (p) => bar(p.step, `W2 ${p.w2.toPrecision(4)}`) });
     const seconds = (performance.now() - t0) / 1000;
     const last = trace[trace.length - 1]!;
     const report = {
-      kind, n, steps, seed, adapter: `${ctx.adapter.vendor} ${ctx.adapter.architecture} ${ctx.adapter.description}`.trim(),
+      kind, n, steps: flow.totalSteps, seed, adapter: `${ctx.adapter.vendor} ${ctx.adapter.architecture} ${ctx.adapter.description}`.trim(),
       w2Method: flow.w2Method, w2Estimator: trace[0]!.w2Estimator, ...(trace[0]!.w2Estimator === 'sinkhorn' ? { blurFraction: w2.blur } : {}), energyName: flow.energyName, seconds, trace,
       ...(flow instanceof GaussianMonoFlow ? { h, optimizer, generator: await flow.generator() } : {}),
       ...extra,
