@@ -55,5 +55,7 @@ export { MONO_H, type MonoH } from './kernels/flow_gauss_ratio.js';
 export { scoreMatchingErrors, type ScoreErrorOptions, type ScoreErrors } from './scores/score_error.js';
 export { RectifiedFlow, VelocityOdeFlow, type RectifiedOptions, type RectifiedLossPoint, type OdeMethod } from './flows/rectified.js';
 export { ParticleMonoFlow, type MonoFlowOptions } from './flows/monoflow.js';
+export { GeneratorMonoFlow, GENERATOR_LOSSES, type GeneratorMonoFlowOptions, type GeneratorLoss } from './flows/monoflow_generator.js';
+export { FlowDiscriminator, type DiscriminatorOptions } from './flows/discriminator.js';
 export { FlowW2, DEFAULT_FLOW_BLUR, type W2Estimator, type FlowW2Options, type W2Measurement } from './flows/w2_measure.js';
 export * from './transport/index.js';
