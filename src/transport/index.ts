@@ -5,3 +5,4 @@ export { w2sqExact1d, exactAssignment, slicedW2sq, slicedDirections, EXACT_MAX_P
 export { type PointCloud, type CloudLike, MAX_POINTS as TRANSPORT_MAX_POINTS } from './input.js';
 export { SinkhornSoftmin } from '../kernels/sinkhorn_softmin.js';
 export { SinkhornPlanMoments } from '../kernels/sinkhorn_plan_moments.js';
+export { SinkhornSoftminSparse } from '../kernels/sinkhorn_softmin_sparse.js';

@@ -26,6 +26,10 @@
  *    rate measured at the current ω; (ω - 1) is halved whenever the error grows. On 1500 points of
  *    the tight 4-cluster data against a Gaussian cloud (blur 0.05) this takes the final level from
  *    941 iterations (θ fixed from the first two checks, ω = 1.24) to 151 (ω → 1.9);
+ *  - truncation of far pairs for large problems (option `truncate`, src/transport/truncation.ts and
+ *    shaders/sinkhorn_softmin_sparse.wgsl): points ordered by a k-d tree, the coarse levels solved
+ *    on the tree's leaves by a nested solver, the fine levels block-sparse over the tile pairs whose
+ *    bound of C - f - g is under τε (N = 10^4 of the benchmark: 29% of the pairs kept at the final ε);
  *  - the L1 marginal error Σ a_i |π1_i/a_i - 1| + Σ b_j |πᵀ1_j/b_j - 1| is written by the softmin
  *    kernel itself and reduced and read every `checkEvery` iterations; nothing else is read until the
  *    end. fp32 floors it near 1e-5, so `tol` should stay above ~3e-5.
@@ -36,7 +40,9 @@ import { InputError } from '../gpu/errors.js';
 import { Reduce, type ReducePlan } from '../kernels/reduce.js';
 import { packTasks, SinkhornSoftmin, SoftminParams, TASK_WORDS, type SoftminTask } from '../kernels/sinkhorn_softmin.js';
 import { MomentParams, SinkhornPlanMoments, type MomentTask } from '../kernels/sinkhorn_plan_moments.js';
-import { coarseStart, type CoarseStart } from './multiscale.js';
+import { packSparseTasks, SinkhornSoftminSparse, SPARSE_TASK_WORDS, SPARSE_TILE_ROWS, type SparseTask } from '../kernels/sinkhorn_softmin_sparse.js';
+import { coarseStart, softmin as softmin64, type CoarseStart } from './multiscale.js';
+import { keptRanges, keptSubset, spatialOrder, TILE, type KeptRanges } from './truncation.js';
 import { positive, sameDim, toCloud, type Cloud, type CloudLike } from './input.js';
 
 /**
@@ -86,6 +92,17 @@ export interface SinkhornOptions extends RunOptions {
    * (src/transport/multiscale.ts).
    */
   multiscale?: boolean;
+  /**
+   * Truncation of far pairs (src/transport/truncation.ts): the points are ordered by a k-d tree and,
+   * at each ε level where it pays, the softmin runs block-sparse over the column tiles whose lower
+   * bound of C_ij - f_i - g_j is at most τ·ε (τ this value), so each softmin equals the dense one to
+   * a relative e^{-τ}; the kept set is re-checked with the current potentials at the final ε (every
+   * few checks and at convergence) and rebuilt when they moved. Single problems of 2048+ points per
+   * cloud also replace the coarse levels by a nested solve on the k-d tree leaves (`truncation.leaves`
+   * in the result). Default: τ = 12 (e^{-12} ≈ 6e-6, under the default tol) when n·m ≥ 4·10^6 and
+   * d ≤ 3 with the clouds on the host (or read back), else off; `false` turns it off.
+   */
+  truncate?: number | false;
   /** Updates at the final ε: 'alternating' with adaptive over-relaxation (default) or 'symmetric'. */
   finalUpdates?: 'alternating' | 'symmetric';
   /** Fixed over-relaxation ω in [1, 2) at the final ε instead of the adaptive choice. */
@@ -126,6 +143,27 @@ export interface SinkhornResult {
   selfMarginalError: number | undefined;
   converged: boolean;
   omega: number;
+  /**
+   * Softmin pair evaluations (cost and exp) of this solve, all problems of the batch together: n·m
+   * per dense softmin, the kept pairs per block-sparse one (the exact max-pass redo of rows whose
+   * fast sum left the f32 range and the nested leaf solve are not counted).
+   */
+  pairEvaluations: number;
+  /**
+   * Truncation of far pairs, when used: τ, the kept fraction of the pairs at the final ε (all four
+   * problems of a debiased solve together), the levels that ran block-sparse and the rebuilds of
+   * the kept set at the final ε after a check with the current potentials failed.
+   */
+  truncation:
+    | {
+        tau: number;
+        keptFraction: number;
+        sparseLevels: number;
+        rebuilds: number;
+        /** The nested solve on the k-d tree leaves that replaced the coarse levels (points per cloud, its iterations, the ε it reached). */
+        leaves?: { points: number; iterations: number; eps: number };
+      }
+    | undefined;
   ms: number;
 }
 
@@ -161,6 +199,52 @@ const ALIGN = 256;
 /** Task tables: J{c}{s} symmetric (cross c → 1-c, self s → 1-s), A{c}{s} X-rows in place + self, B{c} Y-rows. */
 type TableName = `J${0 | 1}${0 | 1}` | `A${0 | 1}${0 | 1}` | `B${0 | 1}` | `X${0 | 1}`;
 const PLAN_LIMIT = 1e7;
+/** Rows and columns (point offsets and counts) of one kind of block of a problem. */
+function blockOf(l: Layout, kind: Kind): { rows: number; rowsN: number; cols: number; colsN: number; self: boolean } {
+  switch (kind) {
+    case 'xy':
+      return { rows: l.xs, rowsN: l.n, cols: l.ys, colsN: l.m, self: false };
+    case 'yx':
+      return { rows: l.ys, rowsN: l.m, cols: l.xs, colsN: l.n, self: false };
+    case 'xx':
+      return { rows: l.xs, rowsN: l.n, cols: l.xs, colsN: l.n, self: true };
+    case 'yy':
+      return { rows: l.ys, rowsN: l.m, cols: l.ys, colsN: l.m, self: true };
+  }
+}
+
+/** Default τ of the truncation of far pairs, and the problem size from which it is on by default. */
+export const TRUNCATE_TAU = 12;
+export const TRUNCATE_MIN_PAIRS = 4e6;
+/**
+ * The kept set is built with τ + this margin (in units of ε) from potentials that still move (those
+ * of the previous level, or of a check before convergence), and checked at τ with the final ones.
+ */
+const TRUNCATE_MARGIN = 2;
+/** At the final ε, the kept set is checked at the 1st, (1 + this)th, ... marginal-error check. */
+const KEPT_CHECK_EVERY = 4;
+/** The leaf start needs this many points in each cloud (64 leaves). */
+const LEAF_MIN_POINTS = 64 * TILE;
+/** A level runs block-sparse only when it keeps at most this fraction of the pairs. */
+const SPARSE_MAX_FRACTION = 0.6;
+/** Kinds of block of the truncation: rows X / columns Y, Y/X, and the self problems X/X, Y/Y. */
+type Kind = 'xy' | 'yx' | 'xx' | 'yy';
+
+const permute = (src: Float32Array, order: Uint32Array, d: number): Float32Array => {
+  const out = new Float32Array(order.length * d);
+  for (let k = 0; k < order.length; k++) for (let c = 0; c < d; c++) out[k * d + c] = src[order[k]! * d + c]!;
+  return out;
+};
+/** The values of sorted position k put back at the caller's index order[k]. */
+const unsort = (src: ArrayLike<number>, order: Uint32Array | undefined, width = 1): Float32Array => {
+  const out = new Float32Array(src.length);
+  if (!order) {
+    out.set(src);
+    return out;
+  }
+  for (let k = 0; k < order.length; k++) for (let c = 0; c < width; c++) out[order[k]! * width + c] = src[k * width + c]!;
+  return out;
+};
 
 /**
  * A Sinkhorn solver for fixed sizes: it allocates its GPU buffers, task tables and pipelines once and
@@ -177,11 +261,22 @@ export class SinkhornSolver {
   private readonly err: GPUBuffer;
   private readonly tasks: GPUBuffer;
   private readonly gather: GPUBuffer;
-  private readonly tables: Record<TableName, { bind: GPUBindGroup; count: number }>;
+  private readonly tables: Record<TableName, { bind: GPUBindGroup; count: number; pairs: number }>;
   private readonly levelParams: GPUBuffer[] = [];
   private readonly levelBinds: GPUBindGroup[] = [];
   private readonly reducePlans: ReducePlan[];
   private moments: SinkhornPlanMoments | undefined;
+  /** Block-sparse softmin state (created at the first truncated solve). */
+  private sparse:
+    | {
+        kernel: SinkhornSoftminSparse;
+        tasks: GPUBuffer;
+        ranges: GPUBuffer | undefined;
+        /** Word offset, task count and kept pairs of every table in `tasks`. */
+        layout: Record<TableName, { at: number; count: number; pairs: number }>;
+        binds: Record<TableName, GPUBindGroup> | undefined;
+      }
+    | undefined;
   private destroyed = false;
 
   private constructor(
@@ -248,16 +343,17 @@ export class SinkhornSolver {
     const words = new Uint32Array(bytes / 4);
     tableList.forEach(([, list], k) => packTasks(list, words, offsets[k]! / 4));
     this.tasks = ctx.storage('sinkhorn:tasks', words);
-    const tables = {} as Record<TableName, { bind: GPUBindGroup; count: number }>;
+    const tables = {} as Record<TableName, { bind: GPUBindGroup; count: number; pairs: number }>;
     tableList.forEach(([name, list], k) => {
-      tables[name] = { bind: softmin.taskBindGroup(ctx, `sinkhorn:tasks:${name}`, this.tasks, offsets[k]!, list.length), count: list.length };
+      tables[name] = { bind: softmin.taskBindGroup(ctx, `sinkhorn:tasks:${name}`, this.tasks, offsets[k]!, list.length), count: list.length, pairs: list.reduce((s, t) => s + t.n * t.m, 0) };
     });
     this.tables = tables;
   }
 
   /** Bytes of GPU memory this solver holds (O(N + M): no N×M buffer exists). */
   get gpuBytes(): number {
-    return [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams].reduce((s, b) => s + b.size, 0);
+    const sparse = this.sparse ? [this.sparse.tasks, ...(this.sparse.ranges ? [this.sparse.ranges] : [])] : [];
+    return [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams, ...sparse].reduce((s, b) => s + b.size, 0);
   }
 
   /** Allocate a solver for a batch of problems of the given sizes in dimension d. */
@@ -279,6 +375,199 @@ export class SinkhornSolver {
       throw e;
     }
     return solver;
+  }
+
+  private readonly sparseLevelBinds: GPUBindGroup[] = [];
+
+  /**
+   * The coarse levels on the k-d tree leaves (geomloss's multiscale scheme): each run of TILE sorted
+   * points becomes one point (weighted centroid, total mass), that problem is solved by a nested
+   * solver down to ε_x, the smallest ε of the schedule still at least 4 r̄² (r̄² the mean squared
+   * distance of a point to its leaf centroid in the median leaf: below that the leaves no longer
+   * resolve the plan; the median, as a leaf that straddles two separated groups would set a large
+   * ε_x, and the fine levels after it could no longer settle the offsets between the groups), and its potentials are extended to every point by one
+   * float64 softmin at ε_x. The fine solve then starts at the next ε. Single problems only.
+   */
+  private async leafStart(
+    pts: Float32Array,
+    logw: Float32Array,
+    diameter: number,
+    blur: number,
+    scaling: number,
+    options: SinkhornOptions,
+  ): Promise<{ init: Float32Array; schedule: number[]; info: { points: number; iterations: number; eps: number } } | undefined> {
+    const d = this.shape.d;
+    const l = this.layouts[0]!;
+    const T = this.total;
+    const leaves = (at: number, n: number) => {
+      const count = Math.ceil(n / TILE);
+      const c = new Float32Array(count * d);
+      const w = new Float64Array(count);
+      const r2 = new Float64Array(count);
+      for (let L = 0; L < count; L++) {
+        const sum = new Float64Array(d);
+        for (let i = L * TILE; i < Math.min(n, (L + 1) * TILE); i++) {
+          const wi = Math.exp(logw[at + i]!);
+          w[L] = w[L]! + wi;
+          for (let k = 0; k < d; k++) sum[k] = sum[k]! + wi * pts[(at + i) * d + k]!;
+        }
+        for (let k = 0; k < d; k++) c[L * d + k] = sum[k]! / w[L]!;
+        for (let i = L * TILE; i < Math.min(n, (L + 1) * TILE); i++) {
+          for (let k = 0; k < d; k++) r2[L] = r2[L]! + (Math.exp(logw[at + i]!) / w[L]!) * (pts[(at + i) * d + k]! - c[L * d + k]!) ** 2;
+        }
+      }
+      // The median leaf (a leaf that straddles two separated groups must not set the scale).
+      const sorted = r2.slice().sort();
+      return { c, w, count, r2: sorted[count >> 1]! };
+    };
+    const X = leaves(l.xs, l.n);
+    const Y = leaves(l.ys, l.m);
+    const full = epsilonSchedule(Math.max(diameter, blur), blur, scaling);
+    const floor = 4 * Math.max(X.r2, Y.r2);
+    let kx = -1;
+    for (let k = 0; k < full.length; k++) if (full[k]! >= floor) kx = k;
+    if (kx < 1) return undefined;
+    const epsX = full[kx]!;
+    const debias = this.shape.debias;
+    const nested = await SinkhornSolver.create(this.ctx, { d, sizes: [{ n: X.count, m: Y.count }], debias });
+    let r: SinkhornResult;
+    try {
+      [r] = (await nested.solve([{ x: { data: X.c, d, weights: X.w }, y: { data: Y.c, d, weights: Y.w } }], {
+        blur: Math.sqrt(epsX),
+        diameter,
+        scaling,
+        tol: options.tol ?? 1e-4,
+        levelIterations: options.levelIterations,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })) as [SinkhornResult];
+    } finally {
+      nested.destroy();
+    }
+    const init = new Float32Array(4 * T);
+    const extend = (at: number, n: number, C: typeof X, pot: Float32Array, out: number) => {
+      const f = new Float64Array(n);
+      softmin64(pts.subarray(at * d, (at + n) * d), n, C.c, C.w, Float64Array.from(pot), d, epsX, f);
+      init.set(f, out);
+    };
+    extend(l.xs, l.n, Y, r.potentials.g, l.xs);
+    extend(l.ys, l.m, X, r.potentials.f, l.ys);
+    if (debias) {
+      extend(l.xs, l.n, X, r.potentials.fSelf!, T + l.xs);
+      extend(l.ys, l.m, Y, r.potentials.gSelf!, T + l.ys);
+    }
+    const schedule = kx + 1 < full.length ? full.slice(kx + 1) : [blur * blur];
+    return { init, schedule, info: { points: Math.max(X.count, Y.count), iterations: r.iterations, eps: epsX } };
+  }
+
+  /** The sparse kernel's level bind group (same buffers as levelBind). */
+  private sparseLevelBind(level: number): GPUBindGroup {
+    this.levelBind(level);
+    while (this.sparseLevelBinds.length <= level) {
+      const k = this.sparseLevelBinds.length;
+      this.sparseLevelBinds.push(this.sparse!.kernel.mainBindGroup(this.ctx, `sinkhorn:sparse-level${k}`, this.levelParams[k]!, this.pts, this.logw, this.pot, this.err));
+    }
+    return this.sparseLevelBinds[level]!;
+  }
+
+  /**
+   * The sparse task tables, one task per row tile, in the same parity tables as the dense ones;
+   * `kept[p][kind]` gives each row tile's column ranges (null: only count the tasks).
+   */
+  private sparseTaskTables(kept: KeptRanges[][] | null): { tables: [TableName, SparseTask[]][]; ranges: Uint32Array } {
+    const T = this.total;
+    const debias = this.shape.debias;
+    const kinds: Kind[] = debias ? ['xy', 'yx', 'xx', 'yy'] : ['xy', 'yx'];
+    // Ranges of all blocks in one array; rangeBase[p][kind] is where a block's ranges start.
+    const rangeBase: number[][] = [];
+    let total = 0;
+    const parts: Uint32Array[] = [];
+    this.layouts.forEach((_, p) => {
+      rangeBase.push(
+        kinds.map((_k, q) => {
+          const at = total;
+          const r = kept?.[p]![q]!.ranges ?? new Uint32Array(0);
+          parts.push(r);
+          total += r.length / 2;
+          return at;
+        }),
+      );
+    });
+    const ranges = new Uint32Array(Math.max(2, 2 * total));
+    let o = 0;
+    for (const r of parts) (ranges.set(r, o), (o += r.length));
+    const pot = (c: number, self: boolean, i: number) => (2 * c + (self ? 1 : 0)) * T + i;
+    const tasksOf = (p: number, kind: Kind, from: number, to: number): SparseTask[] => {
+      const l = this.layouts[p]!;
+      const b = blockOf(l, kind);
+      const q = kinds.indexOf(kind);
+      const k = kept?.[p]![q];
+      const out: SparseTask[] = [];
+      for (let t = 0; t * SPARSE_TILE_ROWS < b.rowsN; t++) {
+        const r0 = b.rows + t * SPARSE_TILE_ROWS;
+        out.push({
+          rowOff: r0,
+          n: Math.min(SPARSE_TILE_ROWS, b.rowsN - t * SPARSE_TILE_ROWS),
+          colOff: b.cols,
+          rangeOff: rangeBase[p]![q]! + (k ? k.off[t]! : 0),
+          rangeCount: k ? k.off[t + 1]! - k.off[t]! : 1,
+          colPot: pot(from, b.self, b.cols),
+          oldPot: pot(from, b.self, r0),
+          outPot: pot(to, b.self, r0),
+          colLogw: b.cols,
+          rowLogw: r0,
+          errOff: (b.self ? T : 0) + r0,
+          selfTerm: b.self,
+        });
+      }
+      return out;
+    };
+    const P = this.layouts.map((_, p) => p);
+    const selfTasks = (s: number) => (debias ? P.flatMap((p) => [...tasksOf(p, 'xx', s, 1 - s), ...tasksOf(p, 'yy', s, 1 - s)]) : []);
+    const tables: [TableName, SparseTask[]][] = [];
+    for (const c of [0, 1]) {
+      for (const s of [0, 1]) {
+        tables.push([`J${c}${s}` as TableName, [...P.flatMap((p) => [...tasksOf(p, 'xy', c, 1 - c), ...tasksOf(p, 'yx', c, 1 - c)]), ...selfTasks(s)]]);
+        tables.push([`A${c}${s}` as TableName, [...P.flatMap((p) => tasksOf(p, 'xy', c, c)), ...selfTasks(s)]]);
+      }
+      tables.push([`B${c}` as TableName, P.flatMap((p) => tasksOf(p, 'yx', c, c))]);
+      tables.push([`X${c}` as TableName, P.flatMap((p) => tasksOf(p, 'xy', c, c))]);
+    }
+    return { tables, ranges };
+  }
+
+  /** Upload the sparse tables and ranges for the kept sets `kept[p][kind]` (allocating on first use). */
+  private async writeSparse(kept: KeptRanges[][]): Promise<void> {
+    const ctx = this.ctx;
+    if (!this.sparse) {
+      const kernel = await SinkhornSoftminSparse.create(ctx, this.shape.d);
+      const { tables } = this.sparseTaskTables(null);
+      const layout = {} as Record<TableName, { at: number; count: number; pairs: number }>;
+      let bytes = 0;
+      for (const [name, list] of tables) {
+        layout[name] = { at: bytes / 4, count: list.length, pairs: 0 };
+        bytes += Math.ceil((list.length * SPARSE_TASK_WORDS * 4) / ALIGN) * ALIGN;
+      }
+      this.sparse = { kernel, tasks: ctx.storage('sinkhorn:sparse-tasks', bytes), ranges: undefined, layout, binds: undefined };
+    }
+    const sp = this.sparse;
+    const { tables, ranges } = this.sparseTaskTables(kept);
+    const words = new Uint32Array(sp.tasks.size / 4);
+    for (const [name, list] of tables) {
+      packSparseTasks(list, words, sp.layout[name].at);
+      let pairs = 0;
+      for (const t of list) for (let q = t.rangeOff; q < t.rangeOff + t.rangeCount; q++) pairs += t.n * (ranges[2 * q + 1]! - ranges[2 * q]!);
+      sp.layout[name].pairs = pairs;
+    }
+    ctx.write(sp.tasks, words);
+    if (!sp.ranges || sp.ranges.size < ranges.byteLength) {
+      if (sp.ranges) ctx.destroyBuffer(sp.ranges);
+      // Grown by half again, so a few rebuilds with more ranges do not reallocate every time.
+      sp.ranges = ctx.storage('sinkhorn:sparse-ranges', Math.ceil((ranges.byteLength * 1.5) / 16) * 16);
+      const binds = {} as Record<TableName, GPUBindGroup>;
+      for (const [name] of tables) binds[name] = sp.kernel.taskBindGroup(ctx, `sinkhorn:sparse:${name}`, sp.tasks, sp.layout[name].at * 4, sp.layout[name].count, sp.ranges);
+      sp.binds = binds;
+    }
+    ctx.write(sp.ranges, ranges);
   }
 
   private levelBind(level: number): GPUBindGroup {
@@ -327,6 +616,11 @@ export class SinkhornSolver {
     // Host copies are needed for the diameter and for the coarse start (a readback of n·d floats,
     // small next to the solve); with multiscale: false and a diameter, GPU clouds stay on the GPU.
     const needHost = options.diameter === undefined || options.multiscale !== false;
+    // Truncation of far pairs needs the points on the host (to sort them and bound the tiles).
+    const pairsMax = Math.max(...this.layouts.map((l) => l.n * l.m));
+    const tau = options.truncate === false ? undefined : (options.truncate ?? (d <= 3 && pairsMax >= TRUNCATE_MIN_PAIRS ? TRUNCATE_TAU : undefined));
+    const truncOn = tau !== undefined && (needHost || clouds.every((c) => c.x.host && c.y.host));
+    const ptsHost = truncOn ? new Float32Array(T * d) : undefined;
     const enc0 = ctx.device.createCommandEncoder({ label: 'sinkhorn:upload' });
     const logw = new Float32Array(T);
     const prep = await Promise.all(
@@ -339,6 +633,8 @@ export class SinkhornSolver {
         let my: Float64Array = new Float64Array(d);
         let diameter = options.diameter ?? 0;
         let centred: { cx: Float32Array; cy: Float32Array } | undefined;
+        let orderX: Uint32Array | undefined;
+        let orderY: Uint32Array | undefined;
         if (hx && hy) {
           mx = weightedMean(hx, x.weights, d);
           my = weightedMean(hy, y.weights, d);
@@ -347,8 +643,17 @@ export class SinkhornSolver {
           const cy = centre(hy, my, d);
           if (options.diameter === undefined) diameter = bboxDiagonal(cx, cy, d);
           centred = { cx, cy };
-          ctx.write(this.pts, cx, l.xs * d * 4);
-          ctx.write(this.pts, cy, l.ys * d * 4);
+          if (ptsHost) {
+            // Ordered by a k-d tree: every tile of consecutive points is a compact box.
+            orderX = spatialOrder(cx, x.n, d);
+            orderY = spatialOrder(cy, y.n, d);
+            ptsHost.set(permute(cx, orderX, d), l.xs * d);
+            ptsHost.set(permute(cy, orderY, d), l.ys * d);
+            ctx.write(this.pts, ptsHost.subarray(l.xs * d, (l.xs + l.span) * d), l.xs * d * 4);
+          } else {
+            ctx.write(this.pts, cx, l.xs * d * 4);
+            ctx.write(this.pts, cy, l.ys * d * 4);
+          }
         } else {
           // At least one cloud is GPU-resident and a diameter was given: no readback, no centring
           // (shift 0). A host cloud of a mixed pair is written as it is.
@@ -359,9 +664,9 @@ export class SinkhornSolver {
           place(x, hx, l.xs);
           place(y, hy, l.ys);
         }
-        for (let i = 0; i < l.n; i++) logw[l.xs + i] = Math.log(x.weights[i]!);
-        for (let j = 0; j < l.m; j++) logw[l.ys + j] = Math.log(y.weights[j]!);
-        return { x, y, hx, hy, mx, my, shift, diameter, centred };
+        for (let i = 0; i < l.n; i++) logw[l.xs + i] = Math.log(x.weights[orderX ? orderX[i]! : i]!);
+        for (let j = 0; j < l.m; j++) logw[l.ys + j] = Math.log(y.weights[orderY ? orderY[j]! : j]!);
+        return { x, y, hx, hy, mx, my, shift, diameter, centred, orderX, orderY };
       }),
     );
     ctx.write(this.logw, logw);
@@ -370,9 +675,14 @@ export class SinkhornSolver {
     const diameter = Math.max(...prep.map((q) => q.diameter), 1e-6);
     const blur = options.eps !== undefined ? Math.sqrt(options.eps) : (options.blur ?? 0.01 * diameter);
     const scaling = options.scaling ?? 0.5;
+    // Leaf start (with truncation): the coarse levels solved by a nested solver on the k-d tree
+    // leaves (TILE points each), its potentials extended to every point, the fine levels after.
+    const leaf = truncOn && options.multiscale !== false && this.layouts.length === 1 && Math.min(this.layouts[0]!.n, this.layouts[0]!.m) >= LEAF_MIN_POINTS
+      ? await this.leafStart(ptsHost!, logw, diameter, blur, scaling, options)
+      : undefined;
     // Coarse-to-fine start (src/transport/multiscale.ts) when every cloud is on the host.
     let coarse: (CoarseStart | undefined)[] = [];
-    if (options.multiscale !== false && prep.every((q) => q.centred)) {
+    if (!leaf && options.multiscale !== false && prep.every((q) => q.centred)) {
       coarse = prep.map((q) => coarseStart(q.centred!.cx, q.x.weights, q.centred!.cy, q.y.weights, d, diameter, blur, debias));
       if (!coarse.every((c) => c)) coarse = [];
     }
@@ -380,20 +690,26 @@ export class SinkhornSolver {
     if (eps0 !== undefined) {
       // Potentials [copy 0][cross | self][point] from the coarse solve; the rest zero.
       const init = new Float32Array(4 * T);
+      const place = (src: Float64Array, at: number, order: Uint32Array | undefined) => {
+        for (let k = 0; k < src.length; k++) init[at + k] = src[order ? order[k]! : k]!;
+      };
       coarse.forEach((c, p) => {
         const l = this.layouts[p]!;
-        init.set(c!.f, l.xs);
-        init.set(c!.g, l.ys);
+        const { orderX, orderY } = prep[p]!;
+        place(c!.f, l.xs, orderX);
+        place(c!.g, l.ys, orderY);
         if (debias) {
-          init.set(c!.fSelf!, T + l.xs);
-          init.set(c!.gSelf!, T + l.ys);
+          place(c!.fSelf!, T + l.xs, orderX);
+          place(c!.gSelf!, T + l.ys, orderY);
         }
       });
       ctx.write(this.pot, init);
+    } else if (leaf) {
+      ctx.write(this.pot, leaf.init);
     } else {
       enc0.clearBuffer(this.pot);
     }
-    const schedule = eps0 === undefined ? epsilonSchedule(Math.max(diameter, blur), blur, scaling) : eps0 <= blur * blur * (1 + 1e-9) ? [blur * blur] : epsilonSchedule(Math.sqrt(eps0), blur, scaling);
+    const schedule = leaf ? leaf.schedule : eps0 === undefined ? epsilonSchedule(Math.max(diameter, blur), blur, scaling) : eps0 <= blur * blur * (1 + 1e-9) ? [blur * blur] : epsilonSchedule(Math.sqrt(eps0), blur, scaling);
     const L = schedule.length;
     if (!(schedule[L - 1]! >= 1e-30)) throw new InputError(`sinkhorn: ε = ${schedule[L - 1]} is below the f32 range (blur too small)`);
     const eps = schedule[L - 1]!;
@@ -415,20 +731,71 @@ export class SinkhornSolver {
     const groupsRows = this.maxRows;
     const bit = (v: number) => (v === 0 ? 0 : 1);
     let selfFrozen = false;
+    let pairEvaluations = 0;
+
+    // Truncation of far pairs (src/transport/truncation.ts): the kept column ranges of every kind of
+    // block, built on the host from the current potentials; `sparseNow` while the level runs sparse.
+    let sparseNow = false;
+    let used: KeptRanges[][] | undefined;
+    let sparseLevels = 0;
+    let rebuilds = 0;
+    let keptFraction = 1;
+    const kinds: Kind[] = debias ? ['xy', 'yx', 'xx', 'yy'] : ['xy', 'yx'];
+    const buildKept = (potHost: Float32Array, level: number, margin: number): { kept: KeptRanges[][]; fraction: number } => {
+      let pairs = 0;
+      let all = 0;
+      const kept = this.layouts.map((l) =>
+        kinds.map((kind) => {
+          const b = blockOf(l, kind);
+          const base = b.self ? (2 * sp + 1) * T : 2 * cp * T;
+          all += b.rowsN * b.colsN;
+          const r = keptRanges(ptsHost!, d, { at: b.rows, n: b.rowsN, pot: potHost, potAt: base + b.rows }, { at: b.cols, n: b.colsN, pot: potHost, potAt: base + b.cols }, SPARSE_TILE_ROWS, (tau! + margin) * schedule[level]!);
+          pairs += r.pairs;
+          return r;
+        }),
+      );
+      return { kept, fraction: pairs / all };
+    };
+    const readPot = async (enc: GPUCommandEncoder) => new Float32Array(await abortable(ctx.read(this.pot, 0, this.pot.size, enc), options.signal, 'sinkhorn'));
+    // At the start of a level: build the kept set from the potentials so far (those of the previous
+    // level) and run the level sparse when it keeps at most SPARSE_MAX_FRACTION of the pairs. Skipped
+    // while ε is so large that the kept set is surely dense (τε at least the squared diameter / 16).
+    const enterLevel = async (enc: GPUCommandEncoder, level: number): Promise<GPUCommandEncoder> => {
+      sparseNow = false;
+      if (!truncOn || 16 * (tau! + TRUNCATE_MARGIN) * schedule[level]! > diameter * diameter) return enc;
+      const { kept, fraction } = buildKept(await readPot(enc), level, TRUNCATE_MARGIN);
+      keptFraction = fraction;
+      if (fraction <= SPARSE_MAX_FRACTION) {
+        await this.writeSparse(kept);
+        used = kept;
+        sparseNow = true;
+        sparseLevels++;
+      }
+      return ctx.device.createCommandEncoder({ label: 'sinkhorn:level' });
+    };
     // Encode `count` iterations at `level` with the given update kind into `enc`.
     const encodeIters = (enc: GPUCommandEncoder, level: number, count: number, kind: 'symmetric' | 'alternating') => {
       const pass = enc.beginComputePass({ label: `sinkhorn:level${level}` });
       const main = this.levelBind(level);
+      const sparseMain = sparseNow ? this.sparseLevelBind(level) : undefined;
+      const run = (name: TableName) => {
+        if (sparseMain) {
+          const sp_ = this.sparse!;
+          sp_.kernel.dispatch(pass, sparseMain, sp_.binds![name], sp_.layout[name].count);
+          pairEvaluations += sp_.layout[name].pairs;
+        } else {
+          const t = this.tables[name];
+          this.softmin.dispatch(pass, main, t.bind, t.count, groupsRows);
+          pairEvaluations += t.pairs;
+        }
+      };
       for (let k = 0; k < count; k++) {
         if (kind === 'symmetric') {
-          const t = this.tables[`J${bit(cp)}${bit(sp)}`];
-          this.softmin.dispatch(pass, main, t.bind, t.count, groupsRows);
+          run(`J${bit(cp)}${bit(sp)}`);
           cp = 1 - cp;
         } else {
-          const a = this.tables[selfFrozen ? (`X${bit(cp)}` as const) : (`A${bit(cp)}${bit(sp)}` as const)];
-          this.softmin.dispatch(pass, main, a.bind, a.count, groupsRows);
-          const b = this.tables[`B${bit(cp)}`];
-          this.softmin.dispatch(pass, main, b.bind, b.count, groupsRows);
+          run(selfFrozen ? (`X${bit(cp)}` as const) : (`A${bit(cp)}${bit(sp)}` as const));
+          run(`B${bit(cp)}`);
         }
         if (this.shape.debias && !(selfFrozen && kind === 'alternating')) sp = 1 - sp;
       }
@@ -456,6 +823,7 @@ export class SinkhornSolver {
     let iterations = 0;
     let enc = enc0;
     for (let k = 0; k < L - 1 && iterations < maxIterations; k++) {
+      enc = await enterLevel(enc, k);
       let done = Math.min(levelIterations, maxIterations - iterations);
       encodeIters(enc, k, done, 'symmetric');
       iterations += done;
@@ -478,6 +846,8 @@ export class SinkhornSolver {
     let prev: number | undefined;
     let converged = false;
     const fixedOmega = options.omega !== undefined;
+    enc = await enterLevel(enc, L - 1);
+    let checks = 0;
     for (;;) {
       throwIfAborted(options.signal, 'sinkhorn');
       const c = Math.min(K, maxIterations - iterations);
@@ -490,7 +860,36 @@ export class SinkhornSolver {
       const metrics: Record<string, number> = { marginalError: errs.cross, eps, omega: finalOmega(omega) };
       if (debias) metrics.selfMarginalError = errs.self;
       reportProgress(options, { stage: 'sinkhorn', done: iterations, total: maxIterations, metrics });
-      if (worst <= tol) {
+      let keptOk = true;
+      checks++;
+      if (sparseNow && used && (worst <= tol || checks % KEPT_CHECK_EVERY === 1)) {
+        // Check the kept set against the kept set of the current potentials at τ (no margin): at
+        // convergence (the result must be the dense one to e^{-τ}) and every few checks before (a
+        // kept set built from poor potentials, e.g. those of the previous level, can drop pairs that
+        // matter and stall the iteration above tol). If a dropped tile pair may now hold a slack
+        // under τε, rebuild from the current potentials and go on.
+        const pot = await readPot(ctx.device.createCommandEncoder({ label: 'sinkhorn:check-kept' }));
+        const { kept: now } = buildKept(pot, L - 1, 0);
+        const ok = now.every((ks, p) => ks.every((k, q) => keptSubset(k, used![p]![q]!)));
+        if (!ok) {
+          keptOk = false;
+          rebuilds++;
+          if (rebuilds > 8) {
+            sparseNow = false; // the potentials keep moving: finish dense
+          } else {
+            const { kept, fraction } = buildKept(pot, L - 1, TRUNCATE_MARGIN);
+            await this.writeSparse(kept);
+            used = kept;
+            keptFraction = fraction;
+          }
+          if (iterations < maxIterations) {
+            prev = undefined;
+            enc = ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
+            continue;
+          }
+        }
+      }
+      if (worst <= tol && keptOk) {
         converged = true;
         break;
       }
@@ -533,8 +932,9 @@ export class SinkhornSolver {
       const l = this.layouts[p]!;
       const { x, y } = q;
       const dm2 = q.shift.reduce((s, v) => s + v * v, 0);
-      const fc = potHost.subarray(2 * cp * T + l.xs, 2 * cp * T + l.xs + l.n);
-      const gc = potHost.subarray(2 * cp * T + l.ys, 2 * cp * T + l.ys + l.m);
+      // Potentials back in the caller's order (the solver may hold the points sorted).
+      const fc = unsort(potHost.subarray(2 * cp * T + l.xs, 2 * cp * T + l.xs + l.n), q.orderX);
+      const gc = unsort(potHost.subarray(2 * cp * T + l.ys, 2 * cp * T + l.ys + l.m), q.orderY);
       let ot = dm2;
       for (let i = 0; i < l.n; i++) ot += x.weights[i]! * fc[i]!;
       for (let j = 0; j < l.m; j++) ot += y.weights[j]! * gc[j]!;
@@ -543,8 +943,8 @@ export class SinkhornSolver {
       let gSelf: Float32Array | undefined;
       if (debias) {
         const base = (2 * sp + 1) * T;
-        fSelf = potHost.slice(base + l.xs, base + l.xs + l.n);
-        gSelf = potHost.slice(base + l.ys, base + l.ys + l.m);
+        fSelf = unsort(potHost.subarray(base + l.xs, base + l.xs + l.n), q.orderX);
+        gSelf = unsort(potHost.subarray(base + l.ys, base + l.ys + l.m), q.orderY);
         let s = ot;
         for (let i = 0; i < l.n; i++) s -= x.weights[i]! * fSelf[i]!;
         for (let j = 0; j < l.m; j++) s -= y.weights[j]! * gSelf[j]!;
@@ -558,8 +958,8 @@ export class SinkhornSolver {
       let grad: Float32Array | undefined;
       let linearCost: number | undefined;
       if (moments) {
-        const ab = moments.subarray(momentOff, momentOff + l.n * (d + 1));
-        const aa = moments.subarray(momentOff + l.n * (d + 1), momentOff + 2 * l.n * (d + 1));
+        const ab = unsort(moments.subarray(momentOff, momentOff + l.n * (d + 1)), q.orderX, d + 1);
+        const aa = unsort(moments.subarray(momentOff + l.n * (d + 1), momentOff + 2 * l.n * (d + 1)), q.orderX, d + 1);
         momentOff += 2 * l.n * (d + 1);
         linearCost = dm2;
         for (let i = 0; i < l.n; i++) linearCost += x.weights[i]! * ab[i * (d + 1) + d]!;
@@ -605,6 +1005,10 @@ export class SinkhornSolver {
         selfMarginalError: debias ? errs.self : undefined,
         converged,
         omega: finalOmega(omega),
+        pairEvaluations,
+        truncation: truncOn
+          ? { tau: tau!, keptFraction: sparseLevels > 0 ? keptFraction : 1, sparseLevels, rebuilds, ...(leaf ? { leaves: leaf.info } : {}) }
+          : undefined,
         ms: 0,
       });
     });
@@ -652,6 +1056,10 @@ export class SinkhornSolver {
     this.destroyed = true;
     for (const p of this.reducePlans) p.destroy();
     for (const b of [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams]) this.ctx.destroyBuffer(b);
+    if (this.sparse) {
+      this.ctx.destroyBuffer(this.sparse.tasks);
+      if (this.sparse.ranges) this.ctx.destroyBuffer(this.sparse.ranges);
+    }
   }
 }
 
@@ -661,6 +1069,9 @@ function checkOptions(o: SinkhornOptions): void {
   positive('diameter', o.diameter);
   positive('scaling', o.scaling, { max: 1, strictMax: true });
   positive('tol', o.tol);
+  if (o.truncate !== undefined && o.truncate !== false && !(typeof o.truncate === 'number' && o.truncate > 0 && Number.isFinite(o.truncate))) {
+    throw new InputError(`truncate must be a positive number (τ, in units of ε) or false, got ${String(o.truncate)}`);
+  }
   if (o.levelTol !== undefined && !(o.levelTol > 0)) throw new InputError(`levelTol must be positive (Infinity: no level checks), got ${o.levelTol}`);
   if (o.omega !== undefined && !(o.omega >= 1 && o.omega < 2)) throw new InputError(`omega must be in [1, 2), got ${o.omega}`);
   for (const [k, v] of [

@@ -161,3 +161,36 @@ export function entropicGaussian2d(ma: readonly number[], A: readonly number[], 
 export function sinkhornDivergenceGaussian2d(ma: readonly number[], A: readonly number[], mb: readonly number[], B: readonly number[], eps: number): number {
   return entropicGaussian2d(ma, A, mb, B, eps) - 0.5 * entropicGaussian2d(ma, A, ma, A, eps) - 0.5 * entropicGaussian2d(mb, B, mb, B, eps);
 }
+
+/**
+ * The block-sparse softmin of shaders/sinkhorn_softmin_sparse.wgsl in float64, for one row tile:
+ * out_i = (1 - ω) old_i + ω T(g)_i with T(g)_i = -ε log Σ_{j in ranges} b_j exp((g_j - C_ij)/ε), the
+ * sum over the column ranges [start, end) only, and the marginal error a_i |e^{(old_i - T(g)_i)/ε} - 1|.
+ */
+export function softminRanges64(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  d: number,
+  logb: ArrayLike<number>,
+  g: ArrayLike<number>,
+  old: ArrayLike<number>,
+  loga: ArrayLike<number>,
+  ranges: readonly (readonly [number, number])[],
+  eps: number,
+  omega: number,
+): { out: Float64Array; err: Float64Array } {
+  const n = x.length / d;
+  const out = new Float64Array(n);
+  const err = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const e: number[] = [];
+    for (const [s, t] of ranges) for (let j = s; j < t; j++) e.push(logb[j]! + (g[j]! - sqdist64(x, i, y, j, d)) / eps);
+    const mx = Math.max(...e);
+    let sum = 0;
+    for (const v of e) sum += Math.exp(v - mx);
+    const T = -eps * (mx + Math.log(sum));
+    out[i] = (1 - omega) * old[i]! + omega * T;
+    err[i] = Math.exp(loga[i]!) * Math.abs(Math.exp((old[i]! - T) / eps) - 1);
+  }
+  return { out, err };
+}

@@ -1,0 +1,98 @@
+/**
+ * Owner of shaders/sinkhorn_softmin_sparse.wgsl: the block-sparse streamed softmin (Sinkhorn
+ * half-iteration over the column ranges kept by the truncation of far pairs). Bind group 0 is the
+ * dense kernel's (parameters, points, log-weights, potentials, errors: the same buffers, so a solver
+ * switches between dense and sparse levels freely); bind group 1 holds a task table (one task per
+ * row tile of at most SPARSE_TILE_ROWS rows, bound at a 256-byte aligned offset) and the CSR column
+ * ranges the tasks point into.
+ */
+import source from '../../shaders/sinkhorn_softmin_sparse.wgsl?raw';
+import type { GpuContext } from '../gpu/context.js';
+import { computeLayout } from '../gpu/dispatch.js';
+import { InputError } from '../gpu/errors.js';
+import { costs4Source, MAX_DIM, SoftminParams } from './sinkhorn_softmin.js';
+
+/** Invocations per workgroup (one workgroup per row tile); each handles 4 rows. */
+export const SPARSE_WG = 16;
+/** Rows of one tile (one task, one workgroup). */
+export const SPARSE_TILE_ROWS = SPARSE_WG * 4;
+
+/** One sparse task (the WGSL `SparseTask`, 12 u32). Offsets in elements; ranges relative to colOff. */
+export interface SparseTask {
+  rowOff: number;
+  n: number;
+  colOff: number;
+  rangeOff: number;
+  rangeCount: number;
+  colPot: number;
+  oldPot: number;
+  outPot: number;
+  colLogw: number;
+  rowLogw: number;
+  errOff: number;
+  selfTerm: boolean;
+}
+export const SPARSE_TASK_WORDS = 12;
+export const SPARSE_TASK_BYTES = SPARSE_TASK_WORDS * 4;
+
+export function packSparseTasks(tasks: readonly SparseTask[], out: Uint32Array, at = 0): void {
+  tasks.forEach((t, k) => {
+    if (t.n < 1 || t.n > SPARSE_TILE_ROWS) throw new InputError(`sinkhorn_softmin_sparse: a task has ${t.n} rows (1 to ${SPARSE_TILE_ROWS})`);
+    if (t.rangeCount < 1) throw new InputError('sinkhorn_softmin_sparse: a task has no column range');
+    const o = at + k * SPARSE_TASK_WORDS;
+    out.set([t.rowOff, t.n, t.colOff, t.rangeOff, t.rangeCount, t.colPot, t.oldPot, t.outPot, t.colLogw, t.rowLogw, t.errOff, t.selfTerm ? 1 : 0], o);
+  });
+}
+
+export class SinkhornSoftminSparse {
+  private constructor(
+    readonly d: number,
+    readonly pipeline: GPUComputePipeline,
+    readonly mainLayout: GPUBindGroupLayout,
+    readonly taskLayout: GPUBindGroupLayout,
+  ) {}
+
+  /** The sparse softmin pipeline for points of dimension `d` (compiled once per d, cached). */
+  static async create(ctx: GpuContext, d: number): Promise<SinkhornSoftminSparse> {
+    if (!Number.isInteger(d) || d < 1 || d > MAX_DIM) throw new InputError(`sinkhorn: dimension must be an integer in [1, ${MAX_DIM}], got ${d}`);
+    const mainLayout = computeLayout(ctx.device, 'sinkhorn_softmin_sparse:main', ['uniform', 'read', 'read', 'rw', 'rw']);
+    const taskLayout = computeLayout(ctx.device, 'sinkhorn_softmin_sparse:tasks', ['read', 'read']);
+    const pl = ctx.device.createPipelineLayout({ label: 'sinkhorn_softmin_sparse', bindGroupLayouts: [mainLayout, taskLayout] });
+    const pipeline = await ctx.pipelines.get({
+      kernel: 'sinkhorn_softmin_sparse',
+      source,
+      layout: pl,
+      prelude: [SoftminParams.wgsl, `const D: u32 = ${d}u;`, costs4Source(d)],
+      constants: { WG: SPARSE_WG },
+    });
+    return new SinkhornSoftminSparse(d, pipeline, mainLayout, taskLayout);
+  }
+
+  mainBindGroup(ctx: GpuContext, label: string, params: GPUBuffer, pts: GPUBuffer, logw: GPUBuffer, pot: GPUBuffer, err: GPUBuffer): GPUBindGroup {
+    return ctx.device.createBindGroup({
+      label,
+      layout: this.mainLayout,
+      entries: [params, pts, logw, pot, err].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+  }
+
+  /** Tasks [byteOffset, + count tasks) of `tasks` and the whole `ranges` buffer (vec2<u32> each). */
+  taskBindGroup(ctx: GpuContext, label: string, tasks: GPUBuffer, byteOffset: number, count: number, ranges: GPUBuffer): GPUBindGroup {
+    return ctx.device.createBindGroup({
+      label,
+      layout: this.taskLayout,
+      entries: [
+        { binding: 0, resource: { buffer: tasks, offset: byteOffset, size: count * SPARSE_TASK_BYTES } },
+        { binding: 1, resource: { buffer: ranges } },
+      ],
+    });
+  }
+
+  /** Encode one dispatch of a task table (`count` row tiles) into an open pass. */
+  dispatch(pass: GPUComputePassEncoder, main: GPUBindGroup, tasks: GPUBindGroup, count: number): void {
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, main);
+    pass.setBindGroup(1, tasks);
+    pass.dispatchWorkgroups(1, count);
+  }
+}
