@@ -2,11 +2,13 @@
  * Flows: particle-steps/s of the exact-Gaussian transition kernel (flow_sde_step) for the VP
  * (Ornstein–Uhlenbeck) and Brownian-bridge flows, next to numpy doing the same transitions on the
  * CPU (bench/peers/numpy_flows.py); the time of one exact-ratio MonoFlow round on the affine toy;
- * and the time of one W2 measurement of a flow by the debiased Sinkhorn (FlowW2, solver reused).
+ * rounds of MonoFlow with an MLP generator against the discriminator, next to PyTorch doing the same
+ * round (bench/peers/torch_monoflow.py); and the time of one W2 measurement of a flow by the debiased Sinkhorn (FlowW2, solver reused).
  */
 import { sampleGaussianCloud } from '../src/flows/clouds.js';
 import { eye, gaussian, type Gaussian } from '../src/flows/gaussian.js';
 import { GaussianMonoFlow } from '../src/flows/monoflow_gaussian.js';
+import { GeneratorMonoFlow } from '../src/flows/monoflow_generator.js';
 import { bridgeSteps, vpSteps } from '../src/flows/sde_flows.js';
 import { FlowW2 } from '../src/flows/w2_measure.js';
 import { FlowSdeStep } from '../src/kernels/flow_sde_step.js';
@@ -78,7 +80,33 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
     }
   }
 
-  // 3. One W2 trace point by the debiased Sinkhorn (solver allocated once, blur 0.05 × diameter).
+  // 3. MonoFlow with an MLP generator (regression loss, k = 1): `rounds` rounds per run of K = 20
+  //    discriminator steps (batch 256), the move of the generated cloud, one generator step on all n
+  //    latents; one trace point per run with the moment W2.
+  {
+    const nz = opts.quick ? 1000 : 4096;
+    const rounds = opts.quick ? 4 : 16;
+    const K = 20;
+    b.log(`flows: monoflow generator, n = ${nz}, ${rounds} rounds per run`);
+    const data = sampleGaussianCloud(gaussian([0, 0], [1, 0.8, 0.8, 0.89]), 2000, 7);
+    let flow: GeneratorMonoFlow | undefined;
+    try {
+      const timing = await measure(async () => {
+        flow ??= await GeneratorMonoFlow.create(ctx, { data, dim: D, n: nz, rounds: 1_000_000, discSteps: K, warmup: 0, seed: 1, w2: 'moment' });
+        await flow.advance(rounds);
+      }, budget);
+      const peers = opts.noPeers ? [] : await b.peer('torch_monoflow.py', { n: nz, rounds, K, k: 1, batch: 256, eps: 0.1 });
+      out.push(result({
+        id: `flows.monoflow-generator.${nz}`, name: 'MonoFlow generator rounds: 20 discriminator Adam steps (batch 256), move, 1 regression-loss generator step',
+        size: `${nz} latents × ${rounds} rounds, D 2→32→32→2, g 2→64→64→2`, timing, work: rounds, unit: 'rounds/s', peers,
+        notes: `${flow!.dispatchesPerRound} dispatches per round, 8 rounds per submit; one trace point per run (moment W2)`,
+      }));
+    } finally {
+      flow?.destroy();
+    }
+  }
+
+  // 4. One W2 trace point by the debiased Sinkhorn (solver allocated once, blur 0.05 × diameter).
   for (const m of opts.quick ? [256] : [512, 1024]) {
     b.log(`flows: Sinkhorn W2 trace point, n = ${m}`);
     const prior: Gaussian = { mean: new Float64Array(D), cov: eye(D) };

@@ -141,6 +141,13 @@ export class FlowDiscriminator {
     }
   }
 
+  /** Dispatches per Adam step (encodeSteps), per encodeEval and per encodeMove. */
+  get dispatches(): { step: number; eval: number; move: number } {
+    const t = this.trainPlan.dispatches;
+    const e = this.evalPlan.dispatches;
+    return { step: 3 + t.forward + t.backward + t.grads, eval: 1 + e.forward + e.backward, move: 1 };
+  }
+
   /** Largest number of Adam steps one submit can hold. */
   get maxStepsPerSubmit(): number {
     return this.slots.count;

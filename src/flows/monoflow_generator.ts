@@ -226,6 +226,15 @@ export class GeneratorMonoFlow implements FlowRunner {
     this.k.loss.dispatch(pass, this.bind.loss, this.plan.ws.bs, 'emit');
   }
 
+  /** Dispatches per round (K discriminator steps, the move(s), k generator steps, the emit). */
+  get dispatchesPerRound(): number {
+    const d = this.disc.dispatches;
+    const p = this.plan.dispatches;
+    const moves = this.loss === 'direct' ? this.genSteps : 1;
+    const gen = this.genSteps * (1 + p.backward + p.grads + 1) + (this.genSteps - 1) * p.forward;
+    return this.discSteps * d.step + moves * (d.eval + d.move) + gen + p.forward + 1;
+  }
+
   async measure(): Promise<FlowPoint> {
     await this.warm();
     const enc = this.ctx.device.createCommandEncoder({ label: 'monoflow-gen:measure' });
