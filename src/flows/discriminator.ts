@@ -202,6 +202,17 @@ export class FlowDiscriminator {
     return new Float32Array(await this.ctx.read(this.evalPlan.acts, ws.u[Lh]! * 4, this.n * 4, enc));
   }
 
+  /** E_q D over the cloud (one evaluation, one readback): −E_q D estimates KL(q || p). */
+  async meanD(): Promise<number> {
+    const enc = this.ctx.device.createCommandEncoder({ label: 'discriminator:mean' });
+    const pass = enc.beginComputePass({ label: 'discriminator:mean' });
+    this.encodeEval(pass);
+    pass.end();
+    let s = 0;
+    for (const v of await this.readD(enc)) s += v;
+    return s / this.n;
+  }
+
   /** Run `count` Adam steps now (warm-up), in submits of at most `maxStepsPerSubmit`. */
   async train(count: number): Promise<void> {
     let left = count;

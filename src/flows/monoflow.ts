@@ -99,15 +99,9 @@ export class ParticleMonoFlow implements FlowRunner {
 
   async measure(): Promise<FlowPoint> {
     await this.warm();
-    const enc = this.ctx.device.createCommandEncoder({ label: 'monoflow:measure' });
-    const pass = enc.beginComputePass({ label: 'monoflow:measure' });
-    this.disc.encodeEval(pass);
-    pass.end();
-    const dvals = await this.disc.readD(enc);
-    let s = 0;
-    for (const v of dvals) s += v;
+    const energy = -(await this.disc.meanD());
     const cloud = await this.cloud();
-    return { step: this.stepsDone, t: this.stepsDone * this.eps, ...(await this.meter.measure(cloud, this.x)), energy: -s / this.n };
+    return { step: this.stepsDone, t: this.stepsDone * this.eps, ...(await this.meter.measure(cloud, this.x)), energy };
   }
 
   /** `moves` more rounds of (K discriminator steps, one particle move); at most 16 rounds per submit. */

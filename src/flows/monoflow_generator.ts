@@ -33,7 +33,7 @@ import { adamStepScalars, StepParams } from '../train/step.js';
 import { sampleGaussianCloud } from './clouds.js';
 import { FlowDiscriminator, intOption, positiveOption } from './discriminator.js';
 import { checkCloud, type FlowPoint, type FlowRunner } from './flow.js';
-import { cloudMoments, gaussian } from './gaussian.js';
+import { cloudMoments, eye, gaussian } from './gaussian.js';
 import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
 
 export type GeneratorLoss = 'direct' | 'regression';
@@ -163,7 +163,7 @@ export class GeneratorMonoFlow implements FlowRunner {
       const plan = await generator.plan(n);
       made.push(plan);
       // The latent sample: its own Philox stream, fixed for the whole run.
-      const latent = sampleGaussianCloud(gaussian(new Array<number>(d).fill(0), identity(d)), n, seed, 0x6e6e);
+      const latent = sampleGaussianCloud(gaussian(new Float64Array(d), eye(d)), n, seed, 0x6e6e);
       plan.setInput(latent, 0);
       const [lossK, adam] = await Promise.all([FlowGenLoss.create(ctx), AdamStepKernel.create(ctx, { decoupled: false, clipWeights: false, ema: false })]);
       const meter = await FlowW2.create(ctx, d, n, o.data, cloudMoments(o.data, d), o);
@@ -237,15 +237,9 @@ export class GeneratorMonoFlow implements FlowRunner {
 
   async measure(): Promise<FlowPoint> {
     await this.warm();
-    const enc = this.ctx.device.createCommandEncoder({ label: 'monoflow-gen:measure' });
-    const pass = enc.beginComputePass({ label: 'monoflow-gen:measure' });
-    this.disc.encodeEval(pass);
-    pass.end();
-    const dvals = await this.disc.readD(enc);
-    let s = 0;
-    for (const v of dvals) s += v;
+    const energy = -(await this.disc.meanD());
     const cloud = await this.cloud();
-    return { step: this.stepsDone, t: this.stepsDone * this.eps, ...(await this.meter.measure(cloud, this.x)), energy: -s / this.n };
+    return { step: this.stepsDone, t: this.stepsDone * this.eps, ...(await this.meter.measure(cloud, this.x)), energy };
   }
 
   /** `rounds` more rounds, at most ROUNDS_PER_SUBMIT per submit, then one measurement. */
@@ -281,7 +275,7 @@ export class GeneratorMonoFlow implements FlowRunner {
 
   /** m fresh samples g_θ(z') with z' ~ N(0, I) drawn under `seed` (not the training latents). */
   generate(m: number, seed = 1): Promise<Float32Array> {
-    const z = sampleGaussianCloud(gaussian(new Array<number>(this.dim).fill(0), identity(this.dim)), m, seed, 0x6e6f);
+    const z = sampleGaussianCloud(gaussian(new Float64Array(this.dim), eye(this.dim)), m, seed, 0x6e6f);
     return this.generator.evaluate(z, 0);
   }
 
@@ -313,8 +307,4 @@ export class GeneratorMonoFlow implements FlowRunner {
     this.generator.destroy();
     this.ctx.destroyBuffer(this.x);
   }
-}
-
-function identity(d: number): number[] {
-  return Array.from({ length: d * d }, (_, e) => (e % (d + 1) === 0 ? 1 : 0));
 }

@@ -7,7 +7,7 @@
  */
 import source from '../../shaders/sinkhorn_softmin.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout } from '../gpu/dispatch.js';
+import { computeLayout, type BindingKind } from '../gpu/dispatch.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
 
@@ -73,6 +73,25 @@ export function costs4Source(d: number): string {
   return lines.join('\n');
 }
 
+/**
+ * Pipeline and layouts of a softmin kernel, dense or block-sparse (shaders/lib/softmin_rows.wgsl):
+ * group 0 (parameters, points, log-weights, potentials, errors) is the same for both, group 1 holds
+ * the kernel's task bindings. Compiled once per (kernel, d), cached.
+ */
+export async function softminPipeline(ctx: GpuContext, kernel: string, source: string, d: number, taskKinds: readonly BindingKind[], wg: number): Promise<{ pipeline: GPUComputePipeline; mainLayout: GPUBindGroupLayout; taskLayout: GPUBindGroupLayout }> {
+  if (!Number.isInteger(d) || d < 1 || d > MAX_DIM) throw new InputError(`sinkhorn: dimension must be an integer in [1, ${MAX_DIM}], got ${d}`);
+  const mainLayout = computeLayout(ctx.device, `${kernel}:main`, ['uniform', 'read', 'read', 'rw', 'rw']);
+  const taskLayout = computeLayout(ctx.device, `${kernel}:tasks`, taskKinds);
+  const layout = ctx.device.createPipelineLayout({ label: kernel, bindGroupLayouts: [mainLayout, taskLayout] });
+  const pipeline = await ctx.pipelines.get({ kernel, source, layout, prelude: [SoftminParams.wgsl, `const D: u32 = ${d}u;`, costs4Source(d)], constants: { WG: wg } });
+  return { pipeline, mainLayout, taskLayout };
+}
+
+/** Group 0 of either softmin kernel: [params, pts, logw, pot, err]. */
+export function softminMainBindGroup(ctx: GpuContext, layout: GPUBindGroupLayout, label: string, buffers: readonly GPUBuffer[]): GPUBindGroup {
+  return ctx.device.createBindGroup({ label, layout, entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+}
+
 export class SinkhornSoftmin {
   private constructor(
     readonly d: number,
@@ -83,26 +102,12 @@ export class SinkhornSoftmin {
 
   /** The softmin pipeline for points of dimension `d` (compiled once per d, cached). */
   static async create(ctx: GpuContext, d: number): Promise<SinkhornSoftmin> {
-    if (!Number.isInteger(d) || d < 1 || d > MAX_DIM) throw new InputError(`sinkhorn: dimension must be an integer in [1, ${MAX_DIM}], got ${d}`);
-    const mainLayout = computeLayout(ctx.device, 'sinkhorn_softmin:main', ['uniform', 'read', 'read', 'rw', 'rw']);
-    const taskLayout = computeLayout(ctx.device, 'sinkhorn_softmin:tasks', ['read']);
-    const pl = ctx.device.createPipelineLayout({ label: 'sinkhorn_softmin', bindGroupLayouts: [mainLayout, taskLayout] });
-    const pipeline = await ctx.pipelines.get({
-      kernel: 'sinkhorn_softmin',
-      source,
-      layout: pl,
-      prelude: [SoftminParams.wgsl, `const D: u32 = ${d}u;`, costs4Source(d)],
-      constants: { WG: SOFTMIN_WG },
-    });
-    return new SinkhornSoftmin(d, pipeline, mainLayout, taskLayout);
+    const k = await softminPipeline(ctx, 'sinkhorn_softmin', source, d, ['read'], SOFTMIN_WG);
+    return new SinkhornSoftmin(d, k.pipeline, k.mainLayout, k.taskLayout);
   }
 
   mainBindGroup(ctx: GpuContext, label: string, params: GPUBuffer, pts: GPUBuffer, logw: GPUBuffer, pot: GPUBuffer, err: GPUBuffer): GPUBindGroup {
-    return ctx.device.createBindGroup({
-      label,
-      layout: this.mainLayout,
-      entries: [params, pts, logw, pot, err].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    return softminMainBindGroup(ctx, this.mainLayout, label, [params, pts, logw, pot, err]);
   }
 
   taskBindGroup(ctx: GpuContext, label: string, tasks: GPUBuffer, byteOffset: number, count: number): GPUBindGroup {

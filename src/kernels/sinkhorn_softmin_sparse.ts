@@ -8,16 +8,15 @@
  */
 import source from '../../shaders/sinkhorn_softmin_sparse.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout } from '../gpu/dispatch.js';
 import { InputError } from '../gpu/errors.js';
-import { costs4Source, MAX_DIM, SoftminParams } from './sinkhorn_softmin.js';
+import { softminMainBindGroup, softminPipeline } from './sinkhorn_softmin.js';
 
 /** Invocations per workgroup (one workgroup per row tile); each handles 4 rows. */
 export const SPARSE_WG = 16;
 /** Rows of one tile (one task, one workgroup). */
 export const SPARSE_TILE_ROWS = SPARSE_WG * 4;
 
-/** One sparse task (the WGSL `SparseTask`, 12 u32). Offsets in elements; ranges relative to colOff. */
+/** One sparse task (the WGSL `Task` of the sparse kernel, 12 u32). Offsets in elements; ranges relative to colOff. */
 export interface SparseTask {
   rowOff: number;
   n: number;
@@ -54,26 +53,12 @@ export class SinkhornSoftminSparse {
 
   /** The sparse softmin pipeline for points of dimension `d` (compiled once per d, cached). */
   static async create(ctx: GpuContext, d: number): Promise<SinkhornSoftminSparse> {
-    if (!Number.isInteger(d) || d < 1 || d > MAX_DIM) throw new InputError(`sinkhorn: dimension must be an integer in [1, ${MAX_DIM}], got ${d}`);
-    const mainLayout = computeLayout(ctx.device, 'sinkhorn_softmin_sparse:main', ['uniform', 'read', 'read', 'rw', 'rw']);
-    const taskLayout = computeLayout(ctx.device, 'sinkhorn_softmin_sparse:tasks', ['read', 'read']);
-    const pl = ctx.device.createPipelineLayout({ label: 'sinkhorn_softmin_sparse', bindGroupLayouts: [mainLayout, taskLayout] });
-    const pipeline = await ctx.pipelines.get({
-      kernel: 'sinkhorn_softmin_sparse',
-      source,
-      layout: pl,
-      prelude: [SoftminParams.wgsl, `const D: u32 = ${d}u;`, costs4Source(d)],
-      constants: { WG: SPARSE_WG },
-    });
-    return new SinkhornSoftminSparse(d, pipeline, mainLayout, taskLayout);
+    const k = await softminPipeline(ctx, 'sinkhorn_softmin_sparse', source, d, ['read', 'read'], SPARSE_WG);
+    return new SinkhornSoftminSparse(d, k.pipeline, k.mainLayout, k.taskLayout);
   }
 
   mainBindGroup(ctx: GpuContext, label: string, params: GPUBuffer, pts: GPUBuffer, logw: GPUBuffer, pot: GPUBuffer, err: GPUBuffer): GPUBindGroup {
-    return ctx.device.createBindGroup({
-      label,
-      layout: this.mainLayout,
-      entries: [params, pts, logw, pot, err].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    return softminMainBindGroup(ctx, this.mainLayout, label, [params, pts, logw, pot, err]);
   }
 
   /** Tasks [byteOffset, + count tasks) of `tasks` and the whole `ranges` buffer (vec2<u32> each). */

@@ -1,0 +1,114 @@
+// What the dense (sinkhorn_softmin) and block-sparse (sinkhorn_softmin_sparse) softmin kernels share:
+// the bindings of group 0, the 4-rows-per-invocation accumulation over a run of columns [j0, j1),
+// the exact max-pass log-sum-exp of one row over such a run, and the epilogue (fallback for rows
+// whose shifted sum left [LO, HI], relaxation, marginal error). The including shader declares
+// `struct Task` (fields row_off, col_off, col_pot, old_pot, out_pot, col_logw, row_logw, err_off,
+// self_term), the task bindings, and `fn redo_row(t: Task, i: u32, r: f32) -> f32` over its columns;
+// the prelude gives SoftminParams, D and costs4.
+
+const ROWS: u32 = 4u;
+// Accept the fast sum when it lies here: far from f32 underflow (terms under ~1e-38 are flushed, so
+// a sum near 1e-20 loses at most ~M·1e-18 of relative mass) and from overflow.
+const LO: f32 = 1e-20;
+const HI: f32 = 1e30;
+
+struct Costs4 { c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32> }
+
+@group(0) @binding(0) var<uniform> params: SoftminParams;
+@group(0) @binding(1) var<storage, read> pts: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> logw: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> pot: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> err: array<vec4<f32>>;
+
+fn ptc(k: u32) -> f32 { return pts[k >> 2u][k & 3u]; }
+fn potc(k: u32) -> f32 { return pot[k >> 2u][k & 3u]; }
+fn logwc(k: u32) -> f32 { return logw[k >> 2u][k & 3u]; }
+
+fn col_h(t: Task, j: u32) -> f32 {
+  return fma(params.eps, logwc(t.col_logw + j), potc(t.col_pot + j));
+}
+
+fn sqdist(x: array<f32, D>, j: u32) -> f32 {
+  var s = 0.0;
+  for (var c = 0u; c < D; c++) {
+    let dx = x[c] - ptc(j * D + c);
+    s = fma(dx, dx, s);
+  }
+  return s;
+}
+
+/** Coordinates of row i of the task. */
+fn row_point(t: Task, i: u32) -> array<f32, D> {
+  var x: array<f32, D>;
+  for (var c = 0u; c < D; c++) { x[c] = ptc((t.row_off + i) * D + c); }
+  return x;
+}
+
+/** max_j (h_j + r - C_ij)/ε over columns [j0, j1) (the first pass of redo_row). */
+fn row_max(t: Task, x: array<f32, D>, r: f32, j0: u32, j1: u32, mx: f32) -> f32 {
+  var m = mx;
+  for (var j = j0; j < j1; j++) { m = max(m, (col_h(t, j) + r - sqdist(x, t.col_off + j)) * params.inv_eps); }
+  return m;
+}
+
+/** Σ_j exp((h_j + r - C_ij)/ε - mx) over columns [j0, j1) (the second pass of redo_row). */
+fn row_sum(t: Task, x: array<f32, D>, r: f32, j0: u32, j1: u32, mx: f32) -> f32 {
+  var s = 0.0;
+  for (var j = j0; j < j1; j++) { s += exp((col_h(t, j) + r - sqdist(x, t.col_off + j)) * params.inv_eps - mx); }
+  return s;
+}
+
+/** Row coordinates, one row per lane: xr[c] = (x_{i0}[c], ..., x_{i3}[c]). */
+fn load_rows(t: Task, rows: vec4<u32>) -> array<vec4<f32>, D> {
+  var xr: array<vec4<f32>, D>;
+  for (var c = 0u; c < D; c++) {
+    xr[c] = vec4<f32>(ptc((t.row_off + rows.x) * D + c), ptc((t.row_off + rows.y) * D + c),
+                      ptc((t.row_off + rows.z) * D + c), ptc((t.row_off + rows.w) * D + c));
+  }
+  return xr;
+}
+
+/**
+ * Σ_j exp((h_j + r - C_ij)/ε) over columns [j0, j1) for the 4 rows in the lanes: 4 columns at a time
+ * with vec4 loads (j0 a multiple of 4), then the tail one by one.
+ */
+fn accumulate(t: Task, xr: array<vec4<f32>, D>, r: vec4<f32>, j0: u32, j1: u32) -> vec4<f32> {
+  let inv_eps = params.inv_eps;
+  let eps = params.eps;
+  var acc = vec4<f32>(0.0);
+  let end4 = j0 + ((j1 - j0) & ~3u);
+  var j = j0;
+  for (; j < end4; j += 4u) {
+    let cs = costs4(((t.col_off + j) * D) >> 2u, xr);
+    let h = fma(vec4<f32>(eps), logw[(t.col_logw + j) >> 2u], pot[(t.col_pot + j) >> 2u]);
+    acc += exp((r + h.x - cs.c0) * inv_eps) + exp((r + h.y - cs.c1) * inv_eps)
+         + exp((r + h.z - cs.c2) * inv_eps) + exp((r + h.w - cs.c3) * inv_eps);
+  }
+  for (; j < j1; j++) {
+    let jj = (t.col_off + j) * D;
+    var c0 = vec4<f32>(0.0);
+    for (var c = 0u; c < D; c++) {
+      let d0 = xr[c] - ptc(jj + c);
+      c0 = fma(d0, d0, c0);
+    }
+    acc += exp((r + col_h(t, j) - c0) * inv_eps);
+  }
+  return acc;
+}
+
+/** From the rows' sums: lse (exact redo where the fast sum left [LO, HI]), the relaxed potential and the error. */
+fn finish_rows(t: Task, first: u32, last: u32, rows: vec4<u32>, r: vec4<f32>, acc: vec4<f32>) {
+  let omega = select(params.omega_cross, params.omega_self, t.self_term == 1u);
+  var lse = log(acc);
+  // `!(a >= LO && a <= HI)` is also true for NaN.
+  if (!all((acc >= vec4<f32>(LO)) & (acc <= vec4<f32>(HI)))) {
+    for (var k = 0u; k < ROWS; k++) {
+      if (!(acc[k] >= LO && acc[k] <= HI)) { lse[k] = redo_row(t, rows[k], r[k]); }
+    }
+  }
+  // Rows past n (the last group is padded to 4) write their potential into the padding and a zero error.
+  let valid = vec4<u32>(first, first + 1u, first + 2u, first + 3u) <= vec4<u32>(last);
+  pot[(t.out_pot + first) >> 2u] = r - omega * params.eps * lse;
+  let a = exp(logw[(t.row_logw + first) >> 2u]);
+  err[(t.err_off + first) >> 2u] = select(vec4<f32>(0.0), a * min(abs(exp(lse) - 1.0), vec4<f32>(1e30)), valid);
+}
