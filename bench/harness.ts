@@ -101,6 +101,11 @@ export interface BenchModule {
     title: string;
     /** Lower runs first; the ceilings use 0, workloads default to 100. */
     order?: number;
+    /**
+     * Runs only when `--filter` names it exactly (a long workload kept out of the whole suite); its rows
+     * then join the report with `--update`.
+     */
+    optIn?: boolean;
   };
   run(b: BenchContext, opts: BenchOptions): Promise<BenchResult[]>;
 }

@@ -60,6 +60,7 @@ export async function runSuite(b: BenchContext, opts: SuiteOptions): Promise<Ben
   for (const m of benchmarks()) {
     const isCeiling = (m.meta.order ?? 100) <= 0;
     if (opts.filter && !isCeiling && !m.meta.id.includes(opts.filter)) continue;
+    if (m.meta.optIn && opts.filter !== m.meta.id) continue;
     if (b.signal?.aborted) break;
     b.log(`bench ${m.meta.id}: ${m.meta.title}`);
     try {

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { SoftminParams } from '../src/kernels/sinkhorn_softmin.js';
 import { packSparseTasks, SinkhornSoftminSparse, SPARSE_TASK_WORDS, SPARSE_TILE_ROWS, type SparseTask } from '../src/kernels/sinkhorn_softmin_sparse.js';
-import { keptRanges, pairBound, spatialOrder, tileSummaries, TILE } from '../src/transport/truncation.js';
+import { keptRanges, pairBound, spatialOrder, tiledSoftmin, tileSummaries, TILE } from '../src/transport/truncation.js';
 import { softmin64, softminRanges64, sqdist64 } from './reference/transport.js';
-import { sinkhorn } from '../src/transport/sinkhorn.js';
+import { sinkhorn, sinkhornBatch } from '../src/transport/sinkhorn.js';
 import { useGpu } from './gpu.js';
 
 const gpu = useGpu();
@@ -168,6 +168,31 @@ describe('truncation bound (CPU)', () => {
   }
 });
 
+describe('tiledSoftmin (the leaf start\'s extension)', () => {
+  it('equals the dense float64 softmin against weighted centres, while skipping most of them', () => {
+    // 3001 sorted points (the last tile partial) against 700 weighted centres with a potential of
+    // a shift map plus noise, at an ε small enough that each tile only reaches a few centres.
+    const d = 2;
+    const n = 3001;
+    const m = 700;
+    const raw = Float32Array.from(uniform(n * d, 41, -3, 3));
+    const order = spatialOrder(raw, n, d);
+    const x = new Float64Array(n * d);
+    for (let k = 0; k < n; k++) for (let c = 0; c < d; c++) x[k * d + c] = raw[order[k]! * d + c]!;
+    const cen = uniform(m * d, 42, -3, 3);
+    const w = uniform(m, 43, 0.2, 1);
+    const pot = Float64Array.from(uniform(m, 44, -0.02, 0.02), (v, q) => v + 2 * 0.3 * cen[q * d]! - 0.09);
+    const eps = 0.01;
+    const out = new Float64Array(n);
+    const terms = tiledSoftmin(x, n, cen, w, pot, d, eps, out);
+    expect(terms).toBeLessThan(0.2 * n * m);
+    const ref = softmin64(x, cen, d, Array.from(w, Math.log), pot, eps);
+    // The dropped centres move out by at most ε·m·e^{-τ} = ε·1e-6 (module comment); rounding adds
+    // a few ulps of |out| ~ 10.
+    for (let i = 0; i < n; i++) expect(Math.abs(out[i]! - ref[i]!), `point ${i}`).toBeLessThanOrEqual(eps * 1e-6 + 1e-12);
+  });
+});
+
 /** Three clusters (σ = s) at (0, 0), (5, 0), (0, 5), shifted by `shift`: most pairs are far apart. */
 function clusters(n: number, seed: number, s: number, shift: readonly number[]): Float32Array {
   const z = rngFillCpu(2 * n, seed, 0, 'normal');
@@ -254,5 +279,35 @@ describe('truncated Sinkhorn solver', () => {
     expect(rowError64(y, x, b, a, trunc.potentials.g, trunc.potentials.f, trunc.eps)).toBeLessThan(1e-4);
     const dense = await sinkhorn(ctx, X, Y, { ...opts, truncate: false });
     expect(Math.abs(trunc.ot - dense.ot)).toBeLessThan(1e-5 * Math.abs(dense.ot));
+  }, 60_000);
+
+  it('a batch of two problems of different sizes: each truncated problem is its dense OT_ε and S_ε', async () => {
+    const ctx = gpu();
+    // Two problems in one solve (batches take the sparse levels, not the leaf start), one kept set of
+    // ranges per problem in one table. Cluster sizes are multiples of 3 (see the test above) and the
+    // clouds not multiples of 4, 32 or 128. What is dropped are mostly the cross-cluster pairs (slack
+    // ~25 against ε = 0.0025), so a range assigned to the wrong problem or offset is what fails here.
+    const ps = [
+      { x: { data: clusters(1200, 61, 0.3, [0, 0]), d: 2 }, y: { data: clusters(999, 62, 0.35, [0.4, -0.2]), d: 2 } },
+      { x: { data: clusters(903, 63, 0.25, [0, 0]), d: 2 }, y: { data: clusters(1101, 64, 0.3, [-0.3, 0.1]), d: 2 } },
+    ];
+    const opts = { blur: 0.05, tol: 1e-5 } as const;
+    const trunc = await sinkhornBatch(ctx, ps, { ...opts, truncate: 12 });
+    const dense = await sinkhornBatch(ctx, ps, { ...opts, truncate: false });
+    for (let k = 0; k < ps.length; k++) {
+      const t = trunc[k]!;
+      const e = dense[k]!;
+      expect(t.truncation!.sparseLevels, `problem ${k}`).toBeGreaterThan(0);
+      expect(t.truncation!.keptFraction, `problem ${k}`).toBeLessThan(0.6);
+      expect(t.converged).toBe(true);
+      // As in the single-problem test: both stop at a marginal error of 1e-5, so the values agree to ~1e-5.
+      expect(Math.abs(t.ot - e.ot), `problem ${k}: OT_ε`).toBeLessThan(1e-4 * Math.abs(e.ot));
+      expect(Math.abs(t.w2sq - e.w2sq), `problem ${k}: S_ε`).toBeLessThan(1e-4 * Math.abs(e.w2sq));
+      // Each problem's potentials are a fixed point of its own dense float64 Sinkhorn map.
+      const { x, y } = ps[k]!;
+      const a = new Float64Array(x.data.length / 2).fill(2 / x.data.length);
+      const b = new Float64Array(y.data.length / 2).fill(2 / y.data.length);
+      expect(rowError64(x.data, y.data, a, b, t.potentials.f, t.potentials.g, t.eps), `problem ${k}`).toBeLessThan(5e-5);
+    }
   }, 60_000);
 });

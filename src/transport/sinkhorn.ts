@@ -41,8 +41,8 @@ import { Reduce, type ReducePlan } from '../kernels/reduce.js';
 import { packTasks, SinkhornSoftmin, SoftminParams, TASK_WORDS, type SoftminTask } from '../kernels/sinkhorn_softmin.js';
 import { MomentParams, SinkhornPlanMoments, type MomentTask } from '../kernels/sinkhorn_plan_moments.js';
 import { packSparseTasks, SinkhornSoftminSparse, SPARSE_TASK_WORDS, SPARSE_TILE_ROWS, type SparseTask } from '../kernels/sinkhorn_softmin_sparse.js';
-import { coarseStart, softmin as softmin64, type CoarseStart } from './multiscale.js';
-import { keptRanges, keptSubset, spatialOrder, TILE, type KeptRanges } from './truncation.js';
+import { coarseStart, type CoarseStart } from './multiscale.js';
+import { keptRanges, keptSubset, spatialOrder, tiledSoftmin, TILE, type KeptRanges } from './truncation.js';
 import { positive, sameDim, toCloud, type Cloud, type CloudLike } from './input.js';
 
 /**
@@ -386,7 +386,7 @@ export class SinkhornSolver {
    * distance of a point to its leaf centroid in the median leaf: below that the leaves no longer
    * resolve the plan; the median, as a leaf that straddles two separated groups would set a large
    * ε_x, and the fine levels after it could no longer settle the offsets between the groups), and its potentials are extended to every point by one
-   * float64 softmin at ε_x. The fine solve then starts at the next ε. Single problems only.
+   * float64 softmin at ε_x (`tiledSoftmin`: each leaf of points skips the centres out of reach). The fine solve then starts at the next ε. Single problems only.
    */
   private async leafStart(
     pts: Float32Array,
@@ -446,7 +446,7 @@ export class SinkhornSolver {
     const init = new Float32Array(4 * T);
     const extend = (at: number, n: number, C: typeof X, pot: Float32Array, out: number) => {
       const f = new Float64Array(n);
-      softmin64(pts.subarray(at * d, (at + n) * d), n, C.c, C.w, Float64Array.from(pot), d, epsX, f);
+      tiledSoftmin(pts.subarray(at * d, (at + n) * d), n, C.c, C.w, Float64Array.from(pot), d, epsX, f);
       init.set(f, out);
     };
     extend(l.xs, l.n, Y, r.potentials.g, l.xs);

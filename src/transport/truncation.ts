@@ -355,3 +355,78 @@ export function keptSubset(inner: KeptRanges, outer: KeptRanges): boolean {
   }
   return true;
 }
+
+/**
+ * The leaf start's extension (see SinkhornSolver's leafStart): for the sorted points `x` (n×d, so each
+ * aligned run of TILE points is a compact box) against m weighted centres c with potential `pot`,
+ *
+ *   out_i = -ε log Σ_Q w_Q exp((pot_Q - |x_i - c_Q|²) / ε),
+ *
+ * in float64, each tile skipping the centres that cannot matter to any of its points. With the slack
+ * s_Q(x) = |x - c_Q|² - pot_Q - ε log w_Q, the box of the tile gives lb_Q ≤ s_Q(x) ≤ ub_Q for all its
+ * points; a centre with lb_Q > min_Q' ub_Q' + τ ε has a term below e^{-τ} times the largest term at
+ * every point of the tile, so the m dropped terms change the sum by a relative m·e^{-τ} at most.
+ * τ = 14 + ln m holds that under 1e-6 (out moves by ε·1e-6): the dense float64 sum costs n·m exps
+ * (3·10^10 at N = 10^6 against 31 250 leaves), this one the kept centres only. Returns the number of
+ * (point, centre) terms summed.
+ */
+export function tiledSoftmin(x: ArrayLike<number>, n: number, c: ArrayLike<number>, w: Float64Array, pot: Float64Array, d: number, eps: number, out: Float64Array): number {
+  const m = w.length;
+  const tau = 14 + Math.log(Math.max(m, 1));
+  // The part of the slack that does not depend on x.
+  const shift = Float64Array.from(pot, (p, q) => -p - eps * Math.log(w[q]!));
+  const lo = new Float64Array(d);
+  const hi = new Float64Array(d);
+  const lb = new Float64Array(m);
+  const kept = new Uint32Array(m);
+  const t = new Float64Array(m);
+  let terms = 0;
+  for (let i0 = 0; i0 < n; i0 += TILE) {
+    const i1 = Math.min(n, i0 + TILE);
+    lo.fill(Infinity);
+    hi.fill(-Infinity);
+    for (let i = i0; i < i1; i++) {
+      for (let k = 0; k < d; k++) {
+        const v = x[i * d + k]!;
+        if (v < lo[k]!) lo[k] = v;
+        if (v > hi[k]!) hi[k] = v;
+      }
+    }
+    let best = Infinity;
+    for (let q = 0; q < m; q++) {
+      let near = 0;
+      let far = 0;
+      for (let k = 0; k < d; k++) {
+        const v = c[q * d + k]!;
+        const a = lo[k]! - v;
+        const b = v - hi[k]!;
+        const gap = a > 0 ? a : b > 0 ? b : 0;
+        near += gap * gap;
+        const span = Math.max(Math.abs(a), Math.abs(b));
+        far += span * span;
+      }
+      lb[q] = near + shift[q]!;
+      const ub = far + shift[q]!;
+      if (ub < best) best = ub;
+    }
+    const limit = best + tau * eps;
+    let count = 0;
+    for (let q = 0; q < m; q++) if (lb[q]! <= limit) kept[count++] = q;
+    terms += count * (i1 - i0);
+    for (let i = i0; i < i1; i++) {
+      let mx = -Infinity;
+      for (let k = 0; k < count; k++) {
+        const q = kept[k]!;
+        let s = shift[q]!;
+        for (let a = 0; a < d; a++) s += (x[i * d + a]! - c[q * d + a]!) ** 2;
+        const v = -s / eps;
+        t[k] = v;
+        if (v > mx) mx = v;
+      }
+      let sum = 0;
+      for (let k = 0; k < count; k++) sum += Math.exp(t[k]! - mx);
+      out[i] = -eps * (mx + Math.log(sum));
+    }
+  }
+  return terms;
+}
