@@ -61,6 +61,9 @@ function bboxDiagonal(x: Float32Array, y: Float32Array): number {
   return Math.sqrt(s);
 }
 
+/** Host resident set size in bytes (Node); 0 in a browser, whose `process` shim has no memoryUsage. */
+export const hostRss = (): number => (typeof process !== 'undefined' && typeof process.memoryUsage === 'function' ? process.memoryUsage().rss : 0);
+
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 const single = (ms: number): Timing => ({ firstMs: ms, medianMs: ms, q1Ms: ms, q3Ms: ms, minMs: ms, runs: 1 });
 type Peer = PeerTiming & { value?: number; iterations?: number };
@@ -156,9 +159,9 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
     const { x, y } = benchClouds(n);
     const solver = await SinkhornSolver.create(ctx, { d: 2, sizes: [{ n, m: n }], debias: false });
     try {
-      const rss0 = typeof process !== 'undefined' ? process.memoryUsage().rss : 0;
+      const rss0 = hostRss();
       const r = await solveOnce(solver, x, y, { blur: 0.05, debias: false, tol: 1e-3 });
-      const rss1 = typeof process !== 'undefined' ? process.memoryUsage().rss : 0;
+      const rss1 = hostRss();
       const t = r.truncation;
       const leaves = t?.leaves ? `; coarse levels on ${t.leaves.points} k-d tree leaves (${t.leaves.iterations} iterations, down to ε = ${t.leaves.eps.toPrecision(2)})` : '';
       b.log(`  sinkhorn.large.${n}: OT_ε = ${r.ot.toFixed(6)} in ${(r.ms / 1000).toFixed(1)} s, ${r.iterations} iterations, kept ${t ? (100 * t.keptFraction).toFixed(2) : 100}% of the pairs`);
@@ -175,7 +178,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
             `OT_ε = ${r.ot.toFixed(6)}, ${r.iterations} iterations, marginal error ${r.marginalError.toExponential(1)}${r.converged ? '' : ' (not converged)'}; ` +
             `${(r.pairEvaluations / 1e9).toFixed(1)}·10^9 pair evaluations (dense: ${((2 * n * n * r.iterations) / 1e9).toFixed(0)}·10^9); ` +
             `kept ${t ? (100 * t.keptFraction).toFixed(2) : 100}% of the pairs at the final ε (τ = ${t?.tau ?? '-'}, ${t?.sparseLevels ?? 0} sparse levels, ${t?.rebuilds ?? 0} rebuilds)${leaves}; ` +
-            `GPU memory ${(solver.gpuBytes / 2 ** 20).toFixed(1)} MiB (an N×N f32 cost matrix would need ${((n * n * 4) / 2 ** 30).toFixed(1)} GiB); host RSS ${(rss1 / 2 ** 20).toFixed(0)} MiB (${((rss1 - rss0) / 2 ** 20).toFixed(0)} MiB more than before the solve)`,
+            `GPU memory ${(solver.gpuBytes / 2 ** 20).toFixed(1)} MiB (an N×N f32 cost matrix would need ${((n * n * 4) / 2 ** 30).toFixed(1)} GiB); ${rss1 ? `host RSS ${(rss1 / 2 ** 20).toFixed(0)} MiB (${((rss1 - rss0) / 2 ** 20).toFixed(0)} MiB more than before the solve)` : 'host memory not measurable in a browser'}`,
         }),
       );
     } finally {

@@ -11,7 +11,7 @@
  */
 import { SinkhornSolver } from '../src/transport/sinkhorn.js';
 import { result, type BenchContext, type BenchOptions, type BenchResult } from './harness.js';
-import { benchClouds } from './sinkhorn.bench.js';
+import { benchClouds, hostRss } from './sinkhorn.bench.js';
 
 export const meta = {
   id: 'sinkhorn-million',
@@ -31,7 +31,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
   const { x, y } = benchClouds(n);
   const solver = await SinkhornSolver.create(b.ctx, { d: 2, sizes: [{ n, m: n }], debias: false });
   try {
-    const rss0 = typeof process !== 'undefined' ? process.memoryUsage().rss : 0;
+    const rss0 = hostRss();
     // One progress event per iteration (checkEvery 1): its time stamp and marginal error.
     const stamps: number[] = [];
     const errors: number[] = [];
@@ -49,7 +49,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
         b.log(`  sinkhorn-million.${n}: iteration ${e.done} at ${(stamps.at(-1)! / 1000).toFixed(1)} s, marginal error ${errors.at(-1)!.toExponential(2)}`);
       },
     });
-    const rss1 = typeof process !== 'undefined' ? process.memoryUsage().rss : 0;
+    const rss1 = hostRss();
     const res = r!;
     if (stamps.length !== iterations) throw new Error(`sinkhorn-million: ${stamps.length} progress events for ${iterations} iterations`);
     // Iteration k (k ≥ 2) is the time between events k-1 and k; the first event also holds the set-up.
@@ -75,7 +75,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
           `${(t ? 100 * t.keptFraction : 100).toFixed(2)}% of the pairs kept (τ = ${t?.tau ?? '-'}); ` +
           `marginal error after iterations 1..${iterations}: ${errors.map((e) => e.toExponential(2)).join(', ')} (tolerance 1e-3, not reached: a full solve needs ~100 iterations); ` +
           `OT_ε so far ${res.ot.toFixed(6)}; GPU memory ${(solver.gpuBytes / 2 ** 20).toFixed(1)} MiB (an N×N f32 cost matrix would need ${((n * n * 4) / 2 ** 40).toFixed(2)} TiB); ` +
-          `host RSS ${(rss1 / 2 ** 20).toFixed(0)} MiB (${((rss1 - rss0) / 2 ** 20).toFixed(0)} MiB more than before the solve)`,
+          `${rss1 ? `host RSS ${(rss1 / 2 ** 20).toFixed(0)} MiB (${((rss1 - rss0) / 2 ** 20).toFixed(0)} MiB more than before the solve)` : 'host memory not measurable in a browser'}`,
       }),
     ];
   } finally {
