@@ -76,7 +76,7 @@ function sq(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number, d:
 }
 
 /** out_i = -ε log Σ_j w_j exp((pot_j - |x_i - y_j|²)/ε), float64 with a max shift. */
-export function softmin(x: ArrayLike<number>, nx: number, y: ArrayLike<number>, w: Float64Array, pot: Float64Array, d: number, eps: number, out: Float64Array): void {
+function softmin(x: ArrayLike<number>, nx: number, y: ArrayLike<number>, w: Float64Array, pot: Float64Array, d: number, eps: number, out: Float64Array): void {
   const m = w.length;
   const t = new Float64Array(m);
   for (let i = 0; i < nx; i++) {
