@@ -21,7 +21,7 @@ export {
   VpLinear, SubVp, VpCosine, DdpmSigmoid, Ve, Heat, makeProcess, processTable, TABLE_COL, TABLE_STRIDE,
   type ForwardProcess, type ProcessKind, type ProcessSpec, type ProcessTable,
 } from './processes/process.js';
-export { type ProgressEvent, type RunOptions, throwIfAborted, abortable, reportProgress } from './api/run.js';
+export { type ProgressEvent, type RunOptions, throwIfAborted, abortable, reportProgress } from './gpu/run.js';
 export * from './api/validate.js';
 export { prepareMixture, packMixture, mixtureScore64, type MixtureDescription, type PreparedMixture } from './scores/mixture.js';
 export { MixtureScore } from './kernels/mixture_score.js';
@@ -36,13 +36,15 @@ export { LipschitzEstimator, LOWER_ESTIMATE_NOTE, type LipschitzCurve, type Lips
 export { packTimes, type TangentTime, type PointSource } from './kernels/mlp_tangent.js';
 export { PairwiseLipschitz } from './kernels/pairwise_lipschitz.js';
 export { ReverseSampler, sample, SAMPLER_KINDS, type SamplerKind, type SamplerOptions, type SampleRunOptions, type ScoreSource } from './samplers/sampler.js';
-export { uniformGrid, samplerTable, embedIndex } from './samplers/grid.js';
+export { uniformGrid, samplerTable, embedIndex } from './processes/grid.js';
 export { ForwardSampler, forwardMarginal, type ForwardSamplerOptions } from './samplers/forward.js';
-export { type NetworkScore } from './scores/network.js';
-export { Mlp, MlpBatchPlan, type MlpOptions } from './model/mlp.js';
+export { type NetworkScore } from './model/network.js';
+export { Mlp, MlpBatchPlan, type MlpOptions } from './train/mlp.js';
 export { workspaceLayout, type Workspace } from './model/workspace.js';
 export type { InitScheme } from './kernels/mlp_init.js';
-export { Trainer, parseCheckpoint, processSpecOf, type TrainConfig, type LossPoint, type GpuPoints, type CheckpointHeader } from './train/trainer.js';
+export { Trainer, type TrainConfig, type LossPoint } from './train/trainer.js';
+export { parseCheckpoint, processSpecOf, type CheckpointHeader } from './train/checkpoint.js';
+export type { GpuPoints } from './gpu/points.js';
 export { dsmCoefficients, WEIGHTINGS, type Weighting, type CoefficientTable } from './train/coefficients.js';
 export { parseCsv, type CsvPoints } from './data/csv.js';
 export { makeDataset, datasetMixture, uploadPoints, DATASETS, DATASET_DIM, type Dataset, type DatasetName } from './data/datasets.js';
@@ -52,7 +54,7 @@ export { brownianBridge, schrodingerBridge, heatFlow, vpFlow, heatLaw, vpLaw, Sd
 export { gaussian as gaussianLaw, w2sqGaussian, klGaussian, entropicCrossCov, schrodingerMarginal, rectifiedGaussianMap, rectifiedGaussianVelocity, type Gaussian } from './flows/gaussian.js';
 export { flowPlot } from './flows/plot.js';
 export { MONO_H, type MonoH } from './kernels/flow_gauss_ratio.js';
-export { scoreMatchingErrors, type ScoreErrorOptions, type ScoreErrors } from './scores/score_error.js';
+export { scoreMatchingErrors, type ScoreErrorOptions, type ScoreErrors } from './bound/score_error.js';
 export { RectifiedFlow, VelocityOdeFlow, type RectifiedOptions, type RectifiedLossPoint, type OdeMethod } from './flows/rectified.js';
 export { ParticleMonoFlow, type MonoFlowOptions } from './flows/monoflow.js';
 export { GeneratorMonoFlow, GENERATOR_LOSSES, type GeneratorMonoFlowOptions, type GeneratorLoss } from './flows/monoflow_generator.js';

@@ -6,7 +6,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../src/api/engine.js';
-import type { ProgressEvent } from '../src/api/run.js';
+import type { ProgressEvent } from '../src/gpu/run.js';
 import { GpuContext } from '../src/gpu/context.js';
 import { CancelledError, InputError } from '../src/gpu/errors.js';
 import { rngFillCpu } from '../src/rng/philox.js';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../src/api/engine.js';
 import { boundGrid, corollaryBound, scoreMatchingObjective } from '../src/bound/bound.js';
-import type { ProgressEvent } from '../src/api/run.js';
+import type { ProgressEvent } from '../src/gpu/run.js';
 import { datasetMixture } from '../src/data/datasets.js';
 import { CancelledError, InputError } from '../src/gpu/errors.js';
 import { mlpLayout, type MlpSpec } from '../src/model/layout.js';

@@ -2,7 +2,7 @@
 // plus the accepted forms (flat/nested points, weights normalised) and the run helpers
 // (cancellation with CancelledError, progress events).
 import { describe, expect, it } from 'vitest';
-import { abortable, reportProgress, throwIfAborted, type ProgressEvent } from '../src/api/run.js';
+import { abortable, reportProgress, throwIfAborted, type ProgressEvent } from '../src/gpu/run.js';
 import {
   checkBindingSize,
   checkFinite,

@@ -3,7 +3,7 @@
 // tile or workgroup sizes; and the seeded initialisation against its definition.
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, mlpLayout, type MlpSpec } from '../src/model/layout.js';
-import { Mlp } from '../src/model/mlp.js';
+import { Mlp } from '../src/train/mlp.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { initSegments } from '../src/kernels/mlp_init.js';
 import { philox4x32, splitSeed, u01 } from '../src/rng/philox.js';

@@ -2,7 +2,7 @@
 // the trainer's GPU forward (Mlp.evaluate) equals the float64 forward that the sampler tests use as
 // their reference, for per-step embeddings and Fourier time features.
 import { describe, expect, it } from 'vitest';
-import { Mlp } from '../src/model/mlp.js';
+import { Mlp } from '../src/train/mlp.js';
 import type { MlpSpec } from '../src/model/layout.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { useGpu } from './gpu.js';

@@ -5,7 +5,7 @@ import { InputError } from '../src/gpu/errors.js';
 import { mlpLayout, type MlpSpec } from '../src/model/layout.js';
 import { DdpmSigmoid, VpLinear, Ve, type ForwardProcess } from '../src/processes/process.js';
 import { rngFillCpu } from '../src/rng/philox.js';
-import { uniformGrid } from '../src/samplers/grid.js';
+import { uniformGrid } from '../src/processes/grid.js';
 import { ReverseSampler, sample, type SamplerKind } from '../src/samplers/sampler.js';
 import type { MixtureDescription } from '../src/scores/mixture.js';
 import { useGpu } from './gpu.js';

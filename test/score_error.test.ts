@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { mlpLayout, type MlpSpec } from '../src/model/layout.js';
 import { VpLinear } from '../src/processes/process.js';
 import { rngFillCpu } from '../src/rng/philox.js';
-import { scoreMatchingErrors } from '../src/scores/score_error.js';
+import { scoreMatchingErrors } from '../src/bound/score_error.js';
 import { useGpu } from './gpu.js';
 import { mixtureScoreRef } from './reference/mixture.js';
 import { normal4Ref, scoreRef } from './reference/sampler.js';

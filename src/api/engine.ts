@@ -21,16 +21,16 @@ import { boundGrid, corollaryBound, scoreMatchingObjective, theoremBound, type B
 import type { LipschitzMethod } from '../lipschitz/estimator.js';
 import { mlpLayout } from '../model/layout.js';
 import type { ForwardProcess } from '../processes/process.js';
-import { embedIndex } from '../samplers/grid.js';
+import { embedIndex } from '../processes/grid.js';
 import { sinkhornBatch, type SinkhornOptions, type SinkhornResult } from '../transport/sinkhorn.js';
 import type { CloudLike } from '../transport/input.js';
 import { w2 as transportW2, W2_METHODS, type W2Options, type W2Result } from '../transport/w2.js';
 import type { MixtureDescription } from '../scores/mixture.js';
-import { scoreMatchingErrors } from '../scores/score_error.js';
+import { scoreMatchingErrors } from '../bound/score_error.js';
 import { sample as runSampler, type SampleRunOptions, type SamplerOptions } from '../samplers/sampler.js';
-import type { NetworkScore } from '../scores/network.js';
+import type { NetworkScore } from '../model/network.js';
 import { Trainer, type LossPoint, type TrainConfig } from '../train/trainer.js';
-import { abortable, reportProgress, throwIfAborted, type RunOptions } from './run.js';
+import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../gpu/run.js';
 import {
   checkBindingSize,
   checkInteger,

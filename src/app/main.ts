@@ -4,7 +4,7 @@
  * exposes the page state to the browser tests and the headless benchmark runner.
  */
 import { GpuContext } from '../gpu/context.js';
-import { selfcheck } from '../gpu/selfcheck.js';
+import { selfcheck } from '../api/selfcheck.js';
 import { initBenchTab } from './bench_tab.js';
 import { initFlowsTab } from './flows_tab.js';
 import { initPlayground } from './playground.js';

@@ -10,7 +10,7 @@
  *     = ½ (T − t_min) · E_t[(g²/σ²) |ε̂ − ε|²] = ½ (T − t_min) · (the training loss with weighting g²/σ²).
  * Everything is allocated once per run; each training chunk is one submit with one readback.
  */
-import { throwIfAborted } from '../api/run.js';
+import { throwIfAborted } from '../gpu/run.js';
 import { boundGrid, corollaryBound, discreteBound } from '../bound/bound.js';
 import type { Dataset } from '../data/datasets.js';
 import type { GpuContext } from '../gpu/context.js';

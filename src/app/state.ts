@@ -1,5 +1,5 @@
 /** The page state, exposed as `window.__wasserflow` for the browser tests and the headless runner. */
-import type { Check } from '../gpu/selfcheck.js';
+import type { Check } from '../api/selfcheck.js';
 import type { AdapterReport } from '../gpu/context.js';
 
 export interface TrainStatus {

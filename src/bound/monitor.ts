@@ -15,7 +15,7 @@
  * trainer's loss with weighting 'paper' and ε output is (1/n) Σ_k β_k E_k (λ = β/(1 − ᾱ) times
  * |ε_θ − ε|² = (1 − ᾱ)|s_θ − s_cond|²), so J_DSM = (n/2)·loss.
  */
-import { throwIfAborted, type RunOptions } from '../api/run.js';
+import { throwIfAborted, type RunOptions } from '../gpu/run.js';
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import type { TangentTime } from '../kernels/mlp_tangent.js';
@@ -25,7 +25,7 @@ import type { DdpmSigmoid } from '../processes/process.js';
 import { ForwardSampler } from '../samplers/forward.js';
 import { ReverseSampler } from '../samplers/sampler.js';
 import type { MixtureDescription } from '../scores/mixture.js';
-import { scoreMatchingErrors } from '../scores/score_error.js';
+import { scoreMatchingErrors } from './score_error.js';
 import type { Trainer } from '../train/trainer.js';
 import { discreteBound } from './bound.js';
 

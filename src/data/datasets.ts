@@ -18,7 +18,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { COMPONENT_FLOATS, DatasetGenKernel, type DatasetGenJob } from '../kernels/dataset_gen.js';
 import type { MixtureDescription } from '../scores/mixture.js';
-import type { GpuPoints } from '../train/trainer.js';
+import type { GpuPoints } from '../gpu/points.js';
 
 export type DatasetName = 'cluster1d' | 'clusters2-1d' | 'cluster2d' | 'clusters4' | '8gaussians' | 'moons' | 'swissroll' | 'checkerboard';
 export const DATASETS: readonly DatasetName[] = ['cluster1d', 'clusters2-1d', 'cluster2d', 'clusters4', '8gaussians', 'moons', 'swissroll', 'checkerboard'];

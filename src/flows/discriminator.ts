@@ -18,11 +18,11 @@ import { DiscBatchParams, FlowDiscBatch } from '../kernels/flow_disc_batch.js';
 import { DiscLossParams, FlowDiscLoss } from '../kernels/flow_disc_loss.js';
 import { MONO_H, type MonoH } from '../kernels/flow_gauss_ratio.js';
 import { FlowParticleStep, ParticleStepParams } from '../kernels/flow_particle_step.js';
-import { UniformSlots } from '../model/bindings.js';
+import { UniformSlots } from '../gpu/bindings.js';
 import type { Activation, MlpSpec } from '../model/layout.js';
-import { Mlp, type MlpBatchPlan } from '../model/mlp.js';
+import { Mlp, type MlpBatchPlan } from '../train/mlp.js';
 import { splitSeed } from '../rng/philox.js';
-import { adamStepScalars, StepParams } from '../train/step.js';
+import { adamStepScalars, StepParams } from '../model/step.js';
 
 export interface DiscriminatorOptions {
   /** Data cloud (samples of p), n_data × dim, label 1. */

@@ -12,7 +12,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import type { MonoH } from '../kernels/flow_gauss_ratio.js';
 import type { Activation } from '../model/layout.js';
-import type { Mlp } from '../model/mlp.js';
+import type { Mlp } from '../train/mlp.js';
 import { FlowDiscriminator, intOption } from './discriminator.js';
 import { checkCloud, type FlowPoint, type FlowRunner } from './flow.js';
 import { cloudMoments } from './gaussian.js';

@@ -11,18 +11,18 @@
  * the flow-specific kernels are the minibatch (flow_rectified_batch) and the ODE stages around the
  * forward pass (flow_velocity_ode). K training steps per submit; no allocation inside the loop.
  */
-import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../api/run.js';
+import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../gpu/run.js';
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { AdamParams, AdamStepKernel } from '../kernels/adam_step.js';
 import { DsmLossKernel, DsmLossParams } from '../kernels/dsm_loss.js';
 import { FlowRectifiedBatch, RectifiedBatchParams } from '../kernels/flow_rectified_batch.js';
 import { FlowVelocityOde, OdeStepParams, VelocityOdeParams } from '../kernels/flow_velocity_ode.js';
-import { UniformSlots } from '../model/bindings.js';
+import { UniformSlots } from '../gpu/bindings.js';
 import type { Activation, MlpSpec } from '../model/layout.js';
-import { Mlp, type MlpBatchPlan } from '../model/mlp.js';
+import { Mlp, type MlpBatchPlan } from '../train/mlp.js';
 import { splitSeed } from '../rng/philox.js';
-import { adamStepScalars, StepParams } from '../train/step.js';
+import { adamStepScalars, StepParams } from '../model/step.js';
 import { checkCloud, type FlowPoint, type FlowRunner } from './flow.js';
 import { cloudMoments, w2sqGaussian, type Gaussian } from './gaussian.js';
 import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';

@@ -2,8 +2,8 @@
 import source from '../../shaders/adam_step.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../model/bindings.js';
-import { StepParams } from '../train/step.js';
+import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { StepParams } from '../model/step.js';
 
 export const AdamParams = new ParamsLayout('AdamParams', { n4: 'u32', beta1: 'f32', beta2: 'f32', eps: 'f32', wd: 'f32', clip: 'f32', ema_decay: 'f32' });
 const WG = 64;

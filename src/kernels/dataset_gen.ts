@@ -2,7 +2,7 @@
 import source from '../../shaders/dataset_gen.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../model/bindings.js';
+import { bindLayout, groupsFor } from '../gpu/bindings.js';
 import { splitSeed } from '../rng/philox.js';
 
 export const DatasetParams = new ParamsLayout('DatasetParams', { n: 'u32', dim: 'u32', ncomp: 'u32', seed_lo: 'u32', seed_hi: 'u32', clip: 'f32', noise: 'f32', scale: 'f32' });

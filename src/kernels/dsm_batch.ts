@@ -2,8 +2,8 @@
 import source from '../../shaders/dsm_batch.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../model/bindings.js';
-import { StepParams } from '../train/step.js';
+import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { StepParams } from '../model/step.js';
 
 export const DsmBatchParams = new ParamsLayout('DsmBatchParams', {
   batch: 'u32',

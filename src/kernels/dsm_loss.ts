@@ -2,8 +2,8 @@
 import source from '../../shaders/dsm_loss.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../model/bindings.js';
-import { StepParams } from '../train/step.js';
+import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { StepParams } from '../model/step.js';
 
 export const DsmLossParams = new ParamsLayout('DsmLossParams', { batch: 'u32', bs: 'u32', dim: 'u32', out_off: 'u32', tgt_off: 'u32', lam_off: 'u32', dout_off: 'u32' });
 export type DsmLossFields = Parameters<typeof DsmLossParams.pack>[0];

@@ -2,7 +2,7 @@
 import source from '../../shaders/flow_particle_step.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../model/bindings.js';
+import { bindLayout, groupsFor } from '../gpu/bindings.js';
 import { MONO_H_CODE, type MonoH } from './flow_gauss_ratio.js';
 
 export const ParticleStepParams = new ParamsLayout('ParticleStepParams', {

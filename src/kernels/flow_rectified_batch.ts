@@ -2,8 +2,8 @@
 import source from '../../shaders/flow_rectified_batch.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../model/bindings.js';
-import { StepParams } from '../train/step.js';
+import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { StepParams } from '../model/step.js';
 
 export const RectifiedBatchParams = new ParamsLayout('RectifiedBatchParams', {
   batch: 'u32', bs: 'u32', dim: 'u32', n0: 'u32', n1: 'u32', fourier: 'u32', x_off: 'u32', tgt_off: 'u32', lam_off: 'u32', seed_lo: 'u32', seed_hi: 'u32',

@@ -2,7 +2,7 @@
 import source from '../../shaders/flow_velocity_ode.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../model/bindings.js';
+import { bindLayout, groupsFor } from '../gpu/bindings.js';
 
 export const VelocityOdeParams = new ParamsLayout('VelocityOdeParams', { n: 'u32', bs: 'u32', dim: 'u32', fourier: 'u32', x_off: 'u32', out_off: 'u32' });
 export const OdeStepParams = new ParamsLayout('OdeStepParams', { tau: 'f32', h: 'f32' });

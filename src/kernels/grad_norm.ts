@@ -2,7 +2,7 @@
 import source from '../../shaders/grad_norm.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout } from '../model/bindings.js';
+import { bindLayout } from '../gpu/bindings.js';
 
 export const GradNormParams = new ParamsLayout('GradNormParams', { n: 'u32', max_norm: 'f32' });
 

@@ -1,7 +1,7 @@
 /** Owner of shaders/mlp_backward.wgsl: dU of a hidden layer from the next layer's dU (fused W_nᵀ·, act', embedding). */
 import source from '../../shaders/mlp_backward.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { groupsFor } from '../model/bindings.js';
+import { groupsFor } from '../gpu/bindings.js';
 import { LAYER_WG, MlpLayerParams, TILE_ROWS, TILE_SAMPLES } from './mlp_forward.js';
 
 export class MlpBackwardKernel {

@@ -6,7 +6,7 @@
 import source from '../../shaders/mlp_forward.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../model/bindings.js';
+import { bindLayout, groupsFor } from '../gpu/bindings.js';
 
 export const MlpLayerParams = new ParamsLayout('MlpLayerParams', {
   in_dim: 'u32',

@@ -5,7 +5,7 @@
 import source from '../../shaders/mlp_grads.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../model/bindings.js';
+import { bindLayout, groupsFor } from '../gpu/bindings.js';
 import type { MlpLayout } from '../model/layout.js';
 import type { Workspace } from '../model/workspace.js';
 

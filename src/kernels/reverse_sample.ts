@@ -9,7 +9,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { grid2d } from '../gpu/dispatch.js';
 import { ParamsLayout } from '../gpu/params.js';
 import type { MlpLayout } from '../model/layout.js';
-import { mlpConstants, mlpPrelude } from '../scores/network.js';
+import { mlpConstants, mlpPrelude } from '../model/network.js';
 
 export const ReverseParams = new ParamsLayout('ReverseParams', {
   n: 'u32',

@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { computeLayout, grid2d } from '../gpu/dispatch.js';
 import { ParamsLayout } from '../gpu/params.js';
 import type { MlpLayout } from '../model/layout.js';
-import { mlpConstants, mlpPrelude } from '../scores/network.js';
+import { mlpConstants, mlpPrelude } from '../model/network.js';
 import { STREAM } from './forward_sample.js';
 
 export const ScoreErrorParams = new ParamsLayout('ScoreErrorParams', { n: 'u32', times: 'u32', seed_lo: 'u32', seed_hi: 'u32' });

@@ -7,7 +7,7 @@
 import source from '../../shaders/spectral_norm.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout } from '../model/bindings.js';
+import { bindLayout } from '../gpu/bindings.js';
 import type { MlpLayout } from '../model/layout.js';
 import { rngFillCpu } from '../rng/philox.js';
 

@@ -4,7 +4,7 @@
  * trajectory capture (for the bound's p_t samples, plots and tests). Buffers are allocated once per
  * ForwardSampler; every call only writes parameters and encodes dispatches.
  */
-import { type RunOptions, throwIfAborted, abortable, reportProgress } from '../api/run.js';
+import { type RunOptions, throwIfAborted, abortable, reportProgress } from '../gpu/run.js';
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { ForwardParams, ForwardSampleKernel, STREAM } from '../kernels/forward_sample.js';
@@ -12,7 +12,7 @@ import { PARAM_SLOT } from '../kernels/reverse_sample.js';
 import type { ForwardProcess } from '../processes/process.js';
 import { splitSeed } from '../rng/philox.js';
 import { MIXTURE_MAX_DIM } from '../scores/mixture.js';
-import { samplerTable, uniformGrid } from './grid.js';
+import { samplerTable, uniformGrid } from '../processes/grid.js';
 
 export interface ForwardSamplerOptions {
   process: ForwardProcess;

@@ -13,7 +13,7 @@
  * one submit unless progress or cancellation is requested (then one submit and one wait per chunk), and
  * no readback until the caller asks for the samples.
  */
-import { type RunOptions, throwIfAborted, abortable, reportProgress } from '../api/run.js';
+import { type RunOptions, throwIfAborted, abortable, reportProgress } from '../gpu/run.js';
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { ForwardParams, ForwardSampleKernel, STREAM } from '../kernels/forward_sample.js';
@@ -22,8 +22,8 @@ import type { MlpLayout } from '../model/layout.js';
 import { DdpmSigmoid, type ForwardProcess } from '../processes/process.js';
 import { splitSeed } from '../rng/philox.js';
 import { MIXTURE_MAX_DIM, packMixture, prepareMixture, type MixtureDescription, type PreparedMixture } from '../scores/mixture.js';
-import { networkLayout, type NetworkScore } from '../scores/network.js';
-import { samplerTable, uniformGrid } from './grid.js';
+import { networkLayout, type NetworkScore } from '../model/network.js';
+import { samplerTable, uniformGrid } from '../processes/grid.js';
 
 export type SamplerKind = 'em' | 'ode' | 'heun' | 'ddpm';
 export const SAMPLER_KINDS: readonly SamplerKind[] = ['em', 'ode', 'heun', 'ddpm'];

@@ -8,7 +8,7 @@
  * A seed fixes the initial weights and every minibatch (counter-based Philox keyed by the step), so
  * a run repeats bit for bit on the same adapter, and a checkpoint resumes it exactly.
  */
-import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../api/run.js';
+import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../gpu/run.js';
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { AdamParams, AdamStepKernel } from '../kernels/adam_step.js';
@@ -17,20 +17,15 @@ import { DsmLossKernel, DsmLossParams } from '../kernels/dsm_loss.js';
 import { GradNormKernel } from '../kernels/grad_norm.js';
 import { SnParams, SpectralNormKernel, spectralState } from '../kernels/spectral_norm.js';
 import type { InitScheme } from '../kernels/mlp_init.js';
-import { UniformSlots } from '../model/bindings.js';
+import { UniformSlots } from '../gpu/bindings.js';
 import { OUTPUT_CODE, type MlpSpec } from '../model/layout.js';
-import { Mlp, type MlpBatchPlan } from '../model/mlp.js';
-import type { ForwardProcess, ProcessSpec } from '../processes/process.js';
+import { Mlp, type MlpBatchPlan } from './mlp.js';
+import type { ForwardProcess } from '../processes/process.js';
 import { splitSeed } from '../rng/philox.js';
 import { dsmCoefficients, type CoefficientTable, type Weighting } from './coefficients.js';
-import { adamStepScalars, StepParams } from './step.js';
-
-/** Points on the GPU: n × dim floats, row-major. */
-export interface GpuPoints {
-  buffer: GPUBuffer;
-  n: number;
-  dim: number;
-}
+import { adamStepScalars, StepParams } from '../model/step.js';
+import type { GpuPoints } from '../gpu/points.js';
+import { CHECKPOINT_VERSION, encodeCheckpoint, parseCheckpoint, processSpecOf, type CheckpointHeader } from './checkpoint.js';
 
 export interface TrainConfig {
   spec: MlpSpec;
@@ -127,35 +122,6 @@ function resolve(c: TrainConfig): Resolved {
     K,
     lossEvery,
   };
-}
-
-const CHECKPOINT_MAGIC = 0x4b434657; // "WFCK" little-endian
-const CHECKPOINT_VERSION = 1;
-
-/** The JSON header of a checkpoint (followed by params, m, v, ema as f32, `floats` each). */
-export interface CheckpointHeader {
-  format: 'wasserflow-mlp-checkpoint';
-  version: number;
-  spec: MlpSpec;
-  step: number;
-  /** Floats of each buffer (all `floats` when absent). */
-  floats: number;
-  buffers: string[];
-  sizes?: number[];
-  /** The process's label, and its description for makeProcess (to rebuild it when sampling). */
-  process: string;
-  processSpec: ProcessSpec;
-  config: Record<string, unknown>;
-}
-
-/** A makeProcess description of a process instance (its kind and the numeric parameters it has). */
-export function processSpecOf(p: ForwardProcess): ProcessSpec {
-  const spec: ProcessSpec = { kind: p.kind };
-  const o = p as unknown as Record<string, unknown>;
-  for (const k of ['betaMin', 'betaMax', 'T', 's', 'steps', 'betaStart', 'betaEnd', 'sigmaMin', 'sigmaMax'] as const) {
-    if (typeof o[k] === 'number') (spec as unknown as Record<string, number>)[k] = o[k];
-  }
-  return spec;
 }
 
 export class Trainer {
@@ -403,22 +369,7 @@ export class Trainer {
       processSpec: processSpecOf(this.config.process),
       config: { ...this.config, spec: undefined, process: undefined, seed: String(this.r.seed) },
     };
-    const json = new TextEncoder().encode(JSON.stringify(header));
-    const hlen = Math.ceil(json.length / 4) * 4;
-    const total = sizes.reduce((a, b) => a + b, 0);
-    const out = new Uint8Array(12 + hlen + 4 * total);
-    const dv = new DataView(out.buffer);
-    dv.setUint32(0, CHECKPOINT_MAGIC, true);
-    dv.setUint32(4, CHECKPOINT_VERSION, true);
-    dv.setUint32(8, hlen, true);
-    out.fill(0x20, 12, 12 + hlen);
-    out.set(json, 12);
-    let at = 12 + hlen;
-    for (const a of arrays) {
-      out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
-      at += a.byteLength;
-    }
-    return out;
+    return encodeCheckpoint(header, arrays);
   }
 
   /** Restore weights, optimizer state and step count from `saveCheckpoint` bytes (same spec). */
@@ -445,33 +396,3 @@ export class Trainer {
 }
 
 type StepField = typeof StepParams extends { pack(v: Partial<Record<infer F, number>>): ArrayBuffer } ? F & string : never;
-
-/** Split checkpoint bytes into the header and its f32 buffers (validating magic, version, sizes). */
-export function parseCheckpoint(bytes: Uint8Array): { header: CheckpointHeader; buffers: Float32Array[] } {
-  if (bytes.byteLength < 12) throw new InputError('checkpoint: too short');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (dv.getUint32(0, true) !== CHECKPOINT_MAGIC) throw new InputError('checkpoint: bad magic (not a wasserflow checkpoint)');
-  const version = dv.getUint32(4, true);
-  if (version !== CHECKPOINT_VERSION) throw new InputError(`checkpoint: version ${version}, this build reads ${CHECKPOINT_VERSION}`);
-  const hlen = dv.getUint32(8, true);
-  if (12 + hlen > bytes.byteLength) throw new InputError('checkpoint: header runs past the end');
-  let header: CheckpointHeader;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen))) as CheckpointHeader;
-  } catch {
-    throw new InputError('checkpoint: header is not valid JSON');
-  }
-  if (header.format !== 'wasserflow-mlp-checkpoint') throw new InputError(`checkpoint: unknown format '${String(header.format)}'`);
-  const sizes = header.sizes ?? header.buffers.map(() => header.floats);
-  if (sizes.length !== header.buffers.length) throw new InputError('checkpoint: sizes and buffers differ in length');
-  const total = sizes.reduce((a, b) => a + b, 0);
-  if (bytes.byteLength !== 12 + hlen + 4 * total) throw new InputError(`checkpoint: expected ${12 + hlen + 4 * total} bytes, got ${bytes.byteLength}`);
-  const copy = bytes.slice(12 + hlen);
-  let at = 0;
-  const buffers = sizes.map((n) => {
-    const a = new Float32Array(copy.buffer, 4 * at, n);
-    at += n;
-    return a;
-  });
-  return { header, buffers };
-}

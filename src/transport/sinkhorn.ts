@@ -34,7 +34,7 @@
  *    kernel itself and reduced and read every `checkEvery` iterations; nothing else is read until the
  *    end. fp32 floors it near 1e-5, so `tol` should stay above ~3e-5.
  */
-import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../api/run.js';
+import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../gpu/run.js';
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { Reduce, type ReducePlan } from '../kernels/reduce.js';

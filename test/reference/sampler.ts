@@ -3,7 +3,7 @@
  * the exact mixture score (test/reference/mixture.ts) or a float64 MLP forward, and the same noise as
  * the GPU (Philox counters (particle, step, stream, 0) through the bit-exact CPU twin).
  */
-import { embedIndex } from '../../src/samplers/grid.js';
+import { embedIndex } from '../../src/processes/grid.js';
 import { DdpmSigmoid, type ForwardProcess } from '../../src/processes/process.js';
 import { boxMuller, philox4x32, splitSeed } from '../../src/rng/philox.js';
 import { fourierFeatures, mlpLayout, scoreFromOutput, type MlpSpec } from '../../src/model/layout.js';

@@ -9,8 +9,8 @@ import { MixtureMarginal } from '../../lipschitz/exact.js';
 import { toGaussianMixture } from '../../bound/monitor.js';
 import { makeProcess, type ProcessKind, type ProcessSpec } from '../../processes/process.js';
 import { rngFillCpu } from '../../rng/philox.js';
-import { embedIndex } from '../../samplers/grid.js';
-import { parseCheckpoint } from '../../train/trainer.js';
+import { embedIndex } from '../../processes/grid.js';
+import { parseCheckpoint } from '../../train/checkpoint.js';
 import { num, parse } from '../args.js';
 
 export const summary = 'one-sided Lipschitz constant L_s(t) of a trained score (exact d<=3 / power iteration, pairwise, certified bound) or of an exact mixture score';

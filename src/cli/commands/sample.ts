@@ -6,7 +6,7 @@ import { makeProcess, type ProcessKind, type ProcessSpec } from '../../processes
 import { ForwardSampler } from '../../samplers/forward.js';
 import { ReverseSampler, SAMPLER_KINDS, type SamplerKind, type ScoreSource } from '../../samplers/sampler.js';
 import type { MixtureDescription } from '../../scores/mixture.js';
-import { parseCheckpoint } from '../../train/trainer.js';
+import { parseCheckpoint } from '../../train/checkpoint.js';
 import { num, parse, progress } from '../args.js';
 
 export const summary = 'sample the reverse SDE / probability-flow ODE / DDPM with an exact mixture score or a trained network';

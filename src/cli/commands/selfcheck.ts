@@ -1,5 +1,5 @@
 import { GpuContext } from '../../gpu/context.js';
-import { selfcheck } from '../../gpu/selfcheck.js';
+import { selfcheck } from '../../api/selfcheck.js';
 import { num, parse } from '../args.js';
 
 export const summary = 'run real kernels (RNG, reductions) on the GPU and check them against CPU references';

@@ -16,7 +16,7 @@
  * }
  * ```
  */
-import { CancelledError } from '../gpu/errors.js';
+import { CancelledError } from './errors.js';
 
 /** One progress report of a long operation, sent at each readback (every K steps), never per step. */
 export interface ProgressEvent {

@@ -10,9 +10,9 @@ import { MlpBackwardKernel } from '../kernels/mlp_backward.js';
 import { MlpForwardKernel, MlpLayerParams, mlpLayerBindLayout } from '../kernels/mlp_forward.js';
 import { MlpGradsKernel, type MlpGradsPlan } from '../kernels/mlp_grads.js';
 import { MlpInitKernel, type InitScheme } from '../kernels/mlp_init.js';
-import { UniformSlots } from './bindings.js';
-import { ACTIVATION_CODE, fourierFeatures, mlpLayout, type MlpLayout, type MlpSpec } from './layout.js';
-import { workspaceLayout, type Workspace } from './workspace.js';
+import { UniformSlots } from '../gpu/bindings.js';
+import { ACTIVATION_CODE, fourierFeatures, mlpLayout, type MlpLayout, type MlpSpec } from '../model/layout.js';
+import { workspaceLayout, type Workspace } from '../model/workspace.js';
 
 type LayerField = typeof MlpLayerParams extends ParamsLayout<infer F> ? F : never;
 

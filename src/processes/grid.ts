@@ -5,7 +5,7 @@
  * Fourier time, β_k the discrete DDPM β of the step containing t (0 for continuous processes).
  */
 import { InputError } from '../gpu/errors.js';
-import { DdpmSigmoid, type ForwardProcess } from '../processes/process.js';
+import { DdpmSigmoid, type ForwardProcess } from './process.js';
 
 export const SAMPLER_ROW_FLOATS = 8;
 

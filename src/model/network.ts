@@ -4,7 +4,7 @@
  * shaders/lib/mlp_forward4.wgsl, and the override constants the library expects.
  */
 import { InputError } from '../gpu/errors.js';
-import { ACTIVATION_CODE, OUTPUT_CODE, mlpLayout, type MlpLayout, type MlpSpec } from '../model/layout.js';
+import { ACTIVATION_CODE, OUTPUT_CODE, mlpLayout, type MlpLayout, type MlpSpec } from './layout.js';
 
 /** A trained (or untrained) network: its spec and flat parameters (layout of src/model/layout.ts). */
 export interface NetworkScore {

@@ -15,9 +15,9 @@ import { Reduce } from '../kernels/reduce.js';
 import { ScoreErrorKernel, ScoreErrorParams } from '../kernels/score_error.js';
 import type { ForwardProcess } from '../processes/process.js';
 import { splitSeed } from '../rng/philox.js';
-import { samplerTable } from '../samplers/grid.js';
-import { packMixture, prepareMixture, type MixtureDescription, type PreparedMixture } from './mixture.js';
-import { networkLayout, type NetworkScore } from './network.js';
+import { samplerTable } from '../processes/grid.js';
+import { packMixture, prepareMixture, type MixtureDescription, type PreparedMixture } from '../scores/mixture.js';
+import { networkLayout, type NetworkScore } from '../model/network.js';
 
 export interface ScoreErrorOptions {
   process: ForwardProcess;

@@ -4,8 +4,8 @@
  * layer, or one per training step of a chunk) selected by dynamic offset. Written once, so encoding
  * a step allocates nothing.
  */
-import type { GpuContext } from '../gpu/context.js';
-import type { ParamsLayout } from '../gpu/params.js';
+import type { GpuContext } from './context.js';
+import type { ParamsLayout } from './params.js';
 
 /** 'dyn': uniform with a dynamic offset; 'uniform'; 'read': read-only storage; 'rw': storage. */
 export type SlotKind = 'dyn' | 'uniform' | 'read' | 'rw';

@@ -2,7 +2,7 @@
  * Runtime self-check: real kernels (Philox normals, reductions) on the device, compared with the
  * CPU twin and float64 references. Used by `wasserflow selfcheck` and by the page.
  */
-import type { GpuContext } from './context.js';
+import type { GpuContext } from '../gpu/context.js';
 import { Reduce } from '../kernels/reduce.js';
 import { RngFill } from '../kernels/rng_fill.js';
 import { rngFillCpu } from '../rng/philox.js';

@@ -1,0 +1,56 @@
+/**
+ * The layers of wasserflow, bottom first. A module may import its own layer and the layers below
+ * it, never one above (test/layers.test.ts runs dependency-cruiser with this file). Folders on the
+ * same line are siblings: they may import each other as long as no cycle forms.
+ */
+const LAYERS = [
+  ['src/linalg', 'src/rng'], //                     float64 maths, the CPU twin of the RNG
+  ['src/gpu', 'shaders'], //                        device, buffers, pipelines, bindings, run options
+  ['src/processes', 'src/scores', 'src/model'], //   host descriptions: SDEs, mixtures, network layout
+  ['src/kernels'], //                                one owner per shader
+  ['src/train', 'src/samplers', 'src/transport', 'src/lipschitz', 'src/data'],
+  ['src/bound'], //                                  the W2 bound and its live monitor
+  ['src/flows', 'src/experiments'],
+  ['src/api'], //                                    the engine: the library's entry points
+  ['bench'], //                                      the benchmark suite (run by the CLI and the page)
+  ['src/cli', 'src/app', 'src/index\\.ts'], //       front ends
+];
+
+const esc = (p) => `^${p}(/|$)`;
+const above = (i) => LAYERS.slice(i + 1).flat().map(esc).join('|');
+
+module.exports = {
+  forbidden: [
+    ...LAYERS.slice(0, -1).map((layer, i) => ({
+      name: `layer-${i}-imports-up`,
+      comment: `${layer.join(', ')} may only import layers 0..${i} (see LAYERS in .dependency-cruiser.cjs)`,
+      severity: 'error',
+      from: { path: layer.map(esc).join('|') },
+      to: { path: above(i) },
+    })),
+    {
+      name: 'no-unresolvable',
+      comment: 'every relative import names a file that exists',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true, pathNot: '^(node:|webgpu$|vite/client$|@webgpu/types$)' },
+    },
+    {
+      name: 'no-circular',
+      comment: 'modules must not import each other in a loop',
+      severity: 'error',
+      from: { path: '^(src|bench)/' },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|dist)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.wgsl'] },
+  },
+};
+
+// For test/layers.test.ts (which checks that every folder of src/ is in a layer); not a config key.
+Object.defineProperty(module.exports, 'LAYERS', { value: LAYERS, enumerable: false });
