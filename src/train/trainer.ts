@@ -147,6 +147,7 @@ export class Trainer {
   readonly emaBuffer: GPUBuffer;
   private readonly lossAcc: GPUBuffer;
   private lossPending = false;
+  private destroyed = false;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -283,6 +284,7 @@ export class Trainer {
    * the running loss sum, so call it between `train()` calls. For validation and tests.
    */
   async evaluate(step: number, withGradient = false): Promise<{ loss: number; gradient?: Float32Array }> {
+    this.alive();
     if (!Number.isInteger(step) || step < 0) throw new InputError(`evaluate: step must be a non-negative integer, got ${step}`);
     const r = this.r;
     this.stepSlots.set(0, { step, sign: 1, ...adamStepScalars(step + 1, r.lr, r.beta1, r.beta2, r.weightDecay) });
@@ -316,7 +318,11 @@ export class Trainer {
    * progress there; cancellable between chunks. Returns the loss points read.
    */
   async train(steps: number, opts: RunOptions = {}): Promise<LossPoint[]> {
+    this.alive();
     if (!Number.isInteger(steps) || steps < 0) throw new InputError(`train: steps must be a non-negative integer, got ${steps}`);
+    // A previous train() that was cancelled may have left sums of steps it never read in the
+    // accumulator (cancelled while awaiting the readback): start every call from a clean sum.
+    this.lossPending = true;
     const out: LossPoint[] = [];
     const end = this.step + steps;
     let sinceRead = 0;
@@ -348,11 +354,13 @@ export class Trainer {
 
   /** Read the weights (or the EMA weights). */
   async readParams(which: 'params' | 'ema' = 'params'): Promise<Float32Array> {
+    this.alive();
     return this.ctx.readF32(which === 'params' ? this.mlp.params : this.emaBuffer, 0, this.mlp.layout.size);
   }
 
   /** Serialise weights and optimizer state: "WFCK", version, header length, JSON header, f32 buffers. */
   async saveCheckpoint(): Promise<Uint8Array> {
+    this.alive();
     const L = this.mlp.layout;
     const bufs = [this.mlp.params, this.m, this.v, this.emaBuffer, ...(this.snState ? [this.snState] : [])];
     const sizes = bufs.map((b) => (b === this.snState ? b.size / 4 : L.size));
@@ -374,6 +382,7 @@ export class Trainer {
 
   /** Restore weights, optimizer state and step count from `saveCheckpoint` bytes (same spec). */
   loadCheckpoint(bytes: Uint8Array): void {
+    this.alive();
     const { header, buffers } = parseCheckpoint(bytes);
     if (JSON.stringify(header.spec) !== JSON.stringify(this.config.spec)) throw new InputError('checkpoint: its network spec differs from this trainer\'s');
     if (header.floats !== this.mlp.layout.size) throw new InputError(`checkpoint: ${header.floats} floats per buffer, expected ${this.mlp.layout.size}`);
@@ -387,7 +396,13 @@ export class Trainer {
     this.lossPending = true;
   }
 
+  private alive(): void {
+    if (this.destroyed) throw new InputError('this trainer (training session) was destroyed: start a new one');
+  }
+
   destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
     for (const b of this.owned) this.ctx.destroyBuffer(b);
     this.owned.length = 0;
     this.plan.destroy();
