@@ -2,7 +2,7 @@
 // and the moments of 10^6 normals.
 import { describe, expect, it } from 'vitest';
 import { RngFill } from '../src/kernels/rng_fill.js';
-import { philox4x32, rngFillCpu } from '../src/rng/philox.js';
+import { compareNormals, philox4x32, rngFillCpu } from '../src/rng/philox.js';
 import { useGpu } from './gpu.js';
 
 describe('philox4x32-10 (CPU twin)', () => {
@@ -20,6 +20,21 @@ describe('philox4x32-10 (CPU twin)', () => {
   });
 });
 
+describe('normal tolerance across drivers', () => {
+  it('accepts a fused-multiply-add-sized gap and rejects one bit in the exponent, a sign flip and NaN', () => {
+    const want = rngFillCpu(4096, 7, 0, 'normal');
+    expect(compareNormals(want.slice(), want)).toEqual({ mismatches: 0, worstUnits: 0, worstAt: -1, ok: true });
+    const near = want.slice();
+    near[5] = Math.fround(near[5]! + 4 * 2 ** -24 * (1 + Math.abs(near[5]!)));
+    expect(compareNormals(near, want)).toMatchObject({ mismatches: 1, worstAt: 5, ok: true });
+    for (const bad of [(a: Float32Array) => (a[9] = -a[9]!), (a: Float32Array) => (a[9] = a[9]! * 2), (a: Float32Array) => (a[9] = NaN)]) {
+      const got = want.slice();
+      bad(got);
+      expect(compareNormals(got, want)).toMatchObject({ worstAt: 9, ok: false });
+    }
+  });
+});
+
 describe('rng_fill on the GPU', () => {
   const gpu = useGpu();
 
@@ -33,7 +48,7 @@ describe('rng_fill on the GPU', () => {
     expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer));
   });
 
-  it('10^6 normals equal the CPU twin bit for bit, with mean and variance within 4 standard errors', async () => {
+  it('10^6 normals equal the CPU twin bit for bit on a software adapter (within the cross-driver tolerance elsewhere), with mean and variance within 4 standard errors', async () => {
     const ctx = gpu();
     const rng = await RngFill.create(ctx);
     const n = 1_000_000;
@@ -41,12 +56,10 @@ describe('rng_fill on the GPU', () => {
     const got = await ctx.readF32(buf);
     ctx.destroyBuffer(buf);
     const want = rngFillCpu(n, 2022, 3, 'normal');
-    const gotBits = new Uint32Array(got.buffer);
-    const wantBits = new Uint32Array(want.buffer);
-    let mismatches = 0;
-    let first = -1;
-    for (let i = 0; i < n; i++) if (gotBits[i] !== wantBits[i]) { mismatches++; if (first < 0) first = i; }
-    expect(mismatches, `first mismatch at ${first}: gpu ${got[first]} cpu ${want[first]}`).toBe(0);
+    const cmp = compareNormals(got, want);
+    expect(cmp.ok, `worst ${cmp.worstUnits} units at ${cmp.worstAt}: gpu ${got[cmp.worstAt]} cpu ${want[cmp.worstAt]}`).toBe(true);
+    // Software adapters round every f32 operation as the twin does: bit for bit there.
+    if (ctx.adapter.isSoftware) expect(cmp.mismatches).toBe(0);
     let s = 0, s2 = 0;
     for (const x of got) { s += x; s2 += x * x; }
     const mean = s / n;

@@ -14,7 +14,11 @@ import time
 import warnings
 
 import numpy as np
-import ot
+
+try:
+    import ot
+except ImportError:  # POT missing (e.g. on a GPU machine with only PyTorch): no peer, said by the runner
+    raise SystemExit(0)
 
 from peer_timing import args
 

@@ -95,3 +95,36 @@ export function rngFillCpu(n: number, seed: number | bigint, stream = 0, dist: '
   }
   return out;
 }
+
+/**
+ * How far a driver's normals may lie from this twin's, in units of 2^-24·(1 + |z|).
+ *
+ * Philox's integer words are exact on every adapter (the uniforms, which keep their top 24 bits,
+ * must equal the twin bit for bit). Box–Muller then runs f32 arithmetic that drivers may evaluate
+ * differently within WGSL's rules: a·b + c contracted to one fused multiply-add, `sqrt` within its
+ * allowed error. This twin rounds every operation; measured against float64 Box–Muller on the
+ * same words it is within 9.5 units (10^6 normals), and a driver that contracts or rounds
+ * differently lands in the same envelope around the exact value, so two of them differ by at most
+ * about 2 × 9.5: 32 units leaves a margin. `wasserflow selfcheck` reports the worst gap it sees.
+ */
+export const NORMAL_TOLERANCE_UNITS = 32;
+
+/** Compare a driver's normals with the twin's: bit mismatches, and the worst gap in tolerance units. */
+export function compareNormals(got: Float32Array, want: Float32Array): { mismatches: number; worstUnits: number; worstAt: number; ok: boolean } {
+  const gb = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const wb = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  let mismatches = 0;
+  let worstUnits = 0;
+  let worstAt = -1;
+  for (let i = 0; i < want.length; i++) {
+    if (gb[i] === wb[i]) continue;
+    mismatches++;
+    const units = Math.abs(got[i]! - want[i]!) / ((1 + Math.abs(want[i]!)) * TWO_M24);
+    // NaN compares false: a NaN from the driver counts as infinitely far.
+    if (!(units <= worstUnits)) {
+      worstUnits = Number.isNaN(units) ? Infinity : units;
+      worstAt = i;
+    }
+  }
+  return { mismatches, worstUnits, worstAt, ok: got.length === want.length && worstUnits <= NORMAL_TOLERANCE_UNITS };
+}
