@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench:readme`: copy the latest benchmark tables (bench/results/latest.md from
 // `npm run bench`, and latest-chromium.md from `npm run bench:headless` when present) into
-// README.md between the `<!-- bench:begin -->` and `<!-- bench:end -->` markers. Each table's own
-// first line names its date and adapter.
+// docs/benchmarks.md (linked from the README) between the `<!-- bench:begin -->` and
+// `<!-- bench:end -->` markers. Each table's own first line names its date and adapter.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const readme = `${root}README.md`;
+const readme = `${root}docs/benchmarks.md`;
 const begin = '<!-- bench:begin -->';
 const end = '<!-- bench:end -->';
 const parts = [];
@@ -15,7 +15,7 @@ for (const [file, title] of [
   ['bench/results/latest.md', 'In Node (`npm run bench`)'],
   ['bench/results/latest-chromium.md', 'In the page, headless Chromium (`npm run bench:headless`)'],
 ]) {
-  if (existsSync(`${root}${file}`)) parts.push(`#### ${title}\n\n${readFileSync(`${root}${file}`, 'utf8').trim()}\n\n(from [\`${file}\`](${file}))`);
+  if (existsSync(`${root}${file}`)) parts.push(`#### ${title}\n\n${readFileSync(`${root}${file}`, 'utf8').trim()}\n\n(from [\`${file}\`](../${file}))`);
 }
 if (parts.length === 0) {
   console.error('bench-readme: no bench/results/latest*.md: run npm run bench first');
@@ -25,8 +25,8 @@ const text = readFileSync(readme, 'utf8');
 const i = text.indexOf(begin);
 const j = text.indexOf(end);
 if (i < 0 || j < i) {
-  console.error(`bench-readme: README.md has no ${begin} … ${end} section`);
+  console.error(`bench-readme: docs/benchmarks.md has no ${begin} … ${end} section`);
   process.exit(1);
 }
 writeFileSync(readme, `${text.slice(0, i + begin.length)}\n${parts.join('\n\n')}\n${text.slice(j)}`);
-console.log(`README.md: benchmark section updated from ${parts.length} table(s)`);
+console.log(`docs/benchmarks.md: benchmark section updated from ${parts.length} table(s)`);

@@ -31,6 +31,19 @@ describe('README examples', () => {
       expect(src.split('\n').length).toBeLessThanOrEqual(12);
     }
   });
+
+  it('install wasserflow from this checkout (no registry has it), and the README says how', () => {
+    for (const name of ['node', 'browser']) {
+      const pkg = JSON.parse(readFileSync(join(REPO, 'examples', name, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+      const spec = pkg.dependencies.wasserflow!;
+      expect(spec.startsWith('file:'), `examples/${name}: ${spec}`).toBe(true);
+      const target = resolve(REPO, 'examples', name, spec.slice('file:'.length));
+      expect((JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as { name: string }).name).toBe('wasserflow');
+    }
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    expect(readme).toContain('npm pack');
+    expect(readme).not.toMatch(/npm install wasserflow\b/);
+  });
 });
 
 describe('npm package in fresh apps', () => {
@@ -138,6 +151,14 @@ describe('npm package in fresh apps', () => {
       expect(result!.w2).toBeAllclose(1, { rtol: 1e-3 });
       expect(await page.$eval('#out', (el) => el.textContent)).toContain('W2 =');
       await page.close();
+
+      // Without WebGPU the example says so on the page instead of waiting on "running…".
+      const bare = await chromium.browser.newPage();
+      await bare.evaluateOnNewDocument('Object.defineProperty(Navigator.prototype, "gpu", { get: () => undefined })');
+      await bare.goto(server.url);
+      await bare.waitForFunction('document.querySelector("#out").textContent !== "running…"', { timeout: 30_000 });
+      expect(await bare.$eval('#out', (el) => el.textContent)).toMatch(/^error: WebGPU is not available/);
+      await bare.close();
     } finally {
       await chromium.close();
       await server.close();
