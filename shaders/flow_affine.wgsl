@@ -9,10 +9,7 @@ override DIM: u32 = 2u;
 override NOISE: bool = true;
 override Q: u32 = (DIM + 3u) / 4u;
 
-@group(0) @binding(0) var<uniform> params: FlowAffineParams;
-@group(0) @binding(1) var<storage, read> coef: array<f32>;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+// Bindings (params, coef, x, y): FlowAffineBindings in src/kernels/flow_affine.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -8,10 +8,7 @@ override OP: u32 = 0u;
 override WG: u32 = 256u;
 override ITEMS: u32 = 8u;
 
-@group(0) @binding(0) var<uniform> params: ReduceParams;
-@group(0) @binding(1) var<storage, read> in_values: array<f32>;
-@group(0) @binding(2) var<storage, read> in_states: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
+// Bindings (params, in_values, in_states, out): ReduceBindings in src/kernels/reduce.ts.
 
 var<workgroup> scratch: array<vec4<f32>, WG>;
 

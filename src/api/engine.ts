@@ -224,13 +224,16 @@ export class Engine {
     const buf = this.ctx.storage('engine:random', n * 4);
     try {
       const enc = this.ctx.device.createCommandEncoder({ label: 'engine:random' });
-      const params = rng.encode(enc, buf, n, { seed, dist, stream });
+      const fill = rng.bind(buf, n, { seed, dist, stream });
+      const pass = enc.beginComputePass({ label: 'engine:random' });
+      rng.dispatch(pass, fill);
+      pass.end();
       try {
         const out = await abortable(this.ctx.read(buf, 0, n * 4, enc), signal, 'random');
         opts.onProgress?.({ stage: 'random', done: n, total: n });
         return new Float32Array(out);
       } finally {
-        this.ctx.destroyBuffer(params);
+        fill.destroy();
       }
     } finally {
       this.ctx.destroyBuffer(buf);

@@ -10,14 +10,20 @@ export function grid2d(groups: number, maxPerDim = 65535): [number, number] {
   return [Math.ceil(groups / y), y];
 }
 
-/** Bind group entries for buffers in binding order. */
+/** Workgroups (x, y) for `invocations` threads in workgroups of `wg`: grid2d(⌈invocations / wg⌉). */
+export function workgroups(invocations: number, wg: number): [number, number] {
+  return grid2d(Math.ceil(invocations / wg));
+}
+
+/** @deprecated Bind by name with a `Bindings` (src/gpu/bindings.ts); removed once every kernel is converted. */
 export function bufferEntries(...buffers: (GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number })[]): GPUBindGroupEntry[] {
   return buffers.map((b, binding) => ({ binding, resource: 'buffer' in b ? b : { buffer: b } }));
 }
 
+/** @deprecated */
 export type BindingKind = 'uniform' | 'read' | 'rw';
 
-/** An explicit compute bind group layout from binding kinds in order. */
+/** @deprecated Declare a `Bindings` (src/gpu/bindings.ts); removed once every kernel is converted. */
 export function computeLayout(device: GPUDevice, label: string, kinds: readonly BindingKind[]): GPUBindGroupLayout {
   return device.createBindGroupLayout({
     label,

@@ -6,7 +6,7 @@
  */
 import source from '../../shaders/reduce.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout } from '../gpu/dispatch.js';
+import { Bindings, read, rw, uniform } from '../gpu/bindings.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
 
@@ -15,6 +15,16 @@ const ITEMS = 8;
 const PER_BLOCK = WG * ITEMS;
 
 export const ReduceParams = new ParamsLayout('ReduceParams', { len: 'u32', blocks: 'u32', in_offset: 'u32', in_stride: 'u32' });
+
+export const ReduceBindings = new Bindings('reduce', {
+  params: uniform(ReduceParams),
+  /** f32 input of the first pass (entry `values`). */
+  in_values: read('array<f32>'),
+  /** vec4 states of the previous pass (entry `states`). */
+  in_states: read('array<vec4<f32>>'),
+  /** One state per (segment, block). */
+  out: rw('array<vec4<f32>>'),
+});
 
 export type ReduceOp = 'sum' | 'max' | 'logsumexp' | 'meanvar';
 const OP_CODE: Record<ReduceOp, number> = { sum: 0, max: 1, logsumexp: 2, meanvar: 3 };
@@ -26,16 +36,10 @@ interface Pass {
 }
 
 export class Reduce {
-  private constructor(
-    private readonly ctx: GpuContext,
-    private readonly layout: GPUBindGroupLayout,
-    private readonly pipelineLayout: GPUPipelineLayout,
-  ) {}
+  private constructor(private readonly ctx: GpuContext) {}
 
   static async create(ctx: GpuContext): Promise<Reduce> {
-    const layout = computeLayout(ctx.device, 'reduce', ['uniform', 'read', 'read', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'reduce', bindGroupLayouts: [layout] });
-    return new Reduce(ctx, layout, pl);
+    return new Reduce(ctx);
   }
 
   private pipeline(op: ReduceOp, entryPoint: 'values' | 'states'): Promise<GPUComputePipeline> {
@@ -43,8 +47,8 @@ export class Reduce {
       kernel: 'reduce',
       source,
       entryPoint,
-      layout: this.pipelineLayout,
-      prelude: [ReduceParams.wgsl],
+      layout: ReduceBindings.pipelineLayout(this.ctx.device),
+      prelude: [ReduceBindings.wgsl],
       constants: { OP: OP_CODE[op], WG, ITEMS },
     });
   }
@@ -77,16 +81,11 @@ export class Reduce {
         ubuf,
         ReduceParams.pack({ len: curLen, blocks, in_offset: first ? (opts.inOffset ?? 0) : 0, in_stride: first ? (opts.inStride ?? len) : curLen }),
       );
-      const bind = this.ctx.device.createBindGroup({
-        label: `reduce:${op}:${passes.length}`,
-        layout: this.layout,
-        entries: [
-          { binding: 0, resource: { buffer: ubuf } },
-          { binding: 1, resource: { buffer: first ? src : dummy } },
-          { binding: 2, resource: { buffer: first ? dummy : src } },
-          { binding: 3, resource: { buffer: out } },
-        ],
-      });
+      const bind = ReduceBindings.bind(
+        this.ctx.device,
+        { params: ubuf, in_values: first ? src : dummy, in_states: first ? dummy : src, out },
+        `reduce:${op}:${passes.length}`,
+      );
       passes.push({ pipeline: first ? pValues : pStates, bind, blocks });
       first = false;
       src = out;

@@ -1,7 +1,8 @@
 /** Owner of shaders/rng_fill.wgsl: fill a buffer with seeded uniform or normal variates. */
 import source from '../../shaders/rng_fill.wgsl?raw';
+import { Bindings, UniformBlock, rw, uniform } from '../gpu/bindings.js';
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout, grid2d } from '../gpu/dispatch.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { ParamsLayout } from '../gpu/params.js';
 import { splitSeed } from '../rng/philox.js';
 
@@ -14,58 +15,82 @@ export const RngFillParams = new ParamsLayout('RngFillParams', {
   seed_hi: 'u32',
 });
 
+export const RngFillBindings = new Bindings('rng_fill', {
+  params: uniform(RngFillParams),
+  /** Floats [offset, offset + n) are written. */
+  out: rw('array<f32>'),
+});
+
 export type Distribution = 'uniform' | 'normal';
+
+export interface RngFillDraw {
+  seed: number | bigint;
+  /** Counter stream (use a different one per draw: step number, layer, ...). */
+  stream?: number;
+  /** First float of `out` written (default 0). */
+  offset?: number;
+  dist?: Distribution;
+}
+
+/** A fill bound to its buffer: its uniform is allocated once; `destroy()` releases it. */
+export class RngFillBinding {
+  constructor(
+    readonly group: GPUBindGroup,
+    readonly params: UniformBlock<'n' | 'offset' | 'stream' | 'seed_lo' | 'seed_hi'>,
+    readonly dist: Distribution,
+    readonly n: number,
+  ) {}
+
+  destroy(): void {
+    this.params.destroy();
+  }
+}
 
 export class RngFill {
   private constructor(
     private readonly ctx: GpuContext,
-    private readonly layout: GPUBindGroupLayout,
     private readonly pipelines: Record<Distribution, GPUComputePipeline>,
   ) {}
 
   static async create(ctx: GpuContext): Promise<RngFill> {
-    const layout = computeLayout(ctx.device, 'rng_fill', ['uniform', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'rng_fill', bindGroupLayouts: [layout] });
+    const layout = RngFillBindings.pipelineLayout(ctx.device);
     const make = (normal: boolean) =>
-      ctx.pipelines.get({ kernel: 'rng_fill', source, layout: pl, prelude: [RngFillParams.wgsl], constants: { NORMAL: normal ? 1 : 0, WG } });
+      ctx.pipelines.get({ kernel: 'rng_fill', source, layout, prelude: [RngFillBindings.wgsl], constants: { NORMAL: normal ? 1 : 0, WG } });
     const [uniform, normal] = await Promise.all([make(false), make(true)]);
-    return new RngFill(ctx, layout, { uniform, normal });
+    return new RngFill(ctx, { uniform, normal });
   }
 
-  /**
-   * Encode a fill of `n` floats of `out` starting at float `offset`, with counter stream `stream`
-   * (use a different stream per draw: step number, layer, ...). Returns the uniform buffer, which the
-   * caller must keep alive until the commands run and then release with ctx.destroyBuffer.
-   */
-  encode(encoder: GPUCommandEncoder, out: GPUBuffer, n: number, opts: { seed: number | bigint; stream?: number; offset?: number; dist?: Distribution }): GPUBuffer {
-    const [lo, hi] = splitSeed(opts.seed);
-    const ubuf = this.ctx.uniform('rng_fill:params', RngFillParams.byteSize);
-    this.ctx.write(ubuf, RngFillParams.pack({ n, offset: opts.offset ?? 0, stream: opts.stream ?? 0, seed_lo: lo, seed_hi: hi }));
-    const bind = this.ctx.device.createBindGroup({
-      label: 'rng_fill',
-      layout: this.layout,
-      entries: [
-        { binding: 0, resource: { buffer: ubuf } },
-        { binding: 1, resource: { buffer: out } },
-      ],
-    });
-    const pass = encoder.beginComputePass({ label: 'rng_fill' });
-    pass.setPipeline(this.pipelines[opts.dist ?? 'uniform']);
-    pass.setBindGroup(0, bind);
-    const [x, y] = grid2d(Math.ceil(Math.ceil(n / 4) / WG));
-    pass.dispatchWorkgroups(x, y);
-    pass.end();
-    return ubuf;
+  /** Bind a fill of `n` floats of `out`; the caller destroys the binding once its commands ran. */
+  bind(out: GPUBuffer, n: number, draw: RngFillDraw): RngFillBinding {
+    const [lo, hi] = splitSeed(draw.seed);
+    const params = new UniformBlock(this.ctx, 'rng_fill:params', RngFillParams);
+    params.set({ n, offset: draw.offset ?? 0, stream: draw.stream ?? 0, seed_lo: lo, seed_hi: hi });
+    return new RngFillBinding(RngFillBindings.bind(this.ctx.device, { params: params.buffer, out }), params, draw.dist ?? 'uniform', n);
   }
 
-  /** Convenience: a new storage buffer of `n` variates. */
-  async fill(n: number, opts: { seed: number | bigint; stream?: number; dist?: Distribution }): Promise<GPUBuffer> {
+  dispatch(pass: GPUComputePassEncoder, b: RngFillBinding): void {
+    pass.setPipeline(this.pipelines[b.dist]);
+    pass.setBindGroup(0, b.group);
+    pass.dispatchWorkgroups(...workgroups(Math.ceil(b.n / 4), WG));
+  }
+
+  /** Convenience: a new storage buffer of `n` variates (one submit, waits). */
+  async fill(n: number, draw: Omit<RngFillDraw, 'offset'>): Promise<GPUBuffer> {
     const out = this.ctx.storage('rng:out', n * 4);
-    const enc = this.ctx.device.createCommandEncoder({ label: 'rng_fill' });
-    const ubuf = this.encode(enc, out, n, opts);
-    this.ctx.submit(enc.finish());
-    await this.ctx.flush();
-    this.ctx.destroyBuffer(ubuf);
+    const b = this.bind(out, n, draw);
+    try {
+      const enc = this.ctx.device.createCommandEncoder({ label: 'rng_fill' });
+      const pass = enc.beginComputePass({ label: 'rng_fill' });
+      this.dispatch(pass, b);
+      pass.end();
+      this.ctx.submit(enc.finish());
+      await this.ctx.flush();
+    } catch (e) {
+      this.ctx.destroyBuffer(out);
+      throw e;
+    } finally {
+      b.destroy();
+    }
     return out;
   }
 }
