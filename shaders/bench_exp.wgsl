@@ -7,8 +7,7 @@
 override WG: u32 = 256u;
 override ITERS: u32 = 256u;
 
-@group(0) @binding(0) var<uniform> params: BenchExpParams;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+// Bindings: declared in src/kernels/bench_exp.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

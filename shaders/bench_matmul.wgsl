@@ -7,10 +7,7 @@
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 
-@group(0) @binding(0) var<uniform> params: BenchMatmulParams;
-@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> c: array<vec4<f32>>;
+// Bindings: declared in src/kernels/bench_matmul.ts.
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -7,11 +7,7 @@
 
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> bp: DiscBatchParams;
-@group(0) @binding(1) var<uniform> st: StepParams;
-@group(0) @binding(2) var<storage, read> data: array<f32>;
-@group(0) @binding(3) var<storage, read> particles: array<f32>;
-@group(0) @binding(4) var<storage, read_write> acts: array<f32>;
+// Bindings: declared in src/kernels/flow_disc_batch.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -7,9 +7,7 @@
 
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> lp: DiscLossParams;
-@group(0) @binding(1) var<storage, read_write> acts: array<f32>;
-@group(0) @binding(2) var<storage, read_write> loss_acc: array<f32>;
+// Bindings: declared in src/kernels/flow_disc_loss.ts.
 
 fn softplus(u: f32) -> f32 {
   return max(u, 0.0) + log(1.0 + exp(-abs(u)));

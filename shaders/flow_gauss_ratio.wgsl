@@ -27,13 +27,7 @@ override DIM: u32 = 2u;
 override PER: u32 = 16u;
 override LOSS: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> params: GaussRatioParams;
-@group(0) @binding(1) var<storage, read> target_: array<f32>;   // m (d), Σ⁻¹ (d×d), log det Σ
-@group(0) @binding(2) var<storage, read> theta: array<f32>;     // μ (d), L (d×d row-major)
-@group(0) @binding(3) var<storage, read> iter: array<u32>;      // RNG stream (iteration counter)
-@group(0) @binding(4) var<storage, read_write> x_out: array<f32>;
-@group(0) @binding(5) var<storage, read_write> partial: array<f32>;
-@group(0) @binding(6) var<storage, read> frozen: array<f32>;    // θ_t: μ_t (d), L_t (d×d)
+// Bindings (params, target_, theta, iter, x_out, partial, frozen): GaussRatioBindings in src/kernels/flow_gauss_ratio.ts.
 
 fn sigmoid(u: f32) -> f32 {
   if (u >= 0.0) { return 1.0 / (1.0 + exp(-u)); }

@@ -13,10 +13,7 @@
 override WG: u32 = 64u;
 override STAGE: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> gp: GenLossParams;
-@group(0) @binding(1) var<storage, read_write> acts: array<f32>;
-@group(0) @binding(2) var<storage, read_write> target_y: array<f32>;
-@group(0) @binding(3) var<storage, read_write> loss_acc: array<f32>;
+// Bindings: declared in src/kernels/flow_gen_loss.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -8,11 +8,7 @@
 override WG: u32 = 64u;
 override ADAM: bool = true;
 
-@group(0) @binding(0) var<uniform> params: ParamUpdateParams;
-@group(0) @binding(1) var<storage, read> partial: array<f32>;
-@group(0) @binding(2) var<storage, read_write> theta: array<f32>;
-@group(0) @binding(3) var<storage, read_write> moments: array<f32>;
-@group(0) @binding(4) var<storage, read_write> iter: array<u32>;
+// Bindings (params, partial, theta, moments, iter): ParamUpdateBindings in src/kernels/flow_param_update.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) j: u32) {

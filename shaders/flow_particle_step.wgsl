@@ -11,10 +11,7 @@ override WG: u32 = 64u;
 override STAGE: u32 = 0u;
 override H: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> pp: ParticleStepParams;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
-@group(0) @binding(2) var<storage, read_write> x: array<f32>;
-@group(0) @binding(3) var<storage, read_write> acts: array<f32>;
+// Bindings: declared in src/kernels/flow_particle_step.ts.
 
 fn sigmoid(u: f32) -> f32 {
   if (u >= 0.0) { return 1.0 / (1.0 + exp(-u)); }

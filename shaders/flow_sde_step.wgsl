@@ -10,9 +10,7 @@
 override WG: u32 = 256u;
 override HAS_TARGET: bool = false;
 
-@group(0) @binding(0) var<uniform> params: FlowSdeParams;
-@group(0) @binding(1) var<storage, read_write> x: array<f32>;
-@group(0) @binding(2) var<storage, read> y: array<f32>;
+// Bindings (params, x, y): FlowSdeBindings in src/kernels/flow_sde_step.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

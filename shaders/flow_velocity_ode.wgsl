@@ -11,12 +11,7 @@ override WG: u32 = 64u;
 override STAGE: u32 = 0u;
 override FROM_PRED: bool = false;
 
-@group(0) @binding(0) var<uniform> op: VelocityOdeParams;
-@group(0) @binding(1) var<uniform> sp: OdeStepParams;
-@group(0) @binding(2) var<storage, read_write> x: array<f32>;
-@group(0) @binding(3) var<storage, read_write> xp: array<f32>;
-@group(0) @binding(4) var<storage, read_write> k: array<f32>;
-@group(0) @binding(5) var<storage, read_write> acts: array<f32>;
+// Bindings: declared in src/kernels/flow_velocity_ode.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -2,9 +2,7 @@
 // (bit-reproducible), and the clipping factor min(1, max_norm / (norm + 1e-6)) of torch.nn.utils.clip_grad_norm_.
 // stats[0] = norm, stats[1] = factor (1 when max_norm <= 0). One workgroup of 256.
 
-@group(0) @binding(0) var<uniform> np: GradNormParams;
-@group(0) @binding(1) var<storage, read> grads: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> stats: array<f32>;
+// Bindings: declared in src/kernels/grad_norm.ts.
 
 var<workgroup> part: array<f32, 256>;
 

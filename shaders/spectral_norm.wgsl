@@ -9,11 +9,7 @@
 
 struct SnLayer { w_off: u32, in_dim: u32, out_dim: u32, u_off: u32, v_off: u32, scale_idx: u32, pad0: u32, pad1: u32 }
 
-@group(0) @binding(0) var<uniform> sp: SnParams;
-@group(0) @binding(1) var<storage, read_write> params: array<f32>;
-@group(0) @binding(2) var<storage, read_write> state: array<f32>;
-@group(0) @binding(3) var<storage, read> layers: array<SnLayer>;
-@group(0) @binding(4) var<storage, read_write> grads: array<f32>;
+// Bindings: declared in src/kernels/spectral_norm.ts.
 
 const WG = 64u;
 var<workgroup> red: array<f32, 64>;

@@ -54,7 +54,7 @@ describe('monoflow generator loss kernel', () => {
       ctx.write(ub, GenLossParams.pack(p));
       const enc = ctx.device.createCommandEncoder();
       const pass = enc.beginComputePass();
-      k.dispatch(pass, k.bind({ ubuf: ub, acts: a, target: t, lossAcc: l }), bs);
+      k.dispatch(pass, k.bind({ gp: ub, acts: a, target_y: t, loss_acc: l }), bs);
       pass.end();
       ctx.submit(enc.finish());
       const ref = genLossRef(acts, y, p);

@@ -105,10 +105,10 @@ export class FlowDiscriminator {
       width0: L.layers[0]!.out, scale_off: L.scaleOffset, eps, shift: o.shift ?? 0,
     }));
     this.bind = {
-      batch: k.batch.bind({ ubuf: ubBatch, step: this.slots.resource, data: dataBuf, particles: cloud, acts: trainPlan.acts }),
-      loss: k.loss.bind({ ubuf: ubLoss, acts: trainPlan.acts, lossAcc }),
+      batch: k.batch.bind({ bp: ubBatch, st: this.slots.resource, data: dataBuf, particles: cloud, acts: trainPlan.acts }),
+      loss: k.loss.bind({ lp: ubLoss, acts: trainPlan.acts, loss_acc: lossAcc }),
       adam: k.adam.bind({ ubuf: ubAdam, step: this.slots.resource, params: mlp.params, grads, m, v, ema, stats }),
-      particle: k.particle.bind({ ubuf: ubPart, params: mlp.params, x: cloud, acts: evalPlan.acts }),
+      particle: k.particle.bind({ pp: ubPart, params: mlp.params, x: cloud, acts: evalPlan.acts }),
     };
   }
 

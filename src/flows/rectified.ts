@@ -98,7 +98,7 @@ export class RectifiedFlow {
     ctx.write(ubBatch, RectifiedBatchParams.pack({
       batch, bs: ws.bs, dim: this.dim, n0: source.length / this.dim, n1: target.length / this.dim, fourier, x_off: ws.x, tgt_off: ws.target, lam_off: ws.lam, seed_lo: lo, seed_hi: hi,
     }));
-    this.bindBatch = kernels.batch.bind({ ubuf: ubBatch, step: this.slots.resource, src, dst, acts: plan.acts });
+    this.bindBatch = kernels.batch.bind({ bp: ubBatch, st: this.slots.resource, src, dst, acts: plan.acts });
     const Lh = L.layers.length - 1;
     const ubLoss = own(ctx.uniform('dsm_loss:params', DsmLossParams.byteSize));
     ctx.write(ubLoss, DsmLossParams.pack({ batch, bs: ws.bs, dim: this.dim, out_off: ws.u[Lh]!, tgt_off: ws.target, lam_off: ws.lam, dout_off: ws.du[Lh]! }));
@@ -295,7 +295,7 @@ export class VelocityOdeFlow implements FlowRunner {
     this.owned.push(xp, k, ubuf);
     const Lh = plan.layout.layers.length - 1;
     ctx.write(ubuf, VelocityOdeParams.pack({ n, bs: ws.bs, dim, fourier, x_off: ws.x, out_off: ws.u[Lh]! }));
-    this.bind = ode.bind({ ubuf, step: slots.resource, x, xp, k, acts: plan.acts });
+    this.bind = ode.bind({ op: ubuf, sp: slots.resource, x, xp, k, acts: plan.acts });
     this.targetLaw = cloudMoments(target, dim);
     this.w2Method = meter.describe('the target cloud');
   }

@@ -59,6 +59,9 @@ export function rw(type: string): BufferBinding {
 /** What `bind` accepts for a binding: a whole buffer, or a range of one. */
 export type BufferResource = GPUBuffer | GPUBufferBinding;
 
+/** The resources `bind` takes for a declaration: one buffer per name. */
+export type Resources<B> = B extends Bindings<infer N> ? Readonly<Record<N, BufferResource>> : never;
+
 const ADDRESS_SPACE = { uniform: 'uniform', read: 'storage, read', rw: 'storage, read_write' } as const;
 const BUFFER_TYPE = { uniform: 'uniform', read: 'read-only-storage', rw: 'storage' } as const;
 

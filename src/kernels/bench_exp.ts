@@ -4,21 +4,26 @@
  */
 import source from '../../shaders/bench_exp.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout, grid2d } from '../gpu/dispatch.js';
+import { Bindings, UniformBlock, rw, uniform } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
 
 const WG = 256;
 export const BenchExpParams = new ParamsLayout('BenchExpParams', { n: 'u32' });
+export const BenchExpBindings = new Bindings('bench_exp', {
+  params: uniform(BenchExpParams),
+  /** One float per invocation (keeps the exps alive). */
+  out: rw('array<f32>'),
+});
 /** Exps per iteration per invocation (four vec4 chains). */
 export const EXPS_PER_ITER = 16;
 
 export class BenchExpPlan {
   constructor(
-    private readonly ctx: GpuContext,
     private readonly pipeline: GPUComputePipeline,
     private readonly bind: GPUBindGroup,
-    private readonly ubuf: GPUBuffer,
+    private readonly params: UniformBlock<'n'>,
     readonly n: number,
     readonly iters: number,
   ) {}
@@ -32,26 +37,20 @@ export class BenchExpPlan {
     const pass = encoder.beginComputePass({ label: 'bench_exp', ...(timestampWrites ? { timestampWrites } : {}) });
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, this.bind);
-    const [x, y] = grid2d(Math.ceil(this.n / WG));
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(this.n, WG));
     pass.end();
   }
 
   destroy(): void {
-    this.ctx.destroyBuffer(this.ubuf);
+    this.params.destroy();
   }
 }
 
 export class BenchExp {
-  private constructor(
-    private readonly ctx: GpuContext,
-    private readonly layout: GPUBindGroupLayout,
-    private readonly pipelineLayout: GPUPipelineLayout,
-  ) {}
+  private constructor(private readonly ctx: GpuContext) {}
 
   static create(ctx: GpuContext): BenchExp {
-    const layout = computeLayout(ctx.device, 'bench_exp', ['uniform', 'rw']);
-    return new BenchExp(ctx, layout, ctx.device.createPipelineLayout({ label: 'bench_exp', bindGroupLayouts: [layout] }));
+    return new BenchExp(ctx);
   }
 
   /** `n` invocations of `iters` iterations each, writing one float per invocation to `out`. */
@@ -60,17 +59,10 @@ export class BenchExp {
     // Arguments fall by 1e-3 per iteration from at most -3.85: keep them well inside exp's range.
     if (!Number.isInteger(iters) || iters < 1 || iters > 4096) throw new InputError(`bench_exp: iters must be an integer in [1, 4096], got ${iters}`);
     if (out.size < n * 4) throw new InputError(`bench_exp: out holds ${out.size / 4} floats, needs ${n}`);
-    const pipeline = await this.ctx.pipelines.get({ kernel: 'bench_exp', source, layout: this.pipelineLayout, prelude: [BenchExpParams.wgsl], constants: { WG, ITERS: iters } });
-    const ubuf = this.ctx.uniform('bench_exp:params', BenchExpParams.byteSize);
-    this.ctx.write(ubuf, BenchExpParams.pack({ n }));
-    const bind = this.ctx.device.createBindGroup({
-      label: 'bench_exp',
-      layout: this.layout,
-      entries: [
-        { binding: 0, resource: { buffer: ubuf } },
-        { binding: 1, resource: { buffer: out } },
-      ],
-    });
-    return new BenchExpPlan(this.ctx, pipeline, bind, ubuf, n, iters);
+    const pipeline = await this.ctx.pipelines.get({ kernel: 'bench_exp', source, layout: BenchExpBindings.pipelineLayout(this.ctx.device), prelude: [BenchExpBindings.wgsl], constants: { WG, ITERS: iters } });
+    const params = new UniformBlock(this.ctx, 'bench_exp:params', BenchExpParams);
+    params.set({ n });
+    const bind = BenchExpBindings.bind(this.ctx.device, { params: params.buffer, out });
+    return new BenchExpPlan(pipeline, bind, params, n, iters);
   }
 }

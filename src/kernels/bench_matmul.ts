@@ -5,13 +5,23 @@
  */
 import source from '../../shaders/bench_matmul.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout } from '../gpu/dispatch.js';
+import { Bindings, UniformBlock, read, rw, uniform } from '../gpu/bindings.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
 
 const WG_X = 8;
 const WG_Y = 8;
 export const BenchMatmulParams = new ParamsLayout('BenchMatmulParams', { m: 'u32', n: 'u32', k: 'u32' });
+
+export const BenchMatmulBindings = new Bindings('bench_matmul', {
+  params: uniform(BenchMatmulParams),
+  /** A, M×K row-major. */
+  a: read('array<vec4<f32>>'),
+  /** B, K×N row-major. */
+  b: read('array<vec4<f32>>'),
+  /** C = A·B, M×N row-major. */
+  c: rw('array<vec4<f32>>'),
+});
 
 export interface MatmulShape {
   /** Rows of A and C. */
@@ -25,10 +35,9 @@ export interface MatmulShape {
 /** A bound C = A·B: `encode()` records one dispatch; `destroy()` frees the uniform it owns. */
 export class BenchMatmulPlan {
   constructor(
-    private readonly ctx: GpuContext,
     private readonly pipeline: GPUComputePipeline,
     private readonly bind: GPUBindGroup,
-    private readonly ubuf: GPUBuffer,
+    private readonly params: UniformBlock<'m' | 'n' | 'k'>,
     readonly shape: MatmulShape,
   ) {}
 
@@ -46,22 +55,20 @@ export class BenchMatmulPlan {
   }
 
   destroy(): void {
-    this.ctx.destroyBuffer(this.ubuf);
+    this.params.destroy();
   }
 }
 
 export class BenchMatmul {
   private constructor(
     private readonly ctx: GpuContext,
-    private readonly layout: GPUBindGroupLayout,
     private readonly pipeline: GPUComputePipeline,
   ) {}
 
   static async create(ctx: GpuContext): Promise<BenchMatmul> {
-    const layout = computeLayout(ctx.device, 'bench_matmul', ['uniform', 'read', 'read', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'bench_matmul', bindGroupLayouts: [layout] });
-    const pipeline = await ctx.pipelines.get({ kernel: 'bench_matmul', source, layout: pl, prelude: [BenchMatmulParams.wgsl], constants: { WG_X, WG_Y } });
-    return new BenchMatmul(ctx, layout, pipeline);
+    const layout = BenchMatmulBindings.pipelineLayout(ctx.device);
+    const pipeline = await ctx.pipelines.get({ kernel: 'bench_matmul', source, layout, prelude: [BenchMatmulBindings.wgsl], constants: { WG_X, WG_Y } });
+    return new BenchMatmul(ctx, pipeline);
   }
 
   /** Bind C (M×N) = A (M×K) · B (K×N), all row-major f32 storage buffers. */
@@ -75,13 +82,9 @@ export class BenchMatmul {
     for (const [name, buf, floats] of need) {
       if (buf.size < floats * 4) throw new InputError(`bench_matmul: ${name} holds ${buf.size / 4} floats, needs ${floats}`);
     }
-    const ubuf = this.ctx.uniform('bench_matmul:params', BenchMatmulParams.byteSize);
-    this.ctx.write(ubuf, BenchMatmulParams.pack({ m, n, k }));
-    const bind = this.ctx.device.createBindGroup({
-      label: 'bench_matmul',
-      layout: this.layout,
-      entries: [ubuf, a, b, c].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
-    return new BenchMatmulPlan(this.ctx, this.pipeline, bind, ubuf, shape);
+    const params = new UniformBlock(this.ctx, 'bench_matmul:params', BenchMatmulParams);
+    params.set({ m, n, k });
+    const bind = BenchMatmulBindings.bind(this.ctx.device, { params: params.buffer, a, b, c });
+    return new BenchMatmulPlan(this.pipeline, bind, params, shape);
   }
 }

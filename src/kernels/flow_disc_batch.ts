@@ -2,7 +2,8 @@
 import source from '../../shaders/flow_disc_batch.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { StepParams } from '../model/step.js';
 
 export const DiscBatchParams = new ParamsLayout('DiscBatchParams', {
@@ -10,32 +11,36 @@ export const DiscBatchParams = new ParamsLayout('DiscBatchParams', {
 });
 const WG = 64;
 
+export const DiscBatchBindings = new Bindings('flow_disc_batch', {
+  bp: uniform(DiscBatchParams),
+  /** This step's StepParams (dynamic offset). */
+  st: uniform(StepParams, { dynamic: true }),
+  data: read('array<f32>'),
+  particles: read('array<f32>'),
+  /** The discriminator's MLP workspace. */
+  acts: rw('array<f32>'),
+});
+
 export class FlowDiscBatch {
   private constructor(
     private readonly ctx: GpuContext,
-    readonly layout: GPUBindGroupLayout,
     readonly pipeline: GPUComputePipeline,
   ) {}
 
   static async create(ctx: GpuContext): Promise<FlowDiscBatch> {
-    const layout = bindLayout(ctx.device, 'flow_disc_batch', ['uniform', 'dyn', 'read', 'read', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'flow_disc_batch', bindGroupLayouts: [layout] });
-    const pipeline = await ctx.pipelines.get({ kernel: 'flow_disc_batch', source, layout: pl, prelude: [DiscBatchParams.wgsl, StepParams.wgsl], constants: { WG } });
-    return new FlowDiscBatch(ctx, layout, pipeline);
+    const pl = DiscBatchBindings.pipelineLayout(ctx.device);
+    const pipeline = await ctx.pipelines.get({ kernel: 'flow_disc_batch', source, layout: pl, prelude: [DiscBatchBindings.wgsl], constants: { WG } });
+    return new FlowDiscBatch(ctx, pipeline);
   }
 
-  bind(b: { ubuf: GPUBuffer; step: GPUBufferBinding; data: GPUBuffer; particles: GPUBuffer; acts: GPUBuffer }): GPUBindGroup {
-    return this.ctx.device.createBindGroup({
-      label: 'flow_disc_batch',
-      layout: this.layout,
-      entries: [{ buffer: b.ubuf }, b.step, { buffer: b.data }, { buffer: b.particles }, { buffer: b.acts }].map((resource, binding) => ({ binding, resource })),
-    });
+  /** Buffers by the names of DiscBatchBindings. */
+  bind(b: Resources<typeof DiscBatchBindings>): GPUBindGroup {
+    return DiscBatchBindings.bind(this.ctx.device, b);
   }
 
   dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, stepOffset: number, bs: number): void {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bind, [stepOffset]);
-    const [x, y] = groupsFor(bs, WG);
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(bs, WG));
   }
 }

@@ -2,37 +2,40 @@
 import source from '../../shaders/flow_disc_loss.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 
 export const DiscLossParams = new ParamsLayout('DiscLossParams', { batch: 'u32', bs: 'u32', dim: 'u32', out_off: 'u32', tgt_off: 'u32', lam_off: 'u32', dout_off: 'u32' });
 const WG = 64;
 
+export const DiscLossBindings = new Bindings('flow_disc_loss', {
+  lp: uniform(DiscLossParams),
+  /** The discriminator's MLP workspace (output in, dOutput out). */
+  acts: rw('array<f32>'),
+  /** Per-column loss accumulator (bs floats). */
+  loss_acc: rw('array<f32>'),
+});
+
 export class FlowDiscLoss {
   private constructor(
     private readonly ctx: GpuContext,
-    readonly layout: GPUBindGroupLayout,
     readonly pipeline: GPUComputePipeline,
   ) {}
 
   static async create(ctx: GpuContext): Promise<FlowDiscLoss> {
-    const layout = bindLayout(ctx.device, 'flow_disc_loss', ['uniform', 'rw', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'flow_disc_loss', bindGroupLayouts: [layout] });
-    const pipeline = await ctx.pipelines.get({ kernel: 'flow_disc_loss', source, layout: pl, prelude: [DiscLossParams.wgsl], constants: { WG } });
-    return new FlowDiscLoss(ctx, layout, pipeline);
+    const pl = DiscLossBindings.pipelineLayout(ctx.device);
+    const pipeline = await ctx.pipelines.get({ kernel: 'flow_disc_loss', source, layout: pl, prelude: [DiscLossBindings.wgsl], constants: { WG } });
+    return new FlowDiscLoss(ctx, pipeline);
   }
 
-  bind(b: { ubuf: GPUBuffer; acts: GPUBuffer; lossAcc: GPUBuffer }): GPUBindGroup {
-    return this.ctx.device.createBindGroup({
-      label: 'flow_disc_loss',
-      layout: this.layout,
-      entries: [b.ubuf, b.acts, b.lossAcc].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+  /** Buffers by the names of DiscLossBindings. */
+  bind(b: Resources<typeof DiscLossBindings>): GPUBindGroup {
+    return DiscLossBindings.bind(this.ctx.device, b);
   }
 
   dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, bs: number): void {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bind);
-    const [x, y] = groupsFor(bs, WG);
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(bs, WG));
   }
 }

@@ -4,7 +4,8 @@
  */
 import source from '../../shaders/flow_gauss_ratio.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout, grid2d } from '../gpu/dispatch.js';
+import { Bindings, UniformBlock, read, rw, uniform } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
 import { splitSeed } from '../rng/philox.js';
@@ -15,6 +16,20 @@ const PER = 16;
 export const GAUSS_RATIO_MAX_DIM = 4;
 
 export const GaussRatioParams = new ParamsLayout('GaussRatioParams', { n: 'u32', d: 'u32', seed_lo: 'u32', seed_hi: 'u32', shift: 'f32', eps: 'f32' });
+
+export const GaussRatioBindings = new Bindings('flow_gauss_ratio', {
+  params: uniform(GaussRatioParams),
+  /** m (d), Σ⁻¹ (d×d), log det Σ. */
+  target_: read('array<f32>'),
+  /** μ (d), L (d×d row-major). */
+  theta: read('array<f32>'),
+  /** RNG stream (iteration counter). */
+  iter: read('array<u32>'),
+  x_out: rw('array<f32>'),
+  partial: rw('array<f32>'),
+  /** θ_t: μ_t (d), L_t (d×d). */
+  frozen: read('array<f32>'),
+});
 
 /** Generator loss: −E h(D(g_θ(z))) ('gan') or the regression onto the ε-moved particles. */
 export type GeneratorLoss = 'gan' | 'regression';
@@ -32,7 +47,6 @@ export const gaussRatioGroups = (n: number): number => Math.ceil(n / PER);
 export class FlowGaussRatio {
   private constructor(
     private readonly ctx: GpuContext,
-    private readonly layout: GPUBindGroupLayout,
     private readonly pipeline: GPUComputePipeline,
     readonly h: MonoH,
     readonly dim: number,
@@ -42,16 +56,14 @@ export class FlowGaussRatio {
     if (loss !== 'gan' && loss !== 'regression') throw new InputError(`monoflow: generator loss must be 'gan' or 'regression', got '${String(loss)}'`);
     if (!Number.isInteger(d) || d < 1 || d > GAUSS_RATIO_MAX_DIM) throw new InputError(`monoflow exact ratio: dimension must be 1..${GAUSS_RATIO_MAX_DIM}, got ${d}`);
     if (!MONO_H.includes(h)) throw new InputError(`monoflow: h must be one of ${MONO_H.join(', ')}, got '${h}'`);
-    const layout = computeLayout(ctx.device, 'flow_gauss_ratio', ['uniform', 'read', 'read', 'read', 'rw', 'rw', 'read']);
-    const pl = ctx.device.createPipelineLayout({ label: 'flow_gauss_ratio', bindGroupLayouts: [layout] });
     const pipeline = await ctx.pipelines.get({
       kernel: 'flow_gauss_ratio',
       source,
-      layout: pl,
-      prelude: [GaussRatioParams.wgsl],
+      layout: GaussRatioBindings.pipelineLayout(ctx.device),
+      prelude: [GaussRatioBindings.wgsl],
       constants: { WG, H: MONO_H_CODE[h], DIM: d, PER, LOSS: loss === 'regression' ? 1 : 0 },
     });
-    return new FlowGaussRatio(ctx, layout, pipeline, h, d);
+    return new FlowGaussRatio(ctx, pipeline, h, d);
   }
 
   /**
@@ -70,24 +82,19 @@ export class FlowGaussRatio {
     const eps = opts.eps ?? 0;
     if (!Number.isFinite(eps) || eps < 0) throw new InputError(`monoflow: eps must be finite and >= 0, got ${eps}`);
     const [lo, hi] = splitSeed(opts.seed);
-    const ubuf = this.ctx.uniform('flow_gauss_ratio:params', GaussRatioParams.byteSize);
-    this.ctx.write(ubuf, GaussRatioParams.pack({ n, d, seed_lo: lo, seed_hi: hi, shift, eps }));
-    const bind = this.ctx.device.createBindGroup({
-      label: 'flow_gauss_ratio',
-      layout: this.layout,
-      entries: [ubuf, b.target, b.theta, b.iter, b.x, b.partial, b.frozen].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
-    return new GaussRatioPlan(this.ctx, this.pipeline, bind, grid2d(Math.ceil(gaussRatioGroups(n) / WG)), ubuf);
+    const params = new UniformBlock(this.ctx, 'flow_gauss_ratio:params', GaussRatioParams);
+    params.set({ n, d, seed_lo: lo, seed_hi: hi, shift, eps });
+    const bind = GaussRatioBindings.bind(this.ctx.device, { params: params.buffer, target_: b.target, theta: b.theta, iter: b.iter, x_out: b.x, partial: b.partial, frozen: b.frozen });
+    return new GaussRatioPlan(this.pipeline, bind, workgroups(gaussRatioGroups(n), WG), params);
   }
 }
 
 export class GaussRatioPlan {
   constructor(
-    private readonly ctx: GpuContext,
     private readonly pipeline: GPUComputePipeline,
     private readonly bind: GPUBindGroup,
     private readonly groups: [number, number],
-    private ubuf: GPUBuffer | undefined,
+    private params: UniformBlock<string> | undefined,
   ) {}
 
   encode(pass: GPUComputePassEncoder): void {
@@ -97,7 +104,7 @@ export class GaussRatioPlan {
   }
 
   destroy(): void {
-    if (this.ubuf) this.ctx.destroyBuffer(this.ubuf);
-    this.ubuf = undefined;
+    this.params?.destroy();
+    this.params = undefined;
   }
 }

@@ -6,34 +6,39 @@
 import source from '../../shaders/flow_gen_loss.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 
 export const GenLossParams = new ParamsLayout('GenLossParams', { n: 'u32', bs: 'u32', dim: 'u32', out_off: 'u32', dout_off: 'u32', c: 'f32' });
 const WG = 64;
 
+export const GenLossBindings = new Bindings('flow_gen_loss', {
+  gp: uniform(GenLossParams),
+  /** The generator plan's workspace. */
+  acts: rw('array<f32>'),
+  /** Target cloud, n × dim row-major ('emit' writes it). */
+  target_y: rw('array<f32>'),
+  /** Per-column loss accumulator (bs floats). */
+  loss_acc: rw('array<f32>'),
+});
+
 export class FlowGenLoss {
   private constructor(
     private readonly ctx: GpuContext,
-    readonly layout: GPUBindGroupLayout,
     private readonly loss: GPUComputePipeline,
     private readonly emit: GPUComputePipeline,
   ) {}
 
   static async create(ctx: GpuContext): Promise<FlowGenLoss> {
-    const layout = bindLayout(ctx.device, 'flow_gen_loss', ['uniform', 'rw', 'rw', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'flow_gen_loss', bindGroupLayouts: [layout] });
-    const make = (stage: number) => ctx.pipelines.get({ kernel: 'flow_gen_loss', source, layout: pl, prelude: [GenLossParams.wgsl], constants: { WG, STAGE: stage } });
+    const pl = GenLossBindings.pipelineLayout(ctx.device);
+    const make = (stage: number) => ctx.pipelines.get({ kernel: 'flow_gen_loss', source, layout: pl, prelude: [GenLossBindings.wgsl], constants: { WG, STAGE: stage } });
     const [loss, emit] = await Promise.all([make(0), make(1)]);
-    return new FlowGenLoss(ctx, layout, loss, emit);
+    return new FlowGenLoss(ctx, loss, emit);
   }
 
-  /** acts: the generator plan's workspace; target: n × dim row-major; lossAcc: bs floats. */
-  bind(b: { ubuf: GPUBuffer; acts: GPUBuffer; target: GPUBuffer; lossAcc: GPUBuffer }): GPUBindGroup {
-    return this.ctx.device.createBindGroup({
-      label: 'flow_gen_loss',
-      layout: this.layout,
-      entries: [b.ubuf, b.acts, b.target, b.lossAcc].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+  /** Buffers by the names of GenLossBindings. */
+  bind(b: Resources<typeof GenLossBindings>): GPUBindGroup {
+    return GenLossBindings.bind(this.ctx.device, b);
   }
 
   /**
@@ -43,7 +48,6 @@ export class FlowGenLoss {
   dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, bs: number, stage: 'loss' | 'emit' = 'loss'): void {
     pass.setPipeline(stage === 'loss' ? this.loss : this.emit);
     pass.setBindGroup(0, bind);
-    const [x, y] = groupsFor(bs, WG);
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(bs, WG));
   }
 }

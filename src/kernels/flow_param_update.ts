@@ -4,7 +4,7 @@
  */
 import source from '../../shaders/flow_param_update.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout } from '../gpu/dispatch.js';
+import { Bindings, UniformBlock, read, rw, uniform } from '../gpu/bindings.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
 
@@ -19,6 +19,16 @@ export const ParamUpdateParams = new ParamsLayout('ParamUpdateParams', {
   beta1: 'f32',
   beta2: 'f32',
   eps: 'f32',
+});
+
+export const ParamUpdateBindings = new Bindings('flow_param_update', {
+  params: uniform(ParamUpdateParams),
+  /** count × groups partial sums of the gradient. */
+  partial: read('array<f32>'),
+  theta: rw('array<f32>'),
+  /** Adam's m and v (2·count). */
+  moments: rw('array<f32>'),
+  iter: rw('array<u32>'),
 });
 
 export interface OptimizerSpec {
@@ -41,15 +51,13 @@ export function validateOptimizer(o: OptimizerSpec): void {
 export class FlowParamUpdate {
   private constructor(
     private readonly ctx: GpuContext,
-    private readonly layout: GPUBindGroupLayout,
     private readonly pipeline: GPUComputePipeline,
   ) {}
 
   static async create(ctx: GpuContext, kind: 'sgd' | 'adam'): Promise<FlowParamUpdate> {
-    const layout = computeLayout(ctx.device, 'flow_param_update', ['uniform', 'read', 'rw', 'rw', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'flow_param_update', bindGroupLayouts: [layout] });
-    const pipeline = await ctx.pipelines.get({ kernel: 'flow_param_update', source, layout: pl, prelude: [ParamUpdateParams.wgsl], constants: { WG, ADAM: kind === 'adam' ? 1 : 0 } });
-    return new FlowParamUpdate(ctx, layout, pipeline);
+    const layout = ParamUpdateBindings.pipelineLayout(ctx.device);
+    const pipeline = await ctx.pipelines.get({ kernel: 'flow_param_update', source, layout, prelude: [ParamUpdateBindings.wgsl], constants: { WG, ADAM: kind === 'adam' ? 1 : 0 } });
+    return new FlowParamUpdate(ctx, pipeline);
   }
 
   /**
@@ -60,23 +68,18 @@ export class FlowParamUpdate {
     validateOptimizer(opt);
     if (!Number.isInteger(count) || count < 1 || count > PARAM_UPDATE_MAX) throw new InputError(`flow_param_update: count must be 1..${PARAM_UPDATE_MAX}, got ${count}`);
     if (!Number.isInteger(groups) || groups < 1 || b.partial.size < count * groups * 4) throw new InputError(`flow_param_update: partial buffer must hold ${count}×${groups} floats`);
-    const ubuf = this.ctx.uniform('flow_param_update:params', ParamUpdateParams.byteSize);
-    this.ctx.write(ubuf, ParamUpdateParams.pack({ count, groups, inv_n: gradScale, lr: opt.lr, beta1: opt.beta1 ?? 0.9, beta2: opt.beta2 ?? 0.999, eps: opt.eps ?? 1e-8 }));
-    const bind = this.ctx.device.createBindGroup({
-      label: 'flow_param_update',
-      layout: this.layout,
-      entries: [ubuf, b.partial, b.theta, b.moments, b.iter].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
-    return new ParamUpdatePlan(this.ctx, this.pipeline, bind, ubuf);
+    const params = new UniformBlock(this.ctx, 'flow_param_update:params', ParamUpdateParams);
+    params.set({ count, groups, inv_n: gradScale, lr: opt.lr, beta1: opt.beta1 ?? 0.9, beta2: opt.beta2 ?? 0.999, eps: opt.eps ?? 1e-8 });
+    const bind = ParamUpdateBindings.bind(this.ctx.device, { params: params.buffer, ...b });
+    return new ParamUpdatePlan(this.pipeline, bind, params);
   }
 }
 
 export class ParamUpdatePlan {
   constructor(
-    private readonly ctx: GpuContext,
     private readonly pipeline: GPUComputePipeline,
     private readonly bind: GPUBindGroup,
-    private ubuf: GPUBuffer | undefined,
+    private params: UniformBlock<string> | undefined,
   ) {}
 
   encode(pass: GPUComputePassEncoder): void {
@@ -86,7 +89,7 @@ export class ParamUpdatePlan {
   }
 
   destroy(): void {
-    if (this.ubuf) this.ctx.destroyBuffer(this.ubuf);
-    this.ubuf = undefined;
+    this.params?.destroy();
+    this.params = undefined;
   }
 }

@@ -2,7 +2,8 @@
 import source from '../../shaders/flow_particle_step.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { MONO_H_CODE, type MonoH } from './flow_gauss_ratio.js';
 
 export const ParticleStepParams = new ParamsLayout('ParticleStepParams', {
@@ -10,35 +11,39 @@ export const ParticleStepParams = new ParamsLayout('ParticleStepParams', {
 });
 const WG = 64;
 
+export const ParticleStepBindings = new Bindings('flow_particle_step', {
+  pp: uniform(ParticleStepParams),
+  /** The discriminator's flat MLP parameters. */
+  params: read('array<f32>'),
+  /** Particles, n × dim row-major (moved in place). */
+  x: rw('array<f32>'),
+  /** The evaluation plan's MLP workspace. */
+  acts: rw('array<f32>'),
+});
+
 export class FlowParticleStep {
   private constructor(
     private readonly ctx: GpuContext,
-    readonly layout: GPUBindGroupLayout,
     private readonly load: GPUComputePipeline,
     private readonly move: GPUComputePipeline,
   ) {}
 
   static async create(ctx: GpuContext, h: MonoH): Promise<FlowParticleStep> {
-    const layout = bindLayout(ctx.device, 'flow_particle_step', ['uniform', 'read', 'rw', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'flow_particle_step', bindGroupLayouts: [layout] });
+    const pl = ParticleStepBindings.pipelineLayout(ctx.device);
     const make = (stage: number) =>
-      ctx.pipelines.get({ kernel: 'flow_particle_step', source, layout: pl, prelude: [ParticleStepParams.wgsl], constants: { WG, STAGE: stage, H: MONO_H_CODE[h] } });
+      ctx.pipelines.get({ kernel: 'flow_particle_step', source, layout: pl, prelude: [ParticleStepBindings.wgsl], constants: { WG, STAGE: stage, H: MONO_H_CODE[h] } });
     const [load, move] = await Promise.all([make(0), make(1)]);
-    return new FlowParticleStep(ctx, layout, load, move);
+    return new FlowParticleStep(ctx, load, move);
   }
 
-  bind(b: { ubuf: GPUBuffer; params: GPUBuffer; x: GPUBuffer; acts: GPUBuffer }): GPUBindGroup {
-    return this.ctx.device.createBindGroup({
-      label: 'flow_particle_step',
-      layout: this.layout,
-      entries: [b.ubuf, b.params, b.x, b.acts].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+  /** Buffers by the names of ParticleStepBindings. */
+  bind(b: Resources<typeof ParticleStepBindings>): GPUBindGroup {
+    return ParticleStepBindings.bind(this.ctx.device, b);
   }
 
   dispatch(pass: GPUComputePassEncoder, stage: 'load' | 'move', bind: GPUBindGroup, n: number): void {
     pass.setPipeline(stage === 'load' ? this.load : this.move);
     pass.setBindGroup(0, bind);
-    const [x, y] = groupsFor(n, WG);
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(n, WG));
   }
 }

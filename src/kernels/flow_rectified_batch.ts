@@ -2,7 +2,8 @@
 import source from '../../shaders/flow_rectified_batch.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { StepParams } from '../model/step.js';
 
 export const RectifiedBatchParams = new ParamsLayout('RectifiedBatchParams', {
@@ -10,36 +11,42 @@ export const RectifiedBatchParams = new ParamsLayout('RectifiedBatchParams', {
 });
 const WG = 64;
 
+export const RectifiedBatchBindings = new Bindings('flow_rectified_batch', {
+  bp: uniform(RectifiedBatchParams),
+  /** This step's StepParams (dynamic offset). */
+  st: uniform(StepParams, { dynamic: true }),
+  /** x0 cloud (n0 × dim). */
+  src: read('array<f32>'),
+  /** x1 cloud (n1 × dim). */
+  dst: read('array<f32>'),
+  /** The velocity MLP's workspace. */
+  acts: rw('array<f32>'),
+});
+
 export class FlowRectifiedBatch {
   private constructor(
     private readonly ctx: GpuContext,
-    readonly layout: GPUBindGroupLayout,
     readonly pipeline: GPUComputePipeline,
   ) {}
 
   /** `paired`: draw x0 and x1 with the same index (a reflow coupling) instead of independently. */
   static async create(ctx: GpuContext, paired: boolean): Promise<FlowRectifiedBatch> {
-    const layout = bindLayout(ctx.device, 'flow_rectified_batch', ['uniform', 'dyn', 'read', 'read', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'flow_rectified_batch', bindGroupLayouts: [layout] });
+    const pl = RectifiedBatchBindings.pipelineLayout(ctx.device);
     const pipeline = await ctx.pipelines.get({
-      kernel: 'flow_rectified_batch', source, layout: pl, prelude: [RectifiedBatchParams.wgsl, StepParams.wgsl], constants: { WG, PAIRED: paired ? 1 : 0 },
+      kernel: 'flow_rectified_batch', source, layout: pl, prelude: [RectifiedBatchBindings.wgsl], constants: { WG, PAIRED: paired ? 1 : 0 },
     });
-    return new FlowRectifiedBatch(ctx, layout, pipeline);
+    return new FlowRectifiedBatch(ctx, pipeline);
   }
 
-  bind(b: { ubuf: GPUBuffer; step: GPUBufferBinding; src: GPUBuffer; dst: GPUBuffer; acts: GPUBuffer }): GPUBindGroup {
-    return this.ctx.device.createBindGroup({
-      label: 'flow_rectified_batch',
-      layout: this.layout,
-      entries: [{ buffer: b.ubuf }, b.step, { buffer: b.src }, { buffer: b.dst }, { buffer: b.acts }].map((resource, binding) => ({ binding, resource })),
-    });
+  /** Buffers by the names of RectifiedBatchBindings. */
+  bind(b: Resources<typeof RectifiedBatchBindings>): GPUBindGroup {
+    return RectifiedBatchBindings.bind(this.ctx.device, b);
   }
 
   /** One invocation per workspace column (bs). */
   dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, stepOffset: number, bs: number): void {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bind, [stepOffset]);
-    const [x, y] = groupsFor(bs, WG);
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(bs, WG));
   }
 }

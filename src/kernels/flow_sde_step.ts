@@ -6,7 +6,8 @@
  */
 import source from '../../shaders/flow_sde_step.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { grid2d } from '../gpu/dispatch.js';
+import { Bindings, read, rw, uniform } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
 import { splitSeed } from '../rng/philox.js';
@@ -25,6 +26,15 @@ export const FlowSdeParams = new ParamsLayout('FlowSdeParams', {
   s: 'f32',
 });
 
+export const FlowSdeBindings = new Bindings('flow_sde_step', {
+  /** This step's coefficients (dynamic offset: one SLOT per step). */
+  params: uniform(FlowSdeParams, { dynamic: true }),
+  /** Updated in place (n floats). */
+  x: rw('array<f32>'),
+  /** Target (n floats; unused without HAS_TARGET). */
+  y: read('array<f32>'),
+});
+
 /** Coefficients of one step x ← a·x + k·(y − x) + s·ξ; `stream` picks the RNG counter row. */
 export interface SdeStepCoefs {
   a: number;
@@ -36,24 +46,15 @@ export interface SdeStepCoefs {
 export class FlowSdeStep {
   private constructor(
     private readonly ctx: GpuContext,
-    private readonly layout: GPUBindGroupLayout,
     private readonly pipelines: { plain: GPUComputePipeline; target: GPUComputePipeline },
   ) {}
 
   static async create(ctx: GpuContext): Promise<FlowSdeStep> {
-    const layout = ctx.device.createBindGroupLayout({
-      label: 'flow_sde_step',
-      entries: [
-        { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: FlowSdeParams.byteSize } },
-        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
-        { binding: 2, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
-      ],
-    });
-    const pl = ctx.device.createPipelineLayout({ label: 'flow_sde_step', bindGroupLayouts: [layout] });
+    const pl = FlowSdeBindings.pipelineLayout(ctx.device);
     const make = (target: boolean) =>
-      ctx.pipelines.get({ kernel: 'flow_sde_step', source, layout: pl, prelude: [FlowSdeParams.wgsl], constants: { WG, HAS_TARGET: target ? 1 : 0 } });
+      ctx.pipelines.get({ kernel: 'flow_sde_step', source, layout: pl, prelude: [FlowSdeBindings.wgsl], constants: { WG, HAS_TARGET: target ? 1 : 0 } });
     const [plain, target] = await Promise.all([make(false), make(true)]);
-    return new FlowSdeStep(ctx, layout, { plain, target });
+    return new FlowSdeStep(ctx, { plain, target });
   }
 
   /**
@@ -81,17 +82,9 @@ export class FlowSdeStep {
       y = this.ctx.storage('flow_sde_step:no-target', 16);
       owned.push(y);
     }
-    const bind = this.ctx.device.createBindGroup({
-      label: 'flow_sde_step',
-      layout: this.layout,
-      entries: [
-        { binding: 0, resource: { buffer: ubuf, size: FlowSdeParams.byteSize } },
-        { binding: 1, resource: { buffer: x } },
-        { binding: 2, resource: { buffer: y } },
-      ],
-    });
+    const bind = FlowSdeBindings.bind(this.ctx.device, { params: ubuf, x, y });
     const pipeline = opts.y ? this.pipelines.target : this.pipelines.plain;
-    return new SdeStepPlan(this.ctx, pipeline, bind, grid2d(Math.ceil(Math.ceil(n / 4) / WG)), steps.length, owned);
+    return new SdeStepPlan(this.ctx, pipeline, bind, workgroups(Math.ceil(n / 4), WG), steps.length, owned);
   }
 }
 

@@ -2,22 +2,27 @@
 import source from '../../shaders/grad_norm.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout } from '../gpu/bindings.js';
+import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js';
 
 export const GradNormParams = new ParamsLayout('GradNormParams', { n: 'u32', max_norm: 'f32' });
+
+export const GradNormBindings = new Bindings('grad_norm', {
+  np: uniform(GradNormParams),
+  grads: read('array<vec4<f32>>'),
+  /** [norm, clip factor, ...] read by adam_step. */
+  stats: rw('array<f32>'),
+});
 
 export class GradNormKernel {
   private constructor(
     private readonly ctx: GpuContext,
-    readonly layout: GPUBindGroupLayout,
     readonly pipeline: GPUComputePipeline,
   ) {}
 
   static async create(ctx: GpuContext): Promise<GradNormKernel> {
-    const layout = bindLayout(ctx.device, 'grad_norm', ['uniform', 'read', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'grad_norm', bindGroupLayouts: [layout] });
-    const pipeline = await ctx.pipelines.get({ kernel: 'grad_norm', source, layout: pl, prelude: [GradNormParams.wgsl] });
-    return new GradNormKernel(ctx, layout, pipeline);
+    const layout = GradNormBindings.pipelineLayout(ctx.device);
+    const pipeline = await ctx.pipelines.get({ kernel: 'grad_norm', source, layout, prelude: [GradNormBindings.wgsl] });
+    return new GradNormKernel(ctx, pipeline);
   }
 
   /** Uniform for `n` gradient floats (a multiple of 4) and clipping threshold `maxNorm` (<= 0: no clipping). */
@@ -27,12 +32,8 @@ export class GradNormKernel {
     return u;
   }
 
-  bind(ubuf: GPUBuffer, grads: GPUBuffer, stats: GPUBuffer): GPUBindGroup {
-    return this.ctx.device.createBindGroup({
-      label: 'grad_norm',
-      layout: this.layout,
-      entries: [ubuf, grads, stats].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+  bind(b: Resources<typeof GradNormBindings>): GPUBindGroup {
+    return GradNormBindings.bind(this.ctx.device, b);
   }
 
   dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup): void {

@@ -7,11 +7,22 @@
 import source from '../../shaders/spectral_norm.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout } from '../gpu/bindings.js';
+import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js';
 import type { MlpLayout } from '../model/layout.js';
 import { rngFillCpu } from '../rng/philox.js';
 
 export const SnParams = new ParamsLayout('SnParams', { nlayers: 'u32' });
+
+export const SpectralNormBindings = new Bindings('spectral_norm', {
+  sp: uniform(SnParams),
+  /** The MLP's flat parameters (its layer scales are written). */
+  params: rw('array<f32>'),
+  /** u, v of every layer (spectralState). */
+  state: rw('array<f32>'),
+  /** Per layer: w offset, in, out, u offset, v offset, scale index (SnLayer). */
+  layers: read('array<SnLayer>'),
+  grads: rw('array<f32>'),
+});
 
 /** Offsets of each layer's u (out) and v (in) in the state buffer, and its initial contents. */
 export function spectralState(layout: MlpLayout, seed: number | bigint): { layers: Uint32Array; state: Float32Array } {
@@ -36,26 +47,20 @@ export function spectralState(layout: MlpLayout, seed: number | bigint): { layer
 export class SpectralNormKernel {
   private constructor(
     private readonly ctx: GpuContext,
-    readonly layout: GPUBindGroupLayout,
     readonly power: GPUComputePipeline,
     readonly correct: GPUComputePipeline,
     readonly scale: GPUComputePipeline,
   ) {}
 
   static async create(ctx: GpuContext): Promise<SpectralNormKernel> {
-    const layout = bindLayout(ctx.device, 'spectral_norm', ['uniform', 'rw', 'rw', 'read', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'spectral_norm', bindGroupLayouts: [layout] });
-    const get = (entryPoint: string) => ctx.pipelines.get({ kernel: 'spectral_norm', source, entryPoint, layout: pl, prelude: [SnParams.wgsl] });
+    const pl = SpectralNormBindings.pipelineLayout(ctx.device);
+    const get = (entryPoint: string) => ctx.pipelines.get({ kernel: 'spectral_norm', source, entryPoint, layout: pl, prelude: [SpectralNormBindings.wgsl] });
     const [power, correct, scale] = await Promise.all([get('power'), get('correct'), get('scale')]);
-    return new SpectralNormKernel(ctx, layout, power, correct, scale);
+    return new SpectralNormKernel(ctx, power, correct, scale);
   }
 
-  bind(b: { ubuf: GPUBuffer; params: GPUBuffer; state: GPUBuffer; layers: GPUBuffer; grads: GPUBuffer }): GPUBindGroup {
-    return this.ctx.device.createBindGroup({
-      label: 'spectral_norm',
-      layout: this.layout,
-      entries: [b.ubuf, b.params, b.state, b.layers, b.grads].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+  bind(b: Resources<typeof SpectralNormBindings>): GPUBindGroup {
+    return SpectralNormBindings.bind(this.ctx.device, b);
   }
 
   dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, which: 'power' | 'correct' | 'scale', nlayers: number): void {

@@ -191,7 +191,7 @@ export class Trainer {
     this.bindLoss = kernels.loss.bind({ ubuf: ubLoss, step: this.stepSlots.resource, acts: plan.acts, lossAcc: this.lossAcc });
     if (kernels.norm) {
       const ubNorm = own(kernels.norm.params(L.trainable, this.r.gradClip));
-      this.bindNorm = kernels.norm.bind(ubNorm, this.grads, stats);
+      this.bindNorm = kernels.norm.bind({ np: ubNorm, grads: this.grads, stats });
     }
     const ubAdam = own(ctx.uniform('adam_step:params', AdamParams.byteSize));
     ctx.write(
@@ -205,7 +205,7 @@ export class Trainer {
       const layersBuf = own(ctx.storage('train:sn-layers', layers));
       const ubSn = own(ctx.uniform('spectral_norm:params', SnParams.byteSize));
       ctx.write(ubSn, SnParams.pack({ nlayers: L.layers.length }));
-      this.bindSn = kernels.sn.bind({ ubuf: ubSn, params: mlp.params, state: this.snState, layers: layersBuf, grads: this.grads });
+      this.bindSn = kernels.sn.bind({ sp: ubSn, params: mlp.params, state: this.snState, layers: layersBuf, grads: this.grads });
     }
     const d = plan.dispatches;
     this.dispatchesPerStep = 1 + d.forward + 1 + d.backward + d.grads + (kernels.norm ? 1 : 0) + 1 + (kernels.sn ? 2 : 0);
