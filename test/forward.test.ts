@@ -107,7 +107,7 @@ describe('forward simulation', () => {
 
   it('rejects bad input', async () => {
     const ctx = gpu();
-    await expect(ForwardSampler.create(ctx, { process: new VpLinear(), dim: 5, n: 10 })).rejects.toThrow(/dimension/);
+    await expect(ForwardSampler.create(ctx, { process: new VpLinear(), dim: 4097, n: 10 })).rejects.toThrow(/dimension/);
     const fs = await ForwardSampler.create(ctx, { process: new VpLinear(), dim: 2, n: 10, steps: 4 });
     try {
       await expect(fs.marginal(new Float32Array(20), 2)).rejects.toThrow(/t must be/);

@@ -37,7 +37,7 @@ describe('mlpLayout', () => {
 
   it('rejects bad specs by name', () => {
     expect(() => mlpLayout({ ...paper, hidden: [] })).toThrow(InputError);
-    expect(() => mlpLayout({ ...paper, hidden: [64, 513] })).toThrow(/hidden\[1\]/);
+    expect(() => mlpLayout({ ...paper, hidden: [64, 2049] })).toThrow(/hidden\[1\]/);
     expect(() => mlpLayout({ ...paper, dim: 0 })).toThrow(/dim/);
     expect(() => mlpLayout({ ...paper, activation: 'gelu' as never })).toThrow(/activation/);
     expect(() => mlpLayout({ ...paper, time: { kind: 'step', steps: 0 } })).toThrow(/steps/);

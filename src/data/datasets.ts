@@ -123,6 +123,8 @@ export function uploadPoints(ctx: GpuContext, name: string, points: Float32Array
   const n = points.length / dim;
   if (!Number.isInteger(n) || n < 1) throw new InputError(`points: length ${points.length} is not a positive multiple of dim ${dim}`);
   for (let i = 0; i < points.length; i++) if (!Number.isFinite(points[i]!)) throw new InputError(`points: value ${i} is not finite`);
+  const limit = ctx.device.limits.maxStorageBufferBindingSize;
+  if (points.length * 4 > limit) throw new InputError(`${name}: ${n} points × ${dim} floats need ${points.length * 4} bytes, over this device's storage binding limit (maxStorageBufferBindingSize = ${limit} bytes)`);
   const buffer = ctx.storage(`dataset:${name}`, points);
   return { name, buffer, n, dim, exact: false, destroy: () => ctx.destroyBuffer(buffer) };
 }

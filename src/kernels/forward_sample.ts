@@ -1,6 +1,6 @@
 /**
  * Owner of shaders/forward_sample.wgsl: prior draws, exact marginal samples x_t = α x_0 + σ z, and
- * Euler–Maruyama on the forward SDE. Bind group: 0 params (uniform, dynamic offset), 1 table,
+ * Euler–Maruyama on the forward SDE, at any dimension. Bind group: 0 params (uniform, dynamic offset), 1 table,
  * 2 source cloud (read), 3 particles (rw), 4 capture (rw).
  */
 import source from '../../shaders/forward_sample.wgsl?raw';
@@ -31,6 +31,7 @@ export class ForwardSampleKernel {
   private constructor(
     readonly layout: GPUBindGroupLayout,
     private readonly pipelines: Record<ForwardEntry, GPUComputePipeline>,
+    readonly dim: number,
   ) {}
 
   static async create(ctx: GpuContext, dim: number): Promise<ForwardSampleKernel> {
@@ -39,13 +40,14 @@ export class ForwardSampleKernel {
     const make = (entryPoint: ForwardEntry) =>
       ctx.pipelines.get({ kernel: 'forward_sample', source, entryPoint, layout: pl, prelude: [ForwardParams.wgsl], constants: { DIM: dim, WG } });
     const [prior, marginal, em] = await Promise.all([make('prior'), make('marginal'), make('em')]);
-    return new ForwardSampleKernel(layout, { prior, marginal, em });
+    return new ForwardSampleKernel(layout, { prior, marginal, em }, dim);
   }
 
+  /** One invocation per (particle, quad of coordinates): n·⌈d/4⌉ invocations. */
   encode(pass: GPUComputePassEncoder, entry: ForwardEntry, bind: GPUBindGroup, slotOffset: number, n: number): void {
     pass.setPipeline(this.pipelines[entry]);
     pass.setBindGroup(0, bind, [slotOffset]);
-    const [x, y] = grid2d(Math.ceil(n / WG));
+    const [x, y] = grid2d(Math.ceil((n * Math.ceil(this.dim / 4)) / WG));
     pass.dispatchWorkgroups(x, y);
   }
 }

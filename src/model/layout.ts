@@ -49,9 +49,9 @@ export type TimeConditioning =
   | { kind: 'fourier'; features: number };
 
 export interface MlpSpec {
-  /** Data dimension d (input x and output). */
+  /** Data dimension d (input x and output), 1..MAX_DIM. */
   dim: number;
-  /** Widths of the hidden layers (1..8 layers, each 1..512). */
+  /** Widths of the hidden layers (1..8 layers, each 1..MAX_WIDTH). */
   hidden: readonly number[];
   activation: Activation;
   /** Negative slope of 'leakyrelu' (default 0.01). */
@@ -89,7 +89,9 @@ export interface MlpLayout {
 }
 
 export const MAX_HIDDEN_LAYERS = 8;
-export const MAX_WIDTH = 512;
+export const MAX_WIDTH = 2048;
+/** Largest data dimension (the samplers' limit, src/samplers/forward.ts MAX_SAMPLER_DIM). */
+export const MAX_DIM = 4096;
 export const MAX_FOURIER = 16;
 
 const up4 = (n: number) => Math.ceil(n / 4) * 4;
@@ -100,7 +102,7 @@ function checkInt(v: number, name: string, lo: number, hi: number): void {
 
 /** Validate a spec (InputError naming the problem). */
 export function validateSpec(spec: MlpSpec): void {
-  checkInt(spec.dim, 'MlpSpec.dim', 1, 64);
+  checkInt(spec.dim, 'MlpSpec.dim', 1, MAX_DIM);
   if (!Array.isArray(spec.hidden) || spec.hidden.length < 1 || spec.hidden.length > MAX_HIDDEN_LAYERS) {
     throw new InputError(`MlpSpec.hidden must list 1..${MAX_HIDDEN_LAYERS} widths, got ${JSON.stringify(spec.hidden)}`);
   }

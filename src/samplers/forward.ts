@@ -10,13 +10,27 @@ import { InputError } from '../gpu/errors.js';
 import { ForwardParams, ForwardSampleKernel, STREAM } from '../kernels/forward_sample.js';
 import { PARAM_SLOT } from '../kernels/reverse_sample.js';
 import type { ForwardProcess } from '../processes/process.js';
+import { MAX_DIM } from '../model/layout.js';
 import { splitSeed } from '../rng/philox.js';
-import { MIXTURE_MAX_DIM } from '../scores/mixture.js';
 import { samplerTable, uniformGrid } from '../processes/grid.js';
+
+/** Largest data dimension of the samplers (forward and reverse): the network's limit. */
+export const MAX_SAMPLER_DIM = MAX_DIM;
+
+/**
+ * Check a particle count and dimension against the samplers' limits: d in 1..MAX_SAMPLER_DIM, and
+ * n × d floats in one storage binding of this device. `what` names the caller in errors.
+ */
+export function checkDims(ctx: GpuContext, what: string, n: number, dim: number): void {
+  if (!Number.isInteger(dim) || dim < 1 || dim > MAX_SAMPLER_DIM) throw new InputError(`${what}: dimension must be an integer in 1..${MAX_SAMPLER_DIM}, got ${dim}`);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${what}: particle count n must be a positive integer, got ${n}`);
+  const limit = ctx.device.limits.maxStorageBufferBindingSize;
+  if (n * dim * 4 > limit) throw new InputError(`${what}: n = ${n} particles × d = ${dim} floats need ${n * dim * 4} bytes, over this device's storage binding limit (maxStorageBufferBindingSize = ${limit} bytes); lower n`);
+}
 
 export interface ForwardSamplerOptions {
   process: ForwardProcess;
-  /** Data dimension 1..4. */
+  /** Data dimension 1..MAX_SAMPLER_DIM. */
   dim: number;
   /** Number of particles. */
   n: number;
@@ -66,8 +80,7 @@ export class ForwardSampler {
 
   static async create(ctx: GpuContext, opts: ForwardSamplerOptions): Promise<ForwardSampler> {
     const { dim, n } = opts;
-    if (!Number.isInteger(dim) || dim < 1 || dim > MIXTURE_MAX_DIM) throw new InputError(`forward sampler dimension must be 1..${MIXTURE_MAX_DIM}, got ${dim}`);
-    if (!Number.isInteger(n) || n < 1) throw new InputError(`particle count n must be a positive integer, got ${n}`);
+    checkDims(ctx, 'forward sampler', n, dim);
     const every = opts.captureEvery ?? 0;
     if (!Number.isInteger(every) || every < 0) throw new InputError(`captureEvery must be a non-negative integer, got ${every}`);
     const per = opts.stepsPerDispatch ?? 1;
@@ -195,8 +208,7 @@ export async function forwardMarginal(
   o: { process: ForwardProcess; data: GPUBuffer; n: number; dim: number; t: number; seed?: number | bigint; out?: GPUBuffer },
 ): Promise<GPUBuffer> {
   const { process, n, dim, t } = o;
-  if (!Number.isInteger(dim) || dim < 1 || dim > MIXTURE_MAX_DIM) throw new InputError(`forwardMarginal: dimension must be 1..${MIXTURE_MAX_DIM}, got ${dim}`);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`forwardMarginal: n must be a positive integer, got ${n}`);
+  checkDims(ctx, 'forwardMarginal', n, dim);
   if (!(Number.isFinite(t) && t >= 0 && t <= process.T)) throw new InputError(`forwardMarginal: t must be in [0, ${process.T}], got ${t}`);
   if (o.data.size < n * dim * 4) throw new InputError(`forwardMarginal: data buffer has ${o.data.size} bytes, expected ${n * dim * 4}`);
   if (o.out && (o.out.size < n * dim * 4 || o.out === o.data)) throw new InputError('forwardMarginal: out must be a distinct buffer of n × dim floats');

@@ -8,6 +8,12 @@
  * 'ddpm': the paper's ancestral sampler on the discrete schedule's integer grid.
  * The score comes from the exact Gaussian mixture or from a network, interchangeably.
  *
+ * Two paths compute the same updates with the same noise: the fused kernel (shaders/reverse_sample.wgsl:
+ * score and update in one dispatch for whole chunks of steps, points in vec4, d ≤ 4 and networks up to
+ * FUSED_MAX_WIDTH wide) and the general path (src/samplers/general.ts: any d up to MAX_SAMPLER_DIM,
+ * batched MLP layers or the d-dimensional mixture kernel, one step per dispatch). `path: 'auto'` picks
+ * the fused kernel where it applies.
+ *
  * A `ReverseSampler` allocates everything once (particles, table, parameter slots, capture) and then
  * runs any number of times: each run is chunks of `stepsPerDispatch` steps per dispatch, all chunks in
  * one submit unless progress or cancellation is requested (then one submit and one wait per chunk), and
@@ -21,24 +27,32 @@ import { PARAM_SLOT, ReverseParams, ReverseSampleKernel, type SamplerCode } from
 import type { MlpLayout } from '../model/layout.js';
 import { DdpmSigmoid, type ForwardProcess } from '../processes/process.js';
 import { splitSeed } from '../rng/philox.js';
-import { MIXTURE_MAX_DIM, packMixture, prepareMixture, type MixtureDescription, type PreparedMixture } from '../scores/mixture.js';
+import { MIXTURE_VEC4_MAX_DIM, packMixture, prepareMixture, type MixtureDescription, type PreparedMixture } from '../scores/mixture.js';
+import { checkDims } from './forward.js';
+import { GeneralStepper } from './general.js';
 import { networkLayout, type NetworkScore } from '../model/network.js';
-import { samplerTable, uniformGrid } from '../processes/grid.js';
+import { SAMPLER_ROW_FLOATS, samplerTable, uniformGrid } from '../processes/grid.js';
 
 export type SamplerKind = 'em' | 'ode' | 'heun' | 'ddpm';
 export const SAMPLER_KINDS: readonly SamplerKind[] = ['em', 'ode', 'heun', 'ddpm'];
+
+/** Widest network layer the fused vec4 kernel evaluates (its per-invocation arrays grow with it). */
+export const FUSED_MAX_WIDTH = 512;
 
 /** Where the score s(x, t) comes from. */
 export type ScoreSource =
   | { kind: 'exact'; mixture: MixtureDescription | PreparedMixture }
   | { kind: 'network'; network: NetworkScore };
 
+/** 'auto' (default): the fused kernel where it applies (d ≤ 4, layers ≤ FUSED_MAX_WIDTH), else 'general'. */
+export type SamplerPath = 'auto' | 'fused' | 'general';
+
 export interface SamplerOptions {
   process: ForwardProcess;
   score: ScoreSource;
   /** Number of particles. */
   n: number;
-  /** Data dimension (1..4); taken from the score source when omitted. */
+  /** Data dimension (1..MAX_SAMPLER_DIM); taken from the score source when omitted. */
   dim?: number;
   sampler?: SamplerKind;
   /** σ_t = λ·g for 'em' (default 1). */
@@ -52,8 +66,12 @@ export interface SamplerOptions {
   tEnd?: number;
   /** Keep the particles every `captureEvery` steps (frame 0 is the start), default 0 = no trajectory. */
   captureEvery?: number;
-  /** Steps per dispatch (default: all of them, i.e. whole trajectories per dispatch). */
+  /** Steps per dispatch (fused path) or per submit when interactive (default: all of them). */
   stepsPerDispatch?: number;
+  /** Which kernels run the steps (default 'auto'). */
+  path?: SamplerPath;
+  /** General path: largest block of particles processed at once (default: what fits one binding). */
+  maxBlock?: number;
 }
 
 export interface SampleRunOptions extends RunOptions {
@@ -65,6 +83,12 @@ export interface SampleRunOptions extends RunOptions {
 function sourceDim(score: ScoreSource): number {
   if (score.kind === 'exact') return 'eigenvalues' in score.mixture ? score.mixture.dim : (score.mixture.means[0]?.length ?? 0);
   return score.network.spec.dim;
+}
+
+interface Fused {
+  kernel: ReverseSampleKernel;
+  params: GPUBuffer;
+  bind: GPUBindGroup;
 }
 
 export class ReverseSampler {
@@ -79,58 +103,46 @@ export class ReverseSampler {
   readonly capture: GPUBuffer | undefined;
   readonly frames: number;
   readonly captureEvery: number;
+  /** The kernels that run the steps. */
+  readonly path: 'fused' | 'general';
   private readonly owned: GPUBuffer[] = [];
   private readonly chunks: { begin: number; end: number }[] = [];
+  private readonly priorParams: GPUBuffer;
+  private readonly fwdBind: GPUBindGroup;
 
   private constructor(
     private readonly ctx: GpuContext,
     private readonly opts: SamplerOptions,
-    private readonly kernel: ReverseSampleKernel,
     private readonly fwd: ForwardSampleKernel,
     private readonly lambda: number,
     times: Float64Array,
-    sourceBuffer: GPUBuffer,
-    ownsSource: boolean,
-    embedSteps: number,
+    private readonly table: GPUBuffer,
+    state: GPUBuffer,
+    capture: GPUBuffer | undefined,
+    owned: GPUBuffer[],
+    private readonly fused: Fused | undefined,
+    private readonly general: GeneralStepper | undefined,
   ) {
-    const { n } = opts;
-    this.n = n;
-    this.dim = opts.dim ?? sourceDim(opts.score);
+    this.n = opts.n;
+    this.dim = opts.dim!;
     this.times = times;
     this.steps = times.length - 1;
     this.captureEvery = opts.captureEvery ?? 0;
     this.frames = this.captureEvery > 0 ? Math.floor(this.steps / this.captureEvery) + 1 : 0;
+    this.state = state;
+    this.capture = capture;
+    this.path = fused ? 'fused' : 'general';
+    this.owned.push(...owned);
     const own = (b: GPUBuffer) => (this.owned.push(b), b);
-    if (ownsSource) own(sourceBuffer);
-    this.table = own(ctx.storage('sampler:table', samplerTable(opts.process, times, embedSteps)));
-    this.state = own(ctx.storage('sampler:particles', n * this.dim * 4));
-    const captureBytes = this.frames * n * this.dim * 4;
-    if (captureBytes > ctx.device.limits.maxStorageBufferBindingSize) {
-      throw new InputError(`trajectory capture needs ${captureBytes} bytes, over the device's storage binding limit; raise captureEvery`);
-    }
-    this.capture = this.frames > 0 ? own(ctx.storage('sampler:trajectory', captureBytes)) : undefined;
-    const captureBinding = this.capture ?? own(ctx.storage('sampler:no-trajectory', 16));
     const per = opts.stepsPerDispatch ?? this.steps;
     for (let b = 0; b < this.steps; b += per) this.chunks.push({ begin: b, end: Math.min(this.steps, b + per) });
-    // Slot 0: forward kernel (prior draw); slots 1..: reverse chunks.
-    this.params = own(ctx.createBuffer({ label: 'sampler:params', size: PARAM_SLOT * (this.chunks.length + 1), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
-    this.bind = ctx.device.createBindGroup({
-      label: 'reverse_sample',
-      layout: kernel.layout,
-      entries: [
-        { binding: 0, resource: { buffer: this.params, offset: 0, size: ReverseParams.byteSize } },
-        { binding: 1, resource: { buffer: this.table } },
-        { binding: 2, resource: { buffer: sourceBuffer } },
-        { binding: 3, resource: { buffer: this.state } },
-        { binding: 4, resource: { buffer: captureBinding } },
-      ],
-    });
+    this.priorParams = own(ctx.createBuffer({ label: 'sampler:prior-params', size: PARAM_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
     // The prior draw reads nothing: the table stands in for the source; its capture slot is a dummy.
     this.fwdBind = ctx.device.createBindGroup({
       label: 'forward_sample:prior',
       layout: fwd.layout,
       entries: [
-        { binding: 0, resource: { buffer: this.params, offset: 0, size: ForwardParams.byteSize } },
+        { binding: 0, resource: { buffer: this.priorParams, offset: 0, size: ForwardParams.byteSize } },
         { binding: 1, resource: { buffer: this.table } },
         { binding: 2, resource: { buffer: this.table } },
         { binding: 3, resource: { buffer: this.state } },
@@ -138,10 +150,6 @@ export class ReverseSampler {
       ],
     });
   }
-  private readonly table: GPUBuffer;
-  private readonly params: GPUBuffer;
-  private readonly bind: GPUBindGroup;
-  private readonly fwdBind: GPUBindGroup;
 
   /** Validate options, compile (or fetch cached) pipelines, allocate the buffers of a run. */
   static async create(ctx: GpuContext, opts: SamplerOptions): Promise<ReverseSampler> {
@@ -150,8 +158,7 @@ export class ReverseSampler {
     if (!SAMPLER_KINDS.includes(kind)) throw new InputError(`sampler must be one of ${SAMPLER_KINDS.join(', ')}, got '${String(kind)}'`);
     if (!Number.isInteger(n) || n < 1) throw new InputError(`particle count n must be a positive integer, got ${n}`);
     const dim = opts.dim ?? sourceDim(score);
-    if (!Number.isInteger(dim) || dim < 1 || dim > MIXTURE_MAX_DIM) throw new InputError(`sampler dimension must be 1..${MIXTURE_MAX_DIM}, got ${dim}`);
-    if (n * dim * 4 > ctx.device.limits.maxStorageBufferBindingSize) throw new InputError(`n = ${n} particles of dimension ${dim} exceed the storage binding limit`);
+    checkDims(ctx, 'sampler', n, dim);
     let lambda = opts.lambda ?? 1;
     if (kind === 'ode' || kind === 'heun') {
       if (opts.lambda !== undefined && opts.lambda !== 0) throw new InputError(`--lambda applies to the 'em' sampler ('${kind}' is deterministic)`);
@@ -172,45 +179,98 @@ export class ReverseSampler {
     if (!Number.isInteger(captureEvery) || captureEvery < 0) throw new InputError(`captureEvery must be a non-negative integer, got ${captureEvery}`);
     const per = opts.stepsPerDispatch ?? steps;
     if (!Number.isInteger(per) || per < 1) throw new InputError(`stepsPerDispatch must be a positive integer, got ${per}`);
+    const frames = captureEvery > 0 ? Math.floor(steps / captureEvery) + 1 : 0;
+    const captureBytes = frames * n * dim * 4;
+    const limit = ctx.device.limits.maxStorageBufferBindingSize;
+    if (captureBytes > limit) throw new InputError(`trajectory capture needs ${captureBytes} bytes, over the device's storage binding limit (${limit} bytes); raise captureEvery`);
+    const pathOpt = opts.path ?? 'auto';
+    if (!['auto', 'fused', 'general'].includes(pathOpt)) throw new InputError(`path must be 'auto', 'fused' or 'general', got '${String(pathOpt)}'`);
 
     let network: MlpLayout | undefined;
-    let sourceBuffer: GPUBuffer;
-    let ownsSource = true;
-    let embedSteps = 0;
+    let prepared: PreparedMixture | undefined;
     if (score.kind === 'exact') {
-      const prepared = 'eigenvalues' in score.mixture ? score.mixture : prepareMixture(score.mixture);
+      prepared = 'eigenvalues' in score.mixture ? score.mixture : prepareMixture(score.mixture);
       if (prepared.dim !== dim) throw new InputError(`mixture dimension ${prepared.dim} does not match dim ${dim}`);
-      sourceBuffer = ctx.storage('sampler:mixture', packMixture(prepared));
     } else if (score.kind === 'network') {
       network = networkLayout(score.network, dim);
-      embedSteps = network.steps;
-      if (score.network.params instanceof Float32Array) sourceBuffer = ctx.storage('sampler:weights', score.network.params.subarray(0, network.size));
-      else {
-        sourceBuffer = score.network.params;
-        ownsSource = false;
-      }
     } else {
       throw new InputError(`score source must be 'exact' or 'network'`);
     }
-    const code: SamplerCode = kind === 'ddpm' ? 'ddpm' : kind === 'heun' ? 'heun' : 'em';
+    const fusable = dim <= MIXTURE_VEC4_MAX_DIM && (!network || network.maxWidth <= FUSED_MAX_WIDTH);
+    if (pathOpt === 'fused' && !fusable) throw new InputError(`path 'fused' takes d <= ${MIXTURE_VEC4_MAX_DIM} and layers <= ${FUSED_MAX_WIDTH} wide (got d = ${dim}${network ? `, widest layer ${network.maxWidth}` : ''})`);
+    const useFused = pathOpt === 'fused' || (pathOpt === 'auto' && fusable);
+    const embedSteps = network?.steps ?? 0;
+
+    const owned: GPUBuffer[] = [];
+    const own = (b: GPUBuffer) => (owned.push(b), b);
     try {
-      const [kernel, fwd] = await Promise.all([
-        ReverseSampleKernel.create(ctx, { dim, sampler: code, ...(network ? { network } : {}), stream: STREAM.reverse }),
-        ForwardSampleKernel.create(ctx, dim),
-      ]);
-      return new ReverseSampler(ctx, { ...opts, dim }, kernel, fwd, lambda, times, sourceBuffer, ownsSource, embedSteps);
+      let sourceBuffer: GPUBuffer | undefined;
+      if (network && score.kind === 'network') {
+        if (score.network.params instanceof Float32Array) sourceBuffer = own(ctx.storage('sampler:weights', score.network.params.subarray(0, network.size)));
+        else sourceBuffer = score.network.params;
+      } else if (useFused) {
+        sourceBuffer = own(ctx.storage('sampler:mixture', packMixture(prepared!)));
+      }
+      const tableData = samplerTable(process, times, embedSteps);
+      const table = own(ctx.storage('sampler:table', tableData));
+      const state = own(ctx.storage('sampler:particles', n * dim * 4));
+      const capture = frames > 0 ? own(ctx.storage('sampler:trajectory', captureBytes)) : undefined;
+      const captureBinding = capture ?? own(ctx.storage('sampler:no-trajectory', 16));
+      const fwd = await ForwardSampleKernel.create(ctx, dim);
+      let fused: Fused | undefined;
+      let general: GeneralStepper | undefined;
+      if (useFused) {
+        const code: SamplerCode = kind === 'ddpm' ? 'ddpm' : kind === 'heun' ? 'heun' : 'em';
+        const kernel = await ReverseSampleKernel.create(ctx, { dim, sampler: code, ...(network ? { network } : {}), stream: STREAM.reverse });
+        const chunks = Math.ceil(steps / per);
+        const params = own(ctx.createBuffer({ label: 'sampler:params', size: PARAM_SLOT * chunks, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
+        const bind = ctx.device.createBindGroup({
+          label: 'reverse_sample',
+          layout: kernel.layout,
+          entries: [
+            { binding: 0, resource: { buffer: params, offset: 0, size: ReverseParams.byteSize } },
+            { binding: 1, resource: { buffer: table } },
+            { binding: 2, resource: { buffer: sourceBuffer! } },
+            { binding: 3, resource: { buffer: state } },
+            { binding: 4, resource: { buffer: captureBinding } },
+          ],
+        });
+        fused = { kernel, params, bind };
+      } else {
+        const sigmas = Float32Array.from({ length: times.length }, (_, r) => tableData[r * SAMPLER_ROW_FLOATS + 2]!);
+        general = await GeneralStepper.create(ctx, {
+          dim,
+          n,
+          kind: kind === 'ode' ? 'em' : kind,
+          lambda,
+          times,
+          sigmas,
+          table,
+          state,
+          capture: captureBinding,
+          captureEvery,
+          score: network ? { kind: 'network', layout: network, params: sourceBuffer! } : { kind: 'exact', mixture: prepared! },
+          stream: STREAM.reverse,
+          ...(opts.maxBlock !== undefined ? { maxBlock: opts.maxBlock } : {}),
+        });
+      }
+      return new ReverseSampler(ctx, { ...opts, dim }, fwd, lambda, times, table, state, capture, owned, fused, general);
     } catch (e) {
-      if (ownsSource) ctx.destroyBuffer(sourceBuffer);
+      for (const b of owned) ctx.destroyBuffer(b);
       throw e;
     }
   }
 
-  /** Write the parameter slots of a run with this seed. */
+  /** Write the parameters of a run with this seed. */
   private writeParams(seed: number | bigint): void {
     const [lo, hi] = splitSeed(seed);
-    const buf = new ArrayBuffer(PARAM_SLOT * (this.chunks.length + 1));
+    this.ctx.write(this.priorParams, ForwardParams.pack({ n: this.n, seed_lo: lo, seed_hi: hi, sigma: this.opts.process.priorStd, stream: STREAM.prior }));
+    if (this.general) {
+      this.general.writeParams(seed);
+      return;
+    }
+    const buf = new ArrayBuffer(PARAM_SLOT * this.chunks.length);
     const view = new Uint8Array(buf);
-    view.set(new Uint8Array(ForwardParams.pack({ n: this.n, seed_lo: lo, seed_hi: hi, sigma: this.opts.process.priorStd, stream: STREAM.prior })), 0);
     this.chunks.forEach((c, i) => {
       const p = ReverseParams.pack({
         n: this.n,
@@ -222,9 +282,9 @@ export class ReverseSampler {
         lambda: this.lambda,
         capture_every: this.captureEvery,
       });
-      view.set(new Uint8Array(p), PARAM_SLOT * (i + 1));
+      view.set(new Uint8Array(p), PARAM_SLOT * i);
     });
-    this.ctx.write(this.params, buf);
+    this.ctx.write(this.fused!.params, buf);
   }
 
   /** Validate and upload a start cloud, or encode the prior draw. */
@@ -245,6 +305,18 @@ export class ReverseSampler {
     if (this.capture) enc.copyBufferToBuffer(this.state, 0, this.capture, 0, bytes);
   }
 
+  /** Work units of a run: (block, chunk) pairs, in order. */
+  private units(): { block: number; chunk: number }[] {
+    const blocks = this.general ? this.general.blocks.length : 1;
+    return Array.from({ length: blocks * this.chunks.length }, (_, i) => ({ block: Math.floor(i / this.chunks.length), chunk: i % this.chunks.length }));
+  }
+
+  private encodeUnit(pass: GPUComputePassEncoder, u: { block: number; chunk: number }): void {
+    const c = this.chunks[u.chunk]!;
+    if (this.general) this.general.encode(pass, u.block, c.begin, c.end);
+    else this.fused!.kernel.encode(pass, this.fused!.bind, PARAM_SLOT * u.chunk, this.n);
+  }
+
   /**
    * Encode a whole run (init + every chunk) into `enc`, for callers that batch runs themselves
    * (benchmarks). Writes the parameters now.
@@ -253,7 +325,7 @@ export class ReverseSampler {
     this.writeParams(seed);
     this.encodeInit(enc, init);
     const pass = enc.beginComputePass({ label: 'reverse_sample' });
-    this.chunks.forEach((_, i) => this.kernel.encode(pass, this.bind, PARAM_SLOT * (i + 1), this.n));
+    for (const u of this.units()) this.encodeUnit(pass, u);
     pass.end();
   }
 
@@ -272,15 +344,18 @@ export class ReverseSampler {
     let enc = this.ctx.device.createCommandEncoder({ label: 'sample:init' });
     this.encodeInit(enc, o.init);
     this.ctx.submit(enc.finish());
-    for (let i = 0; i < this.chunks.length; i++) {
+    const units = this.units();
+    for (let i = 0; i < units.length; i++) {
       throwIfAborted(o.signal, 'sample');
       enc = this.ctx.device.createCommandEncoder({ label: 'sample:chunk' });
       const pass = enc.beginComputePass({ label: 'reverse_sample' });
-      this.kernel.encode(pass, this.bind, PARAM_SLOT * (i + 1), this.n);
+      this.encodeUnit(pass, units[i]!);
       pass.end();
       this.ctx.submit(enc.finish());
       await abortable(this.ctx.flush(), o.signal, 'sample');
-      reportProgress(o, { stage: 'sample', done: this.chunks[i]!.end, total: this.steps });
+      // Progress in steps of the whole run (blocks run one after another).
+      const done = units[i]!.block * this.steps + this.chunks[units[i]!.chunk]!.end;
+      reportProgress(o, { stage: 'sample', done: Math.round((done * this.steps) / (this.steps * (units.length / this.chunks.length))), total: this.steps });
     }
   }
 
@@ -300,6 +375,7 @@ export class ReverseSampler {
   }
 
   destroy(): void {
+    this.general?.destroy();
     for (const b of this.owned) this.ctx.destroyBuffer(b);
     this.owned.length = 0;
   }

@@ -10,10 +10,17 @@ import { fourierFeatures, mlpLayout, scoreFromOutput, type MlpSpec } from '../..
 import type { MixtureDescription } from '../../src/scores/mixture.js';
 import { mixtureScoreRef } from './mixture.js';
 
-/** The 4 normals the GPU draws for counter (p, m, stream). */
-export function normal4Ref(p: number, m: number, stream: number, seed: number | bigint): number[] {
-  const w = philox4x32([p >>> 0, m >>> 0, stream >>> 0, 0], splitSeed(seed));
+/** The 4 normals the GPU draws for counter (p, m, stream, q). */
+export function normal4Ref(p: number, m: number, stream: number, seed: number | bigint, q = 0): number[] {
+  const w = philox4x32([p >>> 0, m >>> 0, stream >>> 0, q >>> 0], splitSeed(seed));
   return [...boxMuller(w[0], w[1]), ...boxMuller(w[2], w[3])];
+}
+
+/** The d normals of particle p at step m: coordinate j from counter (p, m, stream, ⌊j/4⌋), component j % 4. */
+export function normalRef(p: number, m: number, stream: number, seed: number | bigint, d: number): number[] {
+  const out: number[] = [];
+  for (let q = 0; 4 * q < d; q++) out.push(...normal4Ref(p, m, stream, seed, q));
+  return out.slice(0, d);
 }
 
 export const softplus = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
@@ -80,7 +87,7 @@ export function reverseRef(
       const s = scoreRef(src, p, v, t);
       if (kind === 'ddpm') {
         const beta = (p as DdpmSigmoid).betas[(p as DdpmSigmoid).stepOf(t) - 1]!;
-        const z = normal4Ref(pi, m, 0, seed);
+        const z = normalRef(pi, m, 0, seed, d);
         v = v.map((vj, j) => (vj + beta * s[j]!) / Math.sqrt(1 - beta) + Math.sqrt(beta) * z[j]!);
       } else if (kind === 'heun') {
         const d1 = v.map((vj, j) => p.driftCoef(t) * vj - 0.5 * p.g2(t) * s[j]!);
@@ -90,7 +97,7 @@ export function reverseRef(
           v = v.map((vj, j) => vj - 0.5 * h * (d1[j]! + p.driftCoef(tn) * xp[j]! - 0.5 * p.g2(tn) * s2[j]!));
         } else v = xp;
       } else {
-        const z = lambda > 0 ? normal4Ref(pi, m, 0, seed) : [0, 0, 0, 0];
+        const z = lambda > 0 ? normalRef(pi, m, 0, seed, d) : new Array<number>(d).fill(0);
         const g2 = p.g2(t);
         v = v.map((vj, j) => vj - h * (p.driftCoef(t) * vj - 0.5 * (1 + lambda * lambda) * g2 * s[j]!) + lambda * Math.sqrt(g2 * h) * z[j]!);
       }
@@ -106,7 +113,7 @@ export function forwardEmRef(p: ForwardProcess, x: Float64Array, d: number, time
   for (let pi = 0; pi < n; pi++) {
     for (let m = 0; m + 1 < times.length; m++) {
       const t = times[m]!, h = times[m + 1]! - t;
-      const z = normal4Ref(pi, m, 1, seed);
+      const z = normalRef(pi, m, 1, seed, d);
       for (let j = 0; j < d; j++) {
         const v = x[pi * d + j]!;
         x[pi * d + j] = v + h * p.driftCoef(t) * v + Math.sqrt(p.g2(t) * h) * z[j]!;

@@ -5,7 +5,7 @@ import { DATASETS, datasetMixture, makeDataset, type DatasetName } from '../../d
 import { makeProcess, type ProcessKind, type ProcessSpec } from '../../processes/process.js';
 import { ForwardSampler } from '../../samplers/forward.js';
 import { ReverseSampler, SAMPLER_KINDS, type SamplerKind, type ScoreSource } from '../../samplers/sampler.js';
-import type { MixtureDescription } from '../../scores/mixture.js';
+import { parseMixtureJson, type MixtureDescription } from '../../scores/mixture.js';
 import { parseCheckpoint } from '../../train/checkpoint.js';
 import { num, parse, progress } from '../args.js';
 
@@ -17,6 +17,15 @@ const usage = `wasserflow sample (--checkpoint FILE [--ema] | --exact DATASET|FI
   --checkpoint   a checkpoint written by 'wasserflow train' (its process is used unless --process is given)
   --from-data    start from the dataset pushed to T by the exact forward kernel (q_T = p_T, as the paper) instead of the prior
   --capture K    also write the trajectory every K steps to FILE.trajectory.csv (frame, t, coordinates)`;
+
+/** Read a text file; a missing or unreadable file is an InputError naming the flag and the path. */
+async function readText(path: string, flag: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw new InputError(`${flag}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
 
 function toCsv(points: Float32Array, dim: number, prefix: (i: number) => string = () => ''): string {
   const header = Array.from({ length: dim }, (_, j) => `x${j}`).join(',');
@@ -64,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
   let dim: number;
   if (values.exact) {
     let mixture: MixtureDescription | undefined;
-    if (values.exact.endsWith('.json')) mixture = JSON.parse(await readFile(values.exact, 'utf8')) as MixtureDescription;
+    if (values.exact.toLowerCase().endsWith('.json')) mixture = parseMixtureJson(await readText(values.exact, '--exact'), values.exact);
     else {
       if (!DATASETS.includes(values.exact as DatasetName)) throw new InputError(`--exact: unknown dataset '${values.exact}'`);
       mixture = datasetMixture(values.exact as DatasetName);

@@ -4,7 +4,7 @@ import { parseCsv } from '../../data/csv.js';
 import { DATASETS, makeDataset, uploadPoints, type Dataset, type DatasetName } from '../../data/datasets.js';
 import { GpuContext } from '../../gpu/context.js';
 import { CancelledError, InputError } from '../../gpu/errors.js';
-import { ACTIVATIONS, OUTPUT_KINDS, type Activation, type MlpSpec, type OutputKind, type TimeConditioning } from '../../model/layout.js';
+import { ACTIVATIONS, MAX_DIM, MAX_WIDTH, OUTPUT_KINDS, type Activation, type MlpSpec, type OutputKind, type TimeConditioning } from '../../model/layout.js';
 import { makeProcess, type ProcessKind } from '../../processes/process.js';
 import { WEIGHTINGS, type Weighting } from '../../train/coefficients.js';
 import { Trainer, type TrainConfig } from '../../train/trainer.js';
@@ -65,6 +65,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (values.dataset.toLowerCase().endsWith('.csv')) {
       const csv = parseCsv(await readFile(values.dataset, 'utf8'), values.dataset);
+      // Refuse at the start what no sampler could use later (the samplers take d <= MAX_DIM).
+      if (csv.dim > MAX_DIM) throw new InputError(`--dataset ${values.dataset}: dimension ${csv.dim} is over the limit of the networks and samplers (d <= ${MAX_DIM})`);
       data = uploadPoints(ctx, values.dataset, csv.points, csv.dim);
     } else {
       data = await makeDataset(ctx, pick<DatasetName>('dataset', values.dataset, DATASETS, 'clusters4'), {
@@ -72,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
         ...(values.n ? { n: num(values.n, 'n', 0, { min: 1, int: true }) } : {}),
       });
     }
-    const width = num(values.width, 'width', 64, { min: 1, max: 512, int: true });
+    const width = num(values.width, 'width', 64, { min: 1, max: MAX_WIDTH, int: true });
     const depth = num(values.depth, 'depth', 3, { min: 1, max: 8, int: true });
     const spec: MlpSpec = {
       dim: data.dim,
