@@ -10,14 +10,7 @@ override DECOUPLED: bool = true;
 override CLIP_WEIGHTS: bool = false;
 override EMA: bool = false;
 
-@group(0) @binding(0) var<uniform> ap: AdamParams;
-@group(0) @binding(1) var<uniform> st: StepParams;
-@group(0) @binding(2) var<storage, read_write> params: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> grads: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> m1: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> m2: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> ema: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read> stats: array<f32>;
+// Bindings: declared in src/kernels/adam_step.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

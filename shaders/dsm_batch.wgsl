@@ -15,12 +15,7 @@ override DISCRETE: bool = true;
 override ANTITHETIC: bool = false;
 override OUT: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> bp: DsmBatchParams;
-@group(0) @binding(1) var<uniform> st: StepParams;
-@group(0) @binding(2) var<storage, read> data: array<f32>;
-@group(0) @binding(3) var<storage, read> coef: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> acts: array<f32>;
-@group(0) @binding(5) var<storage, read_write> tidx: array<u32>;
+// Bindings: declared in src/kernels/dsm_batch.ts.
 
 fn eps_at(b: u32, j: u32, first: vec2<f32>) -> f32 {
   if (j < 2u) { return first[j]; }

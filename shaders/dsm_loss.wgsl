@@ -6,10 +6,7 @@
 
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> lp: DsmLossParams;
-@group(0) @binding(1) var<uniform> st: StepParams;
-@group(0) @binding(2) var<storage, read_write> acts: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> loss_acc: array<vec4<f32>>;
+// Bindings: declared in src/kernels/dsm_loss.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

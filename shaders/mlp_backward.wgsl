@@ -12,11 +12,7 @@ override EMB: bool = false;
 override W4: bool = true;
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> lp: MlpLayerParams;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
-@group(0) @binding(2) var<storage, read_write> acts: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> tidx: array<u32>;
-@group(0) @binding(4) var<storage, read> params4: array<vec4<f32>>;
+// Bindings (lp, params, acts, tidx, params4): MlpLayerBindings in src/kernels/mlp_forward.ts.
 
 fn finish(i: u32, b4: u32, acc0: vec4<f32>, acc1: vec4<f32>, s: f32) {
   let width = lp.out_dim;

@@ -13,12 +13,7 @@ struct Segment {
   dv_off: u32, u_off: u32, njobs: u32, pad: u32,
 }
 
-@group(0) @binding(0) var<uniform> gp: MlpGradsParams;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
-@group(0) @binding(2) var<storage, read> acts: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> tidx: array<vec4<u32>>;
-@group(0) @binding(4) var<storage, read> plan: array<Segment>;
-@group(0) @binding(5) var<storage, read_write> grads: array<f32>;
+// Bindings: declared in src/kernels/mlp_grads.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

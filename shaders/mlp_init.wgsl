@@ -9,9 +9,7 @@ override WG: u32 = 64u;
 
 struct InitSegment { start: u32, kind: u32, a: f32, pad: u32 }
 
-@group(0) @binding(0) var<uniform> ip: MlpInitParams;
-@group(0) @binding(1) var<storage, read> segs: array<InitSegment>;
-@group(0) @binding(2) var<storage, read_write> params: array<f32>;
+// Bindings: declared in src/kernels/mlp_init.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

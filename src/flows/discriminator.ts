@@ -107,7 +107,7 @@ export class FlowDiscriminator {
     this.bind = {
       batch: k.batch.bind({ bp: ubBatch, st: this.slots.resource, data: dataBuf, particles: cloud, acts: trainPlan.acts }),
       loss: k.loss.bind({ lp: ubLoss, acts: trainPlan.acts, loss_acc: lossAcc }),
-      adam: k.adam.bind({ ubuf: ubAdam, step: this.slots.resource, params: mlp.params, grads, m, v, ema, stats }),
+      adam: k.adam.bind({ ap: ubAdam, st: this.slots.resource, params: mlp.params, grads, m1: m, m2: v, ema, stats }),
       particle: k.particle.bind({ pp: ubPart, params: mlp.params, x: cloud, acts: evalPlan.acts }),
     };
   }

@@ -132,7 +132,7 @@ export class GeneratorMonoFlow implements FlowRunner {
     ctx.write(ubAdam, AdamParams.pack({ n4: L.trainable / 4, beta1: 0.5, beta2: 0.999, eps: 1e-8, wd: 0, clip: 0, ema_decay: 0 }));
     this.bind = {
       loss: k.loss.bind({ gp: ubLoss, acts: plan.acts, target_y: x, loss_acc: lossAcc }),
-      adam: k.adam.bind({ ubuf: ubAdam, step: this.slots.resource, params: generator.params, grads: this.grads, m, v, ema, stats }),
+      adam: k.adam.bind({ ap: ubAdam, st: this.slots.resource, params: generator.params, grads: this.grads, m1: m, m2: v, ema, stats }),
     };
     this.w2Method = meter.describe('the data cloud');
   }

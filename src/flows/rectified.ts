@@ -102,10 +102,10 @@ export class RectifiedFlow {
     const Lh = L.layers.length - 1;
     const ubLoss = own(ctx.uniform('dsm_loss:params', DsmLossParams.byteSize));
     ctx.write(ubLoss, DsmLossParams.pack({ batch, bs: ws.bs, dim: this.dim, out_off: ws.u[Lh]!, tgt_off: ws.target, lam_off: ws.lam, dout_off: ws.du[Lh]! }));
-    this.bindLoss = kernels.loss.bind({ ubuf: ubLoss, step: this.slots.resource, acts: plan.acts, lossAcc: this.lossAcc });
+    this.bindLoss = kernels.loss.bind({ lp: ubLoss, st: this.slots.resource, acts: plan.acts, loss_acc: this.lossAcc });
     const ubAdam = own(ctx.uniform('adam_step:params', AdamParams.byteSize));
     ctx.write(ubAdam, AdamParams.pack({ n4: L.trainable / 4, beta1: 0.9, beta2: 0.999, eps: 1e-8, wd: 0, clip: 0, ema_decay: 0 }));
-    this.bindAdam = kernels.adam.bind({ ubuf: ubAdam, step: this.slots.resource, params: mlp.params, grads, m, v, ema, stats });
+    this.bindAdam = kernels.adam.bind({ ap: ubAdam, st: this.slots.resource, params: mlp.params, grads, m1: m, m2: v, ema, stats });
   }
 
   static async create(ctx: GpuContext, o: RectifiedOptions): Promise<RectifiedFlow> {

@@ -2,7 +2,8 @@
 import source from '../../shaders/dsm_batch.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { StepParams } from '../model/step.js';
 
 export const DsmBatchParams = new ParamsLayout('DsmBatchParams', {
@@ -22,6 +23,20 @@ export const DsmBatchParams = new ParamsLayout('DsmBatchParams', {
 export type DsmBatchFields = Parameters<typeof DsmBatchParams.pack>[0];
 const WG = 64;
 
+export const DsmBatchBindings = new Bindings('dsm_batch', {
+  bp: uniform(DsmBatchParams),
+  /** This step's StepParams (dynamic offset). */
+  st: uniform(StepParams, { dynamic: true }),
+  /** Training data, n_points × dim row-major. */
+  data: read('array<f32>'),
+  /** Per-step (α, σ, λ, t) rows (src/train/coefficients.ts). */
+  coef: read('array<vec4<f32>>'),
+  /** The MLP workspace: x_t, target and λ are written. */
+  acts: rw('array<f32>'),
+  /** Discrete step index per sample. */
+  tidx: rw('array<u32>'),
+});
+
 export interface DsmBatchVariant {
   discrete: boolean;
   antithetic: boolean;
@@ -32,35 +47,28 @@ export interface DsmBatchVariant {
 export class DsmBatchKernel {
   private constructor(
     private readonly ctx: GpuContext,
-    readonly layout: GPUBindGroupLayout,
     readonly pipeline: GPUComputePipeline,
   ) {}
 
   static async create(ctx: GpuContext, v: DsmBatchVariant): Promise<DsmBatchKernel> {
-    const layout = bindLayout(ctx.device, 'dsm_batch', ['uniform', 'dyn', 'read', 'read', 'rw', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'dsm_batch', bindGroupLayouts: [layout] });
+    const pl = DsmBatchBindings.pipelineLayout(ctx.device);
     const pipeline = await ctx.pipelines.get({
       kernel: 'dsm_batch',
       source,
       layout: pl,
-      prelude: [DsmBatchParams.wgsl, StepParams.wgsl],
+      prelude: [DsmBatchBindings.wgsl],
       constants: { WG, DISCRETE: v.discrete ? 1 : 0, ANTITHETIC: v.antithetic ? 1 : 0, OUT: v.output },
     });
-    return new DsmBatchKernel(ctx, layout, pipeline);
+    return new DsmBatchKernel(ctx, pipeline);
   }
 
-  bind(b: { ubuf: GPUBuffer; step: GPUBufferBinding; data: GPUBuffer; coef: GPUBuffer; acts: GPUBuffer; tidx: GPUBuffer }): GPUBindGroup {
-    return this.ctx.device.createBindGroup({
-      label: 'dsm_batch',
-      layout: this.layout,
-      entries: [{ buffer: b.ubuf }, b.step, { buffer: b.data }, { buffer: b.coef }, { buffer: b.acts }, { buffer: b.tidx }].map((resource, binding) => ({ binding, resource })),
-    });
+  bind(b: Resources<typeof DsmBatchBindings>): GPUBindGroup {
+    return DsmBatchBindings.bind(this.ctx.device, b);
   }
 
   dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, stepOffset: number, bs: number): void {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bind, [stepOffset]);
-    const [x, y] = groupsFor(bs, WG);
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(bs, WG));
   }
 }

@@ -6,7 +6,8 @@
 import source from '../../shaders/mlp_forward.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { Bindings, read, rw, uniform } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 
 export const MlpLayerParams = new ParamsLayout('MlpLayerParams', {
   in_dim: 'u32',
@@ -32,10 +33,18 @@ export const LAYER_WG = 64;
 export const TILE_ROWS = 8;
 export const TILE_SAMPLES = 8;
 
-/** Bind group layout of mlp_forward / mlp_backward: [MlpLayerParams (dynamic), params, workspace, tidx, params as vec4]. */
-export function mlpLayerBindLayout(device: GPUDevice): GPUBindGroupLayout {
-  return bindLayout(device, 'mlp_layer', ['dyn', 'read', 'rw', 'read', 'read']);
-}
+/** Bindings shared by mlp_forward and mlp_backward. */
+export const MlpLayerBindings = new Bindings('mlp_layer', {
+  /** This layer's MlpLayerParams (dynamic offset: one UniformSlots slot per layer and direction). */
+  lp: uniform(MlpLayerParams, { dynamic: true }),
+  params: read('array<f32>'),
+  /** The activation workspace (src/model/workspace.ts). */
+  acts: rw('array<vec4<f32>>'),
+  /** Discrete step index per sample. */
+  tidx: read('array<u32>'),
+  /** The same parameter buffer seen as vec4 (aligned weight rows). */
+  params4: read('array<vec4<f32>>'),
+});
 
 export interface LayerVariant {
   act: number;
@@ -48,13 +57,13 @@ export interface LayerVariant {
 export class MlpForwardKernel {
   private constructor(readonly pipeline: GPUComputePipeline) {}
 
-  static async create(ctx: GpuContext, layout: GPUBindGroupLayout, v: LayerVariant): Promise<MlpForwardKernel> {
-    const pl = ctx.device.createPipelineLayout({ label: 'mlp_forward', bindGroupLayouts: [layout] });
+  static async create(ctx: GpuContext, v: LayerVariant): Promise<MlpForwardKernel> {
+    const pl = MlpLayerBindings.pipelineLayout(ctx.device);
     const pipeline = await ctx.pipelines.get({
       kernel: 'mlp_forward',
       source,
       layout: pl,
-      prelude: [MlpLayerParams.wgsl],
+      prelude: [MlpLayerBindings.wgsl],
       constants: { ACT: v.act, EMB: v.emb ? 1 : 0, HIDDEN: v.hidden ? 1 : 0, W4: v.inputs % 4 === 0 ? 1 : 0, WG: LAYER_WG },
     });
     return new MlpForwardKernel(pipeline);
@@ -64,7 +73,6 @@ export class MlpForwardKernel {
   dispatch(pass: GPUComputePassEncoder, rows: number, bs: number): void {
     pass.setPipeline(this.pipeline);
     const inv = Math.ceil(rows / TILE_ROWS) * (bs / TILE_SAMPLES);
-    const [x, y] = groupsFor(inv, LAYER_WG);
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(inv, LAYER_WG));
   }
 }

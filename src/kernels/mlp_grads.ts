@@ -5,12 +5,24 @@
 import source from '../../shaders/mlp_grads.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { Bindings, read, rw, uniform } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import type { MlpLayout } from '../model/layout.js';
 import type { Workspace } from '../model/workspace.js';
 
 export const MlpGradsParams = new ParamsLayout('MlpGradsParams', { njobs: 'u32', nsegments: 'u32', bs: 'u32' });
 const WG = 64;
+
+export const MlpGradsBindings = new Bindings('mlp_grads', {
+  gp: uniform(MlpGradsParams),
+  params: read('array<f32>'),
+  /** The MLP workspace after forward and backward. */
+  acts: read('array<vec4<f32>>'),
+  tidx: read('array<vec4<u32>>'),
+  /** The job segments (gradsPlan). */
+  plan: read('array<Segment>'),
+  grads: rw('array<f32>'),
+});
 
 /** The job segments (one row of 12 u32 per segment, as `struct Segment` in the shader) and the job count. */
 export function gradsPlan(layout: MlpLayout, ws: Workspace): { words: Uint32Array; segments: number; jobs: number } {
@@ -31,20 +43,15 @@ export function gradsPlan(layout: MlpLayout, ws: Workspace): { words: Uint32Arra
 }
 
 export class MlpGradsKernel {
-  readonly layout: GPUBindGroupLayout;
   private constructor(
     private readonly ctx: GpuContext,
-    layout: GPUBindGroupLayout,
     readonly pipeline: GPUComputePipeline,
-  ) {
-    this.layout = layout;
-  }
+  ) {}
 
   static async create(ctx: GpuContext): Promise<MlpGradsKernel> {
-    const layout = bindLayout(ctx.device, 'mlp_grads', ['uniform', 'read', 'read', 'read', 'read', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'mlp_grads', bindGroupLayouts: [layout] });
-    const pipeline = await ctx.pipelines.get({ kernel: 'mlp_grads', source, layout: pl, prelude: [MlpGradsParams.wgsl], constants: { WG } });
-    return new MlpGradsKernel(ctx, layout, pipeline);
+    const pl = MlpGradsBindings.pipelineLayout(ctx.device);
+    const pipeline = await ctx.pipelines.get({ kernel: 'mlp_grads', source, layout: pl, prelude: [MlpGradsBindings.wgsl], constants: { WG } });
+    return new MlpGradsKernel(ctx, pipeline);
   }
 
   /** Buffers for one model + workspace: the plan and its uniform. */
@@ -57,18 +64,13 @@ export class MlpGradsKernel {
   }
 
   bind(p: MlpGradsPlan, params: GPUBuffer, acts: GPUBuffer, tidx: GPUBuffer, grads: GPUBuffer): GPUBindGroup {
-    return this.ctx.device.createBindGroup({
-      label: 'mlp_grads',
-      layout: this.layout,
-      entries: [p.ubuf, params, acts, tidx, p.plan, grads].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    return MlpGradsBindings.bind(this.ctx.device, { gp: p.ubuf, params, acts, tidx, plan: p.plan, grads });
   }
 
   dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, jobs: number): void {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bind);
-    const [x, y] = groupsFor(jobs, WG);
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(jobs, WG));
   }
 }
 

@@ -9,13 +9,21 @@
 import source from '../../shaders/mlp_init.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { Bindings, UniformBlock, read, rw, uniform } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import type { MlpLayout } from '../model/layout.js';
 import { splitSeed } from '../rng/philox.js';
 
 export const MlpInitParams = new ParamsLayout('MlpInitParams', { n: 'u32', nsegments: 'u32', seed_lo: 'u32', seed_hi: 'u32' });
 export type InitScheme = 'xavier' | 'he' | 'torch';
 const WG = 64;
+
+export const MlpInitBindings = new Bindings('mlp_init', {
+  ip: uniform(MlpInitParams),
+  /** [start, kind, a] per segment (initSegments). */
+  segs: read('array<InitSegment>'),
+  params: rw('array<f32>'),
+});
 
 /** Segments [start, kind, a] covering [0, layout.size) in order (kind 0 uniform ±a, 1 U[0,1), 2 constant a). */
 export function initSegments(layout: MlpLayout, scheme: InitScheme): { start: number; kind: number; a: number }[] {
@@ -41,15 +49,13 @@ export function initSegments(layout: MlpLayout, scheme: InitScheme): { start: nu
 export class MlpInitKernel {
   private constructor(
     private readonly ctx: GpuContext,
-    readonly layout: GPUBindGroupLayout,
     readonly pipeline: GPUComputePipeline,
   ) {}
 
   static async create(ctx: GpuContext): Promise<MlpInitKernel> {
-    const layout = bindLayout(ctx.device, 'mlp_init', ['uniform', 'read', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'mlp_init', bindGroupLayouts: [layout] });
-    const pipeline = await ctx.pipelines.get({ kernel: 'mlp_init', source, layout: pl, prelude: [MlpInitParams.wgsl], constants: { WG } });
-    return new MlpInitKernel(ctx, layout, pipeline);
+    const pl = MlpInitBindings.pipelineLayout(ctx.device);
+    const pipeline = await ctx.pipelines.get({ kernel: 'mlp_init', source, layout: pl, prelude: [MlpInitBindings.wgsl], constants: { WG } });
+    return new MlpInitKernel(ctx, pipeline);
   }
 
   /** Initialise `params` (layout.size floats) and wait for it. */
@@ -63,27 +69,22 @@ export class MlpInitKernel {
       dv.setFloat32(16 * i + 8, s.a, true);
     });
     const segBuf = this.ctx.storage('mlp_init:segments', new Uint32Array(words));
-    const ubuf = this.ctx.uniform('mlp_init:params', MlpInitParams.byteSize);
+    const ip = new UniformBlock(this.ctx, 'mlp_init:params', MlpInitParams);
     const [lo, hi] = splitSeed(seed);
-    this.ctx.write(ubuf, MlpInitParams.pack({ n: layout.size, nsegments: segs.length, seed_lo: lo, seed_hi: hi }));
+    ip.set({ n: layout.size, nsegments: segs.length, seed_lo: lo, seed_hi: hi });
     try {
-      const bind = this.ctx.device.createBindGroup({
-        label: 'mlp_init',
-        layout: this.layout,
-        entries: [ubuf, segBuf, params].map((buffer, binding) => ({ binding, resource: { buffer } })),
-      });
+      const bind = MlpInitBindings.bind(this.ctx.device, { ip: ip.buffer, segs: segBuf, params });
       const enc = this.ctx.device.createCommandEncoder({ label: 'mlp_init' });
       const pass = enc.beginComputePass({ label: 'mlp_init' });
       pass.setPipeline(this.pipeline);
       pass.setBindGroup(0, bind);
-      const [x, y] = groupsFor(layout.size, WG);
-      pass.dispatchWorkgroups(x, y);
+      pass.dispatchWorkgroups(...workgroups(layout.size, WG));
       pass.end();
       this.ctx.submit(enc.finish());
       await this.ctx.flush();
     } finally {
       this.ctx.destroyBuffer(segBuf);
-      this.ctx.destroyBuffer(ubuf);
+      ip.destroy();
     }
   }
 }

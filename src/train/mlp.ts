@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import type { ParamsLayout } from '../gpu/params.js';
 import { MlpBackwardKernel } from '../kernels/mlp_backward.js';
-import { MlpForwardKernel, MlpLayerParams, mlpLayerBindLayout } from '../kernels/mlp_forward.js';
+import { MlpForwardKernel, MlpLayerBindings, MlpLayerParams } from '../kernels/mlp_forward.js';
 import { MlpGradsKernel, type MlpGradsPlan } from '../kernels/mlp_grads.js';
 import { MlpInitKernel, type InitScheme } from '../kernels/mlp_init.js';
 import { UniformSlots } from '../gpu/bindings.js';
@@ -124,12 +124,11 @@ export class MlpBatchPlan {
     const L = layout.layers.length;
     const act = ACTIVATION_CODE[layout.spec.activation];
     const slope = layout.spec.leakySlope ?? 0.01;
-    const bl = mlpLayerBindLayout(ctx.device);
     const fwd = await Promise.all(
-      layout.layers.map((l) => MlpForwardKernel.create(ctx, bl, { act, emb: l.eOffset >= 0, hidden: l.hidden, inputs: l.in })),
+      layout.layers.map((l) => MlpForwardKernel.create(ctx, { act, emb: l.eOffset >= 0, hidden: l.hidden, inputs: l.in })),
     );
     const bwd = await Promise.all(
-      layout.layers.filter((l) => l.hidden).map((l) => MlpBackwardKernel.create(ctx, bl, { act, emb: l.eOffset >= 0, rows: l.out })),
+      layout.layers.filter((l) => l.hidden).map((l) => MlpBackwardKernel.create(ctx, { act, emb: l.eOffset >= 0, rows: l.out })),
     );
     const grads = await MlpGradsKernel.create(ctx);
     if (ws.size * 4 > ctx.device.limits.maxStorageBufferBindingSize) {
@@ -170,11 +169,7 @@ export class MlpBatchPlan {
       }
     });
     slots.upload();
-    const bind = ctx.device.createBindGroup({
-      label: 'mlp_layer',
-      layout: bl,
-      entries: [slots.resource, { buffer: params }, { buffer: acts }, { buffer: tidx }, { buffer: params }].map((resource, binding) => ({ binding, resource })),
-    });
+    const bind = MlpLayerBindings.bind(ctx.device, { lp: slots.resource, params, acts, tidx, params4: params });
     return new MlpBatchPlan(ctx, layout, ws, slots, bind, acts, tidx, fwd, bwd, grads, params);
   }
 

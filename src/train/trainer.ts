@@ -184,11 +184,11 @@ export class Trainer {
         x_off: ws.x, tgt_off: ws.target, lam_off: ws.lam, inv_t: 1 / coefficients.T, seed_lo: lo, seed_hi: hi,
       }),
     );
-    this.bindBatch = kernels.batch.bind({ ubuf: ubBatch, step: this.stepSlots.resource, data: data.buffer, coef, acts: plan.acts, tidx: plan.tidx });
+    this.bindBatch = kernels.batch.bind({ bp: ubBatch, st: this.stepSlots.resource, data: data.buffer, coef, acts: plan.acts, tidx: plan.tidx });
     const Lh = L.layers.length - 1;
     const ubLoss = own(ctx.uniform('dsm_loss:params', DsmLossParams.byteSize));
     ctx.write(ubLoss, DsmLossParams.pack({ batch: config.batch, bs: ws.bs, dim: config.spec.dim, out_off: ws.u[Lh]!, tgt_off: ws.target, lam_off: ws.lam, dout_off: ws.du[Lh]! }));
-    this.bindLoss = kernels.loss.bind({ ubuf: ubLoss, step: this.stepSlots.resource, acts: plan.acts, lossAcc: this.lossAcc });
+    this.bindLoss = kernels.loss.bind({ lp: ubLoss, st: this.stepSlots.resource, acts: plan.acts, loss_acc: this.lossAcc });
     if (kernels.norm) {
       const ubNorm = own(kernels.norm.params(L.trainable, this.r.gradClip));
       this.bindNorm = kernels.norm.bind({ np: ubNorm, grads: this.grads, stats });
@@ -198,7 +198,7 @@ export class Trainer {
       ubAdam,
       AdamParams.pack({ n4: L.trainable / 4, beta1: this.r.beta1, beta2: this.r.beta2, eps: this.r.eps, wd: this.r.weightDecay, clip: this.r.weightClip, ema_decay: this.r.ema }),
     );
-    this.bindAdam = kernels.adam.bind({ ubuf: ubAdam, step: this.stepSlots.resource, params: mlp.params, grads: this.grads, m: this.m, v: this.v, ema: this.emaBuffer, stats });
+    this.bindAdam = kernels.adam.bind({ ap: ubAdam, st: this.stepSlots.resource, params: mlp.params, grads: this.grads, m1: this.m, m2: this.v, ema: this.emaBuffer, stats });
     if (kernels.sn) {
       const { layers, state } = spectralState(L, this.r.seed);
       this.snState = own(ctx.storage('train:sn-state', state));
