@@ -5,18 +5,21 @@ import { DdpmSigmoid, makeProcess, type ProcessKind } from '../../processes/proc
 import { num, parse } from '../args.js';
 
 export const summary = 'evaluate the W2 bound (paper discrete DDPM form, Corollary 1 with J, probability-flow ODE) from L_s and J';
-const usage = `wasserflow bound --j J (--ls VALUE | --ls-json FILE) [--process KIND] [--ddpm-steps N] [--w2T W] [--dynamics sde|ode] [--json]
+const usage = `wasserflow bound --j J (--ls VALUE | --ls-json FILE [--ls-column NAME]) [--process KIND] [--ddpm-steps N] [--w2T W] [--dynamics sde|ode] [--json]
 
   --j        the score-matching objective J = ½ ∫ g² E|s_θ − ∇log p_t|² dt (J_SM, or J_DSM >= J_SM)
   --ls       a constant L_s, or --ls-json FILE with one value per grid time (e.g. the "rows[].ls" of
-             'wasserflow lipschitz --json'; DDPM: one per step)
+             'wasserflow lipschitz --json'; DDPM: one per step). Every value must be a finite number:
+             null, NaN or a string is refused, and an infinite L_s (an unbounded supremum) makes the
+             bound vacuous, which is said instead of printing a number.
+  --ls-column  which column of the rows to read (default ls; e.g. certified, paper, exact)
   --w2T      W2(p_T, q_T) for the offset I(T)·W2(p_T, q_T) (default 0: q_T = p_T)
   Prints log I, the integral term, the offset and the bound (DDPM: the paper's discrete form too).`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
-    { j: { type: 'string' }, ls: { type: 'string' }, 'ls-json': { type: 'string' }, process: { type: 'string' }, 'ddpm-steps': { type: 'string' }, w2T: { type: 'string' }, dynamics: { type: 'string' }, times: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+    { j: { type: 'string' }, ls: { type: 'string' }, 'ls-json': { type: 'string' }, 'ls-column': { type: 'string' }, process: { type: 'string' }, 'ddpm-steps': { type: 'string' }, w2T: { type: 'string' }, dynamics: { type: 'string' }, times: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
     usage,
   );
   if (values.help) {
@@ -31,12 +34,32 @@ export async function run(argv: string[]): Promise<number> {
   const kind = (values.process ?? 'ddpm') as ProcessKind;
   const process = makeProcess({ kind, ...(values['ddpm-steps'] ? { steps: num(values['ddpm-steps'], 'ddpm-steps', 10, { min: 1, int: true }) } : {}) });
   const discrete = process instanceof DdpmSigmoid;
-  const M = discrete ? process.steps : num(values.times, 'times', 1000, { min: 2, int: true });
+  const M = discrete ? process.steps : num(values.times, 'times', 1000, { min: 2, max: 1_000_000, int: true });
   let ls: number[];
+  if (values['ls-json'] !== undefined && values.ls !== undefined) throw new InputError('give only one of --ls VALUE and --ls-json FILE');
   if (values['ls-json']) {
-    const parsed = JSON.parse(await readFile(values['ls-json'], 'utf8')) as unknown;
-    const arr = Array.isArray(parsed) ? parsed : ((parsed as { rows?: { ls?: number }[] }).rows ?? []).map((r) => r.ls);
-    ls = arr.map(Number);
+    const file = values['ls-json'];
+    const column = values['ls-column'] ?? 'ls';
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      throw new InputError(`--ls-json: cannot read ${file}: ${(e as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new InputError(`--ls-json: ${file} is not valid JSON: ${(e as Error).message}`);
+    }
+    const rows = (parsed as { rows?: unknown }).rows;
+    if (!Array.isArray(parsed) && !Array.isArray(rows)) throw new InputError(`--ls-json: ${file} must hold an array of numbers or an object with "rows"`);
+    const arr: unknown[] = Array.isArray(parsed) ? parsed : (rows as Record<string, unknown>[]).map((r) => (r && typeof r === 'object' ? r[column] : undefined));
+    ls = arr.map((v, i) => {
+      if (v === 'Infinity' || v === Infinity) throw new InputError(`--ls-json: ${file} row ${i} has L_s = +Infinity (an unbounded supremum): I(t) is infinite and the bound is vacuous`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`--ls-json: ${file} row ${i} has ${v === undefined ? `no '${column}' value` : `L_s = ${JSON.stringify(v)}`}, not a finite number`);
+      return v;
+    });
     if (ls.length !== M) throw new InputError(`--ls-json has ${ls.length} values, the grid has ${M} times`);
   } else if (values.ls !== undefined) ls = new Array<number>(M).fill(num(values.ls, 'ls', 0));
   else throw new InputError(`give --ls VALUE or --ls-json FILE\nusage: ${usage}`);

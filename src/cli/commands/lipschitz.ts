@@ -6,6 +6,7 @@ import type { TangentTime } from '../../kernels/mlp_tangent.js';
 import { certifiedUpperBound } from '../../lipschitz/certified.js';
 import { LipschitzEstimator, LOWER_ESTIMATE_NOTE } from '../../lipschitz/estimator.js';
 import { MixtureMarginal } from '../../lipschitz/exact.js';
+import { mixtureScoreSupremum } from '../../lipschitz/mixture_sup.js';
 import { toGaussianMixture } from '../../bound/monitor.js';
 import { makeProcess, type ProcessKind, type ProcessSpec } from '../../processes/process.js';
 import { rngFillCpu } from '../../rng/philox.js';
@@ -13,13 +14,31 @@ import { embedIndex } from '../../processes/grid.js';
 import { parseCheckpoint } from '../../train/checkpoint.js';
 import { num, parse } from '../args.js';
 
-export const summary = 'one-sided Lipschitz constant L_s(t) of a trained score (exact d<=3 / power iteration, pairwise, certified bound) or of an exact mixture score';
+export const summary = 'one-sided Lipschitz constant L_s(t) of a trained score (lower estimate, certified upper bound) or of an exact mixture score (its supremum)';
 const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET) [--data DATASET] [--process KIND] [--ddpm-steps N]
        [--times M] [--points N] [--method exact|power] [--pairwise] [--iters K] [--seed S] [--json]
 
-  L_s(t) = sup (s(x) − s(y))·(x − y)/|x − y|² at each time of the process's grid (DDPM: every step), as the
-  max over N samples of p_t (the data set pushed forward) and a 10×10 grid of the top eigenvalue of ½(J + Jᵀ):
-  a LOWER estimate of the supremum. The certified column is an upper bound from layer spectral norms.`;
+  L_s(t) = sup_x λ_max(½(J + Jᵀ)) = sup (s(x) − s(y))·(x − y)/|x − y|² at each time of the process's grid
+  (DDPM: every step).
+  --exact DATASET  a Gaussian-mixture data set: 'exact' is the supremum of the exact score's constant over
+                   all x (float64 search seeded on the boundaries between components, then ascent; its
+                   argmax is 'exactArgmax'); 'exactAtSamples' is the max over samples of p_t only, far below
+                   it where the components are separated (the valleys between clusters hold the supremum).
+                   Infinity means the supremum is unbounded (components with different covariances).
+  --checkpoint     the network: 'ls' is the max over N samples of p_t and a 10×10 grid of the top eigenvalue
+                   of ½(J + Jᵀ), a LOWER estimate of the supremum; 'certified' an upper bound over all of ℝ^d
+                   from layer spectral norms.
+  Limits: --times <= 10000, --points <= 262144, --iters <= 10000.`;
+
+/** Size limits (issue 20: every size-driven loop gets one, with a clear error). */
+export const MAX_TIMES = 10_000;
+export const MAX_POINTS = 1 << 18;
+export const MAX_ITERS = 10_000;
+
+/** JSON with non-finite numbers written as the strings "Infinity", "-Infinity", "NaN" (never a silent null). */
+export function jsonWithNonFinite(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
+}
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
@@ -47,14 +66,27 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (Boolean(values.checkpoint) === Boolean(values.exact)) throw new InputError(`give exactly one of --checkpoint FILE or --exact DATASET\nusage: ${usage}`);
-  const points = num(values.points, 'points', 1024, { min: 2, int: true });
+  const points = num(values.points, 'points', 1024, { min: 2, max: MAX_POINTS, int: true });
   const seed = num(values.seed, 'seed', 0, { min: 0, int: true });
+  const iters = num(values.iters, 'iters', 30, { min: 1, max: MAX_ITERS, int: true });
   const dataName = (values.data ?? values.exact ?? 'clusters4') as DatasetName;
   if (!DATASETS.includes(dataName)) throw new InputError(`unknown dataset '${dataName}' (${DATASETS.join(', ')})`);
+  if (values.exact && !datasetMixture(values.exact as DatasetName)) throw new InputError(`--exact: '${values.exact}' is not a Gaussian mixture, it has no exact score (use one of ${DATASETS.filter((n) => datasetMixture(n)).join(', ')})`);
   let processSpec: ProcessSpec | undefined;
   let ckpt: ReturnType<typeof parseCheckpoint> | undefined;
   if (values.checkpoint) {
-    ckpt = parseCheckpoint(new Uint8Array(await readFile(values.checkpoint)));
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(values.checkpoint));
+    } catch (e) {
+      throw new InputError(`--checkpoint: cannot read ${values.checkpoint}: ${(e as Error).message}`);
+    }
+    ckpt = parseCheckpoint(bytes);
+    const which = ckpt.header.buffers.indexOf(values.ema ? 'ema' : 'params');
+    if (which >= 0) {
+      const bad = ckpt.buffers[which]!.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new InputError(`checkpoint ${values.checkpoint}: the '${values.ema ? 'ema' : 'params'}' weights hold a non-finite value (${ckpt.buffers[which]![bad]} at float ${bad}): the network diverged; no L_s to estimate`);
+    }
     processSpec = (ckpt.header as { processSpec?: ProcessSpec }).processSpec;
   }
   if (values.process || !processSpec) {
@@ -62,7 +94,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const process = makeProcess(processSpec);
   const discrete = process.kind === 'ddpm';
-  const M = discrete ? Math.round(process.T) : num(values.times, 'times', 50, { min: 1, int: true });
+  const M = discrete ? Math.round(process.T) : num(values.times, 'times', 50, { min: 1, max: MAX_TIMES, int: true });
+  if (M > MAX_TIMES) throw new InputError(`the process has ${M} steps; lipschitz handles at most ${MAX_TIMES} times`);
   const tMin = (process as { tMin?: number }).tMin ?? 1e-3;
   const times = Array.from({ length: M }, (_, i) => (discrete ? i + 1 : tMin + ((process.T - tMin) * (i + 1)) / M));
 
@@ -71,8 +104,8 @@ export async function run(argv: string[]): Promise<number> {
     const data = await makeDataset(ctx, dataName, { n: points, seed });
     const host = await ctx.readF32(data.buffer, 0, data.n * data.dim);
     const d = data.dim;
-    const rows: Record<string, number>[] = times.map((t) => ({ t, alpha: process.alpha(t), sigma: process.sigma(t) }));
-    let note = LOWER_ESTIMATE_NOTE;
+    const rows: Record<string, number | number[]>[] = times.map((t) => ({ t, alpha: process.alpha(t), sigma: process.sigma(t) }));
+    let note = ckpt ? LOWER_ESTIMATE_NOTE : '';
     if (ckpt) {
       const spec = ckpt.header.spec;
       if (spec.dim !== d) throw new InputError(`the network has dimension ${spec.dim}, the data set ${dataName} has ${d}`);
@@ -87,12 +120,12 @@ export async function run(argv: string[]): Promise<number> {
       try {
         const method = (values.method ?? (d <= 3 ? 'exact' : 'power')) as 'exact' | 'power';
         if (method !== 'exact' && method !== 'power') throw new InputError(`--method must be exact or power, got '${String(values.method)}'`);
-        const iters = num(values.iters, 'iters', 30, { min: 1, int: true });
         const fromP = await est.curve(pbuf, { times: tt, source: { buffer: data.buffer, count: data.n, noise: true }, perTime: points, method, pairwise: values.pairwise ?? false, iters, seed });
         const fromG = await est.curve(pbuf, { times: tt, source: { buffer: grid, count: 100, noise: false }, perTime: 100, method, pairwise: values.pairwise ?? false, iters, seed });
         const cert = certifiedUpperBound(est.layout, params, tt);
         rows.forEach((r, i) => {
           r.ls = Math.max(fromP.ls[i]!, fromG.ls[i]!);
+          if (!Number.isFinite(r.ls)) throw new InputError(`the network's L_s estimate at t = ${r.t} is not finite (${r.ls}): its outputs overflow f32 there`);
           if (fromP.pairwise && fromG.pairwise) r.pairwise = Math.max(fromP.pairwise[i]!, fromG.pairwise[i]!);
           r.certified = cert[i]!;
         });
@@ -105,25 +138,34 @@ export async function run(argv: string[]): Promise<number> {
     }
     const mixture = datasetMixture(dataName);
     if (mixture && data.exact) {
-      // The exact score's constant at the same kind of points (float64 on the CPU: an oracle).
+      // The exact score's constant (float64 on the CPU: an oracle): its supremum over all x, and,
+      // for comparison, the max over samples of p_t alone (what every sample-based estimate sees).
       const z = rngFillCpu(Math.min(points, 2000) * d, seed, 99, 'normal');
+      const gm = toGaussianMixture(mixture);
       rows.forEach((r) => {
-        const mm = new MixtureMarginal(toGaussianMixture(mixture), r.alpha!, r.sigma!);
+        const alpha = r.alpha as number;
+        const sigma = r.sigma as number;
+        const sup = mixtureScoreSupremum(gm, alpha, sigma);
+        r.exact = sup.value;
+        r.exactArgmax = sup.argmax;
+        const mm = new MixtureMarginal(gm, alpha, sigma);
         const pts: number[] = [];
-        for (let i = 0; i < z.length / d; i++) for (let c = 0; c < d; c++) pts.push(r.alpha! * host[(i % data.n) * d + c]! + r.sigma! * z[i * d + c]!);
-        r.exact = mm.maxSymmetricEigenvalue(pts);
+        for (let i = 0; i < z.length / d; i++) for (let c = 0; c < d; c++) pts.push(alpha * host[(i % data.n) * d + c]! + sigma * z[i * d + c]!);
+        r.exactAtSamples = mm.maxSymmetricEigenvalue(pts);
       });
+      note += `${note ? ' ' : ''}exact = sup over x of the exact score's λ_max (float64 search, argmax in exactArgmax); exactAtSamples = max over ${z.length / d} samples of p_t only.`;
     }
     data.destroy();
     if (values.json) {
-      console.log(JSON.stringify({ process: process.label, data: dataName, points, note, rows }, null, 2));
+      console.log(jsonWithNonFinite({ process: process.label, data: dataName, points, note, rows }));
       return 0;
     }
-    console.log(`# ${process.label}, ${dataName}, ${points} samples of p_t per time (+ 10×10 grid for the network)`);
+    console.log(`# ${process.label}, ${dataName}, ${points} samples of p_t per time${ckpt ? ' (+ 10×10 grid for the network)' : ''}`);
     console.log(`# ${note}`);
     const cols = Object.keys(rows[0]!);
-    console.log(cols.map((c) => c.padStart(12)).join(''));
-    for (const r of rows) console.log(cols.map((c) => Number(r[c]!.toPrecision(6)).toString().padStart(12)).join(''));
+    const cell = (v: number | number[]) => (Array.isArray(v) ? `(${v.map((x) => Number(x.toPrecision(4))).join(', ')})` : Number(v.toPrecision(6)).toString());
+    console.log(cols.map((c) => c.padStart(c === 'exactArgmax' ? 24 : 14)).join(''));
+    for (const r of rows) console.log(cols.map((c) => cell(r[c]!).padStart(c === 'exactArgmax' ? 24 : 14)).join(''));
     return 0;
   } finally {
     ctx.destroy();
