@@ -12,9 +12,7 @@ override KIND: u32 = 0u;
 
 struct Component { mean: vec4<f32>, l0: vec4<f32>, l1: vec4<f32>, l2: vec4<f32>, l3: vec4<f32>, cum: vec4<f32> }
 
-@group(0) @binding(0) var<uniform> gp: DatasetParams;
-@group(0) @binding(1) var<storage, read> comps: array<Component>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+// Bindings: declared in src/kernels/dataset_gen.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

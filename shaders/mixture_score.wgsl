@@ -6,11 +6,7 @@
 override DIM: u32 = 2u;
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> params: MixtureScoreParams;
-@group(0) @binding(1) var<storage, read> mixture: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> points: array<f32>;
-@group(0) @binding(3) var<storage, read_write> scores: array<f32>;
-@group(0) @binding(4) var<storage, read_write> logp: array<f32>;
+// Bindings: declared in src/kernels/mixture_score.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

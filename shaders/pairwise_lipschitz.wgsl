@@ -6,10 +6,7 @@
 override WG: u32 = 64u;
 override D: u32 = 2u;
 
-@group(0) @binding(0) var<uniform> params: PairwiseParams;
-@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read> scores: array<f32>;
-@group(0) @binding(3) var<storage, read_write> best: array<f32>;
+// Bindings: declared in src/kernels/pairwise_lipschitz.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -21,12 +21,7 @@ override FOURIER: u32 = 0u;
 override WG: u32 = 64u;
 override STREAM: u32 = 4u;
 
-@group(0) @binding(0) var<uniform> params: ScoreErrorParams;
-@group(0) @binding(1) var<storage, read> table: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> weights: array<f32>;
-@group(0) @binding(3) var<storage, read> mixture: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> data: array<f32>;
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+// Bindings: declared in src/kernels/score_error.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

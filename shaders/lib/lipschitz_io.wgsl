@@ -3,20 +3,10 @@
 // index is g = time_offset·per_time + p. Its location is source row g mod sources (or, with a
 // stride, row (g / per_time)·stride + g mod per_time: block m of the source for time m),
 // plus σ_m·ε when `noise` is set (so samples of p_t come from data samples x_0: x_t = α x_0 + σ ε;
-// a grid or given samples of q_t are used as they are). LipschitzParams comes from
-// src/kernels/mlp_tangent.ts.
+// a grid or given samples of q_t are used as they are).
 #include "random"
 
-@group(0) @binding(0) var<uniform> params: LipschitzParams;
-@group(0) @binding(1) var<storage, read> mlp: array<f32>;
-// Per time: (α, σ, discrete step, τ = t/T).
-@group(0) @binding(2) var<storage, read> times: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> sources: array<f32>;
-// Per point: the eigenvalue estimate (power iteration) or exact top eigenvalue of ½(J + Jᵀ).
-@group(0) @binding(4) var<storage, read_write> lam: array<f32>;
-// Per point: the location used (P × D) and the score there (P × D), for the pairwise estimator.
-@group(0) @binding(5) var<storage, read_write> xs: array<f32>;
-@group(0) @binding(6) var<storage, read_write> scores: array<f32>;
+// Bindings (params, mlp, times, sources, lam, xs, scores): LipschitzBindings in src/kernels/mlp_tangent.ts.
 
 fn point_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return gid.x + gid.y * nwg.x * WG;

@@ -78,11 +78,7 @@ export async function scoreMatchingErrors(ctx: GpuContext, o: ScoreErrorOptions)
     owned.push(mixture, table, out, ubuf);
     const [lo, hi] = splitSeed(o.seed ?? 0);
     ctx.write(ubuf, ScoreErrorParams.pack({ n, times: M, seed_lo: lo, seed_hi: hi }));
-    const bind = ctx.device.createBindGroup({
-      label: 'score_error',
-      layout: kernel.layout,
-      entries: [ubuf, table, weights, mixture, dataBuffer, out].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    const bind = kernel.bind({ params: ubuf, table, weights, mixture, data: dataBuffer, out });
     const enc = ctx.device.createCommandEncoder({ label: 'score_error' });
     const pass = enc.beginComputePass({ label: 'score_error' });
     kernel.encode(pass, bind, n);

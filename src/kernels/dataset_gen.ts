@@ -2,7 +2,8 @@
 import source from '../../shaders/dataset_gen.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { Bindings, UniformBlock, read, rw, uniform } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { splitSeed } from '../rng/philox.js';
 
 export const DatasetParams = new ParamsLayout('DatasetParams', { n: 'u32', dim: 'u32', ncomp: 'u32', seed_lo: 'u32', seed_hi: 'u32', clip: 'f32', noise: 'f32', scale: 'f32' });
@@ -23,39 +24,37 @@ export interface DatasetGenJob {
   scale?: number;
 }
 
+export const DatasetGenBindings = new Bindings('dataset_gen', {
+  gp: uniform(DatasetParams),
+  /** Mixture components (COMPONENT_FLOATS each). */
+  comps: read('array<Component>'),
+  /** n × dim row-major. */
+  out: rw('array<f32>'),
+});
+
 export class DatasetGenKernel {
-  private constructor(
-    private readonly ctx: GpuContext,
-    readonly layout: GPUBindGroupLayout,
-    private readonly pl: GPUPipelineLayout,
-  ) {}
+  private constructor(private readonly ctx: GpuContext) {}
 
   static async create(ctx: GpuContext): Promise<DatasetGenKernel> {
-    const layout = bindLayout(ctx.device, 'dataset_gen', ['uniform', 'read', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'dataset_gen', bindGroupLayouts: [layout] });
-    return new DatasetGenKernel(ctx, layout, pl);
+    return new DatasetGenKernel(ctx);
   }
 
   /** Draw the points into a new storage buffer (n × dim floats, row-major). */
   async run(job: DatasetGenJob): Promise<GPUBuffer> {
-    const pipeline = await this.ctx.pipelines.get({ kernel: 'dataset_gen', source, layout: this.pl, prelude: [DatasetParams.wgsl], constants: { WG, KIND: DATASET_KIND[job.kind] } });
+    const pipeline = await this.ctx.pipelines.get({ kernel: 'dataset_gen', source, layout: DatasetGenBindings.pipelineLayout(this.ctx.device), prelude: [DatasetGenBindings.wgsl], constants: { WG, KIND: DATASET_KIND[job.kind] } });
     const comps = job.components ?? new Float32Array(COMPONENT_FLOATS);
     const cbuf = this.ctx.storage('dataset_gen:components', comps);
-    const ubuf = this.ctx.uniform('dataset_gen:params', DatasetParams.byteSize);
+    const gp = new UniformBlock(this.ctx, 'dataset_gen:params', DatasetParams);
     const out = this.ctx.storage(`dataset:${job.kind}`, job.n * job.dim * 4);
     const [lo, hi] = splitSeed(job.seed);
-    this.ctx.write(
-      ubuf,
-      DatasetParams.pack({ n: job.n, dim: job.dim, ncomp: comps.length / COMPONENT_FLOATS, seed_lo: lo, seed_hi: hi, clip: job.clip ?? 0, noise: job.noise ?? 0, scale: job.scale ?? 1 }),
-    );
+    gp.set({ n: job.n, dim: job.dim, ncomp: comps.length / COMPONENT_FLOATS, seed_lo: lo, seed_hi: hi, clip: job.clip ?? 0, noise: job.noise ?? 0, scale: job.scale ?? 1 });
     try {
-      const bind = this.ctx.device.createBindGroup({ label: 'dataset_gen', layout: this.layout, entries: [ubuf, cbuf, out].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+      const bind = DatasetGenBindings.bind(this.ctx.device, { gp: gp.buffer, comps: cbuf, out });
       const enc = this.ctx.device.createCommandEncoder({ label: 'dataset_gen' });
       const pass = enc.beginComputePass({ label: 'dataset_gen' });
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bind);
-      const [x, y] = groupsFor(job.n, WG);
-      pass.dispatchWorkgroups(x, y);
+      pass.dispatchWorkgroups(...workgroups(job.n, WG));
       pass.end();
       this.ctx.submit(enc.finish());
       await this.ctx.flush();
@@ -65,7 +64,7 @@ export class DatasetGenKernel {
       throw e;
     } finally {
       this.ctx.destroyBuffer(cbuf);
-      this.ctx.destroyBuffer(ubuf);
+      gp.destroy();
     }
   }
 }

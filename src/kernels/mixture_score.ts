@@ -1,13 +1,24 @@
 /** Owner of shaders/mixture_score.wgsl: the exact score and log-density of a Gaussian mixture at N points. */
 import source from '../../shaders/mixture_score.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout, grid2d } from '../gpu/dispatch.js';
+import { Bindings, UniformBlock, read, rw, uniform } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
 import { packMixture, prepareMixture, type MixtureDescription, type PreparedMixture } from '../scores/mixture.js';
 
 const WG = 64;
 export const MixtureScoreParams = new ParamsLayout('MixtureScoreParams', { n: 'u32', alpha: 'f32', sigma2: 'f32' });
+
+export const MixtureScoreBindings = new Bindings('mixture_score', {
+  params: uniform(MixtureScoreParams),
+  /** Packed components (7 vec4 each). */
+  mixture: read('array<vec4<f32>>'),
+  /** n × d row-major. */
+  points: read('array<f32>'),
+  scores: rw('array<f32>'),
+  logp: rw('array<f32>'),
+});
 
 /**
  * A mixture uploaded once; `encode` evaluates score and log-density at every point of a buffer for
@@ -19,25 +30,21 @@ export class MixtureScore {
     readonly mixture: PreparedMixture,
     /** The packed components (7 vec4 each), readable by other kernels (samplers). */
     readonly buffer: GPUBuffer,
-    private readonly layout: GPUBindGroupLayout,
     private readonly pipeline: GPUComputePipeline,
-    private readonly ubuf: GPUBuffer,
+    private readonly params: UniformBlock<'n' | 'alpha' | 'sigma2'>,
   ) {}
 
   static async create(ctx: GpuContext, mix: MixtureDescription | PreparedMixture): Promise<MixtureScore> {
     const prepared = 'eigenvalues' in mix ? mix : prepareMixture(mix);
-    const layout = computeLayout(ctx.device, 'mixture_score', ['uniform', 'read', 'read', 'rw', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'mixture_score', bindGroupLayouts: [layout] });
     const pipeline = await ctx.pipelines.get({
       kernel: 'mixture_score',
       source,
-      layout: pl,
-      prelude: [MixtureScoreParams.wgsl],
+      layout: MixtureScoreBindings.pipelineLayout(ctx.device),
+      prelude: [MixtureScoreBindings.wgsl],
       constants: { DIM: prepared.dim, WG },
     });
     const buffer = ctx.storage('mixture:components', packMixture(prepared));
-    const ubuf = ctx.uniform('mixture_score:params', MixtureScoreParams.byteSize);
-    return new MixtureScore(ctx, prepared, buffer, layout, pipeline, ubuf);
+    return new MixtureScore(ctx, prepared, buffer, pipeline, new UniformBlock(ctx, 'mixture_score:params', MixtureScoreParams));
   }
 
   /**
@@ -47,17 +54,12 @@ export class MixtureScore {
   encode(encoder: GPUCommandEncoder, points: GPUBuffer, scores: GPUBuffer, logp: GPUBuffer, n: number, alpha: number, sigma: number): void {
     if (!Number.isInteger(n) || n < 1) throw new InputError(`mixture score: point count must be a positive integer, got ${n}`);
     if (!Number.isFinite(alpha) || !Number.isFinite(sigma) || sigma < 0) throw new InputError(`mixture score: bad (α, σ) = (${alpha}, ${sigma})`);
-    this.ctx.write(this.ubuf, MixtureScoreParams.pack({ n, alpha, sigma2: sigma * sigma }));
-    const bind = this.ctx.device.createBindGroup({
-      label: 'mixture_score',
-      layout: this.layout,
-      entries: [this.ubuf, this.buffer, points, scores, logp].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    this.params.set({ n, alpha, sigma2: sigma * sigma });
+    const bind = MixtureScoreBindings.bind(this.ctx.device, { params: this.params.buffer, mixture: this.buffer, points, scores, logp });
     const pass = encoder.beginComputePass({ label: 'mixture_score' });
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bind);
-    const [x, y] = grid2d(Math.ceil(n / WG));
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(n, WG));
     pass.end();
   }
 
@@ -83,6 +85,6 @@ export class MixtureScore {
 
   destroy(): void {
     this.ctx.destroyBuffer(this.buffer);
-    this.ctx.destroyBuffer(this.ubuf);
+    this.params.destroy();
   }
 }

@@ -5,7 +5,8 @@
  * evaluate the score's Jacobian at many points (power_iter_step, sym_jacobian_eig) build on it.
  */
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout, grid2d } from '../gpu/dispatch.js';
+import { Bindings, read, rw, uniform } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
 import { ACTIVATION_CODE, OUTPUT_CODE, type MlpLayout } from '../model/layout.js';
@@ -22,6 +23,22 @@ export const LipschitzParams = new ParamsLayout('LipschitzParams', {
   seed_hi: 'u32',
   iters: 'u32',
   shift_iters: 'u32',
+});
+
+/** Bindings of the per-point Jacobian kernels (shaders/lib/lipschitz_io.wgsl). */
+export const LipschitzBindings = new Bindings('mlp_point', {
+  params: uniform(LipschitzParams),
+  /** The MLP's flat parameters. */
+  mlp: read('array<f32>'),
+  /** Per time: (α, σ, discrete step, τ = t/T). */
+  times: read('array<vec4<f32>>'),
+  sources: read('array<f32>'),
+  /** Per point: the eigenvalue estimate (power iteration) or exact top eigenvalue of ½(J + Jᵀ). */
+  lam: rw('array<f32>'),
+  /** Per point: the location used (P × D), for the pairwise estimator. */
+  xs: rw('array<f32>'),
+  /** Per point: the score there (P × D). */
+  scores: rw('array<f32>'),
 });
 
 export const TANGENT_WG = 64;
@@ -221,22 +238,19 @@ export class MlpPointKernel {
   private constructor(
     private readonly ctx: GpuContext,
     readonly layout: MlpLayout,
-    private readonly bindLayout: GPUBindGroupLayout,
     private readonly pipeline: GPUComputePipeline,
     private readonly kernel: string,
   ) {}
 
   static async create(ctx: GpuContext, layout: MlpLayout, kernel: string, source: string): Promise<MlpPointKernel> {
-    const bindLayout = computeLayout(ctx.device, kernel, ['uniform', 'read', 'read', 'read', 'rw', 'rw', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: kernel, bindGroupLayouts: [bindLayout] });
     const pipeline = await ctx.pipelines.get({
       kernel,
       source,
-      layout: pl,
-      prelude: [LipschitzParams.wgsl, mlpTangentPrelude(layout)],
+      layout: LipschitzBindings.pipelineLayout(ctx.device),
+      prelude: [LipschitzBindings.wgsl, mlpTangentPrelude(layout)],
       constants: { WG: TANGENT_WG },
     });
-    return new MlpPointKernel(ctx, layout, bindLayout, pipeline, kernel);
+    return new MlpPointKernel(ctx, layout, pipeline, kernel);
   }
 
   /**
@@ -271,16 +285,15 @@ export class MlpPointKernel {
         shift_iters: d.shiftIters ?? 0,
       }),
     );
-    const bind = this.ctx.device.createBindGroup({
-      label: this.kernel,
-      layout: this.bindLayout,
-      entries: [ubuf, d.params, d.times, d.source.buffer, d.lam, d.xs, d.scores].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    const bind = LipschitzBindings.bind(
+      this.ctx.device,
+      { params: ubuf, mlp: d.params, times: d.times, sources: d.source.buffer, lam: d.lam, xs: d.xs, scores: d.scores },
+      this.kernel,
+    );
     const pass = encoder.beginComputePass({ label: this.kernel });
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bind);
-    const [x, y] = grid2d(Math.ceil(P / TANGENT_WG));
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(P, TANGENT_WG));
     pass.end();
     return ubuf;
   }

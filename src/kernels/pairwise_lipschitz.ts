@@ -1,27 +1,36 @@
 /** Owner of shaders/pairwise_lipschitz.wgsl: per point, max over the other points of its segment of (s_i − s_j)·(x_i − x_j)/|x_i − x_j|². */
 import source from '../../shaders/pairwise_lipschitz.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout, grid2d } from '../gpu/dispatch.js';
+import { Bindings, read, rw, uniform } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
 
 const WG = 64;
 export const PairwiseParams = new ParamsLayout('PairwiseParams', { points: 'u32', per_time: 'u32', min_dist2: 'f32' });
 
+export const PairwiseBindings = new Bindings('pairwise_lipschitz', {
+  params: uniform(PairwiseParams),
+  /** Points, P × D (from the per-point kernels). */
+  xs: read('array<f32>'),
+  /** Scores at those points, P × D. */
+  scores: read('array<f32>'),
+  /** Per point: the largest quotient against the other points of its time. */
+  best: rw('array<f32>'),
+});
+
 export class PairwiseLipschitz {
   private constructor(
     private readonly ctx: GpuContext,
-    private readonly layout: GPUBindGroupLayout,
     private readonly pipeline: GPUComputePipeline,
     readonly dim: number,
   ) {}
 
   static async create(ctx: GpuContext, dim: number): Promise<PairwiseLipschitz> {
     if (!(Number.isInteger(dim) && dim >= 1 && dim <= 64)) throw new InputError(`pairwise estimator: dimension must be an integer in [1, 64], got ${dim}`);
-    const layout = computeLayout(ctx.device, 'pairwise_lipschitz', ['uniform', 'read', 'read', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'pairwise_lipschitz', bindGroupLayouts: [layout] });
-    const pipeline = await ctx.pipelines.get({ kernel: 'pairwise_lipschitz', source, layout: pl, prelude: [PairwiseParams.wgsl], constants: { WG, D: dim } });
-    return new PairwiseLipschitz(ctx, layout, pipeline, dim);
+    const layout = PairwiseBindings.pipelineLayout(ctx.device);
+    const pipeline = await ctx.pipelines.get({ kernel: 'pairwise_lipschitz', source, layout, prelude: [PairwiseBindings.wgsl], constants: { WG, D: dim } });
+    return new PairwiseLipschitz(ctx, pipeline, dim);
   }
 
   /** Encode: `best[i]` for i < segments·perTime. Returns the uniform buffer (caller destroys it after the run). */
@@ -31,16 +40,11 @@ export class PairwiseLipschitz {
     if (xs.size < P * this.dim * 4 || scores.size < P * this.dim * 4 || best.size < P * 4) throw new InputError(`pairwise estimator: buffers too small for ${P} points`);
     const ubuf = this.ctx.uniform('pairwise_lipschitz:params', PairwiseParams.byteSize);
     this.ctx.write(ubuf, PairwiseParams.pack({ points: P, per_time: perTime, min_dist2: minDist * minDist }));
-    const bind = this.ctx.device.createBindGroup({
-      label: 'pairwise_lipschitz',
-      layout: this.layout,
-      entries: [ubuf, xs, scores, best].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    const bind = PairwiseBindings.bind(this.ctx.device, { params: ubuf, xs, scores, best });
     const pass = encoder.beginComputePass({ label: 'pairwise_lipschitz' });
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bind);
-    const [x, y] = grid2d(Math.ceil(P / WG));
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(P, WG));
     pass.end();
     return ubuf;
   }
