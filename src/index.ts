@@ -43,7 +43,7 @@ export { Mlp, MlpBatchPlan, type MlpOptions } from './train/mlp.js';
 export { workspaceLayout, type Workspace } from './model/workspace.js';
 export type { InitScheme } from './kernels/mlp_init.js';
 export { Trainer, type TrainConfig, type LossPoint } from './train/trainer.js';
-export { parseCheckpoint, processSpecOf, type CheckpointHeader } from './train/checkpoint.js';
+export { parseCheckpoint, checkpointWeights, crc32, processSpecOf, CHECKPOINT_VERSION, type CheckpointHeader, type ParsedCheckpoint } from './train/checkpoint.js';
 export type { GpuPoints } from './gpu/points.js';
 export { dsmCoefficients, WEIGHTINGS, type Weighting, type CoefficientTable } from './train/coefficients.js';
 export { parseCsv, type CsvPoints } from './data/csv.js';

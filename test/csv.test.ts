@@ -24,6 +24,19 @@ describe('parseCsv', () => {
     expect(() => parseCsv('\n-inf 1\n2 3\n', 'f.csv')).toThrow(/f\.csv:2: value 1 '-inf'/);
   });
 
+  it('a header is a row with no number at all: a typo in the first row is an error naming file:line', () => {
+    expect(() => parseCsv('1.0,2.x\n3,4\n', 'h.csv')).toThrow(/h\.csv:1: value 2 '2\.x' is not a finite number/);
+    expect(() => parseCsv('\n# c\nx,2\n3,4\n', 'h.csv')).toThrow(/h\.csv:3: value 1 'x'/);
+    expect(parseCsv('x0,x1\n3,4\n').n).toBe(1);
+    expect(parseCsv('"x";"y"\n3;4\n').n).toBe(1);
+  });
+
+  it('refuses values that overflow float32 by file:line instead of passing Infinity on', () => {
+    expect(() => parseCsv('1,2\n1e39,3\n', 'i.csv')).toThrow(/i\.csv:2: value 1 '1e39' overflows float32/);
+    expect(() => parseCsv('-3.5e38\n', 'i.csv')).toThrow(/i\.csv:1: value 1 '-3\.5e38' overflows float32/);
+    expect(parseCsv('3.4e38\n').points[0]).toBeCloseTo(3.4e38, -32);
+  });
+
   it('rejects more than 64 columns', () => {
     expect(() => parseCsv(Array.from({ length: 65 }, () => '1').join(','), 'g.csv')).toThrow(/g\.csv:1: 65 values per row, at most 64/);
   });

@@ -1,5 +1,6 @@
 /** The `wasserflow` command line. Each subcommand lives in src/cli/commands/<name>.ts. */
 import { WasserflowError } from '../gpu/errors.js';
+import { describeFsError } from './files.js';
 import * as info from './commands/info.js';
 import * as selfcheck from './commands/selfcheck.js';
 import * as flow from './commands/flow.js';
@@ -37,18 +38,32 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await cmd.run(rest);
   } catch (e) {
-    if (e instanceof WasserflowError) {
-      console.error(`wasserflow ${name}: ${e.name}: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    console.error(`wasserflow ${name}: ${oneLine(e)}`);
+    return 1;
   }
+}
+
+/**
+ * An error as one message without a stack trace: the engine's own errors by name, Node's file
+ * errors in words, anything else marked as an internal error (the stack with WASSERFLOW_DEBUG=1).
+ */
+function oneLine(e: unknown): string {
+  if (e instanceof WasserflowError) return `${e.name}: ${e.message}`;
+  const fs = describeFsError(e);
+  const path = (e as { path?: unknown }).path;
+  if (fs) return `${typeof path === 'string' ? `'${path}': ` : ''}${fs}`;
+  if (e instanceof RangeError && /allocation|memory|Invalid array length|Invalid typed array length/i.test(e.message)) {
+    return `out of memory (${e.message}): use smaller sizes`;
+  }
+  if (process.env.WASSERFLOW_DEBUG) console.error(e);
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return `internal error: ${msg}${process.env.WASSERFLOW_DEBUG ? '' : ' (set WASSERFLOW_DEBUG=1 for the stack trace)'}`;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    console.error(e);
+    console.error(`wasserflow: ${oneLine(e)}`);
     process.exit(1);
   },
 );

@@ -3,8 +3,9 @@
  *
  * One point per line; cells separated by commas (or, for lines without a comma, semicolons, tabs or
  * spaces); blank lines and lines starting with `#` are skipped; the first non-blank line is a header
- * when one of its cells is not a number — `nan`, `inf` and `Infinity` count as numbers here, so a
- * first data row holding NaN is rejected as bad data instead of being silently dropped as a header.
+ * when none of its cells is a number — `nan`, `inf` and `Infinity` count as numbers here. So a first
+ * row with a typo (`1.0,2.x`) or holding NaN is an error, never silently dropped as a header.
+ * Values beyond float32's range (|x| > 3.4e38) are refused: the GPU would see ±Infinity.
  * Every error is an InputError naming the file and the 1-based line.
  */
 import { InputError } from '../gpu/errors.js';
@@ -20,6 +21,9 @@ export interface CsvPoints {
 export const CSV_MAX_DIM = 64;
 
 const NUMBER_LIKE = /^[+-]?(nan|inf|infinity)$/i;
+const F32_MAX = 3.4028234663852886e38;
+
+const isNumberCell = (c: string) => c !== '' && (!Number.isNaN(Number(c)) || NUMBER_LIKE.test(c));
 
 function splitCells(line: string): string[] {
   if (line.includes(',')) return line.split(',').map((c) => c.trim());
@@ -40,7 +44,7 @@ export function parseCsv(text: string, file = 'CSV'): CsvPoints {
     const cells = splitCells(line);
     const first = !seen;
     seen = true;
-    if (first && cells.some((c) => c !== '' && Number.isNaN(Number(c)) && !NUMBER_LIKE.test(c))) return; // header
+    if (first && !cells.some(isNumberCell)) return; // header: no number at all
     if (dim === 0) {
       dim = cells.length;
       if (dim > CSV_MAX_DIM) throw new InputError(`${where}: ${dim} values per row, at most ${CSV_MAX_DIM} dimensions are supported`);
@@ -50,6 +54,7 @@ export function parseCsv(text: string, file = 'CSV'): CsvPoints {
     cells.forEach((c, j) => {
       const v = c === '' ? NaN : Number(c);
       if (!Number.isFinite(v)) throw new InputError(`${where}: value ${j + 1} '${c}' is not a finite number`);
+      if (Math.abs(v) > F32_MAX) throw new InputError(`${where}: value ${j + 1} '${c}' overflows float32 (|x| > 3.4e38; the GPU works in float32): rescale the data`);
       values.push(v);
     });
     n++;

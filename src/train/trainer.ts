@@ -375,7 +375,7 @@ export class Trainer {
       sizes,
       process: this.config.process.label,
       processSpec: processSpecOf(this.config.process),
-      config: { ...this.config, spec: undefined, process: undefined, seed: String(this.r.seed) },
+      config: { ...this.config, spec: undefined, process: undefined, seed: String(this.r.seed), ema: this.r.ema },
     };
     return encodeCheckpoint(header, arrays);
   }

@@ -5,6 +5,7 @@ import { runLsVsT, runTSweep } from '../../experiments/schedule.js';
 import { transportW2 } from '../../experiments/w2.js';
 import type { ExperimentContext } from '../../experiments/common.js';
 import { num, parse } from '../args.js';
+import { prepareOutputDir } from '../files.js';
 
 export const summary = "reproduce the paper's experiments (loglog, lipschitz-control, ls-vs-t, t-sweep, 1d): JSON + SVG + SUMMARY.md";
 const usage = `wasserflow experiment <loglog|lipschitz-control|ls-vs-t|t-sweep|1d> [--out DIR] [--full] [--seed N] [--blur B] [--adapter NAME]
@@ -43,10 +44,12 @@ export async function run(argv: string[]): Promise<number> {
   if (!known.includes(name)) throw new InputError(`unknown experiment '${name}' (${known.join(', ')})\nusage: ${usage}`);
   const seed = num(values.seed, 'seed', 0, { int: true, min: 0 });
   const blur = num(values.blur, 'blur', 0.05, { min: 1e-4, max: 10 });
+  const out = values.out ?? `experiments/${name}`;
+  prepareOutputDir(out); // before any work (a recursive mkdir of e.g. /proc/x never returns)
   const ctx = await GpuContext.create(values.adapter ? { adapter: values.adapter } : {});
   const t0 = performance.now();
   const log = (line: string) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${line}`);
-  const ex: ExperimentContext = { ctx, out: values.out ?? `experiments/${name}`, full: values.full ?? false, seed, w2: transportW2(ctx, { blur, seed }), log };
+  const ex: ExperimentContext = { ctx, out, full: values.full ?? false, seed, w2: transportW2(ctx, { blur, seed }), log };
   const ac = new AbortController();
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);

@@ -2,7 +2,6 @@
  * `wasserflow flow <kind>`: run a Wasserstein gradient flow on the GPU and write its trace (W2 to
  * the target and the energy along virtual time) as JSON plus an SVG plot of W2.
  */
-import { writeFileSync } from 'node:fs';
 import { GpuContext } from '../../gpu/context.js';
 import { InputError } from '../../gpu/errors.js';
 import { MONO_H, type MonoH } from '../../kernels/flow_gauss_ratio.js';
@@ -18,6 +17,7 @@ import { matmul, rectifiedGaussianMap, transpose } from '../../flows/gaussian.js
 import { DEFAULT_FLOW_BLUR, type FlowW2Options } from '../../flows/w2_measure.js';
 import { SOURCE, START, TARGET, TOY_START, TOY_TARGET } from '../../flows/presets.js';
 import { num, parse, progress } from '../args.js';
+import { checkOutputFile, writeAtomic } from '../files.js';
 
 export const summary = 'Wasserstein gradient flows (monoflow, rectified, bridge, schrodinger, heat, vp) with W2 along the flow';
 
@@ -86,6 +86,8 @@ export async function run(argv: string[]): Promise<number> {
     blur: num(values.blur, 'blur', DEFAULT_FLOW_BLUR, { min: 1e-4, max: 1 }),
   };
 
+  if (values.out) checkOutputFile(values.out, '--out');
+  if (values.svg) checkOutputFile(values.svg, '--svg');
   const ctx = await GpuContext.create();
   let flow: FlowRunner | undefined;
   const extra: Record<string, unknown> = {};
@@ -169,8 +171,8 @@ export async function run(argv: string[]): Promise<number> {
       ...extra,
     };
     const json = JSON.stringify(report, (_, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v), 2);
-    if (values.out) writeFileSync(values.out, json);
-    if (values.svg) writeFileSync(values.svg, flowPlot(`wasserflow flow ${kind}`, trace, flow.w2Method));
+    if (values.out) writeAtomic(values.out, json, '--out');
+    if (values.svg) writeAtomic(values.svg, flowPlot(`wasserflow flow ${kind}`, trace, flow.w2Method), '--svg');
     if (values.json) console.log(json);
     else {
       console.log(`flow ${kind}: ${flow.totalSteps} steps of ${n} particles in ${seconds.toFixed(2)} s on ${report.adapter}`);

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { makeDataset, DATASETS, datasetMixture, type DatasetName } from '../../data/datasets.js';
 import { GpuContext } from '../../gpu/context.js';
 import { InputError } from '../../gpu/errors.js';
@@ -11,8 +10,9 @@ import { toGaussianMixture } from '../../bound/monitor.js';
 import { makeProcess, type ProcessKind, type ProcessSpec } from '../../processes/process.js';
 import { rngFillCpu } from '../../rng/philox.js';
 import { embedIndex } from '../../processes/grid.js';
-import { parseCheckpoint } from '../../train/checkpoint.js';
+import type { ParsedCheckpoint } from '../../train/checkpoint.js';
 import { num, parse } from '../args.js';
+import { readCheckpointWeights } from '../files.js';
 
 export const summary = 'one-sided Lipschitz constant L_s(t) of a trained score (lower estimate, certified upper bound) or of an exact mixture score (its supremum)';
 const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET) [--data DATASET] [--process KIND] [--ddpm-steps N]
@@ -73,20 +73,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!DATASETS.includes(dataName)) throw new InputError(`unknown dataset '${dataName}' (${DATASETS.join(', ')})`);
   if (values.exact && !datasetMixture(values.exact as DatasetName)) throw new InputError(`--exact: '${values.exact}' is not a Gaussian mixture, it has no exact score (use one of ${DATASETS.filter((n) => datasetMixture(n)).join(', ')})`);
   let processSpec: ProcessSpec | undefined;
-  let ckpt: ReturnType<typeof parseCheckpoint> | undefined;
+  let ckpt: ParsedCheckpoint | undefined;
+  let ckParams: Float32Array | undefined;
   if (values.checkpoint) {
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await readFile(values.checkpoint));
-    } catch (e) {
-      throw new InputError(`--checkpoint: cannot read ${values.checkpoint}: ${(e as Error).message}`);
-    }
-    ckpt = parseCheckpoint(bytes);
-    const which = ckpt.header.buffers.indexOf(values.ema ? 'ema' : 'params');
-    if (which >= 0) {
-      const bad = ckpt.buffers[which]!.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new InputError(`checkpoint ${values.checkpoint}: the '${values.ema ? 'ema' : 'params'}' weights hold a non-finite value (${ckpt.buffers[which]![bad]} at float ${bad}): the network diverged; no L_s to estimate`);
-    }
+    ({ ck: ckpt, params: ckParams } = readCheckpointWeights(values.checkpoint, values.ema ?? false));
     processSpec = (ckpt.header as { processSpec?: ProcessSpec }).processSpec;
   }
   if (values.process || !processSpec) {
@@ -109,9 +99,7 @@ export async function run(argv: string[]): Promise<number> {
     if (ckpt) {
       const spec = ckpt.header.spec;
       if (spec.dim !== d) throw new InputError(`the network has dimension ${spec.dim}, the data set ${dataName} has ${d}`);
-      const which = ckpt.header.buffers.indexOf(values.ema ? 'ema' : 'params');
-      if (which < 0) throw new InputError(`checkpoint has no '${values.ema ? 'ema' : 'params'}' buffer`);
-      const params = ckpt.buffers[which]!;
+      const params = ckParams!;
       const steps = spec.time.kind === 'step' ? spec.time.steps : 0;
       const tt: TangentTime[] = times.map((t) => ({ alpha: process.alpha(t), sigma: process.sigma(t), step: steps > 0 ? embedIndex(t, process.T, steps) : 0, tau: t / process.T }));
       const est = await LipschitzEstimator.create(ctx, (await import('../../model/layout.js')).mlpLayout(spec), { maxPoints: Math.max(points, 100) * Math.min(M, 32), maxTimes: M });

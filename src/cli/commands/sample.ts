@@ -1,4 +1,3 @@
-import { readFile, writeFile } from 'node:fs/promises';
 import { GpuContext } from '../../gpu/context.js';
 import { InputError } from '../../gpu/errors.js';
 import { DATASETS, datasetMixture, makeDataset, type DatasetName } from '../../data/datasets.js';
@@ -6,8 +5,8 @@ import { makeProcess, type ProcessKind, type ProcessSpec } from '../../processes
 import { ForwardSampler } from '../../samplers/forward.js';
 import { ReverseSampler, SAMPLER_KINDS, type SamplerKind, type ScoreSource } from '../../samplers/sampler.js';
 import { parseMixtureJson, type MixtureDescription } from '../../scores/mixture.js';
-import { parseCheckpoint } from '../../train/checkpoint.js';
 import { num, parse, progress } from '../args.js';
+import { checkOutputFile, readCheckpointWeights, readText, writeAtomic } from '../files.js';
 
 export const summary = 'sample the reverse SDE / probability-flow ODE / DDPM with an exact mixture score or a trained network';
 const usage = `wasserflow sample (--checkpoint FILE [--ema] | --exact DATASET|FILE.json) [--sampler em|ode|heun|ddpm] [--lambda L]
@@ -19,14 +18,6 @@ const usage = `wasserflow sample (--checkpoint FILE [--ema] | --exact DATASET|FI
   --capture K    also write the trajectory every K steps to FILE.trajectory.csv (frame, t, coordinates)`;
 
 /** Read a text file; a missing or unreadable file is an InputError naming the flag and the path. */
-async function readText(path: string, flag: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${flag}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
 function toCsv(points: Float32Array, dim: number, prefix: (i: number) => string = () => ''): string {
   const header = Array.from({ length: dim }, (_, j) => `x${j}`).join(',');
   const lines: string[] = [];
@@ -73,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   let dim: number;
   if (values.exact) {
     let mixture: MixtureDescription | undefined;
-    if (values.exact.toLowerCase().endsWith('.json')) mixture = parseMixtureJson(await readText(values.exact, '--exact'), values.exact);
+    if (values.exact.toLowerCase().endsWith('.json')) mixture = parseMixtureJson(readText(values.exact, '--exact'), values.exact);
     else {
       if (!DATASETS.includes(values.exact as DatasetName)) throw new InputError(`--exact: unknown dataset '${values.exact}'`);
       mixture = datasetMixture(values.exact as DatasetName);
@@ -82,10 +73,9 @@ export async function run(argv: string[]): Promise<number> {
     score = { kind: 'exact', mixture };
     dim = mixture.means[0]?.length ?? 0;
   } else {
-    const { header, buffers } = parseCheckpoint(new Uint8Array(await readFile(values.checkpoint!)));
-    const which = values.ema ? header.buffers.indexOf('ema') : header.buffers.indexOf('params');
-    if (which < 0) throw new InputError(`checkpoint has no '${values.ema ? 'ema' : 'params'}' buffer`);
-    score = { kind: 'network', network: { spec: header.spec, params: buffers[which]! } };
+    const { ck, params } = readCheckpointWeights(values.checkpoint!, values.ema ?? false);
+    const header = ck.header;
+    score = { kind: 'network', network: { spec: header.spec, params } };
     dim = header.spec.dim;
     processSpec = (header as { processSpec?: ProcessSpec }).processSpec;
   }
@@ -97,6 +87,9 @@ export async function run(argv: string[]): Promise<number> {
   const steps = values.steps === undefined ? undefined : num(values.steps, 'steps', 1000, { min: 1, int: true });
   const lambda = values.lambda === undefined ? undefined : num(values.lambda, 'lambda', 1, { min: 0, max: 1 });
   const tEnd = values['t-end'] === undefined ? undefined : num(values['t-end'], 't-end', 0, { min: 0 });
+  const trajectoryFile = values.out.replace(/\.csv$/, '') + '.trajectory.csv';
+  checkOutputFile(values.out);
+  if (capture > 0) checkOutputFile(trajectoryFile);
 
   const ctx = await GpuContext.create();
   try {
@@ -130,12 +123,12 @@ export async function run(argv: string[]): Promise<number> {
       await s.run({ seed, ...(init ? { init } : {}), onProgress: (e) => bar(e.done) });
       const samples = await s.read();
       const secs = (performance.now() - t0) / 1000;
-      await writeFile(values.out, toCsv(samples, dim));
+      writeAtomic(values.out, toCsv(samples, dim));
       if (capture > 0) {
         const { times, frames } = await s.readTrajectory();
         const parts = frames.map((f, k) => toCsv(f, dim, () => `${k},${times[k]!.toPrecision(8)},`).split('\n').slice(1).join('\n'));
         const header = `frame,t,${Array.from({ length: dim }, (_, j) => `x${j}`).join(',')}`;
-        await writeFile(values.out.replace(/\.csv$/, '') + '.trajectory.csv', `${header}\n${parts.join('')}`);
+        writeAtomic(trajectoryFile, `${header}\n${parts.join('')}`);
       }
       console.log(
         `${n} samples (${sampler}${sampler === 'em' ? `, λ ${lambda ?? 1}` : ''}, ${s.steps} steps, ${process.label}, ${score.kind === 'exact' ? 'exact score' : 'network'}) -> ${values.out}` +

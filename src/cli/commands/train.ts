@@ -1,5 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseCsv } from '../../data/csv.js';
 import { DATASETS, makeDataset, uploadPoints, type Dataset, type DatasetName } from '../../data/datasets.js';
 import { GpuContext } from '../../gpu/context.js';
@@ -7,19 +7,31 @@ import { CancelledError, InputError } from '../../gpu/errors.js';
 import { ACTIVATIONS, MAX_DIM, MAX_WIDTH, OUTPUT_KINDS, type Activation, type MlpSpec, type OutputKind, type TimeConditioning } from '../../model/layout.js';
 import { makeProcess, type ProcessKind } from '../../processes/process.js';
 import { WEIGHTINGS, type Weighting } from '../../train/coefficients.js';
-import { Trainer, type TrainConfig } from '../../train/trainer.js';
+import { crc32 } from '../../train/checkpoint.js';
+import { Trainer, type LossPoint, type TrainConfig } from '../../train/trainer.js';
 import { num, parse, progress } from '../args.js';
+import { prepareOutputDir, readBytes, readCheckpoint, readJson, readText, writeAtomic } from '../files.js';
 
 export const summary = 'train a score network on the GPU (DSM loss), writing the loss curve and a checkpoint';
 const usage = `wasserflow train --dataset NAME|FILE.csv --out DIR [--paper] [--process vp|cosine|ddpm|ve|subvp|heat] [--ddpm-steps N]
        [--steps N] [--batch B] [--width W] [--depth D] [--activation softplus|silu|relu|leakyrelu|tanh]
        [--time step|fourier|none] [--fourier F] [--output eps|score|x0|velocity] [--weighting none|g2|sigma2|paper]
        [--antithetic] [--optimizer adam|adamw] [--lr LR] [--weight-decay WD] [--clip C] [--ema D] [--weight-clip C] [--spectral-norm]
-       [--maximize K] [--seed S] [--n N] [--loss-every N] [--steps-per-submit K]
+       [--maximize K] [--seed S] [--n N] [--loss-every N] [--steps-per-submit K] [--checkpoint-every N] [--resume] [--overwrite]
   --dataset   ${DATASETS.join(', ')}, or a CSV point cloud (one point per line)
   --paper     Kwon et al.'s setup: ddpm (10 steps), 2→64→64→64→2 softplus with per-step embedding, ε output,
               weighting β/(1-ᾱ), antithetic t, AdamW lr 1e-3, clip 1, batch 128 (other flags override)
-  writes DIR/loss.csv (step,loss), DIR/checkpoint.wfck (weights + optimizer state) and DIR/train.json`;
+  --checkpoint-every N  write DIR/checkpoint.wfck and DIR/loss.csv every N steps (rounded up to a multiple of
+              --loss-every; default about 1000; 0: only at the end)
+  --resume    continue the run in DIR from its last checkpoint, with the options it was started with
+              (DIR/run.json; flags given again must agree; --steps is the new total): the weights and the
+              loss curve are bit-identical to a run that never stopped
+  --overwrite start afresh in a DIR that holds an unfinished run (one killed before it ended)
+  writes DIR/loss.csv (step,loss), DIR/checkpoint.wfck (weights + optimizer state), DIR/run.json (the options)
+  and DIR/train.json; every file is written atomically (temporary file + rename)`;
+
+/** Options that may differ between a run and its --resume: they do not change a single bit of the result. */
+const RESUME_FREE = new Set(['out', 'steps', 'resume', 'overwrite', 'checkpoint-every', 'steps-per-submit', 'help']);
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
@@ -32,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
       lr: { type: 'string' }, 'weight-decay': { type: 'string' }, clip: { type: 'string' }, ema: { type: 'string' },
       'weight-clip': { type: 'string' }, 'spectral-norm': { type: 'boolean' }, maximize: { type: 'string' }, seed: { type: 'string' }, n: { type: 'string' },
       'loss-every': { type: 'string' }, 'steps-per-submit': { type: 'string' }, help: { type: 'boolean' },
+      'checkpoint-every': { type: 'string' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' },
     },
     usage,
   );
@@ -39,8 +52,15 @@ export async function run(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  if (!values.dataset) throw new InputError(`--dataset is required\nusage: ${usage}`);
   if (!values.out) throw new InputError(`--out DIR is required\nusage: ${usage}`);
+  if (values.resume && values.overwrite) throw new InputError('give --resume (continue the run in --out) or --overwrite (start afresh), not both');
+  const outDir = values.out;
+  const files = { ck: join(outDir, 'checkpoint.wfck'), loss: join(outDir, 'loss.csv'), run: join(outDir, 'run.json'), report: join(outDir, 'train.json') };
+  const resumed = values.resume ? resumeOptions(values as Record<string, unknown>, files.run, files.ck) : undefined;
+  if (!values.resume && !values.overwrite && existsSync(files.ck) && !existsSync(files.report)) {
+    throw new InputError(`--out '${outDir}' holds an unfinished run (a checkpoint without train.json): pass --resume to continue it, or --overwrite to start afresh`);
+  }
+  if (!values.dataset) throw new InputError(`--dataset is required\nusage: ${usage}`);
   const paper = values.paper ?? false;
   const pick = <T extends string>(name: string, v: string | undefined, allowed: readonly T[], dflt: T): T => {
     const x = (v ?? dflt) as T;
@@ -55,6 +75,27 @@ export async function run(argv: string[]): Promise<number> {
     timeKind === 'step' ? { kind: 'step', steps: ddpmSteps } : timeKind === 'fourier' ? { kind: 'fourier', features: num(values.fourier, 'fourier', 4, { min: 1, max: 16, int: true }) } : { kind: 'none' };
   const steps = num(values.steps, 'steps', 2000, { min: 1, max: 1e9, int: true });
   const seed = num(values.seed, 'seed', 0, { min: 0, int: true });
+  const lossEvery = num(values['loss-every'], 'loss-every', Math.max(1, Math.min(100, Math.floor(steps / 20))), { min: 1, int: true });
+  const ckEvery = num(values['checkpoint-every'], 'checkpoint-every', 1000, { min: 0, max: 1e9, int: true });
+  // Checkpoints fall on loss reads, so the loss curve does not depend on where a run was cut.
+  const segment = ckEvery === 0 ? Infinity : Math.ceil(ckEvery / lossEvery) * lossEvery;
+  const csvText = values.dataset.toLowerCase().endsWith('.csv') ? readText(values.dataset, '--dataset') : undefined;
+  const csv = csvText === undefined ? undefined : parseCsv(csvText, values.dataset);
+  // Refuse at the start what no sampler could use later (the samplers take d <= MAX_DIM).
+  if (csv && csv.dim > MAX_DIM) throw new InputError(`--dataset ${values.dataset}: dimension ${csv.dim} is over the limit of the networks and samplers (d <= ${MAX_DIM})`);
+  if (resumed && resumed.dataCrc !== undefined && csvText !== undefined && resumed.dataCrc !== crc32(new TextEncoder().encode(csvText))) {
+    throw new InputError(`--resume: '${values.dataset}' changed since the run started (its checksum differs)`);
+  }
+  if (resumed && resumed.step > steps) throw new InputError(`--resume: the checkpoint is at step ${resumed.step}, beyond --steps ${steps}`);
+  // The output directory is checked (and created) before any work, so a bad path loses nothing.
+  prepareOutputDir(outDir);
+  if (!values.resume) {
+    // A fresh run: drop the previous run's report (it would mark a killed run as finished), record the options.
+    rmSync(files.report, { force: true });
+    // The resolved --loss-every is recorded: its default depends on --steps, which a resume may change.
+    const args = { ...Object.fromEntries(Object.entries(values).filter(([k]) => !RESUME_FREE.has(k))), 'loss-every': String(lossEvery) };
+    writeAtomic(files.run, JSON.stringify({ args, steps, ...(csvText !== undefined ? { dataCrc: crc32(new TextEncoder().encode(csvText)) } : {}) }, null, 2) + '\n');
+  }
 
   const ctx = await GpuContext.create();
   let data: Dataset | undefined;
@@ -63,10 +104,7 @@ export async function run(argv: string[]): Promise<number> {
   const onSigint = () => abort.abort();
   process_on(onSigint);
   try {
-    if (values.dataset.toLowerCase().endsWith('.csv')) {
-      const csv = parseCsv(await readFile(values.dataset, 'utf8'), values.dataset);
-      // Refuse at the start what no sampler could use later (the samplers take d <= MAX_DIM).
-      if (csv.dim > MAX_DIM) throw new InputError(`--dataset ${values.dataset}: dimension ${csv.dim} is over the limit of the networks and samplers (d <= ${MAX_DIM})`);
+    if (csv) {
       data = uploadPoints(ctx, values.dataset, csv.points, csv.dim);
     } else {
       data = await makeDataset(ctx, pick<DatasetName>('dataset', values.dataset, DATASETS, 'clusters4'), {
@@ -98,34 +136,53 @@ export async function run(argv: string[]): Promise<number> {
       maximizeSteps: num(values.maximize, 'maximize', 0, { min: 0, int: true }),
       spectralNorm: values['spectral-norm'] ?? false,
       seed,
-      lossEvery: num(values['loss-every'], 'loss-every', Math.max(1, Math.min(100, Math.floor(steps / 20))), { min: 1, int: true }),
+      lossEvery,
       stepsPerSubmit: num(values['steps-per-submit'], 'steps-per-submit', 64, { min: 1, max: 4096, int: true }),
     };
     trainer = await Trainer.create(ctx, data, config);
+    const losses: LossPoint[] = [];
+    if (resumed) {
+      trainer.loadCheckpoint(resumed.bytes);
+      losses.push(...resumed.losses);
+      console.error(`train: resuming ${outDir} at step ${trainer.step} of ${steps}`);
+    }
     const bar = progress('train', steps);
     const t0 = performance.now();
-    const losses = await trainer.train(steps, {
-      signal: abort.signal,
-      onProgress: (e) => bar(e.done, `loss ${(e.metrics?.loss ?? NaN).toPrecision(4)}`),
-    });
+    const startStep = trainer.step;
+    const save = async () => {
+      // loss.csv first: a kill between the two leaves loss rows past the checkpoint, which --resume drops.
+      writeAtomic(files.loss, lossCsv(losses));
+      writeAtomic(files.ck, await trainer!.saveCheckpoint());
+    };
+    while (trainer.step < steps) {
+      const next = Math.min(steps, segment === Infinity ? steps : (Math.floor(trainer.step / segment) + 1) * segment);
+      const base = trainer.step;
+      losses.push(
+        ...(await trainer.train(next - base, {
+          signal: abort.signal,
+          onProgress: (e) => bar(base + e.done, `loss ${(e.metrics?.loss ?? NaN).toPrecision(4)}`),
+        })),
+      );
+      if (trainer.step < steps) await save();
+    }
     const seconds = (performance.now() - t0) / 1000;
-    await mkdir(values.out, { recursive: true });
-    await writeFile(join(values.out, 'loss.csv'), `step,loss\n${losses.map((l) => `${l.step},${l.loss}`).join('\n')}\n`);
-    await writeFile(join(values.out, 'checkpoint.wfck'), await trainer.saveCheckpoint());
+    await save();
+    const trained = steps - startStep;
     const report = {
-      dataset: data.name, points: data.n, process: process.label, spec, steps, seconds, stepsPerSecond: steps / seconds,
+      dataset: data.name, points: data.n, process: process.label, spec, steps, ...(resumed ? { resumedAt: startStep } : {}), seconds, stepsPerSecond: trained / seconds,
       dispatchesPerStep: trainer.dispatchesPerStep, finalLoss: losses.at(-1)?.loss, adapter: ctx.adapter.description || ctx.adapter.architecture,
       config: { ...config, spec: undefined, process: undefined },
     };
-    await writeFile(join(values.out, 'train.json'), JSON.stringify(report, null, 2) + '\n');
+    writeAtomic(files.report, JSON.stringify(report, null, 2) + '\n');
     console.log(
-      `trained ${steps} steps in ${seconds.toFixed(1)} s (${(steps / seconds).toFixed(1)} steps/s, ${trainer.dispatchesPerStep} dispatches/step); ` +
-        `final loss ${losses.at(-1)?.loss.toPrecision(5)}; wrote ${join(values.out, 'loss.csv')}, checkpoint.wfck, train.json`,
+      `trained ${trained} steps in ${seconds.toFixed(1)} s (${(trained / seconds).toFixed(1)} steps/s, ${trainer.dispatchesPerStep} dispatches/step); ` +
+        `final loss ${losses.at(-1)?.loss.toPrecision(5)}; wrote ${files.loss}, checkpoint.wfck, train.json`,
     );
     return 0;
   } catch (e) {
     if (e instanceof CancelledError) {
-      console.error('train: cancelled');
+      const at = existsSync(files.ck) ? ` the last checkpoint is in ${files.ck}:` : '';
+      console.error(`train: cancelled at step ${trainer?.step ?? 0};${at} continue with --resume`);
       return 130;
     }
     throw e;
@@ -135,6 +192,41 @@ export async function run(argv: string[]): Promise<number> {
     data?.destroy();
     ctx.destroy();
   }
+}
+
+function lossCsv(losses: LossPoint[]): string {
+  return `step,loss\n${losses.map((l) => `${l.step},${l.loss}`).join('\n')}\n`;
+}
+
+/**
+ * --resume: the options the run in --out started with (DIR/run.json) merged into `values` (a flag
+ * given again must agree), the checkpoint's bytes and step, and the loss rows up to that step.
+ */
+function resumeOptions(values: Record<string, unknown>, runFile: string, ckFile: string): { bytes: Uint8Array; step: number; losses: LossPoint[]; dataCrc?: number } {
+  if (!existsSync(ckFile)) throw new InputError(`--resume: there is no checkpoint to resume in '${ckFile}'`);
+  if (!existsSync(runFile)) throw new InputError(`--resume: '${runFile}' (the run's options) is missing: this directory was not written by this version of 'wasserflow train'`);
+  const run = readJson(runFile, '--resume') as { args?: Record<string, unknown>; steps?: unknown; dataCrc?: number };
+  if (typeof run !== 'object' || run === null || typeof run.args !== 'object' || run.args === null) throw new InputError(`--resume: '${runFile}' has no args`);
+  const keys = new Set([...Object.keys(run.args), ...Object.keys(values)]);
+  for (const k of keys) {
+    if (RESUME_FREE.has(k)) continue;
+    const was = run.args[k];
+    const now = values[k];
+    if (now !== undefined && now !== was) {
+      throw new InputError(`--resume: --${k} ${now === true ? '' : `'${String(now)}' `}differs from the run being resumed (${was === undefined ? 'not given' : was === true ? 'given' : `'${String(was)}'`} there): drop it to use the run's options`);
+    }
+    values[k] = was;
+  }
+  if (values.steps === undefined && typeof run.steps === 'number') values.steps = String(run.steps);
+  const ck = readCheckpoint(ckFile, '--resume');
+  const step = ck.header.step;
+  let losses: LossPoint[] = [];
+  const lossFile = join(dirname(ckFile), 'loss.csv');
+  if (existsSync(lossFile)) {
+    const lines = readText(lossFile, '--resume').trim().split('\n').slice(1);
+    losses = lines.map((l) => l.split(',').map(Number) as [number, number]).filter(([s]) => s <= step).map(([s, loss]) => ({ step: s, loss }));
+  }
+  return { bytes: readBytes(ckFile, '--resume'), step, losses, ...(typeof run.dataCrc === 'number' ? { dataCrc: run.dataCrc } : {}) };
 }
 
 function process_on(f: () => void): void {
