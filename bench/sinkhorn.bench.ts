@@ -14,7 +14,7 @@
  * The POT peers take one run each (seconds to minutes), so their figures are single timings; ours
  * are medians where a run takes seconds, single timings at N = 10^4 and above.
  */
-import { SinkhornSolver, type SinkhornOptions, type SinkhornResult } from '../src/transport/sinkhorn.js';
+import { SinkhornSolver, type SinkhornOptions, type SinkhornResult } from '../src/transport/sinkhorn/index.js';
 import { measure, result, type BenchContext, type BenchOptions, type BenchResult, type PeerTiming, type Timing } from './harness.js';
 
 export const meta = { id: 'sinkhorn', title: 'Sinkhorn W2: streamed log-domain softmin with ε-scaling and a coarse start, vs POT' };

@@ -9,7 +9,7 @@
  * a marginal error of 1e-3 needs on the order of 100 iterations (the N = 10^5 row of
  * sinkhorn.bench.ts needs 110 from its leaf start): hours on this adapter, not measured here.
  */
-import { SinkhornSolver } from '../src/transport/sinkhorn.js';
+import { SinkhornSolver } from '../src/transport/sinkhorn/index.js';
 import { quantile, result, type BenchContext, type BenchOptions, type BenchResult } from './harness.js';
 import { benchClouds, hostRss } from './sinkhorn.bench.js';
 

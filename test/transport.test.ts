@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/gpu/errors.js';
 import { rngFillCpu } from '../src/rng/philox.js';
-import { sinkhorn, sinkhornBatch, SinkhornSolver } from '../src/transport/sinkhorn.js';
+import { sinkhorn, sinkhornBatch, SinkhornSolver } from '../src/transport/sinkhorn/index.js';
 
 import { exactAssignment } from '../src/transport/exact.js';
 import { bures2d, entropicGaussian1d, entropicOT64, sinkhornDivergenceGaussian2d } from './reference/transport.js';

@@ -6,7 +6,7 @@ import { SoftminParams } from '../src/kernels/sinkhorn_softmin.js';
 import { packSparseTasks, SinkhornSoftminSparse, SPARSE_TASK_WORDS, SPARSE_TILE_ROWS, type SparseTask } from '../src/kernels/sinkhorn_softmin_sparse.js';
 import { keptRanges, pairBound, spatialOrder, tiledSoftmin, tileSummaries, TILE } from '../src/transport/truncation.js';
 import { softmin64, softminRanges64, sqdist64 } from './reference/transport.js';
-import { sinkhorn, sinkhornBatch } from '../src/transport/sinkhorn.js';
+import { sinkhorn, sinkhornBatch } from '../src/transport/sinkhorn/index.js';
 import { useGpu } from './gpu.js';
 
 const gpu = useGpu();

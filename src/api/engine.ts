@@ -22,7 +22,7 @@ import type { LipschitzMethod } from '../lipschitz/estimator.js';
 import { mlpLayout } from '../model/layout.js';
 import type { ForwardProcess } from '../processes/process.js';
 import { embedIndex } from '../processes/grid.js';
-import { sinkhornBatch, type SinkhornOptions, type SinkhornResult } from '../transport/sinkhorn.js';
+import { sinkhornBatch, type SinkhornOptions, type SinkhornResult } from '../transport/sinkhorn/index.js';
 import type { CloudLike } from '../transport/input.js';
 import { w2 as transportW2, W2_METHODS, type W2Options, type W2Result } from '../transport/w2.js';
 import type { MixtureDescription } from '../scores/mixture.js';

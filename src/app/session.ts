@@ -21,7 +21,7 @@ import { DdpmSigmoid, type ForwardProcess } from '../processes/process.js';
 import { ForwardSampler } from '../samplers/forward.js';
 import { ReverseSampler, type SamplerKind } from '../samplers/sampler.js';
 import { Trainer, type LossPoint } from '../train/trainer.js';
-import { SinkhornSolver } from '../transport/sinkhorn.js';
+import { SinkhornSolver } from '../transport/sinkhorn/index.js';
 import { nextFrame } from './dom.js';
 import { GpuSpan } from './gpu_span.js';
 

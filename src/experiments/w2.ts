@@ -1,7 +1,7 @@
 /** The experiments' W2: the transport module's debiased Sinkhorn (and the paper's sliced W2 on 128 directions). */
 import type { W2Cloud, W2Fn } from '../bound/monitor.js';
 import type { GpuContext } from '../gpu/context.js';
-import { bboxDiagonal } from '../transport/sinkhorn.js';
+import { bboxDiagonal } from '../transport/sinkhorn/index.js';
 import { w2 } from '../transport/w2.js';
 
 /**

@@ -17,7 +17,7 @@
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { w2sqExact1d } from '../transport/exact.js';
-import { SinkhornSolver } from '../transport/sinkhorn.js';
+import { SinkhornSolver } from '../transport/sinkhorn/index.js';
 import { cloudMoments, w2sqGaussian, type Gaussian } from './gaussian.js';
 
 /** Which estimator produced a trace point's `w2`. */

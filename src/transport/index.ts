@@ -1,5 +1,5 @@
 /** Transport: W2 between point clouds (GPU Sinkhorn, exact references, sliced W2). */
-export { sinkhorn, sinkhornBatch, SinkhornSolver, epsilonSchedule, type SinkhornOptions, type SinkhornResult, type SinkhornShape } from './sinkhorn.js';
+export { sinkhorn, sinkhornBatch, SinkhornSolver, epsilonSchedule, resolveSinkhorn, SINKHORN_DEFAULTS, type SinkhornOptions, type SinkhornResult, type SinkhornShape } from './sinkhorn/index.js';
 export { w2, W2_METHODS, type W2Method, type W2Options, type W2Result } from './w2.js';
 export { w2sqExact1d, exactAssignment, slicedW2sq, slicedDirections, EXACT_MAX_POINTS, type AssignmentResult } from './exact.js';
 export { type PointCloud, type CloudLike, MAX_POINTS as TRANSPORT_MAX_POINTS } from './input.js';

@@ -9,10 +9,13 @@ import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { exactAssignment, slicedW2sq, w2sqExact1d } from './exact.js';
 import { sameDim, toCloud, type Cloud, type CloudLike } from './input.js';
-import { sinkhorn, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
+import { sinkhorn, type SinkhornOptions, type SinkhornResult } from './sinkhorn/index.js';
 
 export type W2Method = 'sinkhorn' | 'exact' | 'exact1d' | 'sliced';
 export const W2_METHODS: readonly W2Method[] = ['sinkhorn', 'exact', 'exact1d', 'sliced'];
+
+/** Defaults of the sliced method's options. */
+export const SLICED_DEFAULTS = { directions: 128, seed: 0 } as const;
 
 export interface W2Options extends SinkhornOptions {
   method?: W2Method;
@@ -66,7 +69,7 @@ export async function w2(ctx: GpuContext, X: CloudLike, Y: CloudLike, options: W
     w2sq = r.w2sq;
     assignment = r.assignment;
   } else {
-    const opts: Parameters<typeof slicedW2sq>[3] = { directions: options.directions ?? 128, seed: options.seed ?? 0 };
+    const opts: Parameters<typeof slicedW2sq>[3] = { directions: options.directions ?? SLICED_DEFAULTS.directions, seed: options.seed ?? SLICED_DEFAULTS.seed };
     if (!x.uniform) opts.a = x.weights;
     if (!y.uniform) opts.b = y.weights;
     w2sq = slicedW2sq(hx, hy, x.d, opts);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { GpuContext } from '../../gpu/context.js';
 import { parseCsv } from '../../data/csv.js';
 import { InputError } from '../../gpu/errors.js';
-import { W2_METHODS, w2, type W2Method, type W2Options } from '../../transport/w2.js';
+import { SINKHORN_DEFAULTS } from '../../transport/sinkhorn/index.js';
+import { SLICED_DEFAULTS, W2_METHODS, w2, type W2Method, type W2Options } from '../../transport/w2.js';
 import { num, parse, progress } from '../args.js';
 
 export const summary = 'W2 distance between two point clouds in CSV files (GPU Sinkhorn, exact, 1-D exact, sliced)';
@@ -50,15 +51,15 @@ export async function run(argv: string[]): Promise<number> {
   if (X.dim !== Y.dim) throw new InputError(`${fx} has ${X.dim} columns, ${fy} has ${Y.dim}: the clouds must have the same dimension`);
   const opts: W2Options = { method, debias: !values['no-debias'] };
   if (values.blur !== undefined) opts.blur = num(values.blur, 'blur', 0, { min: 1e-12 });
-  if (values.scaling !== undefined) opts.scaling = num(values.scaling, 'scaling', 0.5, { min: 1e-3, max: 0.999 });
-  if (values.tol !== undefined) opts.tol = num(values.tol, 'tol', 1e-4, { min: 1e-12 });
-  if (values['max-iter'] !== undefined) opts.maxIterations = num(values['max-iter'], 'max-iter', 5000, { min: 1, int: true });
-  if (values.directions !== undefined) opts.directions = num(values.directions, 'directions', 128, { min: 1, int: true });
-  if (values.seed !== undefined) opts.seed = num(values.seed, 'seed', 0, { min: 0, int: true });
+  if (values.scaling !== undefined) opts.scaling = num(values.scaling, 'scaling', SINKHORN_DEFAULTS.scaling, { min: 1e-3, max: 0.999 });
+  if (values.tol !== undefined) opts.tol = num(values.tol, 'tol', SINKHORN_DEFAULTS.tol, { min: 1e-12 });
+  if (values['max-iter'] !== undefined) opts.maxIterations = num(values['max-iter'], 'max-iter', SINKHORN_DEFAULTS.maxIterations, { min: 1, int: true });
+  if (values.directions !== undefined) opts.directions = num(values.directions, 'directions', SLICED_DEFAULTS.directions, { min: 1, int: true });
+  if (values.seed !== undefined) opts.seed = num(values.seed, 'seed', SLICED_DEFAULTS.seed, { min: 0, int: true });
   const ctx = await GpuContext.create(values.adapter ? { adapter: values.adapter } : {});
   try {
     if (method === 'sinkhorn' && !values.json) {
-      const bar = progress('sinkhorn', opts.maxIterations ?? 5000);
+      const bar = progress('sinkhorn', opts.maxIterations ?? SINKHORN_DEFAULTS.maxIterations);
       opts.onProgress = (e) => bar(e.done, `marginal error ${e.metrics?.marginalError?.toExponential(2) ?? ''}`);
     }
     const r = await w2(ctx, { data: X.points, d: X.dim }, { data: Y.points, d: Y.dim }, opts);

@@ -1,0 +1,48 @@
+/**
+ * Entropic optimal transport between point clouds with a streamed log-domain Sinkhorn on the GPU.
+ *
+ * Problem (cost C(x, y) = |x - y|², so OT_0 = W2²):
+ *   OT_ε(α, β) = min_π <π, C> + ε KL(π | a ⊗ b)   over couplings π of a (on X) and b (on Y)
+ *             = max_{f,g} <a, f> + <b, g>          at the fixed point of
+ *   f_i = -ε log Σ_j b_j exp((g_j - C_ij)/ε),  g_j = -ε log Σ_i a_i exp((f_i - C_ij)/ε),
+ * with the plan π_ij = a_i b_j exp((f_i + g_j - C_ij)/ε). The debiased Sinkhorn divergence
+ *   S_ε = OT_ε(α, β) - ½ OT_ε(α, α) - ½ OT_ε(β, β) = <a, f - f_aa> + <b, g - g_bb>
+ * is the default estimate of W2² (Feydy et al. 2019): its bias is O(ε²) instead of O(ε log 1/ε).
+ *
+ * Algorithm (after geomloss's sinkhorn_divergence / sinkhorn_loop, with changes measured in
+ * bench/sinkhorn.bench.ts), one file per step:
+ *  - the clouds are centred first (W2² and OT_ε split exactly into |m_X - m_Y|² plus the centred
+ *    problem), which keeps the f32 potentials small for clouds far apart (prepare.ts);
+ *  - coarse start (src/transport/multiscale.ts): the clouds binned on a grid of at most 96 cells,
+ *    that small problem solved in float64 on the CPU, its potentials extended to every point by one
+ *    softmin; the fine annealing starts at the coarse ε (this settles the offsets between separated
+ *    clusters, which otherwise stall the final level, and skips the coarse levels of the fine solve; schedule.ts);
+ *  - ε-scaling: ε runs from diameter² (or the coarse ε) down to blur² by factors scaling²
+ *    (geomloss's epsilon_schedule, schedule.ts), with `levelIterations` symmetric averaged updates per level
+ *    (f ← ½(f + T(g)), g ← ½(g + T(f)), all four potentials at once, in one dispatch);
+ *  - at the final ε, alternating updates with over-relaxation f ← (1-ω) f + ω T(g): ω starts at 1
+ *    and is raised towards the SOR optimum ω = 2/(1 + sqrt(1 - θ)) (Lehmann et al. 2021, "A note on
+ *    overrelaxation in the Sinkhorn algorithm"), θ the plain rate inferred at every check from the
+ *    rate measured at the current ω; (ω - 1) is halved whenever the error grows. On 1500 points of
+ *    the tight 4-cluster data against a Gaussian cloud (blur 0.05) this takes the final level from
+ *    941 iterations (θ fixed from the first two checks, ω = 1.24) to 151 (ω → 1.9) (relaxation.ts);
+ *  - truncation of far pairs for large problems (option `truncate`, src/transport/truncation.ts and
+ *    shaders/sinkhorn_softmin_sparse.wgsl): points ordered by a k-d tree, the coarse levels solved
+ *    on the tree's leaves by a nested solver, the fine levels block-sparse over the tile pairs whose
+ *    bound of C - f - g is under τε (N = 10^4 of the benchmark: 29% of the pairs kept at the final ε;
+ *    truncated.ts);
+ *  - the L1 marginal error Σ a_i |π1_i/a_i - 1| + Σ b_j |πᵀ1_j/b_j - 1| is written by the softmin
+ *    kernel itself and reduced and read every `checkEvery` iterations; nothing else is read until the
+ *    end. fp32 floors it near 1e-5, so `tol` should stay above ~3e-5.
+ *
+ * The solver itself (solver.ts) reads prepare → start → anneal → final ε → result; its options and
+ * their defaults are filled once in options.ts (`resolveSinkhorn`, `SINKHORN_DEFAULTS`); the task
+ * tables of the softmin kernels are named for the update they perform (tables.ts); the results are
+ * assembled in result.ts.
+ */
+export { SinkhornSolver, sinkhorn, sinkhornBatch, type SinkhornShape } from './solver.js';
+export { resolveSinkhorn, SINKHORN_DEFAULTS, TRUNCATE_TAU, TRUNCATE_MIN_PAIRS, type SinkhornOptions, type ResolvedSinkhorn } from './options.js';
+export { epsilonSchedule } from './schedule.js';
+export { bboxDiagonal } from './prepare.js';
+export type { SinkhornResult } from './result.js';
+export type { Cloud } from '../input.js';

@@ -1,0 +1,175 @@
+/**
+ * The options of the Sinkhorn solver and their defaults, filled in one place (`resolveSinkhorn`).
+ * Front ends (the CLI, the page) read the defaults from `SINKHORN_DEFAULTS` instead of restating them.
+ */
+import type { RunOptions } from '../../gpu/run.js';
+import { InputError } from '../../gpu/errors.js';
+import { positive } from '../input.js';
+
+/**
+ * Options of sinkhorn(). Progress (RunOptions.onProgress) is reported at each convergence check as
+ * `{ stage: 'sinkhorn', done: iterations, total: maxIterations, metrics: { marginalError,
+ * selfMarginalError, eps, omega } }`; `signal` cancels at the next check with CancelledError.
+ */
+export interface SinkhornOptions extends RunOptions {
+  /**
+   * Target blur σ (length units of the points): the final ε is σ² for the cost |x - y|².
+   * Default 0.01·diameter. geomloss's convention differs (cost |x - y|²/2, ε = σ²/... ); here
+   * ε = blur² exactly.
+   */
+  blur?: number;
+  /** The final ε directly (overrides `blur`). */
+  eps?: number;
+  /** ε-scaling factor on the blur per level, in (0, 1); default 0.5 (ε shrinks 4× per level). */
+  scaling?: number;
+  /** Diameter of the data for the first ε (default: the bounding-box diagonal of the centred clouds). */
+  diameter?: number;
+  /** Return the debiased divergence S_ε as w2sq (default true); false returns OT_ε itself. */
+  debias?: boolean;
+  /** Stop when the L1 marginal error is below this (default 1e-4; fp32 floors it near 1e-5). */
+  tol?: number;
+  /** Cap on softmin iterations in total (default 5000). */
+  maxIterations?: number;
+  /** Read the marginal error back every this many iterations (default 10). */
+  checkEvery?: number;
+  /** Symmetric averaged updates per annealing level before its first check (default 3). */
+  levelIterations?: number;
+  /**
+   * Each annealing level iterates until its own marginal error is below this (checked every
+   * `checkEvery` iterations, at most `levelMaxIterations` per level). Default Infinity: a fixed
+   * `levelIterations` per level (geomloss's schedule). Nearly converged levels hand the next one
+   * potentials whose offsets between separated groups of points are right, which the coarse start
+   * (`multiscale`) already does more cheaply; measured on smooth clouds, 1e-2 costs 10-40% more
+   * iterations.
+   */
+  levelTol?: number;
+  /** Cap on the iterations of one annealing level (default 200). */
+  levelMaxIterations?: number;
+  /**
+   * Start from a coarse problem (grid cells of the clouds, solved in float64 on the CPU) instead of
+   * ε = diameter² (default true, for clouds of a few hundred points and more; GPU-resident clouds
+   * are read back once for it). It settles the potential offsets between separated clusters of
+   * unequal mass, which plain annealing leaves to thousands of slow iterations at small ε
+   * (src/transport/multiscale.ts).
+   */
+  multiscale?: boolean;
+  /**
+   * Truncation of far pairs (src/transport/truncation.ts): the points are ordered by a k-d tree and,
+   * at each ε level where it pays, the softmin runs block-sparse over the column tiles whose lower
+   * bound of C_ij - f_i - g_j is at most τ·ε (τ this value), so each softmin equals the dense one to
+   * a relative e^{-τ}; the kept set is re-checked with the current potentials at the final ε (every
+   * few checks and at convergence) and rebuilt when they moved. Single problems of 2048+ points per
+   * cloud also replace the coarse levels by a nested solve on the k-d tree leaves (`truncation.leaves`
+   * in the result). Default: τ = 12 (e^{-12} ≈ 6e-6, under the default tol) when n·m ≥ 4·10^6 and
+   * d ≤ 3 with the clouds on the host (or read back), else off; `false` turns it off.
+   */
+  truncate?: number | false;
+  /** Updates at the final ε: 'alternating' with adaptive over-relaxation (default) or 'symmetric'. */
+  finalUpdates?: 'alternating' | 'symmetric';
+  /** Fixed over-relaxation ω in [1, 2) at the final ε instead of the adaptive choice. */
+  omega?: number;
+  /** Compute the gradient of the returned w2sq with respect to X's points (default false). */
+  grad?: boolean;
+  /** Compute <π, C>, the transport cost of the entropic plan (default false; implied by grad). */
+  linearCost?: boolean;
+  /** Return the dense plan (float32, n×m row-major) when n·m <= 1e7 (default false). */
+  plan?: boolean;
+}
+
+/** The defaults of SinkhornOptions (the blur default is `blurFraction` × the diameter). */
+export const SINKHORN_DEFAULTS = {
+  blurFraction: 0.01,
+  scaling: 0.5,
+  debias: true,
+  tol: 1e-4,
+  maxIterations: 5000,
+  checkEvery: 10,
+  levelIterations: 3,
+  levelTol: Infinity,
+  levelMaxIterations: 200,
+  multiscale: true,
+  finalUpdates: 'alternating',
+} as const;
+
+/** Default τ of the truncation of far pairs, and the problem size from which it is on by default. */
+export const TRUNCATE_TAU = 12;
+export const TRUNCATE_MIN_PAIRS = 4e6;
+
+/** SinkhornOptions validated, with every default filled (blur and diameter depend on the data). */
+export interface ResolvedSinkhorn {
+  /** Final blur when given (from `eps` or `blur`); undefined: blurFraction × the diameter. */
+  blur: number | undefined;
+  blurFraction: number;
+  diameter: number | undefined;
+  scaling: number;
+  debias: boolean;
+  tol: number;
+  maxIterations: number;
+  checkEvery: number;
+  levelIterations: number;
+  levelTol: number;
+  levelMaxIterations: number;
+  multiscale: boolean;
+  /** τ asked for (a number), off (false), or the default rule (undefined). */
+  truncate: number | false | undefined;
+  finalUpdates: 'alternating' | 'symmetric';
+  /** Fixed ω at the final ε, or undefined for the adaptive choice. */
+  omega: number | undefined;
+  grad: boolean;
+  linearCost: boolean;
+  plan: boolean;
+  signal: AbortSignal | undefined;
+  run: RunOptions;
+}
+
+/** Validate `o` (InputError naming the problem) and fill every default. */
+export function resolveSinkhorn(o: SinkhornOptions = {}): ResolvedSinkhorn {
+  checkOptions(o);
+  const D = SINKHORN_DEFAULTS;
+  return {
+    blur: o.eps !== undefined ? Math.sqrt(o.eps) : o.blur,
+    blurFraction: D.blurFraction,
+    diameter: o.diameter,
+    scaling: o.scaling ?? D.scaling,
+    debias: o.debias ?? D.debias,
+    tol: o.tol ?? D.tol,
+    maxIterations: o.maxIterations ?? D.maxIterations,
+    checkEvery: o.checkEvery ?? D.checkEvery,
+    levelIterations: o.levelIterations ?? D.levelIterations,
+    levelTol: o.levelTol ?? D.levelTol,
+    levelMaxIterations: o.levelMaxIterations ?? D.levelMaxIterations,
+    multiscale: o.multiscale ?? D.multiscale,
+    truncate: o.truncate,
+    finalUpdates: o.finalUpdates ?? D.finalUpdates,
+    omega: o.omega,
+    grad: o.grad ?? false,
+    linearCost: o.linearCost ?? false,
+    plan: o.plan ?? false,
+    signal: o.signal,
+    run: o,
+  };
+}
+
+function checkOptions(o: SinkhornOptions): void {
+  positive('blur', o.blur);
+  positive('eps', o.eps);
+  positive('diameter', o.diameter);
+  positive('scaling', o.scaling, { max: 1, strictMax: true });
+  positive('tol', o.tol);
+  if (o.truncate !== undefined && o.truncate !== false && !(typeof o.truncate === 'number' && o.truncate > 0 && Number.isFinite(o.truncate))) {
+    throw new InputError(`truncate must be a positive number (τ, in units of ε) or false, got ${String(o.truncate)}`);
+  }
+  if (o.levelTol !== undefined && !(o.levelTol > 0)) throw new InputError(`levelTol must be positive (Infinity: no level checks), got ${o.levelTol}`);
+  if (o.omega !== undefined && !(o.omega >= 1 && o.omega < 2)) throw new InputError(`omega must be in [1, 2), got ${o.omega}`);
+  for (const [k, v] of [
+    ['maxIterations', o.maxIterations],
+    ['checkEvery', o.checkEvery],
+    ['levelIterations', o.levelIterations],
+    ['levelMaxIterations', o.levelMaxIterations],
+  ] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= (k === 'levelIterations' ? 0 : 1))) throw new InputError(`${k} must be a positive integer, got ${v}`);
+  }
+  if (o.finalUpdates !== undefined && o.finalUpdates !== 'alternating' && o.finalUpdates !== 'symmetric') {
+    throw new InputError(`finalUpdates must be 'alternating' or 'symmetric', got '${String(o.finalUpdates)}'`);
+  }
+}

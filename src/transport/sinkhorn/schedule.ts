@@ -1,0 +1,156 @@
+/**
+ * The ε schedule and the start of a solve. ε runs from diameter² (or the ε of a coarse start) down
+ * to blur² by factors scaling² (geomloss's epsilon_schedule). The start is one of:
+ *  - the leaf start (with truncation, single problems of 2048+ points per cloud): the coarse levels
+ *    solved by a nested solver on the k-d tree leaves, its potentials extended to every point;
+ *  - the coarse start (src/transport/multiscale.ts): the clouds binned on a grid of at most 96 cells,
+ *    that small problem solved in float64 on the CPU, its potentials extended to every point by one
+ *    softmin; the fine annealing starts at the coarse ε (this settles the offsets between separated
+ *    clusters, which otherwise stall the final level, and skips the coarse levels of the fine solve);
+ *  - zero potentials at ε = diameter².
+ */
+import { coarseStart, type CoarseStart } from '../multiscale.js';
+import { tiledSoftmin, TILE } from '../truncation.js';
+import type { ResolvedSinkhorn, SinkhornOptions } from './options.js';
+import type { PreparedBatch } from './prepare.js';
+import type { SinkhornResult } from './result.js';
+import type { Layout } from './tables.js';
+
+/** geomloss's ε schedule for cost |x-y|²: diameter² ... blur² by factors scaling². */
+export function epsilonSchedule(diameter: number, blur: number, scaling: number): number[] {
+  const out = [diameter * diameter];
+  const step = 2 * Math.log(scaling);
+  for (let e = 2 * Math.log(diameter) + step; e > 2 * Math.log(blur); e += step) out.push(Math.exp(e));
+  out.push(blur * blur);
+  return out;
+}
+
+/** The leaf start needs this many points in each cloud (64 leaves). */
+const LEAF_MIN_POINTS = 64 * TILE;
+
+/** A nested solve of a single small problem (the leaf start's), with the given options. */
+export type NestedSolve = (x: LeafCloud, y: LeafCloud, options: SinkhornOptions) => Promise<SinkhornResult>;
+
+/** The k-d tree leaves of a cloud as points (centroids) with weights (masses). */
+export interface LeafCloud {
+  data: Float32Array;
+  d: number;
+  weights: Float64Array;
+}
+
+export interface Start {
+  /** The ε levels the fine solve runs (the last is blur²). */
+  schedule: number[];
+  /** Potentials [copy 0][cross | self][point] to start from (undefined: zero). */
+  init: Float32Array | undefined;
+  /** The leaf start's nested solve, when it ran. */
+  leaves: { points: number; iterations: number; eps: number } | undefined;
+}
+
+/** Choose and compute the start of a solve (see the module comment). */
+export async function chooseStart(prep: PreparedBatch, layouts: readonly Layout[], total: number, d: number, blur: number, o: ResolvedSinkhorn, nested: NestedSolve): Promise<Start> {
+  const { diameter } = prep;
+  const { scaling, debias } = o;
+  if (prep.tau !== undefined && o.multiscale && layouts.length === 1 && Math.min(layouts[0]!.n, layouts[0]!.m) >= LEAF_MIN_POINTS) {
+    const leaf = await leafStart(prep.ptsHost!, prep.logw, layouts[0]!, total, d, diameter, blur, o, nested);
+    if (leaf) return { schedule: leaf.schedule, init: leaf.init, leaves: leaf.info };
+  }
+  let coarse: (CoarseStart | undefined)[] = [];
+  if (o.multiscale && prep.problems.every((q) => q.centred)) {
+    coarse = prep.problems.map((q) => coarseStart(q.centred!.cx, q.x.weights, q.centred!.cy, q.y.weights, d, diameter, blur, debias));
+    if (!coarse.every((c) => c)) coarse = [];
+  }
+  if (coarse.length === 0) return { schedule: epsilonSchedule(Math.max(diameter, blur), blur, scaling), init: undefined, leaves: undefined };
+  const eps0 = Math.max(...coarse.map((c) => c!.eps));
+  // Potentials [copy 0][cross | self][point] from the coarse solve; the rest zero.
+  const init = new Float32Array(4 * total);
+  const place = (src: Float64Array, at: number, order: Uint32Array | undefined) => {
+    for (let k = 0; k < src.length; k++) init[at + k] = src[order ? order[k]! : k]!;
+  };
+  coarse.forEach((c, p) => {
+    const l = layouts[p]!;
+    const { orderX, orderY } = prep.problems[p]!;
+    place(c!.f, l.xs, orderX);
+    place(c!.g, l.ys, orderY);
+    if (debias) {
+      place(c!.fSelf!, total + l.xs, orderX);
+      place(c!.gSelf!, total + l.ys, orderY);
+    }
+  });
+  const schedule = eps0 <= blur * blur * (1 + 1e-9) ? [blur * blur] : epsilonSchedule(Math.sqrt(eps0), blur, scaling);
+  return { schedule, init, leaves: undefined };
+}
+
+/**
+ * The coarse levels on the k-d tree leaves (geomloss's multiscale scheme): each run of TILE sorted
+ * points becomes one point (weighted centroid, total mass), that problem is solved by a nested
+ * solver down to ε_x, the smallest ε of the schedule still at least 4 r̄² (r̄² the mean squared
+ * distance of a point to its leaf centroid in the median leaf: below that the leaves no longer
+ * resolve the plan; the median, as a leaf that straddles two separated groups would set a large
+ * ε_x, and the fine levels after it could no longer settle the offsets between the groups), and its
+ * potentials are extended to every point by one float64 softmin at ε_x (`tiledSoftmin`: each leaf
+ * of points skips the centres out of reach). The fine solve then starts at the next ε.
+ */
+async function leafStart(
+  pts: Float32Array,
+  logw: Float32Array,
+  l: Layout,
+  T: number,
+  d: number,
+  diameter: number,
+  blur: number,
+  o: ResolvedSinkhorn,
+  nested: NestedSolve,
+): Promise<{ init: Float32Array; schedule: number[]; info: { points: number; iterations: number; eps: number } } | undefined> {
+  const leaves = (at: number, n: number) => {
+    const count = Math.ceil(n / TILE);
+    const c = new Float32Array(count * d);
+    const w = new Float64Array(count);
+    const r2 = new Float64Array(count);
+    for (let L = 0; L < count; L++) {
+      const sum = new Float64Array(d);
+      for (let i = L * TILE; i < Math.min(n, (L + 1) * TILE); i++) {
+        const wi = Math.exp(logw[at + i]!);
+        w[L] = w[L]! + wi;
+        for (let k = 0; k < d; k++) sum[k] = sum[k]! + wi * pts[(at + i) * d + k]!;
+      }
+      for (let k = 0; k < d; k++) c[L * d + k] = sum[k]! / w[L]!;
+      for (let i = L * TILE; i < Math.min(n, (L + 1) * TILE); i++) {
+        for (let k = 0; k < d; k++) r2[L] = r2[L]! + (Math.exp(logw[at + i]!) / w[L]!) * (pts[(at + i) * d + k]! - c[L * d + k]!) ** 2;
+      }
+    }
+    // The median leaf (a leaf that straddles two separated groups must not set the scale).
+    const sorted = r2.slice().sort();
+    return { c, w, count, r2: sorted[count >> 1]! };
+  };
+  const X = leaves(l.xs, l.n);
+  const Y = leaves(l.ys, l.m);
+  const full = epsilonSchedule(Math.max(diameter, blur), blur, o.scaling);
+  const floor = 4 * Math.max(X.r2, Y.r2);
+  let kx = -1;
+  for (let k = 0; k < full.length; k++) if (full[k]! >= floor) kx = k;
+  if (kx < 1) return undefined;
+  const epsX = full[kx]!;
+  const r = await nested({ data: X.c, d, weights: X.w }, { data: Y.c, d, weights: Y.w }, {
+    blur: Math.sqrt(epsX),
+    diameter,
+    scaling: o.scaling,
+    tol: o.tol,
+    levelIterations: o.levelIterations,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const init = new Float32Array(4 * T);
+  const extend = (at: number, n: number, C: typeof X, pot: Float32Array, out: number) => {
+    const f = new Float64Array(n);
+    tiledSoftmin(pts.subarray(at * d, (at + n) * d), n, C.c, C.w, Float64Array.from(pot), d, epsX, f);
+    init.set(f, out);
+  };
+  extend(l.xs, l.n, Y, r.potentials.g, l.xs);
+  extend(l.ys, l.m, X, r.potentials.f, l.ys);
+  if (o.debias) {
+    extend(l.xs, l.n, X, r.potentials.fSelf!, T + l.xs);
+    extend(l.ys, l.m, Y, r.potentials.gSelf!, T + l.ys);
+  }
+  const schedule = kx + 1 < full.length ? full.slice(kx + 1) : [blur * blur];
+  return { init, schedule, info: { points: Math.max(X.count, Y.count), iterations: r.iterations, eps: epsX } };
+}

@@ -1,0 +1,426 @@
+/**
+ * The GPU Sinkhorn solver (see ./index.ts for the problem and the algorithm): `solve()` prepares the
+ * inputs, chooses the start, anneals ε, iterates at the final ε to tolerance and assembles the
+ * results; the pieces live beside it (options, prepare, schedule, relaxation, tables, truncated,
+ * result).
+ */
+import { abortable, reportProgress, throwIfAborted } from '../../gpu/run.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { InputError } from '../../gpu/errors.js';
+import { Reduce, type ReducePlan } from '../../kernels/reduce.js';
+import { packTasks, SinkhornSoftmin, SoftminParams, TASK_WORDS, type SoftminTask } from '../../kernels/sinkhorn_softmin.js';
+import { MomentParams, SinkhornPlanMoments, type MomentTask } from '../../kernels/sinkhorn_plan_moments.js';
+import { sameDim, toCloud, type CloudLike } from '../input.js';
+import { resolveSinkhorn, type ResolvedSinkhorn, type SinkhornOptions } from './options.js';
+import { prepare } from './prepare.js';
+import { OverRelaxation } from './relaxation.js';
+import { assembleResults, type SinkhornResult } from './result.js';
+import { chooseStart, type NestedSolve } from './schedule.js';
+import { blockOf, layoutProblems, potentialAt, TABLE_ALIGN, tableKey, taskTables, type Layout, type TableKey, type UpdateKind } from './tables.js';
+import { KeptSet, SparseTables } from './truncated.js';
+
+export interface SinkhornShape {
+  d: number;
+  /** Sizes (n, m) of each problem of the batch. */
+  sizes: readonly { n: number; m: number }[];
+  debias: boolean;
+}
+
+/** The state of one solve's iteration. */
+interface Run {
+  o: ResolvedSinkhorn;
+  schedule: readonly number[];
+  kept: KeptSet | undefined;
+  /** The encoder that collects work until the next readback. */
+  enc: GPUCommandEncoder;
+  /** Copies (0, 1) that hold the current cross and self potentials. */
+  copies: { cross: number; self: number };
+  /** The self problems have converged at the final ε and are no longer updated. */
+  selfFrozen: boolean;
+  iterations: number;
+  pairEvaluations: number;
+}
+
+/**
+ * A Sinkhorn solver for fixed sizes: it allocates its GPU buffers, task tables and pipelines once and
+ * can solve many problems of the same shape (e.g. particles that move every step) with no further
+ * allocation except the small uniforms of new ε levels. Call destroy() when done.
+ */
+export class SinkhornSolver {
+  private readonly layouts: Layout[];
+  readonly total: number;
+  private readonly maxRows: number;
+  private readonly pts: GPUBuffer;
+  private readonly logw: GPUBuffer;
+  private readonly pot: GPUBuffer;
+  private readonly err: GPUBuffer;
+  private readonly tasks: GPUBuffer;
+  private readonly gather: GPUBuffer;
+  private readonly tables: Record<TableKey, { bind: GPUBindGroup; count: number; pairs: number }>;
+  private readonly levelParams: GPUBuffer[] = [];
+  private readonly levelBinds: GPUBindGroup[] = [];
+  private readonly reducePlans: ReducePlan[] = [];
+  private moments: SinkhornPlanMoments | undefined;
+  /** Block-sparse softmin state (created at the first truncated solve). */
+  private sparse: SparseTables | undefined;
+  private destroyed = false;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly shape: SinkhornShape,
+    private readonly softmin: SinkhornSoftmin,
+  ) {
+    const { d, sizes, debias } = shape;
+    const { layouts, total: T } = layoutProblems(sizes);
+    this.layouts = layouts;
+    this.total = T;
+    this.maxRows = Math.max(...sizes.map((s) => Math.max(s.n, s.m)));
+    this.pts = ctx.storage('sinkhorn:points', T * d * 4);
+    this.logw = ctx.storage('sinkhorn:logw', T * 4);
+    // Potentials indexed like the points: [copy c][kind k: 0 cross, 1 self][point].
+    this.pot = ctx.storage('sinkhorn:potentials', 4 * T * 4);
+    this.err = ctx.storage('sinkhorn:marginal-error', 2 * T * 4);
+    this.gather = ctx.storage('sinkhorn:errors', sizes.length * (debias ? 2 : 1) * 16);
+
+    // Dense task tables (shaders/sinkhorn_softmin.wgsl): one task per block.
+    const tableList = taskTables(layouts.length, debias, (p, kind, from, to): SoftminTask[] => {
+      const b = blockOf(layouts[p]!, kind);
+      return [{ rowOff: b.rows, n: b.rowsN, colOff: b.cols, m: b.colsN, colPot: potentialAt(T, from, b.self, b.cols), oldPot: potentialAt(T, from, b.self, b.rows), outPot: potentialAt(T, to, b.self, b.rows), colLogw: b.cols, rowLogw: b.rows, errOff: (b.self ? T : 0) + b.rows, selfTerm: b.self }];
+    });
+    const offsets: number[] = [];
+    let bytes = 0;
+    for (const [, list] of tableList) {
+      offsets.push(bytes);
+      bytes += Math.ceil((list.length * TASK_WORDS * 4) / TABLE_ALIGN) * TABLE_ALIGN;
+    }
+    const words = new Uint32Array(bytes / 4);
+    tableList.forEach(([, list], k) => packTasks(list, words, offsets[k]! / 4));
+    this.tasks = ctx.storage('sinkhorn:tasks', words);
+    const tables = {} as Record<TableKey, { bind: GPUBindGroup; count: number; pairs: number }>;
+    tableList.forEach(([name, list], k) => {
+      tables[name] = { bind: softmin.taskBindGroup(ctx, `sinkhorn:tasks:${name}`, this.tasks, offsets[k]!, list.length), count: list.length, pairs: list.reduce((s, t) => s + t.n * t.m, 0) };
+    });
+    this.tables = tables;
+  }
+
+  /** Bytes of GPU memory this solver holds (O(N + M): no N×M buffer exists). */
+  get gpuBytes(): number {
+    return [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams, ...(this.sparse?.buffers ?? [])].reduce((s, b) => s + b.size, 0);
+  }
+
+  /** Allocate a solver for a batch of problems of the given sizes in dimension d. */
+  static async create(ctx: GpuContext, shape: SinkhornShape): Promise<SinkhornSolver> {
+    if (shape.sizes.length === 0) throw new InputError('sinkhorn: no problems given');
+    for (const { n, m } of shape.sizes) {
+      if (!(n >= 1 && m >= 1)) throw new InputError(`sinkhorn: empty cloud (sizes ${n} and ${m})`);
+    }
+    const softmin = await SinkhornSoftmin.create(ctx, shape.d);
+    const reduce = await Reduce.create(ctx);
+    const solver = new SinkhornSolver(ctx, shape, softmin);
+    try {
+      const segments = shape.debias ? 2 : 1;
+      for (const l of solver.layouts) {
+        solver.reducePlans.push(await reduce.plan('sum', solver.err, l.span, { segments, inOffset: l.xs, inStride: solver.total }));
+      }
+    } catch (e) {
+      solver.destroy();
+      throw e;
+    }
+    return solver;
+  }
+
+  /**
+   * Solve every problem of the batch. `problems[p]` gives X and Y (sizes as in the shape).
+   * Float32Array inputs are validated and centred on the CPU; GPU buffers are read back once (for
+   * the diameter and the coarse start), or, with `diameter` given and `multiscale: false`, copied on
+   * the GPU and used as they are (no readback; a host cloud of a mixed pair is then uploaded as is).
+   */
+  async solve(problems: readonly { x: CloudLike; y: CloudLike }[], options: SinkhornOptions = {}): Promise<SinkhornResult[]> {
+    const t0 = performance.now();
+    const ctx = this.ctx;
+    if (this.destroyed) throw new InputError('sinkhorn: this solver was destroyed');
+    if (problems.length !== this.layouts.length) throw new InputError(`sinkhorn: ${problems.length} problems for a solver of ${this.layouts.length}`);
+    const o = resolveSinkhorn(options);
+    const { d, debias } = this.shape;
+    if (options.debias !== undefined && options.debias !== debias) throw new InputError(`sinkhorn: this solver was created with debias = ${debias}`);
+    const T = this.total;
+
+    // 1. Prepare: validate, centre, order, upload.
+    const enc = ctx.device.createCommandEncoder({ label: 'sinkhorn:upload' });
+    const prep = await prepare(ctx, this.layouts, T, d, problems, o, { pts: this.pts, logw: this.logw }, enc);
+    const { diameter } = prep;
+    const blur = o.blur ?? o.blurFraction * diameter;
+
+    // 2. Start: the ε schedule and the first potentials (coarse or leaf start, or zero).
+    const start = await chooseStart(prep, this.layouts, T, d, blur, o, this.nestedSolve());
+    if (start.init) ctx.write(this.pot, start.init);
+    else enc.clearBuffer(this.pot);
+    const { schedule } = start;
+    const L = schedule.length;
+    const eps = schedule[L - 1]!;
+    if (!(eps >= 1e-30)) throw new InputError(`sinkhorn: ε = ${eps} is below the f32 range (blur too small)`);
+    const kept = prep.tau !== undefined ? new KeptSet(prep.tau, prep.ptsHost!, { layouts: this.layouts, total: T, d, debias }, schedule, diameter) : undefined;
+    const run: Run = { o, schedule, kept, enc, copies: { cross: 0, self: 0 }, selfFrozen: false, iterations: 0, pairEvaluations: 0 };
+    const relax = new OverRelaxation(o.finalUpdates, o.omega);
+    for (let k = 0; k < L - 1; k++) this.writeLevel(k, schedule[k]!, 0.5);
+    this.writeLevel(L - 1, eps, relax.kernelOmega);
+
+    // 3. Anneal ε down to the last level, then 4. iterate at the final ε to tolerance.
+    await this.anneal(run);
+    const final = await this.finalLevel(run, relax);
+
+    // 5. Results from the potentials (float64 on the CPU).
+    const pot = await ctx.readF32(this.pot);
+    const moments = o.grad || o.linearCost ? await this.planMoments(eps, run.copies.cross, run.copies.self) : undefined;
+    const results = assembleResults(prep.problems, this.layouts, T, d, pot, run.copies, moments, o, {
+      eps,
+      blur,
+      diameter,
+      levels: L,
+      iterations: run.iterations,
+      marginalError: final.errors.cross,
+      selfMarginalError: final.errors.self,
+      converged: final.converged,
+      omega: relax.kernelOmega,
+      pairEvaluations: run.pairEvaluations,
+      truncation: kept
+        ? { tau: kept.tau, keptFraction: kept.sparseLevels > 0 ? kept.keptFraction : 1, sparseLevels: kept.sparseLevels, rebuilds: kept.rebuilds, ...(start.leaves ? { leaves: start.leaves } : {}) }
+        : undefined,
+    });
+    const ms = performance.now() - t0;
+    for (const r of results) r.ms = ms;
+    return results;
+  }
+
+  /** The leaf start's nested solve: a single small problem on a solver of its own. */
+  private nestedSolve(): NestedSolve {
+    return async (x, y, options) => {
+      const nested = await SinkhornSolver.create(this.ctx, { d: this.shape.d, sizes: [{ n: x.data.length / x.d, m: y.data.length / y.d }], debias: this.shape.debias });
+      try {
+        const [r] = await nested.solve([{ x, y }], options);
+        return r!;
+      } finally {
+        nested.destroy();
+      }
+    };
+  }
+
+  /**
+   * ε-scaling: `levelIterations` symmetric updates per level, then more until the level's marginal
+   * error is below levelTol (a check costs one small readback).
+   */
+  private async anneal(run: Run): Promise<void> {
+    const { o, schedule } = run;
+    for (let k = 0; k < schedule.length - 1 && run.iterations < o.maxIterations; k++) {
+      await this.enterLevel(run, k);
+      let done = Math.min(o.levelIterations, o.maxIterations - run.iterations);
+      this.encodeIterations(run, k, done, 'symmetric');
+      if (!Number.isFinite(o.levelTol)) continue;
+      for (;;) {
+        throwIfAborted(o.signal, 'sinkhorn');
+        const e = await this.readErrors(run);
+        const worst = Math.max(e.cross, this.shape.debias ? e.self : 0);
+        reportProgress(o.run, { stage: 'sinkhorn', done: run.iterations, total: o.maxIterations, metrics: { marginalError: e.cross, eps: schedule[k]!, omega: 0.5, level: k } });
+        const c = Math.min(o.checkEvery, o.levelMaxIterations - done, o.maxIterations - run.iterations);
+        if (worst <= o.levelTol || c <= 0) break;
+        this.encodeIterations(run, k, c, 'symmetric');
+        done += c;
+      }
+    }
+  }
+
+  /** The final ε: iterate to tolerance, reading the error every `checkEvery` iterations. */
+  private async finalLevel(run: Run, relax: OverRelaxation): Promise<{ errors: { cross: number; self: number }; converged: boolean }> {
+    const { o, schedule, kept } = run;
+    const debias = this.shape.debias;
+    const level = schedule.length - 1;
+    const eps = schedule[level]!;
+    await this.enterLevel(run, level);
+    for (;;) {
+      throwIfAborted(o.signal, 'sinkhorn');
+      const c = Math.min(o.checkEvery, o.maxIterations - run.iterations);
+      if (c > 0) this.encodeIterations(run, level, c, o.finalUpdates);
+      const errors = await this.readErrors(run);
+      const worst = Math.max(errors.cross, debias ? errors.self : 0);
+      const metrics: Record<string, number> = { marginalError: errors.cross, eps, omega: relax.kernelOmega };
+      if (debias) metrics.selfMarginalError = errors.self;
+      reportProgress(o.run, { stage: 'sinkhorn', done: run.iterations, total: o.maxIterations, metrics });
+      let keptOk = true;
+      if (kept?.dueForCheck(worst <= o.tol)) {
+        keptOk = kept.recheck(await this.readPotentials(run), level, run.copies, this.sparse!);
+        if (!keptOk && run.iterations < o.maxIterations) {
+          relax.forget();
+          continue;
+        }
+      }
+      if (worst <= o.tol && keptOk) return { errors, converged: true };
+      if (c === 0 || run.iterations >= o.maxIterations) return { errors, converged: false };
+      if (debias && o.finalUpdates === 'alternating' && errors.self <= o.tol / 10) run.selfFrozen = true;
+      if (relax.update(errors.cross, c)) this.writeLevel(level, eps, relax.kernelOmega);
+    }
+  }
+
+  /**
+   * At the start of a level with truncation: build the kept set from the potentials so far and run
+   * the level block-sparse when it pays (KeptSet.enterLevel).
+   */
+  private async enterLevel(run: Run, level: number): Promise<void> {
+    const kept = run.kept;
+    if (!kept || !kept.worthBuilding(level)) return;
+    const pot = await this.readPotentials(run);
+    this.sparse ??= await SparseTables.create(this.ctx, { layouts: this.layouts, total: this.total, d: this.shape.d, debias: this.shape.debias });
+    kept.enterLevel(level, pot, run.copies, this.sparse);
+  }
+
+  /** Encode `count` iterations at `level` with the given update kind into the run's encoder. */
+  private encodeIterations(run: Run, level: number, count: number, kind: 'symmetric' | 'alternating'): void {
+    const pass = run.enc.beginComputePass({ label: `sinkhorn:level${level}` });
+    const main = this.levelBind(level);
+    const sparse = run.kept?.sparse ? this.sparse! : undefined;
+    const sparseMain = sparse?.levelBind(level, this.levelParams[level]!, { pts: this.pts, logw: this.logw, pot: this.pot, err: this.err });
+    const dispatch = (update: UpdateKind) => {
+      const name = tableKey(update, run.copies.cross, run.copies.self);
+      if (sparse) {
+        run.pairEvaluations += sparse.dispatch(pass, sparseMain!, name);
+      } else {
+        const t = this.tables[name];
+        this.softmin.dispatch(pass, main, t.bind, t.count, this.maxRows);
+        run.pairEvaluations += t.pairs;
+      }
+    };
+    for (let k = 0; k < count; k++) {
+      if (kind === 'symmetric') {
+        dispatch('jacobi');
+        run.copies.cross = 1 - run.copies.cross;
+      } else {
+        dispatch(run.selfFrozen ? 'xRows' : 'xRowsAndSelf');
+        dispatch('yRows');
+      }
+      if (this.shape.debias && !(run.selfFrozen && kind === 'alternating')) run.copies.self = 1 - run.copies.self;
+    }
+    run.iterations += count;
+    pass.end();
+  }
+
+  /** Submit the run's work and read the marginal errors (max over the batch); a new encoder follows. */
+  private async readErrors(run: Run): Promise<{ cross: number; self: number }> {
+    const debias = this.shape.debias;
+    const segments = debias ? 2 : 1;
+    this.reducePlans.forEach((plan, p) => {
+      plan.encode(run.enc);
+      run.enc.copyBufferToBuffer(plan.result, 0, this.gather, p * segments * 16, segments * 16);
+    });
+    const v = new Float32Array(await abortable(this.ctx.read(this.gather, 0, this.layouts.length * segments * 16, run.enc), run.o.signal, 'sinkhorn'));
+    run.enc = this.ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
+    let cross = 0;
+    let self = 0;
+    for (let p = 0; p < this.layouts.length; p++) {
+      cross = Math.max(cross, v[p * segments * 4]!);
+      if (debias) self = Math.max(self, v[(p * segments + 1) * 4]!);
+    }
+    // NaN is never below tol: report it as infinite.
+    return { cross: Number.isNaN(cross) ? Infinity : cross, self: Number.isNaN(self) ? Infinity : self };
+  }
+
+  /** Submit the run's work and read all potentials back; a new encoder follows. */
+  private async readPotentials(run: Run): Promise<Float32Array> {
+    const pot = new Float32Array(await abortable(this.ctx.read(this.pot, 0, this.pot.size, run.enc), run.o.signal, 'sinkhorn'));
+    run.enc = this.ctx.device.createCommandEncoder({ label: 'sinkhorn:level' });
+    return pot;
+  }
+
+  private levelBind(level: number): GPUBindGroup {
+    while (this.levelParams.length <= level) {
+      const k = this.levelParams.length;
+      const u = this.ctx.uniform(`sinkhorn:level${k}`, SoftminParams.byteSize);
+      this.levelParams.push(u);
+      this.levelBinds.push(this.softmin.mainBindGroup(this.ctx, `sinkhorn:level${k}`, u, this.pts, this.logw, this.pot, this.err));
+    }
+    return this.levelBinds[level]!;
+  }
+
+  private writeLevel(level: number, eps: number, omegaCross: number): void {
+    this.levelBind(level);
+    this.ctx.write(this.levelParams[level]!, SoftminParams.pack({ eps, inv_eps: 1 / eps, omega_cross: omegaCross, omega_self: 0.5 }));
+  }
+
+  /** Row moments (barycentre, cost) of the ab plan and, when debiased, of the aa plan, for each X. */
+  private async planMoments(eps: number, cp: number, sp: number): Promise<Float32Array> {
+    const ctx = this.ctx;
+    const d = this.shape.d;
+    this.moments ??= await SinkhornPlanMoments.create(ctx, d);
+    const T = this.total;
+    const tasks: MomentTask[] = [];
+    let off = 0;
+    for (const l of this.layouts) {
+      const { xs, ys } = l;
+      tasks.push({ rowOff: xs, n: l.n, colOff: ys, m: l.m, colPot: 2 * cp * T + ys, rowPot: 2 * cp * T + xs, colLogw: ys, outOff: off });
+      off += l.n * (d + 1);
+      if (this.shape.debias) {
+        const s = (2 * sp + 1) * T + xs;
+        tasks.push({ rowOff: xs, n: l.n, colOff: xs, m: l.n, colPot: s, rowPot: s, colLogw: xs, outOff: off });
+      }
+      off += l.n * (d + 1);
+    }
+    const params = ctx.uniform('sinkhorn:moments', MomentParams.byteSize);
+    const taskBuf = ctx.storage('sinkhorn:moment-tasks', SinkhornPlanMoments.pack(tasks));
+    const out = ctx.storage('sinkhorn:moments', off * 4);
+    try {
+      ctx.write(params, MomentParams.pack({ eps, inv_eps: 1 / eps }));
+      const bind = this.moments.bindGroup(ctx, params, this.pts, this.logw, this.pot, taskBuf, out);
+      const enc = ctx.device.createCommandEncoder({ label: 'sinkhorn:moments' });
+      this.moments.encode(enc, bind, tasks.length, Math.max(...this.layouts.map((l) => l.n)));
+      return new Float32Array(await ctx.read(out, 0, off * 4, enc));
+    } finally {
+      ctx.destroyBuffer(params);
+      ctx.destroyBuffer(taskBuf);
+      ctx.destroyBuffer(out);
+    }
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const p of this.reducePlans) p.destroy();
+    for (const b of [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams]) this.ctx.destroyBuffer(b);
+    this.sparse?.destroy();
+  }
+}
+
+/**
+ * Entropic OT / debiased Sinkhorn divergence between two clouds (a one-shot SinkhornSolver).
+ * For repeated calls with the same sizes, keep a SinkhornSolver instead.
+ */
+export async function sinkhorn(ctx: GpuContext, X: CloudLike, Y: CloudLike, options: SinkhornOptions = {}): Promise<SinkhornResult> {
+  const x = toCloud('X', X);
+  const y = toCloud('Y', Y);
+  sameDim(x, y);
+  const solver = await SinkhornSolver.create(ctx, { d: x.d, sizes: [{ n: x.n, m: y.n }], debias: options.debias ?? true });
+  try {
+    const [r] = await solver.solve([{ x: X, y: Y }], options);
+    return r!;
+  } finally {
+    solver.destroy();
+  }
+}
+
+/** Many independent problems (sizes may differ, same dimension) solved together in one schedule. */
+export async function sinkhornBatch(ctx: GpuContext, problems: readonly { x: CloudLike; y: CloudLike }[], options: SinkhornOptions = {}): Promise<SinkhornResult[]> {
+  if (problems.length === 0) throw new InputError('sinkhornBatch: no problems given');
+  const shapes = problems.map((p, k) => {
+    const x = toCloud(`X[${k}]`, p.x);
+    const y = toCloud(`Y[${k}]`, p.y);
+    sameDim(x, y, `X[${k}] and Y[${k}]`);
+    return { n: x.n, m: y.n, d: x.d };
+  });
+  const d = shapes[0]!.d;
+  shapes.forEach((s, k) => {
+    if (s.d !== d) throw new InputError(`sinkhornBatch: problem ${k} has dimension ${s.d}, problem 0 has ${d}`);
+  });
+  const solver = await SinkhornSolver.create(ctx, { d, sizes: shapes, debias: options.debias ?? true });
+  try {
+    return await solver.solve(problems, options);
+  } finally {
+    solver.destroy();
+  }
+}
