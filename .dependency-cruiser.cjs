@@ -4,7 +4,7 @@
  * same line are siblings: they may import each other as long as no cycle forms.
  */
 const LAYERS = [
-  ['src/linalg', 'src/rng'], //                     float64 maths, the CPU twin of the RNG
+  ['src/linalg', 'src/rng', 'src/plot'], //         float64 maths, the CPU twin of the RNG, figures (SVG)
   ['src/gpu', 'shaders'], //                        device, buffers, pipelines, bindings, run options
   ['src/processes', 'src/scores', 'src/model'], //   host descriptions: SDEs, mixtures, network layout
   ['src/kernels'], //                                one owner per shader

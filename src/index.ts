@@ -52,7 +52,9 @@ export { runFlow, momentW2, exactW2OneD, type FlowRunner, type FlowPoint, type F
 export { GaussianMonoFlow, type GaussianMonoFlowOptions, type AffineGenerator } from './flows/monoflow_gaussian.js';
 export { brownianBridge, schrodingerBridge, heatFlow, vpFlow, heatLaw, vpLaw, SdeFlow, type BridgeOptions, type SchrodingerOptions, type DiffusionOptions } from './flows/sde_flows.js';
 export { gaussian as gaussianLaw, w2sqGaussian, klGaussian, entropicCrossCov, schrodingerMarginal, rectifiedGaussianMap, rectifiedGaussianVelocity, type Gaussian } from './flows/gaussian.js';
-export { flowPlot } from './flows/plot.js';
+export { flowPlot, flowFigure } from './flows/plot.js';
+export { renderSvg, type SvgOptions } from './plot/svg.js';
+export { histogram, layoutFigure, PALETTE, type FigureSpec, type FigureSeries, type FigureAxis, type Layout } from './plot/figure.js';
 export { MONO_H, type MonoH } from './kernels/flow_gauss_ratio.js';
 export { scoreMatchingErrors, type ScoreErrorOptions, type ScoreErrors } from './bound/score_error.js';
 export { RectifiedFlow, VelocityOdeFlow, type RectifiedOptions, type RectifiedLossPoint, type OdeMethod } from './flows/rectified.js';

@@ -6,7 +6,6 @@ import { discreteBound, theoremBound, boundGrid } from '../src/bound/bound.js';
 import { BoundMonitor, type W2Fn } from '../src/bound/monitor.js';
 import { makeDataset } from '../src/data/datasets.js';
 import { gaussianScoreLipschitz } from '../src/lipschitz/exact.js';
-import { lineChart, niceTicks } from '../src/experiments/svg.js';
 import { DdpmSigmoid } from '../src/processes/process.js';
 import { ForwardSampler } from '../src/samplers/forward.js';
 import { ReverseSampler } from '../src/samplers/sampler.js';
@@ -95,16 +94,5 @@ describe('bound: live monitor', () => {
       trainer.destroy();
       data.destroy();
     }
-  });
-});
-
-describe('experiments: SVG charts', () => {
-  it('nice ticks and a chart with every series', () => {
-    expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
-    const svg = lineChart({ title: 'a < b', xLabel: 'x', yLabel: 'y', series: [{ name: 's1', x: [0, 1, 2], y: [1, NaN, 3] }, { name: 's2', x: [0, 1], y: [2, 2], style: 'points' }] });
-    expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg).toContain('a &lt; b');
-    expect(svg.match(/<circle/g)).toHaveLength(2);
-    expect(svg).toContain('<path d="M');
   });
 });

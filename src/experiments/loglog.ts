@@ -10,7 +10,8 @@ import { BoundMonitor, type MonitorRecord } from '../bound/monitor.js';
 import { makeDataset, type DatasetName } from '../data/datasets.js';
 import { DdpmSigmoid } from '../processes/process.js';
 import { Trainer } from '../train/trainer.js';
-import { lineChart, type Series } from './svg.js';
+import { writeFigure } from '../plot/write.js';
+import { lipschitzControlTitle, logLogFigure, logLogTitle } from './figures.js';
 import { ensureDir, fmt, linearFit, paperTraining, writeJson, writeText, type ExperimentContext } from './common.js';
 
 export interface LogLogSizes {
@@ -70,23 +71,6 @@ export async function monitoredRun(ex: ExperimentContext, dataset: DatasetName, 
   }
 }
 
-/** The log–log figure of one run: measured W2 (Sinkhorn and sliced) and the bound, against J_DSM. */
-export function logLogChart(runs: readonly RunSeries[], title: string): string {
-  const series: Series[] = [];
-  for (const r of runs) {
-    const tag = `${r.dataset}${r.variant ? ` ${r.variant}` : ''}`;
-    const lj = r.records.map((x) => Math.log(x.jdsm));
-    series.push({ name: `${tag}: log W2 (Sinkhorn)`, x: lj, y: r.records.map((x) => Math.log(x.w2)), style: 'points' });
-    series.push({ name: `${tag}: log bound`, x: lj, y: r.records.map((x) => Math.log(x.bound)), style: 'points' });
-    // The bound line with the largest intercept seen (the least favourable L_s).
-    const c = Math.max(...r.records.map((x) => x.intercept));
-    const lo = Math.min(...lj);
-    const hi = Math.max(...lj);
-    series.push({ name: `${tag}: ½ log J + ${fmt(c, 3)}`, x: [lo, hi], y: [0.5 * lo + c, 0.5 * hi + c], style: 'dashed' });
-  }
-  return lineChart({ title, xLabel: 'log J_DSM', yLabel: 'log W2(p0, q0)', series });
-}
-
 function runSummary(r: RunSeries): string[] {
   const fit = linearFit(
     r.records.map((x) => Math.log(x.jdsm)),
@@ -115,7 +99,7 @@ export async function runLogLog(ex: ExperimentContext, datasets: DatasetName[] =
   for (const d of datasets) {
     const r = await monitoredRun(ex, d, sizes, { name: '' });
     runs.push(r);
-    writeText(ex.out, `loglog-${d}.svg`, logLogChart([r], `log W2 vs log J_DSM during training: ${d} (DDPM n = 10)`));
+    await writeFigure(ex.out, `loglog-${d}`, logLogFigure([r], logLogTitle(d)));
   }
   writeJson(ex.out, 'loglog.json', { experiment: 'loglog', sizes, seed: ex.seed, adapter: ex.ctx.adapter.description || ex.ctx.adapter.vendor, runs });
   const lines = [
@@ -127,7 +111,7 @@ export async function runLogLog(ex: ExperimentContext, datasets: DatasetName[] =
     '',
     ...runs.flatMap(runSummary),
     '',
-    `Figures: ${runs.map((r) => `loglog-${r.dataset}.svg`).join(', ')}; data: loglog.json.`,
+    `Figures: ${runs.map((r) => `loglog-${r.dataset}.svg`).join(', ')} (each with .png and .figure.json); data: loglog.json.`,
   ];
   writeText(ex.out, 'SUMMARY.md', lines.join('\n') + '\n');
   return runs;
@@ -139,7 +123,7 @@ export async function runLipschitzControl(ex: ExperimentContext, dataset: Datase
   const sizes = logLogSizes(ex.full);
   const runs: RunSeries[] = [];
   for (const v of [{ name: 'plain' }, { name: 'spectral norm', spectralNorm: true }, { name: 'weight clip 0.1', weightClip: 0.1 }]) runs.push(await monitoredRun(ex, dataset, sizes, v));
-  writeText(ex.out, 'lipschitz-control.svg', logLogChart(runs, `Lipschitz control lowers the bound line: ${dataset}`));
+  await writeFigure(ex.out, 'lipschitz-control', logLogFigure(runs, lipschitzControlTitle(dataset)));
   writeJson(ex.out, 'lipschitz-control.json', { experiment: 'lipschitz-control', sizes, seed: ex.seed, runs });
   const ic = runs.map((r) => Math.max(...r.records.map((x) => x.intercept)));
   const lines = [

@@ -21,7 +21,8 @@ import { ForwardSampler } from '../samplers/forward.js';
 import { ReverseSampler } from '../samplers/sampler.js';
 import { Trainer } from '../train/trainer.js';
 import { ensureDir, fmt, paperTraining, writeJson, writeText, type ExperimentContext } from './common.js';
-import { lineChart } from './svg.js';
+import { writeFigure } from '../plot/write.js';
+import { lsVsTFigure, tSweepFigure } from './figures.js';
 
 const GRID = (() => {
   const g: number[] = [];
@@ -84,23 +85,7 @@ export async function runLsVsT(ex: ExperimentContext): Promise<unknown> {
     const sups = net.times.map((t) => mixtureScoreSupremum(mix, t.alpha, t.sigma));
     const exact = sups.map((r) => r.value);
     const steps = net.times.map((_, k) => k + 1);
-    // asinh keeps the sign and compresses the six orders of magnitude of the supremum.
-    const squash = (v: number) => Math.asinh(v);
-    writeText(
-      ex.out,
-      'ls-vs-t.svg',
-      lineChart({
-        title: `L_s(t), DDPM T = ${T}, 4 clusters (y = asinh(L_s))`,
-        xLabel: 'step t',
-        yLabel: 'asinh L_s(t)',
-        series: [
-          { name: 'network, max over samples + grid (lower estimate)', x: steps, y: net.ls.map(squash), style: 'line+points' },
-          { name: 'exact score, supremum over x', x: steps, y: exact.map(squash), style: 'line' },
-          { name: 'exact score, max over samples + grid', x: steps, y: atSamples.map(squash), style: 'line' },
-          { name: '-1 (Gaussian limit)', x: [1, T], y: [squash(-1), squash(-1)], style: 'dashed' },
-        ],
-      }),
-    );
+    await writeFigure(ex.out, 'ls-vs-t', lsVsTFigure({ T, steps, networkLs: net.ls, exactSup: exact, exactAtSamples: atSamples }));
     const tail = (xs: number[]) => xs.slice(-10).reduce((a, b) => a + b, 0) / 10;
     const firstNegative = exact.findIndex((v) => v < 0);
     const result = { experiment: 'ls-vs-t', T, sizes, steps, networkLs: net.ls, exactSup: exact, exactArgmax: sups.map((r) => r.argmax), exactAtSamples: atSamples, note: net.note, trainSeconds: run.trainSeconds };
@@ -167,20 +152,7 @@ export async function runTSweep(ex: ExperimentContext, Ts: number[] = [10, 50, 1
     }
   }
   const paper: Record<number, number> = { 10: 67, 50: 59, 100: 15, 150: 4, 200: 1.6 };
-  writeText(
-    ex.out,
-    't-sweep.svg',
-    lineChart({
-      title: 'I(T)·W2(p_T, N(0, I)) and W2(p0, q0) against T (4 clusters)',
-      xLabel: 'T (DDPM steps)',
-      yLabel: 'value',
-      series: [
-        { name: 'I(T)·W2(p_T, N(0,I))', x: rows.map((r) => r.T), y: rows.map((r) => r.offset), style: 'line+points' },
-        { name: 'paper', x: rows.map((r) => r.T), y: rows.map((r) => paper[r.T] ?? NaN), style: 'dashed' },
-        { name: 'W2(p0, q0), q_T = p_T', x: rows.map((r) => r.T), y: rows.map((r) => r.w2), style: 'line+points' },
-      ],
-    }),
-  );
+  await writeFigure(ex.out, 't-sweep', tSweepFigure({ rows, paper }));
   writeJson(ex.out, 't-sweep.json', { experiment: 't-sweep', sizes, rows, paper });
   writeText(
     ex.out,

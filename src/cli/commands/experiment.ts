@@ -2,6 +2,7 @@ import { GpuContext } from '../../gpu/context.js';
 import { InputError } from '../../gpu/errors.js';
 import { runLipschitzControl, runLogLog } from '../../experiments/loglog.js';
 import { runLsVsT, runTSweep } from '../../experiments/schedule.js';
+import { replotExperiment } from '../../experiments/figures.js';
 import { transportW2 } from '../../experiments/w2.js';
 import type { ExperimentContext } from '../../experiments/common.js';
 import { num, parse } from '../args.js';
@@ -18,7 +19,8 @@ const usage = `wasserflow experiment <loglog|lipschitz-control|ls-vs-t|t-sweep|1
   1d                 loglog on the 1-D data sets (cluster1d, clusters2-1d)
   --out DIR          output directory (default experiments/<name>)
   --full             the paper's sizes (long); default sizes run in minutes on SwiftShader
-  --blur B           Sinkhorn blur (ε = B², default 0.05)`;
+  --blur B           Sinkhorn blur (ε = B², default 0.05)
+  --replot DIR       re-draw the figures (SVG, PNG, .figure.json) of a finished run from its JSON, no GPU`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -31,11 +33,18 @@ export async function run(argv: string[]): Promise<number> {
       blur: { type: 'string' },
       data: { type: 'string' },
       adapter: { type: 'string' },
+      replot: { type: 'string' },
       help: { type: 'boolean' },
     },
     usage,
   );
   const name = positionals[0];
+  if (values.replot) {
+    const files = await replotExperiment(values.replot);
+    if (files.length === 0) throw new InputError(`--replot ${values.replot}: no loglog.json, lipschitz-control.json, ls-vs-t.json, t-sweep.json or flow trace there`);
+    console.log(files.join('\n'));
+    return 0;
+  }
   if (values.help || !name) {
     console.log(usage);
     return name || values.help ? 0 : 2;

@@ -10,7 +10,9 @@ import { runFlow, type FlowRunner } from '../../flows/flow.js';
 import { GaussianMonoFlow } from '../../flows/monoflow_gaussian.js';
 import { ParticleMonoFlow } from '../../flows/monoflow.js';
 import { GENERATOR_LOSSES, GeneratorMonoFlow, type GeneratorLoss } from '../../flows/monoflow_generator.js';
-import { flowPlot } from '../../flows/plot.js';
+import { flowFigure } from '../../flows/plot.js';
+import { renderSvg } from '../../plot/svg.js';
+import { writeFigureCompanions } from '../../plot/write.js';
 import { brownianBridge, heatFlow, schrodingerBridge, vpFlow } from '../../flows/sde_flows.js';
 import { RectifiedFlow, type OdeMethod } from '../../flows/rectified.js';
 import { matmul, rectifiedGaussianMap, transpose } from '../../flows/gaussian.js';
@@ -172,7 +174,13 @@ export async function run(argv: string[]): Promise<number> {
     };
     const json = JSON.stringify(report, (_, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v), 2);
     if (values.out) writeAtomic(values.out, json, '--out');
-    if (values.svg) writeAtomic(values.svg, flowPlot(`wasserflow flow ${kind}`, trace, flow.w2Method), '--svg');
+    // --svg F.svg also writes F.png (slides) and F.figure.json (the figure's spec, to restyle it).
+    const plotted: string[] = [];
+    if (values.svg) {
+      const figure = flowFigure(`wasserflow flow ${kind}`, trace, flow.w2Method);
+      writeAtomic(values.svg, renderSvg(figure), '--svg');
+      plotted.push(values.svg, ...(await writeFigureCompanions(values.svg, figure)));
+    }
     if (values.json) console.log(json);
     else {
       console.log(`flow ${kind}: ${flow.totalSteps} steps of ${n} particles in ${seconds.toFixed(2)} s on ${report.adapter}`);
@@ -191,7 +199,7 @@ export async function run(argv: string[]): Promise<number> {
         console.log(`after one reflow: ${l[0]!.loss.toPrecision(4)} → ${l[l.length - 1]!.loss.toPrecision(4)} (straight paths: near 0)`);
       }
       if (values.out) console.log(`trace written to ${values.out}`);
-      if (values.svg) console.log(`plot written to ${values.svg}`);
+      if (plotted.length) console.log(`plot written to ${plotted.join(', ')}`);
     }
     return 0;
   } finally {
