@@ -7,8 +7,8 @@ import { DdpmSigmoid, VpLinear, Ve, type ForwardProcess } from '../src/processes
 import { rngFillCpu } from '../src/rng/philox.js';
 import { ForwardSampler } from '../src/samplers/forward.js';
 import { ReverseSampler, sample, type SamplerKind, type SamplerPath } from '../src/samplers/sampler.js';
-import type { MixtureDescription } from '../src/scores/mixture.js';
 import { useGpu } from './gpu.js';
+import { randomMixture } from './reference/mixture.js';
 import { forwardEmRef, reverseRef, type RefScore } from './reference/sampler.js';
 
 /** Random parameters for a spec, scaled so activations stay O(1); layer scales 1. */
@@ -24,22 +24,6 @@ function randomParams(spec: MlpSpec, seed: number): Float32Array {
   }
   for (let l = 0; l < layout.layers.length; l++) p[layout.scaleOffset + l] = 1;
   return p;
-}
-
-/** A K-component mixture in d dimensions with full (random SPD) covariances, seeded. */
-export function randomMixture(d: number, K: number, seed: number): MixtureDescription {
-  const u = rngFillCpu(K * (d + d * d + 1), seed, 11);
-  let o = 0;
-  const weights: number[] = [], means: number[][] = [], covs: number[][][] = [];
-  for (let k = 0; k < K; k++) {
-    weights.push(0.5 + u[o++]!);
-    means.push(Array.from({ length: d }, () => 1.5 * (2 * u[o++]! - 1)));
-    const A = Array.from({ length: d }, () => Array.from({ length: d }, () => (2 * u[o++]! - 1) / Math.sqrt(d)));
-    // Σ = 0.05·(A Aᵀ + 0.2 I): SPD, eigenvalues between 0.01 and ~0.3.
-    covs.push(A.map((ri, i) => A.map((rj, j) => 0.05 * (ri.reduce((s, v, c) => s + v * rj[c]!, 0) + (i === j ? 0.2 : 0)))));
-  }
-  const tot = weights.reduce((a, b) => a + b, 0);
-  return { weights: weights.map((w) => w / tot), means, covs };
 }
 
 describe('samplers at any dimension (general path) vs float64 reference', () => {

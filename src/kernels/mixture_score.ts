@@ -1,11 +1,16 @@
-/** Owner of shaders/mixture_score.wgsl: the exact score and log-density of a Gaussian mixture at N points. */
+/**
+ * Owner of shaders/mixture_score.wgsl: the exact score and log-density of a Gaussian mixture at N
+ * points. Dimensions above 4 run shaders/mixture_score_nd.wgsl (src/kernels/mixture_score_nd.ts)
+ * through a work buffer that holds points, scores and log-densities.
+ */
 import source from '../../shaders/mixture_score.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { Bindings, UniformBlock, read, rw, uniform } from '../gpu/bindings.js';
 import { workgroups } from '../gpu/dispatch.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { packMixture, prepareMixture, type MixtureDescription, type PreparedMixture } from '../scores/mixture.js';
+import { MIXTURE_VEC4_MAX_DIM, mixtureNdStride, packMixture, packMixtureNd, prepareMixture, type MixtureDescription, type PreparedMixture } from '../scores/mixture.js';
+import { MixtureNdParams, MixtureScoreNdKernel } from './mixture_score_nd.js';
 
 const WG = 64;
 export const MixtureScoreParams = new ParamsLayout('MixtureScoreParams', { n: 'u32', alpha: 'f32', sigma2: 'f32' });
@@ -30,12 +35,21 @@ export class MixtureScore {
     readonly mixture: PreparedMixture,
     /** The packed components (7 vec4 each), readable by other kernels (samplers). */
     readonly buffer: GPUBuffer,
-    private readonly pipeline: GPUComputePipeline,
-    private readonly params: UniformBlock<'n' | 'alpha' | 'sigma2'>,
+    private readonly pipeline: GPUComputePipeline | undefined,
+    private readonly params: UniformBlock<'n' | 'alpha' | 'sigma2'> | undefined,
+    private readonly nd: { kernel: MixtureScoreNdKernel; ubuf: GPUBuffer } | undefined,
   ) {}
+  /** d > 4: the work buffer (points, scores, log p) of the largest n so far, and a one-row table. */
+  private work: { buffer: GPUBuffer; n: number } | undefined;
+  private ndTable: GPUBuffer | undefined;
 
   static async create(ctx: GpuContext, mix: MixtureDescription | PreparedMixture): Promise<MixtureScore> {
     const prepared = 'eigenvalues' in mix ? mix : prepareMixture(mix);
+    if (prepared.dim > MIXTURE_VEC4_MAX_DIM) {
+      const kernel = await MixtureScoreNdKernel.create(ctx, prepared.dim);
+      const buffer = ctx.storage('mixture:components-nd', packMixtureNd(prepared));
+      return new MixtureScore(ctx, prepared, buffer, undefined, undefined, { kernel, ubuf: ctx.uniform('mixture_score_nd:params', 256) });
+    }
     const pipeline = await ctx.pipelines.get({
       kernel: 'mixture_score',
       source,
@@ -44,7 +58,7 @@ export class MixtureScore {
       constants: { DIM: prepared.dim, WG },
     });
     const buffer = ctx.storage('mixture:components', packMixture(prepared));
-    return new MixtureScore(ctx, prepared, buffer, pipeline, new UniformBlock(ctx, 'mixture_score:params', MixtureScoreParams));
+    return new MixtureScore(ctx, prepared, buffer, pipeline, new UniformBlock(ctx, 'mixture_score:params', MixtureScoreParams), undefined);
   }
 
   /**
@@ -54,13 +68,45 @@ export class MixtureScore {
   encode(encoder: GPUCommandEncoder, points: GPUBuffer, scores: GPUBuffer, logp: GPUBuffer, n: number, alpha: number, sigma: number): void {
     if (!Number.isInteger(n) || n < 1) throw new InputError(`mixture score: point count must be a positive integer, got ${n}`);
     if (!Number.isFinite(alpha) || !Number.isFinite(sigma) || sigma < 0) throw new InputError(`mixture score: bad (α, σ) = (${alpha}, ${sigma})`);
-    this.params.set({ n, alpha, sigma2: sigma * sigma });
-    const bind = MixtureScoreBindings.bind(this.ctx.device, { params: this.params.buffer, mixture: this.buffer, points, scores, logp });
+    if (this.nd) {
+      this.encodeNd(encoder, points, scores, logp, n, alpha, sigma);
+      return;
+    }
+    this.params!.set({ n, alpha, sigma2: sigma * sigma });
+    const bind = MixtureScoreBindings.bind(this.ctx.device, { params: this.params!.buffer, mixture: this.buffer, points, scores, logp });
     const pass = encoder.beginComputePass({ label: 'mixture_score' });
-    pass.setPipeline(this.pipeline);
+    pass.setPipeline(this.pipeline!);
     pass.setBindGroup(0, bind);
     pass.dispatchWorkgroups(...workgroups(n, WG));
     pass.end();
+  }
+
+  /** d > 4: points → work, the d-dimensional kernel (row-major), work → scores and logp. */
+  private encodeNd(encoder: GPUCommandEncoder, points: GPUBuffer, scores: GPUBuffer, logp: GPUBuffer, n: number, alpha: number, sigma: number): void {
+    const d = this.mixture.dim;
+    const nd = n * d;
+    const floats = 2 * nd + n;
+    if (floats * 4 > this.ctx.device.limits.maxStorageBufferBindingSize) throw new InputError(`mixture score: ${n} points of dimension ${d} need ${floats * 4} bytes of work space, over the storage binding limit`);
+    if (!this.work || this.work.n < n) {
+      if (this.work) this.ctx.destroyBuffer(this.work.buffer);
+      this.work = { buffer: this.ctx.storage('mixture_score_nd:work', floats * 4), n };
+    }
+    // A one-row table (t, α, σ, ·), (·, ·, ·, ·) as the samplers' tables.
+    this.ndTable ??= this.ctx.storage('mixture_score_nd:table', 32);
+    this.ctx.write(this.ndTable, new Float32Array([0, alpha, sigma, 0, 0, 0, 0, 0]));
+    const { kernel, ubuf } = this.nd!;
+    this.ctx.write(ubuf, MixtureNdParams.pack({ n, row: 0, comps: this.mixture.components, stride: mixtureNdStride(d), x_off: 0, x_sp: d, x_sj: 1, s_off: nd, s_sp: d, s_sj: 1, logp_off: 2 * nd }));
+    const bind = this.ctx.device.createBindGroup({
+      label: 'mixture_score_nd',
+      layout: kernel.layout,
+      entries: [{ buffer: ubuf, offset: 0, size: MixtureNdParams.byteSize }, { buffer: this.buffer }, { buffer: this.ndTable }, { buffer: this.work.buffer }].map((resource, binding) => ({ binding, resource })),
+    });
+    encoder.copyBufferToBuffer(points, 0, this.work.buffer, 0, nd * 4);
+    const pass = encoder.beginComputePass({ label: 'mixture_score_nd' });
+    kernel.encode(pass, bind, 0, n);
+    pass.end();
+    encoder.copyBufferToBuffer(this.work.buffer, nd * 4, scores, 0, nd * 4);
+    encoder.copyBufferToBuffer(this.work.buffer, 2 * nd * 4, logp, 0, n * 4);
   }
 
   /** Score (n × d) and log-density (n) at the given points, read back. */
@@ -84,7 +130,10 @@ export class MixtureScore {
   }
 
   destroy(): void {
+    if (this.work) this.ctx.destroyBuffer(this.work.buffer);
+    if (this.ndTable) this.ctx.destroyBuffer(this.ndTable);
+    if (this.nd) this.ctx.destroyBuffer(this.nd.ubuf);
     this.ctx.destroyBuffer(this.buffer);
-    this.params.destroy();
+    this.params?.destroy();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Owner of shaders/mixture_score_nd.wgsl: the exact score (and log-density) of a Gaussian mixture at
- * any dimension, one invocation per point, with points, scores and scratch at offsets and strides
- * inside one buffer. Bind group: 0 params (uniform, dynamic offset), 1 mixture (packMixtureNd),
+ * any dimension, one invocation per point, with points and scores at offsets and strides inside
+ * one buffer. Bind group: 0 params (uniform, dynamic offset), 1 mixture (packMixtureNd),
  * 2 sampler table (α, σ of row `row`), 3 work (rw).
  */
 import source from '../../shaders/mixture_score_nd.wgsl?raw';
@@ -20,7 +20,6 @@ export const MixtureNdParams = new ParamsLayout('MixtureNdParams', {
   s_off: 'u32',
   s_sp: 'u32',
   s_sj: 'u32',
-  z_off: 'u32',
   logp_off: 'u32',
 });
 
@@ -37,7 +36,7 @@ export class MixtureScoreNdKernel {
   static async create(ctx: GpuContext, dim: number): Promise<MixtureScoreNdKernel> {
     const layout = bindLayout(ctx.device, 'mixture_score_nd', ['dyn', 'read', 'read', 'rw']);
     const pl = ctx.device.createPipelineLayout({ label: 'mixture_score_nd', bindGroupLayouts: [layout] });
-    const pipeline = await ctx.pipelines.get({ kernel: 'mixture_score_nd', source, layout: pl, prelude: [MixtureNdParams.wgsl], constants: { DIM: dim, WG } });
+    const pipeline = await ctx.pipelines.get({ kernel: 'mixture_score_nd', source, layout: pl, prelude: [MixtureNdParams.wgsl, `const ND: u32 = ${dim}u;`], constants: { WG } });
     return new MixtureScoreNdKernel(layout, pipeline);
   }
 

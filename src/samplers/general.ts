@@ -50,7 +50,7 @@ const MAX_SLOT_BYTES = 64 << 20;
 /** Floats per particle column of the block's work buffer (and the Heun aux buffer). */
 function columnFloats(o: GeneralOptions): number {
   const heun = o.kind === 'heun' ? 2 * o.dim : 0;
-  if (o.score.kind === 'exact') return Math.max(3 * o.dim, heun);
+  if (o.score.kind === 'exact') return Math.max(2 * o.dim, heun);
   return Math.max(workspaceLayout(o.score.layout, 8).size / 8, heun);
 }
 
@@ -96,7 +96,7 @@ export class GeneralStepper {
       // One slot per table row: the mixture kernel evaluates the whole block (padding columns are zeros).
       this.mixSlots = new UniformSlots(ctx, 'mixture_score_nd:params', MixtureNdParams, o.times.length);
       for (let r = 0; r < o.times.length; r++) {
-        this.mixSlots.set(r, { n: bs, row: r, comps: m.components, stride: mixtureNdStride(d), x_off: 0, x_sp: 1, x_sj: bs, s_off: d * bs, s_sp: 1, s_sj: bs, z_off: 2 * d * bs, logp_off: NO_LOGP });
+        this.mixSlots.set(r, { n: bs, row: r, comps: m.components, stride: mixtureNdStride(d), x_off: 0, x_sp: 1, x_sj: bs, s_off: d * bs, s_sp: 1, s_sj: bs, logp_off: NO_LOGP });
       }
       this.mixSlots.upload();
       this.mixBind = ctx.device.createBindGroup({
@@ -139,7 +139,7 @@ export class GeneralStepper {
       const L = plan.layout.layers.length;
       offsets = { x: plan.ws.x, out: plan.ws.u[L - 1]!, feat: plan.ws.x + d * plan.ws.bs };
     } else {
-      work = ctx.storage('sampler:block', 3 * d * bs * 4);
+      work = ctx.storage('sampler:block', 2 * d * bs * 4);
       offsets = { x: 0, out: d * bs, feat: 0 };
     }
     return new GeneralStepper(ctx, o, kernel, mix, plan, plan ? plan.ws.bs : bs, work, offsets);

@@ -4,6 +4,7 @@
  * and the posterior weights are a plain softmax of the log-densities.
  */
 import type { MixtureDescription } from '../../src/scores/mixture.js';
+import { rngFillCpu } from '../../src/rng/philox.js';
 
 export function invert64(a: readonly (readonly number[])[]): { inv: number[][]; logdet: number } {
   const n = a.length;
@@ -46,3 +47,20 @@ export function mixtureScoreRef(mix: MixtureDescription, x: readonly number[], a
   const score = Array.from({ length: d }, (_, i) => grads.reduce((acc, g, k) => acc + (e[k]! / s) * g[i]!, 0));
   return { score, logp: mx + Math.log(s) };
 }
+
+/** A K-component mixture in d dimensions with full (random SPD) covariances, seeded. */
+export function randomMixture(d: number, K: number, seed: number): MixtureDescription {
+  const u = rngFillCpu(K * (d + d * d + 1), seed, 11);
+  let o = 0;
+  const weights: number[] = [], means: number[][] = [], covs: number[][][] = [];
+  for (let k = 0; k < K; k++) {
+    weights.push(0.5 + u[o++]!);
+    means.push(Array.from({ length: d }, () => 1.5 * (2 * u[o++]! - 1)));
+    const A = Array.from({ length: d }, () => Array.from({ length: d }, () => (2 * u[o++]! - 1) / Math.sqrt(d)));
+    // Σ = 0.05·(A Aᵀ + 0.2 I): SPD, eigenvalues between 0.01 and ~0.3.
+    covs.push(A.map((ri, i) => A.map((rj, j) => 0.05 * (ri.reduce((s, v, c) => s + v * rj[c]!, 0) + (i === j ? 0.2 : 0)))));
+  }
+  const tot = weights.reduce((a, b) => a + b, 0);
+  return { weights: weights.map((w) => w / tot), means, covs };
+}
+
