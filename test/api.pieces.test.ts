@@ -123,7 +123,7 @@ describe('engine pieces', () => {
     // Float32 Sinkhorn stops at a 1e-4 marginal error: rtol 2e-3.
     const X = { data: x.data, d: 2 };
     const events: ProgressEvent[] = [];
-    const r = await engine.w2(X, { data: shifted([1, 0]), d: 2 }, { onProgress: (e) => events.push(e) });
+    const r = await engine.w2(X, { data: shifted([1, 0]), d: 2 }, { method: 'sinkhorn', onProgress: (e) => events.push(e) });
     expect(r.w2sq).toBeAllclose(1, { rtol: 2e-3 });
     expect(events.length).toBeGreaterThan(0);
     expect(events[0]!.stage).toBe('sinkhorn');
@@ -174,7 +174,7 @@ describe('engine pieces', () => {
     );
     expect(await inputError(engine.lipschitz(good, { times: [{ alpha: 1, sigma: 1 }], points: [[0, 0]], perTime: 0 }))).toBe('lipschitz: perTime must be an integer in [1, 4194304], got 0');
     expect(await inputError(engine.lipschitz(good, { times: [{ alpha: 1, sigma: 1 }], points: [0, 0, 1], perTime: 1 }))).toBe('lipschitz: points has 3 numbers, not a multiple of dim = 2');
-    expect(await inputError(engine.w2([[0, 0]], [[0, 0]], { method: 'emd' as never }))).toBe("w2: method must be one of 'sinkhorn', 'exact', 'exact1d', 'sliced', got 'emd'");
+    expect(await inputError(engine.w2([[0, 0]], [[0, 0]], { method: 'emd' as never }))).toBe("w2: method must be one of 'auto', 'sinkhorn', 'exact', 'exact1d', 'sliced', got 'emd'");
     expect(await inputError(engine.w2([[0, 0]], [[0, 0, 0]]))).toBe('X and Y have different dimensions (2 and 3)');
     expect(await inputError(engine.w2([[0, NaN]], [[0, 0]]))).toBe('X: point 0 coordinate 1 is NaN (not finite)');
     expect(await inputError(engine.w2(7 as never, [[0, 0]]))).toBe('w2: X must be an array of points or { data, d, n?, weights? }, got number');

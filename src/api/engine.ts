@@ -387,8 +387,9 @@ export class Engine {
 
   /**
    * W2 between two point clouds (arrays of points, or `{ data, d, weights? }` with data a
-   * Float32Array or a GPU buffer): by default the debiased Sinkhorn divergence S_ε on the GPU
-   * (`w2sq`; → W2² as the blur → 0, see docs/theory.md), or `method: 'exact' | 'exact1d' | 'sliced'`.
+   * Float32Array or a GPU buffer; weights non-negative, normalised): `method: 'auto'` (default) runs the
+   * exact solver where it is faster and the GPU debiased Sinkhorn divergence S_ε above (the result's
+   * `method` and `reason` say which and why); or `method: 'exact' | 'sinkhorn' | 'exact1d' | 'sliced'`.
    * Progress: stage 'sinkhorn' at each convergence check.
    */
   async w2(x: CloudLike, y: CloudLike, opts: W2Options = {}): Promise<W2Result> {

@@ -17,8 +17,8 @@ export interface CsvPoints {
   dim: number;
 }
 
-/** Largest dimension accepted (the transport kernels go to 64; the samplers to 4 — they check that). */
-export const CSV_MAX_DIM = 64;
+/** Largest dimension accepted (each consumer checks its own limit: the exact and sliced W2 take any d up to this). */
+export const CSV_MAX_DIM = 4096;
 
 const NUMBER_LIKE = /^[+-]?(nan|inf|infinity)$/i;
 const F32_MAX = 3.4028234663852886e38;

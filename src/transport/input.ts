@@ -2,16 +2,17 @@
  * Point clouds at the transport API boundary: accepted shapes, validation with InputError, weights.
  */
 import { InputError } from '../gpu/errors.js';
+import { normaliseWeights } from './network_simplex.js';
 
 /** Largest number of points in one cloud (rows are indexed with u32 and dispatched 256 per workgroup). */
 export const MAX_POINTS = 1 << 24;
-/** Largest dimension. */
-export const MAX_DIM = 64;
+/** Largest dimension (the CPU methods take any d up to this; the GPU Sinkhorn kernel has its own limit). */
+export const MAX_DIM = 4096;
 
 /**
  * A point cloud: `n` points of dimension `d`, row-major (`data[i·d + c]`), either on the CPU or
  * already on the GPU (a storage buffer with COPY_SRC usage holding n·d f32, e.g. particles of a flow).
- * `weights` (length n, positive, any total: they are normalised) default to uniform.
+ * `weights` (length n, non-negative, not all zero, any total: they are normalised) default to uniform.
  */
 export interface PointCloud {
   data: Float32Array | GPUBuffer;
@@ -33,14 +34,20 @@ export interface Cloud {
   /** Normalised weights (float64), summing to 1. */
   weights: Float64Array;
   uniform: boolean;
+  /** Some weight is exactly zero (only when toCloud was called with `zeroWeights: true`). */
+  hasZero: boolean;
 }
 
 function isGpuBuffer(x: unknown): x is GPUBuffer {
   return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && typeof (x as GPUBuffer).mapAsync === 'function';
 }
 
-/** Normalise and validate a cloud; `name` ('X', 'Y', ...) is used in error messages. */
-export function toCloud(name: string, c: CloudLike): Cloud {
+/**
+ * Normalise and validate a cloud; `name` ('X', 'Y', ...) is used in error messages. Weights must be
+ * positive unless `zeroWeights` (then non-negative, not all zero: the exact and sliced methods take
+ * zero-weight points, the GPU Sinkhorn works in log-weights and does not).
+ */
+export function toCloud(name: string, c: CloudLike, opts: { zeroWeights?: boolean } = {}): Cloud {
   let host: Float32Array | undefined;
   let gpu: GPUBuffer | undefined;
   let n: number;
@@ -84,20 +91,19 @@ export function toCloud(name: string, c: CloudLike): Cloud {
       if (!Number.isFinite(host[k]!)) throw new InputError(`${name}: point ${Math.floor(k / d)} coordinate ${k % d} is ${host[k]} (not finite)`);
     }
   }
-  const weights = new Float64Array(n);
+  let weights: Float64Array;
   let uniform = true;
+  let hasZero = false;
   if (weightsIn) {
-    if (weightsIn.length !== n) throw new InputError(`${name}: ${weightsIn.length} weights for ${n} points`);
-    let total = 0;
+    weights = normaliseWeights(`${name} weights`, weightsIn, n);
     for (let i = 0; i < n; i++) {
-      const w = weightsIn[i]!;
-      if (!Number.isFinite(w) || w <= 0) throw new InputError(`${name}: weight ${i} is ${w}; weights must be positive and finite`);
-      total += w;
+      if (weights[i]! > 0) continue;
+      if (!opts.zeroWeights) throw new InputError(`${name} weights: weight ${i} is 0; this method needs positive weights (drop the point, or use method 'exact' or 'sliced')`);
+      hasZero = true;
     }
-    for (let i = 0; i < n; i++) weights[i] = weightsIn[i]! / total;
     uniform = weights.every((w) => w === weights[0]);
-  } else weights.fill(1 / n);
-  return { n, d, host, gpu, weights, uniform };
+  } else weights = new Float64Array(n).fill(1 / n);
+  return { n, d, host, gpu, weights, uniform, hasZero };
 }
 
 /** Both clouds must share a dimension. */

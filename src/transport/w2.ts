@@ -1,80 +1,151 @@
 /**
- * One entry point for W2 between two point clouds, by any of the methods:
- *  - 'sinkhorn' (default): GPU debiased Sinkhorn divergence S_ε (or OT_ε with debias: false);
- *  - 'exact': optimal assignment (equal sizes, uniform weights, n <= 5000; CPU, O(n³));
- *  - 'exact1d': sorting, for d = 1 (any sizes and weights; CPU);
- *  - 'sliced': sliced W2 with seeded directions (CPU; not W2 itself, see slicedW2sq).
+ * One entry point for W2 between two point clouds (weighted, any sizes), by any of the methods:
+ *  - 'exact': exact OT on the CPU in float64 (network simplex, any sizes, weights and dimension;
+ *    the O(n³) assignment solver where it is faster: equal sizes, uniform weights, n <= 64);
+ *  - 'sinkhorn': GPU debiased Sinkhorn divergence S_ε (or OT_ε with debias: false);
+ *  - 'exact1d': the weighted quantile coupling, for d = 1 (CPU);
+ *  - 'sliced': sliced W2 with seeded directions (CPU; not W2 itself, see slicedW2sq);
+ *  - 'auto' (default): exact while it is faster than Sinkhorn at the requested accuracy, else
+ *    Sinkhorn (see chooseMethod; the result says which ran and why).
  */
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { exactAssignment, slicedW2sq, w2sqExact1d } from './exact.js';
 import { sameDim, toCloud, type Cloud, type CloudLike } from './input.js';
+import { EXACT_MAX_PAIRS, exactOT, type SparsePlan } from './network_simplex.js';
 import { sinkhorn, type SinkhornOptions, type SinkhornResult } from './sinkhorn/index.js';
+import { MAX_DIM as SINKHORN_MAX_DIM } from '../kernels/sinkhorn_softmin.js';
 
-export type W2Method = 'sinkhorn' | 'exact' | 'exact1d' | 'sliced';
-export const W2_METHODS: readonly W2Method[] = ['sinkhorn', 'exact', 'exact1d', 'sliced'];
+export type W2Method = 'auto' | 'sinkhorn' | 'exact' | 'exact1d' | 'sliced';
+export const W2_METHODS: readonly W2Method[] = ['auto', 'sinkhorn', 'exact', 'exact1d', 'sliced'];
+
+/** Equal uniform clouds up to this size go to the assignment solver (faster there than the simplex). */
+export const ASSIGNMENT_MAX_POINTS = 64;
 
 /** Defaults of the sliced method's options. */
 export const SLICED_DEFAULTS = { directions: 128, seed: 0 } as const;
 
 export interface W2Options extends SinkhornOptions {
+  /** Default 'auto'. */
   method?: W2Method;
   /** Sliced: number of directions (default 128) and their seed (default 0). */
   directions?: number;
   seed?: number;
+  /** Exact: also return the optimal plan (sparse, at most n + m − 1 entries). Default false. */
+  plan?: boolean;
 }
 
 export interface W2Result {
   w2: number;
   w2sq: number;
-  method: W2Method;
-  /** Sinkhorn iterations (0 for the CPU methods). */
+  /** The method that ran (never 'auto'). */
+  method: Exclude<W2Method, 'auto'>;
+  /** Why this method ran (for 'auto': the rule that chose it; otherwise 'requested'). */
+  reason: string;
+  /** Exact: which solver ran. */
+  solver?: 'network-simplex' | 'assignment';
+  /** Sinkhorn iterations, or simplex pivots for the exact method (0 for the others). */
   iterations: number;
   /** Final L1 marginal error (0 for the exact methods, which are feasible by construction). */
   marginalError: number;
   ms: number;
   /** The full Sinkhorn result (method 'sinkhorn' only). */
   sinkhorn?: SinkhornResult;
-  /** The optimal permutation (method 'exact' only). */
+  /** The optimal permutation (method 'exact' by the assignment solver only). */
   assignment?: Int32Array;
+  /** Exact: the optimal plan, when `plan: true` was asked (indices into X and Y, masses summing to 1). */
+  plan?: SparsePlan;
+  /** Exact (network simplex): the dual potentials, f_i + g_j ≤ |x_i − y_j|² with equality on the plan. */
+  potentials?: { f: Float64Array; g: Float64Array };
 }
 
-async function hostPoints(ctx: GpuContext, c: Cloud): Promise<Float32Array> {
-  return c.host ?? (await ctx.readF32(c.gpu!, 0, c.n * c.d));
+async function hostPoints(ctx: GpuContext | null, c: Cloud): Promise<Float32Array> {
+  if (c.host) return c.host;
+  if (!ctx) throw new InputError('w2: a cloud on the GPU needs a GPU context');
+  return ctx.readF32(c.gpu!, 0, c.n * c.d);
 }
 
-/** W2 between X and Y by `options.method` (see the module comment). */
-export async function w2(ctx: GpuContext, X: CloudLike, Y: CloudLike, options: W2Options = {}): Promise<W2Result> {
+/** The points and weights of a host cloud without its zero-weight points (the same measure). */
+function dropZeroWeights(c: Cloud, data: Float32Array): { data: Float32Array; d: number; weights: Float64Array } {
+  const keep: number[] = [];
+  for (let i = 0; i < c.n; i++) if (c.weights[i]! > 0) keep.push(i);
+  const out = new Float32Array(keep.length * c.d);
+  keep.forEach((i, k) => out.set(data.subarray(i * c.d, (i + 1) * c.d), k * c.d));
+  return { data: out, d: c.d, weights: Float64Array.from(keep, (i) => c.weights[i]!) };
+}
+
+/**
+ * W2 between X and Y by `options.method` (see the module comment). `ctx` may be null when the
+ * method that runs is a CPU one on host clouds (the CLI then never starts a GPU device).
+ */
+export async function w2(ctx: GpuContext | null, X: CloudLike, Y: CloudLike, options: W2Options = {}): Promise<W2Result> {
   const t0 = performance.now();
-  const method = options.method ?? 'sinkhorn';
-  if (!W2_METHODS.includes(method)) throw new InputError(`method must be one of ${W2_METHODS.join(', ')}, got '${String(method)}'`);
-  const x = toCloud('X', X);
-  const y = toCloud('Y', Y);
+  const requested = options.method ?? 'auto';
+  if (!W2_METHODS.includes(requested)) throw new InputError(`method must be one of ${W2_METHODS.join(', ')}, got '${String(requested)}'`);
+  const x = toCloud('X', X, { zeroWeights: true });
+  const y = toCloud('Y', Y, { zeroWeights: true });
   sameDim(x, y);
+  const { method, reason } = requested === 'auto' ? chooseMethod(x, y, options) : { method: requested, reason: 'requested' };
   if (method === 'sinkhorn') {
-    const r = await sinkhorn(ctx, X, Y, options);
-    return { w2: r.w2, w2sq: r.w2sq, method, iterations: r.iterations, marginalError: r.marginalError, ms: performance.now() - t0, sinkhorn: r };
+    if (!ctx) throw new InputError('w2: method sinkhorn needs a GPU context');
+    let r: SinkhornResult;
+    if (x.hasZero || y.hasZero) {
+      // Sinkhorn works with log-weights: solve the same measures without their zero-weight points.
+      if (!x.host || !y.host) throw new InputError('sinkhorn: zero weights need host (Float32Array) clouds; drop those points, or use method exact or sliced');
+      r = await sinkhorn(ctx, dropZeroWeights(x, x.host), dropZeroWeights(y, y.host), options);
+    } else r = await sinkhorn(ctx, X, Y, options);
+    return { w2: r.w2, w2sq: r.w2sq, method, reason, iterations: r.iterations, marginalError: r.marginalError, ms: performance.now() - t0, sinkhorn: r };
   }
   const hx = await hostPoints(ctx, x);
   const hy = await hostPoints(ctx, y);
-  let w2sq: number;
-  let assignment: Int32Array | undefined;
+  const out: W2Result = { w2: 0, w2sq: 0, method, reason, iterations: 0, marginalError: 0, ms: 0 };
   if (method === 'exact1d') {
-    if (x.d !== 1) throw new InputError(`exact1d needs 1-D points, got dimension ${x.d}`);
-    w2sq = w2sqExact1d(hx, hy, x.uniform ? undefined : x.weights, y.uniform ? undefined : y.weights);
+    if (x.d !== 1) throw new InputError(`exact1d needs 1-D points, got dimension ${x.d} (use exact)`);
+    out.w2sq = w2sqExact1d(hx, hy, x.uniform ? undefined : x.weights, y.uniform ? undefined : y.weights);
   } else if (method === 'exact') {
-    if (!x.uniform || !y.uniform) throw new InputError('exact needs uniform weights (use exact1d in 1-D, or sinkhorn)');
-    if (x.n !== y.n) throw new InputError(`exact needs clouds of the same size, got ${x.n} and ${y.n} (use sinkhorn, or exact1d in 1-D)`);
-    const r = exactAssignment(hx, hy, x.d, options.signal);
-    w2sq = r.w2sq;
-    assignment = r.assignment;
+    if (x.n * y.n > EXACT_MAX_PAIRS) throw new InputError(`exact: ${x.n}×${y.n} pairs is over the limit of ${EXACT_MAX_PAIRS}; use sinkhorn`);
+    if (x.n === y.n && x.uniform && y.uniform && x.n <= ASSIGNMENT_MAX_POINTS && !options.plan) {
+      const r = exactAssignment(hx, hy, x.d, options.signal);
+      out.w2sq = r.w2sq;
+      out.assignment = r.assignment;
+      out.solver = 'assignment';
+    } else {
+      const o: Parameters<typeof exactOT>[3] = { plan: options.plan ?? false };
+      if (!x.uniform) o.a = x.weights;
+      if (!y.uniform) o.b = y.weights;
+      if (options.signal) o.signal = options.signal;
+      const r = exactOT(hx, hy, x.d, o);
+      out.w2sq = r.cost;
+      out.iterations = r.pivots;
+      out.solver = 'network-simplex';
+      out.potentials = { f: r.f, g: r.g };
+      if (r.plan) out.plan = r.plan;
+    }
   } else {
     const opts: Parameters<typeof slicedW2sq>[3] = { directions: options.directions ?? SLICED_DEFAULTS.directions, seed: options.seed ?? SLICED_DEFAULTS.seed };
     if (!x.uniform) opts.a = x.weights;
     if (!y.uniform) opts.b = y.weights;
-    w2sq = slicedW2sq(hx, hy, x.d, opts);
+    out.w2sq = slicedW2sq(hx, hy, x.d, opts);
   }
-  const out: W2Result = { w2: Math.sqrt(Math.max(0, w2sq)), w2sq, method, iterations: 0, marginalError: 0, ms: performance.now() - t0 };
-  if (assignment) out.assignment = assignment;
+  out.w2 = Math.sqrt(Math.max(0, out.w2sq));
+  out.ms = performance.now() - t0;
   return out;
 }
+
+/**
+ * The rule behind method 'auto': 1-D → exact1d (sorting, any size); otherwise exact (network
+ * simplex) while n·m is at most AUTO_EXACT_MAX_PAIRS, else Sinkhorn.
+ */
+export function chooseMethod(x: Pick<Cloud, 'n' | 'd' | 'gpu'>, y: Pick<Cloud, 'n' | 'd' | 'gpu'>, _options: W2Options = {}): { method: Exclude<W2Method, 'auto'>; reason: string } {
+  if (x.d === 1) return { method: 'exact1d', reason: 'd = 1: exact by sorting (the quantile coupling), any size' };
+  const pairs = x.n * y.n;
+  if (x.d > SINKHORN_MAX_DIM) {
+    if (pairs <= EXACT_MAX_PAIRS) return { method: 'exact', reason: `d = ${x.d} is over the GPU Sinkhorn's limit of ${SINKHORN_MAX_DIM}: exact solver` };
+    throw new InputError(`w2: d = ${x.d} is over the GPU Sinkhorn's limit of ${SINKHORN_MAX_DIM} and ${x.n}×${y.n} pairs over the exact solver's ${EXACT_MAX_PAIRS}; use method sliced, or fewer points`);
+  }
+  if (pairs <= AUTO_EXACT_MAX_PAIRS) return { method: 'exact', reason: `n·m = ${pairs} <= ${AUTO_EXACT_MAX_PAIRS}: the exact solver is faster than Sinkhorn at this size` };
+  return { method: 'sinkhorn', reason: `n·m = ${pairs} > ${AUTO_EXACT_MAX_PAIRS}: Sinkhorn is faster than the exact solver at this size` };
+}
+
+/** Method 'auto' takes the exact solver up to this many pairs n·m (measured crossover, see docs/transport.md). */
+export const AUTO_EXACT_MAX_PAIRS = 2000 * 2000;

@@ -1,14 +1,39 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { GpuContext } from '../../gpu/context.js';
 import { parseCsv } from '../../data/csv.js';
 import { InputError } from '../../gpu/errors.js';
 import { SINKHORN_DEFAULTS } from '../../transport/sinkhorn/index.js';
-import { SLICED_DEFAULTS, W2_METHODS, w2, type W2Method, type W2Options } from '../../transport/w2.js';
+import { SLICED_DEFAULTS, W2_METHODS, chooseMethod, w2, type W2Method, type W2Options } from '../../transport/w2.js';
 import { num, parse, progress } from '../args.js';
 
-export const summary = 'W2 distance between two point clouds in CSV files (GPU Sinkhorn, exact, 1-D exact, sliced)';
+export const summary = 'W2 distance between two (weighted) point clouds in CSV files (auto: exact or GPU Sinkhorn; 1-D exact, sliced)';
 const usage =
-  'wasserflow w2 X.csv Y.csv [--method sinkhorn|exact|exact1d|sliced] [--blur B] [--scaling S] [--no-debias] [--tol T] [--max-iter N] [--directions L] [--seed S] [--json]';
+  'wasserflow w2 X.csv Y.csv [--method auto|exact|sinkhorn|exact1d|sliced] [--x-weights FILE] [--y-weights FILE] [--plan FILE.csv] [--blur B] [--scaling S] [--no-debias] [--tol T] [--max-iter N] [--directions L] [--seed S] [--json]';
+
+/**
+ * Weights for the `count` points of `points`: one number per line (blank lines ignored), non-negative,
+ * not all zero; normalised later. Each refusal names the file and the problem.
+ */
+export function readWeights(file: string, count: number, points: string): Float64Array {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`${file}: cannot read (${(e as Error).message})`);
+  }
+  const out: number[] = [];
+  text.split(/\r?\n/).forEach((raw, k) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const v = Number(line);
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(line) || !Number.isFinite(v)) throw new InputError(`${file}:${k + 1}: weight '${line}' is not a finite number`);
+    if (v < 0) throw new InputError(`${file}:${k + 1}: weight ${line} is negative`);
+    out.push(v);
+  });
+  if (out.length !== count) throw new InputError(`${file}: ${out.length} weights for the ${count} points of ${points}`);
+  if (!out.some((v) => v > 0)) throw new InputError(`${file}: all weights are zero`);
+  return Float64Array.from(out);
+}
 
 function readCsv(file: string) {
   let text: string;
@@ -25,6 +50,9 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     {
       method: { type: 'string' },
+      'x-weights': { type: 'string' },
+      'y-weights': { type: 'string' },
+      plan: { type: 'string' },
       blur: { type: 'string' },
       scaling: { type: 'string' },
       'no-debias': { type: 'boolean' },
@@ -43,47 +71,66 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 2) throw new InputError(`expected two CSV files, got ${positionals.length}\nusage: ${usage}`);
-  const method = (values.method ?? 'sinkhorn') as W2Method;
+  const method = (values.method ?? 'auto') as W2Method;
   if (!W2_METHODS.includes(method)) throw new InputError(`--method must be one of ${W2_METHODS.join(', ')}, got '${values.method}'`);
   const [fx, fy] = positionals as [string, string];
   const X = readCsv(fx);
   const Y = readCsv(fy);
   if (X.dim !== Y.dim) throw new InputError(`${fx} has ${X.dim} columns, ${fy} has ${Y.dim}: the clouds must have the same dimension`);
+  const wx = values['x-weights'] !== undefined ? readWeights(values['x-weights'], X.n, fx) : undefined;
+  const wy = values['y-weights'] !== undefined ? readWeights(values['y-weights'], Y.n, fy) : undefined;
+  if (values.plan !== undefined && method !== 'exact' && method !== 'auto') throw new InputError(`--plan needs --method exact (or auto), got ${method}`);
   const opts: W2Options = { method, debias: !values['no-debias'] };
+  if (values.plan !== undefined) opts.plan = true;
   if (values.blur !== undefined) opts.blur = num(values.blur, 'blur', 0, { min: 1e-12 });
   if (values.scaling !== undefined) opts.scaling = num(values.scaling, 'scaling', SINKHORN_DEFAULTS.scaling, { min: 1e-3, max: 0.999 });
   if (values.tol !== undefined) opts.tol = num(values.tol, 'tol', SINKHORN_DEFAULTS.tol, { min: 1e-12 });
   if (values['max-iter'] !== undefined) opts.maxIterations = num(values['max-iter'], 'max-iter', SINKHORN_DEFAULTS.maxIterations, { min: 1, int: true });
   if (values.directions !== undefined) opts.directions = num(values.directions, 'directions', SLICED_DEFAULTS.directions, { min: 1, int: true });
   if (values.seed !== undefined) opts.seed = num(values.seed, 'seed', SLICED_DEFAULTS.seed, { min: 0, int: true });
-  const ctx = await GpuContext.create(values.adapter ? { adapter: values.adapter } : {});
+  const cx = { data: X.points, d: X.dim, ...(wx ? { weights: wx } : {}) };
+  const cy = { data: Y.points, d: Y.dim, ...(wy ? { weights: wy } : {}) };
+  // Only Sinkhorn needs the GPU: the CPU methods run without starting a device.
+  const runs = method === 'auto' ? chooseMethod({ n: X.n, d: X.dim, gpu: undefined }, { n: Y.n, d: Y.dim, gpu: undefined }, opts).method : method;
+  const ctx = runs === 'sinkhorn' ? await GpuContext.create(values.adapter ? { adapter: values.adapter } : {}) : null;
   try {
-    if (method === 'sinkhorn' && !values.json) {
+    if (runs === 'sinkhorn' && !values.json) {
       const bar = progress('sinkhorn', opts.maxIterations ?? SINKHORN_DEFAULTS.maxIterations);
       opts.onProgress = (e) => bar(e.done, `marginal error ${e.metrics?.marginalError?.toExponential(2) ?? ''}`);
     }
-    const r = await w2(ctx, { data: X.points, d: X.dim }, { data: Y.points, d: Y.dim }, opts);
+    const r = await w2(ctx, cx, cy, opts);
+    if (values.plan !== undefined) {
+      if (!r.plan) throw new InputError(`--plan: method ${r.method} ran (${r.reason}), which has no exact plan; use --method exact`);
+      const p = r.plan;
+      const lines = ['i,j,mass'];
+      for (let k = 0; k < p.mass.length; k++) lines.push(`${p.rows[k]},${p.cols[k]},${p.mass[k]}`);
+      writeFileSync(values.plan, lines.join('\n') + '\n');
+    }
     const s = r.sinkhorn;
     const out: Record<string, unknown> = {
       w2: r.w2,
       w2sq: r.w2sq,
       method: r.method,
+      reason: r.reason,
+      ...(r.solver ? { solver: r.solver } : {}),
       iterations: r.iterations,
       marginalError: r.marginalError,
       ms: r.ms,
       n: X.n,
       m: Y.n,
       d: X.dim,
+      weighted: wx !== undefined || wy !== undefined,
     };
+    if (values.plan !== undefined) out.plan = values.plan;
     if (s) Object.assign(out, { debias: opts.debias, ot: s.ot, divergence: s.divergence ?? null, blur: s.blur, eps: s.eps, converged: s.converged });
     if (values.json) console.log(JSON.stringify(out));
     else {
       console.log(`W2  = ${r.w2.toPrecision(7)}   (W2² = ${r.w2sq.toPrecision(7)}, method ${r.method}${s ? `, ${opts.debias ? 'debiased S_ε' : 'OT_ε'}, blur ${s.blur.toPrecision(3)}` : ''})`);
       if (s) console.log(`${r.iterations} iterations, marginal error ${r.marginalError.toExponential(2)}${s.converged ? '' : ' (not converged)'}, ${r.ms.toFixed(0)} ms`);
-      else console.log(`${r.ms.toFixed(0)} ms`);
+      else console.log(`${r.solver ? `${r.solver}, ${r.iterations} pivots, ` : ''}${r.ms.toFixed(0)} ms${method === 'auto' ? ` (auto: ${r.reason})` : ''}`);
     }
     return 0;
   } finally {
-    ctx.destroy();
+    ctx?.destroy();
   }
 }
