@@ -2,12 +2,12 @@
 # Set up wasserflow on a fresh Debian 12 machine. Idempotent: safe to run any number of times.
 #  - Debian packages, installed only when missing: chromium (its SwiftShader Vulkan driver is the
 #    default WebGPU adapter, and the browser for the page tests), libvulkan1 (the Vulkan loader Dawn
-#    uses in Node), python3-torch and python3-pot (the peers in bench/).
+#    uses in Node), python3-torch and python3-pot (the peers in bench/), dataset-fashion-mnist (the real data set).
 #  - npm ci (which also builds dist/ through the prepare script). Puppeteer downloads no browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(chromium libvulkan1 python3-torch python3-pot)
+PACKAGES=(chromium libvulkan1 python3-torch python3-pot dataset-fashion-mnist)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
