@@ -1,5 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { loadFashionMnist, parseClasses, parseFashionName } from '../../data/fashion.js';
 import { parseCsv } from '../../data/csv.js';
 import { DATASETS, makeDataset, uploadPoints, type Dataset, type DatasetName } from '../../data/datasets.js';
 import { GpuContext } from '../../gpu/context.js';
@@ -18,7 +19,8 @@ const usage = `wasserflow train --dataset NAME|FILE.csv --out DIR [--paper] [--p
        [--time step|fourier|none] [--fourier F] [--output eps|score|x0|velocity] [--weighting none|g2|sigma2|paper]
        [--antithetic] [--optimizer adam|adamw] [--lr LR] [--weight-decay WD] [--clip C] [--ema D] [--weight-clip C] [--spectral-norm]
        [--maximize K] [--seed S] [--n N] [--loss-every N] [--steps-per-submit K] [--checkpoint-every N] [--resume] [--overwrite]
-  --dataset   ${DATASETS.join(', ')}, or a CSV point cloud (one point per line)
+  --dataset   ${DATASETS.join(', ')}, fashion-mnist[:POOL] (POOL 1, 2, 4: 784, 196, 49-D; Debian's
+              dataset-fashion-mnist; --classes 0,7 keeps those labels), or a CSV point cloud (one point per line)
   --paper     Kwon et al.'s setup: ddpm (10 steps), 2→64→64→64→2 softplus with per-step embedding, ε output,
               weighting β/(1-ᾱ), antithetic t, AdamW lr 1e-3, clip 1, batch 128 (other flags override)
   --checkpoint-every N  write DIR/checkpoint.wfck and DIR/loss.csv every N steps (rounded up to a multiple of
@@ -37,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
     {
-      dataset: { type: 'string' }, out: { type: 'string' }, paper: { type: 'boolean' }, process: { type: 'string' },
+      dataset: { type: 'string' }, classes: { type: 'string' }, out: { type: 'string' }, paper: { type: 'boolean' }, process: { type: 'string' },
       'ddpm-steps': { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, width: { type: 'string' },
       depth: { type: 'string' }, activation: { type: 'string' }, time: { type: 'string' }, fourier: { type: 'string' },
       output: { type: 'string' }, weighting: { type: 'string' }, antithetic: { type: 'boolean' }, optimizer: { type: 'string' },
@@ -81,6 +83,16 @@ export async function run(argv: string[]): Promise<number> {
   const segment = ckEvery === 0 ? Infinity : Math.ceil(ckEvery / lossEvery) * lossEvery;
   const csvText = values.dataset.toLowerCase().endsWith('.csv') ? readText(values.dataset, '--dataset') : undefined;
   const csv = csvText === undefined ? undefined : parseCsv(csvText, values.dataset);
+  const fashionPool = parseFashionName(values.dataset);
+  if (values.classes !== undefined && fashionPool === undefined) throw new InputError(`--classes applies to --dataset fashion-mnist[:POOL], not '${values.dataset}'`);
+  const fashion =
+    fashionPool === undefined
+      ? undefined
+      : await loadFashionMnist({
+          pool: fashionPool,
+          ...(values.classes !== undefined ? { classes: parseClasses(values.classes) } : {}),
+          ...(values.n ? { limit: num(values.n, 'n', 0, { min: 1, int: true }) } : {}),
+        });
   // Refuse at the start what no sampler could use later (the samplers take d <= MAX_DIM).
   if (csv && csv.dim > MAX_DIM) throw new InputError(`--dataset ${values.dataset}: dimension ${csv.dim} is over the limit of the networks and samplers (d <= ${MAX_DIM})`);
   if (resumed && resumed.dataCrc !== undefined && csvText !== undefined && resumed.dataCrc !== crc32(new TextEncoder().encode(csvText))) {
@@ -106,6 +118,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (csv) {
       data = uploadPoints(ctx, values.dataset, csv.points, csv.dim);
+    } else if (fashion) {
+      data = uploadPoints(ctx, values.dataset, fashion.points, fashion.dim);
     } else {
       data = await makeDataset(ctx, pick<DatasetName>('dataset', values.dataset, DATASETS, 'clusters4'), {
         seed: seed + 1,
