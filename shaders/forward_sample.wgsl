@@ -13,11 +13,7 @@
 override DIM: u32 = 2u;
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> params: ForwardParams;
-@group(0) @binding(1) var<storage, read> table: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> src: array<f32>;
-@group(0) @binding(3) var<storage, read_write> x: array<f32>;
-@group(0) @binding(4) var<storage, read_write> capture: array<f32>;
+// Bindings: declared in src/kernels/forward_sample.ts.
 
 fn noise(p: u32, m: u32, q: u32) -> vec4<f32> {
   let w = philox4x32(vec4<u32>(p, m, params.stream, q), vec2<u32>(params.seed_lo, params.seed_hi));

@@ -13,10 +13,7 @@
 // (x − αμ_k, z, the running score) and only the mixture is read from storage in the inner loops.
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> mp: MixtureNdParams;
-@group(0) @binding(1) var<storage, read> mixture: array<f32>;
-@group(0) @binding(2) var<storage, read> table: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> work: array<f32>;
+// Bindings: declared in src/kernels/mixture_score_nd.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

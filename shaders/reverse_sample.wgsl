@@ -34,15 +34,8 @@ override OUT_KIND: u32 = 0u;
 override FOURIER: u32 = 0u;
 #endif
 
-@group(0) @binding(0) var<uniform> params: ReverseParams;
-@group(0) @binding(1) var<storage, read> table: array<vec4<f32>>;
-#if EXACT
-@group(0) @binding(2) var<storage, read> mixture: array<vec4<f32>>;
-#else
-@group(0) @binding(2) var<storage, read> weights: array<f32>;
-#endif
-@group(0) @binding(3) var<storage, read_write> x: array<f32>;
-@group(0) @binding(4) var<storage, read_write> capture: array<f32>;
+// Bindings (params, table, mixture | weights, x, capture): ReverseExactBindings / ReverseNetworkBindings
+// in src/kernels/reverse_sample.ts.
 
 fn score4(X: array<vec4<f32>, 4>, r: u32) -> array<vec4<f32>, 4> {
   let A = table[2u * r];

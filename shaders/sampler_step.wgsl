@@ -20,13 +20,7 @@ override EMBED: bool = false;
 override STREAM: u32 = 0u;
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> sp: SamplerStepParams;
-@group(0) @binding(1) var<storage, read> table: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> work: array<f32>;
-@group(0) @binding(3) var<storage, read_write> aux: array<f32>;
-@group(0) @binding(4) var<storage, read_write> state: array<f32>;
-@group(0) @binding(5) var<storage, read_write> capture: array<f32>;
-@group(0) @binding(6) var<storage, read_write> tidx: array<u32>;
+// Bindings: declared in src/kernels/sampler_step.ts.
 
 struct Lane { b: u32, q: u32, ok: bool }
 

@@ -2,7 +2,7 @@
 import source from '../../shaders/flow_disc_loss.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js';
+import { Bindings, rw, uniform, type Resources } from '../gpu/bindings.js';
 import { workgroups } from '../gpu/dispatch.js';
 
 export const DiscLossParams = new ParamsLayout('DiscLossParams', { batch: 'u32', bs: 'u32', dim: 'u32', out_off: 'u32', tgt_off: 'u32', lam_off: 'u32', dout_off: 'u32' });

@@ -2,7 +2,7 @@
 import source from '../../shaders/flow_velocity_ode.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js';
+import { Bindings, rw, uniform, type Resources } from '../gpu/bindings.js';
 import { workgroups } from '../gpu/dispatch.js';
 
 export const VelocityOdeParams = new ParamsLayout('VelocityOdeParams', { n: 'u32', bs: 'u32', dim: 'u32', fourier: 'u32', x_off: 'u32', out_off: 'u32' });

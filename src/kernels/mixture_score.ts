@@ -96,11 +96,7 @@ export class MixtureScore {
     this.ctx.write(this.ndTable, new Float32Array([0, alpha, sigma, 0, 0, 0, 0, 0]));
     const { kernel, ubuf } = this.nd!;
     this.ctx.write(ubuf, MixtureNdParams.pack({ n, row: 0, comps: this.mixture.components, stride: mixtureNdStride(d), x_off: 0, x_sp: d, x_sj: 1, s_off: nd, s_sp: d, s_sj: 1, logp_off: 2 * nd }));
-    const bind = this.ctx.device.createBindGroup({
-      label: 'mixture_score_nd',
-      layout: kernel.layout,
-      entries: [{ buffer: ubuf, offset: 0, size: MixtureNdParams.byteSize }, { buffer: this.buffer }, { buffer: this.ndTable }, { buffer: this.work.buffer }].map((resource, binding) => ({ binding, resource })),
-    });
+    const bind = kernel.bind({ mp: ubuf, mixture: this.buffer, table: this.ndTable, work: this.work.buffer });
     encoder.copyBufferToBuffer(points, 0, this.work.buffer, 0, nd * 4);
     const pass = encoder.beginComputePass({ label: 'mixture_score_nd' });
     kernel.encode(pass, bind, 0, n);

@@ -6,7 +6,8 @@
  */
 import source from '../../shaders/mixture_score_nd.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { ParamsLayout } from '../gpu/params.js';
 
 export const MixtureNdParams = new ParamsLayout('MixtureNdParams', {
@@ -27,23 +28,36 @@ export const MixtureNdParams = new ParamsLayout('MixtureNdParams', {
 export const NO_LOGP = 0xffffffff;
 const WG = 64;
 
+export const MixtureNdBindings = new Bindings('mixture_score_nd', {
+  /** This row's MixtureNdParams (dynamic offset). */
+  mp: uniform(MixtureNdParams, { dynamic: true }),
+  /** packMixtureNd's components. */
+  mixture: read('array<f32>'),
+  table: read('array<vec4<f32>>'),
+  /** Points in, scores (and log-densities) out, at the strides of the params. */
+  work: rw('array<f32>'),
+});
+
 export class MixtureScoreNdKernel {
   private constructor(
-    readonly layout: GPUBindGroupLayout,
+    private readonly device: GPUDevice,
     private readonly pipeline: GPUComputePipeline,
   ) {}
 
   static async create(ctx: GpuContext, dim: number): Promise<MixtureScoreNdKernel> {
-    const layout = bindLayout(ctx.device, 'mixture_score_nd', ['dyn', 'read', 'read', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'mixture_score_nd', bindGroupLayouts: [layout] });
-    const pipeline = await ctx.pipelines.get({ kernel: 'mixture_score_nd', source, layout: pl, prelude: [MixtureNdParams.wgsl, `const ND: u32 = ${dim}u;`], constants: { WG } });
-    return new MixtureScoreNdKernel(layout, pipeline);
+    const pl = MixtureNdBindings.pipelineLayout(ctx.device);
+    const pipeline = await ctx.pipelines.get({ kernel: 'mixture_score_nd', source, layout: pl, prelude: [MixtureNdBindings.wgsl, `const ND: u32 = ${dim}u;`], constants: { WG } });
+    return new MixtureScoreNdKernel(ctx.device, pipeline);
+  }
+
+  /** Buffers by the names of MixtureNdBindings. */
+  bind(b: Resources<typeof MixtureNdBindings>): GPUBindGroup {
+    return MixtureNdBindings.bind(this.device, b);
   }
 
   encode(pass: GPUComputePassEncoder, bind: GPUBindGroup, slotOffset: number, n: number): void {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bind, [slotOffset]);
-    const [x, y] = groupsFor(n, WG);
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(n, WG));
   }
 }

@@ -1,11 +1,11 @@
 /**
  * Owner of shaders/reverse_sample.wgsl: the fused reverse-time step (score + update) for chunks of
  * steps per dispatch, with the exact mixture score or the MLP as the score source.
- * Bind group: 0 params (uniform, dynamic offset: one 256-byte slot per chunk), 1 table, 2 mixture or
- * weights, 3 particles (rw), 4 capture (rw).
+ * Bindings: ReverseExactBindings (mixture score) or ReverseNetworkBindings (MLP).
  */
 import source from '../../shaders/reverse_sample.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
+import { Bindings, read, rw, uniform, type BufferBinding, type Resources } from '../gpu/bindings.js';
 import { grid2d } from '../gpu/dispatch.js';
 import { ParamsLayout } from '../gpu/params.js';
 import type { MlpLayout } from '../model/layout.js';
@@ -30,20 +30,23 @@ export const PARAM_SLOT = 256;
 
 export const REVERSE_WG = 64;
 
-/** A bind group layout whose binding 0 is a uniform with a dynamic offset. */
-export function dynamicUniformLayout(device: GPUDevice, label: string, kinds: readonly ('read' | 'rw')[], uniformBytes: number): GPUBindGroupLayout {
-  return device.createBindGroupLayout({
-    label,
-    entries: [
-      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: uniformBytes } },
-      ...kinds.map((k, i) => ({
-        binding: i + 1,
-        visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: (k === 'read' ? 'read-only-storage' : 'storage') as GPUBufferBindingType },
-      })),
-    ],
+const reverseBindings = <S extends string>(score: S, scoreType: string) =>
+  new Bindings(`reverse_sample:${score}`, {
+    /** This chunk's ReverseParams (dynamic offset: one PARAM_SLOT per chunk). */
+    params: uniform(ReverseParams, { dynamic: true }),
+    /** The sampler table (one vec4 row per time). */
+    table: read('array<vec4<f32>>'),
+    ...({ [score]: read(scoreType) } as Record<S, BufferBinding>),
+    /** The particles (n × DIM). */
+    x: rw('array<f32>'),
+    /** Trajectory frames. */
+    capture: rw('array<f32>'),
   });
-}
+
+/** With the exact mixture score: `mixture` holds the packed components. */
+export const ReverseExactBindings = reverseBindings('mixture', 'array<vec4<f32>>');
+/** With the network score: `weights` holds the MLP's flat parameters. */
+export const ReverseNetworkBindings = reverseBindings('weights', 'array<f32>');
 
 export interface ReverseKernelOptions {
   dim: number;
@@ -56,19 +59,20 @@ export interface ReverseKernelOptions {
 
 export class ReverseSampleKernel {
   private constructor(
-    readonly layout: GPUBindGroupLayout,
+    private readonly device: GPUDevice,
+    private readonly exact: boolean,
     readonly pipeline: GPUComputePipeline,
     /** Particles per invocation. */
     readonly particlesPerInvocation: number,
   ) {}
 
   static async create(ctx: GpuContext, o: ReverseKernelOptions): Promise<ReverseSampleKernel> {
-    const layout = dynamicUniformLayout(ctx.device, 'reverse_sample', ['read', 'read', 'rw', 'rw'], ReverseParams.byteSize);
-    const pl = ctx.device.createPipelineLayout({ label: 'reverse_sample', bindGroupLayouts: [layout] });
+    const bindings = o.network ? ReverseNetworkBindings : ReverseExactBindings;
+    const pl = bindings.pipelineLayout(ctx.device);
     // The MLP evaluates 4 particles per invocation (one vec4 lane each, 4 FMAs per weight load);
     // the mixture score has no shared loads, so one particle per invocation keeps all threads busy.
     const pb = o.network ? 4 : 1;
-    const prelude = [ReverseParams.wgsl];
+    const prelude = [bindings.wgsl];
     if (o.network) prelude.push(mlpPrelude(o.network));
     const pipeline = await ctx.pipelines.get({
       kernel: 'reverse_sample',
@@ -78,7 +82,19 @@ export class ReverseSampleKernel {
       defines: { EXACT: !o.network },
       constants: { DIM: o.dim, SAMPLER: SAMPLER_CODE[o.sampler], PB: pb, WG: REVERSE_WG, STREAM: o.stream ?? 0, ...(o.network ? mlpConstants(o.network.spec) : {}) },
     });
-    return new ReverseSampleKernel(layout, pipeline, pb);
+    return new ReverseSampleKernel(ctx.device, !o.network, pipeline, pb);
+  }
+
+  /** Bind the buffers: `mixture` for the exact score, `weights` for the network. */
+  bind(b: Resources<typeof ReverseExactBindings> | Resources<typeof ReverseNetworkBindings>): GPUBindGroup {
+    if ('mixture' in b) return ReverseExactBindings.bind(this.device, this.exactOnly(b));
+    if (this.exact) throw new Error("reverse_sample: this kernel reads the exact score's 'mixture'");
+    return ReverseNetworkBindings.bind(this.device, b);
+  }
+
+  private exactOnly<T>(b: T): T {
+    if (!this.exact) throw new Error("reverse_sample: this kernel reads the network's 'weights'");
+    return b;
   }
 
   /** Workgroups (x, y) for n particles. */

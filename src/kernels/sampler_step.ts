@@ -7,7 +7,8 @@
  */
 import source from '../../shaders/sampler_step.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { bindLayout, groupsFor } from '../gpu/bindings.js';
+import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js';
+import { workgroups } from '../gpu/dispatch.js';
 import { ParamsLayout } from '../gpu/params.js';
 
 export const SamplerStepParams = new ParamsLayout('SamplerStepParams', {
@@ -32,6 +33,23 @@ export type StepEntry = 'load' | 'step' | 'predict' | 'correct' | 'store';
 const ENTRIES: readonly StepEntry[] = ['load', 'step', 'predict', 'correct', 'store'];
 const WG = 64;
 
+export const SamplerStepBindings = new Bindings('sampler_step', {
+  /** This step's SamplerStepParams (dynamic offset: one UniformSlots slot per step and block). */
+  sp: uniform(SamplerStepParams, { dynamic: true }),
+  /** The sampler table (one vec4 row per time). */
+  table: read('array<vec4<f32>>'),
+  /** Feature-major block work space (network input and output, or mixture scores). */
+  work: rw('array<f32>'),
+  /** Heun's predictor and first slope. */
+  aux: rw('array<f32>'),
+  /** The particles, n × dim row-major. */
+  state: rw('array<f32>'),
+  /** Trajectory frames. */
+  capture: rw('array<f32>'),
+  /** Per-step embedding index per column. */
+  tidx: rw('array<u32>'),
+});
+
 export interface SamplerStepOptions {
   dim: number;
   /** 0 EM (λ from the params), 2 DDPM ancestral (Heun uses predict/correct with either). */
@@ -47,24 +65,27 @@ export interface SamplerStepOptions {
 
 export class SamplerStepKernel {
   private constructor(
-    readonly layout: GPUBindGroupLayout,
+    private readonly device: GPUDevice,
     private readonly pipelines: Record<StepEntry, GPUComputePipeline>,
     readonly dim: number,
   ) {}
 
   static async create(ctx: GpuContext, o: SamplerStepOptions): Promise<SamplerStepKernel> {
-    const layout = bindLayout(ctx.device, 'sampler_step', ['dyn', 'read', 'rw', 'rw', 'rw', 'rw', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'sampler_step', bindGroupLayouts: [layout] });
+    const pl = SamplerStepBindings.pipelineLayout(ctx.device);
     const constants = { DIM: o.dim, SAMPLER: o.sampler, OUT_KIND: o.outKind, FOURIER: o.fourier, EMBED: o.embed ? 1 : 0, STREAM: o.stream, WG };
-    const list = await Promise.all(ENTRIES.map((entryPoint) => ctx.pipelines.get({ kernel: 'sampler_step', source, entryPoint, layout: pl, prelude: [SamplerStepParams.wgsl], constants })));
-    return new SamplerStepKernel(layout, Object.fromEntries(ENTRIES.map((e, i) => [e, list[i]!])) as Record<StepEntry, GPUComputePipeline>, o.dim);
+    const list = await Promise.all(ENTRIES.map((entryPoint) => ctx.pipelines.get({ kernel: 'sampler_step', source, entryPoint, layout: pl, prelude: [SamplerStepBindings.wgsl], constants })));
+    return new SamplerStepKernel(ctx.device, Object.fromEntries(ENTRIES.map((e, i) => [e, list[i]!])) as Record<StepEntry, GPUComputePipeline>, o.dim);
+  }
+
+  /** Buffers by the names of SamplerStepBindings. */
+  bind(b: Resources<typeof SamplerStepBindings>): GPUBindGroup {
+    return SamplerStepBindings.bind(this.device, b);
   }
 
   /** Encode one entry over a block of `bs` columns, params slot at `slotOffset` bytes. */
   encode(pass: GPUComputePassEncoder, entry: StepEntry, bind: GPUBindGroup, slotOffset: number, bs: number): void {
     pass.setPipeline(this.pipelines[entry]);
     pass.setBindGroup(0, bind, [slotOffset]);
-    const [x, y] = groupsFor(bs * Math.ceil(this.dim / 4), WG);
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(...workgroups(bs * Math.ceil(this.dim / 4), WG));
   }
 }

@@ -100,17 +100,7 @@ export class ForwardSampler {
   }
 
   private bindGroup(src: GPUBuffer, capture: GPUBuffer): GPUBindGroup {
-    return this.ctx.device.createBindGroup({
-      label: 'forward_sample',
-      layout: this.kernel.layout,
-      entries: [
-        { binding: 0, resource: { buffer: this.params, offset: 0, size: ForwardParams.byteSize } },
-        { binding: 1, resource: { buffer: this.table } },
-        { binding: 2, resource: { buffer: src } },
-        { binding: 3, resource: { buffer: this.state } },
-        { binding: 4, resource: { buffer: capture } },
-      ],
-    });
+    return this.kernel.bind({ params: this.params, table: this.table, src, x: this.state, capture });
   }
 
   /** Exact samples of p_t: state = α_t·data + σ_t·z (noise stream 'marginal', counter (p, 0)). */
@@ -219,17 +209,7 @@ export async function forwardMarginal(
   try {
     const [lo, hi] = splitSeed(o.seed ?? 0);
     ctx.write(params, ForwardParams.pack({ n, seed_lo: lo, seed_hi: hi, alpha: process.alpha(t), sigma: process.sigma(t), stream: STREAM.marginal }));
-    const bind = ctx.device.createBindGroup({
-      label: 'forward_sample:marginal',
-      layout: kernel.layout,
-      entries: [
-        { binding: 0, resource: { buffer: params, offset: 0, size: ForwardParams.byteSize } },
-        { binding: 1, resource: { buffer: o.data } },
-        { binding: 2, resource: { buffer: o.data } },
-        { binding: 3, resource: { buffer: out } },
-        { binding: 4, resource: { buffer: dummy } },
-      ],
-    });
+    const bind = kernel.bind({ params, table: o.data, src: o.data, x: out, capture: dummy });
     const enc = ctx.device.createCommandEncoder({ label: 'forward:marginal' });
     const pass = enc.beginComputePass({ label: 'forward_sample:marginal' });
     kernel.encode(pass, 'marginal', bind, 0, n);

@@ -84,11 +84,7 @@ export class GeneralStepper {
     this.slotsPerBlock = steps + 1;
 
     this.slots = new UniformSlots(ctx, 'sampler_step:params', SamplerStepParams, this.slotsPerBlock * this.blocks.length);
-    this.stepBind = ctx.device.createBindGroup({
-      label: 'sampler_step',
-      layout: kernel.layout,
-      entries: [this.slots.resource, { buffer: o.table }, { buffer: work }, { buffer: aux }, { buffer: o.state }, { buffer: o.capture }, { buffer: tidx }].map((resource, binding) => ({ binding, resource })),
-    });
+    this.stepBind = kernel.bind({ sp: this.slots.resource, table: o.table, work, aux, state: o.state, capture: o.capture, tidx });
     if (mix && o.score.kind === 'exact') {
       const m = o.score.mixture;
       const d = o.dim;
@@ -99,11 +95,7 @@ export class GeneralStepper {
         this.mixSlots.set(r, { n: bs, row: r, comps: m.components, stride: mixtureNdStride(d), x_off: 0, x_sp: 1, x_sj: bs, s_off: d * bs, s_sp: 1, s_sj: bs, logp_off: NO_LOGP });
       }
       this.mixSlots.upload();
-      this.mixBind = ctx.device.createBindGroup({
-        label: 'mixture_score_nd:sampler',
-        layout: mix.layout,
-        entries: [this.mixSlots.resource, { buffer: mbuf }, { buffer: o.table }, { buffer: work }].map((resource, binding) => ({ binding, resource })),
-      });
+      this.mixBind = mix.bind({ mp: this.mixSlots.resource, mixture: mbuf, table: o.table, work });
     }
   }
 

@@ -138,17 +138,7 @@ export class ReverseSampler {
     for (let b = 0; b < this.steps; b += per) this.chunks.push({ begin: b, end: Math.min(this.steps, b + per) });
     this.priorParams = own(ctx.createBuffer({ label: 'sampler:prior-params', size: PARAM_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
     // The prior draw reads nothing: the table stands in for the source; its capture slot is a dummy.
-    this.fwdBind = ctx.device.createBindGroup({
-      label: 'forward_sample:prior',
-      layout: fwd.layout,
-      entries: [
-        { binding: 0, resource: { buffer: this.priorParams, offset: 0, size: ForwardParams.byteSize } },
-        { binding: 1, resource: { buffer: this.table } },
-        { binding: 2, resource: { buffer: this.table } },
-        { binding: 3, resource: { buffer: this.state } },
-        { binding: 4, resource: { buffer: own(ctx.storage('sampler:prior-no-capture', 16)) } },
-      ],
-    });
+    this.fwdBind = fwd.bind({ params: this.priorParams, table: this.table, src: this.table, x: this.state, capture: own(ctx.storage('sampler:prior-no-capture', 16)) });
   }
 
   /** Validate options, compile (or fetch cached) pipelines, allocate the buffers of a run. */
@@ -224,17 +214,8 @@ export class ReverseSampler {
         const kernel = await ReverseSampleKernel.create(ctx, { dim, sampler: code, ...(network ? { network } : {}), stream: STREAM.reverse });
         const chunks = Math.ceil(steps / per);
         const params = own(ctx.createBuffer({ label: 'sampler:params', size: PARAM_SLOT * chunks, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
-        const bind = ctx.device.createBindGroup({
-          label: 'reverse_sample',
-          layout: kernel.layout,
-          entries: [
-            { binding: 0, resource: { buffer: params, offset: 0, size: ReverseParams.byteSize } },
-            { binding: 1, resource: { buffer: table } },
-            { binding: 2, resource: { buffer: sourceBuffer! } },
-            { binding: 3, resource: { buffer: state } },
-            { binding: 4, resource: { buffer: captureBinding } },
-          ],
-        });
+        const scoreSource = network ? { weights: sourceBuffer! } : { mixture: sourceBuffer! };
+        const bind = kernel.bind({ params, table, ...scoreSource, x: state, capture: captureBinding });
         fused = { kernel, params, bind };
       } else {
         const sigmas = Float32Array.from({ length: times.length }, (_, r) => tableData[r * SAMPLER_ROW_FLOATS + 2]!);
