@@ -335,13 +335,23 @@ export class Engine {
     if (opts.steps !== undefined) checkInteger('sample: steps', opts.steps, 1, 1 << 24);
     if (opts.seed !== undefined) checkSeed('sample: seed', opts.seed);
     checkSignal('sample: signal', opts.signal);
-    if (opts.init instanceof Float32Array) {
-      const score = opts.score;
-      const dim =
-        opts.dim ??
-        (score?.kind === 'network' ? score.network.spec.dim : score?.kind === 'exact' ? ('eigenvalues' in score.mixture ? score.mixture.dim : score.mixture.means[0]?.length) : undefined);
-      const pts = toPoints('sample: init', opts.init, dim ?? 1);
-      if (pts.n !== opts.n) throw new InputError(`sample: init has ${pts.n} points of dimension ${pts.dim}, expected n = ${opts.n}`);
+    if (typeof (opts.process as { g2?: unknown } | undefined)?.g2 !== 'function') throw new InputError('sample: process must be a forward process (makeProcess(...), new VpLinear(), ...)');
+    const score = opts.score as { kind?: unknown; mixture?: unknown; network?: unknown } | undefined;
+    if (typeof score !== 'object' || score === null) throw new InputError("sample: score is required: { kind: 'exact', mixture } or { kind: 'network', network: { spec, params } }");
+    if (score.kind !== 'exact' && score.kind !== 'network') throw new InputError(`sample: score.kind must be 'exact' or 'network', got ${JSON.stringify(score.kind)}`);
+    if (score.kind === 'exact' && (typeof score.mixture !== 'object' || score.mixture === null)) throw new InputError('sample: score.mixture (weights, means, covs) is required for an exact score');
+    if (score.kind === 'network' && (typeof score.network !== 'object' || score.network === null)) throw new InputError('sample: score.network ({ spec, params }) is required for a network score');
+    const exact = opts.score.kind === 'exact' ? opts.score.mixture : undefined;
+    const dim = opts.dim ?? (opts.score.kind === 'network' ? opts.score.network.spec?.dim : exact && 'eigenvalues' in exact ? exact.dim : exact?.means?.[0]?.length);
+    const init = opts.init as unknown;
+    if (init !== undefined) {
+      const isBuffer = typeof init === 'object' && init !== null && typeof (init as GPUBuffer).size === 'number' && typeof (init as GPUBuffer).usage === 'number';
+      if (!isBuffer) {
+        // Float32Array, a flat number[] or one array per point: n points of the score's dimension.
+        const pts = toPoints('sample: init', init, Array.isArray(init) && Array.isArray(init[0]) ? undefined : (dim ?? 1), dim);
+        if (pts.n !== opts.n) throw new InputError(`sample: init has ${pts.n} points of dimension ${pts.dim}, expected n = ${opts.n}`);
+        opts = { ...opts, init: pts.data };
+      }
     }
     if (opts.score?.kind === 'network') this.checkNetwork('sample', opts.score.network);
     throwIfAborted(opts.signal, 'sample');
