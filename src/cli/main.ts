@@ -49,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
  */
 function oneLine(e: unknown): string {
   if (e instanceof WasserflowError) return `${e.name}: ${e.message}`;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) return `InputError: ${(e as Error).message}`; // node:util parseArgs
   const fs = describeFsError(e);
   const path = (e as { path?: unknown }).path;
   if (fs) return `${typeof path === 'string' ? `'${path}': ` : ''}${fs}`;

@@ -6,6 +6,9 @@ import { SINKHORN_DEFAULTS } from '../../transport/sinkhorn/index.js';
 import { SLICED_DEFAULTS, W2_METHODS, chooseMethod, w2, type W2Method, type W2Options } from '../../transport/w2.js';
 import { num, parse, progress } from '../args.js';
 
+/** Sliced W2 projects both clouds once per direction on the CPU: a bound on its loop (and its L × d direction table). */
+const MAX_DIRECTIONS = 100_000;
+
 export const summary = 'W2 distance between two (weighted) point clouds in CSV files (auto: exact or GPU Sinkhorn; 1-D exact, sliced)';
 const usage =
   'wasserflow w2 X.csv Y.csv [--method auto|exact|sinkhorn|exact1d|sliced] [--x-weights FILE] [--y-weights FILE] [--plan FILE.csv] [--blur B] [--scaling S] [--no-debias] [--tol T] [--max-iter N] [--directions L] [--seed S] [--json]';
@@ -86,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.scaling !== undefined) opts.scaling = num(values.scaling, 'scaling', SINKHORN_DEFAULTS.scaling, { min: 1e-3, max: 0.999 });
   if (values.tol !== undefined) opts.tol = num(values.tol, 'tol', SINKHORN_DEFAULTS.tol, { min: 1e-12 });
   if (values['max-iter'] !== undefined) opts.maxIterations = num(values['max-iter'], 'max-iter', SINKHORN_DEFAULTS.maxIterations, { min: 1, int: true });
-  if (values.directions !== undefined) opts.directions = num(values.directions, 'directions', SLICED_DEFAULTS.directions, { min: 1, int: true });
+  if (values.directions !== undefined) opts.directions = num(values.directions, 'directions', SLICED_DEFAULTS.directions, { min: 1, max: MAX_DIRECTIONS, int: true });
   if (values.seed !== undefined) opts.seed = num(values.seed, 'seed', SLICED_DEFAULTS.seed, { min: 0, int: true });
   const cx = { data: X.points, d: X.dim, ...(wx ? { weights: wx } : {}) };
   const cy = { data: Y.points, d: Y.dim, ...(wy ? { weights: wy } : {}) };
