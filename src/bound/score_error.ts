@@ -16,7 +16,14 @@ import { ScoreErrorKernel, ScoreErrorParams } from '../kernels/score_error.js';
 import type { ForwardProcess } from '../processes/process.js';
 import { splitSeed } from '../rng/philox.js';
 import { samplerTable } from '../processes/grid.js';
-import { packMixture, prepareMixture, type MixtureDescription, type PreparedMixture } from '../scores/mixture.js';
+import { MIXTURE_VEC4_MAX_DIM, packMixture, prepareMixture, type MixtureDescription, type PreparedMixture } from '../scores/mixture.js';
+import { MixtureScore } from '../kernels/mixture_score.js';
+import { STREAM } from '../kernels/forward_sample.js';
+import { scoreFromOutput, type MlpLayout } from '../model/layout.js';
+import { embedIndex } from '../processes/grid.js';
+import { boxMuller, philox4x32 } from '../rng/philox.js';
+import { FUSED_MAX_WIDTH } from '../samplers/sampler.js';
+import { MlpBatchPlan } from '../train/mlp.js';
 import { networkLayout, type NetworkScore } from '../model/network.js';
 
 export interface ScoreErrorOptions {
@@ -39,6 +46,99 @@ export interface ScoreErrors {
   jsmStderr?: Float64Array;
   jdsm: Float64Array;
   jdsmStderr: Float64Array;
+}
+
+/**
+ * The general path (d > 4 or layers wider than the fused kernel takes): x_t = α x_0 + σ z drawn on
+ * the host from the same Philox counters as the GPU kernel (particle p, time index ti, stream
+ * scoreError, coordinate quad j/4), the network evaluated in batches by the trainer's layer kernels,
+ * the exact score by MixtureScore; sums in float64.
+ */
+async function scoreErrorsGeneral(
+  ctx: GpuContext,
+  o: ScoreErrorOptions,
+  layout: MlpLayout,
+  prepared: PreparedMixture | undefined,
+  data: Float32Array,
+  n: number,
+  times: Float64Array,
+): Promise<ScoreErrors> {
+  const d = o.dim;
+  const M = times.length;
+  const batch = Math.min(n, 2048);
+  const weights = o.network.params instanceof Float32Array ? ctx.storage('score_error:weights', o.network.params.subarray(0, layout.size)) : o.network.params;
+  const owns = weights !== o.network.params;
+  let plan: MlpBatchPlan | undefined;
+  let mix: MixtureScore | undefined;
+  const key = splitSeed(o.seed ?? 0);
+  const stats = Array.from({ length: 2 * M }, () => ({ mean: 0, m2: 0, k: 0 }));
+  const add = (i: number, v: number) => {
+    const s = stats[i]!;
+    s.k++;
+    const delta = v - s.mean;
+    s.mean += delta / s.k;
+    s.m2 += delta * (v - s.mean);
+  };
+  try {
+    plan = await MlpBatchPlan.create(ctx, layout, batch, weights);
+    if (prepared) mix = await MixtureScore.create(ctx, prepared);
+    const outRow = plan.ws.u[layout.layers.length - 1]!;
+    const bs = plan.ws.bs;
+    const xt = new Float32Array(batch * d);
+    const z = new Float32Array(batch * d);
+    for (let ti = 0; ti < M; ti++) {
+      const t = times[ti]!;
+      const alpha = o.process.alpha(t), sigma = o.process.sigma(t);
+      // The fused kernel reads α, σ from the f32 table: use the same rounded values.
+      const a32 = Math.fround(alpha), s32 = Math.fround(sigma);
+      const tin = layout.steps > 0 ? embedIndex(t, o.process.T, layout.steps) : t / o.process.T;
+      for (let p0 = 0; p0 < n; p0 += batch) {
+        const cnt = Math.min(batch, n - p0);
+        for (let b = 0; b < cnt; b++) {
+          const p = p0 + b;
+          for (let q = 0; 4 * q < d; q++) {
+            const w = philox4x32([p >>> 0, ti, STREAM.scoreError, q], key);
+            const g = [...boxMuller(w[0], w[1]), ...boxMuller(w[2], w[3])];
+            for (let c = 0; c < 4 && 4 * q + c < d; c++) {
+              const j = 4 * q + c;
+              z[b * d + j] = g[c]!;
+              xt[b * d + j] = a32 * data[p * d + j]! + s32 * g[c]!;
+            }
+          }
+        }
+        const x = xt.subarray(0, cnt * d);
+        plan.setInput(x, tin);
+        const enc = ctx.device.createCommandEncoder({ label: 'score_error:general' });
+        const pass = enc.beginComputePass({ label: 'mlp:forward' });
+        plan.encodeForward(pass);
+        pass.end();
+        const out = new Float32Array(await ctx.read(plan.acts, outRow * 4, d * bs * 4, enc));
+        const exact = mix ? (await mix.evaluate(x, a32, s32)).score : undefined;
+        for (let b = 0; b < cnt; b++) {
+          let dsm = 0, sm = 0;
+          for (let j = 0; j < d; j++) {
+            const sj = scoreFromOutput(layout.spec.output, out[j * bs + b]!, x[b * d + j]!, a32, s32);
+            dsm += (sj + z[b * d + j]! / s32) ** 2;
+            if (exact) sm += (exact[b * d + j]! - sj) ** 2;
+          }
+          add(M + ti, dsm);
+          if (exact) add(ti, sm);
+        }
+      }
+    }
+  } finally {
+    plan?.destroy();
+    mix?.destroy();
+    if (owns) ctx.destroyBuffer(weights);
+  }
+  const pick = (off: number) => Float64Array.from({ length: M }, (_, i) => stats[off + i]!.mean);
+  const se = (off: number) => Float64Array.from({ length: M }, (_, i) => Math.sqrt(stats[off + i]!.m2 / n / n));
+  const res: ScoreErrors = { times, jdsm: pick(M), jdsmStderr: se(M) };
+  if (prepared) {
+    res.jsm = pick(0);
+    res.jsmStderr = se(0);
+  }
+  return res;
 }
 
 export async function scoreMatchingErrors(ctx: GpuContext, o: ScoreErrorOptions): Promise<ScoreErrors> {
@@ -67,6 +167,14 @@ export async function scoreMatchingErrors(ctx: GpuContext, o: ScoreErrorOptions)
   if (2 * M * n * 4 > ctx.device.limits.maxStorageBufferBindingSize) throw new InputError(`score errors: ${M} times × ${n} points exceed the storage binding limit`);
   const prepared = o.mixture ? ('eigenvalues' in o.mixture ? o.mixture : prepareMixture(o.mixture)) : undefined;
   if (prepared && prepared.dim !== dim) throw new InputError(`score errors: mixture dimension ${prepared.dim} != ${dim}`);
+  if (dim > MIXTURE_VEC4_MAX_DIM || layout.maxWidth > FUSED_MAX_WIDTH) {
+    try {
+      const host = o.data instanceof Float32Array ? o.data : await ctx.readF32(dataBuffer, 0, n * dim);
+      return await scoreErrorsGeneral(ctx, o, layout, prepared, host, n, times);
+    } finally {
+      for (const b of owned) ctx.destroyBuffer(b);
+    }
+  }
   try {
     const kernel = await ScoreErrorKernel.create(ctx, dim, layout, prepared !== undefined);
     const weights = o.network.params instanceof Float32Array ? ctx.storage('score_error:weights', o.network.params.subarray(0, layout.size)) : o.network.params;
