@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/commands/w2.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { w2sqExact1d } from '../src/transport/exact.js';
-import { exactOT } from '../src/transport/network_simplex.js';
+import { EXACT_MAX_PAIRS, exactOT } from '../src/transport/network_simplex.js';
+import { chooseMethod } from '../src/transport/w2.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wf-w2-'));
 
@@ -120,5 +121,19 @@ describe('wasserflow w2 (CPU methods)', () => {
     const keep = Array.from({ length: 90 }, (_, i) => i).filter((i) => i !== 3);
     const xs = Float32Array.from(keep.flatMap((i) => [X.data[2 * i]!, X.data[2 * i + 1]!]));
     expect(r.w2sq).toBeAllclose(exactOT(xs, Y.data, 2, { a: keep.map((i) => z[i]!) }).cost, { rtol: 1e-12 });
+  });
+});
+
+describe("method 'auto'", () => {
+  const c = (n: number, d: number) => ({ n, d });
+  it('picks exact1d in 1-D, exact for small clouds and above the Sinkhorn kernel dimension, Sinkhorn for large clouds on a GPU', () => {
+    expect(chooseMethod(c(10 ** 6, 1), c(10 ** 6, 1)).method).toBe('exact1d');
+    expect(chooseMethod(c(900, 2), c(600, 2)).method).toBe('exact');
+    expect(chooseMethod(c(3000, 100), c(2000, 100)).method).toBe('exact');
+    expect(chooseMethod(c(2000, 2), c(2000, 2), { isSoftware: false })).toMatchObject({ method: 'sinkhorn', reason: expect.stringMatching(/on a GPU/) });
+    // On a software adapter the GPU Sinkhorn runs on the CPU: exact wins wherever it fits.
+    expect(chooseMethod(c(2000, 2), c(2000, 2), { isSoftware: true })).toMatchObject({ method: 'exact', reason: expect.stringMatching(/software adapter/) });
+    expect(chooseMethod(c(EXACT_MAX_PAIRS, 2), c(2, 2), { isSoftware: true }).method).toBe('sinkhorn');
+    expect(() => chooseMethod(c(10 ** 5, 100), c(10 ** 5, 100))).toThrow(/over the GPU Sinkhorn's limit .* use method sliced/);
   });
 });

@@ -93,9 +93,11 @@ export async function run(argv: string[]): Promise<number> {
   if (values.seed !== undefined) opts.seed = num(values.seed, 'seed', SLICED_DEFAULTS.seed, { min: 0, int: true });
   const cx = { data: X.points, d: X.dim, ...(wx ? { weights: wx } : {}) };
   const cy = { data: Y.points, d: Y.dim, ...(wy ? { weights: wy } : {}) };
-  // Only Sinkhorn needs the GPU: the CPU methods run without starting a device.
-  const runs = method === 'auto' ? chooseMethod({ n: X.n, d: X.dim, gpu: undefined }, { n: Y.n, d: Y.dim, gpu: undefined }, opts).method : method;
+  // Only Sinkhorn needs the GPU: the CPU methods run without starting a device. For auto, the rules
+  // that hold on every adapter decide first; the adapter is asked only when they say Sinkhorn.
+  let runs = method === 'auto' ? chooseMethod({ n: X.n, d: X.dim }, { n: Y.n, d: Y.dim }).method : method;
   const ctx = runs === 'sinkhorn' ? await GpuContext.create(values.adapter ? { adapter: values.adapter } : {}) : null;
+  if (ctx && method === 'auto') runs = chooseMethod({ n: X.n, d: X.dim }, { n: Y.n, d: Y.dim }, ctx.adapter).method;
   try {
     if (runs === 'sinkhorn' && !values.json) {
       const bar = progress('sinkhorn', opts.maxIterations ?? SINKHORN_DEFAULTS.maxIterations);
