@@ -91,7 +91,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
       const r = last!;
       const d = rel(r.ot, full.ot);
       if (!(d <= 1e-4)) throw new Error(`sinkhorn.pot: OT_ε ${r.ot} is ${d.toExponential(2)} from the converged ${full.ot} (over 1e-4)`);
-      b.log(`  sinkhorn.pot: OT_ε = ${r.ot.toFixed(7)} (converged ${full.ot.toFixed(7)}, relative ${d.toExponential(1)}), ${r.iterations} iterations; POT running...`);
+      b.log(`  sinkhorn.pot: OT_ε = ${r.ot.toFixed(7)} (converged ${full.ot.toFixed(7)}, relative ${d.toExponential(1)}), ${r.iterations} iterations${opts.noPeers ? '' : '; POT running...'}`);
       const peers = await peer({ kind: 'sinkhorn', n, reg: eps });
       const p = peers[0];
       const potNote = p ? `; POT value ${p.value?.toFixed(7)} after ${p.iterations} iterations (POT returns <π, C>, the linear part; our OT_ε includes ε·KL)` : '';
@@ -131,7 +131,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
         ? single((last = await solveOnce(solver, x, y, o)).ms)
         : await measure(async () => void (last = await solveOnce(solver, x, y, o)), { ...signal, warmup: 0, minRuns: 2, maxRuns: 3, budgetMs: 1 });
       const r = last!;
-      b.log(`  sinkhorn.emd.${n}: S_ε = ${r.w2sq.toFixed(6)} in ${(timing.medianMs / 1000).toFixed(1)} s; POT emd2 running...`);
+      b.log(`  sinkhorn.emd.${n}: S_ε = ${r.w2sq.toFixed(6)} in ${(timing.medianMs / 1000).toFixed(1)} s${opts.noPeers ? '' : '; POT emd2 running...'}`);
       const peers = await peer({ kind: 'emd', n });
       const e = peers[0]?.value;
       out.push(

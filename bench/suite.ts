@@ -43,6 +43,8 @@ export interface SuiteOptions extends BenchOptions {
   env: string;
   runtime: string;
   onResult?: (r: BenchResult) => void;
+  /** Called before each benchmark: its position among those that will run (for a count and an ETA). */
+  onBench?: (b: { id: string; title: string; index: number; total: number }) => void;
 }
 
 /** Run the suite. A benchmark that throws is recorded in `failures` and the rest still run. */
@@ -57,11 +59,14 @@ export async function runSuite(b: BenchContext, opts: SuiteOptions): Promise<Ben
     results: [],
     failures: [],
   };
-  for (const m of benchmarks()) {
+  const selected = benchmarks().filter((m) => {
     const isCeiling = (m.meta.order ?? 100) <= 0;
-    if (opts.filter && !isCeiling && !m.meta.id.includes(opts.filter)) continue;
-    if (m.meta.optIn && opts.filter !== m.meta.id) continue;
+    if (opts.filter && !isCeiling && !m.meta.id.includes(opts.filter)) return false;
+    return !(m.meta.optIn && opts.filter !== m.meta.id);
+  });
+  for (const [index, m] of selected.entries()) {
     if (b.signal?.aborted) break;
+    opts.onBench?.({ id: m.meta.id, title: m.meta.title, index, total: selected.length });
     b.log(`bench ${m.meta.id}: ${m.meta.title}`);
     try {
       const rs = await m.run(b, opts);

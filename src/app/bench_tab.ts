@@ -6,6 +6,7 @@
 import { runSuite, toMarkdown, type BenchReport } from '../../bench/suite.js';
 import type { BenchResult, PeerTiming } from '../../bench/harness.js';
 import type { GpuContext } from '../gpu/context.js';
+import { state } from './state.js';
 
 type PeerBridge = (script: string, argsJson: string) => Promise<string>;
 
@@ -27,11 +28,13 @@ function fmt(v: number): string {
 
 export function initBenchTab(ctx: GpuContext): BenchApi {
   const button = document.getElementById('bench-run') as HTMLButtonElement;
+  const stopButton = document.getElementById('bench-stop') as HTMLButtonElement;
   const quick = document.getElementById('bench-quick') as HTMLInputElement;
   const status = document.getElementById('bench-status')!;
   const tableDiv = document.getElementById('bench-table')!;
   const logEl = document.getElementById('bench-log')!;
   let running: Promise<BenchReport> | undefined;
+  let abort: AbortController | undefined;
 
   const table = document.createElement('table');
   table.innerHTML = '<thead><tr><th>benchmark</th><th>size</th><th>ours</th><th>unit</th><th>median ms</th><th>first ms</th><th>runs</th><th>share of ceiling</th><th>peers (ours / peer)</th></tr></thead><tbody></tbody>';
@@ -55,11 +58,22 @@ export function initBenchTab(ctx: GpuContext): BenchApi {
   const run = (opts: { quick?: boolean; filter?: string; noPeers?: boolean } = {}): Promise<BenchReport> => {
     if (running) return running;
     button.disabled = true;
+    stopButton.disabled = false;
+    abort = new AbortController();
+    const signal = abort.signal;
     body.replaceChildren();
     tableDiv.replaceChildren(table);
     logEl.textContent = '';
-    status.textContent = 'running…';
+    status.textContent = 'starting…';
     const bridge = (globalThis as { __wasserflowPeer?: PeerBridge }).__wasserflowPeer;
+    const t0 = performance.now();
+    // Count and ETA: the mean time per finished benchmark times those left (benchmarks differ, so "about").
+    const onBench = (p: { title: string; index: number; total: number }) => {
+      const elapsed = (performance.now() - t0) / 1000;
+      const eta = p.index > 0 ? ` — about ${Math.max(1, Math.round(((p.total - p.index) * elapsed) / p.index / 60))} min left` : '';
+      status.textContent = `${p.index + 1} of ${p.total}: ${p.title} (${elapsed.toFixed(0)} s so far${eta})`;
+      state.bench = { running: true, index: p.index, total: p.total };
+    };
     const log = (m: string) => {
       logEl.textContent += `${m}\n`;
       console.log(m);
@@ -70,15 +84,18 @@ export function initBenchTab(ctx: GpuContext): BenchApi {
         adapter: ctx.adapter,
         env: 'browser',
         log,
+        signal,
         peer: async (script, args) => (bridge ? (JSON.parse(await bridge(script, JSON.stringify(args))) as PeerTiming[]) : []),
       },
       {
         quick: opts.quick ?? quick.checked,
-        noPeers: opts.noPeers ?? false,
+        // Without the headless runner's bridge no Python peer can run here: say so, don't wait on one.
+        noPeers: opts.noPeers ?? !bridge,
         env: 'chromium',
         runtime: navigator.userAgent.match(/(Headless)?Chrom(e|ium)\/[\d.]+/)?.[0] ?? navigator.userAgent,
         ...(opts.filter ? { filter: opts.filter } : {}),
         onResult: addRow,
+        onBench,
       },
     ).then(
       (report) => {
@@ -88,16 +105,25 @@ export function initBenchTab(ctx: GpuContext): BenchApi {
           cell(tr, `FAILED: ${f.error}`, 'fail');
           body.appendChild(tr);
         }
-        status.textContent = `done at ${report.date.slice(11, 19)} UTC${report.failures.length ? `, ${report.failures.length} failed` : ''}`;
+        const secs = ((performance.now() - t0) / 1000).toFixed(0);
+        status.textContent = signal.aborted
+          ? `stopped after ${report.results.length} rows (${secs} s)`
+          : `done: ${report.results.length} rows in ${secs} s${report.failures.length ? `, ${report.failures.length} failed` : ''}`;
         return report;
       },
     ).finally(() => {
       button.disabled = false;
+      stopButton.disabled = true;
+      state.bench = { ...state.bench, running: false };
       running = undefined;
     });
     return running;
   };
 
+  stopButton.addEventListener('click', () => {
+    abort?.abort();
+    status.textContent += ' — stopping after the current benchmark…';
+  });
   button.addEventListener('click', () => {
     void run().catch((e: unknown) => {
       status.textContent = `failed: ${(e as Error).message}`;

@@ -10,11 +10,12 @@ import { MONO_H, type MonoH } from '../kernels/flow_gauss_ratio.js';
 import { GENERATOR_LOSSES, type GeneratorLoss } from '../flows/monoflow_generator.js';
 import type { FlowPoint } from '../flows/flow.js';
 import { createPreset, PRESET_KINDS, type PresetKind } from '../flows/presets.js';
+import { PALETTE } from '../plot/figure.js';
 import { Plot, type Series } from './plot.js';
 import { el, nextFrame, statusLine } from './dom.js';
 import { state } from './state.js';
 
-const COLORS = { target: '#2f6fd6', particles: '#d9622b', w2: '#d9622b', exact: '#2f6fd6', moment: '#11772b' };
+const COLORS = { target: PALETTE[0], particles: PALETTE[1], w2: PALETTE[1], exact: PALETTE[0], moment: PALETTE[2] };
 const LABELS: Record<PresetKind, string> = {
   monoflow: 'MonoFlow, exact ratio (affine generator)',
   'monoflow-particles': 'MonoFlow, particles + discriminator',
@@ -53,6 +54,17 @@ export function initFlowsTab(ctx: GpuContext): void {
   const w2Plot = new Plot(el('plot-flow-w2'), { title: 'W2 to the target', x: { label: 't' }, y: { label: 'W2' }, empty: 'W2 appears as the flow runs' });
   const say = statusLine(message);
   let abort: AbortController | undefined;
+  let running = false;
+
+  /** Controls that the chosen flow does not read are disabled (h: the MonoFlows; generator options: MonoFlow with a generator). */
+  const syncControls = () => {
+    const kind = kindSel.value as PresetKind;
+    hSel.disabled = running || !kind.startsWith('monoflow');
+    genLossSel.disabled = genStepsInput.disabled = running || kind !== 'monoflow-generator';
+    kindSel.disabled = nInput.disabled = running;
+  };
+  kindSel.addEventListener('change', syncControls);
+  syncControls();
 
   const run = async () => {
     const kind = kindSel.value as PresetKind;
@@ -70,6 +82,8 @@ export function initFlowsTab(ctx: GpuContext): void {
     const signal = abort.signal;
     runBtn.disabled = true;
     stopBtn.disabled = false;
+    running = true;
+    syncControls();
     state.flow = { running: true, kind, points: 0 };
     say(kind === 'rectified' ? 'training the velocity field…' : 'starting…');
     const trace: FlowPoint[] = [];
@@ -84,8 +98,8 @@ export function initFlowsTab(ctx: GpuContext): void {
         const pts = xy(await flow.cloud());
         cloudPlot.set(
           [
-            { name: 'target', color: COLORS.target, kind: 'points', x: tgt.x, y: tgt.y, size: 2, alpha: 0.35 },
-            { name: 'particles', color: COLORS.particles, kind: 'points', x: pts.x, y: pts.y, size: 2, alpha: 0.7 },
+            { name: 'target', color: COLORS.target, kind: 'points', x: tgt.x, y: tgt.y, size: 1.6, alpha: 0.4 },
+            { name: 'particles', color: COLORS.particles, kind: 'points', x: pts.x, y: pts.y, size: 1.6, alpha: 0.7 },
           ],
           { title: `${kind}: step ${p.step} of ${flow.totalSteps}, t = ${p.t.toPrecision(3)}` },
         );
@@ -110,6 +124,8 @@ export function initFlowsTab(ctx: GpuContext): void {
       state.flow = { running: false, kind, points: trace.length, ...(stopped ? {} : { error: (e as Error).message }) };
     } finally {
       preset?.destroy();
+      running = false;
+      syncControls();
       runBtn.disabled = false;
       stopBtn.disabled = true;
     }

@@ -45,6 +45,13 @@ async function runSelfcheck(ctx: GpuContext): Promise<void> {
   }
 }
 
+/** Without WebGPU: the "how to enable WebGPU" panel, and every control disabled (none could run). */
+function noWebGpu(): void {
+  document.getElementById('no-webgpu')!.hidden = false;
+  for (const c of Array.from(document.querySelectorAll<HTMLButtonElement | HTMLInputElement | HTMLSelectElement>('main button, main input, main select'))) c.disabled = true;
+  for (const p of Array.from(document.querySelectorAll<HTMLElement>('main .plot'))) p.textContent = 'needs WebGPU (see above)';
+}
+
 async function start(): Promise<void> {
   initTabs();
   const adapterEl = document.getElementById('adapter')!;
@@ -67,6 +74,7 @@ async function start(): Promise<void> {
     state.error = (e as Error).message;
     adapterEl.textContent = `WebGPU unavailable: ${state.error}`;
     adapterEl.classList.add('error');
+    noWebGpu();
   } finally {
     state.ready = true;
   }

@@ -1,6 +1,6 @@
 /**
  * The playground tab: pick a dataset (or drop a CSV), a forward process, a model size and a sampler;
- * train the score network on the GPU and watch, live, the samples of p0 and q0 side by side, the
+ * train the score network on the GPU and watch, live, the samples of p0 and q0 on the same axes, the
  * DSM loss, W2(p0, q0) against the bound on log-log axes, L_s(t) against t, and trajectories of the
  * reverse process. Training runs in chunks (each chunk is many steps in one submit, read back once),
  * and the page yields to the browser between chunks, so it stays responsive.
@@ -12,6 +12,7 @@ import { parseCsv } from '../data/csv.js';
 import { DATASETS, DATASET_DIM, makeDataset, uploadPoints, type Dataset, type DatasetName } from '../data/datasets.js';
 import { DdpmSigmoid, makeProcess, type ProcessKind } from '../processes/process.js';
 import { SAMPLER_KINDS, type SamplerKind } from '../samplers/sampler.js';
+import { histogram, PALETTE } from '../plot/figure.js';
 import { Plot, type Series } from './plot.js';
 import { Session, type SessionConfig, type Evaluation, MODEL_SIZES, type ModelSize } from './session.js';
 import { state } from './state.js';
@@ -24,7 +25,8 @@ const PROCESSES: { kind: ProcessKind; label: string }[] = [
   { kind: 've', label: 'VE σ 0.01→1' },
 ];
 
-const COLORS = { p: '#2f6fd6', q: '#d9622b', loss: '#444c5e', w2: '#d9622b', bound: '#2f6fd6', ls: '#11772b', traj: '#7b5bb5' };
+// Okabe–Ito (src/plot/figure.ts): pairs (p0/q0, W2/bound) in blue and vermillion, safe for colour-blind readers.
+const COLORS = { p: PALETTE[0], q: PALETTE[1], loss: '#444c5e', w2: PALETTE[1], bound: PALETTE[0], ls: PALETTE[2], traj: PALETTE[4] };
 
 function fill(select: HTMLSelectElement, items: readonly { value: string; label: string }[], selected: string): void {
   select.replaceChildren(
@@ -38,33 +40,40 @@ function fill(select: HTMLSelectElement, items: readonly { value: string; label:
   );
 }
 
-/** A point cloud as plot series: 2-D scatter, or for 1-D data a histogram (density). */
-function cloudSeries(name: string, color: string, pts: Float32Array, dim: number): Series[] {
+/** Up to `max` points of a cloud as x/y arrays (2-D: the first two coordinates). */
+function xy(pts: Float32Array, dim: number): { x: Float32Array; y: Float32Array } {
+  const n = pts.length / dim;
+  const x = new Float32Array(n);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    x[i] = pts[i * dim]!;
+    y[i] = pts[i * dim + 1]!;
+  }
+  return { x, y };
+}
+
+/**
+ * p0 and q0 on the same axes: a scatter in 2-D and up (first two coordinates), or for 1-D data
+ * two histograms (densities) on shared bins, on their own axes (x, density).
+ */
+function samplesSeries(p0: Float32Array, q0: Float32Array | undefined, dim: number): Series[] {
   if (dim >= 2) {
-    const n = pts.length / dim;
-    const x = new Float32Array(n);
-    const y = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      x[i] = pts[i * dim]!;
-      y[i] = pts[i * dim + 1]!;
-    }
-    return [{ name, color, kind: 'points', x, y, size: 2, alpha: 0.6 }];
+    // q0 under p0: the data are often tight clusters that a cloud of samples would hide.
+    const p: Series = { name: 'p0 (data)', color: COLORS.p, kind: 'points', ...xy(p0, dim), size: 1.6, alpha: 0.6 };
+    return q0 ? [{ name: 'q0 (samples)', color: COLORS.q, kind: 'points', ...xy(q0, dim), size: 1.6, alpha: 0.6 }, p] : [p];
   }
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of pts) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  for (const a of q0 ? [p0, q0] : [p0]) for (const v of a) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   if (!(hi > lo)) return [];
-  const bins = 80;
-  const counts = new Float64Array(bins);
-  for (const v of pts) if (Number.isFinite(v)) counts[Math.min(bins - 1, Math.floor(((v - lo) / (hi - lo)) * bins))]!++;
-  const w = (hi - lo) / bins;
-  const x: number[] = [];
-  const y: number[] = [];
-  counts.forEach((c, i) => {
-    x.push(lo + i * w, lo + (i + 1) * w);
-    y.push(c / (pts.length * w), c / (pts.length * w));
-  });
-  return [{ name, color, kind: 'line', x, y }];
+  const range: [number, number] = [lo, hi];
+  const hp = histogram(p0, 60, range);
+  const out: Series[] = [{ name: 'p0 (data)', color: COLORS.p, kind: 'bars', x: hp.edges, y: hp.density }];
+  if (q0) {
+    const hq = histogram(q0, 60, range);
+    out.unshift({ name: 'q0 (samples)', color: COLORS.q, kind: 'bars', x: hq.edges, y: hq.density });
+  }
+  return out;
 }
 
 export async function initPlayground(ctx: GpuContext): Promise<void> {
@@ -86,8 +95,7 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
   fill(sampler, SAMPLER_KINDS.map((s) => ({ value: s, label: s === 'ddpm' ? 'DDPM ancestral' : s === 'em' ? 'reverse SDE (Euler–Maruyama)' : s === 'ode' ? 'probability-flow ODE (Euler)' : 'probability-flow ODE (Heun)' })), 'ddpm');
 
   const plots = {
-    p0: new Plot(el('plot-p0'), { title: 'samples of p0 (data)', x: {}, y: {}, equalAspect: true }),
-    q0: new Plot(el('plot-q0'), { title: 'samples of q0 (model)', x: {}, y: {}, equalAspect: true, empty: 'train to sample q0' }),
+    samples: new Plot(el('plot-samples'), { title: 'p0 (data) and q0 (samples)', x: {}, y: {}, equalAspect: true }),
     loss: new Plot(el('plot-loss'), { title: 'DSM loss J', x: { label: 'step', log: true }, y: { label: 'J', log: true }, empty: 'train to see the loss' }),
     w2: new Plot(el('plot-w2'), { title: 'W2(p0, q0) and the bound', x: { label: 'step', log: true }, y: { label: 'W2', log: true }, empty: 'W2 and the bound appear after the first evaluation' }),
     ls: new Plot(el('plot-ls'), { title: 'L_s(t): one-sided Lipschitz constant of the score', x: { label: 't' }, y: { label: 'L_s' }, empty: 'L_s(t) appears after the first evaluation' }),
@@ -95,22 +103,49 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
   };
 
   let data: Dataset | undefined;
+  /** p0 as drawn (at most 5000 points), kept to redraw it under each q0. */
+  let p0Host: Float32Array | undefined;
   let csv: { name: string; points: Float32Array; dim: number } | undefined;
   let session: Session | undefined;
   let abort: AbortController | undefined;
 
   const say = statusLine(message, (text, error) => (state.message = { text, error }));
 
+  /** The samples plot's axes: a scatter with equal aspect in 2-D, a histogram (x, density) in 1-D. */
+  const samplesAxes = (dim: number) => (dim >= 2 ? { x: {}, y: {}, equalAspect: true } : { x: { label: 'x' }, y: { label: 'density' }, equalAspect: false });
+
+  /** A new dataset: the previous run's plots, session and dataset go. */
+  const clearRun = () => {
+    session?.destroy();
+    session = undefined;
+    plots.loss.clear();
+    plots.w2.clear();
+    plots.ls.clear();
+    plots.traj.clear();
+    stats.textContent = '';
+    state.train = { running: false, steps: 0, lossPoints: 0, w2Points: 0, boundPoints: 0 };
+  };
+
+  /** The dataset menu shows the CSV while one is loaded (an extra option, removed when a built-in is chosen). */
+  const showCsvInMenu = (name: string | undefined) => {
+    dataset.querySelector('option[data-csv]')?.remove();
+    if (name === undefined) return;
+    const o = new Option(`${name} (CSV)`, `csv:${name}`, true, true);
+    o.dataset.csv = '1';
+    dataset.add(o, 0);
+    dataset.value = o.value;
+  };
+
   /** (Re)build the dataset on the GPU from the current choice and plot p0. */
   const loadData = async () => {
+    clearRun();
     data?.destroy();
     data = undefined;
     if (csv) data = uploadPoints(ctx, csv.name, csv.points, csv.dim);
     else data = await makeDataset(ctx, dataset.value as DatasetName, { seed: 1 });
-    const host = await ctx.readF32(data.buffer, 0, Math.min(data.n, 5000) * data.dim);
+    p0Host = await ctx.readF32(data.buffer, 0, Math.min(data.n, 5000) * data.dim);
     state.dataset = { name: data.name, n: data.n, dim: data.dim };
-    plots.p0.set(cloudSeries('p0', COLORS.p, host, data.dim), { title: `samples of p0: ${data.name} (n = ${data.n}, ${data.dim}-D)` });
-    plots.q0.set([]);
+    plots.samples.set(samplesSeries(p0Host, undefined, data.dim), { title: `p0: ${data.name} (n = ${data.n}, ${data.dim}-D); train to sample q0`, ...samplesAxes(data.dim) });
   };
 
   const onCsv = async (file: File) => {
@@ -124,6 +159,7 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
       if (parsed.dim > 4) throw new InputError(`${file.name}: dimension ${parsed.dim}, the playground's samplers take 1..4`);
       csv = { name: file.name, points: parsed.points, dim: parsed.dim };
       await loadData();
+      showCsvInMenu(file.name);
       say(`loaded ${file.name}: ${parsed.n} points in ${parsed.dim}-D`);
     } catch (e) {
       // Keep the previous dataset: the page keeps working after a bad file.
@@ -153,27 +189,28 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
   dataset.addEventListener('change', () => {
     if (state.train.running) {
       say('stop the training before changing the dataset', true);
-      dataset.value = data?.name && (DATASETS as readonly string[]).includes(data.name) ? data.name : dataset.value;
+      dataset.value = csv ? `csv:${csv.name}` : data?.name && (DATASETS as readonly string[]).includes(data.name) ? data.name : dataset.value;
       return;
     }
     csv = undefined;
+    showCsvInMenu(undefined);
     void loadData().then(() => say(''), (e: unknown) => say((e as Error).message, true));
   });
 
   const draw = (ev: Evaluation, s: Session) => {
     const dim = s.dim;
-    plots.q0.set(cloudSeries('q0', COLORS.q, ev.samples, dim), { title: `samples of q0 after ${ev.step} steps (${s.config.sampler})` });
+    if (p0Host) plots.samples.set(samplesSeries(p0Host, ev.samples, dim), { title: `p0 (data) and q0 after ${ev.step} steps (${s.config.sampler})`, ...samplesAxes(dim) });
     const hist = s.history;
     const measured = hist.filter((h) => h.w2 !== undefined);
     plots.w2.set([
       { name: 'W2(p0, q0) (Sinkhorn)', color: COLORS.w2, kind: 'line', x: measured.map((h) => h.step), y: measured.map((h) => h.w2!) },
-      { name: 'W2 points', color: COLORS.w2, kind: 'points', x: measured.map((h) => h.step), y: measured.map((h) => h.w2!), size: 4, hideLegend: true },
+      { name: 'W2 points', color: COLORS.w2, kind: 'points', x: measured.map((h) => h.step), y: measured.map((h) => h.w2!), size: 3.5, hideLegend: true },
       { name: s.config.process instanceof DdpmSigmoid ? 'bound (paper, discrete)' : 'bound (Corollary 1)', color: COLORS.bound, kind: 'line', x: hist.map((h) => h.step), y: hist.map((h) => h.bound), dash: [5, 3] },
-      { name: 'bound points', color: COLORS.bound, kind: 'points', x: hist.map((h) => h.step), y: hist.map((h) => h.bound), size: 4, hideLegend: true },
+      { name: 'bound points', color: COLORS.bound, kind: 'points', x: hist.map((h) => h.step), y: hist.map((h) => h.bound), size: 3.5, hideLegend: true },
     ]);
     plots.ls.set([
       { name: 'L_s(t) (max over points)', color: COLORS.ls, kind: 'line', x: Array.from(ev.lsTimes), y: Array.from(ev.ls) },
-      { name: 'L_s points', color: COLORS.ls, kind: 'points', x: Array.from(ev.lsTimes), y: Array.from(ev.ls), size: 4, hideLegend: true },
+      { name: 'L_s points', color: COLORS.ls, kind: 'points', x: Array.from(ev.lsTimes), y: Array.from(ev.ls), size: 3, hideLegend: true },
     ]);
     const traj: Series[] = [];
     if (ev.trajectory && dim >= 1) {
@@ -185,10 +222,10 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
         const y = frames.map((f) => (dim >= 2 ? f[p * dim + 1]! : f[p * dim]!));
         traj.push({ name: 'particle paths', color: COLORS.traj, kind: 'line', x, y, size: 1, alpha: 0.5, hideLegend: p > 0 });
       }
-      const last = frames[frames.length - 1]!;
-      traj.push(...cloudSeries('end points (q0)', COLORS.q, last.subarray(0, show * dim), dim).map((s) => ({ ...s, size: 3, alpha: 1 })));
+      // 2-D: the end points on the paths; 1-D: q0's histogram is in the samples plot, not on (t, x) axes.
+      if (dim >= 2) traj.push({ name: 'end points (q0)', color: COLORS.q, kind: 'points', ...xy(frames[frames.length - 1]!.subarray(0, show * dim), dim), size: 2.5 });
     }
-    plots.traj.set(traj, { x: dim >= 2 ? {} : { label: 't' }, y: {} });
+    plots.traj.set(traj, dim >= 2 ? { title: 'reverse trajectories', x: {}, y: {} } : { title: 'reverse trajectories x(t)', x: { label: 't' }, y: { label: 'x' } });
     state.train.w2Points = measured.length;
     state.train.boundPoints = hist.filter((h) => Number.isFinite(h.bound)).length;
     state.train.lastW2 = ev.w2;

@@ -29,11 +29,14 @@ export interface PageState {
   train: TrainStatus;
   /** The Flows tab: the current or last run. */
   flow: { running: boolean; kind?: string; points: number; lastW2?: number; error?: string };
+  /** The Benchmarks tab: which benchmark of how many is running. */
+  bench: { running: boolean; index: number; total: number };
 }
 
 export const state: PageState = {
   ready: false,
   train: { running: false, steps: 0, lossPoints: 0, w2Points: 0, boundPoints: 0 },
   flow: { running: false, points: 0 },
+  bench: { running: false, index: 0, total: 0 },
 };
 (globalThis as unknown as { __wasserflow: PageState }).__wasserflow = state;

@@ -251,8 +251,8 @@ export function layoutFigure(spec: FigureSpec): Layout {
   // The y tick labels' width depends on the ticks, which depend on the height: one pass is enough.
   const bottom = pad + noteH + bottomLegendH + (spec.x.label ? font * 1.9 : 0) + tickFont * 1.8;
   const plotH0 = Math.max(40, H - top - bottom);
-  const ticksFor = (r: Range, log: boolean, asinh: boolean, px: number, per: number) => (log ? logTicks(r.lo, r.hi) : asinh ? asinhTicks(r.lo, r.hi) : linearTicks(r.lo, r.hi, Math.max(2, Math.round(px / per))));
-  const yTickValues0 = ticksFor(yr, yLog, !!spec.y.asinh, plotH0, 70);
+  const ticksFor = (r: Range, log: boolean, asinh: boolean, px: number, per: number) => (log ? logTicks(r.lo, r.hi) : asinh ? asinhTicks(r.lo, r.hi) : linearTicks(r.lo, r.hi, Math.max(3, Math.round(px / per))));
+  const yTickValues0 = ticksFor(yr, yLog, !!spec.y.asinh, plotH0, 55);
   const yTickW = Math.max(textWidth('0', tickFont), ...yTickValues0.map((v) => textWidth(formatTick(v, yLog), tickFont)));
   const left = pad + yLabelW + yTickW + pad * 0.6;
   const right = legendSide === 'right' ? rightW + pad * 0.5 : pad * 1.6;
@@ -267,8 +267,8 @@ export function layoutFigure(spec: FigureSpec): Layout {
   const y1 = ty(yr.hi);
   const px = (v: number) => (xLog && !(v > 0) ? NaN : plot.x + ((tx(v) - x0) / (x1 - x0 || 1)) * plot.w);
   const py = (v: number) => (yLog && !(v > 0) ? NaN : plot.y + plot.h - ((ty(v) - y0) / (y1 - y0 || 1)) * plot.h);
-  const xTickValues = ticksFor(xr, xLog, !!spec.x.asinh, plot.w, 110);
-  const yTickValues = ticksFor(yr, yLog, !!spec.y.asinh, plot.h, 70);
+  const xTickValues = ticksFor(xr, xLog, !!spec.x.asinh, plot.w, 100);
+  const yTickValues = ticksFor(yr, yLog, !!spec.y.asinh, plot.h, 55);
   // Labels never collide: a tick closer than minGap px to one already kept is dropped (0 is kept first).
   const thin = (ticks: Tick[], minGap: number) => {
     const kept: Tick[] = [];

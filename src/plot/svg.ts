@@ -125,11 +125,11 @@ export function renderSvg(spec: FigureSpec, opts: SvgOptions = {}): string {
     o.push(`<text x="${n1(P.x - 8)}" y="${n1(t.pos + (font - 1) * 0.35)}" text-anchor="end">${esc(t.label)}</text>`);
   }
   o.push(`<rect class="plot-area" x="${n1(P.x)}" y="${n1(P.y)}" width="${n1(P.w)}" height="${n1(P.h)}" fill="none" stroke="#555"/>`);
-  if (spec.x.label) o.push(`<text x="${n1(P.x + P.w / 2)}" y="${n1(P.y + P.h + (font - 1) * 1.8 + font * 1.35)}" text-anchor="middle" font-size="${font}">${esc(spec.x.label)}</text>`);
+  if (spec.x.label) o.push(`<text class="axis-label" x="${n1(P.x + P.w / 2)}" y="${n1(P.y + P.h + (font - 1) * 1.8 + font * 1.35)}" text-anchor="middle" font-size="${font}">${esc(spec.x.label)}</text>`);
   if (spec.y.label) {
     const cx = Math.round(font * 0.7 + font * 0.6);
     const cy = P.y + P.h / 2;
-    o.push(`<text transform="translate(${cx} ${n1(cy)}) rotate(-90)" text-anchor="middle" font-size="${font}">${esc(spec.y.label)}</text>`);
+    o.push(`<text class="axis-label" transform="translate(${cx} ${n1(cy)}) rotate(-90)" text-anchor="middle" font-size="${font}">${esc(spec.y.label)}</text>`);
   }
   o.push('</g>');
   // Data, clipped to the plot area.

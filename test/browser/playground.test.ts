@@ -1,13 +1,32 @@
 // The playground in headless Chromium: it loads with no console errors and finds an adapter, trains
 // 200 steps on the 4 clusters with the paper's setup and draws the W2 and bound plots (checked on a
-// real screenshot of each plot area), and a dropped CSV with a NaN is rejected with a clear message
-// while the page keeps working (a good CSV is accepted afterwards).
-import { existsSync } from 'node:fs';
+// real screenshot of each plot area) with no legend over a data point, draws 1-D data as histograms
+// on their own axes, a dropped CSV with a NaN is rejected with a clear message while the page keeps
+// working (a good CSV is accepted afterwards and clears the previous run), the benchmark tab shows a
+// count and stops, and without WebGPU the page says how to enable it with its controls disabled.
+// Screenshots go to out/screenshots/ (look at them after a change to the page).
+import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { launchChromium, serveStatic } from './launch.js';
 
 const WEB = 'dist/web';
+const SHOTS = 'out/screenshots';
+
+/** Every legend box that overlaps a drawn point or bar, and every legend inside its plot area, as text. */
+const LEGEND_OVERLAPS = `(() => {
+  const hits = [];
+  const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  for (const svg of document.querySelectorAll('.plot > svg')) {
+    const legend = svg.querySelector('g.legend');
+    if (!legend) continue;
+    const L = legend.getBoundingClientRect();
+    const area = svg.querySelector('.plot-area').getBoundingClientRect();
+    if (meet(L, area)) hits.push(svg.parentElement.id + ': legend inside the plot area');
+    for (const m of svg.querySelectorAll('g.data circle, g.data rect')) if (meet(L, m.getBoundingClientRect())) hits.push(svg.parentElement.id + ': legend over a data point');
+  }
+  return hits;
+})()`;
 
 interface TrainState {
   running: boolean;
@@ -21,15 +40,15 @@ interface TrainState {
 }
 
 /**
- * Screenshot the canvas `id` and count, in the browser, the pixels of colour `rgb` inside the plot
+ * Screenshot the plot `id` and count, in the browser, the pixels of colour `rgb` inside the plot
  * area (the canvas minus its axis margins): a plot whose series were never drawn has none.
  */
 async function coloredPixels(page: Page, id: string, rgb: [number, number, number]): Promise<number> {
-  const canvas = (await page.$(`#${id}`))!;
-  await canvas.scrollIntoView();
-  const box = (await canvas.boundingBox())!;
-  // Axis margins of src/app/plot.ts: left 52, right 10, top 24, bottom 34 CSS pixels.
-  const clip = { x: box.x + 53, y: box.y + 25, width: box.width - 64, height: box.height - 60 };
+  const plot = (await page.$(`#${id}`))!;
+  await plot.scrollIntoView();
+  // The plot area only (the axes and the legend are outside it).
+  const box = (await (await page.$(`#${id} .plot-area`))!.boundingBox())!;
+  const clip = { x: box.x + 1, y: box.y + 1, width: box.width - 2, height: box.height - 2 };
   const png = await page.screenshot({ clip, encoding: 'base64', captureBeyondViewport: true });
   return (await page.evaluate(
     async (b64: string, [r, g, b]: [number, number, number]) => {
@@ -65,6 +84,7 @@ describe('playground in headless Chromium', () => {
   beforeAll(async () => {
     if (!existsSync(`${WEB}/index.html`)) throw new Error(`${WEB}/index.html missing: run 'npx vite build' (npm test does)`);
     server = await serveStatic(WEB);
+    mkdirSync(SHOTS, { recursive: true });
     chromium = await launchChromium();
     page = await chromium.browser.newPage();
     await page.setViewport({ width: 1200, height: 900 });
@@ -94,24 +114,33 @@ describe('playground in headless Chromium', () => {
 
   it('trains 200 steps on 4 clusters and draws the W2 and bound plots', async () => {
     await page.$eval('#steps', (e) => ((e as HTMLInputElement).value = '200'));
+    const t0 = Date.now();
     await page.click('#train');
     await page.waitForFunction('window.__wasserflow.train.running', { timeout: 30_000 });
+    await page.waitForFunction('window.__wasserflow.train.lossPoints > 0', { timeout: 60_000 });
+    console.log(`playground: first loss point ${((Date.now() - t0) / 1000).toFixed(1)} s after Train`);
     await page.waitForFunction('!window.__wasserflow.train.running', { timeout: 100_000 });
     const t = (await page.evaluate('window.__wasserflow.train')) as TrainState;
     expect(t.error).toBeUndefined();
     expect(t.steps).toBe(200);
-    expect(t.lossPoints).toBe(4); // one loss reading per 50-step chunk
+    expect(t.lossPoints).toBe(5); // a first 10-step chunk, then one reading per 50-step chunk
     expect(t.w2Points).toBe(3); // evaluations at steps 50, 100, 200
     expect(t.boundPoints).toBe(3);
     expect(t.lastW2).toBeGreaterThan(0);
     expect(t.lastBound).toBeGreaterThan(0);
     // Issue 6: the measured W2 (512 samples: it carries a sampling floor) stays under the bound.
     expect(t.lastW2).toBeLessThanOrEqual(t.lastBound!);
-    // W2 is drawn in orange (#d9622b), the bound in blue (#2f6fd6): both must be on the screenshot.
-    expect(await coloredPixels(page, 'plot-w2', [0xd9, 0x62, 0x2b])).toBeGreaterThan(20);
-    expect(await coloredPixels(page, 'plot-w2', [0x2f, 0x6f, 0xd6])).toBeGreaterThan(20);
-    expect(await coloredPixels(page, 'plot-q0', [0xd9, 0x62, 0x2b])).toBeGreaterThan(100);
-    expect(await coloredPixels(page, 'plot-ls', [0x11, 0x77, 0x2b])).toBeGreaterThan(20);
+    // W2 is drawn in vermillion (#D55E00), the bound in blue (#0072B2): both must be on the screenshot;
+    // p0 (blue) and q0 (vermillion) share one plot.
+    expect(await coloredPixels(page, 'plot-w2', [0xd5, 0x5e, 0x00])).toBeGreaterThan(20);
+    expect(await coloredPixels(page, 'plot-w2', [0x00, 0x72, 0xb2])).toBeGreaterThan(20);
+    expect(await coloredPixels(page, 'plot-samples', [0xd5, 0x5e, 0x00])).toBeGreaterThan(100);
+    expect(await coloredPixels(page, 'plot-samples', [0x00, 0x72, 0xb2])).toBeGreaterThan(100);
+    expect(await coloredPixels(page, 'plot-ls', [0x00, 0x9e, 0x73])).toBeGreaterThan(20);
+    // Log axes with decade ticks; no legend covers a point or sits in a plot area.
+    expect(await page.$$eval('#plot-loss .axes text', (ts) => ts.map((t) => t.textContent))).toEqual(expect.arrayContaining(['10', '100']));
+    expect(await page.evaluate(LEGEND_OVERLAPS)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/playground-2d.png`, fullPage: true });
     expect(errors).toEqual([]);
   });
 
@@ -128,8 +157,15 @@ describe('playground in headless Chromium', () => {
     expect(f.points).toBe(26); // the start and 25 chunks of 4 steps
     // The VP flow carries N((1,-2), Σ) to N(0, I): W2 to a sample of N(0, I) ends near the two-sample floor.
     expect(f.lastW2!).toBeLessThan(0.5);
-    expect(await coloredPixels(page, 'plot-flow-w2', [0xd9, 0x62, 0x2b])).toBeGreaterThan(20);
-    expect(await coloredPixels(page, 'plot-flow-cloud', [0xd9, 0x62, 0x2b])).toBeGreaterThan(100);
+    expect(await coloredPixels(page, 'plot-flow-w2', [0xd5, 0x5e, 0x00])).toBeGreaterThan(20);
+    expect(await coloredPixels(page, 'plot-flow-cloud', [0xd5, 0x5e, 0x00])).toBeGreaterThan(100);
+    // The VP flow reads neither h nor the generator's options: those controls are disabled.
+    expect(await page.$eval('#flow-h', (e) => (e as HTMLSelectElement).disabled)).toBe(true);
+    expect(await page.$eval('#flow-gen-steps', (e) => (e as HTMLInputElement).disabled)).toBe(true);
+    await page.select('#flow-kind', 'monoflow-generator');
+    expect(await page.$eval('#flow-gen-steps', (e) => (e as HTMLInputElement).disabled)).toBe(false);
+    expect(await page.evaluate(LEGEND_OVERLAPS)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/flows.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.click('#tabs button[data-tab="playground"]');
   });
@@ -158,7 +194,61 @@ describe('playground in headless Chromium', () => {
     await drop('ring.csv', `x,y\n${good}\n`);
     await page.waitForFunction('window.__wasserflow.dataset && window.__wasserflow.dataset.name === "ring.csv"', { timeout: 10_000 });
     expect(await page.evaluate('window.__wasserflow.message.error')).toBe(false);
-    expect(await page.$eval('#plot-p0', (e) => (e as HTMLCanvasElement).dataset.points)).toBe('300');
+    expect(await page.$eval('#plot-samples', (e) => (e as HTMLElement).dataset.points)).toBe('300');
+    // The previous run's plots are cleared and the dataset menu shows the CSV.
+    expect(await page.$$eval('#plot-w2 g.series', (g) => g.length)).toBe(0);
+    expect(await page.$$eval('#plot-loss g.series', (g) => g.length)).toBe(0);
+    expect(await page.$eval('#dataset', (e) => (e as HTMLSelectElement).selectedOptions[0]!.textContent)).toBe('ring.csv (CSV)');
     expect(errors).toEqual([]);
+  });
+
+  it('draws 1-D data as histograms of p0 and q0 on their own (x, density) axes', async () => {
+    await page.select('#dataset', 'clusters2-1d');
+    await page.waitForFunction('window.__wasserflow.dataset.name === "clusters2-1d"', { timeout: 20_000 });
+    await page.$eval('#steps', (e) => ((e as HTMLInputElement).value = '50'));
+    await page.click('#train');
+    await page.waitForFunction('window.__wasserflow.train.running', { timeout: 30_000 });
+    await page.waitForFunction('!window.__wasserflow.train.running', { timeout: 100_000 });
+    expect((await page.evaluate('window.__wasserflow.train')) as TrainState).toMatchObject({ steps: 50, w2Points: 1 });
+    const samples = await page.$eval('#plot-samples svg', (svg) => ({
+      series: Array.from(svg.querySelectorAll('g.series'), (g) => ({ name: g.getAttribute('data-name'), bars: g.querySelectorAll('rect').length, circles: g.querySelectorAll('circle').length })),
+      labels: Array.from(svg.querySelectorAll('.axis-label'), (t) => t.textContent),
+    }));
+    expect(samples.series.map((x) => x.name)).toEqual(['q0 (samples)', 'p0 (data)']);
+    for (const x of samples.series) {
+      expect(x.bars).toBeGreaterThan(5);
+      expect(x.circles).toBe(0);
+    }
+    expect(samples.labels).toEqual(['x', 'density']);
+    // The trajectories' plot has (t, x) axes and no end-point cloud drawn on them.
+    expect(await page.$$eval('#plot-traj g.series', (g) => g.map((x) => x.getAttribute('data-name')))).not.toContain('end points (q0)');
+    expect(await page.evaluate(LEGEND_OVERLAPS)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/playground-1d.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('the benchmark tab counts the benchmarks and stops on Stop', async () => {
+    await page.click('#tabs button[data-tab="bench"]');
+    await page.click('#bench-run');
+    await page.waitForFunction('window.__wasserflow.bench.running && window.__wasserflow.bench.total > 1', { timeout: 30_000 });
+    expect(await page.$eval('#bench-status', (e) => e.textContent)).toMatch(/^1 of \d+: /);
+    await page.click('#bench-stop');
+    await page.waitForFunction('!window.__wasserflow.bench.running', { timeout: 120_000 });
+    expect(await page.$eval('#bench-status', (e) => e.textContent)).toMatch(/^stopped after/);
+    // No Python peer runs in the page, and the log does not pretend one does.
+    expect(await page.$eval('#bench-log', (e) => e.textContent)).not.toMatch(/POT.*running/);
+    await page.click('#tabs button[data-tab="playground"]');
+  });
+
+  it('without WebGPU: a panel on how to enable it, and every control disabled', async () => {
+    const bare = await chromium.browser.newPage();
+    await bare.setViewport({ width: 1200, height: 900 });
+    await bare.evaluateOnNewDocument('Object.defineProperty(Navigator.prototype, "gpu", { get: () => undefined })');
+    await bare.goto(server.url);
+    await bare.waitForFunction('window.__wasserflow && window.__wasserflow.ready', { timeout: 60_000 });
+    expect(await bare.$eval('#no-webgpu', (e) => !(e as HTMLElement).hidden && e.textContent)).toMatch(/enable-unsafe-webgpu/);
+    for (const id of ['train', 'dataset', 'flow-run', 'bench-run']) expect(await bare.$eval(`#${id}`, (e) => (e as HTMLButtonElement).disabled), id).toBe(true);
+    await bare.screenshot({ path: `${SHOTS}/no-webgpu.png` });
+    await bare.close();
   });
 });
