@@ -53,7 +53,7 @@ export interface EngineOptions {
   device?: GPUDevice;
   /** Adapter info to report for a shared `device` (defaults to `device.adapterInfo`). */
   adapterInfo?: GPUAdapterInfo;
-  /** Node only: 'swiftshader' (default), 'lavapipe', 'system', or a path to a Vulkan ICD JSON. */
+  /** Node only: 'lavapipe', 'swiftshader', 'nvidia', 'system', or a path to a Vulkan ICD JSON (default: automatic, see `wasserflow info`). */
   adapter?: string;
   powerPreference?: GPUPowerPreference;
   /** Byte cap of idle buffers the engine keeps for reuse (default 256 MiB). */

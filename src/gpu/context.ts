@@ -5,6 +5,7 @@
  * cache and the optional GPU timer.
  */
 import { acquireDevice, type AcquireOptions } from './device.js';
+import type { AdapterChoice } from './icd.js';
 import { DeviceLostError, GpuValidationError, InputError } from './errors.js';
 import { BufferPool } from './pool.js';
 import { PipelineCache } from './pipelines.js';
@@ -19,6 +20,8 @@ export interface AdapterReport {
   isSoftware: boolean;
   features: string[];
   limits: Record<string, number>;
+  /** How the adapter was chosen (Node: option, environment or automatic; browser: by the browser). */
+  choice?: AdapterChoice;
 }
 
 export interface ContextOptions extends AcquireOptions {
@@ -42,7 +45,12 @@ const LIMIT_NAMES = [
   'maxUniformBufferBindingSize',
 ] as const;
 
-export function describeAdapter(info: GPUAdapterInfo | undefined, device: GPUDevice, isFallback = false): AdapterReport {
+export function describeAdapter(
+  info: GPUAdapterInfo | undefined,
+  device: GPUDevice,
+  isFallback = false,
+  choice?: AdapterChoice,
+): AdapterReport {
   const limits: Record<string, number> = {};
   for (const n of LIMIT_NAMES) limits[n] = device.limits[n];
   const vendor = info?.vendor ?? '';
@@ -60,6 +68,7 @@ export function describeAdapter(info: GPUAdapterInfo | undefined, device: GPUDev
     isSoftware: fallback || /swiftshader|llvmpipe|lavapipe|software|cpu/.test(text),
     features: [...device.features].map(String).sort(),
     limits,
+    ...(choice ? { choice } : {}),
   };
 }
 
@@ -87,8 +96,9 @@ export class GpuContext {
     private readonly ownsDevice: boolean,
     poolBytes: number | undefined,
     isFallback: boolean,
+    choice?: AdapterChoice,
   ) {
-    this.adapter = describeAdapter(info, device, isFallback);
+    this.adapter = describeAdapter(info, device, isFallback, choice);
     this.hasTimestamps = device.features.has('timestamp-query');
     this.hasSubgroups = device.features.has('subgroups' as GPUFeatureName);
     this.pipelines = new PipelineCache(device);
@@ -135,9 +145,9 @@ export class GpuContext {
   /** Acquire a device (or wrap `options.device`) and build a context around it. */
   static async create(options: ContextOptions = {}): Promise<GpuContext> {
     if (options.device) return new GpuContext(options.device, options.adapterInfo ?? options.device.adapterInfo, false, options.poolBytes, false);
-    const { adapter, device } = await acquireDevice(options);
+    const { adapter, device, choice } = await acquireDevice(options);
     const fallback = Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
-    return new GpuContext(device, adapter.info, true, options.poolBytes, fallback);
+    return new GpuContext(device, adapter.info, true, options.poolBytes, fallback, choice);
   }
 
   /** Throws the typed error if the device is lost, destroyed, or an uncaptured error happened. */

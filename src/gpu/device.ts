@@ -1,13 +1,16 @@
 /**
  * Acquiring a GPUDevice in the browser (`navigator.gpu`) or in Node (the `webgpu` package, Dawn).
- * In Node the adapter is SwiftShader by default (Debian's chromium ships its Vulkan ICD); set
- * `adapter: 'lavapipe'` / `WASSERFLOW_ADAPTER=lavapipe`, or `VK_ICD_FILENAMES` yourself, to choose
- * another Vulkan driver, or `adapter: 'system'` to let the Vulkan loader pick.
+ * In Node the adapter is chosen by icd.ts's chooseAdapter(): a hardware GPU when there is one, else
+ * the fastest software adapter present (lavapipe, then SwiftShader); `adapter: 'swiftshader'` /
+ * `WASSERFLOW_ADAPTER=swiftshader`, or `VK_ICD_FILENAMES`, choose another Vulkan driver, and
+ * `adapter: 'system'` lets the Vulkan loader pick. In a browser the browser chooses (Chromium
+ * without a GPU uses the SwiftShader it ships).
  */
 import { NoAdapterError } from './errors.js';
+import type { AdapterChoice } from './icd.js';
 
 export interface AcquireOptions {
-  /** Node only: 'swiftshader' (default), 'lavapipe', 'system', or a path to a Vulkan ICD JSON. */
+  /** Node only: 'lavapipe', 'swiftshader', 'nvidia', 'system', or a path to a Vulkan ICD JSON (default: automatic). */
   adapter?: string;
   powerPreference?: GPUPowerPreference;
   /** Ask for timestamp-query when the adapter has it (default true). */
@@ -18,7 +21,15 @@ export interface Acquired {
   gpu: GPU;
   adapter: GPUAdapter;
   device: GPUDevice;
+  choice: AdapterChoice;
 }
+
+/** What a browser's choice looks like: the browser picks, wasserflow does not. */
+const BROWSER_CHOICE: AdapterChoice = {
+  name: 'browser',
+  icd: undefined,
+  reason: "navigator.gpu: the browser picks the adapter (Chromium without a GPU uses the SwiftShader it ships)",
+};
 
 export const isNode: boolean = typeof process !== 'undefined' && !!process.versions?.node;
 
@@ -29,24 +40,25 @@ const keepAlive: unknown[] = [];
 // Everything Node-only (the `webgpu` package, Vulkan ICD files via node:fs) lives in ./node.ts and
 // is imported dynamically, only in Node. Browser builds replace that module with ./node.browser.ts
 // (see vite.browser.config.ts), so bundlers never see node:fs or `webgpu`.
-async function nodeGpu(adapterName: string | undefined): Promise<GPU> {
+async function nodeGpu(adapterName: string | undefined): Promise<{ gpu: GPU; choice: AdapterChoice }> {
   const { createNodeGpu } = await import('./node.js');
-  const gpu = await createNodeGpu(adapterName);
-  keepAlive.push(gpu);
-  return gpu;
+  const made = await createNodeGpu(adapterName);
+  keepAlive.push(made.gpu);
+  return made;
 }
 
 /** Find a GPU, an adapter and the requested device features/limits. */
-export async function acquireAdapter(options: AcquireOptions = {}): Promise<{ gpu: GPU; adapter: GPUAdapter }> {
+export async function acquireAdapter(options: AcquireOptions = {}): Promise<{ gpu: GPU; adapter: GPUAdapter; choice: AdapterChoice }> {
   const browserGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-  const gpu = browserGpu ?? (isNode ? await nodeGpu(options.adapter) : undefined);
-  if (!gpu) {
+  const made = browserGpu ? { gpu: browserGpu, choice: BROWSER_CHOICE } : isNode ? await nodeGpu(options.adapter) : undefined;
+  const gpu = made?.gpu;
+  if (!made || !gpu) {
     throw new NoAdapterError('WebGPU is not available here (no navigator.gpu): use a browser with WebGPU enabled');
   }
   const adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : {});
   if (!adapter) throw new NoAdapterError('requestAdapter() returned no adapter');
   keepAlive.push(adapter);
-  return { gpu, adapter };
+  return { gpu, adapter, choice: made.choice };
 }
 
 /** The limits wasserflow raises above the defaults, capped by the adapter. */
@@ -64,7 +76,7 @@ export function wantedLimits(adapter: GPUAdapter): Record<string, number> {
 }
 
 export async function acquireDevice(options: AcquireOptions = {}): Promise<Acquired> {
-  const { gpu, adapter } = await acquireAdapter(options);
+  const { gpu, adapter, choice } = await acquireAdapter(options);
   const features: GPUFeatureName[] = [];
   if (options.timing !== false && adapter.features.has('timestamp-query')) features.push('timestamp-query');
   if (adapter.features.has('subgroups')) features.push('subgroups' as GPUFeatureName);
@@ -74,5 +86,5 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Acqui
     requiredLimits: wantedLimits(adapter),
   });
   keepAlive.push(device);
-  return { gpu, adapter, device };
+  return { gpu, adapter, device, choice };
 }

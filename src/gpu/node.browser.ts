@@ -3,7 +3,8 @@
  * browser has `navigator.gpu` or no WebGPU at all, never Dawn.
  */
 import { NoAdapterError } from './errors.js';
+import type { AdapterChoice } from './icd.js';
 
-export function createNodeGpu(_adapterName: string | undefined): Promise<GPU> {
+export function createNodeGpu(_adapterName: string | undefined): Promise<{ gpu: GPU; choice: AdapterChoice }> {
   return Promise.reject(new NoAdapterError('WebGPU is not available here (no navigator.gpu): use a browser with WebGPU enabled'));
 }

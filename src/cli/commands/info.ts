@@ -2,7 +2,7 @@ import { GpuContext } from '../../gpu/context.js';
 import { parse } from '../args.js';
 
 export const summary = 'print the WebGPU adapter, its features and limits';
-const usage = 'wasserflow info [--json] [--adapter swiftshader|lavapipe|system|ICD.json]';
+const usage = 'wasserflow info [--json] [--adapter lavapipe|swiftshader|nvidia|system|ICD.json]';
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { json: { type: 'boolean' }, adapter: { type: 'string' } }, usage);
@@ -14,6 +14,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     console.log(`adapter      ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || '(no info)'}`);
+    if (a.choice) console.log(`chosen       ${a.choice.name}: ${a.choice.reason}${a.choice.icd ? ` (${a.choice.icd})` : ''}`);
     console.log(`software     ${a.isSoftware ? 'yes (CPU implementation: expect ~50x slower kernels than a GPU)' : 'no'}`);
     console.log(`fallback     ${a.isFallbackAdapter ? 'yes' : 'no'}`);
     console.log(`features     ${a.features.join(', ') || '(none)'}`);
