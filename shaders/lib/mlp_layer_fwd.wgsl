@@ -1,0 +1,114 @@
+// One 8-row × 8-sample tile of an MLP layer's forward pass on a feature-major batch, shared by
+// shaders/mlp_forward.wgsl (one layer per dispatch) and shaders/dsm_step_fused.wgsl (the whole
+// training step in one dispatch). The maths, the register blocking and the W4 / scalar-W paths are
+// described in shaders/mlp_forward.wgsl. The including shader declares `acts: array<vec4<f32>>`
+// (the workspace), `params4: array<vec4<f32>>` (the flat parameters), `fn param(i: u32) -> f32`,
+// `fn step_of(b: u32) -> u32` (a sample's step index), `override ACT`, and the MlpLayerParams struct.
+#include "activations"
+
+fn layer_fwd_finish(lp: MlpLayerParams, j: u32, b4: u32, acc0: vec4<f32>, acc1: vec4<f32>, s: f32, hidden: bool, emb: bool) {
+  if (j >= lp.out_dim) { return; }
+  for (var q = 0u; q < 2u; q++) {
+    let acc = select(acc1, acc0, q == 0u);
+    let row4 = lp.bs / 4u;
+    let u = s * acc + vec4<f32>(param(lp.b_off + j));
+    let o = j * row4 + b4 + q;
+    acts[lp.u_off / 4u + o] = u;
+    if (hidden) {
+      var v = u;
+      if (emb) {
+        let b = 4u * (b4 + q);
+        v = u * vec4<f32>(param(lp.e_off + step_of(b) * lp.out_dim + j), param(lp.e_off + step_of(b + 1u) * lp.out_dim + j),
+                          param(lp.e_off + step_of(b + 2u) * lp.out_dim + j), param(lp.e_off + step_of(b + 3u) * lp.out_dim + j));
+      }
+      acts[lp.h_off / 4u + o] = vec4<f32>(act_fwd(ACT, v.x, lp.slope), act_fwd(ACT, v.y, lp.slope),
+                                          act_fwd(ACT, v.z, lp.slope), act_fwd(ACT, v.w, lp.slope));
+    }
+  }
+}
+
+// Outputs j0..j0+7 of samples 4·b4 .. 4·b4+7 (b4 counts vec4s along a row).
+fn layer_fwd_tile(lp: MlpLayerParams, j0: u32, b4: u32, hidden: bool, emb: bool, w4: bool) {
+  let row4 = lp.bs / 4u;
+  let last = lp.out_dim - 1u;
+
+  let r0 = lp.w_off + min(j0 + 0u, last) * lp.in_dim;
+  let r1 = lp.w_off + min(j0 + 1u, last) * lp.in_dim;
+  let r2 = lp.w_off + min(j0 + 2u, last) * lp.in_dim;
+  let r3 = lp.w_off + min(j0 + 3u, last) * lp.in_dim;
+  let r4 = lp.w_off + min(j0 + 4u, last) * lp.in_dim;
+  let r5 = lp.w_off + min(j0 + 5u, last) * lp.in_dim;
+  let r6 = lp.w_off + min(j0 + 6u, last) * lp.in_dim;
+  let r7 = lp.w_off + min(j0 + 7u, last) * lp.in_dim;
+  var c00 = vec4<f32>(0.0); var c01 = vec4<f32>(0.0);
+  var c10 = vec4<f32>(0.0); var c11 = vec4<f32>(0.0);
+  var c20 = vec4<f32>(0.0); var c21 = vec4<f32>(0.0);
+  var c30 = vec4<f32>(0.0); var c31 = vec4<f32>(0.0);
+  var c40 = vec4<f32>(0.0); var c41 = vec4<f32>(0.0);
+  var c50 = vec4<f32>(0.0); var c51 = vec4<f32>(0.0);
+  var c60 = vec4<f32>(0.0); var c61 = vec4<f32>(0.0);
+  var c70 = vec4<f32>(0.0); var c71 = vec4<f32>(0.0);
+  let xb = lp.x_off / 4u + b4;
+  if (w4) {
+    for (var kk = 0u; kk < lp.in_dim / 4u; kk++) {
+      let xk = xb + 4u * kk * row4;
+      let x00 = acts[xk + 0u * row4]; let x01 = acts[xk + 0u * row4 + 1u];
+      let x10 = acts[xk + 1u * row4]; let x11 = acts[xk + 1u * row4 + 1u];
+      let x20 = acts[xk + 2u * row4]; let x21 = acts[xk + 2u * row4 + 1u];
+      let x30 = acts[xk + 3u * row4]; let x31 = acts[xk + 3u * row4 + 1u];
+      var v0 = params4[r0 / 4u + kk];
+      c00 += v0.x * x00 + v0.y * x10 + v0.z * x20 + v0.w * x30;
+      c01 += v0.x * x01 + v0.y * x11 + v0.z * x21 + v0.w * x31;
+      var v1 = params4[r1 / 4u + kk];
+      c10 += v1.x * x00 + v1.y * x10 + v1.z * x20 + v1.w * x30;
+      c11 += v1.x * x01 + v1.y * x11 + v1.z * x21 + v1.w * x31;
+      var v2 = params4[r2 / 4u + kk];
+      c20 += v2.x * x00 + v2.y * x10 + v2.z * x20 + v2.w * x30;
+      c21 += v2.x * x01 + v2.y * x11 + v2.z * x21 + v2.w * x31;
+      var v3 = params4[r3 / 4u + kk];
+      c30 += v3.x * x00 + v3.y * x10 + v3.z * x20 + v3.w * x30;
+      c31 += v3.x * x01 + v3.y * x11 + v3.z * x21 + v3.w * x31;
+      var v4 = params4[r4 / 4u + kk];
+      c40 += v4.x * x00 + v4.y * x10 + v4.z * x20 + v4.w * x30;
+      c41 += v4.x * x01 + v4.y * x11 + v4.z * x21 + v4.w * x31;
+      var v5 = params4[r5 / 4u + kk];
+      c50 += v5.x * x00 + v5.y * x10 + v5.z * x20 + v5.w * x30;
+      c51 += v5.x * x01 + v5.y * x11 + v5.z * x21 + v5.w * x31;
+      var v6 = params4[r6 / 4u + kk];
+      c60 += v6.x * x00 + v6.y * x10 + v6.z * x20 + v6.w * x30;
+      c61 += v6.x * x01 + v6.y * x11 + v6.z * x21 + v6.w * x31;
+      var v7 = params4[r7 / 4u + kk];
+      c70 += v7.x * x00 + v7.y * x10 + v7.z * x20 + v7.w * x30;
+      c71 += v7.x * x01 + v7.y * x11 + v7.z * x21 + v7.w * x31;
+    }
+  } else {
+    for (var i = 0u; i < lp.in_dim; i++) {
+      let x0 = acts[xb + i * row4]; let x1 = acts[xb + i * row4 + 1u];
+      let w0 = param(r0 + i); c00 += w0 * x0; c01 += w0 * x1;
+      let w1 = param(r1 + i); c10 += w1 * x0; c11 += w1 * x1;
+      let w2 = param(r2 + i); c20 += w2 * x0; c21 += w2 * x1;
+      let w3 = param(r3 + i); c30 += w3 * x0; c31 += w3 * x1;
+      let w4 = param(r4 + i); c40 += w4 * x0; c41 += w4 * x1;
+      let w5 = param(r5 + i); c50 += w5 * x0; c51 += w5 * x1;
+      let w6 = param(r6 + i); c60 += w6 * x0; c61 += w6 * x1;
+      let w7 = param(r7 + i); c70 += w7 * x0; c71 += w7 * x1;
+    }
+  }
+  let s = param(lp.scale_idx);
+  // One copy of the epilogue (act, embedding) for all rows keeps the compiled shader small.
+  for (var r = 0u; r < 8u; r++) {
+    var a0 = c00;
+    var a1 = c01;
+    switch r {
+      case 1u: { a0 = c10; a1 = c11; }
+      case 2u: { a0 = c20; a1 = c21; }
+      case 3u: { a0 = c30; a1 = c31; }
+      case 4u: { a0 = c40; a1 = c41; }
+      case 5u: { a0 = c50; a1 = c51; }
+      case 6u: { a0 = c60; a1 = c61; }
+      case 7u: { a0 = c70; a1 = c71; }
+      default: {}
+    }
+    layer_fwd_finish(lp, j0 + r, b4, a0, a1, s, hidden, emb);
+  }
+}
