@@ -12,7 +12,7 @@ const current = chooseAdapter(undefined, {}).name;
 const other = current === 'lavapipe' ? 'swiftshader' : 'lavapipe';
 
 test.runIf(defaultIcd(other) !== undefined)(`the other software adapter (${other}) passes the CLI selfcheck`, async () => {
-  const env = { ...process.env, WASSERFLOW_ADAPTER: other, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
+  const env: NodeJS.ProcessEnv = { ...process.env, WASSERFLOW_ADAPTER: other, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
   delete env.VK_ICD_FILENAMES;
   const { stdout } = await run('node', ['bin/wasserflow.js', 'selfcheck', '--n', '10007', '--json'], { env, maxBuffer: 1 << 24 });
   const out = JSON.parse(stdout) as { ok: boolean; adapter: { choice?: { name: string }; isSoftware: boolean }; checks: { name: string; ok: boolean }[] };
