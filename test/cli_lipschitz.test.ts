@@ -62,6 +62,34 @@ describe('wasserflow lipschitz --exact', () => {
   });
 });
 
+describe('wasserflow lipschitz --checkpoint', () => {
+  it('per time: ls (lower), certified (upper over the box, never below ls found in it), paper; chains into bound', async () => {
+    const spec: MlpSpec = { dim: 2, hidden: [12, 12], activation: 'softplus', time: { kind: 'step', steps: 10 }, output: 'eps' };
+    const layout = mlpLayout(spec);
+    const file = join(dir, 'small.ckpt');
+    writeFileSync(file, encodeCheckpoint({ format: 'wasserflow-mlp-checkpoint', version: 1, spec, step: 1, floats: layout.size, buffers: ['params'], process: 'ddpm', processSpec: { kind: 'ddpm', steps: 10 }, config: {} }, [randomParams(layout, 8, 1)]));
+    const { code, out } = await captured(() => lipschitz(['--checkpoint', file, '--data', 'clusters4', '--points', '64', '--cert-seconds', '0.5', '--tol', '0.1', '--json']));
+    expect(code).toBe(0);
+    const res = JSON.parse(out) as { certifiedBox: number[]; rows: Record<string, number | number[]>[] };
+    expect(res.certifiedBox).toEqual([-1.5, 1.5]);
+    expect(res.rows.length).toBe(10);
+    for (const r of res.rows) {
+      const inBox = (r.lsArgmax as number[]).every((v) => Math.abs(v) <= 1.5);
+      expect(inBox).toBe(true);
+      // Every sample of p_t here lies in the box (deterministic seed), so ls is a value in it.
+      expect(r.certified as number).toBeGreaterThanOrEqual(r.ls as number);
+      expect(r.certifiedGlobal as number).toBeGreaterThanOrEqual(r.certified as number);
+      expect(typeof r.paper).toBe('number');
+      expect(r.ls as number).toBeGreaterThanOrEqual(r.lsSamples as number);
+    }
+    const f = join(dir, 'ls.json');
+    writeFileSync(f, out);
+    const b = JSON.parse((await captured(() => bound(['--j', '0.1', '--ls-json', f, '--ls-column', 'certified', '--json']))).out) as { discrete: { intercept: number } };
+    const a = JSON.parse((await captured(() => bound(['--j', '0.1', '--ls-json', f, '--json']))).out) as { discrete: { intercept: number } };
+    expect(b.discrete.intercept).toBeGreaterThanOrEqual(a.discrete.intercept);
+  });
+});
+
 describe('wasserflow bound --ls-json', () => {
   const rowsFile = (values: unknown[]) => {
     const f = join(dir, `ls-${Math.random().toString(36).slice(2)}.json`);

@@ -3,9 +3,10 @@ import { GpuContext } from '../../gpu/context.js';
 import { InputError } from '../../gpu/errors.js';
 import type { TangentTime } from '../../kernels/mlp_tangent.js';
 import { certifiedUpperBound } from '../../lipschitz/certified.js';
-import { LipschitzEstimator, LOWER_ESTIMATE_NOTE } from '../../lipschitz/estimator.js';
+import { LipschitzEstimator } from '../../lipschitz/estimator.js';
 import { MixtureMarginal } from '../../lipschitz/exact.js';
 import { mixtureScoreSupremum } from '../../lipschitz/mixture_sup.js';
+import { networkLs } from '../../lipschitz/network_ls.js';
 import { toGaussianMixture } from '../../bound/monitor.js';
 import { makeProcess, type ProcessKind, type ProcessSpec } from '../../processes/process.js';
 import { rngFillCpu } from '../../rng/philox.js';
@@ -17,6 +18,7 @@ import { readCheckpointWeights } from '../files.js';
 export const summary = 'one-sided Lipschitz constant L_s(t) of a trained score (lower estimate, certified upper bound) or of an exact mixture score (its supremum)';
 const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET) [--data DATASET] [--process KIND] [--ddpm-steps N]
        [--times M] [--points N] [--method exact|power] [--pairwise] [--iters K] [--seed S] [--json]
+       [--box B] [--tol TOL] [--cert-seconds S] [--no-certify]
 
   L_s(t) = sup_x λ_max(½(J + Jᵀ)) = sup (s(x) − s(y))·(x − y)/|x − y|² at each time of the process's grid
   (DDPM: every step).
@@ -25,9 +27,17 @@ const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET
                    argmax is 'exactArgmax'); 'exactAtSamples' is the max over samples of p_t only, far below
                    it where the components are separated (the valleys between clusters hold the supremum).
                    Infinity means the supremum is unbounded (components with different covariances).
-  --checkpoint     the network: 'ls' is the max over N samples of p_t and a 10×10 grid of the top eigenvalue
-                   of ½(J + Jᵀ), a LOWER estimate of the supremum; 'certified' an upper bound over all of ℝ^d
-                   from layer spectral norms.
+  --checkpoint     the network, three readings per time:
+                   'ls'         the best LOWER estimate of the supremum (float64): a search over the box [−B, B]^d
+                                (grid, branch-and-bound box centres, local ascent) and N samples of p_t and a
+                                10×10 grid ('lsSamples': those points only; 'lsGpu': the same on the GPU in f32);
+                   'certified'  a certified UPPER bound on the supremum over the box [−B, B]^d (branch-and-bound
+                                with interval and mean-value bounds on ½(J + Jᵀ), float64), with 'relGap' and
+                                'converged' (false: the --cert-seconds budget ran out; still an upper bound);
+                   'certifiedGlobal'  an upper bound over all of ℝ^d from layer spectral norms (loose);
+                   'paper'      the paper's estimator (max secant quotient on linspace(0, 0.9, 10)², d ≤ 2).
+  --box B          half-width of the certified box (default 1.5); --tol relative gap target (default 0.05);
+  --cert-seconds S budget per time (default 20).
   Limits: --times <= 10000, --points <= 262144, --iters <= 10000.`;
 
 /** Size limits (issue 20: every size-driven loop gets one, with a clear error). */
@@ -57,6 +67,10 @@ export async function run(argv: string[]): Promise<number> {
       iters: { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean' },
+      box: { type: 'string' },
+      tol: { type: 'string' },
+      'cert-seconds': { type: 'string' },
+      'no-certify': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     usage,
@@ -69,6 +83,9 @@ export async function run(argv: string[]): Promise<number> {
   const points = num(values.points, 'points', 1024, { min: 2, max: MAX_POINTS, int: true });
   const seed = num(values.seed, 'seed', 0, { min: 0, int: true });
   const iters = num(values.iters, 'iters', 30, { min: 1, max: MAX_ITERS, int: true });
+  const box = num(values.box, 'box', 1.5, { min: 1e-6, max: 1e6 });
+  const tol = num(values.tol, 'tol', 0.05, { min: 1e-9, max: 10 });
+  const certSeconds = num(values['cert-seconds'], 'cert-seconds', 20, { min: 0.01, max: 3600 });
   const dataName = (values.data ?? values.exact ?? 'clusters4') as DatasetName;
   if (!DATASETS.includes(dataName)) throw new InputError(`unknown dataset '${dataName}' (${DATASETS.join(', ')})`);
   if (values.exact && !datasetMixture(values.exact as DatasetName)) throw new InputError(`--exact: '${values.exact}' is not a Gaussian mixture, it has no exact score (use one of ${DATASETS.filter((n) => datasetMixture(n)).join(', ')})`);
@@ -95,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
     const host = await ctx.readF32(data.buffer, 0, data.n * data.dim);
     const d = data.dim;
     const rows: Record<string, number | number[]>[] = times.map((t) => ({ t, alpha: process.alpha(t), sigma: process.sigma(t) }));
-    let note = ckpt ? LOWER_ESTIMATE_NOTE : '';
+    let note = '';
     if (ckpt) {
       const spec = ckpt.header.spec;
       if (spec.dim !== d) throw new InputError(`the network has dimension ${spec.dim}, the data set ${dataName} has ${d}`);
@@ -104,20 +121,59 @@ export async function run(argv: string[]): Promise<number> {
       const tt: TangentTime[] = times.map((t) => ({ alpha: process.alpha(t), sigma: process.sigma(t), step: steps > 0 ? embedIndex(t, process.T, steps) : 0, tau: t / process.T }));
       const est = await LipschitzEstimator.create(ctx, (await import('../../model/layout.js')).mlpLayout(spec), { maxPoints: Math.max(points, 100) * Math.min(M, 32), maxTimes: M });
       const pbuf = ctx.storage('lipschitz:params', params);
-      const grid = ctx.storage('lipschitz:grid', Float32Array.from({ length: 100 * d }, (_, i) => (d >= 2 && i % d < 2 ? -1.5 + (3 * (i % d === 0 ? Math.floor(i / d / 10) : (i / d) % 10)) / 9 : d === 1 ? -1.5 + (3 * i) / 99 : 0)));
+      // A 10×10 grid on [−1.5, 1.5]² in the first two coordinates (100 points on [−1.5, 1.5] in 1-D).
+      const grid = ctx.storage(
+        'lipschitz:grid',
+        Float32Array.from({ length: 100 * d }, (_, i) => {
+          const q = Math.floor(i / d);
+          const c = i % d;
+          if (d === 1) return -1.5 + (3 * q) / 99;
+          return c === 0 ? -1.5 + (3 * Math.floor(q / 10)) / 9 : c === 1 ? -1.5 + (3 * (q % 10)) / 9 : 0;
+        }),
+      );
       try {
         const method = (values.method ?? (d <= 3 ? 'exact' : 'power')) as 'exact' | 'power';
         if (method !== 'exact' && method !== 'power') throw new InputError(`--method must be exact or power, got '${String(values.method)}'`);
         const fromP = await est.curve(pbuf, { times: tt, source: { buffer: data.buffer, count: data.n, noise: true }, perTime: points, method, pairwise: values.pairwise ?? false, iters, seed });
         const fromG = await est.curve(pbuf, { times: tt, source: { buffer: grid, count: 100, noise: false }, perTime: 100, method, pairwise: values.pairwise ?? false, iters, seed });
-        const cert = certifiedUpperBound(est.layout, params, tt);
-        rows.forEach((r, i) => {
-          r.ls = Math.max(fromP.ls[i]!, fromG.ls[i]!);
-          if (!Number.isFinite(r.ls)) throw new InputError(`the network's L_s estimate at t = ${r.t} is not finite (${r.ls}): its outputs overflow f32 there`);
-          if (fromP.pairwise && fromG.pairwise) r.pairwise = Math.max(fromP.pairwise[i]!, fromG.pairwise[i]!);
-          r.certified = cert[i]!;
+        const global = certifiedUpperBound(est.layout, params, tt);
+        const gpuLs = rows.map((r, i) => {
+          const v = Math.max(fromP.ls[i]!, fromG.ls[i]!);
+          if (!Number.isFinite(v)) throw new InputError(`the network's L_s estimate at t = ${r.t} is not finite (${v}): its outputs overflow f32 there`);
+          return v;
         });
-        note = `${method === 'power' ? `power iteration (${iters} steps)` : 'exact symmetric-Jacobian eigenvalues'}; ${fromP.note}`;
+        const certify = !values['no-certify'] && d <= 3;
+        // The same kind of points in float64 on the host (samples of p_t and the 10×10 grid): f32
+        // values on the GPU can exceed the float64 ones by rounding (ε/σ amplifies it at small t).
+        const gridHost = await ctx.readF32(grid, 0, 100 * d);
+        const zs = rngFillCpu(Math.min(points, 4096) * d, seed, 98, 'normal');
+        const samplePts = tt.map((t) => {
+          const pts = Float64Array.from(gridHost);
+          const out = new Float64Array(pts.length + zs.length);
+          out.set(pts);
+          for (let q = 0; q < zs.length; q++) out[pts.length + q] = t.alpha * host[((Math.floor(q / d)) % data.n) * d + (q % d)]! + t.sigma * zs[q]!;
+          return out;
+        });
+        const report = certify ? networkLs(est.layout, params, tt, { box, tol, secondsPerTime: certSeconds, samples: samplePts }) : undefined;
+        rows.forEach((r, i) => {
+          const rep = report?.[i];
+          r.ls = rep ? rep.lower : gpuLs[i]!;
+          if (rep) {
+            r.lsSamples = rep.samples!;
+            r.lsArgmax = rep.argmax;
+            r.certified = rep.certified;
+            r.relGap = rep.relGap;
+            r.converged = rep.converged ? 1 : 0;
+            r.certSeconds = rep.seconds;
+            if (rep.paper !== undefined) r.paper = rep.paper;
+          }
+          r.lsGpu = gpuLs[i]!;
+          r.certifiedGlobal = global[i]!;
+          if (fromP.pairwise && fromG.pairwise) r.pairwise = Math.max(fromP.pairwise[i]!, fromG.pairwise[i]!);
+        });
+        if (report) note = `certified = upper bound over the box [−${box}, ${box}]^${d} (branch-and-bound, float64, target gap ${tol}); certifiedGlobal = upper bound over ℝ^${d} (spectral norms); ls = best lower estimate (float64 search in the box and ${zs.length / d} samples of p_t + a 10×10 grid; lsSamples = those points only); paper = the paper's estimator; `;
+        else if (d > 3) note = `no certificate above d = 3 (the host branch-and-bound is for d <= 3); `;
+        note += `lsGpu: ${method === 'power' ? `power iteration (${iters} steps)` : 'exact symmetric-Jacobian eigenvalues'} at samples and a grid; ${fromP.note}`;
       } finally {
         est.destroy();
         ctx.destroyBuffer(pbuf);
@@ -145,7 +201,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     data.destroy();
     if (values.json) {
-      console.log(jsonWithNonFinite({ process: process.label, data: dataName, points, note, rows }));
+      console.log(jsonWithNonFinite({ process: process.label, data: dataName, points, note, ...(ckpt && !values['no-certify'] ? { certifiedBox: [-box, box] } : {}), rows }));
       return 0;
     }
     console.log(`# ${process.label}, ${dataName}, ${points} samples of p_t per time${ckpt ? ' (+ 10×10 grid for the network)' : ''}`);
