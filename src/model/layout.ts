@@ -100,6 +100,17 @@ function checkInt(v: number, name: string, lo: number, hi: number): void {
   if (!Number.isInteger(v) || v < lo || v > hi) throw new InputError(`${name} must be an integer in [${lo}, ${hi}], got ${v}`);
 }
 
+/**
+ * A network spec, checked and typed: `mlpSpec({ dim: 2, hidden: [64, 64, 64], activation: 'softplus',
+ * time: { kind: 'step', steps: 10 }, output: 'eps' })` type-checks as it is (a bare object literal
+ * assigned to a `const` widens 'softplus' to string and needs `satisfies MlpSpec`), and a bad value
+ * throws an InputError naming it here rather than at training.
+ */
+export function mlpSpec<const S extends MlpSpec>(spec: S): S {
+  validateSpec(spec);
+  return spec;
+}
+
 /** Validate a spec (InputError naming the problem). */
 export function validateSpec(spec: MlpSpec): void {
   checkInt(spec.dim, 'MlpSpec.dim', 1, MAX_DIM);
