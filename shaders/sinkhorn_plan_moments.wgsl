@@ -22,12 +22,7 @@ struct MomentTask {
   out_off: u32,
 }
 
-@group(0) @binding(0) var<uniform> params: MomentParams;
-@group(0) @binding(1) var<storage, read> pts: array<f32>;
-@group(0) @binding(2) var<storage, read> logw: array<f32>;
-@group(0) @binding(3) var<storage, read> pot: array<f32>;
-@group(0) @binding(4) var<storage, read> tasks: array<MomentTask>;
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+// Bindings: MomentBindings in src/kernels/sinkhorn_plan_moments.ts.
 
 fn sqdist(x: array<f32, D>, j: u32) -> f32 {
   var s = 0.0;

@@ -36,7 +36,7 @@ struct Task {
 
 #include "softmin_rows"
 
-@group(1) @binding(0) var<storage, read> tasks: array<Task>;
+// Group 1 (tasks): SoftminTaskBindings in src/kernels/sinkhorn_softmin.ts.
 
 // Exact log-sum-exp of one row with a max pass: only for rows whose shifted sum left [LO, HI].
 fn redo_row(t: Task, i: u32, r: f32) -> f32 {

@@ -37,9 +37,7 @@ struct Task {
 
 #include "softmin_rows"
 
-@group(1) @binding(0) var<storage, read> tasks: array<Task>;
-// Column ranges [x, y) relative to the task's column block.
-@group(1) @binding(1) var<storage, read> ranges: array<vec2<u32>>;
+// Group 1 (tasks, ranges): SparseTaskBindings in src/kernels/sinkhorn_softmin_sparse.ts.
 
 // Exact log-sum-exp of one row over the kept ranges with a max pass.
 fn redo_row(t: Task, i: u32, r: f32) -> f32 {

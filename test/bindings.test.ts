@@ -1,6 +1,7 @@
 // Bindings declared once by name (src/gpu/bindings.ts): the WGSL prelude, the bind group layout and
 // the bind group all follow the declaration's order; a shader using the prelude runs and a shader
 // error in it is still reported with its source line and caret.
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Bindings, UniformSlots, read, rw, uniform } from '../src/gpu/bindings.js';
 import { ShaderCompileError } from '../src/gpu/errors.js';
@@ -31,6 +32,23 @@ describe('Bindings (host side)', () => {
     const two = new Bindings('two', { a: uniform(P), b: uniform(P) }, 1);
     expect(two.wgsl.match(/struct TestParams/g)).toHaveLength(1);
     expect(two.wgsl).toContain('@group(1) @binding(1) var<uniform> b: TestParams;');
+  });
+});
+
+describe('every kernel declares its bindings once', () => {
+  const files = (dir: string, ext: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(`${dir}/${e.name}`, ext) : e.name.endsWith(ext) ? [`${dir}/${e.name}`] : []));
+
+  it('no shader writes an @group/@binding line by hand (they come from a Bindings declaration)', () => {
+    const hand = files('shaders', '.wgsl').filter((f) => /@binding\s*\(/.test(readFileSync(f, 'utf8')));
+    expect(hand).toEqual([]);
+  });
+
+  it('no module outside src/gpu/bindings.ts builds a bind group or its layout by position', () => {
+    const positional = [...files('src', '.ts'), ...files('bench', '.ts')].filter(
+      (f) => f !== 'src/gpu/bindings.ts' && /createBindGroup(Layout)?\(/.test(readFileSync(f, 'utf8')),
+    );
+    expect(positional).toEqual([]);
   });
 });
 

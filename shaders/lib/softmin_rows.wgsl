@@ -14,11 +14,7 @@ const HI: f32 = 1e30;
 
 struct Costs4 { c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32> }
 
-@group(0) @binding(0) var<uniform> params: SoftminParams;
-@group(0) @binding(1) var<storage, read> pts: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> logw: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> pot: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> err: array<vec4<f32>>;
+// Group 0 (params, pts, logw, pot, err): SoftminMainBindings in src/kernels/sinkhorn_softmin.ts.
 
 fn ptc(k: u32) -> f32 { return pts[k >> 2u][k & 3u]; }
 fn potc(k: u32) -> f32 { return pot[k >> 2u][k & 3u]; }

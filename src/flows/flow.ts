@@ -7,6 +7,7 @@
 import { CancelledError, InputError } from '../gpu/errors.js';
 import { cloudMoments, gaussian, w2sqGaussian, type Gaussian } from './gaussian.js';
 import type { W2Estimator } from './w2_measure.js';
+import { w2sqExact1d } from '../transport/exact.js';
 
 export type FlowKind = 'monoflow' | 'rectified' | 'bridge' | 'schrodinger' | 'heat' | 'vp';
 
@@ -80,14 +81,12 @@ export function momentW2(cloud: ArrayLike<number>, d: number, target: Gaussian):
   return Math.sqrt(w2sqGaussian(cloudMoments(cloud, d), target));
 }
 
-/** Exact W2 between two 1-D empirical measures with the same number of atoms (sorting). */
+/**
+ * Exact W2 between two 1-D empirical measures (sorting).
+ * @deprecated Use `w2sqExact1d` (src/transport/exact.ts; any sizes and weights): this is its square root.
+ */
 export function exactW2OneD(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length || a.length === 0) throw new InputError(`exactW2OneD: needs equal, non-zero sizes (${a.length} vs ${b.length})`);
-  const sa = Float64Array.from(a).sort();
-  const sb = Float64Array.from(b).sort();
-  let s = 0;
-  for (let i = 0; i < sa.length; i++) s += (sa[i]! - sb[i]!) ** 2;
-  return Math.sqrt(s / sa.length);
+  return Math.sqrt(Math.max(0, w2sqExact1d(a, b)));
 }
 
 /** Validate a particle cloud: finite, length a multiple of d, non-empty. */

@@ -21,7 +21,6 @@
  */
 import type { GpuContext } from './context.js';
 import type { ParamsLayout } from './params.js';
-import { workgroups } from './dispatch.js';
 
 /** The WGSL struct a uniform binding holds (a ParamsLayout; only its name and declaration are used). */
 export interface UniformStruct {
@@ -222,22 +221,3 @@ export class UniformBlock<F extends string> {
   }
 }
 
-/** @deprecated Declare a `Bindings` instead; removed once every kernel is converted. */
-export type SlotKind = 'dyn' | 'uniform' | 'read' | 'rw';
-
-/** @deprecated Declare a `Bindings` instead; removed once every kernel is converted. */
-export function bindLayout(device: GPUDevice, label: string, kinds: readonly SlotKind[]): GPUBindGroupLayout {
-  return device.createBindGroupLayout({
-    label,
-    entries: kinds.map((k, binding) => ({
-      binding,
-      visibility: GPUShaderStage.COMPUTE,
-      buffer: k === 'dyn' ? { type: 'uniform' as const, hasDynamicOffset: true } : { type: BUFFER_TYPE[k] },
-    })),
-  });
-}
-
-/** @deprecated Use `workgroups` from src/gpu/dispatch.ts. */
-export function groupsFor(invocations: number, wg: number): [number, number] {
-  return workgroups(invocations, wg);
-}

@@ -268,6 +268,16 @@ export class GpuContext {
     return new Uint32Array(await this.read(src, offsetWords * 4, count * 4));
   }
 
+  /** Encode one compute pass with `encode`, submit it and wait for it (one-shot kernels: init, fills). */
+  async runPass(label: string, encode: (pass: GPUComputePassEncoder) => void): Promise<void> {
+    const enc = this.device.createCommandEncoder({ label });
+    const pass = enc.beginComputePass({ label });
+    encode(pass);
+    pass.end();
+    this.submit(enc.finish());
+    await this.flush();
+  }
+
   /** Wait until all submitted work is done (rejects on device loss). */
   async flush(): Promise<void> {
     this.check();

@@ -15,22 +15,3 @@ export function workgroups(invocations: number, wg: number): [number, number] {
   return grid2d(Math.ceil(invocations / wg));
 }
 
-/** @deprecated Bind by name with a `Bindings` (src/gpu/bindings.ts); removed once every kernel is converted. */
-export function bufferEntries(...buffers: (GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number })[]): GPUBindGroupEntry[] {
-  return buffers.map((b, binding) => ({ binding, resource: 'buffer' in b ? b : { buffer: b } }));
-}
-
-/** @deprecated */
-export type BindingKind = 'uniform' | 'read' | 'rw';
-
-/** @deprecated Declare a `Bindings` (src/gpu/bindings.ts); removed once every kernel is converted. */
-export function computeLayout(device: GPUDevice, label: string, kinds: readonly BindingKind[]): GPUBindGroupLayout {
-  return device.createBindGroupLayout({
-    label,
-    entries: kinds.map((k, binding) => ({
-      binding,
-      visibility: GPUShaderStage.COMPUTE,
-      buffer: { type: k === 'uniform' ? 'uniform' : k === 'read' ? 'read-only-storage' : 'storage' },
-    })),
-  });
-}

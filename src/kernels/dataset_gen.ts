@@ -50,14 +50,11 @@ export class DatasetGenKernel {
     gp.set({ n: job.n, dim: job.dim, ncomp: comps.length / COMPONENT_FLOATS, seed_lo: lo, seed_hi: hi, clip: job.clip ?? 0, noise: job.noise ?? 0, scale: job.scale ?? 1 });
     try {
       const bind = DatasetGenBindings.bind(this.ctx.device, { gp: gp.buffer, comps: cbuf, out });
-      const enc = this.ctx.device.createCommandEncoder({ label: 'dataset_gen' });
-      const pass = enc.beginComputePass({ label: 'dataset_gen' });
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bind);
-      pass.dispatchWorkgroups(...workgroups(job.n, WG));
-      pass.end();
-      this.ctx.submit(enc.finish());
-      await this.ctx.flush();
+      await this.ctx.runPass('dataset_gen', (pass) => {
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bind);
+        pass.dispatchWorkgroups(...workgroups(job.n, WG));
+      });
       return out;
     } catch (e) {
       this.ctx.destroyBuffer(out);

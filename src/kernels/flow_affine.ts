@@ -89,12 +89,7 @@ export class FlowAffine {
   async run(x: GPUBuffer, y: GPUBuffer, n: number, d: number, map: AffineMap, opts: { seed?: number | bigint; stream?: number } = {}): Promise<void> {
     const b = await this.bind(x, y, n, d, map, opts);
     try {
-      const enc = this.ctx.device.createCommandEncoder({ label: 'flow_affine' });
-      const pass = enc.beginComputePass({ label: 'flow_affine' });
-      this.dispatch(pass, b);
-      pass.end();
-      this.ctx.submit(enc.finish());
-      await this.ctx.flush();
+      await this.ctx.runPass('flow_affine', (pass) => this.dispatch(pass, b));
     } finally {
       b.destroy();
     }

@@ -74,14 +74,11 @@ export class MlpInitKernel {
     ip.set({ n: layout.size, nsegments: segs.length, seed_lo: lo, seed_hi: hi });
     try {
       const bind = MlpInitBindings.bind(this.ctx.device, { ip: ip.buffer, segs: segBuf, params });
-      const enc = this.ctx.device.createCommandEncoder({ label: 'mlp_init' });
-      const pass = enc.beginComputePass({ label: 'mlp_init' });
-      pass.setPipeline(this.pipeline);
-      pass.setBindGroup(0, bind);
-      pass.dispatchWorkgroups(...workgroups(layout.size, WG));
-      pass.end();
-      this.ctx.submit(enc.finish());
-      await this.ctx.flush();
+      await this.ctx.runPass('mlp_init', (pass) => {
+        pass.setPipeline(this.pipeline);
+        pass.setBindGroup(0, bind);
+        pass.dispatchWorkgroups(...workgroups(layout.size, WG));
+      });
     } finally {
       this.ctx.destroyBuffer(segBuf);
       ip.destroy();

@@ -79,12 +79,7 @@ export class RngFill {
     const out = this.ctx.storage('rng:out', n * 4);
     const b = this.bind(out, n, draw);
     try {
-      const enc = this.ctx.device.createCommandEncoder({ label: 'rng_fill' });
-      const pass = enc.beginComputePass({ label: 'rng_fill' });
-      this.dispatch(pass, b);
-      pass.end();
-      this.ctx.submit(enc.finish());
-      await this.ctx.flush();
+      await this.ctx.runPass('rng_fill', (pass) => this.dispatch(pass, b));
     } catch (e) {
       this.ctx.destroyBuffer(out);
       throw e;

@@ -5,11 +5,22 @@
  */
 import source from '../../shaders/sinkhorn_plan_moments.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout } from '../gpu/dispatch.js';
+import { Bindings, read, rw, uniform } from '../gpu/bindings.js';
 import { ParamsLayout } from '../gpu/params.js';
 
 const WG = 64;
 export const MomentParams = new ParamsLayout('MomentParams', { eps: 'f32', inv_eps: 'f32' });
+
+export const MomentBindings = new Bindings('sinkhorn_plan_moments', {
+  params: uniform(MomentParams),
+  /** Points, row-major (D floats each). */
+  pts: read('array<f32>'),
+  logw: read('array<f32>'),
+  pot: read('array<f32>'),
+  tasks: read('array<MomentTask>'),
+  /** d + 1 floats per row. */
+  out: rw('array<f32>'),
+});
 
 /** One row block: rows [rowOff, rowOff + n) against columns [colOff, colOff + m). Offsets in elements. */
 export interface MomentTask {
@@ -29,20 +40,17 @@ export class SinkhornPlanMoments {
   private constructor(
     readonly d: number,
     private readonly pipeline: GPUComputePipeline,
-    private readonly layout: GPUBindGroupLayout,
   ) {}
 
   static async create(ctx: GpuContext, d: number): Promise<SinkhornPlanMoments> {
-    const layout = computeLayout(ctx.device, 'sinkhorn_plan_moments', ['uniform', 'read', 'read', 'read', 'read', 'rw']);
-    const pl = ctx.device.createPipelineLayout({ label: 'sinkhorn_plan_moments', bindGroupLayouts: [layout] });
     const pipeline = await ctx.pipelines.get({
       kernel: 'sinkhorn_plan_moments',
       source,
-      layout: pl,
-      prelude: [MomentParams.wgsl, `const D: u32 = ${d}u;`],
+      layout: MomentBindings.pipelineLayout(ctx.device),
+      prelude: [MomentBindings.wgsl, `const D: u32 = ${d}u;`],
       constants: { WG },
     });
-    return new SinkhornPlanMoments(d, pipeline, layout);
+    return new SinkhornPlanMoments(d, pipeline);
   }
 
   static pack(tasks: readonly MomentTask[]): Uint32Array {
@@ -52,11 +60,7 @@ export class SinkhornPlanMoments {
   }
 
   bindGroup(ctx: GpuContext, params: GPUBuffer, pts: GPUBuffer, logw: GPUBuffer, pot: GPUBuffer, tasks: GPUBuffer, out: GPUBuffer): GPUBindGroup {
-    return ctx.device.createBindGroup({
-      label: 'sinkhorn_plan_moments',
-      layout: this.layout,
-      entries: [params, pts, logw, pot, tasks, out].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    return MomentBindings.bind(ctx.device, { params, pts, logw, pot, tasks, out });
   }
 
   encode(encoder: GPUCommandEncoder, bind: GPUBindGroup, taskCount: number, maxRows: number): void {

@@ -7,7 +7,7 @@
  */
 import source from '../../shaders/sinkhorn_softmin.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
-import { computeLayout, type BindingKind } from '../gpu/dispatch.js';
+import { Bindings, pipelineLayout, read, rw, uniform } from '../gpu/bindings.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
 
@@ -23,6 +23,21 @@ export const SoftminParams = new ParamsLayout('SoftminParams', {
   omega_cross: 'f32',
   omega_self: 'f32',
 });
+
+/** Group 0 of both softmin kernels (shaders/lib/softmin_rows.wgsl): the same buffers, dense or sparse. */
+export const SoftminMainBindings = new Bindings('sinkhorn_softmin:main', {
+  params: uniform(SoftminParams),
+  /** Every point of the problem, D vec4s per 4 points (see costs4Source). */
+  pts: read('array<vec4<f32>>'),
+  logw: read('array<vec4<f32>>'),
+  /** Potentials, read as columns and written as rows. */
+  pot: rw('array<vec4<f32>>'),
+  /** Marginal errors per task row block. */
+  err: rw('array<vec4<f32>>'),
+});
+
+/** Group 1 of the dense kernel: a task table, bound at a 256-byte aligned offset. */
+export const SoftminTaskBindings = new Bindings('sinkhorn_softmin:tasks', { tasks: read('array<Task>') }, 1);
 
 /** One softmin task (the WGSL `Task` struct, 12 u32). Offsets are in elements, not bytes. */
 export interface SoftminTask {
@@ -78,44 +93,34 @@ export function costs4Source(d: number): string {
  * group 0 (parameters, points, log-weights, potentials, errors) is the same for both, group 1 holds
  * the kernel's task bindings. Compiled once per (kernel, d), cached.
  */
-export async function softminPipeline(ctx: GpuContext, kernel: string, source: string, d: number, taskKinds: readonly BindingKind[], wg: number): Promise<{ pipeline: GPUComputePipeline; mainLayout: GPUBindGroupLayout; taskLayout: GPUBindGroupLayout }> {
+export async function softminPipeline(ctx: GpuContext, kernel: string, source: string, d: number, tasks: Bindings<string>, wg: number): Promise<GPUComputePipeline> {
   if (!Number.isInteger(d) || d < 1 || d > MAX_DIM) throw new InputError(`sinkhorn: dimension must be an integer in [1, ${MAX_DIM}], got ${d}`);
-  const mainLayout = computeLayout(ctx.device, `${kernel}:main`, ['uniform', 'read', 'read', 'rw', 'rw']);
-  const taskLayout = computeLayout(ctx.device, `${kernel}:tasks`, taskKinds);
-  const layout = ctx.device.createPipelineLayout({ label: kernel, bindGroupLayouts: [mainLayout, taskLayout] });
-  const pipeline = await ctx.pipelines.get({ kernel, source, layout, prelude: [SoftminParams.wgsl, `const D: u32 = ${d}u;`, costs4Source(d)], constants: { WG: wg } });
-  return { pipeline, mainLayout, taskLayout };
+  const layout = pipelineLayout(ctx.device, kernel, [SoftminMainBindings, tasks]);
+  return ctx.pipelines.get({ kernel, source, layout, prelude: [SoftminMainBindings.wgsl, tasks.wgsl, `const D: u32 = ${d}u;`, costs4Source(d)], constants: { WG: wg } });
 }
 
-/** Group 0 of either softmin kernel: [params, pts, logw, pot, err]. */
-export function softminMainBindGroup(ctx: GpuContext, layout: GPUBindGroupLayout, label: string, buffers: readonly GPUBuffer[]): GPUBindGroup {
-  return ctx.device.createBindGroup({ label, layout, entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+/** Group 0 of either softmin kernel. */
+export function softminMainBindGroup(ctx: GpuContext, label: string, params: GPUBuffer, pts: GPUBuffer, logw: GPUBuffer, pot: GPUBuffer, err: GPUBuffer): GPUBindGroup {
+  return SoftminMainBindings.bind(ctx.device, { params, pts, logw, pot, err }, label);
 }
 
 export class SinkhornSoftmin {
   private constructor(
     readonly d: number,
     readonly pipeline: GPUComputePipeline,
-    readonly mainLayout: GPUBindGroupLayout,
-    readonly taskLayout: GPUBindGroupLayout,
   ) {}
 
   /** The softmin pipeline for points of dimension `d` (compiled once per d, cached). */
   static async create(ctx: GpuContext, d: number): Promise<SinkhornSoftmin> {
-    const k = await softminPipeline(ctx, 'sinkhorn_softmin', source, d, ['read'], SOFTMIN_WG);
-    return new SinkhornSoftmin(d, k.pipeline, k.mainLayout, k.taskLayout);
+    return new SinkhornSoftmin(d, await softminPipeline(ctx, 'sinkhorn_softmin', source, d, SoftminTaskBindings, SOFTMIN_WG));
   }
 
   mainBindGroup(ctx: GpuContext, label: string, params: GPUBuffer, pts: GPUBuffer, logw: GPUBuffer, pot: GPUBuffer, err: GPUBuffer): GPUBindGroup {
-    return softminMainBindGroup(ctx, this.mainLayout, label, [params, pts, logw, pot, err]);
+    return softminMainBindGroup(ctx, label, params, pts, logw, pot, err);
   }
 
   taskBindGroup(ctx: GpuContext, label: string, tasks: GPUBuffer, byteOffset: number, count: number): GPUBindGroup {
-    return ctx.device.createBindGroup({
-      label,
-      layout: this.taskLayout,
-      entries: [{ binding: 0, resource: { buffer: tasks, offset: byteOffset, size: count * TASK_BYTES } }],
-    });
+    return SoftminTaskBindings.bind(ctx.device, { tasks: { buffer: tasks, offset: byteOffset, size: count * TASK_BYTES } }, label);
   }
 
   /** Workgroups along x for tasks of at most `maxRows` rows. */

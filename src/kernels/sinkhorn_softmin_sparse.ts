@@ -9,12 +9,25 @@
 import source from '../../shaders/sinkhorn_softmin_sparse.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
+import { Bindings, read } from '../gpu/bindings.js';
 import { softminMainBindGroup, softminPipeline } from './sinkhorn_softmin.js';
 
 /** Invocations per workgroup (one workgroup per row tile); each handles 4 rows. */
 export const SPARSE_WG = 16;
 /** Rows of one tile (one task, one workgroup). */
 export const SPARSE_TILE_ROWS = SPARSE_WG * 4;
+
+/** Group 1 of the sparse kernel (group 0 is SoftminMainBindings). */
+export const SparseTaskBindings = new Bindings(
+  'sinkhorn_softmin_sparse:tasks',
+  {
+    /** One task per row tile, bound at a 256-byte aligned offset. */
+    tasks: read('array<Task>'),
+    /** Column ranges [x, y) relative to the task's column block. */
+    ranges: read('array<vec2<u32>>'),
+  },
+  1,
+);
 
 /** One sparse task (the WGSL `Task` of the sparse kernel, 12 u32). Offsets in elements; ranges relative to colOff. */
 export interface SparseTask {
@@ -47,30 +60,20 @@ export class SinkhornSoftminSparse {
   private constructor(
     readonly d: number,
     readonly pipeline: GPUComputePipeline,
-    readonly mainLayout: GPUBindGroupLayout,
-    readonly taskLayout: GPUBindGroupLayout,
   ) {}
 
   /** The sparse softmin pipeline for points of dimension `d` (compiled once per d, cached). */
   static async create(ctx: GpuContext, d: number): Promise<SinkhornSoftminSparse> {
-    const k = await softminPipeline(ctx, 'sinkhorn_softmin_sparse', source, d, ['read', 'read'], SPARSE_WG);
-    return new SinkhornSoftminSparse(d, k.pipeline, k.mainLayout, k.taskLayout);
+    return new SinkhornSoftminSparse(d, await softminPipeline(ctx, 'sinkhorn_softmin_sparse', source, d, SparseTaskBindings, SPARSE_WG));
   }
 
   mainBindGroup(ctx: GpuContext, label: string, params: GPUBuffer, pts: GPUBuffer, logw: GPUBuffer, pot: GPUBuffer, err: GPUBuffer): GPUBindGroup {
-    return softminMainBindGroup(ctx, this.mainLayout, label, [params, pts, logw, pot, err]);
+    return softminMainBindGroup(ctx, label, params, pts, logw, pot, err);
   }
 
   /** Tasks [byteOffset, + count tasks) of `tasks` and the whole `ranges` buffer (vec2<u32> each). */
   taskBindGroup(ctx: GpuContext, label: string, tasks: GPUBuffer, byteOffset: number, count: number, ranges: GPUBuffer): GPUBindGroup {
-    return ctx.device.createBindGroup({
-      label,
-      layout: this.taskLayout,
-      entries: [
-        { binding: 0, resource: { buffer: tasks, offset: byteOffset, size: count * SPARSE_TASK_BYTES } },
-        { binding: 1, resource: { buffer: ranges } },
-      ],
-    });
+    return SparseTaskBindings.bind(ctx.device, { tasks: { buffer: tasks, offset: byteOffset, size: count * SPARSE_TASK_BYTES }, ranges }, label);
   }
 
   /** Encode one dispatch of a task table (`count` row tiles) into an open pass. */
