@@ -100,6 +100,29 @@ describe('network simplex: oracles', () => {
     for (let k = 0; k < n; k++) expect(r.plan!.cols[k]).toBe(perm.indexOf(r.plan!.rows[k]!));
   });
 
+  it('works at high dimension (d = 784, 4096): brute-force permutations and a shuffled translate', () => {
+    for (const d of [784, 4096]) {
+      const x = cloud(6, d, 40 + d);
+      const y = cloud(6, d, 50 + d, 1.2, 0.3);
+      expect(exactOT(x, y, d).cost).toBeAllclose(bruteAssignment(x, y, d), { rtol: 1e-12 });
+    }
+    // Translation is optimal in any dimension: W2² = |t|² between X and a shuffled X + t, also
+    // with X's points split into two half-weight copies (unequal sizes, non-uniform weights).
+    const n = 25;
+    const d = 4096;
+    const x = cloud(n, d, 61, 3);
+    const t = Float64Array.from(cloud(1, d, 62), (v) => 0.01 * v);
+    const tt = t.reduce((s, v) => s + v * v, 0);
+    const y = new Float64Array(n * d);
+    for (let k = 0; k < n; k++) for (let c = 0; c < d; c++) y[k * d + c] = x[((k * 7) % n) * d + c]! + t[c]!;
+    expect(exactOT(x, y, d).cost).toBeAllclose(tt, { rtol: 1e-9 });
+    const x2 = new Float64Array(2 * n * d);
+    x2.set(x);
+    x2.set(x, n * d);
+    const a = Float64Array.from({ length: 2 * n }, (_, k) => (k < n ? 0.25 : 0.75));
+    expect(exactOT(x2, y, d, { a }).cost).toBeAllclose(tt, { rtol: 1e-9 });
+  });
+
   it('equals the weighted 1-D quantile coupling for unequal sizes and weights', () => {
     const x = cloud(230, 1, 31);
     const y = cloud(170, 1, 32, 2, 0.5);
