@@ -1,7 +1,7 @@
 /**
  * One entry point for W2 between two point clouds (weighted, any sizes), by any of the methods:
  *  - 'exact': exact OT on the CPU in float64 (network simplex, any sizes, weights and dimension;
- *    the O(n³) assignment solver where it is faster: equal sizes, uniform weights, n <= 64);
+ *    the O(n³) assignment solver where it is faster: equal sizes, uniform weights, n <= 32);
  *  - 'sinkhorn': GPU debiased Sinkhorn divergence S_ε (or OT_ε with debias: false);
  *  - 'exact1d': the weighted quantile coupling, for d = 1 (CPU);
  *  - 'sliced': sliced W2 with seeded directions (CPU; not W2 itself, see slicedW2sq);
@@ -19,8 +19,11 @@ import { MAX_DIM as SINKHORN_MAX_DIM } from '../kernels/sinkhorn_softmin.js';
 export type W2Method = 'auto' | 'sinkhorn' | 'exact' | 'exact1d' | 'sliced';
 export const W2_METHODS: readonly W2Method[] = ['auto', 'sinkhorn', 'exact', 'exact1d', 'sliced'];
 
-/** Equal uniform clouds up to this size go to the assignment solver (faster there than the simplex). */
-export const ASSIGNMENT_MAX_POINTS = 64;
+/**
+ * Equal uniform clouds up to this size go to the assignment solver (faster there than the simplex;
+ * measured: 0.21 vs 0.22 ms at 32 points, 1.49 vs 0.68 ms at 64, 21 vs 1.6 ms at 96, 2-D).
+ */
+export const ASSIGNMENT_MAX_POINTS = 32;
 
 /** Defaults of the sliced method's options. */
 export const SLICED_DEFAULTS = { directions: 128, seed: 0 } as const;
