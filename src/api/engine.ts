@@ -45,6 +45,11 @@ import {
   type PointsInput,
 } from './validate.js';
 
+/** The library's defaults, exported once for the front ends (CLI, page) and embedders. */
+export { TRAIN_DEFAULTS } from '../train/trainer.js';
+export { SINKHORN_DEFAULTS, resolveSinkhorn } from '../transport/sinkhorn/index.js';
+export { SLICED_DEFAULTS } from '../transport/w2.js';
+
 export interface EngineOptions {
   /**
    * An application's own GPUDevice to run on. The engine never destroys it: `destroy()` releases

@@ -90,6 +90,24 @@ interface Resolved {
   lossEvery: number;
 }
 
+/**
+ * Defaults of training, written once: `resolve` fills a TrainConfig with them, and the front ends
+ * (CLI `train`, the page) show and use these values (the paper's setting: AdamW lr 1e-3, batch 128,
+ * three hidden layers of 64).
+ */
+export const TRAIN_DEFAULTS = {
+  lr: 1e-3,
+  batch: 128,
+  /** Hidden width and depth of the front ends' default network. */
+  width: 64,
+  depth: 3,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  stepsPerSubmit: 64,
+  lossEvery: 100,
+} as const;
+
 function resolve(c: TrainConfig): Resolved {
   const num = (name: string, v: number | undefined, dflt: number, lo: number, hi: number, openLo = false): number => {
     const x = v ?? dflt;
@@ -100,17 +118,17 @@ function resolve(c: TrainConfig): Resolved {
   if (optimizer !== 'adam' && optimizer !== 'adamw') throw new InputError(`train: optimizer must be 'adam' or 'adamw', got '${String(optimizer)}'`);
   const ts = c.timeSampling ?? 'uniform';
   if (ts !== 'uniform' && ts !== 'antithetic') throw new InputError(`train: timeSampling must be 'uniform' or 'antithetic', got '${String(ts)}'`);
-  const K = num('stepsPerSubmit', c.stepsPerSubmit, 64, 1, 4096);
+  const K = num('stepsPerSubmit', c.stepsPerSubmit, TRAIN_DEFAULTS.stepsPerSubmit, 1, 4096);
   if (!Number.isInteger(K)) throw new InputError(`train: stepsPerSubmit must be an integer, got ${K}`);
-  const lossEvery = num('lossEvery', c.lossEvery, 100, 1, 1e9);
+  const lossEvery = num('lossEvery', c.lossEvery, TRAIN_DEFAULTS.lossEvery, 1, 1e9);
   return {
     weighting: c.weighting ?? 'none',
     antithetic: ts === 'antithetic',
     decoupled: optimizer === 'adamw',
-    lr: num('lr', c.lr, 1e-3, 0, 10, true),
-    beta1: num('beta1', c.beta1, 0.9, 0, 0.999999),
-    beta2: num('beta2', c.beta2, 0.999, 0, 0.99999999),
-    eps: num('eps', c.eps, 1e-8, 0, 1, true),
+    lr: num('lr', c.lr, TRAIN_DEFAULTS.lr, 0, 10, true),
+    beta1: num('beta1', c.beta1, TRAIN_DEFAULTS.beta1, 0, 0.999999),
+    beta2: num('beta2', c.beta2, TRAIN_DEFAULTS.beta2, 0, 0.99999999),
+    eps: num('eps', c.eps, TRAIN_DEFAULTS.eps, 0, 1, true),
     weightDecay: num('weightDecay', c.weightDecay, optimizer === 'adamw' ? 0.01 : 0, 0, 1),
     gradClip: num('gradClip', c.gradClip, 0, 0, 1e30),
     ema: num('ema', c.ema, 0, 0, 0.999999999),

@@ -10,6 +10,7 @@ import { makeProcess, type ProcessKind } from '../../processes/process.js';
 import { WEIGHTINGS, type Weighting } from '../../train/coefficients.js';
 import { crc32 } from '../../train/checkpoint.js';
 import { Trainer, type LossPoint, type TrainConfig } from '../../train/trainer.js';
+import { TRAIN_DEFAULTS } from '../../api/engine.js';
 import { num, parse, progress } from '../args.js';
 import { prepareOutputDir, readBytes, readCheckpoint, readJson, readText, writeAtomic } from '../files.js';
 
@@ -126,8 +127,8 @@ export async function run(argv: string[]): Promise<number> {
         ...(values.n ? { n: num(values.n, 'n', 0, { min: 1, int: true }) } : {}),
       });
     }
-    const width = num(values.width, 'width', 64, { min: 1, max: MAX_WIDTH, int: true });
-    const depth = num(values.depth, 'depth', 3, { min: 1, max: 8, int: true });
+    const width = num(values.width, 'width', TRAIN_DEFAULTS.width, { min: 1, max: MAX_WIDTH, int: true });
+    const depth = num(values.depth, 'depth', TRAIN_DEFAULTS.depth, { min: 1, max: 8, int: true });
     const spec: MlpSpec = {
       dim: data.dim,
       hidden: Array.from({ length: depth }, () => width),
@@ -140,9 +141,9 @@ export async function run(argv: string[]): Promise<number> {
       process,
       weighting: pick<Weighting>('weighting', values.weighting, WEIGHTINGS, paper ? 'paper' : 'none'),
       timeSampling: values.antithetic || paper ? 'antithetic' : 'uniform',
-      batch: num(values.batch, 'batch', 128, { min: 1, max: 1 << 20, int: true }),
+      batch: num(values.batch, 'batch', TRAIN_DEFAULTS.batch, { min: 1, max: 1 << 20, int: true }),
       optimizer: pick('optimizer', values.optimizer, ['adam', 'adamw'] as const, 'adamw'),
-      lr: num(values.lr, 'lr', 1e-3, { min: 0 }),
+      lr: num(values.lr, 'lr', TRAIN_DEFAULTS.lr, { min: 0 }),
       ...(values['weight-decay'] ? { weightDecay: num(values['weight-decay'], 'weight-decay', 0, { min: 0, max: 1 }) } : {}),
       gradClip: num(values.clip, 'clip', paper ? 1 : 0, { min: 0 }),
       ema: num(values.ema, 'ema', 0, { min: 0, max: 0.999999 }),
@@ -151,7 +152,7 @@ export async function run(argv: string[]): Promise<number> {
       spectralNorm: values['spectral-norm'] ?? false,
       seed,
       lossEvery,
-      stepsPerSubmit: num(values['steps-per-submit'], 'steps-per-submit', 64, { min: 1, max: 4096, int: true }),
+      stepsPerSubmit: num(values['steps-per-submit'], 'steps-per-submit', TRAIN_DEFAULTS.stepsPerSubmit, { min: 1, max: 4096, int: true }),
     };
     trainer = await Trainer.create(ctx, data, config);
     const losses: LossPoint[] = [];

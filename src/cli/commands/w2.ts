@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { GpuContext } from '../../gpu/context.js';
 import { parseCsv } from '../../data/csv.js';
 import { InputError } from '../../gpu/errors.js';
-import { SINKHORN_DEFAULTS } from '../../transport/sinkhorn/index.js';
-import { SLICED_DEFAULTS, W2_METHODS, chooseMethod, w2, type W2Method, type W2Options } from '../../transport/w2.js';
+import { SINKHORN_DEFAULTS, SLICED_DEFAULTS } from '../../api/engine.js';
+import { W2_METHODS, chooseMethod, w2, type W2Method, type W2Options } from '../../transport/w2.js';
 import { num, parse, progress } from '../args.js';
 
 /** Sliced W2 projects both clouds once per direction on the CPU: a bound on its loop (and its L × d direction table). */
