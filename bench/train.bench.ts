@@ -67,7 +67,9 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
         },
         { signal: b.signal, budgetMs: opts.quick ? 2000 : 8000, minRuns: 3, warmup: 1 },
       );
-      b.log(`${w.id}: ${((w.steps / timing.medianMs) * 1000).toFixed(1)} steps/s, ${trainer!.dispatchesPerStep} dispatches/step`);
+      const t = trainer!;
+      const shape = `${t.dispatchesPerStep} dispatches per step${t.samplesPerWorkgroup ? ` (fused, ${t.samplesPerWorkgroup} samples per workgroup)` : ''}, ~${(t.bytesPerStep / 1e6).toFixed(2)} MB moved per step`;
+      b.log(`${w.id}: ${((w.steps / timing.medianMs) * 1000).toFixed(1)} steps/s, ${shape}`);
       const peers: PeerTiming[] = [];
       if (!opts.noPeers) {
         peers.push(...(await b.peer('torch_train.py', { model: w.peer.model, steps: w.steps, batch, n: 4000 })));
@@ -85,13 +87,13 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
         result({
           id: w.id,
           name: w.name,
-          size: `batch ${batch}, ${w.steps} steps per run, ${trainer!.dispatchesPerStep} dispatches per step`,
+          size: `batch ${batch}, ${w.steps} steps per run, ${shape}`,
           timing,
           work: w.steps,
           unit: 'steps/s',
           ceiling: { kind: 'matmul', perRun: flops },
           peers,
-          notes: `${((flops / timing.medianMs) * 1e-6).toFixed(2)} GFLOP/s (6·B·Σ in·out per step); ${trainer!.dispatchesPerStep} dispatches per step; first run includes pipeline compilation`,
+          notes: `${((flops / timing.medianMs) * 1e-6).toFixed(2)} GFLOP/s (6·B·Σ in·out per step); ${shape} (estimated: weights read per dispatch, gradients, optimizer state, workspace); first run includes pipeline compilation`,
         }),
       );
     } finally {

@@ -68,7 +68,8 @@ describe('trainer', () => {
         { optimizer: 'adam', lr: 1e-2, weightDecay: 0.05, ema: 0.9, weightClip: 0.3 },
       ];
       for (const cfg of cases) {
-        await withTrainer(ctx, data, cfg as Partial<TrainConfig>, async (t) => {
+        // The per-layer path writes the whole gradient to t.grads; the fused path is checked against it below.
+        await withTrainer(ctx, data, { ...(cfg as Partial<TrainConfig>), fused: false }, async (t) => {
           const n = t.mlp.layout.trainable;
           const b1 = cfg.beta1 ?? 0.9, b2 = cfg.beta2 ?? 0.999, eps = 1e-8, wd = cfg.weightDecay;
           let p = Float64Array.from((await t.readParams()).subarray(0, n));
@@ -143,6 +144,44 @@ describe('trainer', () => {
         expect(() => t.loadCheckpoint(bad)).toThrow(/magic/);
         expect(() => t.loadCheckpoint(bytes.subarray(0, bytes.length - 4))).toThrow(InputError);
       });
+    } finally {
+      data.destroy();
+    }
+  });
+
+  it('the fused step (2 dispatches) matches the per-layer kernels, for every workgroup split, and repeats bit for bit', async () => {
+    const ctx = gpu();
+    const data = await makeDataset(ctx, 'moons', { n: 500, seed: 2 });
+    try {
+      // Widths 13 and 9 (not multiples of 4 or 8), batch 37 (padded to 40): every edge of the tiles.
+      const cfg: Partial<TrainConfig> = { gradClip: 0.5, ema: 0.9, weightClip: 2, timeSampling: 'antithetic', lossEvery: 10, maximizeSteps: 3 };
+      const run = (extra: Partial<TrainConfig>) =>
+        withTrainer(ctx, data, { ...cfg, ...extra }, async (t) => ({
+          losses: (await t.train(30)).map((p) => p.loss),
+          params: await t.readParams(),
+          ema: await t.readParams('ema'),
+          dispatches: t.dispatchesPerStep,
+          spw: t.samplesPerWorkgroup,
+        }));
+      const ref = await run({ fused: false });
+      expect(ref.spw).toBe(0);
+      for (const spw of [8, 40]) {
+        const f = await run({ samplesPerWorkgroup: spw });
+        expect(f.dispatches).toBe(2);
+        expect(f.spw).toBe(spw);
+        // Same arithmetic per element except the order of the batch sums in the weight gradients
+        // (workgroup slices added last) and of the clipping norm: relative gradient differences of a
+        // few f32 ulps (~1e-6), which Adam turns into weight differences of about lr·1e-6 per step;
+        // 1e-5 absolute after 30 steps leaves a wide margin (measured: ~1e-7 after 200 paper steps).
+        expect(f.losses).toBeAllclose(ref.losses, { rtol: 1e-5, atol: 0 });
+        expect(f.params).toBeAllclose(ref.params, { rtol: 0, atol: 1e-5 });
+        expect(f.ema).toBeAllclose(ref.ema, { rtol: 0, atol: 1e-5 });
+      }
+      const a = await run({ samplesPerWorkgroup: 8 });
+      const b = await run({ samplesPerWorkgroup: 8 });
+      expect(Buffer.from(a.params.buffer).equals(Buffer.from(b.params.buffer))).toBe(true);
+      expect(a.losses).toEqual(b.losses);
+      await expect(run({ samplesPerWorkgroup: 12 })).rejects.toThrow(/samplesPerWorkgroup must be a multiple of 8 dividing 40/);
     } finally {
       data.destroy();
     }

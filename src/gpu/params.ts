@@ -20,6 +20,23 @@ export class ParamsLayout<F extends string> {
     this.wgsl = `struct ${structName} {\n${this.fields.map(([n, t]) => `  ${n}: ${t},`).join('\n')}\n}`;
   }
 
+  /** Byte stride of this struct in a WGSL storage array (4-byte scalars only: 4 per field, no padding). */
+  get arrayStride(): number {
+    return this.fields.length * 4;
+  }
+
+  /** Pack a list of blocks as a WGSL `array<Struct>` in a storage buffer (stride `arrayStride`). */
+  packArray(list: readonly Partial<Record<F, number>>[]): ArrayBuffer {
+    const out = new ArrayBuffer(Math.max(16, list.length * this.arrayStride));
+    const block = new ArrayBuffer(this.byteSize);
+    list.forEach((values, i) => {
+      new Uint8Array(block).fill(0);
+      this.pack(values, block);
+      new Uint8Array(out, i * this.arrayStride, this.arrayStride).set(new Uint8Array(block, 0, this.arrayStride));
+    });
+    return out;
+  }
+
   /** Pack values into `out` (or a new buffer). Missing fields are zero. */
   pack(values: Partial<Record<F, number>>, out: ArrayBuffer = new ArrayBuffer(this.byteSize)): ArrayBuffer {
     const view = new DataView(out);

@@ -6,7 +6,19 @@ import { Bindings, read, rw, uniform, type Resources } from '../gpu/bindings.js'
 import { workgroups } from '../gpu/dispatch.js';
 import { StepParams } from '../model/step.js';
 
-export const AdamParams = new ParamsLayout('AdamParams', { n4: 'u32', beta1: 'f32', beta2: 'f32', eps: 'f32', wd: 'f32', clip: 'f32', ema_decay: 'f32' });
+export const AdamParams = new ParamsLayout('AdamParams', {
+  n4: 'u32',
+  beta1: 'f32',
+  beta2: 'f32',
+  eps: 'f32',
+  wd: 'f32',
+  clip: 'f32',
+  ema_decay: 'f32',
+  /** vec4s between two partial-gradient slices (PARTS > 0). */
+  stride4: 'u32',
+  /** Gradient-norm clip threshold of the NORM variant (0 = off). */
+  max_norm: 'f32',
+});
 const WG = 64;
 
 export const AdamBindings = new Bindings('adam_step', {
@@ -28,6 +40,10 @@ export interface AdamVariant {
   decoupled: boolean;
   clipWeights: boolean;
   ema: boolean;
+  /** Partial-gradient slices to add (0: `grads` is the gradient; the fused step's workgroup count). */
+  parts?: number;
+  /** Clip by the global gradient norm computed inside the kernel (with parts > 0). */
+  norm?: boolean;
 }
 
 export class AdamStepKernel {
@@ -43,7 +59,7 @@ export class AdamStepKernel {
       source,
       layout: pl,
       prelude: [AdamBindings.wgsl],
-      constants: { WG, DECOUPLED: v.decoupled ? 1 : 0, CLIP_WEIGHTS: v.clipWeights ? 1 : 0, EMA: v.ema ? 1 : 0 },
+      constants: { WG, DECOUPLED: v.decoupled ? 1 : 0, CLIP_WEIGHTS: v.clipWeights ? 1 : 0, EMA: v.ema ? 1 : 0, PARTS: v.parts ?? 0, NORM: v.norm ? 1 : 0 },
     });
     return new AdamStepKernel(ctx, pipeline);
   }
@@ -52,10 +68,16 @@ export class AdamStepKernel {
     return AdamBindings.bind(this.ctx.device, b);
   }
 
-  /** `n4` = trainable floats / 4; `stepOffset` the dynamic offset of this step's StepParams. */
-  dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, stepOffset: number, n4: number): void {
+  /**
+   * `n4` = trainable floats / 4; `stepOffset` the dynamic offset of this step's StepParams;
+   * `maxGroups` caps the workgroups (invocations then stride; the NORM variant's redundant norm
+   * costs n4·parts loads per workgroup, so it runs on few).
+   */
+  dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, stepOffset: number, n4: number, maxGroups = Infinity): void {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bind, [stepOffset]);
-    pass.dispatchWorkgroups(...workgroups(n4, WG));
+    const [x, y] = workgroups(n4, WG);
+    if (x * y > maxGroups) pass.dispatchWorkgroups(Math.max(1, Math.floor(maxGroups)));
+    else pass.dispatchWorkgroups(x, y);
   }
 }

@@ -114,6 +114,8 @@ export class MlpBatchPlan {
     private readonly bwd: MlpBackwardKernel[],
     private readonly grads: MlpGradsKernel,
     readonly params: GPUBuffer,
+    /** MlpLayerParams of each layer forward (0..L) and each hidden layer backward (L+1+h): what the slots hold. */
+    readonly layerFields: readonly Partial<Record<LayerField, number>>[],
   ) {
     this.acts = acts;
     this.tidx = tidx;
@@ -137,8 +139,13 @@ export class MlpBatchPlan {
     const acts = ctx.storage('mlp:acts', ws.size * 4);
     const tidx = ctx.storage('mlp:tidx', ws.bs * 4);
     const slots = new UniformSlots(ctx, 'mlp:layer-params', MlpLayerParams, 2 * L);
+    const fields: Partial<Record<LayerField, number>>[] = Array.from({ length: 2 * L }, () => ({}));
+    const set = (i: number, v: Partial<Record<LayerField, number>>) => {
+      fields[i] = v;
+      slots.set(i, v);
+    };
     layout.layers.forEach((l, i) => {
-      slots.set(i, {
+      set(i, {
         in_dim: l.in,
         out_dim: l.out,
         bs: ws.bs,
@@ -153,7 +160,7 @@ export class MlpBatchPlan {
       });
       if (l.hidden) {
         const next = layout.layers[i + 1]!;
-        slots.set(L + i, {
+        set(L + i, {
           in_dim: next.out,
           out_dim: l.out,
           bs: ws.bs,
@@ -170,7 +177,7 @@ export class MlpBatchPlan {
     });
     slots.upload();
     const bind = MlpLayerBindings.bind(ctx.device, { lp: slots.resource, params, acts, tidx, params4: params });
-    return new MlpBatchPlan(ctx, layout, ws, slots, bind, acts, tidx, fwd, bwd, grads, params);
+    return new MlpBatchPlan(ctx, layout, ws, slots, bind, acts, tidx, fwd, bwd, grads, params, fields);
   }
 
   /** Dispatches per encodeForward / encodeBackward / encodeGrads. */

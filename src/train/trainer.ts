@@ -12,6 +12,10 @@ import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../g
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { AdamParams, AdamStepKernel } from '../kernels/adam_step.js';
+import { DsmStepFusedKernel, FUSED_STORAGE_BUFFERS, FusedStepParams } from '../kernels/dsm_step_fused.js';
+import { gradsPlan } from '../kernels/mlp_grads.js';
+import { MlpLayerParams } from '../kernels/mlp_forward.js';
+import { ACTIVATION_CODE } from '../model/layout.js';
 import { DsmBatchKernel, DsmBatchParams } from '../kernels/dsm_batch.js';
 import { DsmLossKernel, DsmLossParams } from '../kernels/dsm_loss.js';
 import { GradNormKernel } from '../kernels/grad_norm.js';
@@ -61,6 +65,14 @@ export interface TrainConfig {
   lossEvery?: number;
   /** Rows of the coefficient table for continuous processes (default 1024). */
   tableRows?: number;
+  /**
+   * The fused step (default true where it can run: no spectral normalisation and 9 storage buffers
+   * per stage): minibatch, forward, loss, backward and per-workgroup gradient sums in one dispatch
+   * (dsm_step_fused), clipping and Adam in a second; false runs the per-layer kernels (2L + 6 dispatches).
+   */
+  fused?: boolean;
+  /** Samples per workgroup of the fused step (a multiple of 8 dividing the batch rounded up to 8; default: batch / 8 rounded to a divisor). */
+  samplesPerWorkgroup?: number;
 }
 
 export interface LossPoint {
@@ -148,6 +160,18 @@ export class Trainer {
   step = 0;
   /** Dispatches encoded per training step. */
   readonly dispatchesPerStep: number;
+  /**
+   * Estimated global-memory bytes a step moves (parameter reads per dispatch, gradients, optimizer
+   * state, the activation workspace), for the benchmark rows; not measured.
+   */
+  readonly bytesPerStep: number;
+  /** Samples per workgroup of the fused step, or 0 when the per-layer kernels run. */
+  get samplesPerWorkgroup(): number {
+    return this.kernels.fused?.spw ?? 0;
+  }
+  private fusedParts = 0;
+  private bindFused: GPUBindGroup | undefined;
+  private bindAdamFused: GPUBindGroup | undefined;
 
   private readonly r: Resolved;
   private readonly owned: GPUBuffer[] = [];
@@ -174,7 +198,14 @@ export class Trainer {
     readonly plan: MlpBatchPlan,
     readonly coefficients: CoefficientTable,
     private readonly data: GpuPoints,
-    private readonly kernels: { batch: DsmBatchKernel; loss: DsmLossKernel; norm: GradNormKernel | undefined; adam: AdamStepKernel; sn: SpectralNormKernel | undefined },
+    private readonly kernels: {
+      batch: DsmBatchKernel;
+      loss: DsmLossKernel;
+      norm: GradNormKernel | undefined;
+      adam: AdamStepKernel;
+      sn: SpectralNormKernel | undefined;
+      fused: { step: DsmStepFusedKernel; adam: AdamStepKernel; spw: number } | undefined;
+    },
   ) {
     this.mlp = mlp;
     this.r = resolve(config);
@@ -225,8 +256,48 @@ export class Trainer {
       ctx.write(ubSn, SnParams.pack({ nlayers: L.layers.length }));
       this.bindSn = kernels.sn.bind({ sp: ubSn, params: mlp.params, state: this.snState, layers: layersBuf, grads: this.grads });
     }
-    const d = plan.dispatches;
-    this.dispatchesPerStep = 1 + d.forward + 1 + d.backward + d.grads + (kernels.norm ? 1 : 0) + 1 + (kernels.sn ? 2 : 0);
+    if (kernels.fused) {
+      const { spw } = kernels.fused;
+      const parts = ws.bs / spw;
+      const partials = own(ctx.storage('train:grad-partials', parts * L.trainable * 4));
+      const gp = gradsPlan(L, ws);
+      const segs = own(ctx.storage('train:fused-plan', gp.words));
+      const layers = own(ctx.storage('train:fused-layers', new Uint32Array(MlpLayerParams.packArray(plan.layerFields))));
+      const ubFused = own(ctx.uniform('dsm_step_fused:params', FusedStepParams.byteSize));
+      ctx.write(
+        ubFused,
+        FusedStepParams.pack({
+          nlayers: L.layers.length, spw, emb: L.steps > 0 ? 1 : 0, njobs: gp.jobs, nsegments: gp.segments,
+          part_stride: L.trainable, dim: config.spec.dim, bs: ws.bs,
+        }),
+      );
+      this.fusedParts = parts;
+      this.bindFused = kernels.fused.step.bind({
+        fp: ubFused, st: this.stepSlots.resource, bp: ubBatch, lp: ubLoss, layers, plan: segs, data: data.buffer, coef,
+        params4: mlp.params, acts: plan.acts, tidx: plan.tidx, grads: partials, loss_acc: this.lossAcc,
+      });
+      const ubAdamFused = own(ctx.uniform('adam_step:params-fused', AdamParams.byteSize));
+      ctx.write(
+        ubAdamFused,
+        AdamParams.pack({
+          n4: L.trainable / 4, beta1: this.r.beta1, beta2: this.r.beta2, eps: this.r.eps, wd: this.r.weightDecay, clip: this.r.weightClip,
+          ema_decay: this.r.ema, stride4: L.trainable / 4, max_norm: this.r.gradClip,
+        }),
+      );
+      this.bindAdamFused = kernels.fused.adam.bind({ ap: ubAdamFused, st: this.stepSlots.resource, params: mlp.params, grads: partials, m1: this.m, m2: this.v, ema: this.emaBuffer, stats });
+      this.dispatchesPerStep = 2;
+      // Per step: the fused kernel reads the parameters once per workgroup and writes its gradient
+      // slice; Adam reads the slices (twice with clipping), params, m, v (and EMA) and writes them back.
+      const f = L.trainable * 4;
+      this.bytesPerStep = parts * f + parts * f * (this.r.gradClip > 0 ? 2 : 1) + f * (this.r.ema > 0 ? 8 : 6) + ws.size * 4;
+    } else {
+      const d = plan.dispatches;
+      this.dispatchesPerStep = 1 + d.forward + 1 + d.backward + d.grads + (kernels.norm ? 1 : 0) + 1 + (kernels.sn ? 2 : 0);
+      // Per step: each layer dispatch reads its weights; the gradient kernel writes a gradient the
+      // size of the parameters, the norm reads it, Adam reads it and params, m, v and writes them back.
+      const f = L.trainable * 4;
+      this.bytesPerStep = (d.forward + d.backward) * f + f + (kernels.norm ? f : 0) + f * (this.r.ema > 0 ? 8 : 6) + ws.size * 4 * 2;
+    }
   }
 
   /** Build a trainer on `data` (points on the GPU, kept by the caller) with a fresh seeded network. */
@@ -244,14 +315,24 @@ export class Trainer {
     let plan: MlpBatchPlan | undefined;
     try {
       plan = await mlp.plan(config.batch);
-      const [batch, loss, norm, adam, sn] = await Promise.all([
+      const spw = fusedSamplesPerWorkgroup(ctx, config, r, plan.ws.bs);
+      const [batch, loss, norm, adam, sn, fusedStep, fusedAdam] = await Promise.all([
         DsmBatchKernel.create(ctx, { discrete: table.discrete, antithetic: r.antithetic, output: OUTPUT_CODE[config.spec.output] }),
         DsmLossKernel.create(ctx),
         r.gradClip > 0 ? GradNormKernel.create(ctx) : Promise.resolve(undefined),
         AdamStepKernel.create(ctx, { decoupled: r.decoupled, clipWeights: r.weightClip > 0, ema: r.ema > 0 }),
         r.spectralNorm ? SpectralNormKernel.create(ctx) : Promise.resolve(undefined),
+        spw
+          ? DsmStepFusedKernel.create(ctx, {
+              act: ACTIVATION_CODE[config.spec.activation], discrete: table.discrete, antithetic: r.antithetic, output: OUTPUT_CODE[config.spec.output], wg: 64,
+            })
+          : Promise.resolve(undefined),
+        spw
+          ? AdamStepKernel.create(ctx, { decoupled: r.decoupled, clipWeights: r.weightClip > 0, ema: r.ema > 0, parts: plan.ws.bs / spw, norm: r.gradClip > 0 })
+          : Promise.resolve(undefined),
       ]);
-      const t = new Trainer(ctx, config, mlp, plan, table, data, { batch, loss, norm, adam, sn });
+      const fused = spw && fusedStep && fusedAdam ? { step: fusedStep, adam: fusedAdam, spw } : undefined;
+      const t = new Trainer(ctx, config, mlp, plan, table, data, { batch, loss, norm, adam, sn, fused });
       // EMA starts at the initial weights.
       const enc = ctx.device.createCommandEncoder({ label: 'train:init' });
       enc.copyBufferToBuffer(mlp.params, 0, t.emaBuffer, 0, mlp.layout.size * 4);
@@ -277,6 +358,18 @@ export class Trainer {
       this.lossPending = false;
     }
     const pass = enc.beginComputePass({ label: 'train:steps' });
+    const fused = this.kernels.fused;
+    if (fused && this.bindFused && this.bindAdamFused) {
+      // With clipping every Adam workgroup recomputes the global norm: keep them few.
+      const adamGroups = this.r.gradClip > 0 ? 4 : Infinity;
+      for (let i = 0; i < count; i++) {
+        const off = this.stepSlots.offset(i);
+        fused.step.dispatch(pass, this.bindFused, off, this.fusedParts);
+        fused.adam.dispatch(pass, this.bindAdamFused, off, this.mlp.layout.trainable / 4, adamGroups);
+      }
+      pass.end();
+      return;
+    }
     const bs = this.plan.ws.bs;
     const sn = this.kernels.sn;
     const nl = this.mlp.layout.layers.length;
@@ -429,3 +522,23 @@ export class Trainer {
 }
 
 type StepField = typeof StepParams extends { pack(v: Partial<Record<infer F, number>>): ArrayBuffer } ? F & string : never;
+
+/**
+ * Samples per workgroup of the fused step, or 0 when the per-layer kernels must run (spectral
+ * normalisation, too few storage buffers per stage, or `fused: false`).
+ */
+function fusedSamplesPerWorkgroup(ctx: GpuContext, config: TrainConfig, r: Resolved, bs: number): number {
+  if (config.fused === false || r.spectralNorm) return 0;
+  if (ctx.device.limits.maxStorageBuffersPerShaderStage < FUSED_STORAGE_BUFFERS) return 0;
+  if (config.samplesPerWorkgroup !== undefined) {
+    const s = config.samplesPerWorkgroup;
+    if (!Number.isInteger(s) || s < 8 || s % 8 !== 0 || bs % s !== 0) {
+      throw new InputError(`train: samplesPerWorkgroup must be a multiple of 8 dividing ${bs} (the batch rounded up to 8), got ${s}`);
+    }
+    return s;
+  }
+  // Default: about 8 workgroups (enough for the cores of a CPU adapter), each a multiple of 8 samples.
+  let s = 8;
+  while (bs % (s * 2) === 0 && bs / (s * 2) >= 8) s *= 2;
+  return s;
+}
