@@ -12,14 +12,19 @@ const usage = `wasserflow bound --j J (--ls VALUE | --ls-json FILE [--ls-column 
              'wasserflow lipschitz --json'; DDPM: one per step). Every value must be a finite number:
              null, NaN or a string is refused, and an infinite L_s (an unbounded supremum) makes the
              bound vacuous, which is said instead of printing a number.
-  --ls-column  which column of the rows to read (default ls; e.g. certified, paper, exact)
+  --ls-column  which column of the rows to read (default ls; e.g. certified, paper, exact). Without it,
+             rows from 'wasserflow lipschitz --checkpoint' also give the paper's discrete bound three
+             ways side by side ('sideBySide'): with the paper's estimator, with the best lower
+             estimate ls (what the bound would be if that were the supremum) and with the certified
+             upper bound (the only one that is a bound, over the certified box).
+  --diameter D  the data's diameter: a bound >= D is reported as vacuous (W2 can never exceed it)
   --w2T      W2(p_T, q_T) for the offset I(T)·W2(p_T, q_T) (default 0: q_T = p_T)
   Prints log I, the integral term, the offset and the bound (DDPM: the paper's discrete form too).`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
-    { j: { type: 'string' }, ls: { type: 'string' }, 'ls-json': { type: 'string' }, 'ls-column': { type: 'string' }, process: { type: 'string' }, 'ddpm-steps': { type: 'string' }, w2T: { type: 'string' }, dynamics: { type: 'string' }, times: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+    { j: { type: 'string' }, ls: { type: 'string' }, 'ls-json': { type: 'string' }, 'ls-column': { type: 'string' }, diameter: { type: 'string' }, process: { type: 'string' }, 'ddpm-steps': { type: 'string' }, w2T: { type: 'string' }, dynamics: { type: 'string' }, times: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
     usage,
   );
   if (values.help) {
@@ -36,6 +41,8 @@ export async function run(argv: string[]): Promise<number> {
   const discrete = process instanceof DdpmSigmoid;
   const M = discrete ? process.steps : num(values.times, 'times', 1000, { min: 2, max: 1_000_000, int: true });
   let ls: number[];
+  let rowsForSide: Record<string, unknown>[] | undefined;
+  const diameter = values.diameter === undefined ? undefined : num(values.diameter, 'diameter', 0, { min: 0 });
   if (values['ls-json'] !== undefined && values.ls !== undefined) throw new InputError('give only one of --ls VALUE and --ls-json FILE');
   if (values['ls-json']) {
     const file = values['ls-json'];
@@ -54,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const rows = (parsed as { rows?: unknown }).rows;
     if (!Array.isArray(parsed) && !Array.isArray(rows)) throw new InputError(`--ls-json: ${file} must hold an array of numbers or an object with "rows"`);
+    if (!Array.isArray(parsed) && values['ls-column'] === undefined) rowsForSide = rows as Record<string, unknown>[];
     const arr: unknown[] = Array.isArray(parsed) ? parsed : (rows as Record<string, unknown>[]).map((r) => (r && typeof r === 'object' ? r[column] : undefined));
     ls = arr.map((v, i) => {
       if (v === 'Infinity' || v === Infinity) throw new InputError(`--ls-json: ${file} row ${i} has L_s = +Infinity (an unbounded supremum): I(t) is infinite and the bound is vacuous`);
@@ -66,7 +74,17 @@ export async function run(argv: string[]): Promise<number> {
   const out: Record<string, unknown> = { process: process.label, J, w2T, dynamics };
   if (discrete) {
     const db = discreteBound(process.betas, ls, J, w2T);
-    out.discrete = { logI: Array.from(db.logI), intercept: db.intercept, logBound: db.logBound, offset: db.offset, bound: db.bound };
+    out.discrete = { logI: Array.from(db.logI), intercept: db.intercept, logBound: db.logBound, offset: db.offset, bound: db.bound, ...(diameter !== undefined ? { vacuous: db.bound >= diameter } : {}) };
+    if (rowsForSide) {
+      const side: Record<string, unknown> = {};
+      for (const col of ['paper', 'ls', 'certified']) {
+        const v = rowsForSide.map((r) => r[col]);
+        if (v.length !== M || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) continue;
+        const b = discreteBound(process.betas, v as number[], J, w2T);
+        side[col] = { logIn: b.logI[b.logI.length - 1], intercept: b.intercept, bound: b.bound, ...(diameter !== undefined ? { vacuous: b.bound >= diameter } : {}) };
+      }
+      if (Object.keys(side).length > 0) out.sideBySide = side;
+    }
   }
   // Continuous grid: DDPM's exact continuous view on [0, n] (β piecewise constant), else M + 1 equispaced times.
   const times = Array.from({ length: M + 1 }, (_, i) => (process.T * i) / M);
@@ -78,7 +96,13 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`# ${process.label}, J = ${J}, W2(p_T, q_T) = ${w2T}, ${dynamics === 'sde' ? 'reverse SDE' : 'probability-flow ODE'}`);
     if (out.discrete) {
       const d = out.discrete as { intercept: number; logBound: number; offset: number; bound: number; logI: number[] };
-      console.log(`paper discrete form: log W <= ½ log J + ${d.intercept.toPrecision(6)} = ${d.logBound.toPrecision(6)}; log I_n = ${d.logI[d.logI.length - 1]!.toPrecision(6)}; W2 <= ${d.bound.toPrecision(6)} (offset ${d.offset.toPrecision(6)})`);
+      console.log(`paper discrete form: log W <= ½ log J + ${d.intercept.toPrecision(6)} = ${d.logBound.toPrecision(6)}; log I_n = ${d.logI[d.logI.length - 1]!.toPrecision(6)}; W2 <= ${d.bound.toPrecision(6)} (offset ${d.offset.toPrecision(6)})${diameter !== undefined && d.bound >= diameter ? ` — vacuous (the data's diameter is ${diameter})` : ''}`);
+    }
+    if (out.sideBySide) {
+      const names: Record<string, string> = { paper: "paper's estimator (10×10 grid)", ls: 'best lower estimate of L_s (if it were the supremum)', certified: 'certified L_s (an actual bound, over the certified box)' };
+      for (const [k, v] of Object.entries(out.sideBySide as Record<string, { logIn: number; intercept: number; bound: number; vacuous?: boolean }>)) {
+        console.log(`  with ${names[k] ?? k}: log I_n = ${v.logIn.toPrecision(5)}, intercept ${v.intercept.toPrecision(5)}, W2 <= ${v.bound.toPrecision(5)}${v.vacuous ? ' — vacuous' : ''}`);
+      }
     }
     console.log(`Corollary 1 (trapezoid on the grid): integral ${c.integral.toPrecision(6)} + offset ${c.offset.toPrecision(6)} = ${c.bound.toPrecision(6)}; log I(T) = ${c.logI[c.logI.length - 1]!.toPrecision(6)}`);
   }
