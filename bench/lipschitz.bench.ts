@@ -4,10 +4,14 @@
  *  - power iteration on ½(J + Jᵀ) with JVP + VJP kernels: point-iterations per second (peer: the
  *    same power iteration with PyTorch autograd JVP (double-VJP trick) and VJP, CPU);
  *  - exact d = 2 symmetric-Jacobian eigenvalues: points per second;
- *  - a full L_s(t) curve (100 DDPM steps × N points, exact), one timed run.
+ *  - a full L_s(t) curve (100 DDPM steps × N points, exact), one timed run;
+ *  - the host float64 certificate (src/lipschitz/certify.ts): boxes per second (interval + mean-value
+ *    bound of one box), search points per second (λ_max(½(J + Jᵀ)) at a point, what the search's
+ *    grid, box centres and ascent evaluate), and one branch-and-bound to a 5% gap on [−1.5, 1.5]².
  */
 import type { TangentTime } from '../src/kernels/mlp_tangent.js';
 import { LipschitzEstimator } from '../src/lipschitz/estimator.js';
+import { boxBound, certifyBox, NetworkAtTime } from '../src/lipschitz/certify.js';
 import { mlpLayout, type MlpSpec } from '../src/model/layout.js';
 import { DdpmSigmoid } from '../src/processes/process.js';
 import { measure, result, type BenchContext, type BenchOptions, type BenchResult } from './harness.js';
@@ -44,12 +48,41 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
     const exact = await measure(() => one('exact', 1).then(() => undefined), { ...(b.signal ? { signal: b.signal } : {}), budgetMs, minRuns: 3, warmup: 1 });
     const curveT = opts.quick ? 10 : T;
     const curve = await measure(() => one('exact', curveT).then(() => undefined), { ...(b.signal ? { signal: b.signal } : {}), budgetMs: 0, minRuns: 1, maxRuns: 1, warmup: 0 });
+    // Host float64 certificate on the same network at DDPM step 3 of 100.
+    const net = new NetworkAtTime(layout, p, times[2]!);
+    const B = opts.quick ? 64 : 512;
+    const boxes = await measure(
+      async () => {
+        for (let i = 0; i < B; i++) {
+          const x = -1.5 + (3 * i) / B;
+          boxBound(net, [x, -0.2], [x + 0.02, -0.18]);
+        }
+      },
+      { ...(b.signal ? { signal: b.signal } : {}), budgetMs, minRuns: 3, warmup: 1 },
+    );
+    const P = opts.quick ? 256 : 2048;
+    const points = await measure(
+      async () => {
+        for (let i = 0; i < P; i++) net.lambdaAt([Math.sin(i), Math.cos(0.7 * i)]);
+      },
+      { ...(b.signal ? { signal: b.signal } : {}), budgetMs, minRuns: 3, warmup: 1 },
+    );
+    let cert = { relGap: NaN, boxes: 0, converged: false };
+    const bb = await measure(
+      async () => {
+        cert = certifyBox(net, { lo: [-1.5, -1.5], hi: [1.5, 1.5], tol: 0.05, timeBudgetMs: opts.quick ? 5000 : 60_000 });
+      },
+      { ...(b.signal ? { signal: b.signal } : {}), budgetMs: 0, minRuns: 1, maxRuns: 1, warmup: 0 },
+    );
     const its = ITERS + SHIFT + 1;
     const peers = opts.noPeers ? [] : await b.peer('lipschitz_torch.py', { n: N, iters: its });
     return [
       result({ id: 'lipschitz.power', name: 'power iteration on ½(J + Jᵀ), JVP + VJP per step', size: `${N} points × ${its} steps, 2→64³→2`, timing: power, work: (N * its) / 1e6, unit: '10^6 point-iterations/s', peers }),
       result({ id: 'lipschitz.exact', name: 'exact top eigenvalue of ½(J + Jᵀ), d = 2', size: `${N} points, 2→64³→2`, timing: exact, work: N / 1e6, unit: '10^6 points/s' }),
       result({ id: 'lipschitz.curve', name: `full L_s(t) curve, exact, ${curveT} times`, size: `${curveT} × ${N} points`, timing: curve, work: 1, unit: 'curves/s', notes: 'one timed run (1/value = seconds per curve)' }),
+      result({ id: 'lipschitz.certify.boxes', name: 'certificate: interval + mean-value bound of one box (host float64)', size: `${B} boxes, 2→64³→2`, timing: boxes, work: B, unit: 'boxes/s', notes: 'CPU, one thread' }),
+      result({ id: 'lipschitz.search.points', name: 'search: λ_max(½(J + Jᵀ)) at a point (host float64)', size: `${P} points, 2→64³→2`, timing: points, work: P, unit: 'points/s', notes: 'grid, box centres and ascent steps all cost one of these' }),
+      result({ id: 'lipschitz.certify.run', name: 'branch-and-bound to a 5% gap on [−1.5, 1.5]², one time', size: '2→64³→2, DDPM step 3 of 100', timing: bb, work: 1, unit: 'runs/s', notes: `one timed run (1/value = seconds); ${cert.boxes} boxes, gap ${(100 * cert.relGap).toFixed(1)}%${cert.converged ? '' : ' (budget ran out)'}` }),
     ];
   } finally {
     est.destroy();
