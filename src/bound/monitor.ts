@@ -19,6 +19,8 @@ import { throwIfAborted, type RunOptions } from '../gpu/run.js';
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import type { TangentTime } from '../kernels/mlp_tangent.js';
+import { NetworkAtTime } from '../lipschitz/certify.js';
+import { paperEstimate } from '../lipschitz/paper.js';
 import type { GaussianMixture } from '../lipschitz/exact.js';
 import { LipschitzEstimator } from '../lipschitz/estimator.js';
 import type { DdpmSigmoid } from '../processes/process.js';
@@ -63,6 +65,9 @@ export interface MonitorRecord {
   bound: number;
   /** The bound with J_SM (mixtures only). */
   boundSm?: number;
+  /** The paper's own estimator per step (10×10 grid linspace(0, 0.9, 10)², d ≤ 2; float64) and its line's intercept. */
+  lsPaper?: number[];
+  interceptPaper?: number;
   /** Wall seconds since the start of the run. */
   seconds: number;
   /** Seconds spent in each part of this checkpoint. */
@@ -253,6 +258,13 @@ export class BoundMonitor {
     if (jsm !== undefined) {
       rec.jsm = jsm;
       rec.boundSm = discreteBound(p.betas, ls, jsm, 0).bound;
+    }
+    if (d <= 2) {
+      // The paper's estimator on the same weights (host float64, 100 points per step: cheap).
+      const layout = this.trainer.mlp.layout;
+      const params = await this.ctx.readF32(this.trainer.mlp.params, 0, layout.size);
+      rec.lsPaper = asc.map((t) => paperEstimate(new NetworkAtTime(layout, params, t)).value);
+      rec.interceptPaper = discreteBound(p.betas, rec.lsPaper, jdsm, 0).intercept;
     }
     this.records.push(rec);
     return rec;
