@@ -145,7 +145,7 @@ export async function runLsVsT(ex: ExperimentContext): Promise<unknown> {
 
 export async function runTSweep(ex: ExperimentContext, Ts: number[] = [10, 50, 100, 150, 200]): Promise<unknown> {
   ensureDir(ex.out);
-  const sizes = ex.full ? { trainSteps: 20_000, lsPoints: 1024, dataPoints: 4000, certSeconds: 20 } : { trainSteps: 800, lsPoints: 128, dataPoints: 1000, certSeconds: 0.5 };
+  const sizes = ex.full ? { trainSteps: 20_000, lsPoints: 1024, dataPoints: 4000, certSeconds: 20 } : { trainSteps: 800, lsPoints: 128, dataPoints: 1000, certSeconds: 0.25 };
   const rows: { T: number; w2: number; w2T: number; logIT: number; offset: number; alphaBarT: number; trainSeconds: number; logITPaper: number; logITLower: number; logITCertified: number; certifiedConverged: number; interceptPaper: number; interceptLower: number; interceptCertified: number }[] = [];
   for (const T of Ts) {
     const run = await trainPaper(ex, T, sizes.trainSteps, sizes.dataPoints);

@@ -483,7 +483,7 @@ export function certifyBox(net: NetworkAtTime, opts: CertifyOptions): Certificat
       consider(x, net.lambdaAt(x));
     }
   }
-  const side = Math.max(2, Math.floor(4096 ** (1 / d)));
+  const side = Math.max(2, Math.floor(1024 ** (1 / d)));
   if (side ** d <= 65536) {
     const idx = new Array<number>(d).fill(0);
     for (let q = 0; q < side ** d; q++) {
