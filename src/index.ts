@@ -28,6 +28,7 @@ export { MixtureScore } from './kernels/mixture_score.js';
 export {
   createEngine, Engine, TrainingSession,
   type EngineOptions, type RandomOptions, type ReduceOptions, type TrainingData, type TrainingOptions, type LipschitzOptions, type BoundOptions, type BoundReport,
+  type EngineSampleOptions, TRAIN_DEFAULTS, SINKHORN_DEFAULTS, resolveSinkhorn, SLICED_DEFAULTS,
 } from './api/engine.js';
 export * from './bound/bound.js';
 export * from './lipschitz/exact.js';
@@ -44,11 +45,11 @@ export { workspaceLayout, type Workspace } from './model/workspace.js';
 export type { InitScheme } from './kernels/mlp_init.js';
 export { Trainer, type TrainConfig, type LossPoint } from './train/trainer.js';
 export { parseCheckpoint, checkpointWeights, crc32, processSpecOf, CHECKPOINT_VERSION, type CheckpointHeader, type ParsedCheckpoint } from './train/checkpoint.js';
-export type { GpuPoints } from './gpu/points.js';
+export { gpuCloud, type GpuPoints, type PointCloud } from './gpu/points.js';
 export { dsmCoefficients, WEIGHTINGS, type Weighting, type CoefficientTable } from './train/coefficients.js';
 export { parseCsv, type CsvPoints } from './data/csv.js';
 export { makeDataset, datasetMixture, uploadPoints, DATASETS, DATASET_DIM, type Dataset, type DatasetName } from './data/datasets.js';
-export { runFlow, momentW2, exactW2OneD, type FlowRunner, type FlowPoint, type FlowKind, type RunOptions as FlowRunOptions } from './flows/flow.js';
+export { runFlow, momentW2, exactW2OneD, type FlowRunner, type FlowPoint, type FlowKind, type FlowRunOptions } from './flows/flow.js';
 export { GaussianMonoFlow, type GaussianMonoFlowOptions, type AffineGenerator } from './flows/monoflow_gaussian.js';
 export { brownianBridge, schrodingerBridge, heatFlow, vpFlow, heatLaw, vpLaw, SdeFlow, type BridgeOptions, type SchrodingerOptions, type DiffusionOptions } from './flows/sde_flows.js';
 export { gaussian as gaussianLaw, w2sqGaussian, klGaussian, entropicCrossCov, schrodingerMarginal, rectifiedGaussianMap, rectifiedGaussianVelocity, type Gaussian } from './flows/gaussian.js';

@@ -33,7 +33,7 @@ describe('engine pieces', () => {
   it('draws a built-in dataset reproducibly', async () => {
     const a = await engine.dataset('clusters4', { n: 1001, seed: 3 });
     const b = await engine.dataset('clusters4', { n: 1001, seed: 3 });
-    expect([a.n, a.dim]).toEqual([1001, 2]);
+    expect([a.n, a.d, a.dim]).toEqual([1001, 2, 2]);
     expect(Array.from(a.data)).toEqual(Array.from(b.data));
     // Four clusters at (±0.5, ±0.5) with std 0.0125: every |coordinate| is 0.5 within 6 std.
     for (const v of a.data) expect(Math.abs(Math.abs(v) - 0.5)).toBeLessThan(0.075);
@@ -100,7 +100,9 @@ describe('engine pieces', () => {
 
   it('samples the exact mixture score into the four clusters', async () => {
     const mixture = datasetMixture('clusters4')!;
-    const { samples } = await engine.sample({ process: new VpLinear({}), score: { kind: 'exact', mixture }, n: 1000, steps: 300, seed: 4 });
+    const { samples, points } = await engine.sample({ process: new VpLinear({}), score: { kind: 'exact', mixture }, n: 1000, steps: 300, seed: 4 });
+    // The one point-cloud shape comes back: { data, n, d } over the same floats.
+    expect([points.n, points.d, points.data]).toEqual([1000, 2, samples]);
     // Reverse SDE with the exact score: the samples land on the clusters; the mean of |x| per
     // coordinate is 0.5 up to the discretisation error of 300 Euler–Maruyama steps (a few 1e-2).
     let s = 0;
@@ -110,6 +112,9 @@ describe('engine pieces', () => {
 
   it('measures W2 between clouds, one at a time and batched', async () => {
     const x = await engine.dataset('clusters4', { n: 301, seed: 7 });
+    // A returned PointCloud goes straight back in: W2 of a cloud to itself is 0 (exact solver).
+    const self = await engine.w2(x, x, { method: 'exact' });
+    expect(self.w2).toBeCloseTo(0, 6);
     const shifted = (v: [number, number]) => {
       const y = new Float32Array(x.data);
       for (let i = 0; i < y.length; i += 2) {
@@ -157,7 +162,7 @@ describe('engine pieces', () => {
     );
     expect(await inputError(engine.train({ points: [[0, 0, 0]] }, { spec, process, batch: 8 }))).toBe('train: points has dimension 3, expected 2 to match the other input');
     expect(await inputError(engine.train(5 as never, { spec, process, batch: 8 }))).toBe(
-      'train: data must be a dataset name (cluster1d, clusters2-1d, cluster2d, clusters4, 8gaussians, moons, swissroll, checkerboard) or { points }',
+      'train: data must be a dataset name (cluster1d, clusters2-1d, cluster2d, clusters4, 8gaussians, moons, swissroll, checkerboard), a PointCloud { data, n, d } or { points }',
     );
     const network = { spec, params: new Float32Array(3) };
     expect(await inputError(engine.sample({ process, score: { kind: 'network', network }, n: 0 }))).toBe('sample: n must be an integer in [1, 67108864], got 0');

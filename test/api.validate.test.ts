@@ -58,15 +58,23 @@ describe('hyper-parameter ranges', () => {
 });
 
 describe('points', () => {
+  it('accepts a PointCloud { data, n?, d } and checks n against the data', () => {
+    const a = toPoints('x', { data: [1, 2, 3, 4, 5, 6], d: 3 });
+    expect([a.n, a.d]).toEqual([2, 3]);
+    expect(toPoints('x', { data: new Float32Array(6), n: 3, d: 2 }).n).toBe(3);
+    expect(inputError(() => toPoints('x', { data: new Float32Array(6), n: 2, d: 2 }))).toBe('x: n = 2 but data holds 3 points of dimension 2');
+    expect(inputError(() => toPoints('x', { data: new Float32Array(6), d: 4 }))).toBe('x has 6 numbers, not a multiple of dim = 4');
+  });
+
   it('accepts flat arrays with dim and nested arrays, converting to f32', () => {
     const a = toPoints('x', [1, 2, 3, 4, 5, 6], 2);
-    expect([a.n, a.dim]).toEqual([3, 2]);
+    expect([a.n, a.d]).toEqual([3, 2]);
     expect(a.data).toBeInstanceOf(Float32Array);
     const b = toPoints('x', [
       [1, 2, 3],
       [4, 5, 6],
     ]);
-    expect([b.n, b.dim]).toEqual([2, 3]);
+    expect([b.n, b.d]).toEqual([2, 3]);
     expect(Array.from(b.data)).toEqual([1, 2, 3, 4, 5, 6]);
     const f = new Float32Array([1, 2]);
     expect(toPoints('x', f, 1).data).toBe(f); // no copy of an f32 input
@@ -139,7 +147,7 @@ describe('device limits', () => {
       "x needs 314572800 bytes (300 MiB) in one storage buffer, over this device's maxBufferSize of 268435456 bytes (256 MiB) (at most 67108864 elements of 4 bytes): use fewer points or split the input",
     );
     // Points: the message says how many points and dimensions were asked for.
-    const pts = { data: new Float32Array(12), n: 4, dim: 3 };
+    const pts = { data: new Float32Array(12), n: 4, d: 3 };
     expect(inputError(() => checkPointsFit('x', pts, { maxStorageBufferBindingSize: 32, maxBufferSize: 64 }))).toBe(
       "x (4 points × 3 dims) needs 48 bytes in one storage buffer, over this device's maxStorageBufferBindingSize of 32 bytes (at most 8 elements of 4 bytes): use fewer points or split the input",
     );

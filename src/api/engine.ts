@@ -41,9 +41,14 @@ import {
   checkSignal,
   toPoints,
   type NumericArray,
-  type Points,
   type PointsInput,
 } from './validate.js';
+import type { PointCloud } from '../gpu/points.js';
+
+/** The `dim` to read a flat array of points with (a nested array or a PointCloud carries its own). */
+function flatDim(points: PointsInput, dim: number): number | undefined {
+  return points instanceof Float32Array || (ArrayBuffer.isView(points) || Array.isArray(points) ? typeof (points as ArrayLike<unknown>)[0] === 'number' : false) ? dim : undefined;
+}
 
 /** The library's defaults, exported once for the front ends (CLI, page) and embedders. */
 export { TRAIN_DEFAULTS } from '../train/trainer.js';
@@ -126,8 +131,11 @@ export interface BoundReport {
   note: string;
 }
 
-/** Where training data comes from: a built-in dataset (drawn on the GPU) or the caller's points. */
-export type TrainingData = DatasetName | { points: PointsInput; dim?: number };
+/** Options of `engine.sample`: the sampler's, with `init` also as a PointCloud or an array of points. */
+export type EngineSampleOptions = Omit<SamplerOptions, 'init'> & SampleRunOptions & { init?: PointsInput | GPUBuffer };
+
+/** Where training data comes from: a built-in dataset (drawn on the GPU), a PointCloud, or `{ points }`. */
+export type TrainingData = DatasetName | PointCloud | { points: PointsInput; dim?: number };
 
 export interface TrainingOptions extends TrainConfig {
   /** Points to draw for a built-in dataset (default: the dataset's own size). */
@@ -160,9 +168,9 @@ export class TrainingSession {
     return { spec: this.trainer.config.spec, params: await this.trainer.readParams(which) };
   }
 
-  /** The training points (n × dim, row-major). */
-  get points(): { n: number; dim: number } {
-    return { n: this.data.n, dim: this.data.dim };
+  /** The training points' count and dimension (`dim` is the deprecated name of `d`). */
+  get points(): { n: number; d: number; dim: number } {
+    return { n: this.data.n, d: this.data.dim, dim: this.data.dim };
   }
 
   destroy(): void {
@@ -278,14 +286,14 @@ export class Engine {
   }
 
   /** `n` points of a built-in dataset (clusters4, moons, …), drawn on the GPU from `seed`. */
-  async dataset(name: DatasetName, opts: { n?: number; seed?: number | bigint } = {}): Promise<Points> {
+  async dataset(name: DatasetName, opts: { n?: number; seed?: number | bigint } = {}): Promise<PointCloud & { /** @deprecated Use `d`. */ readonly dim: number }> {
     this.alive();
     checkOneOf('dataset: name', name, DATASETS);
     if (opts.n !== undefined) checkInteger('dataset: n', opts.n, 1, 1 << 26);
     if (opts.seed !== undefined) checkSeed('dataset: seed', opts.seed);
     const ds = await makeDataset(this.ctx, name, opts);
     try {
-      return { data: await this.ctx.readF32(ds.buffer, 0, ds.n * ds.dim), n: ds.n, dim: ds.dim };
+      return { data: await this.ctx.readF32(ds.buffer, 0, ds.n * ds.dim), n: ds.n, d: ds.dim, dim: ds.dim };
     } finally {
       ds.destroy();
     }
@@ -313,12 +321,12 @@ export class Engine {
       const dataSeed = config.dataSeed ?? config.seed;
       ds = await makeDataset(this.ctx, data, { ...(config.n !== undefined ? { n: config.n } : {}), ...(dataSeed !== undefined ? { seed: dataSeed } : {}) });
     } else {
-      if (typeof data !== 'object' || data === null || !('points' in data)) {
-        throw new InputError(`train: data must be a dataset name (${DATASETS.join(', ')}) or { points }`);
+      if (typeof data !== 'object' || data === null || !('points' in data || 'data' in data)) {
+        throw new InputError(`train: data must be a dataset name (${DATASETS.join(', ')}), a PointCloud { data, n, d } or { points }`);
       }
-      const pts = toPoints('train: points', data.points, data.dim, dim);
-      checkBindingSize(`train: ${pts.n} points × ${pts.dim} dims`, pts.data.byteLength, this.ctx.device.limits);
-      ds = uploadPoints(this.ctx, 'train', pts.data, pts.dim);
+      const pts = 'points' in data ? toPoints('train: points', data.points, data.dim, dim) : toPoints('train: data', data, undefined, dim);
+      checkBindingSize(`train: ${pts.n} points × ${pts.d} dims`, pts.data.byteLength, this.ctx.device.limits);
+      ds = uploadPoints(this.ctx, 'train', pts.data, pts.d);
     }
     try {
       return new TrainingSession(await Trainer.create(this.ctx, ds, config), ds);
@@ -330,12 +338,14 @@ export class Engine {
 
   /**
    * Run a reverse-time sampler (reverse SDE, probability-flow ODE, Heun, DDPM ancestral) with the
-   * exact mixture score or a network, from the prior or from `init`; resolves with the samples
-   * (n × dim, row-major) and, with `captureEvery`, the trajectory.
+   * exact mixture score or a network, from the prior or from `init` (a PointCloud, an array of
+   * points, or a GPU buffer); resolves with the samples as a PointCloud `points` (and the same
+   * floats as `samples`, n × d row-major) and, with `captureEvery`, the trajectory.
    */
-  async sample(opts: SamplerOptions & SampleRunOptions): Promise<{ samples: Float32Array; trajectory?: { times: Float64Array; frames: Float32Array[] } }> {
+  async sample(options: EngineSampleOptions): Promise<{ points: PointCloud; samples: Float32Array; trajectory?: { times: Float64Array; frames: Float32Array[] } }> {
     this.alive();
-    if (typeof opts !== 'object' || opts === null) throw new InputError('sample: options are required ({ process, score, n, ... })');
+    if (typeof options !== 'object' || options === null) throw new InputError('sample: options are required ({ process, score, n, ... })');
+    let opts = options as SamplerOptions & SampleRunOptions;
     checkInteger('sample: n', opts.n, 1, 1 << 26);
     if (opts.steps !== undefined) checkInteger('sample: steps', opts.steps, 1, 1 << 24);
     if (opts.seed !== undefined) checkSeed('sample: seed', opts.seed);
@@ -354,13 +364,14 @@ export class Engine {
       if (!isBuffer) {
         // Float32Array, a flat number[] or one array per point: n points of the score's dimension.
         const pts = toPoints('sample: init', init, Array.isArray(init) && Array.isArray(init[0]) ? undefined : (dim ?? 1), dim);
-        if (pts.n !== opts.n) throw new InputError(`sample: init has ${pts.n} points of dimension ${pts.dim}, expected n = ${opts.n}`);
+        if (pts.n !== opts.n) throw new InputError(`sample: init has ${pts.n} points of dimension ${pts.d}, expected n = ${opts.n}`);
         opts = { ...opts, init: pts.data };
       }
     }
     if (opts.score?.kind === 'network') this.checkNetwork('sample', opts.score.network);
     throwIfAborted(opts.signal, 'sample');
-    return runSampler(this.ctx, opts);
+    const out = await runSampler(this.ctx, opts);
+    return { ...out, points: { data: out.samples, n: opts.n, d: out.samples.length / opts.n } };
   }
 
   /**
@@ -376,7 +387,7 @@ export class Engine {
       throw new InputError('lipschitz: times (one { alpha, sigma, step?, tau? } per grid time) must be a non-empty array');
     }
     checkInteger('lipschitz: perTime', opts.perTime, 1, 1 << 22);
-    const pts = toPoints('lipschitz: points', opts.points, opts.points instanceof Float32Array || typeof opts.points[0] === 'number' ? layout.spec.dim : undefined, layout.spec.dim);
+    const pts = toPoints('lipschitz: points', opts.points, flatDim(opts.points, layout.spec.dim), layout.spec.dim);
     checkBindingSize(`lipschitz: ${pts.n} points`, pts.data.byteLength, this.ctx.device.limits);
     checkSignal('lipschitz: signal', opts.signal);
     throwIfAborted(opts.signal, 'lipschitz');
@@ -461,7 +472,7 @@ export class Engine {
     }
     const { process } = opts;
     const dim = layout.spec.dim;
-    const pts = toPoints('bound: data', opts.data, opts.data instanceof Float32Array || typeof (opts.data as ArrayLike<unknown>)[0] === 'number' ? dim : undefined, dim);
+    const pts = toPoints('bound: data', opts.data, flatDim(opts.data, dim), dim);
     checkBindingSize(`bound: ${pts.n} points`, pts.data.byteLength, this.ctx.device.limits);
     const T = process.T;
     const times = opts.times !== undefined ? Float64Array.from(opts.times) : Float64Array.from({ length: 32 }, (_, i) => process.tMin + ((T - process.tMin) * i) / 31);

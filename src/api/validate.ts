@@ -5,19 +5,22 @@
  * these before allocating anything on the GPU.
  */
 import { InputError } from '../gpu/errors.js';
+import type { PointCloud } from '../gpu/points.js';
 
 /** Flat numeric data accepted at the boundary. */
 export type NumericArray = Float32Array | Float64Array | Int32Array | Uint32Array | readonly number[];
 
-/** Points as given by a caller: a flat array with `dim` numbers per point, or one array per point. */
-export type PointsInput = NumericArray | readonly (readonly number[])[];
+/**
+ * Points as given by a caller: a PointCloud `{ data, n?, d }` (data a Float32Array or number[]), a
+ * flat array with `dim` numbers per point, or one array per point.
+ */
+export type PointsInput = NumericArray | readonly (readonly number[])[] | { readonly data: NumericArray; readonly n?: number; readonly d: number };
 
-/** A validated point cloud: `n` points of `dim` f32 coordinates, row-major in `data`. */
-export interface Points {
-  readonly data: Float32Array;
-  readonly n: number;
-  readonly dim: number;
-}
+/**
+ * A validated point cloud (the public PointCloud on the CPU).
+ * @deprecated Use `PointCloud` (src/gpu/points.ts): the same `{ data, n, d }`.
+ */
+export type Points = PointCloud;
 
 /** The device limits validation needs (a GPUDevice's `limits` or a GpuContext's `adapter.limits`). */
 export interface BufferLimits {
@@ -119,7 +122,14 @@ export function checkFinite(name: string, data: ArrayLike<number>, dim?: number,
  * row length (and must all have it). Checks: non-empty, rectangular, length a multiple of dim,
  * every coordinate finite in float32, and `dim` equal to `expectDim` when given.
  */
-export function toPoints(name: string, input: unknown, dim?: number, expectDim?: number): Points {
+export function toPoints(name: string, input: unknown, dim?: number, expectDim?: number): PointCloud {
+  if (isCloudObject(input)) {
+    checkInteger(`${name}: d`, input.d, 1, 65536);
+    if (dim !== undefined && dim !== input.d) throw new InputError(`${name} has d = ${input.d} but dim = ${dim}`);
+    const pts = toPoints(name, input.data, input.d, expectDim);
+    if (input.n !== undefined && input.n !== pts.n) throw new InputError(`${name}: n = ${input.n} but data holds ${pts.n} points of dimension ${input.d}`);
+    return pts;
+  }
   if (dim !== undefined) checkInteger(`${name}: dim`, dim, 1, 65536);
   let data: Float32Array;
   let original: ArrayLike<number>;
@@ -167,7 +177,11 @@ export function toPoints(name: string, input: unknown, dim?: number, expectDim?:
     throw new InputError(`${name} has dimension ${d}, expected ${expectDim} to match the other input`);
   }
   checkFinite(name, data, d, original === data ? undefined : original);
-  return { data, n: data.length / d, dim: d };
+  return { data, n: data.length / d, d };
+}
+
+function isCloudObject(x: unknown): x is { data: unknown; n?: number; d: number } {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) && 'data' in x && 'd' in x;
 }
 
 /**
@@ -214,8 +228,8 @@ export function checkBindingSize(what: string, byteSize: number, limits: BufferL
 }
 
 /** Points whose buffer must fit one storage binding: validates and checks the size. */
-export function checkPointsFit(name: string, points: Points, limits: BufferLimits): void {
-  checkBindingSize(`${name} (${points.n} points × ${points.dim} dims)`, points.data.byteLength, limits);
+export function checkPointsFit(name: string, points: PointCloud, limits: BufferLimits): void {
+  checkBindingSize(`${name} (${points.n} points × ${points.d} dims)`, points.data.byteLength, limits);
 }
 
 /** The AbortSignal option, if given, must be an AbortSignal (catches `{ signal: true }` mistakes). */

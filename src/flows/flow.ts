@@ -4,7 +4,8 @@
  * and, where computable, the value of the energy functional the flow descends. `runFlow` drives a
  * runner to the end with progress and cancellation; the page calls `advance` itself to plot live.
  */
-import { CancelledError, InputError } from '../gpu/errors.js';
+import { InputError } from '../gpu/errors.js';
+import { reportProgress, throwIfAborted, type RunOptions } from '../gpu/run.js';
 import { cloudMoments, gaussian, w2sqGaussian, type Gaussian } from './gaussian.js';
 import type { W2Estimator } from './w2_measure.js';
 import { w2sqExact1d } from '../transport/exact.js';
@@ -52,26 +53,31 @@ export interface FlowRunner {
   destroy(): void;
 }
 
-export interface RunOptions {
+/** Options of `runFlow`: the shared RunOptions (signal, onProgress at each trace point) and the chunk size. */
+export interface FlowRunOptions extends RunOptions {
   /** Steps per chunk (one submit and one readback each); default totalSteps/20. */
   every?: number;
-  signal?: AbortSignal;
+  /** Called with each trace point (onProgress gets the same point's step, total and W2). */
   onPoint?: (p: FlowPoint) => void;
 }
 
 /** Run a flow to its end; the trace starts with the initial state. */
-export async function runFlow(flow: FlowRunner, opts: RunOptions = {}): Promise<FlowPoint[]> {
+export async function runFlow(flow: FlowRunner, opts: FlowRunOptions = {}): Promise<FlowPoint[]> {
   const every = opts.every ?? Math.max(1, Math.ceil(flow.totalSteps / 20));
   if (!Number.isInteger(every) || every < 1) throw new InputError(`runFlow: every must be a positive integer, got ${every}`);
   const trace: FlowPoint[] = [];
   const first = await flow.measure();
+  const report = (p: FlowPoint) => {
+    opts.onPoint?.(p);
+    reportProgress(opts, { stage: 'flow', done: p.step, total: flow.totalSteps, metrics: { w2: p.w2 } });
+  };
   trace.push(first);
-  opts.onPoint?.(first);
+  report(first);
   while (flow.stepsDone < flow.totalSteps) {
-    if (opts.signal?.aborted) throw new CancelledError('flow');
+    throwIfAborted(opts.signal, 'flow');
     const p = await flow.advance(Math.min(every, flow.totalSteps - flow.stepsDone));
     trace.push(p);
-    opts.onPoint?.(p);
+    report(p);
   }
   return trace;
 }
