@@ -124,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
     } else {
       data = await makeDataset(ctx, pick<DatasetName>('dataset', values.dataset, DATASETS, 'clusters4'), {
         seed: seed + 1,
-        ...(values.n ? { n: num(values.n, 'n', 0, { min: 1, int: true }) } : {}),
+        ...(values.n ? { n: num(values.n, 'n', 0, { min: 1, max: 1 << 26, int: true }) } : {}),
       });
     }
     const width = num(values.width, 'width', TRAIN_DEFAULTS.width, { min: 1, max: MAX_WIDTH, int: true });
