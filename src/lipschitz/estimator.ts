@@ -80,6 +80,9 @@ export class LipschitzEstimator {
     const maxTimes = opts.maxTimes ?? 4096;
     if (!(Number.isInteger(maxPoints) && maxPoints >= 1)) throw new InputError(`maxPoints must be a positive integer, got ${maxPoints}`);
     const d = layout.spec.dim;
+    const limit = ctx.device.limits.maxStorageBufferBindingSize;
+    if (maxPoints * d * 4 > limit) throw new InputError(`${maxPoints} points of dimension ${d} need ${maxPoints * d * 4} bytes per buffer, above this adapter's binding limit of ${limit} bytes: use fewer points per time`);
+    if (!(Number.isInteger(maxTimes) && maxTimes >= 1 && maxTimes * 16 <= limit)) throw new InputError(`maxTimes must be a positive integer of at most ${Math.floor(limit / 16)}, got ${maxTimes}`);
     const e = new LipschitzEstimator(
       ctx,
       layout,
