@@ -23,7 +23,7 @@ export {
 } from './processes/process.js';
 export { type ProgressEvent, type RunOptions, throwIfAborted, abortable, reportProgress } from './gpu/run.js';
 export * from './api/validate.js';
-export { prepareMixture, packMixture, mixtureScore64, type MixtureDescription, type PreparedMixture } from './scores/mixture.js';
+export { prepareMixture, packMixture, packMixtureNd, parseMixtureJson, mixtureScore64, MIXTURE_MAX_DIM, type MixtureDescription, type PreparedMixture } from './scores/mixture.js';
 export { MixtureScore } from './kernels/mixture_score.js';
 export {
   createEngine, Engine, TrainingSession,
@@ -36,9 +36,9 @@ export * from './lipschitz/certified.js';
 export { LipschitzEstimator, LOWER_ESTIMATE_NOTE, type LipschitzCurve, type LipschitzCurveOptions, type LipschitzMethod } from './lipschitz/estimator.js';
 export { packTimes, type TangentTime, type PointSource } from './kernels/mlp_tangent.js';
 export { PairwiseLipschitz } from './kernels/pairwise_lipschitz.js';
-export { ReverseSampler, sample, SAMPLER_KINDS, type SamplerKind, type SamplerOptions, type SampleRunOptions, type ScoreSource } from './samplers/sampler.js';
+export { ReverseSampler, sample, SAMPLER_KINDS, FUSED_MAX_WIDTH, type SamplerKind, type SamplerOptions, type SampleRunOptions, type ScoreSource, type SamplerPath } from './samplers/sampler.js';
 export { uniformGrid, samplerTable, embedIndex } from './processes/grid.js';
-export { ForwardSampler, forwardMarginal, type ForwardSamplerOptions } from './samplers/forward.js';
+export { ForwardSampler, forwardMarginal, MAX_SAMPLER_DIM, type ForwardSamplerOptions } from './samplers/forward.js';
 export { type NetworkScore } from './model/network.js';
 export { Mlp, MlpBatchPlan, type MlpOptions } from './train/mlp.js';
 export { workspaceLayout, type Workspace } from './model/workspace.js';
@@ -48,6 +48,7 @@ export { parseCheckpoint, checkpointWeights, crc32, processSpecOf, CHECKPOINT_VE
 export { gpuCloud, type GpuPoints, type PointCloud } from './gpu/points.js';
 export { dsmCoefficients, WEIGHTINGS, type Weighting, type CoefficientTable } from './train/coefficients.js';
 export { parseCsv, type CsvPoints } from './data/csv.js';
+export { parseIdx, readIdx, gunzip, isGzip, type IdxArray, type IdxType } from './data/idx.js';
 export { makeDataset, datasetMixture, uploadPoints, DATASETS, DATASET_DIM, type Dataset, type DatasetName } from './data/datasets.js';
 export { runFlow, momentW2, exactW2OneD, type FlowRunner, type FlowPoint, type FlowKind, type FlowRunOptions } from './flows/flow.js';
 export { GaussianMonoFlow, type GaussianMonoFlowOptions, type AffineGenerator } from './flows/monoflow_gaussian.js';
