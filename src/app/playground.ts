@@ -251,7 +251,9 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
     state.train = { running: true, steps: 0, lossPoints: 0, w2Points: 0, boundPoints: 0 };
     trainBtn.disabled = true;
     stopBtn.disabled = false;
-    say(`training ${MODEL_SIZES[cfg.model].label} on ${data!.name} with ${cfg.process.label}…`);
+    const what = `${MODEL_SIZES[cfg.model].label} on ${data!.name} with ${cfg.process.label}`;
+    say(`training ${what}: compiling the kernels…`);
+    const t0 = performance.now();
     session?.destroy();
     session = undefined;
     try {
@@ -267,6 +269,10 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
           state.train.lastLoss = l[l.length - 1]?.loss;
           state.train.stepsPerSecond = s.stepsPerSecond;
           stats.textContent = s.statsText();
+          // Progress with an ETA from the mean time per step so far (evaluations included).
+          const spent = (performance.now() - t0) / 1000;
+          const left = s.step > 0 ? ((total - s.step) * spent) / s.step : NaN;
+          say(`training ${what}: step ${s.step} of ${total}, ${spent.toFixed(0)} s so far${Number.isFinite(left) ? `, about ${left < 90 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`} left` : ''} (Stop cancels)`);
         },
         onEvaluation: (ev) => {
           draw(ev, s);

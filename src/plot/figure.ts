@@ -7,8 +7,8 @@
  * Vega + Vega-Lite, which render one JSON spec to SVG both in Node and in the page, add 830 KB
  * minified / 286 KB gzipped to the page (whose whole engine is about 350 KB minified); Observable
  * Plot adds 245 KB / 83 KB and needs a DOM (jsdom or linkedom) to render in Node. We need lines,
- * markers, bars and log axes, redrawn many times a second while the GPU trains; this module is about
- * 5 KB gzipped, renders to an SVG string with no DOM (so Node and the page share every line of it),
+ * markers, bars and log axes, redrawn many times a second while the GPU trains; this module (figure,
+ * ticks, SVG renderer) is 11 KB minified / 4.8 KB gzipped, renders to an SVG string with no DOM (so Node and the page share every line of it),
  * and its layout is testable as numbers (legend boxes against data points). The spec is saved as
  * JSON next to each SVG, so a figure can be restyled and re-rendered (`renderSvg`) without re-running.
  *
