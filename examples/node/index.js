@@ -1,6 +1,6 @@
 import { createEngine } from 'wasserflow';
 
-const engine = await createEngine(); // Node: Dawn (the `webgpu` package) on Vulkan; SwiftShader by default
+const engine = await createEngine(); // Node: Dawn (the `webgpu` package) on Vulkan; the adapter `wasserflow info` names
 try {
   const x = await engine.random(2 * 500, { seed: 1, dist: 'normal' }); // 500 points of N(0, I) in 2-D
   const y = x.map((v, i) => (i % 2 === 0 ? v + 1 : v)); // the same cloud moved by (1, 0): W2 = 1

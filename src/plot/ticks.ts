@@ -8,7 +8,8 @@ export function linearTicks(lo: number, hi: number, target = 5): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / Math.max(1, target);
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw * (1 - 1e-9)) ?? 10 * mag;
+  // The 1-2-5 step nearest to the raw step (in ratio): about `target` ticks, never far fewer.
+  const step = [1, 2, 5, 10].map((m) => m * mag).reduce((a, b) => (Math.abs(Math.log(b / raw)) < Math.abs(Math.log(a / raw)) ? b : a));
   const out: number[] = [];
   const first = Math.ceil(lo / step - 1e-9);
   for (let k = first; k * step <= hi + step * 1e-9; k++) {
