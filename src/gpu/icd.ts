@@ -68,7 +68,7 @@ function named(name: string, source: string): AdapterChoice {
  * the fastest software adapter present — lavapipe (Mesa ≥ 25, 3–5× SwiftShader on the same cores,
  * DESIGN.md "Facts measured"), else SwiftShader.
  */
-export function chooseAdapter(requested?: string, env: NodeJS.ProcessEnv = process.env): AdapterChoice {
+export function chooseAdapter(requested?: string, env: Record<string, string | undefined> = process.env): AdapterChoice {
   if (requested) return named(requested, `adapter '${requested}' asked for`);
   if (env.WASSERFLOW_ADAPTER) return named(env.WASSERFLOW_ADAPTER, `WASSERFLOW_ADAPTER=${env.WASSERFLOW_ADAPTER}`);
   if (env.VK_ICD_FILENAMES) {
