@@ -47,6 +47,7 @@ export { Trainer, type TrainConfig, type LossPoint } from './train/trainer.js';
 export { parseCheckpoint, checkpointWeights, crc32, processSpecOf, CHECKPOINT_VERSION, type CheckpointHeader, type ParsedCheckpoint } from './train/checkpoint.js';
 export { gpuCloud, type GpuPoints, type PointCloud } from './gpu/points.js';
 export { dsmCoefficients, WEIGHTINGS, type Weighting, type CoefficientTable } from './train/coefficients.js';
+export { dsmOptimum, type DsmOptimum } from './train/optimum.js';
 export { parseCsv, type CsvPoints } from './data/csv.js';
 export { parseIdx, readIdx, gunzip, isGzip, type IdxArray, type IdxType } from './data/idx.js';
 export { makeDataset, datasetMixture, uploadPoints, DATASETS, DATASET_DIM, type Dataset, type DatasetName } from './data/datasets.js';

@@ -42,6 +42,14 @@ export interface TrainConfig {
   /** 'adamw' (default: decoupled weight decay) or 'adam' (L2 added to the gradient). */
   optimizer?: 'adam' | 'adamw';
   lr?: number;
+  /**
+   * Cosine learning-rate decay over this many steps, from `lr` to `lr · lrFinal` (then constant);
+   * 0 (default) keeps `lr` constant. Set it to the run's length to anneal: at a constant lr Adam's
+   * minibatch noise keeps the DSM loss well above its optimum (paper model: 0.41 after 20 000 steps).
+   */
+  lrDecaySteps?: number;
+  /** Final fraction of `lr` reached by the cosine decay (default 0.01). */
+  lrFinal?: number;
   beta1?: number;
   beta2?: number;
   eps?: number;
@@ -87,6 +95,8 @@ interface Resolved {
   antithetic: boolean;
   decoupled: boolean;
   lr: number;
+  lrDecaySteps: number;
+  lrFinal: number;
   beta1: number;
   beta2: number;
   eps: number;
@@ -138,6 +148,8 @@ function resolve(c: TrainConfig): Resolved {
     antithetic: ts === 'antithetic',
     decoupled: optimizer === 'adamw',
     lr: num('lr', c.lr, TRAIN_DEFAULTS.lr, 0, 10, true),
+    lrDecaySteps: Math.floor(num('lrDecaySteps', c.lrDecaySteps, 0, 0, 1e12)),
+    lrFinal: num('lrFinal', c.lrFinal, 0.01, 0, 1),
     beta1: num('beta1', c.beta1, TRAIN_DEFAULTS.beta1, 0, 0.999999),
     beta2: num('beta2', c.beta2, TRAIN_DEFAULTS.beta2, 0, 0.99999999),
     eps: num('eps', c.eps, TRAIN_DEFAULTS.eps, 0, 1, true),
@@ -350,7 +362,7 @@ export class Trainer {
     const r = this.r;
     for (let i = 0; i < count; i++) {
       const s = this.step + i;
-      this.stepSlots.set(i, { step: s, sign: s < r.maximizeSteps ? -1 : 1, ...adamStepScalars(s + 1, r.lr, r.beta1, r.beta2, r.weightDecay) });
+      this.stepSlots.set(i, { step: s, sign: s < r.maximizeSteps ? -1 : 1, ...adamStepScalars(s + 1, lrAt(r, s), r.beta1, r.beta2, r.weightDecay) });
     }
     this.stepSlots.upload(count);
     if (this.lossPending) {
@@ -398,7 +410,7 @@ export class Trainer {
     this.alive();
     if (!Number.isInteger(step) || step < 0) throw new InputError(`evaluate: step must be a non-negative integer, got ${step}`);
     const r = this.r;
-    this.stepSlots.set(0, { step, sign: 1, ...adamStepScalars(step + 1, r.lr, r.beta1, r.beta2, r.weightDecay) });
+    this.stepSlots.set(0, { step, sign: 1, ...adamStepScalars(step + 1, lrAt(r, step), r.beta1, r.beta2, r.weightDecay) });
     this.stepSlots.upload(1);
     const enc = this.ctx.device.createCommandEncoder({ label: 'train:evaluate' });
     enc.clearBuffer(this.lossAcc);
@@ -541,4 +553,11 @@ function fusedSamplesPerWorkgroup(ctx: GpuContext, config: TrainConfig, r: Resol
   let s = 8;
   while (bs % (s * 2) === 0 && bs / (s * 2) >= 8) s *= 2;
   return s;
+}
+
+/** The learning rate of 0-based step s: constant, or the cosine decay to lr·lrFinal over lrDecaySteps. */
+function lrAt(r: Resolved, s: number): number {
+  if (r.lrDecaySteps <= 0) return r.lr;
+  const f = Math.min(s, r.lrDecaySteps) / r.lrDecaySteps;
+  return r.lr * (r.lrFinal + (1 - r.lrFinal) * 0.5 * (1 + Math.cos(Math.PI * f)));
 }

@@ -18,7 +18,7 @@ export const summary = 'train a score network on the GPU (DSM loss), writing the
 const usage = `wasserflow train --dataset NAME|FILE.csv --out DIR [--paper] [--process vp|cosine|ddpm|ve|subvp|heat] [--ddpm-steps N]
        [--steps N] [--batch B] [--width W] [--depth D] [--activation softplus|silu|relu|leakyrelu|tanh]
        [--time step|fourier|none] [--fourier F] [--output eps|score|x0|velocity] [--weighting none|g2|sigma2|paper]
-       [--antithetic] [--optimizer adam|adamw] [--lr LR] [--weight-decay WD] [--clip C] [--ema D] [--weight-clip C] [--spectral-norm]
+       [--antithetic] [--optimizer adam|adamw] [--lr LR] [--lr-decay none|cosine] [--weight-decay WD] [--clip C] [--ema D] [--weight-clip C] [--spectral-norm]
        [--maximize K] [--seed S] [--n N] [--loss-every N] [--steps-per-submit K] [--checkpoint-every N] [--resume] [--overwrite]
   --dataset   ${DATASETS.join(', ')}, fashion-mnist[:POOL] (POOL 1, 2, 4: 784, 196, 49-D; Debian's
               dataset-fashion-mnist; --classes 0,7 keeps those labels), or a CSV point cloud (one point per line)
@@ -44,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
       'ddpm-steps': { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, width: { type: 'string' },
       depth: { type: 'string' }, activation: { type: 'string' }, time: { type: 'string' }, fourier: { type: 'string' },
       output: { type: 'string' }, weighting: { type: 'string' }, antithetic: { type: 'boolean' }, optimizer: { type: 'string' },
-      lr: { type: 'string' }, 'weight-decay': { type: 'string' }, clip: { type: 'string' }, ema: { type: 'string' },
+      lr: { type: 'string' }, 'lr-decay': { type: 'string' }, 'weight-decay': { type: 'string' }, clip: { type: 'string' }, ema: { type: 'string' },
       'weight-clip': { type: 'string' }, 'spectral-norm': { type: 'boolean' }, maximize: { type: 'string' }, seed: { type: 'string' }, n: { type: 'string' },
       'loss-every': { type: 'string' }, 'steps-per-submit': { type: 'string' }, help: { type: 'boolean' },
       'checkpoint-every': { type: 'string' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' },
@@ -144,6 +144,8 @@ export async function run(argv: string[]): Promise<number> {
       batch: num(values.batch, 'batch', TRAIN_DEFAULTS.batch, { min: 1, max: 1 << 20, int: true }),
       optimizer: pick('optimizer', values.optimizer, ['adam', 'adamw'] as const, 'adamw'),
       lr: num(values.lr, 'lr', TRAIN_DEFAULTS.lr, { min: 0 }),
+      // Cosine decay to lr/100 over the whole run (--steps): anneals Adam's minibatch noise away.
+      ...(pick('lr-decay', values['lr-decay'], ['none', 'cosine'] as const, 'none') === 'cosine' ? { lrDecaySteps: steps } : {}),
       ...(values['weight-decay'] ? { weightDecay: num(values['weight-decay'], 'weight-decay', 0, { min: 0, max: 1 }) } : {}),
       gradClip: num(values.clip, 'clip', paper ? 1 : 0, { min: 0 }),
       ema: num(values.ema, 'ema', 0, { min: 0, max: 0.999999 }),
