@@ -189,9 +189,12 @@ describe('engine pieces', () => {
       /^w2: X \(536870912 floats\) needs 2147483648 bytes \(2 GiB\) in one storage buffer, over this device's (maxStorageBufferBindingSize|maxBufferSize) of \d+ bytes .*: use fewer points or split the input$/,
     );
     expect(await inputError(engine.w2Batch([]))).toBe('w2Batch: problems must be a non-empty array of { x, y }');
-    const third = { data: new Float32Array(2), d: 64, n: 2 ** 20 }; // 256 MiB each, 1.5 GiB in all
+    // Each cloud a quarter of this adapter's binding limit (SwiftShader 1 GiB, lavapipe 128 MiB): each
+    // fits alone, the six of a 3-problem batch (1.5 × the limit) do not.
+    const limit = Math.min(engine.ctx.device.limits.maxStorageBufferBindingSize, engine.ctx.device.limits.maxBufferSize);
+    const third = { data: new Float32Array(2), d: 64, n: limit / 4 / 4 / 64 };
     expect(await inputError(engine.w2Batch([{ x: third, y: third }, { x: third, y: third }, { x: third, y: third }]))).toMatch(
-      /^w2Batch: 3 problems needs 1610612736 bytes \(1\.5 GiB\) in one storage buffer, over this device's/,
+      new RegExp(`^w2Batch: 3 problems needs ${1.5 * limit} bytes \\(.*\\) in one storage buffer, over this device's`),
     );
     expect(await inputError(engine.lipschitz(good, { times: [], points: [[0, 0]], perTime: 1 }))).toBe(
       'lipschitz: times (one { alpha, sigma, step?, tau? } per grid time) must be a non-empty array',
