@@ -9,14 +9,14 @@
  * with the generator flow of src/flows/monoflow_generator.ts.
  */
 import type { GpuContext } from '../gpu/context.js';
-import { InputError } from '../gpu/errors.js';
 import type { MonoH } from '../kernels/flow_gauss_ratio.js';
 import type { Activation } from '../model/layout.js';
 import type { Mlp } from '../train/mlp.js';
 import { FlowDiscriminator, intOption } from './discriminator.js';
-import { checkCloud, type FlowPoint, type FlowRunner } from './flow.js';
+import { checkCloud, type FlowPoint } from './flow.js';
 import { cloudMoments } from './gaussian.js';
 import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
+import { ParticleFlow } from './particle_flow.js';
 
 export interface MonoFlowOptions extends FlowW2Options {
   /** Data cloud (samples of p), n_data × dim. */
@@ -42,26 +42,24 @@ export interface MonoFlowOptions extends FlowW2Options {
   seed?: number;
 }
 
-export class ParticleMonoFlow implements FlowRunner {
+export class ParticleMonoFlow extends ParticleFlow {
   readonly kind = 'monoflow' as const;
   readonly energyName = 'KL(q || p) estimated as −E_q D';
-  readonly w2Method: string;
-  stepsDone = 0;
   private warmedUp = false;
 
   private constructor(
-    private readonly ctx: GpuContext,
+    ctx: GpuContext,
     readonly disc: FlowDiscriminator,
-    private readonly x: GPUBuffer,
-    private readonly meter: FlowW2,
-    readonly dim: number,
-    readonly n: number,
+    x: GPUBuffer,
+    meter: FlowW2,
+    dim: number,
+    n: number,
     readonly totalSteps: number,
     readonly eps: number,
     private readonly discSteps: number,
     private readonly warmup: number,
   ) {
-    this.w2Method = meter.describe('the data cloud');
+    super(ctx, x, meter, dim, n, 'the data cloud');
   }
 
   /** The discriminator network D. */
@@ -100,15 +98,13 @@ export class ParticleMonoFlow implements FlowRunner {
   async measure(): Promise<FlowPoint> {
     await this.warm();
     const energy = -(await this.disc.meanD());
-    const cloud = await this.cloud();
-    return { step: this.stepsDone, t: this.stepsDone * this.eps, ...(await this.meter.measure(cloud, this.x)), energy };
+    return this.point(this.stepsDone * this.eps, () => ({ energy }));
   }
 
   /** `moves` more rounds of (K discriminator steps, one particle move); at most 16 rounds per submit. */
   async advance(moves: number): Promise<FlowPoint> {
-    if (!Number.isInteger(moves) || moves < 1) throw new InputError(`monoflow: advance needs a positive integer move count, got ${moves}`);
+    const end = this.stepsTo(moves, 'monoflow', 'move');
     await this.warm();
-    const end = Math.min(this.totalSteps, this.stepsDone + moves);
     const perSubmit = Math.floor(this.disc.maxStepsPerSubmit / this.discSteps);
     while (this.stepsDone < end) {
       const r = Math.min(perSubmit, end - this.stepsDone);
@@ -128,10 +124,6 @@ export class ParticleMonoFlow implements FlowRunner {
     return this.measure();
   }
 
-  cloud(): Promise<Float32Array> {
-    return this.ctx.readF32(this.x, 0, this.n * this.dim);
-  }
-
   /** D(x) and ∇x D(x) at the current particles (for tests): n values and n × dim. */
   async discriminatorAtParticles(): Promise<{ D: Float32Array; grad: Float32Array }> {
     const before = await this.cloud();
@@ -147,8 +139,7 @@ export class ParticleMonoFlow implements FlowRunner {
     return { D, grad: Float32Array.from(after, (v, e) => (v - before[e]!) / this.eps) };
   }
 
-  destroy(): void {
-    this.meter.destroy();
+  protected release(): void {
     this.disc.destroy();
     this.ctx.destroyBuffer(this.x);
   }

@@ -32,9 +32,10 @@ import { Mlp, type MlpBatchPlan } from '../train/mlp.js';
 import { adamStepScalars, StepParams } from '../model/step.js';
 import { sampleGaussianCloud } from './clouds.js';
 import { FlowDiscriminator, intOption, positiveOption } from './discriminator.js';
-import { checkCloud, type FlowPoint, type FlowRunner } from './flow.js';
+import { checkCloud, type FlowPoint } from './flow.js';
 import { cloudMoments, eye, gaussian } from './gaussian.js';
 import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
+import { ParticleFlow } from './particle_flow.js';
 
 export type GeneratorLoss = 'direct' | 'regression';
 export const GENERATOR_LOSSES: readonly GeneratorLoss[] = ['direct', 'regression'];
@@ -77,11 +78,9 @@ export interface GeneratorMonoFlowOptions extends FlowW2Options {
 /** Rounds per submit at most (bounded by the uniform slots of both optimizers). */
 const ROUNDS_PER_SUBMIT = 8;
 
-export class GeneratorMonoFlow implements FlowRunner {
+export class GeneratorMonoFlow extends ParticleFlow {
   readonly kind = 'monoflow' as const;
   readonly energyName = 'KL(q || p) estimated as −E_q D';
-  readonly w2Method: string;
-  stepsDone = 0;
   private genStep = 0;
   private warmedUp = false;
   private readonly owned: GPUBuffer[] = [];
@@ -90,17 +89,17 @@ export class GeneratorMonoFlow implements FlowRunner {
   private readonly grads: GPUBuffer;
 
   private constructor(
-    private readonly ctx: GpuContext,
+    ctx: GpuContext,
     /** The generator network g_θ. */
     readonly generator: Mlp,
     private readonly plan: MlpBatchPlan,
     readonly disc: FlowDiscriminator,
     private readonly k: { loss: FlowGenLoss; adam: AdamStepKernel },
     /** The generated cloud g_θ(z), n × dim row-major (between the move and the next emit: the targets). */
-    private readonly x: GPUBuffer,
-    private readonly meter: FlowW2,
-    readonly dim: number,
-    readonly n: number,
+    x: GPUBuffer,
+    meter: FlowW2,
+    dim: number,
+    n: number,
     readonly totalSteps: number,
     readonly eps: number,
     readonly loss: GeneratorLoss,
@@ -111,6 +110,7 @@ export class GeneratorMonoFlow implements FlowRunner {
     /** The fixed latent sample z, n × dim. */
     readonly latent: Float32Array,
   ) {
+    super(ctx, x, meter, dim, n, 'the data cloud');
     const own = (b: GPUBuffer) => (this.owned.push(b), b);
     const L = generator.layout;
     const ws = plan.ws;
@@ -134,7 +134,6 @@ export class GeneratorMonoFlow implements FlowRunner {
       loss: k.loss.bind({ gp: ubLoss, acts: plan.acts, target_y: x, loss_acc: lossAcc }),
       adam: k.adam.bind({ ap: ubAdam, st: this.slots.resource, params: generator.params, grads: this.grads, m1: m, m2: v, ema, stats }),
     };
-    this.w2Method = meter.describe('the data cloud');
   }
 
   static async create(ctx: GpuContext, o: GeneratorMonoFlowOptions): Promise<GeneratorMonoFlow> {
@@ -238,15 +237,13 @@ export class GeneratorMonoFlow implements FlowRunner {
   async measure(): Promise<FlowPoint> {
     await this.warm();
     const energy = -(await this.disc.meanD());
-    const cloud = await this.cloud();
-    return { step: this.stepsDone, t: this.stepsDone * this.eps, ...(await this.meter.measure(cloud, this.x)), energy };
+    return this.point(this.stepsDone * this.eps, () => ({ energy }));
   }
 
   /** `rounds` more rounds, at most ROUNDS_PER_SUBMIT per submit, then one measurement. */
   async advance(rounds: number): Promise<FlowPoint> {
-    if (!Number.isInteger(rounds) || rounds < 1) throw new InputError(`monoflow generator: advance needs a positive integer round count, got ${rounds}`);
+    const end = this.stepsTo(rounds, 'monoflow generator', 'round');
     await this.warm();
-    const end = Math.min(this.totalSteps, this.stepsDone + rounds);
     while (this.stepsDone < end) {
       const r = Math.min(ROUNDS_PER_SUBMIT, end - this.stepsDone);
       this.disc.prepare(r * this.discSteps);
@@ -266,11 +263,6 @@ export class GeneratorMonoFlow implements FlowRunner {
       await this.ctx.flush();
     }
     return this.measure();
-  }
-
-  /** The generated cloud g_θ(z) on the fixed latent sample, n × dim. */
-  cloud(): Promise<Float32Array> {
-    return this.ctx.readF32(this.x, 0, this.n * this.dim);
   }
 
   /** m fresh samples g_θ(z') with z' ~ N(0, I) drawn under `seed` (not the training latents). */
@@ -298,8 +290,7 @@ export class GeneratorMonoFlow implements FlowRunner {
     return grads;
   }
 
-  destroy(): void {
-    this.meter.destroy();
+  protected release(): void {
     this.plan.destroy();
     this.disc.destroy();
     for (const b of this.owned) this.ctx.destroyBuffer(b);

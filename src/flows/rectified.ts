@@ -23,9 +23,10 @@ import type { Activation, MlpSpec } from '../model/layout.js';
 import { Mlp, type MlpBatchPlan } from '../train/mlp.js';
 import { splitSeed } from '../rng/philox.js';
 import { adamStepScalars, StepParams } from '../model/step.js';
-import { checkCloud, type FlowPoint, type FlowRunner } from './flow.js';
+import { checkCloud, type FlowPoint } from './flow.js';
 import { cloudMoments, w2sqGaussian, type Gaussian } from './gaussian.js';
 import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
+import { ParticleFlow } from './particle_flow.js';
 
 export interface RectifiedOptions {
   /** Source cloud x0 (n0 × dim), e.g. N(0, I) samples. */
@@ -263,30 +264,29 @@ export class RectifiedFlow {
 }
 
 /** Euler / Heun transport by a learned velocity field, as a FlowRunner. */
-export class VelocityOdeFlow implements FlowRunner {
+export class VelocityOdeFlow extends ParticleFlow {
   readonly kind = 'rectified' as const;
   readonly energyName = '';
-  readonly w2Method: string;
-  stepsDone = 0;
   private readonly owned: GPUBuffer[] = [];
   private readonly bind: GPUBindGroup;
   private readonly targetLaw: Gaussian;
 
   private constructor(
-    private readonly ctx: GpuContext,
+    ctx: GpuContext,
     private readonly plan: MlpBatchPlan,
     private readonly ode: FlowVelocityOde,
     private readonly slots: UniformSlots<'tau' | 'h'>,
-    private readonly x: GPUBuffer,
-    readonly dim: number,
-    readonly n: number,
+    x: GPUBuffer,
+    dim: number,
+    n: number,
     readonly totalSteps: number,
     readonly method: OdeMethod,
     private readonly target: Float32Array,
     private readonly exactLaw: ((t: number) => Gaussian) | undefined,
     fourier: number,
-    private readonly meter: FlowW2,
+    meter: FlowW2,
   ) {
+    super(ctx, x, meter, dim, n, 'the target cloud');
     const ws = plan.ws;
     this.owned.push(x, slots.buffer);
     const xp = ctx.storage('rectified-ode:x-pred', n * dim * 4);
@@ -297,7 +297,6 @@ export class VelocityOdeFlow implements FlowRunner {
     ctx.write(ubuf, VelocityOdeParams.pack({ n, bs: ws.bs, dim, fourier, x_off: ws.x, out_off: ws.u[Lh]! }));
     this.bind = ode.bind({ op: ubuf, sp: slots.resource, x, xp, k, acts: plan.acts });
     this.targetLaw = cloudMoments(target, dim);
-    this.w2Method = meter.describe('the target cloud');
   }
 
   static async create(ctx: GpuContext, mlp: Mlp, x0: Float32Array, target: Float32Array, dim: number, steps: number, method: OdeMethod, exactLaw?: (t: number) => Gaussian, w2Options: FlowW2Options = {}): Promise<VelocityOdeFlow> {
@@ -322,17 +321,14 @@ export class VelocityOdeFlow implements FlowRunner {
     return new VelocityOdeFlow(ctx, plan, ode, slots, x, dim, n, steps, method, target, exactLaw, fourier, meter);
   }
 
-  async measure(): Promise<FlowPoint> {
+  measure(): Promise<FlowPoint> {
     const t = this.stepsDone / this.totalSteps;
-    const cloud = await this.cloud();
-    const p: FlowPoint = { step: this.stepsDone, t, ...(await this.meter.measure(cloud, this.x)) };
-    if (this.exactLaw) p.w2Exact = Math.sqrt(w2sqGaussian(this.exactLaw(t), this.targetLaw));
-    return p;
+    const law = this.exactLaw;
+    return this.point(t, () => (law ? { w2Exact: Math.sqrt(w2sqGaussian(law(t), this.targetLaw)) } : {}));
   }
 
   async advance(steps: number): Promise<FlowPoint> {
-    if (!Number.isInteger(steps) || steps < 1) throw new InputError(`rectified: advance needs a positive integer step count, got ${steps}`);
-    const to = Math.min(this.totalSteps, this.stepsDone + steps);
+    const to = this.stepsTo(steps);
     const enc = this.ctx.device.createCommandEncoder({ label: 'rectified:ode' });
     const pass = enc.beginComputePass({ label: 'rectified:ode' });
     for (let i = this.stepsDone; i < to; i++) {
@@ -355,13 +351,8 @@ export class VelocityOdeFlow implements FlowRunner {
     return this.measure();
   }
 
-  cloud(): Promise<Float32Array> {
-    return this.ctx.readF32(this.x, 0, this.n * this.dim);
-  }
-
-  destroy(): void {
+  protected release(): void {
     this.plan.destroy();
-    this.meter.destroy();
     for (const b of this.owned) this.ctx.destroyBuffer(b);
     this.owned.length = 0;
   }

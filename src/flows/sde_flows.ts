@@ -22,8 +22,9 @@ import { InputError } from '../gpu/errors.js';
 import { FlowAffine } from '../kernels/flow_affine.js';
 import { FlowSdeStep, type SdeStepCoefs, type SdeStepPlan } from '../kernels/flow_sde_step.js';
 import { sampleGaussianCloud } from './clouds.js';
-import { checkCloud, type FlowKind, type FlowPoint, type FlowRunner } from './flow.js';
+import { checkCloud, type FlowKind, type FlowPoint } from './flow.js';
 import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
+import { ParticleFlow } from './particle_flow.js';
 import {
   add,
   cloudMoments,
@@ -63,42 +64,37 @@ export function vpSteps(steps: number, T: number): SdeStepCoefs[] {
 type Measure = (cloud: Float32Array, t: number) => Omit<FlowPoint, 'step' | 't' | 'w2' | 'w2Estimator' | 'w2Moment'>;
 
 /** A flow made of planned flow_sde_step transitions. */
-export class SdeFlow implements FlowRunner {
-  stepsDone = 0;
-  readonly w2Method: string;
-
+export class SdeFlow extends ParticleFlow {
   constructor(
-    private readonly ctx: GpuContext,
+    ctx: GpuContext,
     readonly kind: FlowKind,
-    readonly dim: number,
-    readonly n: number,
+    dim: number,
+    n: number,
     /** Virtual time after k steps. */
     private readonly timeOf: (k: number) => number,
     readonly energyName: string,
     /** What W2 is measured to, e.g. 'the x1 cloud'. */
     w2Target: string,
-    private readonly x: GPUBuffer,
+    x: GPUBuffer,
     private readonly plan: SdeStepPlan,
-    private readonly meter: FlowW2,
+    meter: FlowW2,
     private readonly measureCloud: Measure,
     private readonly owned: GPUBuffer[],
   ) {
-    this.w2Method = meter.describe(w2Target);
+    super(ctx, x, meter, dim, n, w2Target);
   }
 
   get totalSteps(): number {
     return this.plan.steps;
   }
 
-  async measure(): Promise<FlowPoint> {
+  measure(): Promise<FlowPoint> {
     const t = this.timeOf(this.stepsDone);
-    const cloud = await this.cloud();
-    return { step: this.stepsDone, t, ...(await this.meter.measure(cloud, this.x)), ...this.measureCloud(cloud, t) };
+    return this.point(t, (cloud) => this.measureCloud(cloud, t));
   }
 
   async advance(steps: number): Promise<FlowPoint> {
-    if (!Number.isInteger(steps) || steps < 1) throw new InputError(`${this.kind}: advance needs a positive integer step count, got ${steps}`);
-    const to = Math.min(this.totalSteps, this.stepsDone + steps);
+    const to = this.stepsTo(steps);
     const enc = this.ctx.device.createCommandEncoder({ label: `${this.kind}:chunk` });
     this.plan.encode(enc, this.stepsDone, to);
     this.ctx.submit(enc.finish());
@@ -106,13 +102,8 @@ export class SdeFlow implements FlowRunner {
     return this.measure();
   }
 
-  cloud(): Promise<Float32Array> {
-    return this.ctx.readF32(this.x, 0, this.n * this.dim);
-  }
-
-  destroy(): void {
+  protected release(): void {
     this.plan.destroy();
-    this.meter.destroy();
     for (const b of this.owned) this.ctx.destroyBuffer(b);
     this.owned.length = 0;
   }
