@@ -184,6 +184,23 @@ describe('network simplex: oracles', () => {
     expect(exactOT(x, x, 2, { a, b: a }).cost).toBe(0);
   });
 
+  it('scales as s² from 1e-12 to 1e12 (the tolerance is relative to the costs, no absolute floor)', () => {
+    const x = cloud(70, 2, 21);
+    const y = cloud(50, 2, 22, 0.5, 1);
+    const a = weights(70, 23);
+    const ref = exactOT(x, y, 2, { a }).cost;
+    for (const sc of [1e-12, 1e-6, 1e6, 1e12]) {
+      const r = exactOT(
+        x.map((v) => v * sc),
+        y.map((v) => v * sc),
+        2,
+        { a },
+      );
+      expect(r.cost / (sc * sc)).toBeAllclose(ref, { rtol: 1e-12 });
+      expect(r.dual / (sc * sc)).toBeAllclose(ref, { rtol: 1e-9 });
+    }
+  });
+
   it('drops zero-weight points: same cost as without them, c-transform potentials for them', () => {
     const x = cloud(40, 2, 11);
     const y = cloud(30, 2, 12, 1, 2);
