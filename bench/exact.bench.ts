@@ -8,9 +8,15 @@
  * a_i = 1 + 0.5 sin(i + 1), b_j = 1 + 0.5 cos(j + 1), normalised. Both sides' times include
  * building the costs (POT: ot.dist; ours: none stored in 2-D). The values must agree to 1e-6
  * relative (checked: the benchmark fails otherwise).
+ *
+ * The crossover of method 'auto' (src/transport/w2.ts, chooseMethod): exact against the GPU
+ * Sinkhorn divergence at its default options on the benchmark's adapter, equal uniform clouds,
+ * N = 500, 1000, 2000 (single timed runs, after one untimed Sinkhorn solve that compiles the
+ * pipelines). The ratio is exact / Sinkhorn throughput (> 1: exact is faster on this adapter).
  */
 import { exactAssignment } from '../src/transport/exact.js';
 import { exactOT } from '../src/transport/network_simplex.js';
+import { w2 } from '../src/transport/w2.js';
 import { measure, result, type BenchContext, type BenchOptions, type BenchResult, type PeerTiming, type Timing } from './harness.js';
 import { benchClouds } from './sinkhorn.bench.js';
 
@@ -78,6 +84,31 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
         notes: `W2² = ${ns.toPrecision(12)} by both; ratio > 1: the simplex is faster`,
       }),
     );
+  }
+  // The crossover of method 'auto': exact vs the GPU Sinkhorn at its defaults on this adapter.
+  if (!opts.quick) {
+    const warm = benchClouds(200);
+    await w2(b.ctx, { data: warm.x, d: 2 }, { data: warm.y, d: 2 }, { method: 'sinkhorn', ...(b.signal ? { signal: b.signal } : {}) });
+    for (const n of [500, 1000, 2000]) {
+      const { x, y } = benchClouds(n);
+      const t0 = performance.now();
+      const ex = exactOT(x, y, 2);
+      const exactMs = performance.now() - t0;
+      const sk = await w2(b.ctx, { data: x, d: 2 }, { data: y, d: 2 }, { method: 'sinkhorn', ...(b.signal ? { signal: b.signal } : {}) });
+      b.log(`  exact.auto.${n}: exact ${(exactMs / 1000).toFixed(2)} s, Sinkhorn ${(sk.ms / 1000).toFixed(2)} s`);
+      out.push(
+        result({
+          id: `exact.auto.${n}`,
+          name: "method auto's crossover: exact W2² vs the GPU Sinkhorn divergence at its defaults (same adapter)",
+          size: `N = M = ${n}, d = 2`,
+          timing: single(exactMs),
+          work: 1,
+          unit: 'solves/s',
+          peers: [{ name: `GPU Sinkhorn S_ε, default options (${b.adapter.description || b.adapter.vendor})`, medianMs: sk.ms, runs: 1 }],
+          notes: `exact W2² = ${ex.cost.toPrecision(9)}; Sinkhorn ${sk.w2sq.toPrecision(9)} (relative difference ${(Math.abs(sk.w2sq - ex.cost) / ex.cost).toExponential(1)}), ${sk.iterations} iterations, converged ${sk.sinkhorn?.converged}; single timed runs; ratio > 1: exact is faster`,
+        }),
+      );
+    }
   }
   return out;
 }
