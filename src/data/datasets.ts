@@ -17,7 +17,8 @@
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { COMPONENT_FLOATS, DatasetGenKernel, type DatasetGenJob } from '../kernels/dataset_gen.js';
-import type { MixtureDescription } from '../scores/mixture.js';
+import { prepareMixture, type MixtureDescription } from '../scores/mixture.js';
+import { drawMixture, mixtureSampleStride } from '../kernels/mixture_sample.js';
 import type { GpuPoints } from '../gpu/points.js';
 
 export type DatasetName = 'cluster1d' | 'clusters2-1d' | 'cluster2d' | 'clusters4' | '8gaussians' | 'moons' | 'swissroll' | 'checkerboard';
@@ -50,7 +51,7 @@ export function datasetMixture(name: DatasetName): MixtureDescription | undefine
 export const DATASET_DIM: Record<DatasetName, number> = { cluster1d: 1, 'clusters2-1d': 1, cluster2d: 2, clusters4: 2, '8gaussians': 2, moons: 2, swissroll: 2, checkerboard: 2 };
 const DEFAULT_N: Record<DatasetName, number> = { cluster1d: 5000, 'clusters2-1d': 4000, cluster2d: 5000, clusters4: 4000, '8gaussians': 5000, moons: 5000, swissroll: 5000, checkerboard: 5000 };
 
-/** Lower Cholesky factor of a small SPD matrix (float64). */
+/** Lower Cholesky factor of an SPD matrix (float64). */
 export function cholesky(a: readonly (readonly number[])[]): number[][] {
   const n = a.length;
   const L = Array.from({ length: n }, () => new Array<number>(n).fill(0));
@@ -116,6 +117,33 @@ export async function makeDataset(ctx: GpuContext, name: DatasetName, opts: { n?
   const gen = await DatasetGenKernel.create(ctx);
   const buffer = await gen.run(job);
   return { name, buffer, n, dim, ...(mixture ? { mixture } : {}), exact: mixture !== undefined && name !== 'cluster2d', destroy: () => ctx.destroyBuffer(buffer) };
+}
+
+/**
+ * n points of any Gaussian mixture (any dimension up to MIXTURE_MAX_DIM), drawn on the GPU from the
+ * seeded RNG (shaders/mixture_sample.wgsl): component by cumulative weight, then μ_k + L_k z with the
+ * Cholesky factor L_k computed on the host in float64. The description is validated first.
+ */
+export async function makeMixtureDataset(ctx: GpuContext, mixture: MixtureDescription, opts: { n?: number; seed?: number | bigint; name?: string } = {}): Promise<Dataset> {
+  const prepared = prepareMixture(mixture);
+  const n = opts.n ?? 5000;
+  if (!Number.isInteger(n) || n < 1 || n > 1 << 26) throw new InputError(`dataset size must be an integer in [1, 2^26], got ${n}`);
+  const d = prepared.dim;
+  const stride = mixtureSampleStride(d);
+  const live = mixture.weights.flatMap((w, k) => (w > 0 ? [k] : []));
+  const total = live.reduce((s, k) => s + mixture.weights[k]!, 0);
+  const packed = new Float32Array(live.length * stride);
+  let cum = 0;
+  live.forEach((k, slot) => {
+    const o = slot * stride;
+    cum += mixture.weights[k]! / total;
+    packed[o] = slot === live.length - 1 ? 2 : cum; // the last threshold is never compared
+    mixture.means[k]!.forEach((v, i) => (packed[o + 1 + i] = v));
+    const L = cholesky(mixture.covs[k]!);
+    for (let r = 0; r < d; r++) for (let c = 0; c <= r; c++) packed[o + 1 + d + r * d + c] = L[r]![c]!;
+  });
+  const buffer = await drawMixture(ctx, packed, d, n, opts.seed ?? 0);
+  return { name: opts.name ?? 'mixture', buffer, n, dim: d, mixture, exact: true, destroy: () => ctx.destroyBuffer(buffer) };
 }
 
 /** Upload points (n × dim row-major) as a dataset. */
