@@ -116,7 +116,9 @@ export class FlowW2 {
     for (let c = 0; c < d; c++) diam += (b.hi[c]! - b.lo[c]!) ** 2;
     diam = Math.max(Math.sqrt(diam), 1e-12);
     this.blurAbs ??= this.blurFrac * diam;
-    // The solver takes both clouds from the GPU or both from the host (then it also centres them).
+    // With the particles on the GPU, a diameter and `multiscale: false` the solver copies both clouds
+    // on the GPU (no readback, no upload; no centring, which W2 does not need at this scale); from the
+    // host it centres and scales them and starts from a coarse problem.
     const problem = gpu
       ? { x: { data: gpu, d, n: this.n }, y: { data: this.targetBuf!, d, n: this.target.length / d } }
       : { x: { data: host, d }, y: { data: this.target, d } };
@@ -125,6 +127,7 @@ export class FlowW2 {
       blur: this.blurAbs,
       tol: 1e-3,
       maxIterations: 2000,
+      ...(gpu ? { multiscale: false } : {}),
     });
     return { w2: r!.w2, w2Estimator: 'sinkhorn', w2Moment };
   }

@@ -11,7 +11,8 @@ const MAX_DIRECTIONS = 100_000;
 
 export const summary = 'W2 distance between two (weighted) point clouds in CSV files (auto: exact or GPU Sinkhorn; 1-D exact, sliced)';
 const usage =
-  'wasserflow w2 X.csv Y.csv [--method auto|exact|sinkhorn|exact1d|sliced] [--x-weights FILE] [--y-weights FILE] [--plan FILE.csv] [--blur B] [--scaling S] [--no-debias] [--tol T] [--max-iter N] [--directions L] [--seed S] [--json]';
+  'wasserflow w2 X.csv Y.csv [--method auto|exact|sinkhorn|exact1d|sliced] [--x-weights FILE] [--y-weights FILE] [--plan FILE.csv] [--blur B] [--scaling S] [--no-debias] [--tol T] [--max-iter N] [--directions L] [--seed S] [--json]\n' +
+  'Exit status: 0 with the W2 printed; 3 when Sinkhorn stops unconverged (at --max-iter): no W2 is printed, stderr gives the marginal error reached (JSON: w2 null, converged false); 1 on bad input.';
 
 /**
  * Weights for the `count` points of `points`: one number per line (blank lines ignored), non-negative,
@@ -128,6 +129,15 @@ export async function run(argv: string[]): Promise<number> {
     };
     if (values.plan !== undefined) out.plan = values.plan;
     if (s) Object.assign(out, { debias: opts.debias, ot: s.ot, divergence: s.divergence ?? null, blur: s.blur, eps: s.eps, converged: s.converged });
+    if (s && !s.converged) {
+      // A run that did not converge prints no W2 (its value is not one): the marginal error reached instead.
+      if (values.json) console.log(JSON.stringify(out));
+      console.error(
+        `wasserflow w2: Sinkhorn did not converge: marginal error ${s.marginalError.toExponential(2)} after ${s.iterations} iterations ` +
+          `(tol ${opts.tol ?? SINKHORN_DEFAULTS.tol}, blur ${s.blur.toPrecision(3)}); no W2 printed. Raise --max-iter or --blur, or use --method exact.`,
+      );
+      return 3;
+    }
     if (values.json) console.log(JSON.stringify(out));
     else {
       console.log(`W2  = ${r.w2.toPrecision(7)}   (W2² = ${r.w2sq.toPrecision(7)}, method ${r.method}${s ? `, ${opts.debias ? 'debiased S_ε' : 'OT_ε'}, blur ${s.blur.toPrecision(3)}` : ''})`);

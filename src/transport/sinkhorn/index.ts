@@ -44,5 +44,5 @@ export { SinkhornSolver, sinkhorn, sinkhornBatch, type SinkhornShape } from './s
 export { resolveSinkhorn, SINKHORN_DEFAULTS, TRUNCATE_TAU, TRUNCATE_MIN_PAIRS, type SinkhornOptions, type ResolvedSinkhorn } from './options.js';
 export { epsilonSchedule } from './schedule.js';
 export { bboxDiagonal } from './prepare.js';
-export type { SinkhornResult } from './result.js';
+export { W2SQ_ZERO_TOL, type SinkhornResult } from './result.js';
 export type { Cloud } from '../input.js';

@@ -21,8 +21,9 @@ export interface Prepared {
   mx: Float64Array;
   my: Float64Array;
   shift: Float64Array;
+  /** Diameter in units of the scale. */
   diameter: number;
-  /** The centred clouds (host), when centred. */
+  /** The centred clouds divided by the scale (host), when centred. */
   centred: { cx: Float32Array; cy: Float32Array } | undefined;
   /** k-d tree orders (sorted position → caller's index), when truncating. */
   orderX: Uint32Array | undefined;
@@ -31,8 +32,10 @@ export interface Prepared {
 
 export interface PreparedBatch {
   problems: Prepared[];
-  /** Diameter of the data for the first ε (the largest of the batch, floored). */
+  /** Diameter of the data for the first ε, in units of `scale` (the largest of the batch, floored). */
   diameter: number;
+  /** The unit of length of the solve: the points on the GPU are (p - mean)/scale. */
+  scale: number;
   /** τ of the truncation of far pairs, or undefined when it is off. */
   tau: number | undefined;
   /** All points as uploaded (sorted), on the host, when truncating. */
@@ -79,56 +82,67 @@ export async function prepare(
   const tau = tauAsked !== undefined && (needHost || clouds.every((c) => c.x.host && c.y.host)) ? tauAsked : undefined;
   const ptsHost = tau !== undefined ? new Float32Array(total * d) : undefined;
   const logw = new Float32Array(total);
-  const problems = await Promise.all(
-    clouds.map(async ({ x, y }, p): Promise<Prepared> => {
-      const l = layouts[p]!;
+  // Host copies and centring first: the scale of the whole batch is known before anything is uploaded.
+  const hosts = await Promise.all(
+    clouds.map(async ({ x, y }) => {
       const hx = x.host ?? (needHost ? await ctx.readF32(x.gpu!, 0, x.n * d) : undefined);
       const hy = y.host ?? (needHost ? await ctx.readF32(y.gpu!, 0, y.n * d) : undefined);
-      let shift: Float64Array = new Float64Array(d);
-      let mx: Float64Array = new Float64Array(d);
-      let my: Float64Array = new Float64Array(d);
-      let diameter = o.diameter ?? 0;
-      let centred: { cx: Float32Array; cy: Float32Array } | undefined;
-      let orderX: Uint32Array | undefined;
-      let orderY: Uint32Array | undefined;
-      if (hx && hy) {
-        mx = weightedMean(hx, x.weights, d);
-        my = weightedMean(hy, y.weights, d);
-        shift = mx.map((v, c) => v - my[c]!);
-        const cx = centre(hx, mx, d);
-        const cy = centre(hy, my, d);
-        if (o.diameter === undefined) diameter = bboxDiagonal(cx, cy, d);
-        centred = { cx, cy };
-        if (ptsHost) {
-          // Ordered by a k-d tree: every tile of consecutive points is a compact box.
-          orderX = spatialOrder(cx, x.n, d);
-          orderY = spatialOrder(cy, y.n, d);
-          ptsHost.set(permute(cx, orderX, d), l.xs * d);
-          ptsHost.set(permute(cy, orderY, d), l.ys * d);
-          ctx.write(buffers.pts, ptsHost.subarray(l.xs * d, (l.xs + l.span) * d), l.xs * d * 4);
-        } else {
-          ctx.write(buffers.pts, cx, l.xs * d * 4);
-          ctx.write(buffers.pts, cy, l.ys * d * 4);
-        }
-      } else {
-        // At least one cloud is GPU-resident and a diameter was given: no readback, no centring
-        // (shift 0). A host cloud of a mixed pair is written as it is.
-        const place = (c: Cloud, h: Float32Array | undefined, at: number) => {
-          if (h) ctx.write(buffers.pts, h, at * d * 4);
-          else enc.copyBufferToBuffer(c.gpu!, 0, buffers.pts, at * d * 4, c.n * d * 4);
-        };
-        place(x, hx, l.xs);
-        place(y, hy, l.ys);
-      }
-      for (let i = 0; i < l.n; i++) logw[l.xs + i] = Math.log(x.weights[orderX ? orderX[i]! : i]!);
-      for (let j = 0; j < l.m; j++) logw[l.ys + j] = Math.log(y.weights[orderY ? orderY[j]! : j]!);
-      return { x, y, hx, hy, mx, my, shift, diameter, centred, orderX, orderY };
+      if (!hx || !hy) return { hx, hy, mx: new Float64Array(d), my: new Float64Array(d), natural: 0, diameter: o.diameter ?? 0 };
+      const mx = weightedMean(hx, x.weights, d);
+      const my = weightedMean(hy, y.weights, d);
+      const natural = bboxDiagonal(centre(hx, mx, d), centre(hy, my, d), d);
+      return { hx, hy, mx, my, natural, diameter: o.diameter ?? natural };
     }),
   );
+  // Units of the data: host clouds are divided by the largest bounding-box diagonal of the batch, so
+  // the solve sees a diameter of 1 whatever the scale of the data (1e-12 or 1e12: f32 squared
+  // distances neither underflow nor overflow, and the ε floors are relative). Clouds that stay on
+  // the GPU are used as they are (scale 1).
+  const allHost = hosts.every((h) => h.hx && h.hy);
+  const natural = Math.max(...hosts.map((h) => h.natural));
+  const scale = allHost && natural > 0 && Number.isFinite(natural) ? natural : 1;
+  const problems = clouds.map(({ x, y }, p): Prepared => {
+    const l = layouts[p]!;
+    const { hx, hy, mx, my } = hosts[p]!;
+    let shift: Float64Array = new Float64Array(d);
+    let centred: { cx: Float32Array; cy: Float32Array } | undefined;
+    let orderX: Uint32Array | undefined;
+    let orderY: Uint32Array | undefined;
+    if (hx && hy) {
+      shift = mx.map((v, c) => v - my[c]!);
+      const cx = centre(hx, mx, d, scale);
+      const cy = centre(hy, my, d, scale);
+      centred = { cx, cy };
+      if (ptsHost) {
+        // Ordered by a k-d tree: every tile of consecutive points is a compact box.
+        orderX = spatialOrder(cx, x.n, d);
+        orderY = spatialOrder(cy, y.n, d);
+        ptsHost.set(permute(cx, orderX, d), l.xs * d);
+        ptsHost.set(permute(cy, orderY, d), l.ys * d);
+        ctx.write(buffers.pts, ptsHost.subarray(l.xs * d, (l.xs + l.span) * d), l.xs * d * 4);
+      } else {
+        ctx.write(buffers.pts, cx, l.xs * d * 4);
+        ctx.write(buffers.pts, cy, l.ys * d * 4);
+      }
+    } else {
+      // At least one cloud is GPU-resident and a diameter was given: no readback, no centring
+      // (shift 0). A host cloud of a mixed pair is written as it is.
+      const place = (c: Cloud, h: Float32Array | undefined, at: number) => {
+        if (h) ctx.write(buffers.pts, h, at * d * 4);
+        else enc.copyBufferToBuffer(c.gpu!, 0, buffers.pts, at * d * 4, c.n * d * 4);
+      };
+      place(x, hx, l.xs);
+      place(y, hy, l.ys);
+    }
+    for (let i = 0; i < l.n; i++) logw[l.xs + i] = Math.log(x.weights[orderX ? orderX[i]! : i]!);
+    for (let j = 0; j < l.m; j++) logw[l.ys + j] = Math.log(y.weights[orderY ? orderY[j]! : j]!);
+    return { x, y, hx, hy, mx, my, shift, diameter: hosts[p]!.diameter / scale, centred, orderX, orderY };
+  });
   ctx.write(buffers.logw, logw);
-  // A zero diameter (e.g. one point against one point, after centring) would give ε = 0: floor it.
+  // A zero diameter (e.g. one point against one point, after centring) would give ε = 0: floor it
+  // (in units of the scale; only clouds that are single points at their means have it).
   const diameter = Math.max(...problems.map((q) => q.diameter), 1e-6);
-  return { problems, diameter, tau, ptsHost, logw };
+  return { problems, diameter, scale, tau, ptsHost, logw };
 }
 
 function weightedMean(p: Float32Array, w: Float64Array, d: number): Float64Array {
@@ -137,10 +151,10 @@ function weightedMean(p: Float32Array, w: Float64Array, d: number): Float64Array
   return m;
 }
 
-/** p - m row by row (float64 difference, rounded to f32). */
-export function centre(p: Float32Array, m: Float64Array, d: number): Float32Array {
+/** (p - m)/scale row by row (in float64, rounded to f32 once). */
+export function centre(p: Float32Array, m: Float64Array, d: number, scale = 1): Float32Array {
   const out = new Float32Array(p.length);
-  for (let k = 0; k < p.length; k++) out[k] = p[k]! - m[k % d]!;
+  for (let k = 0; k < p.length; k++) out[k] = (p[k]! - m[k % d]!) / scale;
   return out;
 }
 

@@ -9,10 +9,16 @@ import { centre, unsort, type Prepared } from './prepare.js';
 import type { Layout } from './tables.js';
 
 export interface SinkhornResult {
-  /** sqrt(max(w2sq, 0)). */
+  /** sqrt(w2sq); NaN when the solve did not converge. */
   w2: number;
-  /** The W2² estimate: S_ε when debiased (default), else OT_ε. */
+  /**
+   * The W2² estimate: S_ε when debiased (default), else OT_ε; NaN when the solve did not converge
+   * (`converged: false`; the last iterate's value is in `unconverged`). Values in
+   * [-W2SQ_ZERO_TOL · diameter², 0) (f32 rounding of identical or nearly identical clouds) are 0.
+   */
   w2sq: number;
+  /** When not converged: the value the last iterate gives (not a W2²: its marginals are off by `marginalError`). */
+  unconverged: { w2sq: number } | undefined;
   /** OT_ε(α, β), the entropic transport value (dual objective at the final potentials). */
   ot: number;
   /** S_ε(α, β) (undefined when debias is false). */
@@ -34,7 +40,14 @@ export interface SinkhornResult {
   /** Final L1 marginal error of the cross problem (and of the self problems). */
   marginalError: number;
   selfMarginalError: number | undefined;
+  /**
+   * Converged: the marginal errors are at most `tol`, or (with `marginalFloor` set) they stalled at
+   * most at the f32 floor of this ε, FLOOR_ULPS · 2^-24 · (max|f| + max|g|)/ε, which no further
+   * iteration can go under. The W2² of such a run is accurate to second order in the marginal error.
+   */
   converged: boolean;
+  /** The f32 floor of the marginal error the run stopped on when it is above `tol` (undefined otherwise). */
+  marginalFloor: number | undefined;
   omega: number;
   /**
    * Softmin pair evaluations (cost and exp) of this solve, all problems of the batch together: n·m
@@ -63,8 +76,17 @@ export interface SinkhornResult {
 /** The plan is returned up to this many entries. */
 export const PLAN_LIMIT = 1e7;
 
-/** What the iteration reached (shared by every problem of the batch). */
+/**
+ * A debiased W2² in [-W2SQ_ZERO_TOL · diameter², 0) is reported as 0: identical clouds give S_ε = 0
+ * exactly, and the f32 potentials (each rounded to 2^-24 of its size, at most ~diameter²) leave
+ * about 1e-7 · diameter² of noise in the sums <a, f - f_aa> + <b, g - g_bb>.
+ */
+export const W2SQ_ZERO_TOL = 1e-6;
+
+/** What the iteration reached (shared by every problem of the batch), in units of `scale` (lengths) and scale² (ε). */
 export interface RunSummary {
+  /** The unit of length of the solve (the points on the GPU were (p - mean)/scale). */
+  scale: number;
   eps: number;
   blur: number;
   diameter: number;
@@ -72,7 +94,14 @@ export interface RunSummary {
   iterations: number;
   marginalError: number;
   selfMarginalError: number;
+  /**
+   * Converged: the marginal errors are at most `tol`, or (with `marginalFloor` set) they stalled at
+   * most at the f32 floor of this ε, FLOOR_ULPS · 2^-24 · (max|f| + max|g|)/ε, which no further
+   * iteration can go under. The W2² of such a run is accurate to second order in the marginal error.
+   */
   converged: boolean;
+  /** The f32 floor of the marginal error the run stopped on when it is above `tol` (undefined otherwise). */
+  marginalFloor: number | undefined;
   omega: number;
   pairEvaluations: number;
   truncation: SinkhornResult['truncation'];
@@ -96,7 +125,11 @@ export function assembleResults(
 ): SinkhornResult[] {
   const T = total;
   const debias = o.debias;
-  const { eps } = run;
+  const s2 = run.scale * run.scale;
+  // Potentials, ε and moments back in units of the data (lengths × scale, squared lengths × scale²).
+  const eps = run.eps * s2;
+  if (run.scale !== 1) pot = pot.map((v) => v * s2);
+  if (moments && run.scale !== 1) moments = moments.map((v, k) => v * (k % (d + 1) === d ? s2 : run.scale));
   const cp = copies.cross;
   let momentOff = 0;
   return problems.map((q, p) => {
@@ -154,13 +187,16 @@ export function assembleResults(
       if (!q.hx || !q.hy) throw new InputError('sinkhorn: the plan needs the points on the host (give Float32Arrays or a diameter-free call)');
       plan = densePlan(q.hx, q.hy, x.weights, y.weights, f, g, eps, d);
     }
-    const w2sq = debias ? divergence! : ot;
-    if (!Number.isFinite(w2sq)) {
+    let w2sq = debias ? divergence! : ot;
+    if (!Number.isFinite(w2sq) && run.converged) {
       throw new InputError('sinkhorn: non-finite result (NaN/Inf in GPU-resident inputs, or blur too small for f32)');
     }
+    const diameter = run.diameter * run.scale;
+    if (w2sq < 0 && w2sq >= -W2SQ_ZERO_TOL * diameter * diameter) w2sq = 0;
     return {
-      w2: Math.sqrt(Math.max(0, w2sq)),
-      w2sq,
+      w2: run.converged ? Math.sqrt(Math.max(0, w2sq)) : NaN,
+      w2sq: run.converged ? w2sq : NaN,
+      unconverged: run.converged ? undefined : { w2sq },
       ot,
       divergence,
       linearCost,
@@ -168,13 +204,14 @@ export function assembleResults(
       grad,
       plan,
       eps,
-      blur: run.blur,
-      diameter: run.diameter,
+      blur: run.blur * run.scale,
+      diameter,
       levels: run.levels,
       iterations: run.iterations,
       marginalError: run.marginalError,
       selfMarginalError: debias ? run.selfMarginalError : undefined,
       converged: run.converged,
+      marginalFloor: run.marginalFloor === undefined ? undefined : run.marginalFloor,
       omega: run.omega,
       pairEvaluations: run.pairEvaluations,
       truncation: run.truncation,

@@ -19,6 +19,33 @@ import { chooseStart, type NestedSolve } from './schedule.js';
 import { blockOf, layoutProblems, potentialAt, TABLE_ALIGN, tableKey, taskTables, type Layout, type TableKey, type UpdateKind } from './tables.js';
 import { KeptSet, SparseTables } from './truncated.js';
 
+/** An error above this fraction of the previous check's has stalled (the f32 floor is then estimated). */
+const STALL = 0.7;
+/** The floor is estimated at most every this many checks (it reads all potentials back). */
+const FLOOR_CHECK_EVERY = 3;
+/**
+ * Rounding units of f32 in the exponent (f_i + g_j - C_ij)/ε of the softmin: f_i, g_j and C_ij
+ * (of size at most max|f| + max|g| on the support of the plan) each rounded to 2^-24 of their size,
+ * and the sum; the L1 marginal error cannot go much below this (measured: the 700-point blur 0.01
+ * case of test/transport_convergence.test.ts stalls at about a quarter of it).
+ */
+const FLOOR_ULPS = 4;
+
+/**
+ * The f32 floor of the marginal errors at ε of the cross (and self) problems: FLOOR_ULPS · 2^-24 ·
+ * (max|f| + max|g|)/ε over the batch.
+ */
+function marginalFloor(pot: Float32Array, layouts: readonly Layout[], T: number, copies: { cross: number; self: number }, eps: number, debias: boolean): { cross: number; self: number } {
+  const maxAbs = (at: number, n: number) => {
+    let m = 0;
+    for (let i = at; i < at + n; i++) m = Math.max(m, Math.abs(pot[i]!));
+    return m;
+  };
+  const of = (base: number) => Math.max(...layouts.map((l) => maxAbs(base + l.xs, l.n) + maxAbs(base + l.ys, l.m)));
+  const unit = (FLOOR_ULPS * 2 ** -24) / eps;
+  return { cross: unit * of(2 * copies.cross * T), self: debias ? unit * of((2 * copies.self + 1) * T) : 0 };
+}
+
 export interface SinkhornShape {
   d: number;
   /** Sizes (n, m) of each problem of the batch. */
@@ -63,6 +90,8 @@ export class SinkhornSolver {
   private moments: SinkhornPlanMoments | undefined;
   /** Block-sparse softmin state (created at the first truncated solve). */
   private sparse: SparseTables | undefined;
+  /** The potentials of the best check at the final ε (created at the first save). */
+  private saved: GPUBuffer | undefined;
   private destroyed = false;
 
   private constructor(
@@ -105,7 +134,7 @@ export class SinkhornSolver {
 
   /** Bytes of GPU memory this solver holds (O(N + M): no N×M buffer exists). */
   get gpuBytes(): number {
-    return [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams, ...(this.sparse?.buffers ?? [])].reduce((s, b) => s + b.size, 0);
+    return [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams, ...(this.sparse?.buffers ?? []), ...(this.saved ? [this.saved] : [])].reduce((s, b) => s + b.size, 0);
   }
 
   /** Allocate a solver for a batch of problems of the given sizes in dimension d. */
@@ -149,7 +178,9 @@ export class SinkhornSolver {
     const enc = ctx.device.createCommandEncoder({ label: 'sinkhorn:upload' });
     const prep = await prepare(ctx, this.layouts, T, d, problems, o, { pts: this.pts, logw: this.logw }, enc);
     const { diameter } = prep;
-    const blur = o.blur ?? o.blurFraction * diameter;
+    // The solve runs in units of prep.scale (the data's diameter): blur and ε are scaled here, the
+    // results back in assembleResults.
+    const blur = o.blur !== undefined ? o.blur / prep.scale : o.blurFraction * diameter;
 
     // 2. Start: the ε schedule and the first potentials (coarse or leaf start, or zero).
     const start = await chooseStart(prep, this.layouts, T, d, blur, o, this.nestedSolve());
@@ -158,7 +189,7 @@ export class SinkhornSolver {
     const { schedule } = start;
     const L = schedule.length;
     const eps = schedule[L - 1]!;
-    if (!(eps >= 1e-30)) throw new InputError(`sinkhorn: ε = ${eps} is below the f32 range (blur too small)`);
+    if (!(eps >= 1e-30)) throw new InputError(`sinkhorn: ε = ${eps * prep.scale ** 2} is below the f32 range relative to the data (blur ${blur * prep.scale} against a diameter of ${diameter * prep.scale})`);
     const kept = prep.tau !== undefined ? new KeptSet(prep.tau, prep.ptsHost!, { layouts: this.layouts, total: T, d, debias }, schedule, diameter) : undefined;
     const run: Run = { o, schedule, kept, enc, copies: { cross: 0, self: 0 }, selfFrozen: false, iterations: 0, pairEvaluations: 0 };
     const relax = new OverRelaxation(o.finalUpdates, o.omega);
@@ -173,6 +204,7 @@ export class SinkhornSolver {
     const pot = await ctx.readF32(this.pot);
     const moments = o.grad || o.linearCost ? await this.planMoments(eps, run.copies.cross, run.copies.self) : undefined;
     const results = assembleResults(prep.problems, this.layouts, T, d, pot, run.copies, moments, o, {
+      scale: prep.scale,
       eps,
       blur,
       diameter,
@@ -181,6 +213,7 @@ export class SinkhornSolver {
       marginalError: final.errors.cross,
       selfMarginalError: final.errors.self,
       converged: final.converged,
+      marginalFloor: final.floor ? Math.max(final.floor.cross, final.floor.self) : undefined,
       omega: relax.kernelOmega,
       pairEvaluations: run.pairEvaluations,
       truncation: kept
@@ -229,34 +262,57 @@ export class SinkhornSolver {
     }
   }
 
-  /** The final ε: iterate to tolerance, reading the error every `checkEvery` iterations. */
-  private async finalLevel(run: Run, relax: OverRelaxation): Promise<{ errors: { cross: number; self: number }; converged: boolean }> {
+  /**
+   * The final ε: iterate to tolerance, reading the error every `checkEvery` iterations. Converged when
+   * the marginal errors are at most `tol`, or at most the f32 floor (`marginalFloor`) once they stall
+   * there. The potentials of the best check are kept on the GPU and restored if over-relaxation
+   * makes the error grow (OverRelaxation).
+   */
+  private async finalLevel(run: Run, relax: OverRelaxation): Promise<{ errors: { cross: number; self: number }; converged: boolean; floor: { cross: number; self: number } | undefined }> {
     const { o, schedule, kept } = run;
     const debias = this.shape.debias;
     const level = schedule.length - 1;
     const eps = schedule[level]!;
+    let saved: { cross: number; self: number } | undefined;
+    let floor: { cross: number; self: number } | undefined;
+    let last = Infinity;
+    let checks = 0;
     await this.enterLevel(run, level);
     for (;;) {
       throwIfAborted(o.signal, 'sinkhorn');
       const c = Math.min(o.checkEvery, o.maxIterations - run.iterations);
       if (c > 0) this.encodeIterations(run, level, c, o.finalUpdates);
       const errors = await this.readErrors(run);
+      checks++;
       const worst = Math.max(errors.cross, debias ? errors.self : 0);
       const metrics: Record<string, number> = { marginalError: errors.cross, eps, omega: relax.kernelOmega };
       if (debias) metrics.selfMarginalError = errors.self;
       reportProgress(o.run, { stage: 'sinkhorn', done: run.iterations, total: o.maxIterations, metrics });
+      // The f32 floor, estimated from the potentials when the error stalls above tol (every few checks).
+      if (worst > o.tol && worst > STALL * last && checks % FLOOR_CHECK_EVERY === 0) floor = marginalFloor(await this.readPotentials(run), this.layouts, this.total, run.copies, eps, debias);
+      last = worst;
+      const reached = errors.cross <= Math.max(o.tol, floor?.cross ?? 0) && (!debias || errors.self <= Math.max(o.tol, floor?.self ?? 0));
       let keptOk = true;
-      if (kept?.dueForCheck(worst <= o.tol)) {
+      if (kept?.dueForCheck(reached)) {
         keptOk = kept.recheck(await this.readPotentials(run), level, run.copies, this.sparse!);
         if (!keptOk && run.iterations < o.maxIterations) {
           relax.forget();
           continue;
         }
       }
-      if (worst <= o.tol && keptOk) return { errors, converged: true };
-      if (c === 0 || run.iterations >= o.maxIterations) return { errors, converged: false };
+      if (reached && keptOk) return { errors, converged: true, floor: worst > o.tol ? floor : undefined };
+      if (c === 0 || run.iterations >= o.maxIterations) return { errors, converged: false, floor };
       if (debias && o.finalUpdates === 'alternating' && errors.self <= o.tol / 10) run.selfFrozen = true;
-      if (relax.update(errors.cross, c)) this.writeLevel(level, eps, relax.kernelOmega);
+      const step = relax.update(errors.cross, c);
+      if (step.restore && saved) {
+        run.enc.copyBufferToBuffer(this.saved!, 0, this.pot, 0, this.pot.size);
+        run.copies = { ...saved };
+      } else if (step.save) {
+        this.saved ??= this.ctx.storage('sinkhorn:saved-potentials', this.pot.size);
+        run.enc.copyBufferToBuffer(this.pot, 0, this.saved, 0, this.pot.size);
+        saved = { ...run.copies };
+      }
+      if (step.changed) this.writeLevel(level, eps, relax.kernelOmega);
     }
   }
 
@@ -384,6 +440,7 @@ export class SinkhornSolver {
     for (const p of this.reducePlans) p.destroy();
     for (const b of [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams]) this.ctx.destroyBuffer(b);
     this.sparse?.destroy();
+    if (this.saved) this.ctx.destroyBuffer(this.saved);
   }
 }
 

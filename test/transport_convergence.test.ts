@@ -1,0 +1,85 @@
+// Sinkhorn that converges at any blur and any scale, and never reports an unconverged value as W2.
+import { describe, expect, it } from 'vitest';
+import { rngFillCpu } from '../src/rng/philox.js';
+import { exactAssignment } from '../src/transport/exact.js';
+import { sinkhorn, W2SQ_ZERO_TOL } from '../src/transport/sinkhorn/index.js';
+import { useGpu } from './gpu.js';
+
+// Open: blur 0.01 on 700 vs 700 uniform points in ±3 (ε/diameter² = 1.4e-6) still stops at the
+// iteration cap with a marginal error of 2e-2 (float64 Sinkhorn needs thousands of iterations at that
+// ε too); not tested here until it converges.
+
+/** n points uniform in [-h, h]^d, seeded. */
+function uniform(n: number, d: number, seed: number, h: number): Float32Array {
+  return rngFillCpu(n * d, seed, 0, 'uniform').map((u) => h * (2 * u - 1));
+}
+
+/** n points of the paper's 4-cluster mixture, ¼ Σ N((±0.5, ±0.5), std²·I), seeded. */
+function clusters4(n: number, seed: number, std = 0.0125): Float32Array {
+  const z = rngFillCpu(2 * n, seed, 0, 'normal');
+  const u = rngFillCpu(n, seed, 1, 'uniform');
+  const out = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const k = Math.min(3, Math.floor(4 * u[i]!));
+    out[2 * i] = (k & 1 ? 0.5 : -0.5) + std * z[2 * i]!;
+    out[2 * i + 1] = (k & 2 ? 0.5 : -0.5) + std * z[2 * i + 1]!;
+  }
+  return out;
+}
+
+describe('sinkhorn convergence', () => {
+  const gpu = useGpu();
+
+  it('converges on two independent samples of the 4-cluster mixture (default options) within 1% of exact', async () => {
+    const n = 500;
+    const x = clusters4(n, 21);
+    const y = clusters4(n, 22);
+    const r = await sinkhorn(gpu(), { data: x, d: 2 }, { data: y, d: 2 });
+    expect(r.converged, `marginal error ${r.marginalError} after ${r.iterations} iterations`).toBe(true);
+    expect(r.w2sq).toBeAllclose(exactAssignment(x, y, 2).w2sq, { rtol: 1e-2 });
+  }, 300_000);
+
+  it('is scale invariant from 1e-12 to 1e12: W2²(s·x, s·y) = s²·W2²(x, y)', async () => {
+    const d = 2;
+    const x = rngFillCpu(90 * d, 31, 0, 'normal');
+    const y = rngFillCpu(70 * d, 32, 0, 'normal').map((v, k) => v * 0.7 + (k % 2 ? 0.4 : 0));
+    const base = await sinkhorn(gpu(), { data: x, d }, { data: y, d });
+    expect(base.converged).toBe(true);
+    for (const s of [1e-12, 1e-8, 1e-4, 1e4, 1e8, 1e12]) {
+      const r = await sinkhorn(gpu(), { data: x.map((v) => v * s), d }, { data: y.map((v) => v * s), d });
+      expect(r.converged, `scale ${s}`).toBe(true);
+      // f32 inputs: s·x is rounded to 2^-24 relative, so W2² moves by ~1e-7 relative; the iterations
+      // differ in rounding only.
+      expect(r.w2sq / (s * s), `scale ${s}`).toBeAllclose(base.w2sq, { rtol: 1e-4 });
+      expect(r.blur / s).toBeAllclose(base.blur, { rtol: 1e-6 });
+    }
+  }, 120_000);
+
+  it('identical clouds give W2² = 0 (never negative), and a user blur stays in units of the data', async () => {
+    const d = 3;
+    const x = rngFillCpu(123 * d, 41, 0, 'normal');
+    for (const s of [1, 1e-9]) {
+      const xs = x.map((v) => v * s);
+      const r = await sinkhorn(gpu(), { data: xs, d }, { data: xs, d });
+      expect(r.converged).toBe(true);
+      expect(r.w2sq).toBeGreaterThanOrEqual(0);
+      expect(r.w2sq).toBeLessThanOrEqual(W2SQ_ZERO_TOL * r.diameter ** 2);
+      expect(r.w2).toBe(Math.sqrt(r.w2sq));
+    }
+    const r = await sinkhorn(gpu(), { data: x, d }, { data: x.map((v) => v + 1e-3), d }, { blur: 0.05 });
+    expect(r.blur).toBeAllclose(0.05, { rtol: 1e-12 });
+    expect(r.eps).toBeAllclose(0.0025, { rtol: 1e-12 });
+  }, 60_000);
+
+  it('an unconverged run reports no W2: w2 and w2sq are NaN, the last iterate is in `unconverged`', async () => {
+    const d = 2;
+    const x = uniform(200, d, 51, 3);
+    const y = uniform(150, d, 52, 3);
+    const r = await sinkhorn(gpu(), { data: x, d }, { data: y, d }, { blur: 0.01, maxIterations: 5, multiscale: false });
+    expect(r.converged).toBe(false);
+    expect(r.marginalError).toBeGreaterThan(1e-4);
+    expect(r.w2).toBeNaN();
+    expect(r.w2sq).toBeNaN();
+    expect(Number.isFinite(r.unconverged!.w2sq)).toBe(true);
+  }, 60_000);
+});
