@@ -131,6 +131,7 @@ export async function run(argv: string[]): Promise<number> {
     if (s) Object.assign(out, { debias: opts.debias, ot: s.ot, divergence: s.divergence ?? null, blur: s.blur, eps: s.eps, converged: s.converged });
     if (s && !s.converged) {
       // A run that did not converge prints no W2 (its value is not one): the marginal error reached instead.
+      Object.assign(out, { ot: null, divergence: null });
       if (values.json) console.log(JSON.stringify(out));
       console.error(
         `wasserflow w2: Sinkhorn did not converge: marginal error ${s.marginalError.toExponential(2)} after ${s.iterations} iterations ` +

@@ -19,9 +19,9 @@ export interface SinkhornResult {
   w2sq: number;
   /** When not converged: the value the last iterate gives (not a W2²: its marginals are off by `marginalError`). */
   unconverged: { w2sq: number } | undefined;
-  /** OT_ε(α, β), the entropic transport value (dual objective at the final potentials). */
+  /** OT_ε(α, β), the entropic transport value (dual objective at the final potentials, whether converged or not). */
   ot: number;
-  /** S_ε(α, β) (undefined when debias is false). */
+  /** S_ε(α, β) (undefined when debias is false; NaN when the solve did not converge). */
   divergence: number | undefined;
   /** <π, C> of the entropic plan (when grad or linearCost was asked). */
   linearCost: number | undefined;
@@ -198,7 +198,7 @@ export function assembleResults(
       w2sq: run.converged ? w2sq : NaN,
       unconverged: run.converged ? undefined : { w2sq },
       ot,
-      divergence,
+      divergence: run.converged ? divergence : divergence === undefined ? undefined : NaN,
       linearCost,
       potentials: debias ? { f, g, fSelf: fSelf!, gSelf: gSelf! } : { f, g },
       grad,
