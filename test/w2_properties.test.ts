@@ -39,10 +39,9 @@ const SCALES = [1e-12, 1e-8, 1e-4, 1, 1e4, 1e8, 1e12];
 describe('W2 properties across scales', () => {
   const gpu = useGpu();
 
-  // 'sinkhorn' joins this list when the solver works in units of the data (issue 20, items 1, 2 and 14:
-  // on main at the time of writing it returns 0 at scale 1e-12, 1.9× W2 at 1e-8, W2² < 0 for
-  // identical clouds, and a non-finite result at 1e20).
-  for (const method of ['exact'] as W2Method[]) {
+  // Sinkhorn works in units of the data (issue 20, items 1 and 2: before, it returned 0 at scale
+  // 1e-12, 1.9× W2 at 1e-8, and W2² < 0 for identical clouds).
+  for (const method of ['exact', 'sinkhorn'] as W2Method[]) {
     // Exact: float64 on float32 inputs (relative rounding 6e-8 per coordinate). Sinkhorn: f32 on the
     // GPU, converged to its default tolerance; the same normalised problem at every scale.
     const rtol = method === 'exact' ? 1e-5 : 2e-3;
