@@ -51,6 +51,10 @@ describe('interrupted training', () => {
       await expect(t.readParams()).rejects.toThrow(/destroyed/);
       await expect(t.saveCheckpoint()).rejects.toThrow(/destroyed/);
       t.destroy(); // twice is harmless
+      // EMA weights only exist when the run has an EMA decay (otherwise: the initial network).
+      const plain = await Trainer.create(ctx, data, { ...config(), ema: 0 });
+      await expect(plain.readParams('ema')).rejects.toThrow(/trains without EMA/);
+      plain.destroy();
     } finally {
       data.destroy();
     }

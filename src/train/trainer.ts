@@ -478,6 +478,8 @@ export class Trainer {
   /** Read the weights (or the EMA weights). */
   async readParams(which: 'params' | 'ema' = 'params'): Promise<Float32Array> {
     this.alive();
+    // Without an EMA decay the EMA buffer is never updated: it would be the initial network.
+    if (which === 'ema' && this.r.ema === 0) throw new InputError("this run trains without EMA (ema = 0): there are no EMA weights; read 'params', or train with ema > 0");
     return this.ctx.readF32(which === 'params' ? this.mlp.params : this.emaBuffer, 0, this.mlp.layout.size);
   }
 
