@@ -72,6 +72,11 @@ describe('sliced W2', () => {
     for (let k = 0; k < 16; k++) expect(Math.hypot(a[3 * k]!, a[3 * k + 1]!, a[3 * k + 2]!)).toBeAllclose(1, { rtol: 1e-12 });
   });
 
+  it('refuses a number of directions with no limit (issue 20: --directions 1e9 hung)', () => {
+    expect(() => slicedW2sq([0, 1], [1, 2], 1, { directions: 1e9 })).toThrow(/directions must be an integer in \[1, 100000\], got 1000000000/);
+    expect(() => slicedW2sq([0, 1], [1, 2], 1, { directions: 0 })).toThrow(InputError);
+  });
+
   it('in 1-D equals the exact W2', () => {
     const x = normals(300, 8);
     const y = normals(300, 9).map((v) => v * 3);
