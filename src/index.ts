@@ -54,7 +54,7 @@ export { dsmCoefficients, WEIGHTINGS, type Weighting, type CoefficientTable } fr
 export { dsmOptimum, type DsmOptimum } from './train/optimum.js';
 export { parseCsv, type CsvPoints } from './data/csv.js';
 export { parseIdx, readIdx, gunzip, isGzip, type IdxArray, type IdxType } from './data/idx.js';
-export { makeDataset, datasetMixture, uploadPoints, DATASETS, DATASET_DIM, type Dataset, type DatasetName } from './data/datasets.js';
+export { makeDataset, makeMixtureDataset, datasetMixture, uploadPoints, DATASETS, DATASET_DIM, type Dataset, type DatasetName } from './data/datasets.js';
 export { runFlow, momentW2, exactW2OneD, type FlowRunner, type FlowPoint, type FlowKind, type FlowRunOptions } from './flows/flow.js';
 export { GaussianMonoFlow, type GaussianMonoFlowOptions, type AffineGenerator } from './flows/monoflow_gaussian.js';
 export { brownianBridge, schrodingerBridge, heatFlow, vpFlow, heatLaw, vpLaw, SdeFlow, type BridgeOptions, type SchrodingerOptions, type DiffusionOptions } from './flows/sde_flows.js';
