@@ -112,6 +112,9 @@ export interface RunSummary {
  * the current cross ones in copy `cross`, the self ones in copy `self`; `moments` the plan moments
  * when the gradient or the linear cost was asked (SinkhornSolver.planMoments).
  */
+/** Largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
+
 export function assembleResults(
   problems: readonly Prepared[],
   layouts: readonly Layout[],
@@ -128,6 +131,10 @@ export function assembleResults(
   const s2 = run.scale * run.scale;
   // Potentials, ε and moments back in units of the data (lengths × scale, squared lengths × scale²).
   const eps = run.eps * s2;
+  // Largest potential in units of the data: past float32's range the potentials returned (f32) overflow.
+  let potMax = 0;
+  for (const v of pot) potMax = Math.max(potMax, Math.abs(v));
+  potMax *= s2;
   if (run.scale !== 1) pot = pot.map((v) => v * s2);
   if (moments && run.scale !== 1) moments = moments.map((v, k) => v * (k % (d + 1) === d ? s2 : run.scale));
   const cp = copies.cross;
@@ -188,6 +195,12 @@ export function assembleResults(
       plan = densePlan(q.hx, q.hy, x.weights, y.weights, f, g, eps, d);
     }
     let w2sq = debias ? divergence! : ot;
+    if (!Number.isFinite(w2sq) && run.converged && potMax > F32_MAX) {
+      throw new InputError(
+        `sinkhorn: squared distances of this data (diameter ${(run.diameter * run.scale).toExponential(2)}, potentials up to ${potMax.toExponential(2)}) overflow float32 (3.4e38), ` +
+          "the GPU's number format: rescale the data (W2 is scale covariant: W2(sX, sY) = s·W2(X, Y)) or use method 'exact' (float64)",
+      );
+    }
     if (!Number.isFinite(w2sq) && run.converged) {
       throw new InputError('sinkhorn: non-finite result (NaN/Inf in GPU-resident inputs, or blur too small for f32)');
     }
