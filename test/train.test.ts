@@ -163,7 +163,7 @@ describe('trainer', () => {
           dispatches: t.dispatchesPerStep,
           spw: t.samplesPerWorkgroup,
         }));
-      const ref = await run({ fused: false });
+      const ref = await run({});
       expect(ref.spw).toBe(0);
       for (const spw of [8, 40]) {
         const f = await run({ samplesPerWorkgroup: spw });

@@ -74,9 +74,10 @@ export interface TrainConfig {
   /** Rows of the coefficient table for continuous processes (default 1024). */
   tableRows?: number;
   /**
-   * The fused step (default true where it can run: no spectral normalisation and 9 storage buffers
-   * per stage): minibatch, forward, loss, backward and per-workgroup gradient sums in one dispatch
-   * (dsm_step_fused), clipping and Adam in a second; false runs the per-layer kernels (2L + 6 dispatches).
+   * The fused step (opt-in: true, or a `samplesPerWorkgroup`; it needs no spectral normalisation and
+   * 9 storage buffers per stage): minibatch, forward, loss, backward and per-workgroup gradient sums in one dispatch
+   * (dsm_step_fused), clipping and Adam in a second; otherwise the per-layer kernels (2L + 6 dispatches),
+   * which were faster on lavapipe on a quiet machine (scripts/gpu-train-fused.mjs measures both).
    */
   fused?: boolean;
   /** Samples per workgroup of the fused step (a multiple of 8 dividing the batch rounded up to 8; default: batch / 8 rounded to a divisor). */
@@ -542,6 +543,11 @@ type StepField = typeof StepParams extends { pack(v: Partial<Record<infer F, num
  * normalisation, too few storage buffers per stage, or `fused: false`).
  */
 function fusedSamplesPerWorkgroup(ctx: GpuContext, config: TrainConfig, r: Resolved, bs: number): number {
+  // Opt-in: on lavapipe at a quiet moment the per-layer kernels ran the paper model at 520 steps/s
+  // and the fused step at 240–370 (its workgroups serialise the layers of their slice); under heavy
+  // machine load the fused step's 2 sync points per step won (185 vs 139). scripts/gpu-train-fused.mjs
+  // measures both on any adapter.
+  if (config.fused !== true && config.samplesPerWorkgroup === undefined) return 0;
   if (config.fused === false || r.spectralNorm) return 0;
   if (ctx.device.limits.maxStorageBuffersPerShaderStage < FUSED_STORAGE_BUFFERS) return 0;
   if (config.samplesPerWorkgroup !== undefined) {
