@@ -12,6 +12,7 @@
 # bin/, scripts/, bench/peers/, package.json and node_modules/{webgpu,wgsl-preprocessor}.
 #
 # Usage: bash scripts/gpu-check.sh [--adapter NAME|ICD.json] [--out DIR] [--quick] [--filter ID] [--no-job] [--no-peers]
+#                                  [--step-limit SECONDS]   (each step is stopped after this long; the report is still written)
 # Exit status: 0 when every step passed, 1 otherwise (the report says which failed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ FILTER=()
 JOB=1
 PEERS=1
 ADAPTER=${WASSERFLOW_ADAPTER:-}
+LIMIT=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --adapter) ADAPTER=$2; shift ;;
@@ -30,7 +32,8 @@ while [ $# -gt 0 ]; do
     --filter) FILTER=(--filter "$2"); shift ;;
     --no-job) JOB=0 ;;
     --no-peers) PEERS=0 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --step-limit) LIMIT=$2; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "gpu-check: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -79,9 +82,12 @@ step() { # step NAME LOGFILE COMMAND...
   local name=$1 log=$2; shift 2
   local t0=$SECONDS
   echo "gpu-check: $name ..." >&2
-  "$@" > "$log" 2> "$log.err"
+  if [ "$LIMIT" -gt 0 ]; then timeout "$LIMIT" "$@" > "$log" 2> "$log.err"; else "$@" > "$log" 2> "$log.err"; fi
   local rc=$?
-  STATUS+=("| $name | $([ $rc = 0 ] && echo ok || echo "FAILED (exit $rc)") | $((SECONDS - t0)) s | \`$(basename "$log")\` |")
+  local what="FAILED (exit $rc)"
+  [ $rc = 0 ] && what=ok
+  [ $rc = 124 ] && what="STOPPED at the $LIMIT s step limit (partial results in $(basename "$log").err)"
+  STATUS+=("| $name | $what | $((SECONDS - t0)) s | \`$(basename "$log")\` |")
   echo "gpu-check: $name: exit $rc, $((SECONDS - t0)) s" >&2
   return $rc
 }
@@ -108,7 +114,7 @@ step bench "$OUT/bench.log" "$NODE" dist/bench/node.js --out "$OUT" --name gpu "
   echo
   echo "## Benchmarks"
   echo
-  cat "$OUT/gpu.md" 2>/dev/null || echo "(no benchmark report: see bench.log.err)"
+  if [ -f "$OUT/gpu.md" ]; then cat "$OUT/gpu.md"; else echo "(no full report; the rows measured before the step ended:)"; echo; grep -E '^  .*\[.*\]: ' "$OUT/bench.log.err" 2>/dev/null | sed 's/^  /- /'; fi
   if [ "$JOB" = 1 ]; then
     echo
     echo "## Main job"
