@@ -11,7 +11,11 @@ import json
 import time
 
 import numpy as np
-import ot
+
+try:
+    import ot
+except ImportError:  # POT missing (a GPU machine with only PyTorch): no peer, said by the runner
+    raise SystemExit(0)
 
 from peer_timing import args, measure
 from pot_sinkhorn import clouds
