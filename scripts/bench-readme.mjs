@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench:readme`: copy the latest benchmark tables (bench/results/latest.md from
-// `npm run bench`, and latest-chromium.md from `npm run bench:headless` when present) into
+// `npm run bench`, latest-chromium.md from `npm run bench:headless` and gpu-h200.md from
+// scripts/gpu-check.sh on a real GPU, when present) into
 // docs/benchmarks.md (linked from the README) between the `<!-- bench:begin -->` and
 // `<!-- bench:end -->` markers. Each table's own first line names its date and adapter.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ const parts = [];
 for (const [file, title] of [
   ['bench/results/latest.md', 'In Node (`npm run bench`)'],
   ['bench/results/latest-chromium.md', 'In the page, headless Chromium (`npm run bench:headless`)'],
+  ['bench/results/gpu-h200.md', 'On a real GPU: NVIDIA H200 (`bash scripts/gpu-check.sh`; whole report in `bench/results/gpu-h200-report.md`)'],
 ]) {
   if (existsSync(`${root}${file}`)) parts.push(`#### ${title}\n\n${readFileSync(`${root}${file}`, 'utf8').trim()}\n\n(from [\`${file}\`](../${file}))`);
 }
