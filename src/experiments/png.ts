@@ -4,23 +4,7 @@
  * its CRC-32 (ISO 3309 polynomial, as the PNG specification §5.5).
  */
 import { deflateSync } from 'node:zlib';
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 of bytes (PNG/zlib polynomial 0xEDB88320, reflected). */
-export function crc32png(bytes: Uint8Array, crc = 0xffffffff): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = crc;
-  for (const b of bytes) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return c >>> 0;
-}
+import { crc32 } from '../data/crc32.js';
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
@@ -28,7 +12,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   v.setUint32(0, data.length, false);
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   out.set(data, 8);
-  v.setUint32(8 + data.length, (crc32png(out.subarray(4, 8 + data.length)) ^ 0xffffffff) >>> 0, false);
+  v.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)), false);
   return out;
 }
 

@@ -16,6 +16,7 @@
  * Readers that only need the weights (the CLI's sample and lipschitz) import this file, not the
  * trainer.
  */
+import { crc32 } from '../data/crc32.js';
 import { InputError } from '../gpu/errors.js';
 import { spectralState } from '../kernels/spectral_norm.js';
 import { mlpLayout, type MlpSpec } from '../model/layout.js';
@@ -63,22 +64,7 @@ export function processSpecOf(p: ForwardProcess): ProcessSpec {
   return spec;
 }
 
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (IEEE, reflected polynomial 0xEDB88320, as zlib and PNG) of `bytes`. */
-export function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 };
 
 /** The checkpoint bytes (version 2): "WFCK", version, header length, padded JSON header, the f32 buffers, CRC-32. */
 export function encodeCheckpoint(header: CheckpointHeader, arrays: Float32Array[]): Uint8Array {
