@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/gpu/errors.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { w2sqExact1d } from '../src/transport/exact.js';
-import { exactOT, networkSimplex, normaliseWeights, sqEuclideanCost, type ExactOtResult } from '../src/transport/network_simplex.js';
+import { exactOT, networkSimplex, normaliseWeights, type ExactOtResult } from '../src/transport/network_simplex.js';
+import { sqEuclideanCost } from '../src/transport/ot_cost.js';
 import { bruteAssignment, sqdist64 } from './reference/transport.js';
 
 /** Seeded clouds: N(0, 1)·scale per coordinate, the first coordinate shifted by `shift`. */
