@@ -240,11 +240,11 @@ describe('lipschitz: GPU kernels against float64', () => {
     const bx = ctx.storage('t:xs', new Float32Array(xs));
     const bs = ctx.storage('t:sc', new Float32Array(sc));
     const best = ctx.storage('t:best', n * 4);
-    const enc = ctx.device.createCommandEncoder();
-    const u = pk.encode(enc, bx, bs, best, 1, n);
-    ctx.submit(enc.finish());
+    const binding = pk.bind({ xs: bx, scores: bs, best });
+    await ctx.runPass('pairwise', (pass) => pk.dispatch(pass, binding, 1, n));
     const out = await ctx.readF32(best);
-    for (const b of [bx, bs, best, u]) ctx.destroyBuffer(b);
+    for (const b of [bx, bs, best]) ctx.destroyBuffer(b);
+    pk.destroy();
     const gpuMax = Math.max(...out);
     expect(Array.from(out)).toBeAllclose(pairwiseReference(xs, sc, 2, n, n), { rtol: 1e-4, atol: 1e-5 });
     // Below the supremum (quotients average the Jacobian along segments), and within 3% on a 33² grid.

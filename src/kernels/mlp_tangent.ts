@@ -5,7 +5,7 @@
  * evaluate the score's Jacobian at many points (power_iter_step, sym_jacobian_eig) build on it.
  */
 import type { GpuContext } from '../gpu/context.js';
-import { Bindings, read, rw, uniform } from '../gpu/bindings.js';
+import { Bindings, UniformBlock, read, rw, uniform } from '../gpu/bindings.js';
 import { workgroups } from '../gpu/dispatch.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
@@ -24,6 +24,8 @@ export const LipschitzParams = new ParamsLayout('LipschitzParams', {
   iters: 'u32',
   shift_iters: 'u32',
 });
+
+type LipschitzField = typeof LipschitzParams extends ParamsLayout<infer F> ? F : never;
 
 /** Bindings of the per-point Jacobian kernels (shaders/lib/lipschitz_io.wgsl). */
 export const LipschitzBindings = new Bindings('mlp_point', {
@@ -213,34 +215,57 @@ export interface PointSource {
   stride?: number;
 }
 
-export interface TangentDispatch {
+/** The buffers of one binding, by the names of LipschitzBindings (`params` is the kernel's own). */
+export interface TangentBuffers {
   /** MLP parameters (flat layout). */
-  params: GPUBuffer;
-  /** Per-time table (packTimes), `times` rows. */
+  mlp: GPUBuffer;
+  /** Per-time table (packTimes). */
   times: GPUBuffer;
+  /** Source points (PointSource.buffer). */
+  sources: GPUBuffer;
+  /** Outputs: lam (P floats), xs and scores (P × d floats each). */
+  lam: GPUBuffer;
+  xs: GPUBuffer;
+  scores: GPUBuffer;
+}
+
+/** A bind group of an MlpPointKernel and the buffers in it (their sizes are checked per dispatch). */
+export interface TangentBinding {
+  readonly group: GPUBindGroup;
+  readonly buffers: Readonly<TangentBuffers>;
+}
+
+/** What one dispatch computes: the points of `timeCount` times from row `timeOffset` of the table. */
+export interface TangentDispatch {
   /** First table row of this dispatch (chunks of times), default 0. */
   timeOffset?: number;
   timeCount: number;
   /** Points per time. */
   perTime: number;
+  /** Where the points come from (its buffer must be the bound `sources`). */
   source: PointSource;
-  /** Outputs: lam (P floats), xs and scores (P × d floats each). */
-  lam: GPUBuffer;
-  xs: GPUBuffer;
-  scores: GPUBuffer;
   seed?: number | bigint;
   iters?: number;
   shiftIters?: number;
 }
 
-/** Common machinery of the per-point Jacobian kernels. */
+/**
+ * Common machinery of the per-point Jacobian kernels, in the kernel shape create → bind →
+ * dispatch: the uniform block is allocated once at create and written by `dispatch` with
+ * queue.writeBuffer, so a dispatch allocates nothing. The write takes effect for the next submit:
+ * one dispatch per submit.
+ */
 export class MlpPointKernel {
+  private readonly params: UniformBlock<LipschitzField>;
+
   private constructor(
     private readonly ctx: GpuContext,
     readonly layout: MlpLayout,
     private readonly pipeline: GPUComputePipeline,
     private readonly kernel: string,
-  ) {}
+  ) {
+    this.params = new UniformBlock(ctx, `${kernel}:params`, LipschitzParams);
+  }
 
   static async create(ctx: GpuContext, layout: MlpLayout, kernel: string, source: string): Promise<MlpPointKernel> {
     const pipeline = await ctx.pipelines.get({
@@ -253,48 +278,46 @@ export class MlpPointKernel {
     return new MlpPointKernel(ctx, layout, pipeline, kernel);
   }
 
-  /**
-   * Encode one dispatch over timeCount × perTime points. Returns the uniform buffer, which the
-   * caller keeps until the commands ran, then destroys (or reuses via `writeParams`).
-   */
-  encode(encoder: GPUCommandEncoder, d: TangentDispatch, uniform?: GPUBuffer): GPUBuffer {
+  /** A bind group over these buffers and the kernel's uniform block (make it once per set of buffers). */
+  bind(buffers: TangentBuffers): TangentBinding {
+    const group = LipschitzBindings.bind(this.ctx.device, { params: this.params.buffer, ...buffers }, this.kernel);
+    return { group, buffers: { ...buffers } };
+  }
+
+  /** Write this dispatch's parameters and dispatch over timeCount × perTime points. */
+  dispatch(pass: GPUComputePassEncoder, binding: TangentBinding, d: TangentDispatch): void {
     const P = d.timeCount * d.perTime;
     const dim = this.layout.spec.dim;
+    const b = binding.buffers;
     if (!(Number.isInteger(d.perTime) && d.perTime >= 1)) throw new InputError(`points per time must be a positive integer, got ${d.perTime}`);
     if (!(Number.isInteger(d.source.count) && d.source.count >= 1)) throw new InputError(`source point count must be a positive integer, got ${d.source.count}`);
     const stride = d.source.stride ?? 0;
     if (!(Number.isInteger(stride) && stride >= 0)) throw new InputError(`source stride must be a non-negative integer, got ${stride}`);
     if (stride > 0 && stride < d.perTime) throw new InputError(`source stride ${stride} is smaller than the ${d.perTime} points per time`);
-    if (d.source.buffer.size < d.source.count * dim * 4) throw new InputError(`source buffer holds fewer than ${d.source.count} points of dimension ${dim}`);
-    if (d.lam.size < P * 4 || d.xs.size < P * dim * 4 || d.scores.size < P * dim * 4) throw new InputError(`output buffers too small for ${P} points`);
-    if (d.times.size < ((d.timeOffset ?? 0) + d.timeCount) * 16) throw new InputError(`time table holds fewer than ${d.timeCount} rows`);
+    if (d.source.buffer !== b.sources) throw new InputError('the point source is not the buffer this binding was made with');
+    if (b.sources.size < d.source.count * dim * 4) throw new InputError(`source buffer holds fewer than ${d.source.count} points of dimension ${dim}`);
+    if (b.lam.size < P * 4 || b.xs.size < P * dim * 4 || b.scores.size < P * dim * 4) throw new InputError(`output buffers too small for ${P} points`);
+    if (b.times.size < ((d.timeOffset ?? 0) + d.timeCount) * 16) throw new InputError(`time table holds fewer than ${d.timeCount} rows`);
     const [lo, hi] = splitSeed(d.seed ?? 0);
-    const ubuf = uniform ?? this.ctx.uniform(`${this.kernel}:params`, LipschitzParams.byteSize);
-    this.ctx.write(
-      ubuf,
-      LipschitzParams.pack({
-        points: P,
-        per_time: d.perTime,
-        time_offset: d.timeOffset ?? 0,
-        sources: d.source.count,
-        src_stride: d.source.stride ?? 0,
-        noise: d.source.noise ? 1 : 0,
-        seed_lo: lo,
-        seed_hi: hi,
-        iters: d.iters ?? 0,
-        shift_iters: d.shiftIters ?? 0,
-      }),
-    );
-    const bind = LipschitzBindings.bind(
-      this.ctx.device,
-      { params: ubuf, mlp: d.params, times: d.times, sources: d.source.buffer, lam: d.lam, xs: d.xs, scores: d.scores },
-      this.kernel,
-    );
-    const pass = encoder.beginComputePass({ label: this.kernel });
+    this.params.set({
+      points: P,
+      per_time: d.perTime,
+      time_offset: d.timeOffset ?? 0,
+      sources: d.source.count,
+      src_stride: stride,
+      noise: d.source.noise ? 1 : 0,
+      seed_lo: lo,
+      seed_hi: hi,
+      iters: d.iters ?? 0,
+      shift_iters: d.shiftIters ?? 0,
+    });
     pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bind);
+    pass.setBindGroup(0, binding.group);
     pass.dispatchWorkgroups(...workgroups(P, TANGENT_WG));
-    pass.end();
-    return ubuf;
+  }
+
+  /** Release the uniform block. */
+  destroy(): void {
+    this.params.destroy();
   }
 }

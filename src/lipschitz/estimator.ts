@@ -16,7 +16,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { CancelledError, InputError } from '../gpu/errors.js';
 import { Reduce, type ReducePlan } from '../kernels/reduce.js';
 import { MlpPointKernel, packTimes, type PointSource, type TangentTime } from '../kernels/mlp_tangent.js';
-import { PairwiseLipschitz } from '../kernels/pairwise_lipschitz.js';
+import { PairwiseLipschitz, type PairwiseBinding } from '../kernels/pairwise_lipschitz.js';
 import { PowerIterStep } from '../kernels/power_iter_step.js';
 import { SymJacobianEig } from '../kernels/sym_jacobian_eig.js';
 import type { MlpLayout } from '../model/layout.js';
@@ -60,6 +60,7 @@ export class LipschitzEstimator {
   private readonly plans = new Map<string, ReducePlan>();
   private kernels = new Map<LipschitzMethod, MlpPointKernel>();
   private pairwiseKernel: PairwiseLipschitz | undefined;
+  private pairwiseBinding: PairwiseBinding | undefined;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -139,34 +140,25 @@ export class LipschitzEstimator {
 
     const ls = new Float64Array(M);
     const pw = opts.pairwise ? new Float64Array(M) : undefined;
+    if (pw && opts.perTime < 2) throw new InputError('the pairwise estimator needs at least 2 points per time');
+    // Bound once per curve; each chunk writes the kernels' uniforms and is one submit.
+    const binding = kernel.bind({ mlp: params, times: this.timeBuf, sources: opts.source.buffer, lam: this.lam, xs: this.xs, scores: this.scores });
+    const pairwise = pw && this.pairwiseKernel ? { kernel: this.pairwiseKernel, binding: (this.pairwiseBinding ??= this.pairwiseKernel.bind({ xs: this.xs, scores: this.scores, best: this.best })) } : undefined;
     const chunk = Math.max(1, Math.floor(this.maxPoints / opts.perTime));
     for (let m0 = 0; m0 < M; m0 += chunk) {
       if (opts.signal?.aborted) throw new CancelledError('Lipschitz curve cancelled');
       const nt = Math.min(chunk, M - m0);
       const enc = this.ctx.device.createCommandEncoder({ label: 'lipschitz:curve' });
-      const uniforms: GPUBuffer[] = [];
-      uniforms.push(
-        kernel.encode(enc, {
-          params,
-          times: this.timeBuf,
-          timeOffset: m0,
-          timeCount: nt,
-          perTime: opts.perTime,
-          source: opts.source,
-          lam: this.lam,
-          xs: this.xs,
-          scores: this.scores,
-          seed: opts.seed ?? 0,
-          iters,
-          shiftIters,
-        }),
-      );
+      const pass = enc.beginComputePass({ label: 'lipschitz:points' });
+      kernel.dispatch(pass, binding, { timeOffset: m0, timeCount: nt, perTime: opts.perTime, source: opts.source, seed: opts.seed ?? 0, iters, shiftIters });
+      pass.end();
       const planL = await this.plan(this.lam, nt, opts.perTime);
       planL.encode(enc);
       let planP: ReducePlan | undefined;
-      if (this.pairwiseKernel && pw) {
-        if (opts.perTime < 2) throw new InputError('the pairwise estimator needs at least 2 points per time');
-        uniforms.push(this.pairwiseKernel.encode(enc, this.xs, this.scores, this.best, nt, opts.perTime));
+      if (pairwise) {
+        const pp = enc.beginComputePass({ label: 'lipschitz:pairwise' });
+        pairwise.kernel.dispatch(pp, pairwise.binding, nt, opts.perTime);
+        pp.end();
         planP = await this.plan(this.best, nt, opts.perTime);
         planP.encode(enc);
       }
@@ -176,7 +168,6 @@ export class LipschitzEstimator {
         ls[m0 + i] = a[4 * i]!;
         if (b && pw) pw[m0 + i] = b[4 * i]!;
       }
-      for (const u of uniforms) this.ctx.destroyBuffer(u);
       opts.onProgress?.(m0 + nt, M);
     }
     const out: LipschitzCurve = { method, ls, lowerEstimate: true, note: LOWER_ESTIMATE_NOTE };
@@ -197,6 +188,11 @@ export class LipschitzEstimator {
   destroy(): void {
     for (const p of this.plans.values()) p.destroy();
     this.plans.clear();
+    for (const k of this.kernels.values()) k.destroy();
+    this.kernels.clear();
+    this.pairwiseKernel?.destroy();
+    this.pairwiseKernel = undefined;
+    this.pairwiseBinding = undefined;
     for (const b of [this.lam, this.xs, this.scores, this.best, this.timeBuf]) this.ctx.destroyBuffer(b);
   }
 }
