@@ -126,14 +126,14 @@ describe('wasserflow w2 (CPU methods)', () => {
 
 describe("method 'auto'", () => {
   const c = (n: number, d: number) => ({ n, d });
-  it('picks exact1d in 1-D, exact for small clouds and above the Sinkhorn kernel dimension, Sinkhorn for large clouds on a GPU', () => {
+  it('picks exact1d in 1-D, exact for small clouds in any dimension, Sinkhorn for large clouds on a GPU (stored costs above 64-D)', () => {
     expect(chooseMethod(c(10 ** 6, 1), c(10 ** 6, 1)).method).toBe('exact1d');
     expect(chooseMethod(c(900, 2), c(600, 2)).method).toBe('exact');
-    expect(chooseMethod(c(3000, 100), c(2000, 100)).method).toBe('exact');
+    expect(chooseMethod(c(900, 100), c(600, 100)).method).toBe('exact');
+    expect(chooseMethod(c(3000, 784), c(2000, 784), { isSoftware: false })).toMatchObject({ method: 'sinkhorn', reason: expect.stringMatching(/on a GPU/) });
     expect(chooseMethod(c(2000, 2), c(2000, 2), { isSoftware: false })).toMatchObject({ method: 'sinkhorn', reason: expect.stringMatching(/on a GPU/) });
     // On a software adapter the GPU Sinkhorn runs on the CPU: exact wins wherever it fits.
     expect(chooseMethod(c(2000, 2), c(2000, 2), { isSoftware: true })).toMatchObject({ method: 'exact', reason: expect.stringMatching(/software adapter/) });
     expect(chooseMethod(c(6000, 2), c(5000, 2), { isSoftware: true }).method).toBe('sinkhorn');
-    expect(() => chooseMethod(c(10 ** 5, 100), c(10 ** 5, 100))).toThrow(/over the GPU Sinkhorn's limit .* use method sliced/);
   });
 });

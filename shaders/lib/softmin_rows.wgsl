@@ -1,16 +1,12 @@
 // What the dense (sinkhorn_softmin) and block-sparse (sinkhorn_softmin_sparse) softmin kernels share:
 // the bindings of group 0, the 4-rows-per-invocation accumulation over a run of columns [j0, j1),
-// the exact max-pass log-sum-exp of one row over such a run, and the epilogue (fallback for rows
-// whose shifted sum left [LO, HI], relaxation, marginal error). The including shader declares
+// the exact max-pass log-sum-exp of one row over such a run, and (from softmin_finish) the epilogue
+// (fallback for rows whose shifted sum left [LO, HI], relaxation, marginal error). The including shader declares
 // `struct Task` (fields row_off, col_off, col_pot, old_pot, out_pot, col_logw, row_logw, err_off,
 // self_term), the task bindings, and `fn redo_row(t: Task, i: u32, r: f32) -> f32` over its columns;
 // the prelude gives SoftminParams, D and costs4.
 
-const ROWS: u32 = 4u;
-// Accept the fast sum when it lies here: far from f32 underflow (terms under ~1e-38 are flushed, so
-// a sum near 1e-20 loses at most ~M·1e-18 of relative mass) and from overflow.
-const LO: f32 = 1e-20;
-const HI: f32 = 1e30;
+#include "softmin_finish"
 
 struct Costs4 { c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32> }
 
@@ -90,21 +86,4 @@ fn accumulate(t: Task, xr: array<vec4<f32>, D>, r: vec4<f32>, j0: u32, j1: u32) 
     acc += exp((r + col_h(t, j) - c0) * inv_eps);
   }
   return acc;
-}
-
-/** From the rows' sums: lse (exact redo where the fast sum left [LO, HI]), the relaxed potential and the error. */
-fn finish_rows(t: Task, first: u32, last: u32, rows: vec4<u32>, r: vec4<f32>, acc: vec4<f32>) {
-  let omega = select(params.omega_cross, params.omega_self, t.self_term == 1u);
-  var lse = log(acc);
-  // `!(a >= LO && a <= HI)` is also true for NaN.
-  if (!all((acc >= vec4<f32>(LO)) & (acc <= vec4<f32>(HI)))) {
-    for (var k = 0u; k < ROWS; k++) {
-      if (!(acc[k] >= LO && acc[k] <= HI)) { lse[k] = redo_row(t, rows[k], r[k]); }
-    }
-  }
-  // Rows past n (the last group is padded to 4) write their potential into the padding and a zero error.
-  let valid = vec4<u32>(first, first + 1u, first + 2u, first + 3u) <= vec4<u32>(last);
-  pot[(t.out_pot + first) >> 2u] = r - omega * params.eps * lse;
-  let a = exp(logw[(t.row_logw + first) >> 2u]);
-  err[(t.err_off + first) >> 2u] = select(vec4<f32>(0.0), a * min(abs(exp(lse) - 1.0), vec4<f32>(1e30)), valid);
 }

@@ -14,7 +14,6 @@ import { exactAssignment, slicedW2sq, w2sqExact1d } from './exact.js';
 import { sameDim, toCloud, type Cloud, type CloudLike } from './input.js';
 import { EXACT_MAX_PAIRS, exactOT, type SparsePlan } from './network_simplex.js';
 import { sinkhorn, type SinkhornOptions, type SinkhornResult } from './sinkhorn/index.js';
-import { MAX_DIM as SINKHORN_MAX_DIM } from '../kernels/sinkhorn_softmin.js';
 
 export type W2Method = 'auto' | 'sinkhorn' | 'exact' | 'exact1d' | 'sliced';
 export const W2_METHODS: readonly W2Method[] = ['auto', 'sinkhorn', 'exact', 'exact1d', 'sliced'];
@@ -154,9 +153,10 @@ export const AUTO_EXACT_MAX_PAIRS_GPU = 1000 * 1000;
 export const AUTO_EXACT_MAX_PAIRS_SOFTWARE = 5000 * 5000;
 
 /**
- * The rule behind method 'auto': d = 1 → exact1d (sorting, any size); d over the GPU Sinkhorn's
- * limit → exact; otherwise exact while n·m <= AUTO_EXACT_MAX_PAIRS_GPU, or up to
- * AUTO_EXACT_MAX_PAIRS_SOFTWARE on a software adapter; Sinkhorn above. `adapter` undefined: only
+ * The rule behind method 'auto': d = 1 → exact1d (sorting, any size); otherwise, in any dimension,
+ * exact while n·m <= AUTO_EXACT_MAX_PAIRS_GPU, or up to AUTO_EXACT_MAX_PAIRS_SOFTWARE on a software
+ * adapter; Sinkhorn above (above d = 64 with stored costs, src/transport/sinkhorn/stored_cost.ts,
+ * which refuses problems whose cost matrices exceed its memory limit). `adapter` undefined: only
  * the rules that hold on every adapter are applied, and 'sinkhorn' means "ask again with the adapter".
  */
 export function chooseMethod(
@@ -166,10 +166,6 @@ export function chooseMethod(
 ): { method: Exclude<W2Method, 'auto'>; reason: string } {
   if (x.d === 1) return { method: 'exact1d', reason: 'd = 1: exact by sorting (the quantile coupling), any size' };
   const pairs = x.n * y.n;
-  if (x.d > SINKHORN_MAX_DIM) {
-    if (pairs <= EXACT_MAX_PAIRS) return { method: 'exact', reason: `d = ${x.d} is over the GPU Sinkhorn's limit of ${SINKHORN_MAX_DIM}: exact solver` };
-    throw new InputError(`w2: d = ${x.d} is over the GPU Sinkhorn's limit of ${SINKHORN_MAX_DIM} and ${x.n}×${y.n} pairs over the exact solver's ${EXACT_MAX_PAIRS}; use method sliced, or fewer points`);
-  }
   if (pairs <= AUTO_EXACT_MAX_PAIRS_GPU) return { method: 'exact', reason: `n·m = ${pairs} <= ${AUTO_EXACT_MAX_PAIRS_GPU}: the exact solver is faster than Sinkhorn at this size` };
   if (adapter?.isSoftware && pairs <= AUTO_EXACT_MAX_PAIRS_SOFTWARE) {
     return { method: 'exact', reason: `software adapter (Sinkhorn runs on the CPU) and n·m = ${pairs} <= ${AUTO_EXACT_MAX_PAIRS_SOFTWARE}: the exact solver is faster at this size` };

@@ -8,7 +8,7 @@ import { abortable, reportProgress, throwIfAborted } from '../../gpu/run.js';
 import type { GpuContext } from '../../gpu/context.js';
 import { InputError } from '../../gpu/errors.js';
 import { Reduce, type ReducePlan } from '../../kernels/reduce.js';
-import { packTasks, SinkhornSoftmin, SoftminParams, TASK_WORDS, type SoftminTask } from '../../kernels/sinkhorn_softmin.js';
+import { packTasks, SinkhornSoftmin, softminMainBindGroup, SoftminParams, TASK_WORDS, type SoftminTask } from '../../kernels/sinkhorn_softmin.js';
 import { MomentParams, SinkhornPlanMoments, type MomentTask } from '../../kernels/sinkhorn_plan_moments.js';
 import { sameDim, toCloud, type CloudLike } from '../input.js';
 import { resolveSinkhorn, type ResolvedSinkhorn, type SinkhornOptions } from './options.js';
@@ -16,6 +16,7 @@ import { prepare } from './prepare.js';
 import { OverRelaxation } from './relaxation.js';
 import { assembleResults, type SinkhornResult } from './result.js';
 import { chooseStart, type NestedSolve } from './schedule.js';
+import { costMode, StoredCost, type CostMode, type StoredCostLimits } from './stored_cost.js';
 import { blockOf, layoutProblems, potentialAt, TABLE_ALIGN, tableKey, taskTables, type Layout, type TableKey, type UpdateKind } from './tables.js';
 import { KeptSet, SparseTables } from './truncated.js';
 
@@ -51,6 +52,13 @@ export interface SinkhornShape {
   /** Sizes (n, m) of each problem of the batch. */
   sizes: readonly { n: number; m: number }[];
   debias: boolean;
+  /**
+   * Costs recomputed in every softmin ('streamed', d <= 64) or computed once by tiled dot products
+   * and stored ('stored', O(n·m) memory); default: stored above d = 64 (see stored_cost.ts).
+   */
+  cost?: CostMode;
+  /** Lower the stored cost's binding and total limits (tests of splitting and refusal). */
+  storedLimits?: StoredCostLimits;
 }
 
 /** The state of one solve's iteration. */
@@ -83,7 +91,9 @@ export class SinkhornSolver {
   private readonly err: GPUBuffer;
   private readonly tasks: GPUBuffer;
   private readonly gather: GPUBuffer;
-  private readonly tables: Record<TableKey, { bind: GPUBindGroup; count: number; pairs: number }>;
+  private readonly tables: Record<TableKey, { bind: GPUBindGroup; count: number; pairs: number }> | undefined;
+  /** The stored cost matrices and their softmin (high d; undefined: streamed). */
+  private stored: StoredCost | undefined;
   private readonly levelParams: GPUBuffer[] = [];
   private readonly levelBinds: GPUBindGroup[] = [];
   private readonly reducePlans: ReducePlan[] = [];
@@ -97,7 +107,7 @@ export class SinkhornSolver {
   private constructor(
     private readonly ctx: GpuContext,
     readonly shape: SinkhornShape,
-    private readonly softmin: SinkhornSoftmin,
+    private readonly softmin: SinkhornSoftmin | undefined,
   ) {
     const { d, sizes, debias } = shape;
     const { layouts, total: T } = layoutProblems(sizes);
@@ -111,7 +121,12 @@ export class SinkhornSolver {
     this.err = ctx.storage('sinkhorn:marginal-error', 2 * T * 4);
     this.gather = ctx.storage('sinkhorn:errors', sizes.length * (debias ? 2 : 1) * 16);
 
-    // Dense task tables (shaders/sinkhorn_softmin.wgsl): one task per block.
+    // Dense task tables (shaders/sinkhorn_softmin.wgsl): one task per block (the stored cost has its own).
+    if (!softmin) {
+      this.tasks = ctx.storage('sinkhorn:tasks', TABLE_ALIGN);
+      this.tables = undefined;
+      return;
+    }
     const tableList = taskTables(layouts.length, debias, (p, kind, from, to): SoftminTask[] => {
       const b = blockOf(layouts[p]!, kind);
       return [{ rowOff: b.rows, n: b.rowsN, colOff: b.cols, m: b.colsN, colPot: potentialAt(T, from, b.self, b.cols), oldPot: potentialAt(T, from, b.self, b.rows), outPot: potentialAt(T, to, b.self, b.rows), colLogw: b.cols, rowLogw: b.rows, errOff: (b.self ? T : 0) + b.rows, selfTerm: b.self }];
@@ -132,9 +147,10 @@ export class SinkhornSolver {
     this.tables = tables;
   }
 
-  /** Bytes of GPU memory this solver holds (O(N + M): no N×M buffer exists). */
+  /** Bytes of GPU memory this solver holds (O(N + M) when streamed; the stored cost adds its N×M matrices). */
   get gpuBytes(): number {
-    return [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams, ...(this.sparse?.buffers ?? []), ...(this.saved ? [this.saved] : [])].reduce((s, b) => s + b.size, 0);
+    const own = [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams, ...(this.sparse?.buffers ?? []), ...(this.saved ? [this.saved] : [])].reduce((s, b) => s + b.size, 0);
+    return own + (this.stored?.gpuBytes ?? 0);
   }
 
   /** Allocate a solver for a batch of problems of the given sizes in dimension d. */
@@ -143,10 +159,12 @@ export class SinkhornSolver {
     for (const { n, m } of shape.sizes) {
       if (!(n >= 1 && m >= 1)) throw new InputError(`sinkhorn: empty cloud (sizes ${n} and ${m})`);
     }
-    const softmin = await SinkhornSoftmin.create(ctx, shape.d);
+    const stored = costMode(shape.d, shape.cost) === 'stored';
+    const softmin = stored ? undefined : await SinkhornSoftmin.create(ctx, shape.d);
     const reduce = await Reduce.create(ctx);
     const solver = new SinkhornSolver(ctx, shape, softmin);
     try {
+      if (stored) solver.stored = await StoredCost.create(ctx, { layouts: solver.layouts, total: solver.total, d: shape.d, debias: shape.debias }, solver.pts, shape.storedLimits);
       const segments = shape.debias ? 2 : 1;
       for (const l of solver.layouts) {
         solver.reducePlans.push(await reduce.plan('sum', solver.err, l.span, { segments, inOffset: l.xs, inStride: solver.total }));
@@ -173,10 +191,16 @@ export class SinkhornSolver {
     const { d, debias } = this.shape;
     if (options.debias !== undefined && options.debias !== debias) throw new InputError(`sinkhorn: this solver was created with debias = ${debias}`);
     const T = this.total;
+    if (this.stored) {
+      // High d: the plain dense path (grid cells and k-d trees do not resolve 100-D clouds).
+      if (typeof o.truncate === 'number') throw new InputError(`sinkhorn: truncation of far pairs takes d <= 3 streamed costs, got d = ${d}`);
+      o.multiscale = false;
+    }
 
-    // 1. Prepare: validate, centre, order, upload.
+    // 1. Prepare: validate, centre, order, upload (and, stored, compute the cost matrices).
     const enc = ctx.device.createCommandEncoder({ label: 'sinkhorn:upload' });
     const prep = await prepare(ctx, this.layouts, T, d, problems, o, { pts: this.pts, logw: this.logw }, enc);
+    if (this.stored) await this.stored.encodeCosts(prep, enc);
     const { diameter } = prep;
     // The solve runs in units of prep.scale (the data's diameter): blur and ε are scaled here, the
     // results back in assembleResults.
@@ -338,9 +362,11 @@ export class SinkhornSolver {
       const name = tableKey(update, run.copies.cross, run.copies.self);
       if (sparse) {
         run.pairEvaluations += sparse.dispatch(pass, sparseMain!, name);
+      } else if (this.stored) {
+        run.pairEvaluations += this.stored.dispatch(pass, main, name);
       } else {
-        const t = this.tables[name];
-        this.softmin.dispatch(pass, main, t.bind, t.count, this.maxRows);
+        const t = this.tables![name];
+        this.softmin!.dispatch(pass, main, t.bind, t.count, this.maxRows);
         run.pairEvaluations += t.pairs;
       }
     };
@@ -390,7 +416,7 @@ export class SinkhornSolver {
       const k = this.levelParams.length;
       const u = this.ctx.uniform(`sinkhorn:level${k}`, SoftminParams.byteSize);
       this.levelParams.push(u);
-      this.levelBinds.push(this.softmin.mainBindGroup(this.ctx, `sinkhorn:level${k}`, u, this.pts, this.logw, this.pot, this.err));
+      this.levelBinds.push(softminMainBindGroup(this.ctx, `sinkhorn:level${k}`, u, this.pts, this.logw, this.pot, this.err));
     }
     return this.levelBinds[level]!;
   }
@@ -440,6 +466,7 @@ export class SinkhornSolver {
     for (const p of this.reducePlans) p.destroy();
     for (const b of [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams]) this.ctx.destroyBuffer(b);
     this.sparse?.destroy();
+    this.stored?.destroy();
     if (this.saved) this.ctx.destroyBuffer(this.saved);
   }
 }
