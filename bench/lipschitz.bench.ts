@@ -3,6 +3,8 @@
  * embedding, ε output) at many points at once:
  *  - power iteration on ½(J + Jᵀ) with JVP + VJP kernels: point-iterations per second (peer: the
  *    same power iteration with PyTorch autograd JVP (double-VJP trick) and VJP, CPU);
+ *  - the same power iteration in 784-D (784→1024→1024→784, SiLU, Fourier time, ε output: the
+ *    Fashion-MNIST model's shape), batched JVP/VJP over [points × width] (peer: PyTorch autograd);
  *  - exact d = 2 symmetric-Jacobian eigenvalues: points per second;
  *  - a full L_s(t) curve (100 DDPM steps × N points, exact), one timed run;
  *  - the host float64 certificate (src/lipschitz/certify.ts): boxes per second (interval + mean-value
@@ -76,14 +78,55 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
     );
     const its = ITERS + SHIFT + 1;
     const peers = opts.noPeers ? [] : await b.peer('lipschitz_torch.py', { n: N, iters: its });
+    const hd = await power784(b, opts);
     return [
       result({ id: 'lipschitz.power', name: 'power iteration on ½(J + Jᵀ), JVP + VJP per step', size: `${N} points × ${its} steps, 2→64³→2`, timing: power, work: (N * its) / 1e6, unit: '10^6 point-iterations/s', peers }),
+      hd,
       result({ id: 'lipschitz.exact', name: 'exact top eigenvalue of ½(J + Jᵀ), d = 2', size: `${N} points, 2→64³→2`, timing: exact, work: N / 1e6, unit: '10^6 points/s' }),
       result({ id: 'lipschitz.curve', name: `full L_s(t) curve, exact, ${curveT} times`, size: `${curveT} × ${N} points`, timing: curve, work: 1, unit: 'curves/s', notes: 'one timed run (1/value = seconds per curve)' }),
       result({ id: 'lipschitz.certify.boxes', name: 'certificate: interval + mean-value bound of one box (host float64)', size: `${B} boxes, 2→64³→2`, timing: boxes, work: B, unit: 'boxes/s', notes: 'CPU, one thread' }),
       result({ id: 'lipschitz.search.points', name: 'search: λ_max(½(J + Jᵀ)) at a point (host float64)', size: `${P} points, 2→64³→2`, timing: points, work: P, unit: 'points/s', notes: 'grid, box centres and ascent steps all cost one of these' }),
       result({ id: 'lipschitz.certify.run', name: 'branch-and-bound to a 5% gap on [−1.5, 1.5]², one time', size: '2→64³→2, DDPM step 3 of 100', timing: bb, work: 1, unit: 'runs/s', notes: `one timed run (1/value = seconds); ${cert.boxes} boxes, gap ${(100 * cert.relGap).toFixed(1)}%${cert.converged ? '' : ' (budget ran out)'}` }),
     ];
+  } finally {
+    est.destroy();
+    ctx.destroyBuffer(pbuf);
+    ctx.destroyBuffer(sbuf);
+  }
+}
+
+/** Power iteration in 784-D on the Fashion-MNIST model's shape (random weights, one time). */
+async function power784(b: BenchContext, opts: BenchOptions): Promise<BenchResult> {
+  const { ctx } = b;
+  const d = 784;
+  const spec: MlpSpec = { dim: d, hidden: [1024, 1024], activation: 'silu', time: { kind: 'fourier', features: 4 }, output: 'eps' };
+  const layout = mlpLayout(spec);
+  const N = opts.quick ? 32 : 1024;
+  const iters = opts.quick ? 4 : ITERS;
+  const shift = opts.quick ? 2 : SHIFT;
+  let s = 777;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const p = new Float32Array(layout.size);
+  for (const l of layout.layers) for (let i = 0; i < l.in * l.out; i++) p[l.wOffset + i] = (2 * rnd() - 1) / Math.sqrt(l.in);
+  for (let l = 0; l < layout.layers.length; l++) p[layout.scaleOffset + l] = 1;
+  const est = await LipschitzEstimator.create(ctx, layout, { maxPoints: N, maxTimes: 1 });
+  const pbuf = ctx.storage('bench:lipschitz784:params', p);
+  const sbuf = ctx.storage('bench:lipschitz784:src', new Float32Array(d * N).map((_, i) => Math.sin(i * 0.37)));
+  try {
+    const run = () => est.curve(pbuf, { times: [{ alpha: 0.8, sigma: 0.6, tau: 0.3 }], source: { buffer: sbuf, count: N, noise: true }, perTime: N, method: 'power', iters, shiftIters: shift }).then(() => undefined);
+    const timing = await measure(run, { ...(b.signal ? { signal: b.signal } : {}), budgetMs: opts.quick ? 0 : 5000, minRuns: opts.quick ? 1 : 3, maxRuns: opts.quick ? 1 : 20, warmup: 1 });
+    const its = iters + shift + 1;
+    const peers = opts.noPeers ? [] : await b.peer('lipschitz_torch.py', { n: N, iters: its, dim: d, hidden: [1024, 1024], act: 'silu' });
+    return result({
+      id: 'lipschitz.power784',
+      name: 'power iteration in 784-D, batched JVP + VJP per step',
+      size: `${N} points × ${its} steps, 784→1024²→784`,
+      timing,
+      work: (N * its) / 1e3,
+      unit: '10^3 point-iterations/s',
+      peers,
+      notes: 'each step: J·v and Jᵀ·v through every layer as [points × width] products, then one workgroup per point normalises',
+    });
   } finally {
     est.destroy();
     ctx.destroyBuffer(pbuf);

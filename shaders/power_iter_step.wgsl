@@ -1,54 +1,108 @@
-// Power iteration for λ_max(½(J + Jᵀ)) of the MLP score's Jacobian J = ∇_x s(x, t), one point per
-// invocation, with JVP and VJP (shaders/lib/mlp_tangent.wgsl), never forming J.
-// Power iteration converges to the eigenvalue of largest magnitude, which for a score is usually the
-// most negative one, so phase 1 (SHIFT_ITERS steps) estimates ρ ≈ |λ|_max and phase 2 (ITERS
-// steps, from a fresh random start) iterates S + c I with c = 1.05 ρ + tiny, whose top eigenvalue is
-// λ_max + c. The result is the Rayleigh quotient vᵀ S v ≤ λ_max(S): a lower estimate at each point.
-#include "activations"
+// The per-point vector work of the power iteration for λ_max(S), S = ½(J + Jᵀ) the symmetric part
+// of the MLP score's Jacobian J = a·J_out + b·I (score_affine), at many points at once. One
+// workgroup per point loops over the d coordinates and reduces in workgroup memory, so any d
+// works. J_out·v and J_outᵀ·v come from chains of tangent_layer dispatches
+// (src/lipschitz/power_iteration.ts). Modes (vp.mode):
+//   0 points:    xs = the point (a source row, plus σ_t·ε when `noise`: samples of p_t)
+//   1 start:     v = a standard normal vector (Philox stream vp.stream), normalised
+//   2 step:      w = S v (+ c·v with c = 1.05·ρ + 1e-6 when vp.shift), v = w/|w|; unshifted steps
+//                record ρ = |S v| (→ the spectral radius)
+//   3 rayleigh:  lam = vᵀ S v / vᵀ v, a lower estimate of λ_max(S) at the point
+// Power iteration converges to the eigenvalue of largest magnitude, usually the most negative one
+// for a score, hence the shift: S + c·I has top eigenvalue λ_max + c and all others in [0, …).
+#include "random"
 #include "mlp_output"
-#include "mlp_tangent"
-#include "lipschitz_io"
 
-override WG: u32 = 64u;
+override OUT_KIND: u32 = 0u;
+override D: u32 = 2u;
+const WGP: u32 = 64u;
 
-fn normalize_vec(v: ptr<function, array<f32, D>>) -> f32 {
-  var n2 = 0.0;
-  for (var i = 0u; i < D; i++) { n2 += (*v)[i] * (*v)[i]; }
-  let n = sqrt(n2);
-  let inv = select(0.0, 1.0 / n, n > 0.0);
-  for (var i = 0u; i < D; i++) { (*v)[i] = (*v)[i] * inv; }
-  return n;
+// Bindings (run, vp, times, sources, xs, v, jv, jtv, rho, lam): PowerIterBindings in src/kernels/power_iter_step.ts.
+
+var<workgroup> red: array<f32, WGP>;
+
+fn wg_sum(lid: u32, x: f32) -> f32 {
+  red[lid] = x;
+  workgroupBarrier();
+  for (var s = WGP / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) { red[lid] += red[lid + s]; }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let p = point_index(gid, nwg);
-  if (p >= params.points) { return; }
-  let tm = time_row(p);
-  let x = point_location(p, tm);
-  var f = mlp_forward(x, u32(tm.z), tm.w);
-  store_point(p, x, f.out, tm);
-  let ab = tangent_affine(tm.x, tm.y);
+fn time_row(p: u32) -> vec4<f32> {
+  return times[run.time_offset + p / run.per_time];
+}
 
-  var v = normal_vec(global_index(p), 1u);
-  normalize_vec(&v);
-  var rho = 0.0;
-  for (var it = 0u; it < params.shift_iters; it++) {
-    var w = sym_score_jacobian_mul(&f, ab, v);
-    rho = normalize_vec(&w);
-    v = w;
+@compute @workgroup_size(WGP)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let p = wid.x + wid.y * nwg.x;
+  if (p >= run.points) { return; }
+  let tm = time_row(p);
+  let g = run.time_offset * run.per_time + p;
+  let seed = vec2<u32>(run.seed_lo, run.seed_hi);
+  let base = p * D;
+  switch vp.mode {
+    case 0u: {
+      // Source row: g mod sources, or block m of a strided source (trajectory frames).
+      var src = g % run.sources;
+      if (run.src_stride != 0u) { src = ((g / run.per_time) * run.src_stride + g % run.per_time) % run.sources; }
+      for (var c = lid; 4u * c < D; c += WGP) {
+        var z = vec4<f32>(0.0);
+        if (run.noise != 0u) { z = normal4(g, 4u * c, seed); }
+        for (var k = 0u; k < 4u; k++) {
+          let i = 4u * c + k;
+          if (i < D) {
+            var x = sources[src * D + i];
+            if (run.noise != 0u) { x = tm.x * x + tm.y * z[k]; }
+            xs[base + i] = x;
+          }
+        }
+      }
+    }
+    case 1u: {
+      var n2 = 0.0;
+      for (var c = lid; 4u * c < D; c += WGP) {
+        let z = normal4(g, 4u * c + vp.stream, seed);
+        for (var k = 0u; k < 4u; k++) {
+          if (4u * c + k < D) { v[base + 4u * c + k] = z[k]; n2 += z[k] * z[k]; }
+        }
+      }
+      let n = sqrt(wg_sum(lid, n2));
+      let inv = select(0.0, 1.0 / n, n > 0.0);
+      for (var i = lid; i < D; i += WGP) { v[base + i] *= inv; }
+    }
+    case 2u: {
+      let ab = score_affine(OUT_KIND, tm.x, tm.y);
+      var c = 0.0;
+      if (vp.shift != 0u) { c = 1.05 * rho[p] + 1e-6; }
+      var n2 = 0.0;
+      for (var i = lid; i < D; i += WGP) {
+        let w = ab.x * 0.5 * (jv[base + i] + jtv[base + i]) + (ab.y + c) * v[base + i];
+        n2 += w * w;
+      }
+      let n = sqrt(wg_sum(lid, n2));
+      if (vp.shift == 0u && lid == 0u) { rho[p] = n; }
+      if (n > 0.0) {
+        for (var i = lid; i < D; i += WGP) {
+          v[base + i] = (ab.x * 0.5 * (jv[base + i] + jtv[base + i]) + (ab.y + c) * v[base + i]) / n;
+        }
+      }
+    }
+    default: {
+      let ab = score_affine(OUT_KIND, tm.x, tm.y);
+      var vjv = 0.0;
+      var vv = 0.0;
+      for (var i = lid; i < D; i += WGP) {
+        vjv += v[base + i] * jv[base + i];
+        vv += v[base + i] * v[base + i];
+      }
+      let q = wg_sum(lid, vjv);
+      let n = wg_sum(lid, vv);
+      if (lid == 0u) { lam[p] = select(ab.y, ab.x * q / n + ab.y, n > 0.0); }
+    }
   }
-  let c = 1.05 * rho + 1e-6;
-  v = normal_vec(global_index(p), 2u);
-  normalize_vec(&v);
-  for (var it = 0u; it < params.iters; it++) {
-    var w = sym_score_jacobian_mul(&f, ab, v);
-    for (var i = 0u; i < D; i++) { w[i] = w[i] + c * v[i]; }
-    if (normalize_vec(&w) == 0.0) { break; }
-    v = w;
-  }
-  let sv = sym_score_jacobian_mul(&f, ab, v);
-  var q = 0.0;
-  for (var i = 0u; i < D; i++) { q += v[i] * sv[i]; }
-  lam[p] = q;
 }

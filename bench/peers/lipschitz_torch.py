@@ -1,7 +1,9 @@
 """Peer for bench/lipschitz.bench.ts: power iteration on the symmetric part of the score Jacobian of
 the paper's network (2->64->64->64->2, softplus, per-step embedding, eps output) with autograd VJP
 and a JVP by the double-VJP trick, PyTorch 1.13 CPU. Same work per run: n points x iters steps.
-usage: python3 lipschitz_torch.py '{"n": 10000, "iters": 31}'"""
+usage: python3 lipschitz_torch.py '{"n": 10000, "iters": 31}'
+With "dim", "hidden" and "act": "silu" the same iteration on a d->hidden->d SiLU network without the
+per-step embedding (the 784-D row)."""
 from peer_timing import args, report, torch_cpu
 
 a = args()
@@ -10,16 +12,19 @@ ITERS = int(a.get("iters", 31))
 torch = torch_cpu()
 if torch is not None:
     torch.manual_seed(0)
-    H = 64
-    lin = [torch.nn.Linear(2, H), torch.nn.Linear(H, H), torch.nn.Linear(H, H), torch.nn.Linear(H, 2)]
-    emb = [torch.rand(H) for _ in range(3)]
+    D = int(a.get("dim", 2))
+    widths = [int(w) for w in a.get("hidden", [64, 64, 64])]
+    act = torch.nn.functional.silu if a.get("act") == "silu" else torch.nn.functional.softplus
+    dims = [D] + widths + [D]
+    lin = [torch.nn.Linear(dims[i], dims[i + 1]) for i in range(len(dims) - 1)]
+    emb = [torch.rand(w) if "dim" not in a else torch.ones(w) for w in widths]
     sigma = 0.5
 
     def score(x):
         h = x
-        for l, e in zip(lin[:3], emb):
-            h = torch.nn.functional.softplus(l(h) * e)
-        return -lin[3](h) / sigma
+        for l, e in zip(lin[:-1], emb):
+            h = act(l(h) * e)
+        return -lin[-1](h) / sigma
 
     def sym_mul(x, v):
         x = x.detach().requires_grad_(True)
@@ -30,10 +35,10 @@ if torch is not None:
         (jtv,) = torch.autograd.grad(s, x, v)
         return 0.5 * (jv + jtv)
 
-    x = torch.randn(N, 2)
+    x = torch.randn(N, D)
 
     def run():
-        v = torch.randn(N, 2)
+        v = torch.randn(N, D)
         v = v / v.norm(dim=1, keepdim=True)
         for _ in range(ITERS):
             w = sym_mul(x, v) + 50.0 * v

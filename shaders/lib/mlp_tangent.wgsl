@@ -16,17 +16,9 @@
 //   fn mlp_jvp(f: ptr<function, Forward>, t: array<f32, D>) -> array<f32, D>    (J_out · t)
 //   fn mlp_vjp(f: ptr<function, Forward>, w: array<f32, D>) -> array<f32, D>    (J_outᵀ · w)
 
-// (a, b) with J_score = a J_out + b I, from score_from_output (shaders/lib/mlp_output.wgsl).
+// (a, b) with J_score = a J_out + b I (score_affine, shaders/lib/mlp_output.wgsl).
 fn tangent_affine(alpha: f32, sigma: f32) -> vec2<f32> {
-  switch OUT_KIND {
-    case 0u: { return vec2<f32>(-1.0 / sigma, 0.0); }
-    case 1u: { return vec2<f32>(1.0, 0.0); }
-    case 2u: { return vec2<f32>(alpha / (sigma * sigma), -1.0 / (sigma * sigma)); }
-    default: {
-      let q = alpha * alpha + sigma * sigma;
-      return vec2<f32>(-alpha / (q * sigma), -1.0 / q);
-    }
-  }
+  return score_affine(OUT_KIND, alpha, sigma);
 }
 
 // Symmetric part of the score Jacobian applied to v: ½(J_s + J_sᵀ) v = a·½(J_out v + J_outᵀ v) + b v.

@@ -1,8 +1,10 @@
 /**
  * Shared owner of shaders/lib/mlp_tangent.wgsl and shaders/lib/lipschitz_io.wgsl: the WGSL
  * constants that describe an MLP layout (so every loop bound and offset is a compile-time constant),
- * the LipschitzParams uniform, the bind group layout, and the per-time table. The two kernels that
- * evaluate the score's Jacobian at many points (power_iter_step, sym_jacobian_eig) build on it.
+ * the LipschitzParams uniform, the bind group layout, and the per-time table. The exact d ≤ 3
+ * kernel (sym_jacobian_eig) builds on it: one point per invocation, its Jacobian in private arrays.
+ * Power iteration at any d uses batched layers instead (tangent_layer, power_iter_step,
+ * src/lipschitz/power_iteration.ts); it shares packTimes and PointSource from here.
  */
 import type { GpuContext } from '../gpu/context.js';
 import { Bindings, UniformBlock, read, rw, uniform } from '../gpu/bindings.js';

@@ -3,7 +3,7 @@
  *
  * - 'exact' (d ≤ 3): the Jacobian J = ∇_x s(x, t) at each point by d JVPs and the closed-form top
  *   eigenvalue of ½(J + Jᵀ) (shaders/sym_jacobian_eig.wgsl);
- * - 'power': power iteration on ½(J + Jᵀ) with JVP and VJP (shaders/power_iter_step.wgsl);
+ * - 'power': power iteration on ½(J + Jᵀ) with batched JVP and VJP, any d (power_iteration.ts);
  * - optionally the paper's pairwise estimator max (s(x) − s(y))·(x − y)/|x − y|² over the same points.
  *
  * Every estimate is a maximum over finitely many points of a quantity whose supremum over ℝ^d is L_s,
@@ -17,9 +17,9 @@ import { CancelledError, InputError } from '../gpu/errors.js';
 import { Reduce, type ReducePlan } from '../kernels/reduce.js';
 import { MlpPointKernel, packTimes, type PointSource, type TangentTime } from '../kernels/mlp_tangent.js';
 import { PairwiseLipschitz, type PairwiseBinding } from '../kernels/pairwise_lipschitz.js';
-import { PowerIterStep } from '../kernels/power_iter_step.js';
 import { SymJacobianEig } from '../kernels/sym_jacobian_eig.js';
 import type { MlpLayout } from '../model/layout.js';
+import { PowerIteration, powerCapacity } from './power_iteration.js';
 
 export type LipschitzMethod = 'exact' | 'power';
 
@@ -58,7 +58,8 @@ export const LOWER_ESTIMATE_NOTE =
 
 export class LipschitzEstimator {
   private readonly plans = new Map<string, ReducePlan>();
-  private kernels = new Map<LipschitzMethod, MlpPointKernel>();
+  private exactKernel: MlpPointKernel | undefined;
+  private power: PowerIteration | undefined;
   private pairwiseKernel: PairwiseLipschitz | undefined;
   private pairwiseBinding: PairwiseBinding | undefined;
 
@@ -99,13 +100,12 @@ export class LipschitzEstimator {
     return e;
   }
 
-  private async kernel(method: LipschitzMethod): Promise<MlpPointKernel> {
-    let k = this.kernels.get(method);
-    if (!k) {
-      k = method === 'exact' ? await SymJacobianEig.create(this.ctx, this.layout) : await PowerIterStep.create(this.ctx, this.layout);
-      this.kernels.set(method, k);
-    }
-    return k;
+  /**
+   * Points per submit for a method: maxPoints, and for power iteration also its working-memory
+   * capacity (powerCapacity: points × the widest row within one storage binding, 512 MiB in all).
+   */
+  batchPoints(method: LipschitzMethod): number {
+    return method === 'power' ? Math.min(this.maxPoints, powerCapacity(this.ctx, this.layout)) : this.maxPoints;
   }
 
   private async plan(input: GPUBuffer, segments: number, perTime: number): Promise<ReducePlan> {
@@ -134,7 +134,13 @@ export class LipschitzEstimator {
     if (method === 'power' && !(Number.isInteger(iters) && iters >= 1 && Number.isInteger(shiftIters) && shiftIters >= 1)) {
       throw new InputError(`power iteration needs iters and shiftIters >= 1 (got ${iters}, ${shiftIters})`);
     }
-    const kernel = await this.kernel(method);
+    const batch = this.batchPoints(method);
+    if (opts.perTime > batch) throw new InputError(`${opts.perTime} points per time exceed the ${batch} points power iteration can hold at once at d = ${d} on this adapter (storage binding and working memory): use fewer points per time`);
+    if (method === 'exact') this.exactKernel ??= await SymJacobianEig.create(this.ctx, this.layout);
+    else {
+      this.power ??= await PowerIteration.create(this.ctx, this.layout, batch);
+      this.checkSource(opts.source, opts.perTime);
+    }
     if (opts.pairwise) this.pairwiseKernel ??= await PairwiseLipschitz.create(this.ctx, d);
     this.ctx.write(this.timeBuf, packTimes(this.layout, opts.times));
 
@@ -142,16 +148,21 @@ export class LipschitzEstimator {
     const pw = opts.pairwise ? new Float64Array(M) : undefined;
     if (pw && opts.perTime < 2) throw new InputError('the pairwise estimator needs at least 2 points per time');
     // Bound once per curve; each chunk writes the kernels' uniforms and is one submit.
-    const binding = kernel.bind({ mlp: params, times: this.timeBuf, sources: opts.source.buffer, lam: this.lam, xs: this.xs, scores: this.scores });
+    const exact = this.exactKernel;
+    const binding = method === 'exact' && exact ? exact.bind({ mlp: params, times: this.timeBuf, sources: opts.source.buffer, lam: this.lam, xs: this.xs, scores: this.scores }) : undefined;
     const pairwise = pw && this.pairwiseKernel ? { kernel: this.pairwiseKernel, binding: (this.pairwiseBinding ??= this.pairwiseKernel.bind({ xs: this.xs, scores: this.scores, best: this.best })) } : undefined;
-    const chunk = Math.max(1, Math.floor(this.maxPoints / opts.perTime));
+    const chunk = Math.max(1, Math.floor(batch / opts.perTime));
     for (let m0 = 0; m0 < M; m0 += chunk) {
       if (opts.signal?.aborted) throw new CancelledError('Lipschitz curve cancelled');
       const nt = Math.min(chunk, M - m0);
       const enc = this.ctx.device.createCommandEncoder({ label: 'lipschitz:curve' });
-      const pass = enc.beginComputePass({ label: 'lipschitz:points' });
-      kernel.dispatch(pass, binding, { timeOffset: m0, timeCount: nt, perTime: opts.perTime, source: opts.source, seed: opts.seed ?? 0, iters, shiftIters });
-      pass.end();
+      if (exact && binding) {
+        const pass = enc.beginComputePass({ label: 'lipschitz:points' });
+        exact.dispatch(pass, binding, { timeOffset: m0, timeCount: nt, perTime: opts.perTime, source: opts.source, seed: opts.seed ?? 0, iters, shiftIters });
+        pass.end();
+      } else {
+        this.power!.encode(enc, { params, times: this.timeBuf, timeOffset: m0, timeCount: nt, perTime: opts.perTime, source: opts.source, lam: this.lam, xs: this.xs, scores: this.scores, seed: opts.seed ?? 0, iters, shiftIters });
+      }
       const planL = await this.plan(this.lam, nt, opts.perTime);
       planL.encode(enc);
       let planP: ReducePlan | undefined;
@@ -185,11 +196,22 @@ export class LipschitzEstimator {
     };
   }
 
+  private checkSource(source: PointSource, perTime: number): void {
+    const d = this.layout.spec.dim;
+    if (!(Number.isInteger(source.count) && source.count >= 1)) throw new InputError(`source point count must be a positive integer, got ${source.count}`);
+    const stride = source.stride ?? 0;
+    if (!(Number.isInteger(stride) && stride >= 0)) throw new InputError(`source stride must be a non-negative integer, got ${stride}`);
+    if (stride > 0 && stride < perTime) throw new InputError(`source stride ${stride} is smaller than the ${perTime} points per time`);
+    if (source.buffer.size < source.count * d * 4) throw new InputError(`source buffer holds fewer than ${source.count} points of dimension ${d}`);
+  }
+
   destroy(): void {
     for (const p of this.plans.values()) p.destroy();
     this.plans.clear();
-    for (const k of this.kernels.values()) k.destroy();
-    this.kernels.clear();
+    this.exactKernel?.destroy();
+    this.exactKernel = undefined;
+    this.power?.destroy();
+    this.power = undefined;
     this.pairwiseKernel?.destroy();
     this.pairwiseKernel = undefined;
     this.pairwiseBinding = undefined;
