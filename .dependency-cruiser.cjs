@@ -20,6 +20,10 @@ const LAYERS = [
   ['src/cli', 'src/app', 'src/index\\.ts'], //       front ends
 ];
 
+/** Front ends and the internals they may reach only through the engine (src/api). */
+const FRONT_ENDS = ['src/cli', 'src/app'];
+const ENGINE_INTERNALS = ['src/kernels'];
+
 const esc = (p) => `^${p}(/|$)`;
 const above = (i) => LAYERS.slice(i + 1).flat().map(esc).join('|');
 
@@ -32,6 +36,14 @@ module.exports = {
       from: { path: layer.map(esc).join('|') },
       to: { path: above(i) },
     })),
+    {
+      name: 'front-ends-through-the-engine',
+      comment:
+        'the CLI and the page reach the GPU through the engine (src/api/engine.ts: entry points, defaults and the choices they offer), never a kernel directly',
+      severity: 'error',
+      from: { path: FRONT_ENDS.map(esc).join('|') },
+      to: { path: ENGINE_INTERNALS.map(esc).join('|') },
+    },
     {
       name: 'no-unresolvable',
       comment: 'every relative import names a file that exists',
@@ -58,3 +70,4 @@ module.exports = {
 
 // For test/layers.test.ts (which checks that every folder of src/ is in a layer); not a config key.
 Object.defineProperty(module.exports, 'LAYERS', { value: LAYERS, enumerable: false });
+Object.defineProperty(module.exports, 'ENGINE_INTERNALS', { value: ENGINE_INTERNALS, enumerable: false });

@@ -147,6 +147,30 @@ describe('engine pieces', () => {
     expect(engine.liveBuffers).toBe(0); // every solver buffer was released
   });
 
+  it('runs a demonstration flow and the self-check (the page and the CLI call these)', async () => {
+    // The heat flow dx = √2 dw from N(m, Σ): its law is N(m, Σ + 2tI), so the W2 it travels from the
+    // start grows from 0; with the moment (Bures) estimator of 256 particles, well above noise after 3 steps.
+    const preset = await engine.flow('heat', { n: 256, steps: 3, w2: 'moment', seed: 2 });
+    try {
+      const first = await preset.flow.measure();
+      const last = await preset.flow.advance(3);
+      expect([first.step, last.step]).toEqual([0, 3]);
+      expect(last.w2).toBeGreaterThan(first.w2);
+      expect(last.w2Exact).toBeDefined();
+    } finally {
+      preset.destroy();
+    }
+    const checks = await engine.selfcheck({ n: 4099, seed: 3 });
+    expect(checks.length).toBeGreaterThan(0);
+    expect(checks.every((c) => c.ok)).toBe(true);
+    expect(await inputError(engine.flow('gan' as never))).toBe(
+      "flow: kind must be one of 'monoflow', 'monoflow-particles', 'monoflow-generator', 'rectified', 'bridge', 'schrodinger', 'heat', 'vp', got 'gan'",
+    );
+    expect(await inputError(engine.flow('heat', { n: 1 }))).toBe('flow: n must be an integer in [2, 4000000], got 1');
+    expect(await inputError(engine.flow('monoflow', { h: 'tanh' as never }))).toBe("flow: h must be one of 'identity', 'logsigmoid', 'arcsinh', 'softplus', 'exp', got 'tanh'");
+    expect(await inputError(engine.selfcheck({ n: 0 }))).toBe('selfcheck: n must be an integer in [1, 50000000], got 0');
+  });
+
   it('rejects bad input with messages naming the problem', async () => {
     const process = new DdpmSigmoid({ steps: 10 });
     expect(await inputError(engine.dataset('circles' as never))).toBe(

@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const { LAYERS } = createRequire(import.meta.url)('../.dependency-cruiser.cjs') as { LAYERS: string[][] };
+const config = createRequire(import.meta.url)('../.dependency-cruiser.cjs') as { LAYERS: string[][]; ENGINE_INTERNALS: string[]; forbidden: { name: string }[] };
+const { LAYERS } = config;
 
 describe('layers', () => {
   it('place every folder and top-level file of src/ in exactly one layer', () => {
@@ -18,6 +19,11 @@ describe('layers', () => {
       const hits = placed.filter((p) => new RegExp(`^${p}(/|$)`).test(path));
       expect(hits, `${path} is in ${hits.length} layers of .dependency-cruiser.cjs`).toHaveLength(1);
     }
+  });
+
+  it('keeps the front ends (CLI, page) off the kernels: they go through the engine', () => {
+    expect(config.ENGINE_INTERNALS).toContain('src/kernels');
+    expect(config.forbidden.map((r) => r.name)).toContain('front-ends-through-the-engine');
   });
 
   it('no import points up the layers and there is no cycle (dependency-cruiser)', async () => {

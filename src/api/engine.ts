@@ -44,6 +44,10 @@ import {
   type PointsInput,
 } from './validate.js';
 import type { PointCloud } from '../gpu/points.js';
+import { selfcheck, type Check } from './selfcheck.js';
+import { MONO_H } from '../kernels/flow_gauss_ratio.js';
+import { GENERATOR_LOSSES } from '../flows/monoflow_generator.js';
+import { createPreset, PRESET_KINDS, type FlowPreset, type PresetKind, type PresetOptions } from '../flows/presets.js';
 
 /** The `dim` to read a flat array of points with (a nested array or a PointCloud carries its own). */
 function flatDim(points: PointsInput, dim: number): number | undefined {
@@ -54,6 +58,15 @@ function flatDim(points: PointsInput, dim: number): number | undefined {
 export { TRAIN_DEFAULTS } from '../train/trainer.js';
 export { SINKHORN_DEFAULTS, resolveSinkhorn } from '../transport/sinkhorn/index.js';
 export { SLICED_DEFAULTS } from '../transport/w2.js';
+export { DEFAULT_FLOW_BLUR } from '../flows/w2_measure.js';
+
+/** The choices the front ends offer, exported once with the entry points that take them. */
+export { MONO_H, type MonoH } from '../kernels/flow_gauss_ratio.js';
+export { GENERATOR_LOSSES, type GeneratorLoss } from '../flows/monoflow_generator.js';
+export { PRESET_KINDS, type FlowPreset, type PresetKind, type PresetOptions } from '../flows/presets.js';
+export type { FlowPoint, FlowRunner } from '../flows/flow.js';
+export type { TangentTime } from '../kernels/mlp_tangent.js';
+export type { Check } from './selfcheck.js';
 
 export interface EngineOptions {
   /**
@@ -537,6 +550,38 @@ export class Engine {
     }
     reportProgress(opts, { stage: 'bound', done: 3, total: 3, metrics: { bound: report.corollary.bound, ...(report.theorem ? { theorem: report.theorem.bound } : {}) } });
     return report;
+  }
+
+  /**
+   * Run real kernels (Philox RNG, reductions) on `n` numbers and compare them with their CPU twins:
+   * one Check per kernel (`ok`, a one-line `detail`, milliseconds).
+   */
+  async selfcheck(opts: { n?: number; seed?: number } = {}): Promise<Check[]> {
+    this.alive();
+    const n = checkInteger('selfcheck: n', opts.n ?? 1_000_003, 1, 50_000_000);
+    const seed = checkInteger('selfcheck: seed', opts.seed ?? 1, 0, Number.MAX_SAFE_INTEGER);
+    return selfcheck(this.ctx, n, seed);
+  }
+
+  /**
+   * One of the demonstration flows of DESIGN.md (2-D Gaussians: MonoFlow with the exact ratio, with a
+   * discriminator on particles or with a generator, rectified flow, Brownian and Schrödinger bridges,
+   * heat and VP flows), ready to advance: `preset.flow.advance(steps)` returns a FlowPoint (W2 to the
+   * target along virtual time). `preset.destroy()` (or the engine's) frees it.
+   */
+  async flow(kind: PresetKind, opts: PresetOptions = {}): Promise<FlowPreset> {
+    this.alive();
+    checkOneOf('flow: kind', kind, PRESET_KINDS);
+    if (opts.n !== undefined) checkInteger('flow: n', opts.n, 2, 4_000_000);
+    if (opts.steps !== undefined) checkInteger('flow: steps', opts.steps, 1, 1_000_000);
+    if (opts.seed !== undefined) checkInteger('flow: seed', opts.seed, 0, Number.MAX_SAFE_INTEGER);
+    if (opts.h !== undefined) checkOneOf('flow: h', opts.h, MONO_H);
+    if (opts.genLoss !== undefined) checkOneOf('flow: genLoss', opts.genLoss, GENERATOR_LOSSES);
+    if (opts.genSteps !== undefined) checkInteger('flow: genSteps', opts.genSteps, 1, 256);
+    if (opts.trainSteps !== undefined) checkInteger('flow: trainSteps', opts.trainSteps, 1, 10_000_000);
+    if (opts.w2 !== undefined) checkOneOf('flow: w2', opts.w2, ['sinkhorn', 'moment'] as const);
+    if (opts.blur !== undefined) checkNumber('flow: blur', opts.blur, { min: 1e-4, max: 1 });
+    return createPreset(this.ctx, kind, opts);
   }
 
   private checkNetwork(what: string, net: NetworkScore) {

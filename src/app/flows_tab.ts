@@ -5,11 +5,7 @@
  * W2 of the exact flow dashed, where it is known). Stop cancels between chunks.
  */
 import { CancelledError } from '../gpu/errors.js';
-import type { GpuContext } from '../gpu/context.js';
-import { MONO_H, type MonoH } from '../kernels/flow_gauss_ratio.js';
-import { GENERATOR_LOSSES, type GeneratorLoss } from '../flows/monoflow_generator.js';
-import type { FlowPoint } from '../flows/flow.js';
-import { createPreset, PRESET_KINDS, type PresetKind } from '../flows/presets.js';
+import { GENERATOR_LOSSES, MONO_H, PRESET_KINDS, type Engine, type FlowPoint, type FlowPreset, type GeneratorLoss, type MonoH, type PresetKind } from '../api/engine.js';
 import { PALETTE } from '../plot/figure.js';
 import { Plot, type Series } from './plot.js';
 import { el, nextFrame, statusLine } from './dom.js';
@@ -38,7 +34,7 @@ function xy(pts: Float32Array): { x: Float32Array; y: Float32Array } {
   return { x, y };
 }
 
-export function initFlowsTab(ctx: GpuContext): void {
+export function initFlowsTab(engine: Engine): void {
   const kindSel = el<HTMLSelectElement>('flow-kind');
   const hSel = el<HTMLSelectElement>('flow-h');
   const nInput = el<HTMLInputElement>('flow-n');
@@ -87,9 +83,9 @@ export function initFlowsTab(ctx: GpuContext): void {
     state.flow = { running: true, kind, points: 0 };
     say(kind === 'rectified' ? 'training the velocity field…' : 'starting…');
     const trace: FlowPoint[] = [];
-    let preset: Awaited<ReturnType<typeof createPreset>> | undefined;
+    let preset: FlowPreset | undefined;
     try {
-      preset = await createPreset(ctx, kind, { n, h: hSel.value as MonoH, genLoss: genLossSel.value as GeneratorLoss, genSteps, w2: n <= 2048 ? 'sinkhorn' : 'moment' });
+      preset = await engine.flow(kind, { n, h: hSel.value as MonoH, genLoss: genLossSel.value as GeneratorLoss, genSteps, w2: n <= 2048 ? 'sinkhorn' : 'moment' });
       const { flow, target } = preset;
       const tgt = xy(target);
       const every = Math.max(1, Math.ceil(flow.totalSteps / 25));

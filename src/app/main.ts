@@ -3,14 +3,13 @@
  * starts the playground, the benchmark tab and the runtime self-check. `window.__wasserflow`
  * exposes the page state to the browser tests and the headless benchmark runner.
  */
-import { GpuContext } from '../gpu/context.js';
-import { selfcheck } from '../api/selfcheck.js';
+import { createEngine, type Engine } from '../api/engine.js';
 import { initBenchTab } from './bench_tab.js';
 import { initFlowsTab } from './flows_tab.js';
 import { initPlayground } from './playground.js';
 import { state } from './state.js';
 
-function adapterText(a: GpuContext['adapter']): string {
+function adapterText(a: Engine['adapter']): string {
   const name = [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || '(unnamed adapter)';
   return `adapter: ${name}` + (a.isSoftware ? ' — software adapter: kernels run on the CPU, about 50× slower than on a GPU' : '');
 }
@@ -29,8 +28,8 @@ function initTabs(): void {
   if (buttons.some((b) => b.dataset.tab === initial)) show(initial);
 }
 
-async function runSelfcheck(ctx: GpuContext): Promise<void> {
-  const checks = await selfcheck(ctx, 262_147, 1);
+async function runSelfcheck(engine: Engine): Promise<void> {
+  const checks = await engine.selfcheck({ n: 262_147, seed: 1 });
   state.checks = checks;
   const body = document.querySelector('#checks tbody')!;
   for (const c of checks) {
@@ -56,8 +55,9 @@ async function start(): Promise<void> {
   initTabs();
   const adapterEl = document.getElementById('adapter')!;
   try {
-    const ctx = await GpuContext.create();
-    const a = ctx.adapter;
+    const engine = await createEngine();
+    const ctx = engine.ctx;
+    const a = engine.adapter;
     state.adapter = a;
     adapterEl.textContent = adapterText(a);
     if (a.isSoftware) adapterEl.classList.add('warn');
@@ -67,9 +67,9 @@ async function start(): Promise<void> {
       adapterEl.classList.add('error');
     });
     initBenchTab(ctx);
-    initFlowsTab(ctx);
+    initFlowsTab(engine);
     await initPlayground(ctx);
-    await runSelfcheck(ctx);
+    await runSelfcheck(engine);
   } catch (e) {
     state.error = (e as Error).message;
     adapterEl.textContent = `WebGPU unavailable: ${state.error}`;

@@ -16,7 +16,7 @@ import { throwIfAborted } from '../gpu/run.js';
 import { boundGrid, corollaryBound, discreteBound } from '../bound/bound.js';
 import type { Dataset } from '../data/datasets.js';
 import type { GpuContext } from '../gpu/context.js';
-import type { TangentTime } from '../kernels/mlp_tangent.js';
+import type { TangentTime } from '../api/engine.js';
 import { LipschitzEstimator } from '../lipschitz/estimator.js';
 import type { Activation, MlpSpec } from '../model/layout.js';
 import { DdpmSigmoid, type ForwardProcess } from '../processes/process.js';

@@ -4,7 +4,7 @@
  */
 import { GpuContext } from '../../gpu/context.js';
 import { InputError } from '../../gpu/errors.js';
-import { MONO_H, type MonoH } from '../../kernels/flow_gauss_ratio.js';
+import { MONO_H, type MonoH } from '../../api/engine.js';
 import { sampleGaussianCloud } from '../../flows/clouds.js';
 import { runFlow, type FlowRunner } from '../../flows/flow.js';
 import { GaussianMonoFlow } from '../../flows/monoflow_gaussian.js';

@@ -1,7 +1,7 @@
 import { makeDataset, DATASETS, datasetMixture, type DatasetName } from '../../data/datasets.js';
 import { GpuContext } from '../../gpu/context.js';
 import { InputError } from '../../gpu/errors.js';
-import type { TangentTime } from '../../kernels/mlp_tangent.js';
+import type { TangentTime } from '../../api/engine.js';
 import { certifiedUpperBound } from '../../lipschitz/certified.js';
 import { LipschitzEstimator } from '../../lipschitz/estimator.js';
 import { MixtureMarginal } from '../../lipschitz/exact.js';

@@ -1,5 +1,4 @@
-import { GpuContext } from '../../gpu/context.js';
-import { selfcheck } from '../../api/selfcheck.js';
+import { createEngine } from '../../api/engine.js';
 import { num, parse } from '../args.js';
 
 export const summary = 'run real kernels (RNG, reductions) on the GPU and check them against CPU references';
@@ -9,17 +8,17 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { n: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' } }, usage);
   const n = num(values.n, 'n', 1_000_003, { min: 1, max: 50_000_000, int: true });
   const seed = num(values.seed, 'seed', 1, { min: 0, int: true });
-  const ctx = await GpuContext.create();
+  const engine = await createEngine();
   try {
-    const checks = await selfcheck(ctx, n, seed);
+    const checks = await engine.selfcheck({ n, seed });
     const ok = checks.every((c) => c.ok);
-    if (values.json) console.log(JSON.stringify({ ok, adapter: ctx.adapter, checks }, null, 2));
+    if (values.json) console.log(JSON.stringify({ ok, adapter: engine.adapter, checks }, null, 2));
     else {
       for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}  (${c.detail}; ${c.ms.toFixed(0)} ms)`);
       console.log(ok ? 'selfcheck passed' : 'selfcheck FAILED');
     }
     return ok ? 0 : 1;
   } finally {
-    ctx.destroy();
+    engine.destroy();
   }
 }
