@@ -4,10 +4,12 @@
 #  1. report the adapter;
 #  2. train the paper's score model (2→64→64→64→2, per-step embedding, softplus, ε-prediction,
 #     DDPM sigmoid schedule n = 10, AdamW, clip 1.0, batch 128) on the 4-cluster data, on the GPU:
-#     $STEPS steps with the learning rate annealed (cosine, lr $LR → lr/100), which reaches the loss
-#     plateau (≈ 0.42 here from step ~4000; 20 000 steps at a constant lr 1e-3 reach the same; a
-#     schedule of only 4000 steps decays too early and stalls near 0.6);
-#     the summary compares it with the optimum J* ≈ 0.317 (the DSM loss of the exact score);
+#     $STEPS steps with the learning rate annealed (cosine, lr $LR → lr/100) and no weight decay:
+#     AdamW's default decay 0.01 (the paper's) and lr ≤ 0.005 leave the two smallest-noise DDPM
+#     steps unlearned (held-out loss 0.42-0.43, 35% above J*: the network outputs ε ≈ 0 there, where
+#     the exact ε* has slope ~30-40 in x); lr 0.01 without decay learns step 2 and reaches ~13%
+#     above J* (docs/training.md, "Reaching J*"). The summary compares the final weights' held-out
+#     float64 loss (and the training reads) with the optimum J* ≈ 0.314 (the DSM loss of the exact score);
 #  3. sample q0 with the paper's ancestral DDPM sampler from the forward-noised data (q_T = p_T),
 #     once with the learned network and twice with the exact mixture score (independent seeds);
 #  4. measure W2 between network and exact samples, and between the two exact samples (the
@@ -21,11 +23,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-out/reproduce}
 STEPS=${STEPS:-10000}
-LR=${LR:-0.002}
+LR=${LR:-0.01}
 N=${N:-2000}
 mkdir -p "$OUT"
 npx wasserflow info
-npx wasserflow train --dataset clusters4 --paper --steps "$STEPS" --lr "$LR" --lr-decay cosine --seed 1 --out "$OUT" --overwrite
+npx wasserflow train --dataset clusters4 --paper --steps "$STEPS" --lr "$LR" --lr-decay cosine --weight-decay 0 --seed 1 --out "$OUT" --overwrite
 npx wasserflow sample --checkpoint "$OUT/checkpoint.wfck" --sampler ddpm --from-data clusters4 --n "$N" --seed 1 --out "$OUT/q0_network.csv"
 npx wasserflow sample --exact clusters4 --process ddpm --sampler ddpm --from-data clusters4 --n "$N" --seed 2 --out "$OUT/q0_exact.csv"
 npx wasserflow sample --exact clusters4 --process ddpm --sampler ddpm --from-data clusters4 --n "$N" --seed 3 --out "$OUT/q0_exact2.csv"

@@ -52,6 +52,7 @@ export { parseCheckpoint, checkpointWeights, crc32, processSpecOf, CHECKPOINT_VE
 export { gpuCloud, type GpuPoints, type PointCloud } from './gpu/points.js';
 export { dsmCoefficients, WEIGHTINGS, type Weighting, type CoefficientTable } from './train/coefficients.js';
 export { dsmOptimum, type DsmOptimum } from './train/optimum.js';
+export { dsmHeldOut, mlpForward64, type HeldOutLoss, type HeldOutStep } from './train/heldout.js';
 export { parseCsv, type CsvPoints } from './data/csv.js';
 export { parseIdx, readIdx, gunzip, isGzip, type IdxArray, type IdxType } from './data/idx.js';
 export { makeDataset, makeMixtureDataset, datasetMixture, uploadPoints, DATASETS, DATASET_DIM, type Dataset, type DatasetName } from './data/datasets.js';
