@@ -10,6 +10,10 @@ import { InputError } from '../src/gpu/errors.js';
 import { mlpLayout, type MlpSpec } from '../src/model/layout.js';
 import { encodeCheckpoint } from '../src/train/checkpoint.js';
 import { randomParams } from './reference/mlp_tangent.js';
+import { referenceMixtureSupremum } from './reference/mixture_sup.js';
+import { mixtureScoreSupremum } from '../src/lipschitz/mixture_sup.js';
+import { MixtureMarginal } from '../src/lipschitz/exact.js';
+import { makeProcess } from '../src/processes/process.js';
 
 async function captured(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
@@ -37,6 +41,47 @@ describe('wasserflow lipschitz --exact', () => {
       expect(rows[k]!.exactArgmax.length).toBe(2);
     });
     for (const r of rows) expect(r.exact).toBeGreaterThanOrEqual(r.exactAtSamples);
+  });
+
+  it('a mixture FILE.json: exact is the host search (and an independent optimiser) per step; above d = 16 only exactAtSamples, named so', async () => {
+    // Three components with a shared anisotropic covariance and unequal weights (finite supremum).
+    const cov = [[0.02, 0.006], [0.006, 0.01]];
+    const mix = { weights: [0.2, 0.3, 0.5], means: [[-0.6, 0.1], [0.5, 0.4], [0.1, -0.5]], covs: [cov, cov, cov] };
+    const file = join(dir, 'mix2.json');
+    writeFileSync(file, JSON.stringify(mix));
+    const { code, out } = await captured(() => lipschitz(['--exact', file, '--ddpm-steps', '3', '--points', '200', '--json']));
+    expect(code).toBe(0);
+    const res = JSON.parse(out) as { data: string; note: string; rows: { t: number; alpha: number; sigma: number; exact: number; exactAtSamples: number; exactArgmax: number[] }[] };
+    expect(res.rows.length).toBe(3);
+    const gm = { dim: 2, weights: mix.weights, means: mix.means, covariances: mix.covs.map((c) => c.flat()) };
+    const proc = makeProcess({ kind: 'ddpm', steps: 3 });
+    res.rows.forEach((r, k) => {
+      expect(r.alpha).toBeAllclose(proc.alpha(k + 1), { rtol: 1e-12 });
+      // The same float64 search on the host: identical.
+      expect(r.exact).toBe(mixtureScoreSupremum(gm, r.alpha, r.sigma).value);
+      // An independent optimiser (dense grid + zooming on a box around the means): within 0.5%.
+      const ref = referenceMixtureSupremum(gm, r.alpha, r.sigma, { lo: [-1.5, -1.5], hi: [1.5, 1.5] }, { side: 121 });
+      expect(r.exact).toBeAllclose(ref.value, { rtol: 5e-3 });
+      // The argmax really attains it.
+      const mm = new MixtureMarginal(gm, r.alpha, r.sigma);
+      expect(mm.maxSymmetricEigenvalue(r.exactArgmax)).toBeAllclose(r.exact, { rtol: 1e-9 });
+      expect(r.exact).toBeGreaterThanOrEqual(r.exactAtSamples);
+    });
+    // 20-D: no supremum search; the note says so and no 'exact' is printed.
+    const d = 20;
+    const iso = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 0.05 : 0)));
+    const big = join(dir, 'mix20.json');
+    writeFileSync(big, JSON.stringify({ weights: [0.5, 0.5], means: [new Array(d).fill(0.3), new Array(d).fill(-0.3)], covs: [iso, iso] }));
+    const hi = JSON.parse((await captured(() => lipschitz(['--exact', big, '--ddpm-steps', '2', '--points', '64', '--json']))).out) as typeof res;
+    expect(hi.note).toMatch(/exact: not computed — the supremum search runs up to d = 16/);
+    for (const r of hi.rows) {
+      expect(r.exact).toBeUndefined();
+      expect(Number.isFinite(r.exactAtSamples)).toBe(true);
+    }
+    // A bad file names the problem.
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ weights: [0.5, 0.6], means: [[0, 0], [1, 1]], covs: [cov, cov] }));
+    await expect(lipschitz(['--exact', bad])).rejects.toThrow(/weights/);
   });
 
   it('refuses a data set with no mixture, and sizes past the limits', async () => {

@@ -1,4 +1,4 @@
-import { makeDataset, DATASETS, datasetMixture, type DatasetName } from '../../data/datasets.js';
+import { makeDataset, makeMixtureDataset, DATASETS, datasetMixture, type Dataset, type DatasetName } from '../../data/datasets.js';
 import { GpuContext } from '../../gpu/context.js';
 import { InputError } from '../../gpu/errors.js';
 import type { TangentTime } from '../../api/engine.js';
@@ -6,6 +6,7 @@ import { certifiedUpperBound } from '../../lipschitz/certified.js';
 import { LipschitzEstimator } from '../../lipschitz/estimator.js';
 import { MixtureMarginal } from '../../lipschitz/exact.js';
 import { mixtureScoreSupremum } from '../../lipschitz/mixture_sup.js';
+import { parseMixtureJson, type MixtureDescription } from '../../scores/mixture.js';
 import { networkLs } from '../../lipschitz/network_ls.js';
 import { toGaussianMixture } from '../../bound/monitor.js';
 import { makeProcess, type ProcessKind, type ProcessSpec } from '../../processes/process.js';
@@ -13,20 +14,26 @@ import { rngFillCpu } from '../../rng/philox.js';
 import { embedIndex } from '../../processes/grid.js';
 import type { ParsedCheckpoint } from '../../train/checkpoint.js';
 import { num, parse } from '../args.js';
-import { readCheckpointWeights } from '../files.js';
+import { readCheckpointWeights, readText } from '../files.js';
+
+/** Largest d for which `--exact` runs the float64 supremum search (about 6 s per time at d = 16). */
+export const EXACT_SUP_MAX_DIM = 16;
 
 export const summary = 'one-sided Lipschitz constant L_s(t) of a trained score (lower estimate, certified upper bound) or of an exact mixture score (its supremum)';
-const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET) [--data DATASET] [--process KIND] [--ddpm-steps N]
+const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET|FILE.json) [--data DATASET|FILE.json] [--process KIND] [--ddpm-steps N]
        [--times M] [--points N] [--method exact|power] [--pairwise] [--iters K] [--seed S] [--json]
        [--box B] [--tol TOL] [--cert-seconds S] [--no-certify]
 
   L_s(t) = sup_x λ_max(½(J + Jᵀ)) = sup (s(x) − s(y))·(x − y)/|x − y|² at each time of the process's grid
   (DDPM: every step).
-  --exact DATASET  a Gaussian-mixture data set: 'exact' is the supremum of the exact score's constant over
+  --exact DATASET  a Gaussian-mixture data set, or a JSON file {weights, means, covs} in any d: 'exact' is
+                   the supremum of the exact score's constant over
                    all x (float64 search seeded on the boundaries between components, then ascent; its
                    argmax is 'exactArgmax'); 'exactAtSamples' is the max over samples of p_t only, far below
                    it where the components are separated (the valleys between clusters hold the supremum).
                    Infinity means the supremum is unbounded (components with different covariances).
+                   Above d = ${EXACT_SUP_MAX_DIM} the supremum search is not run (its cost grows like d^4 per ascent
+                   step) and 'exact' is not printed: only 'exactAtSamples', which is a lower estimate.
   --checkpoint     the network, three readings per time:
                    'ls'         the best LOWER estimate of the supremum (float64): a search over the box [−B, B]^d
                                 (grid, branch-and-bound box centres, local ascent) and N samples of p_t and a
@@ -86,9 +93,18 @@ export async function run(argv: string[]): Promise<number> {
   const box = num(values.box, 'box', 1.5, { min: 1e-6, max: 1e6 });
   const tol = num(values.tol, 'tol', 0.05, { min: 1e-9, max: 10 });
   const certSeconds = num(values['cert-seconds'], 'cert-seconds', 20, { min: 0.01, max: 3600 });
-  const dataName = (values.data ?? values.exact ?? 'clusters4') as DatasetName;
-  if (!DATASETS.includes(dataName)) throw new InputError(`unknown dataset '${dataName}' (${DATASETS.join(', ')})`);
-  if (values.exact && !datasetMixture(values.exact as DatasetName)) throw new InputError(`--exact: '${values.exact}' is not a Gaussian mixture, it has no exact score (use one of ${DATASETS.filter((n) => datasetMixture(n)).join(', ')})`);
+  // The data (samples of p_0) and, where it is a Gaussian mixture, its exact score: a named data set
+  // or a mixture file {weights, means, covs} (validated by parseMixtureJson).
+  const dataArg = values.data ?? values.exact ?? 'clusters4';
+  const isJson = (a: string) => a.toLowerCase().endsWith('.json');
+  let fileMixture: MixtureDescription | undefined;
+  if (isJson(dataArg)) fileMixture = parseMixtureJson(readText(dataArg, values.data ? '--data' : '--exact'), dataArg);
+  else if (!DATASETS.includes(dataArg as DatasetName)) throw new InputError(`unknown dataset '${dataArg}' (${DATASETS.join(', ')}, or a mixture FILE.json)`);
+  if (values.exact && !isJson(values.exact) && !datasetMixture(values.exact as DatasetName)) {
+    throw new InputError(`--exact: '${values.exact}' is not a Gaussian mixture, it has no exact score (use one of ${DATASETS.filter((n) => datasetMixture(n)).join(', ')}, or a mixture FILE.json)`);
+  }
+  if (values.exact && values.data && values.data !== values.exact) throw new InputError('--exact names the data: give --data only with --checkpoint');
+  const dataName = dataArg;
   let processSpec: ProcessSpec | undefined;
   let ckpt: ParsedCheckpoint | undefined;
   let ckParams: Float32Array | undefined;
@@ -108,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const ctx = await GpuContext.create();
   try {
-    const data = await makeDataset(ctx, dataName, { n: points, seed });
+    const data: Dataset = fileMixture ? await makeMixtureDataset(ctx, fileMixture, { n: points, seed, name: dataName }) : await makeDataset(ctx, dataName as DatasetName, { n: points, seed });
     const host = await ctx.readF32(data.buffer, 0, data.n * data.dim);
     const d = data.dim;
     const rows: Record<string, number | number[]>[] = times.map((t) => ({ t, alpha: process.alpha(t), sigma: process.sigma(t) }));
@@ -180,24 +196,31 @@ export async function run(argv: string[]): Promise<number> {
         ctx.destroyBuffer(grid);
       }
     }
-    const mixture = datasetMixture(dataName);
+    const mixture = fileMixture ?? datasetMixture(dataName as DatasetName);
     if (mixture && data.exact) {
       // The exact score's constant (float64 on the CPU: an oracle): its supremum over all x, and,
       // for comparison, the max over samples of p_t alone (what every sample-based estimate sees).
       const z = rngFillCpu(Math.min(points, 2000) * d, seed, 99, 'normal');
       const gm = toGaussianMixture(mixture);
+      const search = d <= EXACT_SUP_MAX_DIM;
       rows.forEach((r) => {
         const alpha = r.alpha as number;
         const sigma = r.sigma as number;
-        const sup = mixtureScoreSupremum(gm, alpha, sigma);
-        r.exact = sup.value;
-        r.exactArgmax = sup.argmax;
+        if (search) {
+          const sup = mixtureScoreSupremum(gm, alpha, sigma);
+          r.exact = sup.value;
+          r.exactArgmax = sup.argmax;
+        }
         const mm = new MixtureMarginal(gm, alpha, sigma);
         const pts: number[] = [];
         for (let i = 0; i < z.length / d; i++) for (let c = 0; c < d; c++) pts.push(alpha * host[(i % data.n) * d + c]! + sigma * z[i * d + c]!);
         r.exactAtSamples = mm.maxSymmetricEigenvalue(pts);
       });
-      note += `${note ? ' ' : ''}exact = sup over x of the exact score's λ_max (float64 search, argmax in exactArgmax); exactAtSamples = max over ${z.length / d} samples of p_t only.`;
+      note += `${note ? ' ' : ''}`;
+      note += search
+        ? `exact = sup over x of the exact score's λ_max (float64 search, argmax in exactArgmax); `
+        : `exact: not computed — the supremum search runs up to d = ${EXACT_SUP_MAX_DIM} (cost ~d^4 per ascent step), this mixture has d = ${d}; `;
+      note += `exactAtSamples = max over ${z.length / d} samples of p_t only (a lower estimate of the supremum).`;
     }
     data.destroy();
     if (values.json) {
