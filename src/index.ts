@@ -22,7 +22,7 @@ export {
   type ForwardProcess, type ProcessKind, type ProcessSpec, type ProcessTable,
 } from './processes/process.js';
 export { type ProgressEvent, type RunOptions, throwIfAborted, abortable, reportProgress } from './gpu/run.js';
-export * from './api/validate.js';
+export * from './gpu/validate.js';
 export { prepareMixture, packMixture, packMixtureNd, parseMixtureJson, mixtureScore64, MIXTURE_MAX_DIM, type MixtureDescription, type PreparedMixture } from './scores/mixture.js';
 export { MixtureScore } from './kernels/mixture_score.js';
 export {

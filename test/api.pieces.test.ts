@@ -205,7 +205,7 @@ describe('engine pieces', () => {
     expect(await inputError(engine.lipschitz(good, { times: [{ alpha: 1, sigma: 1 }], points: [0, 0, 1], perTime: 1 }))).toBe('lipschitz: points has 3 numbers, not a multiple of dim = 2');
     expect(await inputError(engine.w2([[0, 0]], [[0, 0]], { method: 'emd' as never }))).toBe("w2: method must be one of 'auto', 'sinkhorn', 'exact', 'exact1d', 'sliced', got 'emd'");
     expect(await inputError(engine.w2([[0, 0]], [[0, 0, 0]]))).toBe('X and Y have different dimensions (2 and 3)');
-    expect(await inputError(engine.w2([[0, NaN]], [[0, 0]]))).toBe('X: point 0 coordinate 1 is NaN (not finite)');
+    expect(await inputError(engine.w2([[0, NaN]], [[0, 0]]))).toBe('X[0][1] (flat index 1) is NaN: inputs must be finite (the first non-finite value is reported)');
     expect(await inputError(engine.w2(7 as never, [[0, 0]]))).toBe('w2: X must be an array of points or { data, d, n?, weights? }, got number');
     // Sizes beyond one storage binding are refused before anything is allocated or read.
     const huge = { data: new Float32Array(2), d: 64, n: 2 ** 23 };

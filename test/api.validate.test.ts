@@ -14,7 +14,7 @@ import {
   checkSignal,
   toPoints,
   toWeights,
-} from '../src/api/validate.js';
+} from '../src/gpu/validate.js';
 import { CancelledError, InputError } from '../src/gpu/errors.js';
 
 /** The InputError `fn` throws (fails the test if it throws anything else or nothing). */

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/gpu/errors.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { w2sqExact1d } from '../src/transport/exact.js';
-import { exactOT, networkSimplex, normaliseWeights, type ExactOtResult } from '../src/transport/network_simplex.js';
+import { exactOT, networkSimplex, type ExactOtResult } from '../src/transport/network_simplex.js';
+import { normaliseWeights } from '../src/gpu/validate.js';
 import { sqEuclideanCost } from '../src/transport/ot_cost.js';
 import { bruteAssignment, sqdist64 } from './reference/transport.js';
 
@@ -226,12 +227,12 @@ describe('network simplex: oracles', () => {
   it('refuses bad weights and shapes with an error naming the problem', () => {
     const x = cloud(4, 2, 1);
     const y = cloud(3, 2, 2);
-    expect(() => exactOT(x, y, 2, { a: [1, 2, 3] })).toThrow(/a: 3 weights for 4 points/);
-    expect(() => exactOT(x, y, 2, { a: [1, -1, 1, 1] })).toThrow(/a: weight 1 is -1/);
-    expect(() => exactOT(x, y, 2, { b: [1, NaN, 1] })).toThrow(/b: weight 1 is NaN/);
-    expect(() => exactOT(x, y, 2, { b: [0, 0, 0] })).toThrow(/b: all weights are zero/);
+    expect(() => exactOT(x, y, 2, { a: [1, 2, 3] })).toThrow(/a has 3 weights but there are 4 points/);
+    expect(() => exactOT(x, y, 2, { a: [1, -1, 1, 1] })).toThrow(/a\[1\] is -1: weights must be non-negative/);
+    expect(() => exactOT(x, y, 2, { b: [1, NaN, 1] })).toThrow(/b\[1\] is NaN: weights must be finite/);
+    expect(() => exactOT(x, y, 2, { b: [0, 0, 0] })).toThrow(/b sum to 0: at least one weight must be positive/);
     expect(() => exactOT(x, y.subarray(0, 5), 2)).toThrow(InputError);
-    expect(() => exactOT([0, NaN], [1, 1], 2)).toThrow(/X point 0 coordinate 1 is NaN/);
+    expect(() => exactOT([0, NaN], [1, 1], 2)).toThrow(/exact OT: X\[0\]\[1\] \(flat index 1\) is NaN/);
     expect(() => networkSimplex([0, 1, 2], 2, 2)).toThrow(/3 entries, 2×2 needs 4/);
   });
 });

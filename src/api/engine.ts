@@ -42,7 +42,7 @@ import {
   toPoints,
   type NumericArray,
   type PointsInput,
-} from './validate.js';
+} from '../gpu/validate.js';
 import type { PointCloud } from '../gpu/points.js';
 import { selfcheck, type Check } from './selfcheck.js';
 import { MONO_H } from '../kernels/flow_gauss_ratio.js';

@@ -25,6 +25,7 @@
  * large constants never overflow.
  */
 import { InputError } from '../gpu/errors.js';
+import { checkFinite } from '../gpu/validate.js';
 
 /** Coefficients of a process and the score's constants on an ascending time grid t_0 < … < t_m. */
 export interface BoundGrid {
@@ -51,9 +52,7 @@ function finiteArray(a: ArrayLike<number>, name: string, n?: number): Float64Arr
   if (!a || a.length === 0) throw new InputError(`${name} is empty`);
   if (n !== undefined && a.length !== n) throw new InputError(`${name} has ${a.length} values, expected ${n} (one per grid time)`);
   const out = Float64Array.from(a);
-  for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i]!)) throw new InputError(`${name}[${i}] is not finite (${out[i]})`);
-  }
+  checkFinite(name, out);
   return out;
 }
 

@@ -13,6 +13,7 @@
  */
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
+import { checkInteger, checkPositive } from '../gpu/validate.js';
 import { AdamParams, AdamStepKernel } from '../kernels/adam_step.js';
 import { DiscBatchParams, FlowDiscBatch } from '../kernels/flow_disc_batch.js';
 import { DiscLossParams, FlowDiscLoss } from '../kernels/flow_disc_loss.js';
@@ -40,18 +41,6 @@ export interface DiscriminatorOptions {
   hidden?: number[];
   activation?: Activation;
   seed?: number;
-}
-
-/** Validate an integer option in [lo, hi]. */
-export function intOption(flow: string, name: string, v: number, lo: number, hi: number): number {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new InputError(`${flow}: ${name} must be an integer in [${lo}, ${hi}], got ${v}`);
-  return v;
-}
-
-/** Validate a finite positive option. */
-export function positiveOption(flow: string, name: string, v: number): number {
-  if (!(v > 0) || !Number.isFinite(v)) throw new InputError(`${flow}: ${name} must be finite and > 0, got ${v}`);
-  return v;
 }
 
 export class FlowDiscriminator {
@@ -119,9 +108,9 @@ export class FlowDiscriminator {
   static async create(ctx: GpuContext, cloud: GPUBuffer, n: number, maxStepsPerSubmit: number, o: DiscriminatorOptions, flow = 'monoflow'): Promise<FlowDiscriminator> {
     const h = o.h ?? 'identity';
     if (!MONO_H.includes(h)) throw new InputError(`${flow}: h must be one of ${MONO_H.join(', ')}, got '${h}'`);
-    const batch = intOption(flow, 'batch', o.batch ?? 256, 2, 65536);
-    positiveOption(flow, 'eps', o.eps);
-    const lr = positiveOption(flow, 'lr', o.lr ?? 2e-3);
+    const batch = checkInteger(`${flow}: batch`, o.batch ?? 256, 2, 65536);
+    checkPositive(`${flow}: eps`, o.eps);
+    const lr = checkPositive(`${flow}: lr`, o.lr ?? 2e-3);
     if (o.shift !== undefined && !Number.isFinite(o.shift)) throw new InputError(`${flow}: shift must be finite, got ${o.shift}`);
     // The output kind is irrelevant for a discriminator (row 0 of the head is D).
     const spec: MlpSpec = { dim: o.dim, hidden: o.hidden ?? [64, 64], activation: o.activation ?? 'softplus', time: { kind: 'none' }, output: 'x0' };

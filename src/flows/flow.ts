@@ -95,12 +95,5 @@ export function exactW2OneD(a: ArrayLike<number>, b: ArrayLike<number>): number 
   return Math.sqrt(Math.max(0, w2sqExact1d(a, b)));
 }
 
-/** Validate a particle cloud: finite, length a multiple of d, non-empty. */
-export function checkCloud(x: ArrayLike<number>, d: number, name: string): number {
-  if (!Number.isInteger(d) || d < 1) throw new InputError(`${name}: dimension must be a positive integer, got ${d}`);
-  if (x.length === 0 || x.length % d !== 0) throw new InputError(`${name}: ${x.length} floats is not a non-empty multiple of d = ${d}`);
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) throw new InputError(`${name}: value ${i} is ${x[i]} (NaN/Inf)`);
-  return x.length / d;
-}
 
 export { gaussian };

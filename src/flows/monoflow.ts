@@ -12,8 +12,9 @@ import type { GpuContext } from '../gpu/context.js';
 import type { MonoH } from '../kernels/flow_gauss_ratio.js';
 import type { Activation } from '../model/layout.js';
 import type { Mlp } from '../train/mlp.js';
-import { FlowDiscriminator, intOption } from './discriminator.js';
-import { checkCloud, type FlowPoint } from './flow.js';
+import { FlowDiscriminator } from './discriminator.js';
+import { checkInteger, toPoints } from '../gpu/validate.js';
+import { type FlowPoint } from './flow.js';
 import { cloudMoments } from './gaussian.js';
 import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
 import { ParticleFlow } from './particle_flow.js';
@@ -69,11 +70,11 @@ export class ParticleMonoFlow extends ParticleFlow {
 
   static async create(ctx: GpuContext, o: MonoFlowOptions): Promise<ParticleMonoFlow> {
     const d = o.dim;
-    checkCloud(o.data, d, 'monoflow data');
-    const n = checkCloud(o.particles, d, 'monoflow particles');
-    const moves = intOption('monoflow', 'moves', o.moves ?? 200, 1, 1e7);
-    const discSteps = intOption('monoflow', 'discSteps', o.discSteps ?? 5, 1, 256);
-    const warmup = intOption('monoflow', 'warmup', o.warmup ?? 300, 0, 100000);
+    toPoints('monoflow data', o.data, d).n;
+    const n = toPoints('monoflow particles', o.particles, d).n;
+    const moves = checkInteger('monoflow: moves', o.moves ?? 200, 1, 1e7);
+    const discSteps = checkInteger('monoflow: discSteps', o.discSteps ?? 5, 1, 256);
+    const warmup = checkInteger('monoflow: warmup', o.warmup ?? 300, 0, 100000);
     checkW2Options(o, 'monoflow');
     const eps = o.eps ?? 0.05;
     const x = ctx.storage('monoflow:particles', o.particles);

@@ -14,6 +14,7 @@
 import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../gpu/run.js';
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
+import { toPoints } from '../gpu/validate.js';
 import { AdamParams, AdamStepKernel } from '../kernels/adam_step.js';
 import { DsmLossKernel, DsmLossParams } from '../kernels/dsm_loss.js';
 import { FlowRectifiedBatch, RectifiedBatchParams } from '../kernels/flow_rectified_batch.js';
@@ -23,7 +24,7 @@ import type { Activation, MlpSpec } from '../model/layout.js';
 import { Mlp, type MlpBatchPlan } from '../train/mlp.js';
 import { splitSeed } from '../rng/philox.js';
 import { adamStepScalars, StepParams } from '../model/step.js';
-import { checkCloud, type FlowPoint } from './flow.js';
+import { type FlowPoint } from './flow.js';
 import { cloudMoments, w2sqGaussian, type Gaussian } from './gaussian.js';
 import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
 import { ParticleFlow } from './particle_flow.js';
@@ -111,8 +112,8 @@ export class RectifiedFlow {
 
   static async create(ctx: GpuContext, o: RectifiedOptions): Promise<RectifiedFlow> {
     const d = o.dim;
-    const n0 = checkCloud(o.source, d, 'rectified source');
-    const n1 = checkCloud(o.target, d, 'rectified target');
+    const n0 = toPoints('rectified source', o.source, d).n;
+    const n1 = toPoints('rectified target', o.target, d).n;
     if (o.paired && n0 !== n1) throw new InputError(`rectified: a paired coupling needs equal cloud sizes, got ${n0} and ${n1}`);
     const batch = o.batch ?? 256;
     if (!Number.isInteger(batch) || batch < 1 || batch > 65536) throw new InputError(`rectified: batch must be an integer in [1, 65536], got ${batch}`);
@@ -230,7 +231,7 @@ export class RectifiedFlow {
    */
   async transport(opts: { x0?: Float32Array; target?: Float32Array; steps?: number; method?: OdeMethod; exactLaw?: (t: number) => Gaussian } & FlowW2Options = {}): Promise<VelocityOdeFlow> {
     const target = opts.target ?? this.target;
-    checkCloud(target, this.dim, 'rectified transport target');
+    toPoints('rectified transport target', target, this.dim).n;
     checkW2Options(opts, 'rectified');
     return VelocityOdeFlow.create(this.ctx, this.mlp, opts.x0 ?? this.source, target, this.dim, opts.steps ?? 50, opts.method ?? 'heun', opts.exactLaw, opts);
   }
@@ -300,7 +301,7 @@ export class VelocityOdeFlow extends ParticleFlow {
   }
 
   static async create(ctx: GpuContext, mlp: Mlp, x0: Float32Array, target: Float32Array, dim: number, steps: number, method: OdeMethod, exactLaw?: (t: number) => Gaussian, w2Options: FlowW2Options = {}): Promise<VelocityOdeFlow> {
-    const n = checkCloud(x0, dim, 'rectified transport x0');
+    const n = toPoints('rectified transport x0', x0, dim).n;
     if (!Number.isInteger(steps) || steps < 1 || steps > 100_000) throw new InputError(`rectified: ODE steps must be an integer in [1, 100000], got ${steps}`);
     if (method !== 'euler' && method !== 'heun') throw new InputError(`rectified: method must be 'euler' or 'heun', got '${String(method)}'`);
     checkW2Options(w2Options, 'rectified');

@@ -19,10 +19,11 @@
  */
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
+import { checkInteger, checkPositive, toPoints } from '../gpu/validate.js';
 import { FlowAffine } from '../kernels/flow_affine.js';
 import { FlowSdeStep, type SdeStepCoefs, type SdeStepPlan } from '../kernels/flow_sde_step.js';
 import { sampleGaussianCloud } from './clouds.js';
-import { checkCloud, type FlowKind, type FlowPoint } from './flow.js';
+import { type FlowKind, type FlowPoint } from './flow.js';
 import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
 import { ParticleFlow } from './particle_flow.js';
 import {
@@ -119,13 +120,8 @@ function planOrRelease(ctx: GpuContext, make: () => SdeStepPlan, owned: GPUBuffe
   }
 }
 
-function checkSteps(steps: number, name: string): void {
-  if (!Number.isInteger(steps) || steps < 1 || steps > 1_000_000) throw new InputError(`${name}: steps must be an integer in [1, 10^6], got ${steps}`);
-}
-
-function checkPositive(v: number, name: string): void {
-  if (!(v > 0) || !Number.isFinite(v)) throw new InputError(`${name} must be finite and > 0, got ${v}`);
-}
+/** Steps of an SDE flow: an integer in [1, 10^6]. */
+const MAX_FLOW_STEPS = 1_000_000;
 
 /** Make the flow's W2 meter, releasing the plan and buffers if that fails. */
 async function meterOrRelease(ctx: GpuContext, plan: SdeStepPlan, owned: GPUBuffer[], make: () => Promise<FlowW2>): Promise<FlowW2> {
@@ -156,12 +152,12 @@ export interface BridgeOptions extends FlowW2Options {
 /** Brownian bridge between paired endpoints; W2 is measured to the x1 cloud. */
 export async function brownianBridge(ctx: GpuContext, o: BridgeOptions): Promise<SdeFlow> {
   const d = o.dim;
-  const n = checkCloud(o.x0, d, 'bridge x0');
-  if (checkCloud(o.x1, d, 'bridge x1') !== n) throw new InputError(`bridge: x0 has ${n} points but x1 has ${o.x1.length / d}`);
+  const n = toPoints('bridge x0', o.x0, d).n;
+  if (toPoints('bridge x1', o.x1, d).n !== n) throw new InputError(`bridge: x0 has ${n} points but x1 has ${o.x1.length / d}`);
   const sigma = o.sigma ?? 1;
   if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new InputError(`bridge: sigma must be finite and >= 0, got ${sigma}`);
   const steps = o.steps ?? 100;
-  checkSteps(steps, 'bridge');
+  checkInteger('bridge: steps', steps, 1, MAX_FLOW_STEPS);
   checkW2Options(o, 'bridge');
   const kernel = await FlowSdeStep.create(ctx);
   const x = ctx.storage('bridge:x', o.x0);
@@ -191,11 +187,11 @@ export interface SchrodingerOptions extends FlowW2Options {
  */
 export async function schrodingerBridge(ctx: GpuContext, o: SchrodingerOptions): Promise<SdeFlow & { readonly source: Gaussian; readonly targetLaw: Gaussian }> {
   const d = o.dim;
-  const n = checkCloud(o.source, d, 'schrodinger source');
-  checkCloud(o.target, d, 'schrodinger target');
-  checkPositive(o.sigma, 'schrodinger: sigma');
+  const n = toPoints('schrodinger source', o.source, d).n;
+  toPoints('schrodinger target', o.target, d).n;
+  checkPositive('schrodinger: sigma', o.sigma);
   const steps = o.steps ?? 100;
-  checkSteps(steps, 'schrodinger');
+  checkInteger('schrodinger: steps', steps, 1, MAX_FLOW_STEPS);
   checkW2Options(o, 'schrodinger');
   const p = cloudMoments(o.source, d);
   const q = cloudMoments(o.target, d);
@@ -248,11 +244,11 @@ export function vpLaw(p0: Gaussian, t: number): Gaussian {
  */
 export async function heatFlow(ctx: GpuContext, o: DiffusionOptions): Promise<SdeFlow> {
   const d = o.dim;
-  const n = checkCloud(o.x0, d, 'heat x0');
+  const n = toPoints('heat x0', o.x0, d).n;
   const T = o.T ?? 1;
-  checkPositive(T, 'heat: T');
+  checkPositive('heat: T', T);
   const steps = o.steps ?? 100;
-  checkSteps(steps, 'heat');
+  checkInteger('heat: steps', steps, 1, MAX_FLOW_STEPS);
   checkW2Options(o, 'heat');
   const p0 = cloudMoments(o.x0, d);
   const kernel = await FlowSdeStep.create(ctx);
@@ -270,11 +266,11 @@ export async function heatFlow(ctx: GpuContext, o: DiffusionOptions): Promise<Sd
 /** VP (OU) flow towards N(0, I); energy KL(· || N(0, I)) of the moment-matched Gaussian. */
 export async function vpFlow(ctx: GpuContext, o: DiffusionOptions): Promise<SdeFlow> {
   const d = o.dim;
-  const n = checkCloud(o.x0, d, 'vp x0');
+  const n = toPoints('vp x0', o.x0, d).n;
   const T = o.T ?? 3;
-  checkPositive(T, 'vp: T');
+  checkPositive('vp: T', T);
   const steps = o.steps ?? 100;
-  checkSteps(steps, 'vp');
+  checkInteger('vp: steps', steps, 1, MAX_FLOW_STEPS);
   checkW2Options(o, 'vp');
   const p0 = cloudMoments(o.x0, d);
   const prior: Gaussian = { mean: new Float64Array(d), cov: eye(d) };

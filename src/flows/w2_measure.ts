@@ -16,6 +16,7 @@
  */
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
+import { checkNumber, checkOneOf } from '../gpu/validate.js';
 import { w2sqExact1d } from '../transport/exact.js';
 import { SinkhornSolver } from '../transport/sinkhorn/index.js';
 import { cloudMoments, w2sqGaussian, type Gaussian } from './gaussian.js';
@@ -39,11 +40,12 @@ export interface W2Measurement {
 }
 
 export const DEFAULT_FLOW_BLUR = 0.05;
+const W2_ESTIMATORS = ['sinkhorn', 'moment'] as const;
 
 /** Check the W2 options of a flow (InputError naming the problem). */
 export function checkW2Options(o: FlowW2Options, name: string): void {
-  if (o.w2 !== undefined && o.w2 !== 'sinkhorn' && o.w2 !== 'moment') throw new InputError(`${name}: w2 must be 'sinkhorn' or 'moment', got '${String(o.w2)}'`);
-  if (o.blur !== undefined && !(o.blur > 0 && o.blur <= 1)) throw new InputError(`${name}: blur must be in (0, 1] (a fraction of the diameter), got ${o.blur}`);
+  if (o.w2 !== undefined) checkOneOf(`${name}: w2`, o.w2, W2_ESTIMATORS);
+  if (o.blur !== undefined) checkNumber(`${name}: blur (a fraction of the data diameter)`, o.blur, { min: 0, minExclusive: true, max: 1 });
 }
 
 /** Per-axis bounds of a cloud. */

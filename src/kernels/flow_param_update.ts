@@ -7,6 +7,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { Bindings, UniformBlock, read, rw, uniform } from '../gpu/bindings.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
+import { checkNumber, checkOneOf, checkPositive } from '../gpu/validate.js';
 
 const WG = 64;
 export const PARAM_UPDATE_MAX = WG;
@@ -40,12 +41,12 @@ export interface OptimizerSpec {
 }
 
 export function validateOptimizer(o: OptimizerSpec): void {
-  if (o.kind !== 'sgd' && o.kind !== 'adam') throw new InputError(`optimizer must be 'sgd' or 'adam', got '${String(o.kind)}'`);
-  if (!(o.lr > 0) || !Number.isFinite(o.lr)) throw new InputError(`optimizer lr must be finite and > 0, got ${o.lr}`);
+  checkOneOf('optimizer', o.kind, ['sgd', 'adam'] as const);
+  checkPositive('optimizer lr', o.lr);
   for (const [k, v] of [['beta1', o.beta1], ['beta2', o.beta2]] as const) {
-    if (v !== undefined && !(v >= 0 && v < 1)) throw new InputError(`optimizer ${k} must be in [0, 1), got ${v}`);
+    if (v !== undefined) checkNumber(`optimizer ${k}`, v, { min: 0, max: 1, maxExclusive: true });
   }
-  if (o.eps !== undefined && !(o.eps > 0)) throw new InputError(`optimizer eps must be > 0, got ${o.eps}`);
+  if (o.eps !== undefined) checkPositive('optimizer eps', o.eps);
 }
 
 export class FlowParamUpdate {

@@ -30,6 +30,7 @@
  * `scoreFromOutput` gives the score in each case (WGSL twin: shaders/lib/mlp_output.wgsl).
  */
 import { InputError } from '../gpu/errors.js';
+import { checkInteger, checkNumber } from '../gpu/validate.js';
 
 export type Activation = 'softplus' | 'silu' | 'relu' | 'leakyrelu' | 'tanh';
 export const ACTIVATIONS: readonly Activation[] = ['softplus', 'silu', 'relu', 'leakyrelu', 'tanh'];
@@ -96,10 +97,6 @@ export const MAX_FOURIER = 16;
 
 const up4 = (n: number) => Math.ceil(n / 4) * 4;
 
-function checkInt(v: number, name: string, lo: number, hi: number): void {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new InputError(`${name} must be an integer in [${lo}, ${hi}], got ${v}`);
-}
-
 /**
  * A network spec, checked and typed: `mlpSpec({ dim: 2, hidden: [64, 64, 64], activation: 'softplus',
  * time: { kind: 'step', steps: 10 }, output: 'eps' })` type-checks as it is (a bare object literal
@@ -113,18 +110,17 @@ export function mlpSpec<const S extends MlpSpec>(spec: S): S {
 
 /** Validate a spec (InputError naming the problem). */
 export function validateSpec(spec: MlpSpec): void {
-  checkInt(spec.dim, 'MlpSpec.dim', 1, MAX_DIM);
+  checkInteger('MlpSpec.dim', spec.dim, 1, MAX_DIM);
   if (!Array.isArray(spec.hidden) || spec.hidden.length < 1 || spec.hidden.length > MAX_HIDDEN_LAYERS) {
     throw new InputError(`MlpSpec.hidden must list 1..${MAX_HIDDEN_LAYERS} widths, got ${JSON.stringify(spec.hidden)}`);
   }
-  spec.hidden.forEach((w, i) => checkInt(w, `MlpSpec.hidden[${i}]`, 1, MAX_WIDTH));
+  spec.hidden.forEach((w, i) => checkInteger(`MlpSpec.hidden[${i}]`, w, 1, MAX_WIDTH));
   if (!ACTIVATIONS.includes(spec.activation)) throw new InputError(`MlpSpec.activation must be one of ${ACTIVATIONS.join(', ')}, got '${spec.activation}'`);
   if (!OUTPUT_KINDS.includes(spec.output)) throw new InputError(`MlpSpec.output must be one of ${OUTPUT_KINDS.join(', ')}, got '${spec.output}'`);
-  const slope = spec.leakySlope ?? 0.01;
-  if (!Number.isFinite(slope) || slope < 0 || slope >= 1) throw new InputError(`MlpSpec.leakySlope must be in [0, 1), got ${slope}`);
+  checkNumber('MlpSpec.leakySlope', spec.leakySlope ?? 0.01, { min: 0, max: 1, maxExclusive: true });
   const t = spec.time;
-  if (t.kind === 'step') checkInt(t.steps, 'MlpSpec.time.steps', 1, 100_000);
-  else if (t.kind === 'fourier') checkInt(t.features, 'MlpSpec.time.features', 1, MAX_FOURIER);
+  if (t.kind === 'step') checkInteger('MlpSpec.time.steps', t.steps, 1, 100_000);
+  else if (t.kind === 'fourier') checkInteger('MlpSpec.time.features', t.features, 1, MAX_FOURIER);
   else if (t.kind !== 'none') throw new InputError(`MlpSpec.time.kind must be 'none', 'step' or 'fourier'`);
 }
 

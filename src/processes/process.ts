@@ -9,6 +9,7 @@
  * already in the data's noise level, Song et al. 2021 §3.4); sub-VP σ_t² = (1 − α_t²)²; heat 2t.
  */
 import { InputError } from '../gpu/errors.js';
+import { checkInteger, checkNumber, checkPositive } from '../gpu/validate.js';
 
 export type ProcessKind = 'vp' | 'cosine' | 'ddpm' | 've' | 'subvp' | 'heat';
 
@@ -70,7 +71,8 @@ export interface ProcessTable {
 }
 
 function checkTime(p: ForwardProcess, t: number): void {
-  if (!Number.isFinite(t)) throw new InputError(`${p.label}: time must be finite, got ${t}`);
+  // Guarded so that the name is built only for a bad t (α(t), σ(t) run per grid time).
+  if (!Number.isFinite(t)) checkNumber(`${p.label}: time`, t);
 }
 
 /**
@@ -133,9 +135,6 @@ abstract class LinearSde implements ForwardProcess {
   }
 }
 
-function positive(name: string, v: number): void {
-  if (!(Number.isFinite(v) && v > 0)) throw new InputError(`${name} must be a positive finite number, got ${v}`);
-}
 
 /** Shared by VP and sub-VP: the linear β(t) = β_min + (t/T)(β_max − β_min) and its integral. */
 abstract class LinearBetaSde extends LinearSde {
@@ -148,9 +147,9 @@ abstract class LinearBetaSde extends LinearSde {
     this.betaMin = opts.betaMin ?? 0.1;
     this.betaMax = opts.betaMax ?? 20;
     this.T = opts.T ?? 1;
-    positive(`${name} betaMin`, this.betaMin);
-    positive(`${name} betaMax`, this.betaMax);
-    positive(`${name} T`, this.T);
+    checkPositive(`${name} betaMin`, this.betaMin);
+    checkPositive(`${name} betaMax`, this.betaMax);
+    checkPositive(`${name} T`, this.T);
     if (this.betaMax < this.betaMin) throw new InputError(`${name} betaMax (${this.betaMax}) must be >= betaMin (${this.betaMin})`);
   }
   /** B(t) = ∫_0^t β(r) dr. */
@@ -227,8 +226,8 @@ export class VpCosine extends LinearSde {
     super();
     this.s = opts.s ?? 0.008;
     this.betaMax = opts.betaMax ?? 20;
-    positive('cosine s', this.s);
-    positive('cosine betaMax', this.betaMax);
+    checkPositive('cosine s', this.s);
+    checkPositive('cosine betaMax', this.betaMax);
     const phiMax = Math.atan((this.betaMax * (1 + this.s)) / Math.PI);
     this.T = (phiMax / (Math.PI / 2)) * (1 + this.s) - this.s;
     if (!(this.T > 0)) throw new InputError(`cosine betaMax ${this.betaMax} is too small for s ${this.s}`);
@@ -287,10 +286,10 @@ export class DdpmSigmoid extends LinearSde {
   constructor(opts: { steps?: number; betaStart?: number; betaEnd?: number } = {}) {
     super();
     const n = opts.steps ?? 10;
-    if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new InputError(`DDPM steps must be an integer in [1, 10^6], got ${n}`);
+    checkInteger('DDPM steps', n, 1, 1_000_000);
     const lo = opts.betaStart ?? 1e-5;
     const hi = opts.betaEnd ?? 1e-2;
-    positive('DDPM betaStart', lo);
+    checkPositive('DDPM betaStart', lo);
     if (!(hi > lo && hi < 1)) throw new InputError(`DDPM betaEnd must be in (betaStart, 1), got ${hi}`);
     this.steps = n;
     this.T = n;
@@ -367,9 +366,9 @@ export class Ve extends LinearSde {
     this.sigmaMin = opts.sigmaMin ?? 0.01;
     this.sigmaMax = opts.sigmaMax ?? 10;
     this.T = opts.T ?? 1;
-    positive('VE sigmaMin', this.sigmaMin);
-    positive('VE sigmaMax', this.sigmaMax);
-    positive('VE T', this.T);
+    checkPositive('VE sigmaMin', this.sigmaMin);
+    checkPositive('VE sigmaMax', this.sigmaMax);
+    checkPositive('VE T', this.T);
     if (!(this.sigmaMax > this.sigmaMin)) throw new InputError(`VE sigmaMax (${this.sigmaMax}) must be > sigmaMin (${this.sigmaMin})`);
     this.logRatio = Math.log(this.sigmaMax / this.sigmaMin);
     this.varianceOffset = this.sigmaMin * this.sigmaMin;
@@ -411,7 +410,7 @@ export class Heat extends LinearSde {
   constructor(opts: { T?: number } = {}) {
     super();
     this.T = opts.T ?? 1;
-    positive('heat T', this.T);
+    checkPositive('heat T', this.T);
     this.priorStd = Math.sqrt(2 * this.T);
     this.label = `heat(T ${this.T})`;
   }

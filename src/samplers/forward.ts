@@ -7,6 +7,7 @@
 import { type RunOptions, throwIfAborted, abortable, reportProgress } from '../gpu/run.js';
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
+import { checkBindingSize, checkInteger } from '../gpu/validate.js';
 import { ForwardParams, ForwardSampleKernel, STREAM } from '../kernels/forward_sample.js';
 import { PARAM_SLOT } from '../kernels/reverse_sample.js';
 import type { ForwardProcess } from '../processes/process.js';
@@ -22,10 +23,9 @@ export const MAX_SAMPLER_DIM = MAX_DIM;
  * n × d floats in one storage binding of this device. `what` names the caller in errors.
  */
 export function checkDims(ctx: GpuContext, what: string, n: number, dim: number): void {
-  if (!Number.isInteger(dim) || dim < 1 || dim > MAX_SAMPLER_DIM) throw new InputError(`${what}: dimension must be an integer in 1..${MAX_SAMPLER_DIM}, got ${dim}`);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`${what}: particle count n must be a positive integer, got ${n}`);
-  const limit = ctx.device.limits.maxStorageBufferBindingSize;
-  if (n * dim * 4 > limit) throw new InputError(`${what}: n = ${n} particles × d = ${dim} floats need ${n * dim * 4} bytes, over this device's storage binding limit (maxStorageBufferBindingSize = ${limit} bytes); lower n`);
+  checkInteger(`${what}: dimension`, dim, 1, MAX_SAMPLER_DIM);
+  checkInteger(`${what}: particle count n`, n, 1);
+  checkBindingSize(`${what}: n = ${n} particles × d = ${dim}`, n * dim * 4, ctx.device.limits);
 }
 
 export interface ForwardSamplerOptions {

@@ -1,7 +1,7 @@
 /** Transport: W2 between (weighted) point clouds (exact OT by the network simplex, GPU Sinkhorn, 1-D exact, sliced W2). */
 export { sinkhorn, sinkhornBatch, SinkhornSolver, epsilonSchedule, resolveSinkhorn, SINKHORN_DEFAULTS, type SinkhornOptions, type SinkhornResult, type SinkhornShape } from './sinkhorn/index.js';
 export { w2, W2_METHODS, SLICED_DEFAULTS, chooseMethod, AUTO_EXACT_MAX_PAIRS_GPU, AUTO_EXACT_MAX_PAIRS_SOFTWARE, ASSIGNMENT_MAX_POINTS, type W2Method, type W2Options, type W2Result } from './w2.js';
-export { exactOT, networkSimplex, normaliseWeights, EXACT_MAX_PAIRS, type ExactOtResult, type SparsePlan, type NetworkSimplexOptions } from './network_simplex.js';
+export { exactOT, networkSimplex, EXACT_MAX_PAIRS, type ExactOtResult, type SparsePlan, type NetworkSimplexOptions } from './network_simplex.js';
 export { sqEuclideanCost } from './ot_cost.js';
 export { w2sqExact1d, exactAssignment, slicedW2sq, slicedDirections, EXACT_MAX_POINTS, type AssignmentResult } from './exact.js';
 export { type PointCloud, type CloudLike, MAX_POINTS as TRANSPORT_MAX_POINTS } from './input.js';

@@ -2,7 +2,7 @@
  * Point clouds at the transport API boundary: accepted shapes, validation with InputError, weights.
  */
 import { InputError } from '../gpu/errors.js';
-import { normaliseWeights } from './network_simplex.js';
+import { checkFinite, normaliseWeights } from '../gpu/validate.js';
 
 /** Largest number of points in one cloud (rows are indexed with u32 and dispatched 256 per workgroup). */
 export const MAX_POINTS = 1 << 24;
@@ -86,11 +86,7 @@ export function toCloud(name: string, c: CloudLike, opts: { zeroWeights?: boolea
   if (!Number.isInteger(n) || n < 1) throw new InputError(`${name}: the point cloud is empty`);
   if (n > MAX_POINTS) throw new InputError(`${name}: ${n} points is over the limit of ${MAX_POINTS}`);
   if (d > MAX_DIM) throw new InputError(`${name}: dimension ${d} is over the limit of ${MAX_DIM}`);
-  if (host) {
-    for (let k = 0; k < host.length; k++) {
-      if (!Number.isFinite(host[k]!)) throw new InputError(`${name}: point ${Math.floor(k / d)} coordinate ${k % d} is ${host[k]} (not finite)`);
-    }
-  }
+  if (host) checkFinite(name, host, d);
   let weights: Float64Array;
   let uniform = true;
   let hasZero = false;
@@ -111,11 +107,3 @@ export function sameDim(x: Cloud, y: Cloud, what = 'X and Y'): void {
   if (x.d !== y.d) throw new InputError(`${what} have different dimensions (${x.d} and ${y.d})`);
 }
 
-/** Validate an optional positive finite hyper-parameter. */
-export function positive(name: string, v: number | undefined, opts: { max?: number; strictMax?: boolean } = {}): void {
-  if (v === undefined) return;
-  if (!Number.isFinite(v) || v <= 0) throw new InputError(`${name} must be a positive finite number, got ${v}`);
-  if (opts.max !== undefined && (opts.strictMax ? v >= opts.max : v > opts.max)) {
-    throw new InputError(`${name} must be ${opts.strictMax ? '<' : '<='} ${opts.max}, got ${v}`);
-  }
-}

@@ -33,6 +33,7 @@
  * otherwise the n×m cost matrix in float64 (8nm bytes).
  */
 import { CancelledError, InputError } from '../gpu/errors.js';
+import { checkFinite, normaliseWeights } from '../gpu/validate.js';
 import { costFunction, maxCost, principalOrders, restrictModel, rowScanner, sqEuclideanCost, type CostModel } from './ot_cost.js';
 
 /** Largest n·m for the exact solver (a cost matrix, where one is stored, is 8·n·m bytes: 512 MiB at this limit). */
@@ -77,25 +78,6 @@ export interface NetworkSimplexOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Normalised float64 weights from `w` (uniform when undefined). Throws InputError naming `name`
- * for a wrong count, a negative, NaN or infinite entry, or an all-zero vector.
- */
-export function normaliseWeights(name: string, w: ArrayLike<number> | undefined, n: number): Float64Array {
-  const out = new Float64Array(n);
-  if (w === undefined) return out.fill(1 / n);
-  if (w.length !== n) throw new InputError(`${name}: ${w.length} weights for ${n} points`);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const v = w[i]!;
-    if (!Number.isFinite(v) || v < 0) throw new InputError(`${name}: weight ${i} is ${v}; weights must be non-negative and finite`);
-    total += v;
-  }
-  if (!(total > 0)) throw new InputError(`${name}: all weights are zero`);
-  if (!Number.isFinite(total)) throw new InputError(`${name}: the weights sum to ${total}`);
-  for (let i = 0; i < n; i++) out[i] = w[i]! / total;
-  return out;
-}
 
 /**
  * Exact OT between weights `a` (n) and `b` (m) for the cost matrix `C` (n×m row-major, float64):
@@ -466,12 +448,8 @@ export function exactOT(
   if (n * m > EXACT_MAX_PAIRS) throw new InputError(`exact OT: ${n}×${m} pairs is over the limit of ${EXACT_MAX_PAIRS} (the cost matrix alone needs ${((8 * n * m) / 2 ** 30).toFixed(1)} GiB); use sinkhorn`);
   const X = Float64Array.from(x);
   const Y = Float64Array.from(y);
-  for (const [name, P] of [
-    ['X', X],
-    ['Y', Y],
-  ] as const) {
-    for (let k = 0; k < P.length; k++) if (!Number.isFinite(P[k]!)) throw new InputError(`exact OT: ${name} point ${Math.floor(k / d)} coordinate ${k % d} is ${P[k]}`);
-  }
+  checkFinite('exact OT: X', X, d);
+  checkFinite('exact OT: Y', Y, d);
   // Low d: distances recomputed in the pricing loop (memory O(n + m), no n×m matrix to fill);
   // higher d: one float64 matrix, since each entry would cost d operations at every look.
   const model: CostModel = d <= POINTS_MAX_DIM ? { kind: 'points', X, Y, d } : { kind: 'matrix', C: sqEuclideanCost(X, Y, d) };

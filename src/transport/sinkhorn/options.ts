@@ -4,7 +4,7 @@
  */
 import type { RunOptions } from '../../gpu/run.js';
 import { InputError } from '../../gpu/errors.js';
-import { positive } from '../input.js';
+import { checkInteger, checkPositive } from '../../gpu/validate.js';
 
 /**
  * Options of sinkhorn(). Progress (RunOptions.onProgress) is reported at each convergence check as
@@ -151,11 +151,11 @@ export function resolveSinkhorn(o: SinkhornOptions = {}): ResolvedSinkhorn {
 }
 
 function checkOptions(o: SinkhornOptions): void {
-  positive('blur', o.blur);
-  positive('eps', o.eps);
-  positive('diameter', o.diameter);
-  positive('scaling', o.scaling, { max: 1, strictMax: true });
-  positive('tol', o.tol);
+  if (o.blur !== undefined) checkPositive('blur', o.blur);
+  if (o.eps !== undefined) checkPositive('eps', o.eps);
+  if (o.diameter !== undefined) checkPositive('diameter', o.diameter);
+  if (o.scaling !== undefined) checkPositive('scaling', o.scaling, { max: 1, maxExclusive: true });
+  if (o.tol !== undefined) checkPositive('tol', o.tol);
   if (o.truncate !== undefined && o.truncate !== false && !(typeof o.truncate === 'number' && o.truncate > 0 && Number.isFinite(o.truncate))) {
     throw new InputError(`truncate must be a positive number (τ, in units of ε) or false, got ${String(o.truncate)}`);
   }
@@ -167,7 +167,7 @@ function checkOptions(o: SinkhornOptions): void {
     ['levelIterations', o.levelIterations],
     ['levelMaxIterations', o.levelMaxIterations],
   ] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= (k === 'levelIterations' ? 0 : 1))) throw new InputError(`${k} must be a positive integer, got ${v}`);
+    if (v !== undefined) checkInteger(k, v, k === 'levelIterations' ? 0 : 1);
   }
   if (o.finalUpdates !== undefined && o.finalUpdates !== 'alternating' && o.finalUpdates !== 'symmetric') {
     throw new InputError(`finalUpdates must be 'alternating' or 'symmetric', got '${String(o.finalUpdates)}'`);

@@ -1,11 +1,13 @@
 /**
- * Validation at the public API boundary. Every function throws InputError with a message that
- * names the argument, says what was expected and what was given (and for arrays, where the first
- * bad value is), so an app can show it to a user as is. Engine code validates its inputs with
- * these before allocating anything on the GPU.
+ * The one validator module: the engine's entry points (src/api/engine.ts) and the library's own
+ * entries below it (network specs, processes, samplers, transport options, flows, the bound) check
+ * their inputs with these. Every function throws InputError with a message that names the argument,
+ * says what was expected and what was given (and for arrays, where the first bad value is), so an
+ * app can show it to a user as is. It sits in src/gpu (beside InputError) so that every layer
+ * above can use it; code validates before allocating anything on the GPU.
  */
-import { InputError } from '../gpu/errors.js';
-import type { PointCloud } from '../gpu/points.js';
+import { InputError } from './errors.js';
+import type { PointCloud } from './points.js';
 
 /** Flat numeric data accepted at the boundary. */
 export type NumericArray = Float32Array | Float64Array | Int32Array | Uint32Array | readonly number[];
@@ -55,16 +57,22 @@ function interval(r: Range): string {
 
 /** A finite number (an integer if `range.integer`) within `range`. Returns it. */
 export function checkNumber(name: string, value: unknown, range: Range = {}): number {
-  const kind = range.integer ? 'an integer' : 'a finite number';
-  const where = range.min !== undefined || range.max !== undefined ? ` in ${interval(range)}` : '';
   const ok =
     typeof value === 'number' &&
     Number.isFinite(value) &&
     (!range.integer || Number.isInteger(value)) &&
     (range.min === undefined || (range.minExclusive ? value > range.min : value >= range.min)) &&
     (range.max === undefined || (range.maxExclusive ? value < range.max : value <= range.max));
-  if (!ok) throw new InputError(`${name} must be ${kind}${where}, got ${describe(value)}`);
-  return value as number;
+  if (ok) return value;
+  // The message is built only on failure: hot host loops (a process's α(t) per grid time) call this.
+  const kind = range.integer ? 'an integer' : 'a finite number';
+  const where = range.min !== undefined || range.max !== undefined ? ` in ${interval(range)}` : '';
+  throw new InputError(`${name} must be ${kind}${where}, got ${describe(value)}`);
+}
+
+/** A finite number > 0, optionally at most (or, with `maxExclusive`, below) `max`. Returns it. */
+export function checkPositive(name: string, value: unknown, range: { max?: number; maxExclusive?: boolean } = {}): number {
+  return checkNumber(name, value, { min: 0, minExclusive: true, ...range });
 }
 
 /** An integer in [min, max]. */
@@ -185,23 +193,35 @@ function isCloudObject(x: unknown): x is { data: unknown; n?: number; d: number 
 }
 
 /**
- * Validate weights (one per point): length `n`, finite, non-negative, positive total. Returns them
- * as f32 normalised to sum 1 (the GPU works with probability vectors).
+ * Validate weights (one per point): length `n`, finite, non-negative, a positive finite total.
+ * Returns them normalised to sum 1 in float64 (uniform when `input` is undefined); the CPU solvers
+ * use these, `toWeights` gives the f32 copy the GPU works with.
  */
-export function toWeights(name: string, input: unknown, n: number): Float32Array {
-  if (!isNumericArray(input)) throw new InputError(`${name} must be a Float32Array or number[], got ${describe(input)}`);
-  if (input.length !== n) throw new InputError(`${name} has ${input.length} weights but there are ${n} points`);
+export function normaliseWeights(name: string, input: unknown, n: number): Float64Array {
+  const out = new Float64Array(n);
+  if (input === undefined) return out.fill(1 / n);
+  const w = input as ArrayLike<number>;
+  if (!isNumericArray(input) && !(typeof input === 'object' && input !== null && typeof w.length === 'number')) {
+    throw new InputError(`${name} must be a Float32Array or number[], got ${describe(input)}`);
+  }
+  if (w.length !== n) throw new InputError(`${name} has ${w.length} weights but there are ${n} points`);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const w = input[i]!;
-    if (!Number.isFinite(w)) throw new InputError(`${name}[${i}] is ${w}: weights must be finite`);
-    if (w < 0) throw new InputError(`${name}[${i}] is ${w}: weights must be non-negative`);
-    total += w;
+    const v = w[i]!;
+    if (!Number.isFinite(v)) throw new InputError(`${name}[${i}] is ${v}: weights must be finite`);
+    if (v < 0) throw new InputError(`${name}[${i}] is ${v}: weights must be non-negative`);
+    total += v;
   }
   if (!(total > 0)) throw new InputError(`${name} sum to 0: at least one weight must be positive`);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = input[i]! / total;
+  if (!Number.isFinite(total)) throw new InputError(`${name} sum to ${total}: rescale them`);
+  for (let i = 0; i < n; i++) out[i] = w[i]! / total;
   return out;
+}
+
+/** `normaliseWeights` as the f32 probability vector the GPU works with. */
+export function toWeights(name: string, input: unknown, n: number): Float32Array {
+  if (input === undefined) throw new InputError(`${name} must be a Float32Array or number[], got undefined`);
+  return Float32Array.from(normaliseWeights(name, input, n));
 }
 
 function bytes(n: number): string {
