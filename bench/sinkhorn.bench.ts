@@ -29,7 +29,7 @@ function lowbias32(x: number): number {
 }
 
 /** `count` standard normals: Box-Muller on hashed counters (same as normals() in pot_sinkhorn.py). */
-function normals(count: number, seed: number): Float64Array {
+export function normals(count: number, seed: number): Float64Array {
   const out = new Float64Array(count);
   const base = Math.imul(seed, 0x9e3779b1) >>> 0;
   for (let k = 0; 2 * k < count; k++) {

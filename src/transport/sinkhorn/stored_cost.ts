@@ -5,10 +5,15 @@
  *
  * Why stored and not recomputed per iteration: a solve runs hundreds of softmins over the same
  * pairs, and at d = 100–784 the cost of one pair (2d flops) is 50–400× the exp the softmin needs;
- * the matrix costs 4 bytes per pair (n·m·4 per block). Measured on lavapipe (bench/highdim_sinkhorn),
- * one pass of the tiled cost kernel over the pairs takes as long as many stored softmin passes, so
- * recomputing on the fly would multiply the time of every iteration by that factor; the memory
- * bound is the price (see STORED_MAX_BYTES).
+ * the matrix costs 4 bytes per pair and block. Measured on lavapipe (bench/w2_highdim.bench.ts,
+ * quick sizes, 2 loaded cores): one pass of the cost kernel over 300² pairs in 100-D takes ~46 ms
+ * where a whole stored iteration (two softmins) takes 5.7 ms, so recomputing would multiply the
+ * iteration time by ~16 (784-D: by ~150); the memory bound is the price (see STORED_MAX_BYTES).
+ * Stored costs also beat the streamed kernel below 64-D when they fit (N = M = 1000, debiased,
+ * default blur, lavapipe: d = 4: 2.7 vs 2.3 s, streamed faster; d = 8: 6.7 vs 11.5 s; d = 16: 5.1 vs
+ * 20.9 s; d = 32 at N = 500: 1.9 vs 16.4 s, plus a streamed first compile of minutes), but the
+ * default stays streamed up to 64-D (truncation and 10^5–10^6-point problems need no N×M memory);
+ * `cost: 'stored'` in the solver's shape chooses it.
  *
  * Layout: for every problem of the batch the blocks the softmin updates (X rows against Y, Y rows
  * against X, and when debiased X against X and Y against Y), each stored column by column
