@@ -140,8 +140,8 @@ describe('CSV reader fuzz', () => {
       const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
       const firstIsHeader = !/\d|nan|inf/i.test(lines[0] ?? '') || lines[0]!.split(/[,;\s]+/).every((c) => c === '' || (Number.isNaN(Number(c)) && !/^[+-]?(nan|inf|infinity)$/i.test(c)));
       expect(p.n, text).toBe(lines.length - (firstIsHeader ? 1 : 0));
-      expect(p.points.length).toBe(p.n * p.dim);
-      expect(p.points.every((v) => Number.isFinite(v))).toBe(true);
+      expect(p.data.length).toBe(p.n * p.d);
+      expect(p.data.every((v) => Number.isFinite(v))).toBe(true);
     }
     expect(refused).toBeGreaterThan(50);
   });

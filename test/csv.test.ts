@@ -5,8 +5,8 @@ import { InputError } from '../src/gpu/errors.js';
 describe('parseCsv', () => {
   it('reads rows, skips a header, blank lines and # comments; accepts ; tab and space separators', () => {
     const p = parseCsv('x,y\n1, 2\n\n# comment\n3;4\n5\t6\n-1e-3 7\n', 'a.csv');
-    expect(p).toEqual({ points: Float32Array.from([1, 2, 3, 4, 5, 6, -1e-3, 7]), n: 4, dim: 2 });
-    expect(parseCsv('0.5\n1.5\n')).toEqual({ points: Float32Array.from([0.5, 1.5]), n: 2, dim: 1 });
+    expect(p).toEqual({ data: Float32Array.from([1, 2, 3, 4, 5, 6, -1e-3, 7]), n: 4, d: 2 });
+    expect(parseCsv('0.5\n1.5\n')).toEqual({ data: Float32Array.from([0.5, 1.5]), n: 2, d: 1 });
   });
 
   it('names the file and line of ragged rows, NaN/Inf, empty cells and empty files', () => {
@@ -34,7 +34,7 @@ describe('parseCsv', () => {
   it('refuses values that overflow float32 by file:line instead of passing Infinity on', () => {
     expect(() => parseCsv('1,2\n1e39,3\n', 'i.csv')).toThrow(/i\.csv:2: value 1 '1e39' overflows float32/);
     expect(() => parseCsv('-3.5e38\n', 'i.csv')).toThrow(/i\.csv:1: value 1 '-3\.5e38' overflows float32/);
-    expect(parseCsv('3.4e38\n').points[0]).toBeCloseTo(3.4e38, -32);
+    expect(parseCsv('3.4e38\n').data[0]).toBeCloseTo(3.4e38, -32);
   });
 
   it('rejects more than 64 columns', () => {

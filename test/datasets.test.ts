@@ -24,9 +24,9 @@ describe('datasets', () => {
       const n = 20_003; // not a multiple of the workgroup size
       const ds = await makeDataset(ctx, name, { n, seed: 9 });
       try {
-        const x = await ctx.readF32(ds.buffer);
+        const x = await ctx.readF32(ds.data);
         const mix = datasetMixture(name)!;
-        const d = ds.dim;
+        const d = ds.d;
         // Exact mixture moments: m = Σ w μ, C = Σ w (Σ_k + μ μᵀ) − m mᵀ.
         const m = Array.from({ length: d }, (_, j) => mix.weights.reduce((s, w, k) => s + w * mix.means[k]![j]!, 0));
         const C = Array.from({ length: d }, (_, a) => Array.from({ length: d }, (_, b) =>
@@ -48,7 +48,7 @@ describe('datasets', () => {
     const get = async (name: DatasetName) => {
       const ds = await makeDataset(ctx, name, { n: 5000, seed: 4 });
       try {
-        return await ctx.readF32(ds.buffer);
+        return await ctx.readF32(ds.data);
       } finally {
         ds.destroy();
       }
@@ -82,7 +82,7 @@ describe('datasets', () => {
     const pts = async (seed: number) => {
       const ds = await makeDataset(ctx, 'moons', { n: 1000, seed });
       try {
-        return await ctx.readF32(ds.buffer);
+        return await ctx.readF32(ds.data);
       } finally {
         ds.destroy();
       }

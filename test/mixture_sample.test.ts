@@ -17,9 +17,9 @@ describe('mixture datasets at any dimension', () => {
     const mix = randomMixture(d, 3, 31);
     const ds = await makeMixtureDataset(ctx, mix, { n, seed: 4 });
     try {
-      const x = await ctx.readF32(ds.buffer);
+      const x = await ctx.readF32(ds.data);
       const again = await makeMixtureDataset(ctx, mix, { n, seed: 4 });
-      expect(await ctx.readF32(again.buffer)).toEqual(x);
+      expect(await ctx.readF32(again.data)).toEqual(x);
       again.destroy();
       for (let s = 0; s < 3; s++) {
         const u0 = Array.from(rngFillCpu(d, 50 + s, 1, 'normal'));

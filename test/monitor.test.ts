@@ -33,11 +33,11 @@ describe('bound: exact score with q_T = p_T', () => {
     const fwd = await ForwardSampler.create(ctx, { process, dim: 1, n, steps: 1 });
     const sampler = await ReverseSampler.create(ctx, { process, score: { kind: 'exact', mixture: data.mixture! }, n, sampler: 'ddpm' });
     try {
-      await fwd.marginal(data.buffer, process.T, 3);
+      await fwd.marginal(data.data, process.T, 3);
       await sampler.run({ seed: 4, init: fwd.state });
       const q0 = await sampler.read();
-      const p0 = await ctx.readF32(data.buffer);
-      const p0b = await ctx.readF32(other.buffer);
+      const p0 = await ctx.readF32(data.data);
+      const p0b = await ctx.readF32(other.data);
       const w2 = w2Sorted(q0, p0);
       // Sampling error: two independent n-samples of p_0 are this far apart.
       const baseline = w2Sorted(p0b, p0);
@@ -74,7 +74,7 @@ describe('bound: live monitor', () => {
       const b = y.data instanceof Float32Array ? y.data : await ctx.readF32(y.data, 0, y.n);
       return w2Sorted(a.subarray(0, Math.min(x.n, y.n)), b.subarray(0, Math.min(x.n, y.n)));
     };
-    const monitor = await BoundMonitor.create(ctx, trainer, { process, data: { buffer: data.buffer, n: data.n, dim: 1, mixture: data.mixture!, exact: true }, w2, lsPoints: 32, gridSide: 6, evalBatches: 2, seed: 1 });
+    const monitor = await BoundMonitor.create(ctx, trainer, { process, data: { buffer: data.data, n: data.n, dim: 1, mixture: data.mixture!, exact: true }, w2, lsPoints: 32, gridSide: 6, evalBatches: 2, seed: 1 });
     try {
       const seen: number[] = [];
       const records = await monitor.run(40, 20, { onRecord: (r) => seen.push(r.step) });

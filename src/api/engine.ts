@@ -183,7 +183,7 @@ export class TrainingSession {
 
   /** The training points' count and dimension (`dim` is the deprecated name of `d`). */
   get points(): { n: number; d: number; dim: number } {
-    return { n: this.data.n, d: this.data.dim, dim: this.data.dim };
+    return { n: this.data.n, d: this.data.d, dim: this.data.d };
   }
 
   destroy(): void {
@@ -306,7 +306,7 @@ export class Engine {
     if (opts.seed !== undefined) checkSeed('dataset: seed', opts.seed);
     const ds = await makeDataset(this.ctx, name, opts);
     try {
-      return { data: await this.ctx.readF32(ds.buffer, 0, ds.n * ds.dim), n: ds.n, d: ds.dim, dim: ds.dim };
+      return { data: await this.ctx.readF32(ds.data, 0, ds.n * ds.d), n: ds.n, d: ds.d, dim: ds.d };
     } finally {
       ds.destroy();
     }

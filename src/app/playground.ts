@@ -143,9 +143,9 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
     data = undefined;
     if (csv) data = uploadPoints(ctx, csv.name, csv.points, csv.dim);
     else data = await makeDataset(ctx, dataset.value as DatasetName, { seed: 1 });
-    p0Host = await ctx.readF32(data.buffer, 0, Math.min(data.n, 5000) * data.dim);
-    state.dataset = { name: data.name, n: data.n, dim: data.dim };
-    plots.samples.set(samplesSeries(p0Host, undefined, data.dim), { title: `p0: ${data.name} (n = ${data.n}, ${data.dim}-D); train to sample q0`, ...samplesAxes(data.dim) });
+    p0Host = await ctx.readF32(data.data, 0, Math.min(data.n, 5000) * data.d);
+    state.dataset = { name: data.name, n: data.n, dim: data.d };
+    plots.samples.set(samplesSeries(p0Host, undefined, data.d), { title: `p0: ${data.name} (n = ${data.n}, ${data.d}-D); train to sample q0`, ...samplesAxes(data.d) });
   };
 
   const onCsv = async (file: File) => {
@@ -156,11 +156,11 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
     try {
       const text = await file.text();
       const parsed = parseCsv(text, file.name);
-      if (parsed.dim > 4) throw new InputError(`${file.name}: dimension ${parsed.dim}, the playground's samplers take 1..4`);
-      csv = { name: file.name, points: parsed.points, dim: parsed.dim };
+      if (parsed.d > 4) throw new InputError(`${file.name}: dimension ${parsed.d}, the playground's samplers take 1..4`);
+      csv = { name: file.name, points: parsed.data, dim: parsed.d };
       await loadData();
       showCsvInMenu(file.name);
-      say(`loaded ${file.name}: ${parsed.n} points in ${parsed.dim}-D`);
+      say(`loaded ${file.name}: ${parsed.n} points in ${parsed.d}-D`);
     } catch (e) {
       // Keep the previous dataset: the page keeps working after a bad file.
       say((e as Error).message, true);

@@ -118,7 +118,7 @@ export class Session {
     const n = Math.min(config.evalPoints ?? 512, data.n);
     const owned: { destroy(): void }[] = [];
     try {
-      const forward = await ForwardSampler.create(ctx, { process: p, dim: data.dim, n });
+      const forward = await ForwardSampler.create(ctx, { process: p, dim: data.d, n });
       owned.push(forward);
       const steps = discrete ? undefined : (config.sampleSteps ?? 200);
       const total = discrete ? p.steps : steps!;
@@ -126,7 +126,7 @@ export class Session {
         process: p,
         score: { kind: 'network', network: { spec: this.spec, params: this.trainer.mlp.params } },
         n,
-        dim: data.dim,
+        dim: data.d,
         sampler: config.sampler,
         ...(steps ? { steps } : {}),
         captureEvery: Math.max(1, Math.round(total / 20)),
@@ -135,7 +135,7 @@ export class Session {
       const lsGrid = lipschitzTimes(p);
       const lipschitz = await LipschitzEstimator.create(ctx, this.trainer.mlp.layout, { maxPoints: 256 * lsGrid.times.length, maxTimes: lsGrid.times.length });
       owned.push(lipschitz);
-      const w2Solver = await SinkhornSolver.create(ctx, { d: data.dim, sizes: [{ n, m: n }], debias: true });
+      const w2Solver = await SinkhornSolver.create(ctx, { d: data.d, sizes: [{ n, m: n }], debias: true });
       owned.push(w2Solver);
       if (this.destroyed) throw new Error('session: destroyed while preparing the evaluation');
       this.evalParts = { forward, reverse, lipschitz, lsGrid, w2Solver };
@@ -147,7 +147,7 @@ export class Session {
   }
 
   get dim(): number {
-    return this.data.dim;
+    return this.data.d;
   }
 
   static async create(ctx: GpuContext, data: Dataset, config: SessionConfig): Promise<Session> {
@@ -155,7 +155,7 @@ export class Session {
     const m = MODEL_SIZES[config.model];
     const discrete = p instanceof DdpmSigmoid;
     const spec: MlpSpec = {
-      dim: data.dim,
+      dim: data.d,
       hidden: m.hidden,
       activation: m.activation,
       time: discrete ? { kind: 'step', steps: p.steps } : { kind: 'fourier', features: 8 },
@@ -217,7 +217,7 @@ export class Session {
     let t = performance.now();
     // q_T = p_T: start the reverse process from the forward-noised data.
     this.span.begin();
-    await forward.marginal(this.data.buffer, p.T, seed);
+    await forward.marginal(this.data.data, p.T, seed);
     await reverse.run({ seed, init: forward.state, ...(signal ? { signal } : {}) });
     const samples = await reverse.read();
     this.span.end();
@@ -229,7 +229,7 @@ export class Session {
     this.span.begin();
     const curve = await lipschitz.curve(this.trainer.mlp.params, {
       times: lsGrid.times,
-      source: { buffer: this.data.buffer, count: Math.min(this.data.n, 4096), noise: true },
+      source: { buffer: this.data.data, count: Math.min(this.data.n, 4096), noise: true },
       perTime: 256,
       seed,
       ...(signal ? { signal } : {}),
@@ -255,7 +255,7 @@ export class Session {
     const n = reverse.n;
     // One solver per session (allocated in create): each evaluation only uploads and iterates.
     const [ot] = await w2Solver.solve(
-      [{ x: { data: this.data.buffer, d: this.dim, n }, y: { data: reverse.state, d: this.dim, n } }],
+      [{ x: { data: this.data.data, d: this.dim, n }, y: { data: reverse.state, d: this.dim, n } }],
       // blur 0.05 (ε = 0.0025, against a data diameter of ~1.5-3): small enough for the debiased
       // divergence to track W2 at this scale, large enough to converge in a few hundred iterations
       // on a software adapter; an L1 marginal error of 1e-3 is plenty for a plot.

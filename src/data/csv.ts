@@ -9,13 +9,7 @@
  * Every error is an InputError naming the file and the 1-based line.
  */
 import { InputError } from '../gpu/errors.js';
-
-export interface CsvPoints {
-  /** n × dim row-major. */
-  points: Float32Array;
-  n: number;
-  dim: number;
-}
+import type { PointCloud } from '../gpu/points.js';
 
 /** Largest dimension accepted (each consumer checks its own limit: the exact and sliced W2 take any d up to this). */
 export const CSV_MAX_DIM = 4096;
@@ -32,7 +26,7 @@ function splitCells(line: string): string[] {
 }
 
 /** Parse `text` as a point cloud; `file` names the source in error messages. */
-export function parseCsv(text: string, file = 'CSV'): CsvPoints {
+export function parseCsv(text: string, file = 'CSV'): PointCloud {
   const values: number[] = [];
   let dim = 0;
   let n = 0;
@@ -60,5 +54,5 @@ export function parseCsv(text: string, file = 'CSV'): CsvPoints {
     n++;
   });
   if (n === 0) throw new InputError(`${file}: no data rows`);
-  return { points: Float32Array.from(values), n, dim };
+  return { data: Float32Array.from(values), n, d: dim };
 }

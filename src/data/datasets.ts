@@ -19,7 +19,7 @@ import { InputError } from '../gpu/errors.js';
 import { COMPONENT_FLOATS, DatasetGenKernel, type DatasetGenJob } from '../kernels/dataset_gen.js';
 import { prepareMixture, type MixtureDescription } from '../scores/mixture.js';
 import { drawMixture, mixtureSampleStride } from '../kernels/mixture_sample.js';
-import type { GpuPoints } from '../gpu/points.js';
+import type { PointCloud } from '../gpu/points.js';
 
 export type DatasetName = 'cluster1d' | 'clusters2-1d' | 'cluster2d' | 'clusters4' | '8gaussians' | 'moons' | 'swissroll' | 'checkerboard';
 export const DATASETS: readonly DatasetName[] = ['cluster1d', 'clusters2-1d', 'cluster2d', 'clusters4', '8gaussians', 'moons', 'swissroll', 'checkerboard'];
@@ -88,8 +88,8 @@ export function packComponents(m: MixtureDescription): Float32Array {
   return out;
 }
 
-/** A dataset on the GPU. Destroy it when done. */
-export interface Dataset extends GpuPoints {
+/** A dataset on the GPU: the PointCloud of its points (a storage buffer) and what it was drawn from. Destroy it when done. */
+export interface Dataset extends PointCloud<GPUBuffer> {
   name: string;
   /** Exact description when the data is a Gaussian mixture (before any clamp; see `exact`). */
   mixture?: MixtureDescription;
@@ -116,7 +116,7 @@ export async function makeDataset(ctx: GpuContext, name: DatasetName, opts: { n?
           : { kind: 'checkerboard', n, dim, seed, scale: 0.5 };
   const gen = await DatasetGenKernel.create(ctx);
   const buffer = await gen.run(job);
-  return { name, buffer, n, dim, ...(mixture ? { mixture } : {}), exact: mixture !== undefined && name !== 'cluster2d', destroy: () => ctx.destroyBuffer(buffer) };
+  return { name, data: buffer, n, d: dim, ...(mixture ? { mixture } : {}), exact: mixture !== undefined && name !== 'cluster2d', destroy: () => ctx.destroyBuffer(buffer) };
 }
 
 /**
@@ -143,7 +143,7 @@ export async function makeMixtureDataset(ctx: GpuContext, mixture: MixtureDescri
     for (let r = 0; r < d; r++) for (let c = 0; c <= r; c++) packed[o + 1 + d + r * d + c] = L[r]![c]!;
   });
   const buffer = await drawMixture(ctx, packed, d, n, opts.seed ?? 0);
-  return { name: opts.name ?? 'mixture', buffer, n, dim: d, mixture, exact: true, destroy: () => ctx.destroyBuffer(buffer) };
+  return { name: opts.name ?? 'mixture', data: buffer, n, d, mixture, exact: true, destroy: () => ctx.destroyBuffer(buffer) };
 }
 
 /** Upload points (n × dim row-major) as a dataset. */
@@ -154,5 +154,5 @@ export function uploadPoints(ctx: GpuContext, name: string, points: Float32Array
   const limit = ctx.device.limits.maxStorageBufferBindingSize;
   if (points.length * 4 > limit) throw new InputError(`${name}: ${n} points × ${dim} floats need ${points.length * 4} bytes, over this device's storage binding limit (maxStorageBufferBindingSize = ${limit} bytes)`);
   const buffer = ctx.storage(`dataset:${name}`, points);
-  return { name, buffer, n, dim, exact: false, destroy: () => ctx.destroyBuffer(buffer) };
+  return { name, data: buffer, n, d: dim, exact: false, destroy: () => ctx.destroyBuffer(buffer) };
 }

@@ -161,7 +161,7 @@ export async function runFashion(ex: ExperimentContext, o: { classes?: number[];
     try {
       const curve = await est.curve(trainer.emaBuffer, {
         times: lsTimes.map((t) => ({ alpha: process.alpha(t), sigma: process.sigma(t), tau: t / T })),
-        source: { buffer: data.buffer, count: data.n, noise: true },
+        source: { buffer: data.data, count: data.n, noise: true },
         perTime: sizes.lsPerTime,
         method: 'power',
         iters: sizes.lsIters,
@@ -177,7 +177,7 @@ export async function runFashion(ex: ExperimentContext, o: { classes?: number[];
     // The bound's terms on a grid from tMin to T: J_DSM(t) by Monte Carlo, L_s interpolated.
     const jTimes = Array.from({ length: sizes.jTimes }, (_, i) => process.tMin + ((T - process.tMin) * i) / (sizes.jTimes - 1));
     const jPts = Math.min(sizes.jPoints, train.n);
-    const errs = await scoreMatchingErrors(ctx, { process, network, data: { buffer: data.buffer, n: jPts }, dim: d, times: jTimes, seed: ex.seed + 3 });
+    const errs = await scoreMatchingErrors(ctx, { process, network, data: { buffer: data.data, n: jPts }, dim: d, times: jTimes, seed: ex.seed + 3 });
     const lsOnGrid = jTimes.map((t) => interpolate(lsTimes, lsValues, t));
     const grid = boundGrid(process, jTimes, lsOnGrid);
     const objective = scoreMatchingObjective(grid, errs.jdsm);

@@ -49,11 +49,11 @@ export async function monitoredRun(ex: ExperimentContext, dataset: DatasetName, 
   const { ctx } = ex;
   const process = new DdpmSigmoid({ steps: 10 });
   const data = await makeDataset(ctx, dataset, { n: sizes.dataPoints, seed: ex.seed });
-  const cfg = paperTraining(process, data.dim, { maximizeSteps: sizes.maximizeSteps, seed: ex.seed, ...(variant.weightClip ? { weightClip: variant.weightClip } : {}), ...(variant.spectralNorm ? { spectralNorm: true } : {}) });
+  const cfg = paperTraining(process, data.d, { maximizeSteps: sizes.maximizeSteps, seed: ex.seed, ...(variant.weightClip ? { weightClip: variant.weightClip } : {}), ...(variant.spectralNorm ? { spectralNorm: true } : {}) });
   const trainer = await Trainer.create(ctx, data, cfg);
   const monitor = await BoundMonitor.create(ctx, trainer, {
     process,
-    data: { buffer: data.buffer, n: data.n, dim: data.dim, ...(data.mixture ? { mixture: data.mixture } : {}), exact: data.exact },
+    data: { buffer: data.data, n: data.n, dim: data.d, ...(data.mixture ? { mixture: data.mixture } : {}), exact: data.exact },
     w2: ex.w2,
     lsPoints: sizes.lsPoints,
     seed: ex.seed,

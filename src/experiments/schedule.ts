@@ -37,7 +37,7 @@ const GRID = (() => {
 async function trainPaper(ex: ExperimentContext, steps: number, trainSteps: number, dataPoints: number) {
   const process = new DdpmSigmoid({ steps });
   const data = await makeDataset(ex.ctx, 'clusters4', { n: dataPoints, seed: ex.seed });
-  const trainer = await Trainer.create(ex.ctx, data, paperTraining(process, data.dim, { maximizeSteps: 0, seed: ex.seed }));
+  const trainer = await Trainer.create(ex.ctx, data, paperTraining(process, data.d, { maximizeSteps: 0, seed: ex.seed }));
   const t0 = performance.now();
   await trainer.train(trainSteps, ex.signal ? { signal: ex.signal } : {});
   return { process, data, trainer, trainSeconds: (performance.now() - t0) / 1000 };
@@ -51,7 +51,7 @@ async function networkLs(ex: ExperimentContext, t: Awaited<ReturnType<typeof tra
   const est = await LipschitzEstimator.create(ex.ctx, trainer.mlp.layout, { maxPoints: Math.max(lsPoints, 100) * Math.min(n, 50), maxTimes: n });
   const grid = ex.ctx.storage('experiment:grid', GRID);
   try {
-    const fromP = await est.curve(trainer.mlp.params, { times, source: { buffer: data.buffer, count: data.n, noise: true }, perTime: lsPoints, seed: ex.seed });
+    const fromP = await est.curve(trainer.mlp.params, { times, source: { buffer: data.data, count: data.n, noise: true }, perTime: lsPoints, seed: ex.seed });
     const fromG = await est.curve(trainer.mlp.params, { times, source: { buffer: grid, count: 100, noise: false }, perTime: 100, seed: ex.seed });
     return { times, ls: times.map((_, k) => Math.max(fromP.ls[k]!, fromG.ls[k]!)), note: fromP.note };
   } finally {
@@ -97,7 +97,7 @@ export async function runLsVsT(ex: ExperimentContext): Promise<unknown> {
     const certified = three.certified ?? [];
     ex.log(`ls-vs-t: certificates for ${T} steps in ${fmt(three.seconds, 3)} s (${three.converged} within 5%)`);
     // The exact score's constant at the same kind of points (float64): p_t samples and the grid.
-    const host = await ex.ctx.readF32(run.data.buffer, 0, run.data.n * 2);
+    const host = await ex.ctx.readF32(run.data.data, 0, run.data.n * 2);
     const mix = toGaussianMixture(run.data.mixture!);
     let s = ex.seed + 1;
     const normal = () => {
@@ -159,7 +159,7 @@ export async function runTSweep(ex: ExperimentContext, Ts: number[] = [10, 50, 1
     const fwd = await ForwardSampler.create(ex.ctx, { process: run.process, dim: 2, n: run.data.n, steps: 1 });
     const sampler = await ReverseSampler.create(ex.ctx, { process: run.process, score: { kind: 'network', network: { spec: run.trainer.config.spec, params: run.trainer.mlp.params } }, n: run.data.n, sampler: 'ddpm' });
     try {
-      await fwd.marginal(run.data.buffer, run.process.T, ex.seed + 7);
+      await fwd.marginal(run.data.data, run.process.T, ex.seed + 7);
       // W2(p_T, q_T) for q_T = N(0, I): the forward-noised data against prior samples.
       const prior = await ex.ctx.readF32(fwd.state, 0, run.data.n * 2);
       const xT = new Float32Array(prior);
@@ -174,7 +174,7 @@ export async function runTSweep(ex: ExperimentContext, Ts: number[] = [10, 50, 1
       }
       const w2T = await ex.w2({ data: xT, n: run.data.n, d: 2 }, { data: prior, n: run.data.n, d: 2 }, 'sinkhorn');
       await sampler.run({ seed: ex.seed + 3, init: fwd.state });
-      const w2 = await ex.w2({ data: sampler.state, n: run.data.n, d: 2 }, { data: run.data.buffer, n: run.data.n, d: 2 }, 'sinkhorn');
+      const w2 = await ex.w2({ data: sampler.state, n: run.data.n, d: 2 }, { data: run.data.data, n: run.data.n, d: 2 }, 'sinkhorn');
       const { ls, times } = await networkLs(ex, run, sizes.lsPoints);
       const db = discreteBound(run.process.betas, ls, 1, 0);
       const logIT = db.logI[T - 1]!;

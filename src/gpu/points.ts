@@ -8,18 +8,3 @@ export interface PointCloud<D extends Float32Array | GPUBuffer = Float32Array> {
   readonly n: number;
   readonly d: number;
 }
-
-/**
- * Points on the GPU as the engine's internals pass them (a dataset, particles): n × dim floats,
- * row-major in `buffer`. The same thing as `PointCloud<GPUBuffer>` with older field names.
- */
-export interface GpuPoints {
-  buffer: GPUBuffer;
-  n: number;
-  dim: number;
-}
-
-/** A GPU point set as the public PointCloud (no copy). */
-export function gpuCloud(p: GpuPoints): PointCloud<GPUBuffer> {
-  return { data: p.buffer, n: p.n, d: p.dim };
-}

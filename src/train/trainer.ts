@@ -28,7 +28,7 @@ import type { ForwardProcess } from '../processes/process.js';
 import { splitSeed } from '../rng/philox.js';
 import { dsmCoefficients, type CoefficientTable, type Weighting } from './coefficients.js';
 import { adamStepScalars, StepParams } from '../model/step.js';
-import type { GpuPoints } from '../gpu/points.js';
+import type { PointCloud } from '../gpu/points.js';
 import { CHECKPOINT_VERSION, encodeCheckpoint, parseCheckpoint, processSpecOf, type CheckpointHeader } from './checkpoint.js';
 
 export interface TrainConfig {
@@ -210,7 +210,7 @@ export class Trainer {
     mlp: Mlp,
     readonly plan: MlpBatchPlan,
     readonly coefficients: CoefficientTable,
-    private readonly data: GpuPoints,
+    private readonly data: PointCloud<GPUBuffer>,
     private readonly kernels: {
       batch: DsmBatchKernel;
       loss: DsmLossKernel;
@@ -246,7 +246,7 @@ export class Trainer {
         x_off: ws.x, tgt_off: ws.target, lam_off: ws.lam, inv_t: 1 / coefficients.T, seed_lo: lo, seed_hi: hi,
       }),
     );
-    this.bindBatch = kernels.batch.bind({ bp: ubBatch, st: this.stepSlots.resource, data: data.buffer, coef, acts: plan.acts, tidx: plan.tidx });
+    this.bindBatch = kernels.batch.bind({ bp: ubBatch, st: this.stepSlots.resource, data: data.data, coef, acts: plan.acts, tidx: plan.tidx });
     const Lh = L.layers.length - 1;
     const ubLoss = own(ctx.uniform('dsm_loss:params', DsmLossParams.byteSize));
     ctx.write(ubLoss, DsmLossParams.pack({ batch: config.batch, bs: ws.bs, dim: config.spec.dim, out_off: ws.u[Lh]!, tgt_off: ws.target, lam_off: ws.lam, dout_off: ws.du[Lh]! }));
@@ -286,7 +286,7 @@ export class Trainer {
       );
       this.fusedParts = parts;
       this.bindFused = kernels.fused.step.bind({
-        fp: ubFused, st: this.stepSlots.resource, bp: ubBatch, lp: ubLoss, layers, plan: segs, data: data.buffer, coef,
+        fp: ubFused, st: this.stepSlots.resource, bp: ubBatch, lp: ubLoss, layers, plan: segs, data: data.data, coef,
         params4: mlp.params, acts: plan.acts, tidx: plan.tidx, grads: partials, loss_acc: this.lossAcc,
       });
       const ubAdamFused = own(ctx.uniform('adam_step:params-fused', AdamParams.byteSize));
@@ -314,10 +314,10 @@ export class Trainer {
   }
 
   /** Build a trainer on `data` (points on the GPU, kept by the caller) with a fresh seeded network. */
-  static async create(ctx: GpuContext, data: GpuPoints, config: TrainConfig): Promise<Trainer> {
+  static async create(ctx: GpuContext, data: PointCloud<GPUBuffer>, config: TrainConfig): Promise<Trainer> {
     const r = resolve(config);
     if (!Number.isInteger(config.batch) || config.batch < 1 || config.batch > 1 << 20) throw new InputError(`train: batch must be an integer in [1, 1048576], got ${config.batch}`);
-    if (data.dim !== config.spec.dim) throw new InputError(`train: data has dimension ${data.dim} but the network's spec.dim is ${config.spec.dim}`);
+    if (data.d !== config.spec.dim) throw new InputError(`train: data has dimension ${data.d} but the network's spec.dim is ${config.spec.dim}`);
     if (!Number.isInteger(data.n) || data.n < 1) throw new InputError(`train: data must hold at least one point, got ${data.n}`);
     const table = dsmCoefficients(config.process, r.weighting, config.tableRows ?? 1024);
     if (config.spec.time.kind === 'step') {

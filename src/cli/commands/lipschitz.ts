@@ -125,8 +125,8 @@ export async function run(argv: string[]): Promise<number> {
   const ctx = await GpuContext.create();
   try {
     const data: Dataset = fileMixture ? await makeMixtureDataset(ctx, fileMixture, { n: points, seed, name: dataName }) : await makeDataset(ctx, dataName as DatasetName, { n: points, seed });
-    const host = await ctx.readF32(data.buffer, 0, data.n * data.dim);
-    const d = data.dim;
+    const host = await ctx.readF32(data.data, 0, data.n * data.d);
+    const d = data.d;
     const rows: Record<string, number | number[]>[] = times.map((t) => ({ t, alpha: process.alpha(t), sigma: process.sigma(t) }));
     let note = '';
     if (ckpt) {
@@ -150,7 +150,7 @@ export async function run(argv: string[]): Promise<number> {
       try {
         const method = (values.method ?? (d <= 3 ? 'exact' : 'power')) as 'exact' | 'power';
         if (method !== 'exact' && method !== 'power') throw new InputError(`--method must be exact or power, got '${String(values.method)}'`);
-        const fromP = await est.curve(pbuf, { times: tt, source: { buffer: data.buffer, count: data.n, noise: true }, perTime: points, method, pairwise: values.pairwise ?? false, iters, seed });
+        const fromP = await est.curve(pbuf, { times: tt, source: { buffer: data.data, count: data.n, noise: true }, perTime: points, method, pairwise: values.pairwise ?? false, iters, seed });
         const fromG = await est.curve(pbuf, { times: tt, source: { buffer: grid, count: 100, noise: false }, perTime: 100, method, pairwise: values.pairwise ?? false, iters, seed });
         const global = certifiedUpperBound(est.layout, params, tt);
         const gpuLs = rows.map((r, i) => {

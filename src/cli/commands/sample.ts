@@ -113,9 +113,9 @@ export async function run(argv: string[]): Promise<number> {
         const name = values['from-data'] as DatasetName;
         if (!DATASETS.includes(name)) throw new InputError(`--from-data: unknown dataset '${name}'`);
         data = await makeDataset(ctx, name, { n, seed: seed + 1 });
-        if (data.dim !== dim) throw new InputError(`--from-data: ${name} has dimension ${data.dim}, the score has ${dim}`);
+        if (data.d !== dim) throw new InputError(`--from-data: ${name} has dimension ${data.d}, the score has ${dim}`);
         fwd = await ForwardSampler.create(ctx, { process, dim, n, steps: 1 });
-        await fwd.marginal(data.buffer, process.T, seed + 2);
+        await fwd.marginal(data.data, process.T, seed + 2);
         init = fwd.state;
       }
       const bar = progress('sample', s.steps);

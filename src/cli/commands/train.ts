@@ -95,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
           ...(values.n ? { limit: num(values.n, 'n', 0, { min: 1, int: true }) } : {}),
         });
   // Refuse at the start what no sampler could use later (the samplers take d <= MAX_DIM).
-  if (csv && csv.dim > MAX_DIM) throw new InputError(`--dataset ${values.dataset}: dimension ${csv.dim} is over the limit of the networks and samplers (d <= ${MAX_DIM})`);
+  if (csv && csv.d > MAX_DIM) throw new InputError(`--dataset ${values.dataset}: dimension ${csv.d} is over the limit of the networks and samplers (d <= ${MAX_DIM})`);
   if (resumed && resumed.dataCrc !== undefined && csvText !== undefined && resumed.dataCrc !== crc32(new TextEncoder().encode(csvText))) {
     throw new InputError(`--resume: '${values.dataset}' changed since the run started (its checksum differs)`);
   }
@@ -118,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
   process_on(onSigint);
   try {
     if (csv) {
-      data = uploadPoints(ctx, values.dataset, csv.points, csv.dim);
+      data = uploadPoints(ctx, values.dataset, csv.data, csv.d);
     } else if (fashion) {
       data = uploadPoints(ctx, values.dataset, fashion.points, fashion.dim);
     } else {
@@ -130,7 +130,7 @@ export async function run(argv: string[]): Promise<number> {
     const width = num(values.width, 'width', TRAIN_DEFAULTS.width, { min: 1, max: MAX_WIDTH, int: true });
     const depth = num(values.depth, 'depth', TRAIN_DEFAULTS.depth, { min: 1, max: 8, int: true });
     const spec: MlpSpec = {
-      dim: data.dim,
+      dim: data.d,
       hidden: Array.from({ length: depth }, () => width),
       activation: pick<Activation>('activation', values.activation, ACTIVATIONS, paper ? 'softplus' : 'silu'),
       time,

@@ -80,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   const [fx, fy] = positionals as [string, string];
   const X = readCsv(fx);
   const Y = readCsv(fy);
-  if (X.dim !== Y.dim) throw new InputError(`${fx} has ${X.dim} columns, ${fy} has ${Y.dim}: the clouds must have the same dimension`);
+  if (X.d !== Y.d) throw new InputError(`${fx} has ${X.d} columns, ${fy} has ${Y.d}: the clouds must have the same dimension`);
   const wx = values['x-weights'] !== undefined ? readWeights(values['x-weights'], X.n, fx) : undefined;
   const wy = values['y-weights'] !== undefined ? readWeights(values['y-weights'], Y.n, fy) : undefined;
   if (values.plan !== undefined && method !== 'exact' && method !== 'auto') throw new InputError(`--plan needs --method exact (or auto), got ${method}`);
@@ -92,13 +92,13 @@ export async function run(argv: string[]): Promise<number> {
   if (values['max-iter'] !== undefined) opts.maxIterations = num(values['max-iter'], 'max-iter', SINKHORN_DEFAULTS.maxIterations, { min: 1, int: true });
   if (values.directions !== undefined) opts.directions = num(values.directions, 'directions', SLICED_DEFAULTS.directions, { min: 1, max: MAX_DIRECTIONS, int: true });
   if (values.seed !== undefined) opts.seed = num(values.seed, 'seed', SLICED_DEFAULTS.seed, { min: 0, int: true });
-  const cx = { data: X.points, d: X.dim, ...(wx ? { weights: wx } : {}) };
-  const cy = { data: Y.points, d: Y.dim, ...(wy ? { weights: wy } : {}) };
+  const cx = { data: X.data, d: X.d, ...(wx ? { weights: wx } : {}) };
+  const cy = { data: Y.data, d: Y.d, ...(wy ? { weights: wy } : {}) };
   // Only Sinkhorn needs the GPU: the CPU methods run without starting a device. For auto, the rules
   // that hold on every adapter decide first; the adapter is asked only when they say Sinkhorn.
-  let runs = method === 'auto' ? chooseMethod({ n: X.n, d: X.dim }, { n: Y.n, d: Y.dim }).method : method;
+  let runs = method === 'auto' ? chooseMethod({ n: X.n, d: X.d }, { n: Y.n, d: Y.d }).method : method;
   const ctx = runs === 'sinkhorn' ? await GpuContext.create(values.adapter ? { adapter: values.adapter } : {}) : null;
-  if (ctx && method === 'auto') runs = chooseMethod({ n: X.n, d: X.dim }, { n: Y.n, d: Y.dim }, ctx.adapter).method;
+  if (ctx && method === 'auto') runs = chooseMethod({ n: X.n, d: X.d }, { n: Y.n, d: Y.d }, ctx.adapter).method;
   try {
     if (runs === 'sinkhorn' && !values.json) {
       const bar = progress('sinkhorn', opts.maxIterations ?? SINKHORN_DEFAULTS.maxIterations);
@@ -124,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
       ms: r.ms,
       n: X.n,
       m: Y.n,
-      d: X.dim,
+      d: X.d,
       weighted: wx !== undefined || wy !== undefined,
     };
     if (values.plan !== undefined) out.plan = values.plan;
