@@ -32,15 +32,15 @@ export interface SinkhornOptions extends RunOptions {
   maxIterations?: number;
   /** Read the marginal error back every this many iterations (default 10). */
   checkEvery?: number;
-  /** Symmetric averaged updates per annealing level before its first check (default 3). */
+  /** Symmetric averaged updates per annealing level when levelTol is Infinity (default 3). */
   levelIterations?: number;
   /**
-   * Each annealing level iterates until its own marginal error is below this (checked every
-   * `checkEvery` iterations, at most `levelMaxIterations` per level). Default Infinity: a fixed
-   * `levelIterations` per level (geomloss's schedule). Nearly converged levels hand the next one
-   * potentials whose offsets between separated groups of points are right, which the coarse start
-   * (`multiscale`) already does more cheaply; measured on smooth clouds, 1e-2 costs 10-40% more
-   * iterations.
+   * Each annealing level iterates (alternating updates with adaptive over-relaxation, like the final
+   * level) until its own marginal error is below this, checked every `checkEvery` iterations, at most
+   * `levelMaxIterations` per level. Default 1e-2: the final level then starts near its fixed point
+   * (measured, lavapipe: 700 uniform points in ±3 at blur 0.01 went from 5000 iterations unconverged
+   * to 940; two 2000-point 4-cluster samples at the default blur from 2643 to 660). Infinity:
+   * `levelIterations` symmetric averaged updates per level (geomloss's fixed schedule).
    */
   levelTol?: number;
   /** Cap on the iterations of one annealing level (default 200). */
@@ -85,7 +85,7 @@ export const SINKHORN_DEFAULTS = {
   maxIterations: 5000,
   checkEvery: 10,
   levelIterations: 3,
-  levelTol: Infinity,
+  levelTol: 1e-2,
   levelMaxIterations: 200,
   multiscale: true,
   finalUpdates: 'alternating',

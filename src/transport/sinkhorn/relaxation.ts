@@ -2,16 +2,25 @@
  * Over-relaxation of the alternating updates at the final ε: f ← (1-ω) f + ω T(g). ω starts at 1
  * and is raised towards the SOR optimum ω* = 2/(1 + sqrt(1 - θ)) (Lehmann et al. 2021, "A note on
  * overrelaxation in the Sinkhorn algorithm"), θ the plain rate inferred at every check from the
- * rate measured at the current ω; (ω - 1) is halved whenever the error grows, and ω falls back to 1
- * with the best potentials restored if it grows past twice the best (see OverRelaxation). On 1500 points of the
+ * rate measured at the current ω; ω backs off when the error grows, and falls back to 1 with the best
+ * potentials restored if it grows past twice the best (see OverRelaxation). On 1500 points of the
  * tight 4-cluster data against a Gaussian cloud (blur 0.05) this takes the final level from 941
  * iterations (θ fixed from the first two checks, ω = 1.24) to 151 (ω → 1.9).
  */
 
 /** An error this many times the best one seen means the iteration is diverging: restore the best potentials. */
-const DIVERGED = 2;
+const DIVERGED = 4;
 /** The largest ω ever used (the SOR optimum tends to 2 as θ → 1; 2 itself does not converge). */
 const OMEGA_MAX = 1.95;
+/**
+ * Growth of the error between two checks past this factor backs ω off: smaller growth is SOR's
+ * transient after a raise of ω (measured up to 2× on the 4-cluster data), which a back-off would undo.
+ */
+const GROWTH = 3;
+/** A back-off keeps this fraction of ω - 1 (a divergence also lowers the ceiling to it). */
+const BACKOFF = 0.75;
+/** After this many checks with a new best error since the last divergence, the ceiling is raised back one step. */
+const RECOVER = 4;
 
 /** What the solver does after a check (OverRelaxation.update). */
 export interface RelaxationStep {
@@ -24,10 +33,15 @@ export interface RelaxationStep {
 }
 
 /**
- * The adaptive ω, which cannot diverge: when the error grows, ω backs off halfway towards 1; when it
- * grows past twice the best error seen (or is not finite), the potentials of the best check are
- * restored and ω falls back to 1 (plain alternating Sinkhorn, which converges), with the ceiling for
- * later raises halved towards 1.
+ * The adaptive ω, which cannot diverge: when the error grows by more than GROWTH between checks, ω
+ * backs off (keeps BACKOFF of ω - 1); when it grows past twice the best error seen (or is not
+ * finite), the potentials of the best check are restored, ω falls back to 1 (plain alternating
+ * Sinkhorn, which converges) and the ceiling for later raises drops to BACKOFF of the ω that
+ * diverged. The ceiling climbs back one step after every RECOVER new best errors: far from the fixed
+ * point (errors of 0.1–1 after a level change) a large ω can diverge where near it the same ω is
+ * what makes the final level fast (measured: a permanent halving of the ceiling after one early
+ * divergence held the 2000-point 4-cluster case at ω = 1.41 and 2600 iterations; SOR theory's
+ * ω* there is 1.93).
  */
 export class OverRelaxation {
   /** The over-relaxation factor of the alternating updates. */
@@ -35,6 +49,7 @@ export class OverRelaxation {
   private prev: number | undefined;
   private best = Infinity;
   private ceiling = OMEGA_MAX;
+  private goodChecks = 0;
   private readonly fixed: boolean;
 
   /** `mode` 'symmetric' runs averaged updates (ω = ½ in the kernel) and never adapts; `fixed` pins ω. */
@@ -63,37 +78,43 @@ export class OverRelaxation {
    * The measured per-iteration rate λ at the current ω gives the rate θ of plain (ω = 1) alternating
    * updates through the SOR relation (λ + ω - 1)² = λ ω² θ, and θ the optimal ω* = 2/(1 + sqrt(1 - θ)).
    * ω only moves up this way (early checks see the fast transient and underestimate θ; later ones
-   * correct it); while λ ≈ ω - 1 the iteration is at or past the optimum and ω stays. A change of ω
-   * perturbs the error for a few iterations, so the check after a change only sets the baseline.
+   * correct it); while λ ≈ ω - 1 the iteration is at or past the optimum
+   * and ω stays. A change of ω perturbs the error for a few iterations, so the check after a change
+   * only sets the baseline.
    */
   update(err: number, iterations: number): RelaxationStep {
     const step: RelaxationStep = { changed: false, save: false, restore: false };
     const prev = this.prev;
     if (Number.isFinite(this.best) && (!Number.isFinite(err) || (err > DIVERGED * this.best && this.omega > 1))) {
-      // Diverging (or NaN): back to the best potentials with plain updates.
+      // Diverging (or NaN): back to the best potentials with plain updates; later raises stop lower.
       step.restore = true;
       step.changed = this.omega !== 1;
-      this.ceiling = Math.max(1, 1 + (this.omega - 1) / 2);
+      this.ceiling = Math.max(1, 1 + BACKOFF * (this.omega - 1));
       this.omega = 1;
       this.prev = undefined;
+      this.goodChecks = 0;
       return step;
     }
     if (err <= this.best) {
       this.best = err;
       step.save = true;
+      if (++this.goodChecks >= RECOVER && this.ceiling < OMEGA_MAX) {
+        this.ceiling = Math.min(OMEGA_MAX, 1 + (this.ceiling - 1) / BACKOFF);
+        this.goodChecks = 0;
+      }
     }
     if (this.mode === 'alternating' && !this.fixed && prev !== undefined && Number.isFinite(err)) {
       const lambda = Math.pow(err / prev, 1 / iterations);
-      if (err > prev && this.omega > 1) {
-        // Growth (SOR's error is not monotone past the optimum): ω backs off halfway towards 1.
-        this.omega = 1 + (this.omega - 1) / 2;
+      if (err > GROWTH * prev && this.omega > 1) {
+        // Growth beyond SOR's oscillation: ω backs off towards 1.
+        this.omega = 1 + BACKOFF * (this.omega - 1);
         if (this.omega < 1.02) this.omega = 1;
         step.changed = true;
-      } else if (lambda > this.omega - 1 + 0.02) {
+      } else if (lambda < 1 && lambda > this.omega - 1 + 0.02) {
         const theta = Math.min(0.99999, (lambda + this.omega - 1) ** 2 / (lambda * this.omega * this.omega));
-        const best = Math.min(this.ceiling, 2 / (1 + Math.sqrt(1 - theta)));
-        if (best > this.omega + 0.01) {
-          this.omega = best;
+        const target = Math.min(this.ceiling, 2 / (1 + Math.sqrt(1 - theta)));
+        if (target > this.omega + 0.01) {
+          this.omega = target;
           step.changed = true;
         }
       }
