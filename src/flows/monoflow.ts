@@ -17,7 +17,7 @@ import { checkInteger, toPoints } from '../gpu/validate.js';
 import { type FlowPoint } from './flow.js';
 import { cloudMoments } from './gaussian.js';
 import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
-import { ParticleFlow } from './particle_flow.js';
+import { DiscriminatorMonoFlow } from './monoflow_base.js';
 
 export interface MonoFlowOptions extends FlowW2Options {
   /** Data cloud (samples of p), n_data × dim. */
@@ -43,10 +43,7 @@ export interface MonoFlowOptions extends FlowW2Options {
   seed?: number;
 }
 
-export class ParticleMonoFlow extends ParticleFlow {
-  readonly kind = 'monoflow' as const;
-  readonly energyName = 'KL(q || p) estimated as −E_q D';
-  private warmedUp = false;
+export class ParticleMonoFlow extends DiscriminatorMonoFlow {
 
   private constructor(
     ctx: GpuContext,
@@ -58,7 +55,7 @@ export class ParticleMonoFlow extends ParticleFlow {
     readonly totalSteps: number,
     readonly eps: number,
     private readonly discSteps: number,
-    private readonly warmup: number,
+    protected readonly warmup: number,
   ) {
     super(ctx, x, meter, dim, n, 'the data cloud');
   }
@@ -88,18 +85,6 @@ export class ParticleMonoFlow extends ParticleFlow {
       ctx.destroyBuffer(x);
       throw e;
     }
-  }
-
-  private async warm(): Promise<void> {
-    if (this.warmedUp) return;
-    this.warmedUp = true;
-    await this.disc.train(this.warmup);
-  }
-
-  async measure(): Promise<FlowPoint> {
-    await this.warm();
-    const energy = -(await this.disc.meanD());
-    return this.point(this.stepsDone * this.eps, () => ({ energy }));
   }
 
   /** `moves` more rounds of (K discriminator steps, one particle move); at most 16 rounds per submit. */

@@ -36,7 +36,7 @@ import { checkInteger, checkPositive, toPoints } from '../gpu/validate.js';
 import { type FlowPoint } from './flow.js';
 import { cloudMoments, eye, gaussian } from './gaussian.js';
 import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
-import { ParticleFlow } from './particle_flow.js';
+import { DiscriminatorMonoFlow } from './monoflow_base.js';
 
 export type GeneratorLoss = 'direct' | 'regression';
 export const GENERATOR_LOSSES: readonly GeneratorLoss[] = ['direct', 'regression'];
@@ -79,11 +79,8 @@ export interface GeneratorMonoFlowOptions extends FlowW2Options {
 /** Rounds per submit at most (bounded by the uniform slots of both optimizers). */
 const ROUNDS_PER_SUBMIT = 8;
 
-export class GeneratorMonoFlow extends ParticleFlow {
-  readonly kind = 'monoflow' as const;
-  readonly energyName = 'KL(q || p) estimated as −E_q D';
+export class GeneratorMonoFlow extends DiscriminatorMonoFlow {
   private genStep = 0;
-  private warmedUp = false;
   private readonly owned: GPUBuffer[] = [];
   private readonly slots: UniformSlots<'step' | 'sign' | 'lr_bc1' | 'inv_sqrt_bc2' | 'lr_wd'>;
   private readonly bind: { loss: GPUBindGroup; adam: GPUBindGroup };
@@ -106,7 +103,7 @@ export class GeneratorMonoFlow extends ParticleFlow {
     readonly loss: GeneratorLoss,
     private readonly discSteps: number,
     private readonly genSteps: number,
-    private readonly warmup: number,
+    protected readonly warmup: number,
     private readonly genLr: number,
     /** The fixed latent sample z, n × dim. */
     readonly latent: Float32Array,
@@ -189,12 +186,6 @@ export class GeneratorMonoFlow extends ParticleFlow {
     this.ctx.submit(enc.finish());
   }
 
-  private async warm(): Promise<void> {
-    if (this.warmedUp) return;
-    this.warmedUp = true;
-    await this.disc.train(this.warmup);
-  }
-
   /**
    * The loss gradient into `grads`, given the forward pass of the current θ in the workspace and,
    * for 'regression', the targets in the cloud. 'direct' first moves the cloud (g → g + ε∇h(D(g))).
@@ -233,12 +224,6 @@ export class GeneratorMonoFlow extends ParticleFlow {
     const moves = this.loss === 'direct' ? this.genSteps : 1;
     const gen = this.genSteps * (1 + p.backward + p.grads + 1) + (this.genSteps - 1) * p.forward;
     return this.discSteps * d.step + moves * (d.eval + d.move) + gen + p.forward + 1;
-  }
-
-  async measure(): Promise<FlowPoint> {
-    await this.warm();
-    const energy = -(await this.disc.meanD());
-    return this.point(this.stepsDone * this.eps, () => ({ energy }));
   }
 
   /** `rounds` more rounds, at most ROUNDS_PER_SUBMIT per submit, then one measurement. */
