@@ -11,7 +11,14 @@
 //   1 forward, head:    o = s·(W h) + b, y = the score from o at the point (pts), per output kind
 //   2 JVP:              y = g ⊙ (W a)  (head: s·W a); layer 0 uses only its d data columns
 //   3 VJP:              y = Wᵀ (g ⊙ a) (head: s·Wᵀ a), restricted to the first in_cols inputs
-// so a chain of mode-2 dispatches computes J_out·v and a chain of mode-3 dispatches J_outᵀ·v.
+//   4 gradient:         y = Wᵀ (g ⊙ a + κ), κ = c ⊙ z ⊙ act''(v)·(e·s)² (hidden layers; the first
+//                       step, layer L−1, has a = 0)
+// so a chain of mode-2 dispatches computes J_out·v, a chain of mode-3 dispatches J_outᵀ·w, and a
+// chain of mode-4 dispatches ∇_x (wᵀ J_out(x) v): the sum over hidden layers l of the input-gradient
+// of the l-th slope diagonal contracted with c_l (the VJP's cotangent on h_l) and z_l = W_l t_{l−1}
+// (the JVP's pre-slope tangent); see src/lipschitz/search.ts.
+// With run.plane > 0 each point's slope row (stride run.sumh) holds four planes of run.plane floats:
+// slopes, curvatures act''(v)·(e·s)², z (written by JVP) and c (written by VJP, lp.store_off).
 #include "activations"
 #include "mlp_output"
 
@@ -34,7 +41,7 @@ fn in_row(p: u32, width: u32) -> u32 {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = gid.x + gid.y * nwg.x * WG;
   let P = run.points;
-  let transposed = lp.mode == 3u;
+  let transposed = lp.mode >= 3u;
   // Outputs per point, and the length of the reduction.
   let nout = select(lp.out_dim, lp.in_cols, transposed);
   let nred = select(lp.in_cols, lp.out_dim, transposed);
@@ -77,11 +84,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let g1 = min(p0 + 1u, P - 1u) * run.sumh + lp.slope_off;
     let g2 = min(p0 + 2u, P - 1u) * run.sumh + lp.slope_off;
     let g3 = min(p0 + 3u, P - 1u) * run.sumh + lp.slope_off;
+    let pl = run.plane;
     for (var j = 0u; j < nred; j++) {
       let row = lp.w_off + j * lp.in_dim;
       let w = vec4<f32>(mlp[row + i0], mlp[row + i1], mlp[row + i2], mlp[row + i3]);
-      var a = vec4<f32>(xin[x0 + j], xin[x1 + j], xin[x2 + j], xin[x3 + j]);
+      var a = vec4<f32>(0.0);
+      if (lp.first == 0u) { a = vec4<f32>(xin[x0 + j], xin[x1 + j], xin[x2 + j], xin[x3 + j]); }
       if (lp.has_slopes != 0u) { a *= vec4<f32>(slopes[g0 + j], slopes[g1 + j], slopes[g2 + j], slopes[g3 + j]); }
+      if (lp.mode == 4u) {
+        // κ = curvature ⊙ z ⊙ c (planes 1, 2, 3).
+        a += vec4<f32>(slopes[g0 + pl + j] * slopes[g0 + 2u * pl + j] * slopes[g0 + 3u * pl + j],
+                       slopes[g1 + pl + j] * slopes[g1 + 2u * pl + j] * slopes[g1 + 3u * pl + j],
+                       slopes[g2 + pl + j] * slopes[g2 + 2u * pl + j] * slopes[g2 + 3u * pl + j],
+                       slopes[g3 + pl + j] * slopes[g3 + 2u * pl + j] * slopes[g3 + 3u * pl + j]);
+      }
       c0 += a.x * w;
       c1 += a.y * w;
       c2 += a.z * w;
@@ -121,14 +137,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             let v = u * e;
             y = act_fwd(ACT, v, LEAKY);
             slopes[p * run.sumh + lp.slope_off + j] = act_grad(ACT, v, LEAKY) * e * s;
+            if (run.plane != 0u) { slopes[p * run.sumh + run.plane + lp.slope_off + j] = act_curv(ACT, v, LEAKY) * (e * s) * (e * s); }
           }
         }
         case 2u: {
-          if (lp.has_slopes != 0u) { y *= slopes[p * run.sumh + lp.slope_off + j]; } else { y *= s; }
+          if (lp.has_slopes != 0u) {
+            if (run.plane != 0u) { slopes[p * run.sumh + 2u * run.plane + lp.slope_off + j] = y; }
+            y *= slopes[p * run.sumh + lp.slope_off + j];
+          } else { y *= s; }
         }
-        default: {
+        case 3u: {
           if (lp.has_slopes == 0u) { y *= s; }
+          // The cotangent on the previous hidden layer's output, for the gradient chain.
+          if (run.plane != 0u && lp.store != 0u) { slopes[p * run.sumh + 3u * run.plane + lp.store_off + j] = y; }
         }
+        default: {}
       }
       yout[p * nout + j] = y;
     }

@@ -28,3 +28,13 @@ fn act_grad(kind: u32, v: f32, slope: f32) -> f32 {
     default: { let y = tanh(clamp(v, -15.0, 15.0)); return 1.0 - y * y; }
   }
 }
+
+// d² act / d v² at v (0 for ReLU and LeakyReLU away from the kink).
+fn act_curv(kind: u32, v: f32, slope: f32) -> f32 {
+  switch kind {
+    case 0u: { let s = act_sigmoid(v); return s * (1.0 - s); }
+    case 1u: { let s = act_sigmoid(v); return s * (1.0 - s) * (2.0 + v * (1.0 - 2.0 * s)); }
+    case 4u: { let y = tanh(clamp(v, -15.0, 15.0)); return -2.0 * y * (1.0 - y * y); }
+    default: { return 0.0; }
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * Owner of shaders/tangent_layer.wgsl: one MLP layer for many points at once, point-major, in four
  * modes (forward through a hidden layer storing the activation slopes, forward through the head to
- * the score, JVP, VJP). A chain of dispatches gives the forward pass, J_out·v and J_outᵀ·v at every
+ * the score, JVP, VJP) and a fifth, the input-gradient of wᵀ J_out(x) v (the search's ascent). A chain of dispatches gives the forward pass, J_out·v and J_outᵀ·v at every
  * point for any d and any widths (src/lipschitz/power_iteration.ts). Per-layer parameters live in a
  * UniformSlots buffer written once; a dispatch allocates nothing.
  */
@@ -12,7 +12,7 @@ import { workgroups } from '../gpu/dispatch.js';
 import { ParamsLayout } from '../gpu/params.js';
 import { ACTIVATION_CODE, OUTPUT_CODE, type MlpLayout } from '../model/layout.js';
 
-export const TangentRunParams = new ParamsLayout('TangentRunParams', { points: 'u32', per_time: 'u32', time_offset: 'u32', sumh: 'u32' });
+export const TangentRunParams = new ParamsLayout('TangentRunParams', { points: 'u32', per_time: 'u32', time_offset: 'u32', sumh: 'u32', plane: 'u32' });
 
 export const TangentLayerParams = new ParamsLayout('TangentLayerParams', {
   mode: 'u32',
@@ -27,6 +27,9 @@ export const TangentLayerParams = new ParamsLayout('TangentLayerParams', {
   slope_off: 'u32',
   has_slopes: 'u32',
   fourier: 'u32',
+  first: 'u32',
+  store: 'u32',
+  store_off: 'u32',
 });
 
 type LayerField = typeof TangentLayerParams extends ParamsLayout<infer F> ? F : never;
@@ -51,7 +54,8 @@ export const TangentLayerBindings = new Bindings('tangent_layer', {
 
 export const TANGENT_LAYER_WG = 64;
 
-export type TangentMode = 'forward' | 'jvp' | 'vjp';
+export type TangentMode = 'forward' | 'jvp' | 'vjp' | 'grad';
+const MODES: readonly TangentMode[] = ['forward', 'jvp', 'vjp', 'grad'];
 
 /** One dispatch of the chain: which layer, which mode. */
 export interface TangentStep {
@@ -75,7 +79,7 @@ export class TangentLayer {
     private readonly pipeline: GPUComputePipeline,
   ) {
     const L = layout.layers.length;
-    this.slots = new UniformSlots(ctx, 'tangent_layer:layers', TangentLayerParams, 3 * L);
+    this.slots = new UniformSlots(ctx, 'tangent_layer:layers', TangentLayerParams, MODES.length * L);
     const d = layout.spec.dim;
     const nf = layout.spec.time.kind === 'fourier' ? layout.spec.time.features : 0;
     let slopeOff = 0;
@@ -86,9 +90,9 @@ export class TangentLayer {
     }
     let slot = 0;
     layout.layers.forEach((l, li) => {
-      for (const mode of ['forward', 'jvp', 'vjp'] as const) {
+      for (const mode of MODES) {
         const inCols = li === 0 ? d : l.in;
-        const code = mode === 'forward' ? (l.hidden ? 0 : 1) : mode === 'jvp' ? 2 : 3;
+        const code = mode === 'forward' ? (l.hidden ? 0 : 1) : mode === 'jvp' ? 2 : mode === 'vjp' ? 3 : 4;
         this.slots.set(slot, {
           mode: code,
           in_dim: l.in,
@@ -102,6 +106,11 @@ export class TangentLayer {
           slope_off: slopeOffs[li]!,
           has_slopes: l.hidden ? 1 : 0,
           fourier: mode === 'forward' && li === 0 ? nf : 0,
+          // The gradient chain starts at the last hidden layer with no incoming adjoint.
+          first: mode === 'grad' && li === L - 2 ? 1 : 0,
+          // VJP through layer li ≥ 1 yields the cotangent on hidden layer li − 1's output.
+          store: mode === 'vjp' && li >= 1 ? 1 : 0,
+          store_off: li >= 1 ? slopeOffs[li - 1]! : 0,
         });
         this.slotOf.set(`${li}:${mode}`, slot++);
       }
@@ -126,9 +135,13 @@ export class TangentLayer {
     return new TangentLayer(ctx, layout, pipeline);
   }
 
-  /** Write the run parameters (before the submit that uses them). */
-  setRun(points: number, perTime: number, timeOffset: number): void {
-    this.ctx.write(this.run, TangentRunParams.pack({ points, per_time: perTime, time_offset: timeOffset, sumh: Math.max(1, slopesWidth(this.layout)) }));
+  /**
+   * Write the run parameters (before the submit that uses them). `planes`: the slope rows hold the
+   * four planes of the gradient chain (slopes, curvatures, z, c; 4·SUMH floats per point).
+   */
+  setRun(points: number, perTime: number, timeOffset: number, planes = false): void {
+    const sumh = Math.max(1, slopesWidth(this.layout));
+    this.ctx.write(this.run, TangentRunParams.pack({ points, per_time: perTime, time_offset: timeOffset, sumh: planes ? 4 * sumh : sumh, plane: planes ? sumh : 0 }));
   }
 
   /** A bind group for one input → output pair (the caller keeps it for as long as the buffers live). */
@@ -139,7 +152,7 @@ export class TangentLayer {
   /** Outputs per point of a step. */
   outputs(step: TangentStep): number {
     const l = this.layout.layers[step.layer]!;
-    return step.mode === 'vjp' ? (step.layer === 0 ? this.layout.spec.dim : l.in) : l.out;
+    return step.mode === 'vjp' || step.mode === 'grad' ? (step.layer === 0 ? this.layout.spec.dim : l.in) : l.out;
   }
 
   /** Encode one step over `points` points into an open compute pass. */

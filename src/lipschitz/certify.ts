@@ -264,6 +264,98 @@ export class NetworkAtTime {
     const { sLo } = this.enclose(x, x, false);
     return lambdaMax(sLo, this.d);
   }
+
+  /**
+   * A lower estimate of λ_max(S(x)) at a point for any d, in float64 without forming S: `iters`
+   * power steps on S (unshifted for the spectral radius ρ, then on S + 1.05ρ I) by JVP and VJP,
+   * returning the largest Rayleigh quotient vᵀSv/vᵀv seen (each is ≤ λ_max(S(x))).
+   */
+  rayleighPower(x: ArrayLike<number>, iters = 60): number {
+    const d = this.d;
+    // Forward: the activation slopes of every hidden layer.
+    const slopes: Float64Array[] = [];
+    let h = Float64Array.from(x);
+    for (const ly of this.hidden) {
+      const nh = new Float64Array(ly.n);
+      const sl = new Float64Array(ly.n);
+      for (let j = 0; j < ly.n; j++) {
+        let v = ly.c[j]!;
+        for (let i = 0; i < ly.m; i++) v += ly.w[j * ly.m + i]! * h[i]!;
+        nh[j] = this.act.f(v);
+        sl[j] = this.act.d1(v);
+      }
+      slopes.push(sl);
+      h = nh;
+    }
+    const m = h.length;
+    const sym = (u: Float64Array): Float64Array => {
+      // J u (forward) and Jᵀ u (reverse), J = head · Π diag(σ') w_l + b I.
+      let t: Float64Array = u;
+      this.hidden.forEach((ly, l) => {
+        const nt = new Float64Array(ly.n);
+        for (let j = 0; j < ly.n; j++) {
+          let acc = 0;
+          for (let i = 0; i < ly.m; i++) acc += ly.w[j * ly.m + i]! * t[i]!;
+          nt[j] = slopes[l]![j]! * acc;
+        }
+        t = nt;
+      });
+      let c = new Float64Array(m);
+      for (let i = 0; i < d; i++) for (let j = 0; j < m; j++) c[j] = c[j]! + this.head[i * m + j]! * u[i]!;
+      for (let l = this.hidden.length - 1; l >= 0; l--) {
+        const ly = this.hidden[l]!;
+        const nc = new Float64Array(ly.m);
+        for (let j = 0; j < ly.n; j++) {
+          const cj = c[j]! * slopes[l]![j]!;
+          for (let i = 0; i < ly.m; i++) nc[i] = nc[i]! + ly.w[j * ly.m + i]! * cj;
+        }
+        c = nc;
+      }
+      const out = new Float64Array(d);
+      for (let i = 0; i < d; i++) {
+        let jv = 0;
+        for (let j = 0; j < m; j++) jv += this.head[i * m + j]! * t[j]!;
+        out[i] = 0.5 * (jv + c[i]!) + this.b * u[i]!;
+      }
+      return out;
+    };
+    let s = 0x9e3779b9;
+    const rnd = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32 - 0.5;
+    };
+    const unit = (u: Float64Array) => {
+      const n = Math.hypot(...u);
+      return n > 0 ? u.map((q) => q / n) : u;
+    };
+    let v = unit(Float64Array.from({ length: d }, rnd));
+    let rho = 0;
+    let best = -Infinity;
+    const rq = (u: Float64Array, su: Float64Array) => {
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < d; i++) {
+        num += u[i]! * su[i]!;
+        den += u[i]! * u[i]!;
+      }
+      return den > 0 ? num / den : -Infinity;
+    };
+    const nShift = Math.max(5, Math.floor(iters / 4));
+    for (let it = 0; it < nShift; it++) {
+      const w = sym(v);
+      best = Math.max(best, rq(v, w));
+      rho = Math.hypot(...w);
+      v = unit(w);
+    }
+    const c = 1.05 * rho + 1e-12;
+    v = unit(Float64Array.from({ length: d }, rnd));
+    for (let it = 0; it < iters; it++) {
+      const w = sym(v);
+      best = Math.max(best, rq(v, w));
+      v = unit(w.map((q, i) => q + c * v[i]!));
+    }
+    return Math.max(best, rq(v, sym(v)));
+  }
 }
 
 /** out = A·X for a point matrix A (rows × inner, |A| given) and an interval matrix X (inner × cols). */
