@@ -1,9 +1,10 @@
-// The adapter-ceiling kernels of the benchmarks compute what they claim: bench_matmul against a
-// float64 matmul (shapes not multiples of the 8×8 block or the 8×8 workgroup), bench_exp against
+// The adapter-ceiling kernels of the benchmarks compute what they claim: bench_matmul in every
+// tuning candidate's shape against a float64 matmul (shapes not multiples of any block or
+// workgroup), the tuned choice recorded for the adapter, bench_exp against
 // float64 sums of exps (n not a multiple of the workgroup size).
 import { describe, expect, it } from 'vitest';
 import { BenchExp } from '../src/kernels/bench_exp.js';
-import { BenchMatmul } from '../src/kernels/bench_matmul.js';
+import { BenchMatmul, matmulCandidates, matmulVariantName } from '../src/kernels/bench_matmul.js';
 import { InputError } from '../src/gpu/errors.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { useGpu } from './gpu.js';
@@ -17,15 +18,16 @@ describe('bench_matmul', () => {
     [130, 68, 100],
     [8, 8, 4],
   ] as const) {
-    it(`matches float64 for M=${m} N=${n} K=${k}`, async () => {
+    it(`matches float64 for M=${m} N=${n} K=${k} in every candidate shape`, async () => {
       const ctx = gpu();
+      for (const v of matmulCandidates(ctx.device.limits.maxComputeInvocationsPerWorkgroup)) {
       const a = rngFillCpu(m * k, 3, 0, 'normal');
       const b = rngFillCpu(k * n, 4, 0, 'normal');
       const ab = ctx.storage('A', a);
       const bb = ctx.storage('B', b);
       // Pre-filled with a marker so an element the kernel forgets to write is caught.
       const cb = ctx.storage('C', new Float32Array(m * n).fill(-12345));
-      const mm = await BenchMatmul.create(ctx);
+      const mm = await BenchMatmul.create(ctx, v);
       const plan = mm.plan(ab, bb, cb, { m, n, k });
       const enc = ctx.device.createCommandEncoder();
       plan.encode(enc);
@@ -35,11 +37,23 @@ describe('bench_matmul', () => {
       // f32 accumulation over K terms: |error| <= K·2^-24·Σ|a·b| (classic bound); use that per element.
       const tol = Array.from(absSum, (s) => k * 2 ** -24 * s + 1e-6);
       const err = Array.from(got, (g, i) => Math.abs(g - c[i]!) / tol[i]!);
-      expect(Math.max(...err)).toBeLessThanOrEqual(1);
+      expect(Math.max(...err), matmulVariantName(v)).toBeLessThanOrEqual(1);
       plan.destroy();
       for (const x of [ab, bb, cb]) ctx.destroyBuffer(x);
+      }
     });
   }
+
+  it('the tuned shape is one of the candidates and is recorded with every candidate timed', async () => {
+    const ctx = gpu();
+    const mm = await BenchMatmul.create(ctx);
+    const names = matmulCandidates(ctx.device.limits.maxComputeInvocationsPerWorkgroup).map(matmulVariantName);
+    const rec = ctx.tuner.choices['bench_matmul'];
+    expect(rec?.choice).toBe(matmulVariantName(mm.variant));
+    // Loaded from an older disk cache, a record may hold fewer candidates; a fresh one holds all.
+    for (const name of Object.keys(rec!.ms)) expect(names).toContain(name);
+    expect(names).toContain(rec!.choice);
+  });
 
   it('rejects shapes that are not vec4 rows and buffers that are too small', async () => {
     const ctx = gpu();

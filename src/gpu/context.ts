@@ -4,7 +4,8 @@
  * rejects every pending readback when the device is lost, and holds the buffer pool, the pipeline
  * cache and the optional GPU timer.
  */
-import { acquireDevice, type AcquireOptions } from './device.js';
+import { acquireDevice, isNode, type AcquireOptions } from './device.js';
+import { adapterKey, Tuner, type TuningStore } from './tuning.js';
 import type { AdapterChoice } from './icd.js';
 import { DeviceLostError, GpuValidationError, InputError } from './errors.js';
 import { BufferPool } from './pool.js';
@@ -30,6 +31,11 @@ export interface ContextOptions extends AcquireOptions {
   adapterInfo?: GPUAdapterInfo;
   /** Byte cap of idle buffers kept by the pool (default 256 MiB). */
   poolBytes?: number;
+  /**
+   * Where per-adapter tuning choices persist (src/gpu/tuning.ts). Default in Node: a JSON file under
+   * ~/.cache/wasserflow (see nodeTuningStore); `false`: memory only.
+   */
+  tuningStore?: TuningStore | false;
 }
 
 type TypedArray = Float32Array | Uint32Array | Int32Array;
@@ -78,6 +84,8 @@ export class GpuContext {
   readonly adapter: AdapterReport;
   readonly hasTimestamps: boolean;
   readonly hasSubgroups: boolean;
+  /** Per-adapter kernel tuning (choices shared by every context on the same adapter in this process). */
+  readonly tuner: Tuner;
 
   private readonly live = new Set<GPUBuffer>();
   private readonly pending = new Set<(e: Error) => void>();
@@ -97,8 +105,10 @@ export class GpuContext {
     poolBytes: number | undefined,
     isFallback: boolean,
     choice?: AdapterChoice,
+    tuningStore?: TuningStore,
   ) {
     this.adapter = describeAdapter(info, device, isFallback, choice);
+    this.tuner = Tuner.shared(adapterKey(this.adapter), tuningStore);
     this.hasTimestamps = device.features.has('timestamp-query');
     this.hasSubgroups = device.features.has('subgroups' as GPUFeatureName);
     this.pipelines = new PipelineCache(device);
@@ -144,10 +154,15 @@ export class GpuContext {
 
   /** Acquire a device (or wrap `options.device`) and build a context around it. */
   static async create(options: ContextOptions = {}): Promise<GpuContext> {
-    if (options.device) return new GpuContext(options.device, options.adapterInfo ?? options.device.adapterInfo, false, options.poolBytes, false);
+    const store = async (info: GPUAdapterInfo | undefined) =>
+      options.tuningStore === false ? undefined : (options.tuningStore ?? (isNode ? await (await import('./node.js')).nodeTuningStore(adapterKey(info ?? {})) : undefined));
+    if (options.device) {
+      const info = options.adapterInfo ?? options.device.adapterInfo;
+      return new GpuContext(options.device, info, false, options.poolBytes, false, undefined, await store(info));
+    }
     const { adapter, device, choice } = await acquireDevice(options);
     const fallback = Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
-    return new GpuContext(device, adapter.info, true, options.poolBytes, fallback, choice);
+    return new GpuContext(device, adapter.info, true, options.poolBytes, fallback, choice, await store(adapter.info));
   }
 
   /** Throws the typed error if the device is lost, destroyed, or an uncaptured error happened. */

@@ -5,6 +5,7 @@
  */
 import { chooseAdapter, type AdapterChoice } from './icd.js';
 import { NoAdapterError } from './errors.js';
+import type { TuningStore } from './tuning.js';
 
 // Dawn in Node: keep the module and GPU objects alive for the whole process (DESIGN.md).
 const keepAlive: unknown[] = [];
@@ -41,4 +42,37 @@ export async function createNodeGpu(adapterName: string | undefined): Promise<{ 
   const gpu = mod.create([]);
   keepAlive.push(gpu, mod);
   return { gpu, choice };
+}
+
+/**
+ * The on-disk tuning store of an adapter (src/gpu/tuning.ts): `tuning-<key>.json` in
+ * $WASSERFLOW_TUNING_CACHE, else $XDG_CACHE_HOME/wasserflow, else ~/.cache/wasserflow;
+ * undefined (memory only) with WASSERFLOW_TUNING_CACHE=off or when no home folder is known.
+ */
+export async function nodeTuningStore(key: string): Promise<TuningStore | undefined> {
+  const env = process.env;
+  if (env.WASSERFLOW_TUNING_CACHE === 'off') return undefined;
+  const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { homedir } = await import('node:os');
+  let home = '';
+  try {
+    home = homedir();
+  } catch {
+    home = '';
+  }
+  const dir = env.WASSERFLOW_TUNING_CACHE || (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'wasserflow') : home ? join(home, '.cache', 'wasserflow') : '');
+  if (!dir) return undefined;
+  const file = join(dir, `tuning-${key}.json`);
+  return {
+    location: file,
+    read: () => (existsSync(file) ? readFileSync(file, 'utf8') : undefined),
+    write: (text: string) => {
+      mkdirSync(dir, { recursive: true });
+      // Write then rename, so a concurrent reader never sees half a file.
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, text);
+      renameSync(tmp, file);
+    },
+  };
 }

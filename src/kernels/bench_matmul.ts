@@ -1,16 +1,48 @@
 /**
  * Owner of shaders/bench_matmul.wgsl: the register-blocked f32 matmul that measures the adapter's
- * arithmetic ceiling for the benchmarks (8×8 outputs per invocation, vec4 loads, no workgroup
- * memory). A plan binds fixed buffers once and encodes the same dispatch as often as needed.
+ * arithmetic ceiling for the benchmarks (a block of 4 or 8 rows × 4 or 8 columns per invocation,
+ * vec4 loads, no workgroup memory). The block and workgroup shape are tuned per adapter
+ * (src/gpu/tuning.ts: every candidate timed once at first use, the fastest kept, in memory and in
+ * the Node disk cache), so the ceiling is the best this kernel family does on the adapter. A plan
+ * binds fixed buffers once and encodes the same dispatch as often as needed.
  */
 import source from '../../shaders/bench_matmul.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { Bindings, UniformBlock, read, rw, uniform } from '../gpu/bindings.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
+import { GpuTimer } from '../gpu/timing.js';
+import { bestTime } from '../gpu/tuning.js';
 
-const WG_X = 8;
-const WG_Y = 8;
+/** One shape of the kernel: rows × vec4 columns of C per invocation, workgroup size. */
+export interface MatmulVariant {
+  rows: 4 | 8;
+  cols: 1 | 2;
+  wgX: number;
+  wgY: number;
+}
+
+/** The shape used before tuning existed (8 rows × 2 vec4 columns, 8×8 invocations). */
+export const DEFAULT_MATMUL_VARIANT: MatmulVariant = { rows: 8, cols: 2, wgX: 8, wgY: 8 };
+
+export function matmulVariantName(v: MatmulVariant): string {
+  return `r${v.rows}c${v.cols * 4}-wg${v.wgX}x${v.wgY}`;
+}
+
+/** The candidates searched on an adapter allowing `maxInvocations` per workgroup. */
+export function matmulCandidates(maxInvocations: number): MatmulVariant[] {
+  // 4-row blocks: on CPU drivers each vec4 register is several SIMD registers, and 8×8 spills; a
+  // workgroup that is one row of invocations shares its rows of A (uniform loads). 16×16: GPUs.
+  const all: MatmulVariant[] = [
+    DEFAULT_MATMUL_VARIANT,
+    { rows: 4, cols: 2, wgX: 8, wgY: 8 },
+    { rows: 4, cols: 2, wgX: 16, wgY: 4 },
+    { rows: 4, cols: 2, wgX: 64, wgY: 1 },
+    { rows: 8, cols: 2, wgX: 16, wgY: 16 },
+    { rows: 4, cols: 2, wgX: 32, wgY: 8 },
+  ];
+  return all.filter((v) => v.wgX * v.wgY <= maxInvocations);
+}
 export const BenchMatmulParams = new ParamsLayout('BenchMatmulParams', { m: 'u32', n: 'u32', k: 'u32' });
 
 export const BenchMatmulBindings = new Bindings('bench_matmul', {
@@ -39,6 +71,7 @@ export class BenchMatmulPlan {
     private readonly bind: GPUBindGroup,
     private readonly params: UniformBlock<'m' | 'n' | 'k'>,
     readonly shape: MatmulShape,
+    readonly variant: MatmulVariant,
   ) {}
 
   /** FLOPs of one product (2·M·N·K). */
@@ -50,7 +83,8 @@ export class BenchMatmulPlan {
     const pass = encoder.beginComputePass({ label: 'bench_matmul', ...(timestampWrites ? { timestampWrites } : {}) });
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, this.bind);
-    pass.dispatchWorkgroups(Math.ceil(Math.ceil(this.shape.n / 8) / WG_X), Math.ceil(Math.ceil(this.shape.m / 8) / WG_Y));
+    const v = this.variant;
+    pass.dispatchWorkgroups(Math.ceil(Math.ceil(this.shape.n / (4 * v.cols)) / v.wgX), Math.ceil(Math.ceil(this.shape.m / v.rows) / v.wgY));
     pass.end();
   }
 
@@ -63,12 +97,29 @@ export class BenchMatmul {
   private constructor(
     private readonly ctx: GpuContext,
     private readonly pipeline: GPUComputePipeline,
+    /** The kernel shape in use. */
+    readonly variant: MatmulVariant,
   ) {}
 
-  static async create(ctx: GpuContext): Promise<BenchMatmul> {
+  /**
+   * The kernel in the shape tuned for this adapter (searched at first use, see tuneMatmul), or in
+   * `variant` when given.
+   */
+  static async create(ctx: GpuContext, variant?: MatmulVariant): Promise<BenchMatmul> {
+    const v = variant ?? (await tuneMatmul(ctx));
+    return new BenchMatmul(ctx, await BenchMatmul.pipeline(ctx, v), v);
+  }
+
+  private static pipeline(ctx: GpuContext, v: MatmulVariant): Promise<GPUComputePipeline> {
     const layout = BenchMatmulBindings.pipelineLayout(ctx.device);
-    const pipeline = await ctx.pipelines.get({ kernel: 'bench_matmul', source, layout, prelude: [BenchMatmulBindings.wgsl], constants: { WG_X, WG_Y } });
-    return new BenchMatmul(ctx, pipeline);
+    return ctx.pipelines.get({
+      kernel: 'bench_matmul',
+      source,
+      layout,
+      prelude: [BenchMatmulBindings.wgsl],
+      defines: { ROWS8: v.rows === 8, COLS2: v.cols === 2 },
+      constants: { WG_X: v.wgX, WG_Y: v.wgY },
+    });
   }
 
   /** Bind C (M×N) = A (M×K) · B (K×N), all row-major f32 storage buffers. */
@@ -85,6 +136,55 @@ export class BenchMatmul {
     const params = new UniformBlock(this.ctx, 'bench_matmul:params', BenchMatmulParams);
     params.set({ m, n, k });
     const bind = BenchMatmulBindings.bind(this.ctx.device, { params: params.buffer, a, b, c });
-    return new BenchMatmulPlan(this.pipeline, bind, params, shape);
+    return new BenchMatmulPlan(this.pipeline, bind, params, shape, this.variant);
+  }
+}
+
+/**
+ * The fastest candidate shape on this adapter: each candidate multiplies two n×n matrices (n = 256
+ * on software adapters, 1024 on GPUs) a few times; GPU timestamps when the device has them, else
+ * wall-clock per awaited submit. The choice is recorded under the key 'bench_matmul'.
+ */
+export async function tuneMatmul(ctx: GpuContext): Promise<MatmulVariant> {
+  const candidates = matmulCandidates(ctx.device.limits.maxComputeInvocationsPerWorkgroup).map((v) => ({ name: matmulVariantName(v), value: v }));
+  const n = ctx.adapter.isSoftware ? 256 : 1024;
+  const reps = 3;
+  let bufs: GPUBuffer[] | undefined;
+  let timer: GpuTimer | undefined;
+  try {
+    return await ctx.tuner.choose(
+      'bench_matmul',
+      candidates,
+      async (v) => {
+        if (!bufs) {
+          const fill = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+          bufs = [ctx.storage('tune:A', fill), ctx.storage('tune:B', fill), ctx.storage('tune:C', n * n * 4)];
+          timer = ctx.hasTimestamps ? new GpuTimer(ctx, reps) : undefined;
+        }
+        const mm = await BenchMatmul.create(ctx, v);
+        const plan = mm.plan(bufs[0]!, bufs[1]!, bufs[2]!, { m: n, n, k: n });
+        try {
+          return await bestTime(async () => {
+            const enc = ctx.device.createCommandEncoder({ label: 'tune:bench_matmul' });
+            const t0 = performance.now();
+            for (let r = 0; r < reps; r++) plan.encode(enc, timer?.passTimestamps(`r${r}`));
+            if (timer) {
+              timer.resolve(enc);
+              ctx.submit(enc.finish());
+              const ms = await timer.read();
+              return [...ms.values()].reduce((a, b) => a + b, 0) / reps;
+            }
+            await ctx.read(bufs![2]!, 0, 4, enc);
+            return (performance.now() - t0) / reps;
+          }, 3);
+        } finally {
+          plan.destroy();
+        }
+      },
+      ctx.hasTimestamps ? 'gpu-timestamps' : 'wall-clock',
+    );
+  } finally {
+    timer?.destroy();
+    for (const b of bufs ?? []) ctx.destroyBuffer(b);
   }
 }

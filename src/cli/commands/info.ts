@@ -1,4 +1,5 @@
 import { GpuContext } from '../../gpu/context.js';
+import { tuneKernels } from '../../kernels/tuned.js';
 import { parse } from '../args.js';
 
 export const summary = 'print the WebGPU adapter, its features and limits';
@@ -9,8 +10,11 @@ export async function run(argv: string[]): Promise<number> {
   const ctx = await GpuContext.create(values.adapter ? { adapter: values.adapter } : {});
   try {
     const a = ctx.adapter;
+    // The per-adapter kernel choices (measured now if this adapter has no cached ones yet).
+    await tuneKernels(ctx);
+    const tuning = { cache: ctx.tuner.location ?? null, kernels: ctx.tuner.choices, warnings: ctx.tuner.warnings };
     if (values.json) {
-      console.log(JSON.stringify(a, null, 2));
+      console.log(JSON.stringify({ ...a, tuning }, null, 2));
       return 0;
     }
     console.log(`adapter      ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || '(no info)'}`);
@@ -19,6 +23,12 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`fallback     ${a.isFallbackAdapter ? 'yes' : 'no'}`);
     console.log(`features     ${a.features.join(', ') || '(none)'}`);
     for (const [k, v] of Object.entries(a.limits)) console.log(`${k.padEnd(36)} ${v}`);
+    for (const [k, r] of Object.entries(tuning.kernels)) {
+      const best = r.ms[r.choice] ?? NaN;
+      const worst = Math.max(...Object.values(r.ms));
+      console.log(`tuned        ${k}: ${r.choice} (${Object.keys(r.ms).length} shapes timed by ${r.timer}, ${(worst / best).toFixed(1)}× faster than the slowest)`);
+    }
+    console.log(`tuning cache ${tuning.cache ?? '(memory only)'}`);
     return 0;
   } finally {
     ctx.destroy();
