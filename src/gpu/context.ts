@@ -4,7 +4,7 @@
  * rejects every pending readback when the device is lost, and holds the buffer pool, the pipeline
  * cache and the optional GPU timer.
  */
-import { acquireDevice, isNode, type AcquireOptions } from './device.js';
+import { acquireDevice, isNode, nodeTuningStoreFor, type AcquireOptions } from './device.js';
 import { adapterKey, Tuner, type TuningStore } from './tuning.js';
 import type { AdapterChoice } from './icd.js';
 import { DeviceLostError, GpuValidationError, InputError } from './errors.js';
@@ -155,7 +155,7 @@ export class GpuContext {
   /** Acquire a device (or wrap `options.device`) and build a context around it. */
   static async create(options: ContextOptions = {}): Promise<GpuContext> {
     const store = async (info: GPUAdapterInfo | undefined) =>
-      options.tuningStore === false ? undefined : (options.tuningStore ?? (isNode ? await (await import('./node.js')).nodeTuningStore(adapterKey(info ?? {})) : undefined));
+      options.tuningStore === false ? undefined : (options.tuningStore ?? (isNode ? await nodeTuningStoreFor(adapterKey(info ?? {})) : undefined));
     if (options.device) {
       const info = options.adapterInfo ?? options.device.adapterInfo;
       return new GpuContext(options.device, info, false, options.poolBytes, false, undefined, await store(info));

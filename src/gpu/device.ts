@@ -7,6 +7,7 @@
  * without a GPU uses the SwiftShader it ships).
  */
 import { NoAdapterError } from './errors.js';
+import type { TuningStore } from './tuning.js';
 import type { AdapterChoice } from './icd.js';
 
 export interface AcquireOptions {
@@ -45,6 +46,12 @@ async function nodeGpu(adapterName: string | undefined): Promise<{ gpu: GPU; cho
   const made = await createNodeGpu(adapterName);
   keepAlive.push(made.gpu);
   return made;
+}
+
+/** Node: the on-disk tuning store of an adapter (node.ts; browser builds: none). */
+export async function nodeTuningStoreFor(key: string): Promise<TuningStore | undefined> {
+  const { nodeTuningStore } = await import('./node.js');
+  return nodeTuningStore(key);
 }
 
 /** Find a GPU, an adapter and the requested device features/limits. */

@@ -1,5 +1,5 @@
 import { GpuContext } from '../../gpu/context.js';
-import { tuneKernels } from '../../kernels/tuned.js';
+import { tuneKernels } from '../../api/tuning.js';
 import { parse } from '../args.js';
 
 export const summary = 'print the WebGPU adapter, its features and limits';

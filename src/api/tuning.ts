@@ -3,7 +3,7 @@
  * runs so that its report lists the choices (each kernel also tunes itself at its first use).
  */
 import type { GpuContext } from '../gpu/context.js';
-import { tuneMatmul } from './bench_matmul.js';
+import { tuneMatmul } from '../kernels/bench_matmul.js';
 
 export async function tuneKernels(ctx: GpuContext): Promise<void> {
   await tuneMatmul(ctx);
