@@ -21,6 +21,11 @@ const GROWTH = 3;
 const BACKOFF = 0.75;
 /** After this many checks with a new best error since the last divergence, the ceiling is raised back one step. */
 const RECOVER = 4;
+/**
+ * After this many checks without a new best error ω backs off: near the f32 floor over-relaxation
+ * amplifies the rounding noise (a 100-D stored-cost case sat at 1.6× its floor with ω = 1.95).
+ */
+const NO_PROGRESS = 5;
 
 /** What the solver does after a check (OverRelaxation.update). */
 export interface RelaxationStep {
@@ -50,6 +55,7 @@ export class OverRelaxation {
   private best = Infinity;
   private ceiling = OMEGA_MAX;
   private goodChecks = 0;
+  private sinceBest = 0;
   private readonly fixed: boolean;
 
   /** `mode` 'symmetric' runs averaged updates (ω = ½ in the kernel) and never adapts; `fixed` pins ω. */
@@ -97,6 +103,7 @@ export class OverRelaxation {
     }
     if (err <= this.best) {
       this.best = err;
+      this.sinceBest = 0;
       step.save = true;
       if (++this.goodChecks >= RECOVER && this.ceiling < OMEGA_MAX) {
         this.ceiling = Math.min(OMEGA_MAX, 1 + (this.ceiling - 1) / BACKOFF);
@@ -105,7 +112,12 @@ export class OverRelaxation {
     }
     if (this.mode === 'alternating' && !this.fixed && prev !== undefined && Number.isFinite(err)) {
       const lambda = Math.pow(err / prev, 1 / iterations);
-      if (err > GROWTH * prev && this.omega > 1) {
+      if (err > this.best && ++this.sinceBest >= NO_PROGRESS && this.omega > 1) {
+        this.sinceBest = 0;
+        this.omega = 1 + BACKOFF * (this.omega - 1);
+        if (this.omega < 1.02) this.omega = 1;
+        step.changed = true;
+      } else if (err > GROWTH * prev && this.omega > 1) {
         // Growth beyond SOR's oscillation: ω backs off towards 1.
         this.omega = 1 + BACKOFF * (this.omega - 1);
         if (this.omega < 1.02) this.omega = 1;

@@ -32,6 +32,8 @@ const FLOOR_CHECK_EVERY = 3;
  * 3.3e-4; 700 uniform points in ±3 at blur 0.01: still falling at 8.4e-4 where it is ~2e-3.
  */
 const FLOOR_ULPS = 2;
+/** The floor with a stored cost, in rounding units of max|f| + max|g| (the estimate before per-point ulps). */
+const STORED_COST_ULPS = 4;
 
 /** The unit in the last place of the f32 number v. */
 const ulp32 = (v: number): number => 2 ** (Math.max(-126, Math.floor(Math.log2(Math.abs(v) || 2 ** -126))) - 23);
@@ -40,14 +42,21 @@ const ulp32 = (v: number): number => 2 ** (Math.max(-126, Math.floor(Math.log2(M
  * The f32 floor of the marginal errors at ε of the cross (and self) problems: FLOOR_ULPS ·
  * (Σ_i a_i ulp(f_i) + Σ_j b_j ulp(g_j))/ε, the largest over the batch.
  */
-function marginalFloor(pot: Float32Array, logw: Float32Array, layouts: readonly Layout[], T: number, copies: { cross: number; self: number }, eps: number, debias: boolean): { cross: number; self: number } {
+function marginalFloor(pot: Float32Array, logw: Float32Array, layouts: readonly Layout[], T: number, copies: { cross: number; self: number }, eps: number, debias: boolean, storedCost: boolean): { cross: number; self: number } {
   const sum = (base: number, at: number, n: number) => {
     let s = 0;
     for (let i = at; i < at + n; i++) s += Math.exp(logw[i]!) * ulp32(pot[base + i]!);
     return s;
   };
-  const of = (base: number) => Math.max(...layouts.map((l) => sum(base, l.xs, l.n) + sum(base, l.ys, l.m)));
-  const unit = FLOOR_ULPS / eps;
+  // A stored cost (high d: |x|² + |y|² - 2<x, y> in f32) is itself rounded to the size of |x|² + |y|²,
+  // about the size of the largest potentials: there the floor is STORED_COST_ULPS of max|f| + max|g|.
+  const maxAbs = (base: number, at: number, n: number) => {
+    let m = 0;
+    for (let i = at; i < at + n; i++) m = Math.max(m, Math.abs(pot[base + i]!));
+    return m;
+  };
+  const of = (base: number) => Math.max(...layouts.map((l) => (storedCost ? STORED_COST_ULPS * 2 ** -24 * (maxAbs(base, l.xs, l.n) + maxAbs(base, l.ys, l.m)) : sum(base, l.xs, l.n) + sum(base, l.ys, l.m))));
+  const unit = (storedCost ? 1 : FLOOR_ULPS) / eps;
   return { cross: unit * of(2 * copies.cross * T), self: debias ? unit * of((2 * copies.self + 1) * T) : 0 };
 }
 
@@ -317,7 +326,7 @@ export class SinkhornSolver {
       if (debias) metrics.selfMarginalError = errors.self;
       reportProgress(o.run, { stage: 'sinkhorn', done: run.iterations, total: o.maxIterations, metrics });
       // The f32 floor, estimated from the potentials when the error stalls above tol (every few checks).
-      if (worst > tol && worst > STALL * last && checks % FLOOR_CHECK_EVERY === 0) floor = marginalFloor(await this.readPotentials(run), run.logw, this.layouts, this.total, run.copies, eps, debias);
+      if (worst > tol && worst > STALL * last && checks % FLOOR_CHECK_EVERY === 0) floor = marginalFloor(await this.readPotentials(run), run.logw, this.layouts, this.total, run.copies, eps, debias, this.stored !== undefined);
       last = worst;
       const reached = errors.cross <= Math.max(tol, floor?.cross ?? 0) && (!debias || errors.self <= Math.max(tol, floor?.self ?? 0));
       let keptOk = true;
