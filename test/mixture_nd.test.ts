@@ -6,7 +6,7 @@ import { MixtureScore } from '../src/kernels/mixture_score.js';
 import { VpLinear } from '../src/processes/process.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { sample } from '../src/samplers/sampler.js';
-import { mixtureScore64, prepareMixture } from '../src/scores/mixture.js';
+import { checkMixtureNdFits, mixtureScore64, prepareMixture } from '../src/scores/mixture.js';
 import { useGpu } from './gpu.js';
 import { ksProjected, mixtureMoments, projectedMixtureCdf, sampleCov } from './reference/ks.js';
 import { mixtureScoreRef, randomMixture } from './reference/mixture.js';
@@ -68,5 +68,41 @@ describe('exact mixture scores at any dimension', () => {
       const maxVar = Math.max(...cov.map((r, i) => r[i]!));
       expect(C.flat(), `${kind} covariance`).toBeAllclose(cov.flat(), { atol: 5 * Math.sqrt(2 / n) * maxVar });
     }
+  });
+
+  it('above 512-D (d = 520, two components): GPU eigen path against the float64 Cholesky reference and Gauss–Jordan', async () => {
+    const ctx = gpu();
+    const d = 520, n = 6;
+    const mix = randomMixture(d, 2, 5);
+    const prep = prepareMixture(mix);
+    const pts = rngFillCpu(n * d, 9, 2, 'normal');
+    const alpha = 0.7, sigma = 0.5;
+    const ms = await MixtureScore.create(ctx, prep);
+    try {
+      const { score, logp } = await ms.evaluate(pts, alpha, sigma);
+      const wantS: number[] = [], wantL: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = mixtureScore64(prep, pts.subarray(i * d, (i + 1) * d), alpha, sigma);
+        wantS.push(...r.score);
+        wantL.push(r.logp);
+      }
+      // The Cholesky path is itself checked against the direct inverse at one point.
+      const r0 = mixtureScoreRef(mix, Array.from(pts.subarray(0, d)), alpha, sigma);
+      expect(wantS.slice(0, d)).toBeAllclose(r0.score, { rtol: 1e-9, atol: 1e-9 });
+      expect(wantL[0]!).toBeCloseTo(r0.logp, 8);
+      // f32 sums of d = 520 products of O(1) terms, C⁻¹ up to 1/0.25: ~d·6e-8 ≈ 3e-5 relative per
+      // score entry (|score| ~ 3); log p ~ −800 to f32 relative 1e-6 plus the same sums.
+      expect(score).toBeAllclose(wantS, { rtol: 2e-3, atol: 2e-3 });
+      expect(logp).toBeAllclose(wantL, { rtol: 1e-5, atol: 1e-2 });
+    } finally {
+      ms.destroy();
+    }
+  });
+
+  it('refuses a mixture over one storage binding, naming the limit', () => {
+    // 2 components at d = 4096 need 2 × (4096² + 2·4096 + 1 → 16 785 412) floats = 134 283 296 bytes.
+    expect(() => checkMixtureNdFits({ dim: 4096, components: 2 }, 128 * 2 ** 20)).toThrow(/134283296 bytes.*maxStorageBufferBindingSize = 134217728 bytes \(at most 1 component at this d\)/);
+    expect(() => checkMixtureNdFits({ dim: 4096, components: 15 }, 2 ** 30)).not.toThrow();
+    expect(() => prepareMixture({ weights: [1], means: [new Array<number>(4097).fill(0)], covs: [[[1]]] })).toThrow(/dimension must be 1..4096, got 4097/);
   });
 });

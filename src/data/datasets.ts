@@ -17,6 +17,7 @@
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { COMPONENT_FLOATS, DatasetGenKernel, type DatasetGenJob } from '../kernels/dataset_gen.js';
+import { choleskyLower } from '../linalg/spd.js';
 import { prepareMixture, type MixtureDescription } from '../scores/mixture.js';
 import { drawMixture, mixtureSampleStride } from '../kernels/mixture_sample.js';
 import type { PointCloud } from '../gpu/points.js';
@@ -139,8 +140,9 @@ export async function makeMixtureDataset(ctx: GpuContext, mixture: MixtureDescri
     cum += mixture.weights[k]! / total;
     packed[o] = slot === live.length - 1 ? 2 : cum; // the last threshold is never compared
     mixture.means[k]!.forEach((v, i) => (packed[o + 1 + i] = v));
-    const L = cholesky(mixture.covs[k]!);
-    for (let r = 0; r < d; r++) for (let c = 0; c <= r; c++) packed[o + 1 + d + r * d + c] = L[r]![c]!;
+    // prepareMixture validated Σ_k (a Cholesky factor exists); factor the symmetrised copy (float64, d³/3).
+    const L = choleskyLower(prepared.covariances.subarray(slot * d * d, (slot + 1) * d * d), d).l!;
+    packed.set(L, o + 1 + d);
   });
   const buffer = await drawMixture(ctx, packed, d, n, opts.seed ?? 0);
   return { name: opts.name ?? 'mixture', data: buffer, n, d, mixture, exact: true, destroy: () => ctx.destroyBuffer(buffer) };

@@ -26,6 +26,7 @@ export async function drawMixture(ctx: GpuContext, packed: Float32Array, d: numb
   const stride = mixtureSampleStride(d);
   if (packed.length === 0 || packed.length % stride !== 0) throw new InputError(`mixture sample: ${packed.length} floats is not a whole number of ${d}-dimensional components`);
   const limit = ctx.device.limits.maxStorageBufferBindingSize;
+  if (packed.length * 4 > limit) throw new InputError(`mixture sample: ${packed.length / stride} components at d = ${d} need ${packed.length * 4} bytes (1 + d + d² floats each), over this device's storage binding limit (${limit} bytes)`);
   if (n * d * 4 > limit) throw new InputError(`mixture sample: n = ${n} points × d = ${d} need ${n * d * 4} bytes, over this device's storage binding limit (${limit} bytes)`);
   const pipeline = await ctx.pipelines.get({ kernel: 'mixture_sample', source, layout: MixtureSampleBindings.pipelineLayout(ctx.device), prelude: [MixtureSampleBindings.wgsl], constants: { WG } });
   const cbuf = ctx.storage('mixture_sample:components', packed);

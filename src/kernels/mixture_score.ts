@@ -9,7 +9,7 @@ import { Bindings, UniformBlock, read, rw, uniform } from '../gpu/bindings.js';
 import { workgroups } from '../gpu/dispatch.js';
 import { InputError } from '../gpu/errors.js';
 import { ParamsLayout } from '../gpu/params.js';
-import { MIXTURE_VEC4_MAX_DIM, mixtureNdStride, packMixture, packMixtureNd, prepareMixture, type MixtureDescription, type PreparedMixture } from '../scores/mixture.js';
+import { MIXTURE_VEC4_MAX_DIM, checkMixtureNdFits, mixtureNdStride, packMixture, packMixtureNd, prepareMixture, type MixtureDescription, type PreparedMixture } from '../scores/mixture.js';
 import { MixtureNdParams, MixtureScoreNdKernel } from './mixture_score_nd.js';
 
 const WG = 64;
@@ -46,6 +46,7 @@ export class MixtureScore {
   static async create(ctx: GpuContext, mix: MixtureDescription | PreparedMixture): Promise<MixtureScore> {
     const prepared = 'eigenvalues' in mix ? mix : prepareMixture(mix);
     if (prepared.dim > MIXTURE_VEC4_MAX_DIM) {
+      checkMixtureNdFits(prepared, ctx.device.limits.maxStorageBufferBindingSize);
       const kernel = await MixtureScoreNdKernel.create(ctx, prepared.dim);
       const buffer = ctx.storage('mixture:components-nd', packMixtureNd(prepared));
       return new MixtureScore(ctx, prepared, buffer, undefined, undefined, { kernel, ubuf: ctx.uniform('mixture_score_nd:params', 256) });

@@ -16,7 +16,7 @@ import { MixtureNdParams, MixtureScoreNdKernel, NO_LOGP } from '../kernels/mixtu
 import { SamplerStepKernel, SamplerStepParams } from '../kernels/sampler_step.js';
 import { OUTPUT_CODE, type MlpLayout } from '../model/layout.js';
 import { workspaceLayout } from '../model/workspace.js';
-import { mixtureNdStride, packMixtureNd, type PreparedMixture } from '../scores/mixture.js';
+import { checkMixtureNdFits, mixtureNdStride, packMixtureNd, type PreparedMixture } from '../scores/mixture.js';
 import { MlpBatchPlan } from '../train/mlp.js';
 import { splitSeed } from '../rng/philox.js';
 
@@ -110,6 +110,7 @@ export class GeneralStepper {
     if (slotBytes > MAX_SLOT_BYTES) throw new InputError(`sampler: ${o.times.length - 1} steps × ${Math.ceil(o.n / bs)} blocks of particles need ${slotBytes} bytes of step parameters (limit ${MAX_SLOT_BYTES}); lower steps or n`);
     const d = o.dim;
     const exact = o.score.kind === 'exact';
+    if (o.score.kind === 'exact') checkMixtureNdFits(o.score.mixture, limit);
     const layout = o.score.kind === 'network' ? o.score.layout : undefined;
     const spec = layout?.spec;
     const [kernel, mix, plan] = await Promise.all([
