@@ -1,7 +1,15 @@
 /**
  * `experiment fashion`: a score model on Fashion-MNIST (Debian's dataset-fashion-mnist) end to end.
  *
- * 1. Train an MLP d → w → w → d (Fourier time, SiLU, ε output, EMA) on the VP SDE with DSM.
+ * 1. Train an MLP d → w → w → d (Fourier time, SiLU, v output, EMA) on the VP SDE with DSM. The
+ *    output is the velocity v = α ε − σ x_0, not ε: with ε output the score −ε̂/σ carries the
+ *    network's error at large t (≈ 0.13 rms per coordinate after the quick training, where the
+ *    exact ε ≈ x_t) into the probability-flow ODE undamped, which integrates it over ∫½β dt ≈ 5 with
+ *    no noise to correct it: the ODE cloud's rms grew to 1.84 against the marginal's 0.84 by t = 0.2
+ *    and the samples saturated (W2 9.54 to test images, EM 2.49; the same with 200 Heun steps or
+ *    stopping at t = 0.05, so not the time grid). From v the score is −(σ x + α v̂)/σ at σ² + α² = 1:
+ *    the identity part is exact and the network's error enters times α/σ (small at large t). Same
+ *    training budget: PF-ODE 2.27, EM 2.21.
  * 2. Sample with Euler–Maruyama (reverse SDE) and the probability-flow ODE (Heun) from the EMA weights.
  * 3. W2 between the samples and held-out test images (exact by the network simplex, debiased
  *    Sinkhorn, and sliced on 128 directions), next to the sampling floor: the same W2 between test images and as many training
@@ -109,7 +117,7 @@ export async function runFashion(ex: ExperimentContext, o: { classes?: number[];
   const d = train.dim;
   ex.log(`Fashion-MNIST ${classes ? `classes ${classes.join(',')}` : 'all classes'}, pool ${sizes.pool}: ${train.n} training and ${test.n} test images of ${d} dimensions`);
   const process = new VpLinear();
-  const spec: MlpSpec = { dim: d, hidden: sizes.hidden, activation: 'silu', time: { kind: 'fourier', features: sizes.fourier }, output: 'eps' };
+  const spec: MlpSpec = { dim: d, hidden: sizes.hidden, activation: 'silu', time: { kind: 'fourier', features: sizes.fourier }, output: 'velocity' };
   const data = uploadPoints(ctx, 'fashion-mnist', train.points, d);
   let trainer: Trainer | undefined;
   try {
@@ -270,7 +278,7 @@ function summary(r: FashionResult): string {
     `# Fashion-MNIST score model (${r.dim}-D, ${cls})`,
     '',
     `Adapter: ${r.adapter}. ${r.trainImages} training images, ${r.testImages} test images, pool ${s.pool}.`,
-    `Network ${r.dim} → ${s.hidden.join(' → ')} → ${r.dim} (SiLU, ${s.fourier} Fourier time features, ε output, EMA ${s.ema}), VP SDE, DSM,`,
+    `Network ${r.dim} → ${s.hidden.join(' → ')} → ${r.dim} (SiLU, ${s.fourier} Fourier time features, v output (α ε − σ x_0), EMA ${s.ema}), VP SDE, DSM,`,
     `${s.trainSteps} steps at batch ${s.batch} in ${r.trainSeconds.toFixed(1)} s; final loss ${fmt(r.finalLoss)}.`,
     '',
     `W2 to ${s.w2Points} held-out test images: exact (network simplex, float64) | debiased Sinkhorn (blur 5% of the clouds' diameter) | sliced (128 directions, the mean 1-D W2 over directions):`,
