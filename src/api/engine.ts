@@ -12,10 +12,11 @@
  * ```
  */
 import { GpuContext, type AdapterReport } from '../gpu/context.js';
+export type { AdapterReport } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { Reduce, type ReduceOp } from '../kernels/reduce.js';
 import { RngFill, type Distribution } from '../kernels/rng_fill.js';
-import { DATASETS, DATASET_DIM, makeDataset, uploadPoints, type Dataset, type DatasetName } from '../data/datasets.js';
+import { DATASETS, DATASET_DIM, makeDataset, makeMixtureDataset, uploadPoints, type Dataset, type DatasetName } from '../data/datasets.js';
 import { LipschitzEstimator, type LipschitzCurve, type LipschitzCurveOptions } from '../lipschitz/estimator.js';
 import { boundGrid, corollaryBound, scoreMatchingObjective, theoremBound, type BoundTerms, type Dynamics } from '../bound/bound.js';
 import type { LipschitzMethod } from '../lipschitz/estimator.js';
@@ -25,9 +26,11 @@ import { embedIndex } from '../processes/grid.js';
 import { sinkhornBatch, type SinkhornOptions, type SinkhornResult } from '../transport/sinkhorn/index.js';
 import type { CloudLike } from '../transport/input.js';
 import { w2 as transportW2, W2_METHODS, type W2Options, type W2Result } from '../transport/w2.js';
+export { chooseMethod as chooseW2Method, W2_METHODS, type W2Method, type W2Options, type W2Result } from '../transport/w2.js';
 import type { MixtureDescription } from '../scores/mixture.js';
 import { scoreMatchingErrors } from '../bound/score_error.js';
 import { sample as runSampler, type SampleRunOptions, type SamplerOptions } from '../samplers/sampler.js';
+import { ForwardSampler } from '../samplers/forward.js';
 import type { NetworkScore } from '../model/network.js';
 import { Trainer, type LossPoint, type TrainConfig } from '../train/trainer.js';
 import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../gpu/run.js';
@@ -44,10 +47,19 @@ import {
   type PointsInput,
 } from '../gpu/validate.js';
 import type { PointCloud } from '../gpu/points.js';
+export type { PointCloud } from '../gpu/points.js';
 import { selfcheck, type Check } from './selfcheck.js';
+import { tuneKernels } from './tuning.js';
+import { MODEL_SIZES, PlaygroundSession, type ModelSize, type SessionConfig } from './playground.js';
+export { MODEL_SIZES, PlaygroundSession, type Evaluation, type HistoryPoint, type ModelSize, type SessionConfig } from './playground.js';
 import { MONO_H } from '../kernels/flow_gauss_ratio.js';
 import { GENERATOR_LOSSES } from '../flows/monoflow_generator.js';
 import { createPreset, PRESET_KINDS, type FlowPreset, type PresetKind, type PresetOptions } from '../flows/presets.js';
+
+/** A sampler's output with its samples also as a PointCloud. */
+function withCloud<T extends { samples: Float32Array }>(out: T, n: number): T & { points: PointCloud } {
+  return { ...out, points: { data: out.samples, n, d: out.samples.length / n } };
+}
 
 /** The `dim` to read a flat array of points with (a nested array or a PointCloud carries its own). */
 function flatDim(points: PointsInput, dim: number): number | undefined {
@@ -58,13 +70,15 @@ function flatDim(points: PointsInput, dim: number): number | undefined {
 export { TRAIN_DEFAULTS } from '../train/trainer.js';
 export { SINKHORN_DEFAULTS, resolveSinkhorn } from '../transport/sinkhorn/index.js';
 export { SLICED_DEFAULTS } from '../transport/w2.js';
+export { SAMPLER_DEFAULTS } from '../samplers/sampler.js';
 export { DEFAULT_FLOW_BLUR } from '../flows/w2_measure.js';
 
 /** The choices the front ends offer, exported once with the entry points that take them. */
 export { MONO_H, type MonoH } from '../kernels/flow_gauss_ratio.js';
 export { GENERATOR_LOSSES, type GeneratorLoss } from '../flows/monoflow_generator.js';
-export { PRESET_KINDS, type FlowPreset, type PresetKind, type PresetOptions } from '../flows/presets.js';
-export type { FlowPoint, FlowRunner } from '../flows/flow.js';
+export { PRESET_KINDS, PRESET_DEFAULTS, type FlowPreset, type PresetKind, type PresetOptions } from '../flows/presets.js';
+export { flowFigure } from '../flows/plot.js';
+export { runFlow, type FlowPoint, type FlowRunner, type FlowRunOptions } from '../flows/flow.js';
 export type { TangentTime } from '../kernels/mlp_tangent.js';
 export type { Check } from './selfcheck.js';
 
@@ -145,7 +159,29 @@ export interface BoundReport {
 }
 
 /** Options of `engine.sample`: the sampler's, with `init` also as a PointCloud or an array of points. */
-export type EngineSampleOptions = Omit<SamplerOptions, 'init'> & SampleRunOptions & { init?: PointsInput | GPUBuffer };
+export type EngineSampleOptions = Omit<SamplerOptions, 'init'> &
+  SampleRunOptions & {
+    init?: PointsInput | GPUBuffer;
+    /**
+     * Start from data instead of the prior: `n` points of this built-in dataset (drawn with seed + 1)
+     * pushed to T by the exact forward kernel (noise seed + 2), so q_T = p_T as in the paper. Not with `init`.
+     */
+    fromData?: DatasetName;
+  };
+
+/** What `engine.sample` resolves with. */
+export interface SampleResult {
+  /** The samples as a PointCloud (n × d). */
+  points: PointCloud;
+  /** The same floats, n × d row-major. */
+  samples: Float32Array;
+  /** Steps run (the schedule's for 'ddpm'). */
+  steps: number;
+  /** Wall-clock milliseconds of the run and the samples' readback (not the set-up). */
+  ms: number;
+  /** With `captureEvery`: the particles every captureEvery steps. */
+  trajectory?: { times: Float64Array; frames: Float32Array[] };
+}
 
 /** Where training data comes from: a built-in dataset (drawn on the GPU), a PointCloud, or `{ points }`. */
 export type TrainingData = DatasetName | PointCloud | { points: PointsInput; dim?: number };
@@ -215,6 +251,11 @@ export class Engine {
   /** The GPUDevice the engine runs on. */
   get device(): GPUDevice {
     return this.ctx.device;
+  }
+
+  /** Resolves (never rejects) with a DeviceLostError when the device is lost. */
+  get lost(): GpuContext['lost'] {
+    return this.ctx.lost;
   }
 
   /** Buffers the engine holds right now (0 after `destroy()`; for leak checks). */
@@ -298,15 +339,27 @@ export class Engine {
     }
   }
 
-  /** `n` points of a built-in dataset (clusters4, moons, …), drawn on the GPU from `seed`. */
-  async dataset(name: DatasetName, opts: { n?: number; seed?: number | bigint } = {}): Promise<PointCloud & { /** @deprecated Use `d`. */ readonly dim: number }> {
+  /**
+   * `n` points of a built-in dataset (clusters4, moons, …), or of any Gaussian mixture given as
+   * { weights, means, covs }, drawn on the GPU from `seed`. `mixture` is the dataset's Gaussian
+   * mixture where it has one, `exact` whether that mixture is exactly the data's law (false for the
+   * clamped 2-D cluster).
+   */
+  async dataset(
+    source: DatasetName | MixtureDescription,
+    opts: { n?: number; seed?: number | bigint; name?: string } = {},
+  ): Promise<PointCloud & { /** @deprecated Use `d`. */ readonly dim: number; mixture?: MixtureDescription; exact: boolean }> {
     this.alive();
-    checkOneOf('dataset: name', name, DATASETS);
+    if (typeof source === 'string') checkOneOf('dataset: name', source, DATASETS);
+    else if (typeof source !== 'object' || source === null) throw new InputError(`dataset: expected a dataset name (${DATASETS.join(', ')}) or a mixture { weights, means, covs }`);
     if (opts.n !== undefined) checkInteger('dataset: n', opts.n, 1, 1 << 26);
     if (opts.seed !== undefined) checkSeed('dataset: seed', opts.seed);
-    const ds = await makeDataset(this.ctx, name, opts);
+    const ds =
+      typeof source === 'string'
+        ? await makeDataset(this.ctx, source, opts)
+        : await makeMixtureDataset(this.ctx, source, { ...(opts.n !== undefined ? { n: opts.n } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.name !== undefined ? { name: opts.name } : {}) });
     try {
-      return { data: await this.ctx.readF32(ds.data, 0, ds.n * ds.d), n: ds.n, d: ds.d, dim: ds.d };
+      return { data: await this.ctx.readF32(ds.data, 0, ds.n * ds.d), n: ds.n, d: ds.d, dim: ds.d, ...(ds.mixture ? { mixture: ds.mixture } : {}), exact: ds.exact };
     } finally {
       ds.destroy();
     }
@@ -342,7 +395,9 @@ export class Engine {
       ds = uploadPoints(this.ctx, 'train', pts.data, pts.d);
     }
     try {
-      return new TrainingSession(await Trainer.create(this.ctx, ds, config), ds);
+      // n and dataSeed choose the data; the trainer (and its checkpoints) get the training options only.
+      const { n: _n, dataSeed: _dataSeed, ...trainConfig } = config;
+      return new TrainingSession(await Trainer.create(this.ctx, ds, trainConfig), ds);
     } catch (e) {
       ds.destroy();
       throw e;
@@ -355,7 +410,7 @@ export class Engine {
    * points, or a GPU buffer); resolves with the samples as a PointCloud `points` (and the same
    * floats as `samples`, n × d row-major) and, with `captureEvery`, the trajectory.
    */
-  async sample(options: EngineSampleOptions): Promise<{ points: PointCloud; samples: Float32Array; trajectory?: { times: Float64Array; frames: Float32Array[] } }> {
+  async sample(options: EngineSampleOptions): Promise<SampleResult> {
     this.alive();
     if (typeof options !== 'object' || options === null) throw new InputError('sample: options are required ({ process, score, n, ... })');
     let opts = options as SamplerOptions & SampleRunOptions;
@@ -382,9 +437,27 @@ export class Engine {
       }
     }
     if (opts.score?.kind === 'network') this.checkNetwork('sample', opts.score.network);
+    const fromData = (options as { fromData?: DatasetName }).fromData;
+    if (fromData !== undefined) {
+      checkOneOf('sample: fromData', fromData, DATASETS);
+      if (init !== undefined) throw new InputError('sample: give init or fromData, not both');
+      if (dim !== undefined && DATASET_DIM[fromData] !== dim) throw new InputError(`sample: fromData ${fromData} has dimension ${DATASET_DIM[fromData]}, the score has ${dim}`);
+    }
     throwIfAborted(opts.signal, 'sample');
-    const out = await runSampler(this.ctx, opts);
-    return { ...out, points: { data: out.samples, n: opts.n, d: out.samples.length / opts.n } };
+    const { fromData: _fromData, ...samplerOpts } = opts as SamplerOptions & SampleRunOptions & { fromData?: DatasetName };
+    if (fromData === undefined) return withCloud(await runSampler(this.ctx, samplerOpts), opts.n);
+    const seed = opts.seed ?? 0;
+    const offset = (k: number) => (typeof seed === 'bigint' ? seed + BigInt(k) : seed + k);
+    const data = await makeDataset(this.ctx, fromData, { n: opts.n, seed: offset(1) });
+    let forward: ForwardSampler | undefined;
+    try {
+      forward = await ForwardSampler.create(this.ctx, { process: opts.process, dim: data.d, n: opts.n, steps: 1 });
+      await forward.marginal(data.data, opts.process.T, offset(2));
+      return withCloud(await runSampler(this.ctx, { ...samplerOpts, init: forward.state }), opts.n);
+    } finally {
+      forward?.destroy();
+      data.destroy();
+    }
   }
 
   /**
@@ -564,6 +637,39 @@ export class Engine {
   }
 
   /**
+   * A playground run (the page's Playground tab): a score network trained on `data` (n × d points,
+   * d ≤ 4) and evaluated at log-spaced steps — samples q0 from the forward-noised data, L_s(t), W2(p0, q0)
+   * and the bound. `session.run({ signal, onLoss, onEvaluation })`; `destroy()` (or the engine's) frees it.
+   */
+  async playground(data: PointCloud & { name?: string }, config: SessionConfig): Promise<PlaygroundSession> {
+    this.alive();
+    if (typeof config !== 'object' || config === null || typeof config.process?.g2 !== 'function') throw new InputError('playground: config.process must be a forward process');
+    checkOneOf('playground: model', config.model, Object.keys(MODEL_SIZES) as ModelSize[]);
+    checkInteger('playground: steps', config.steps, 1, 10_000_000);
+    const pts = toPoints('playground: data', data, undefined, undefined);
+    checkInteger('playground: dimension', pts.d, 1, 4);
+    checkBindingSize(`playground: ${pts.n} points`, pts.data.byteLength, this.ctx.device.limits);
+    const ds = uploadPoints(this.ctx, data.name ?? 'points', pts.data, pts.d);
+    try {
+      return await PlaygroundSession.create(this.ctx, ds, config);
+    } catch (e) {
+      ds.destroy();
+      throw e;
+    }
+  }
+
+  /**
+   * Tune every per-adapter kernel now (each also tunes itself at its first use) and report the
+   * choices: where they are cached (null: memory only), the choice and timings per kernel, warnings.
+   */
+  async tune(): Promise<{ cache: string | null; kernels: GpuContext['tuner']['choices']; warnings: GpuContext['tuner']['warnings'] }> {
+    this.alive();
+    await tuneKernels(this.ctx);
+    const t = this.ctx.tuner;
+    return { cache: t.location ?? null, kernels: t.choices, warnings: t.warnings };
+  }
+
+  /**
    * One of the demonstration flows of DESIGN.md (2-D Gaussians: MonoFlow with the exact ratio, with a
    * discriminator on particles or with a generator, rectified flow, Brownian and Schrödinger bridges,
    * heat and VP flows), ready to advance: `preset.flow.advance(steps)` returns a FlowPoint (W2 to the
@@ -579,8 +685,20 @@ export class Engine {
     if (opts.genLoss !== undefined) checkOneOf('flow: genLoss', opts.genLoss, GENERATOR_LOSSES);
     if (opts.genSteps !== undefined) checkInteger('flow: genSteps', opts.genSteps, 1, 256);
     if (opts.trainSteps !== undefined) checkInteger('flow: trainSteps', opts.trainSteps, 1, 10_000_000);
-    if (opts.w2 !== undefined) checkOneOf('flow: w2', opts.w2, ['sinkhorn', 'moment'] as const);
+    if (opts.w2 !== undefined) checkOneOf('flow: w2', opts.w2, ['auto', 'sinkhorn', 'moment'] as const);
     if (opts.blur !== undefined) checkNumber('flow: blur', opts.blur, { min: 1e-4, max: 1 });
+    if (opts.shift !== undefined) checkNumber('flow: shift', opts.shift);
+    if (opts.eps !== undefined) checkNumber('flow: eps', opts.eps, { min: 1e-6, max: 10 });
+    if (opts.lr !== undefined) checkNumber('flow: lr', opts.lr, { min: 1e-8, max: 10 });
+    if (opts.optimizer !== undefined) checkOneOf('flow: optimizer', opts.optimizer, ['adam', 'sgd'] as const);
+    if (opts.loss !== undefined) checkOneOf('flow: loss', opts.loss, ['gan', 'regression'] as const);
+    if (opts.generatorSteps !== undefined) checkInteger('flow: generatorSteps', opts.generatorSteps, 1, 10_000);
+    if (opts.discSteps !== undefined) checkInteger('flow: discSteps', opts.discSteps, 1, 256);
+    if (opts.genLr !== undefined) checkNumber('flow: genLr', opts.genLr, { min: 1e-8, max: 1 });
+    if (opts.lossEvery !== undefined) checkInteger('flow: lossEvery', opts.lossEvery, 1, Number.MAX_SAFE_INTEGER);
+    if (opts.method !== undefined) checkOneOf('flow: method', opts.method, ['heun', 'euler'] as const);
+    if (opts.sigma !== undefined) checkNumber('flow: sigma', opts.sigma, { min: 0, max: 100 });
+    if (opts.T !== undefined) checkNumber('flow: T', opts.T, { min: 1e-6, max: 1e4 });
     return createPreset(this.ctx, kind, opts);
   }
 
@@ -603,6 +721,19 @@ export class Engine {
     this.destroyed = true;
     this.ctx.destroy();
   }
+}
+
+/**
+ * W2 between two point clouds on the host, without a device: the CPU methods ('exact', 'exact1d',
+ * 'sliced', or 'auto' where its adapter-free rules choose one of them; see `chooseW2Method`). The GPU
+ * Sinkhorn divergence needs an Engine: `engine.w2`.
+ */
+export async function hostW2(x: CloudLike, y: CloudLike, opts: W2Options = {}): Promise<W2Result> {
+  if (opts.method !== undefined) checkOneOf('w2: method', opts.method, W2_METHODS);
+  if (opts.method === 'sinkhorn') throw new InputError("w2: method 'sinkhorn' runs on the GPU: use engine.w2 (createEngine())");
+  checkSignal('w2: signal', opts.signal);
+  throwIfAborted(opts.signal, 'w2');
+  return transportW2(null, x, y, opts);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { runSuite, toMarkdown, type BenchReport } from '../../bench/suite.js';
 import type { BenchResult, PeerTiming } from '../../bench/harness.js';
-import type { GpuContext } from '../gpu/context.js';
+import type { Engine } from '../api/engine.js';
 import { state } from './state.js';
 
 type PeerBridge = (script: string, argsJson: string) => Promise<string>;
@@ -26,7 +26,8 @@ function fmt(v: number): string {
   return Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
 }
 
-export function initBenchTab(ctx: GpuContext): BenchApi {
+export function initBenchTab(engine: Engine): BenchApi {
+  const ctx = engine.ctx;
   const button = document.getElementById('bench-run') as HTMLButtonElement;
   const stopButton = document.getElementById('bench-stop') as HTMLButtonElement;
   const quick = document.getElementById('bench-quick') as HTMLInputElement;

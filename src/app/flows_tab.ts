@@ -4,7 +4,7 @@
  * against a sample of the target and W2 to the target against virtual time (with the closed-form
  * W2 of the exact flow dashed, where it is known). Stop cancels between chunks.
  */
-import { CancelledError } from '../gpu/errors.js';
+import { CancelledError } from '../api/library.js';
 import { GENERATOR_LOSSES, MONO_H, PRESET_KINDS, type Engine, type FlowPoint, type FlowPreset, type GeneratorLoss, type MonoH, type PresetKind } from '../api/engine.js';
 import { PALETTE } from '../plot/figure.js';
 import { Plot, type Series } from './plot.js';

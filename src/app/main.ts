@@ -56,19 +56,18 @@ async function start(): Promise<void> {
   const adapterEl = document.getElementById('adapter')!;
   try {
     const engine = await createEngine();
-    const ctx = engine.ctx;
     const a = engine.adapter;
     state.adapter = a;
     adapterEl.textContent = adapterText(a);
     if (a.isSoftware) adapterEl.classList.add('warn');
-    void ctx.lost.then((e) => {
+    void engine.lost.then((e) => {
       state.error = e.message;
       adapterEl.textContent = `${e.message} — reload the page to start again`;
       adapterEl.classList.add('error');
     });
-    initBenchTab(ctx);
+    initBenchTab(engine);
     initFlowsTab(engine);
-    await initPlayground(ctx);
+    await initPlayground(engine);
     await runSelfcheck(engine);
   } catch (e) {
     state.error = (e as Error).message;

@@ -5,16 +5,11 @@
  * reverse process. Training runs in chunks (each chunk is many steps in one submit, read back once),
  * and the page yields to the browser between chunks, so it stays responsive.
  */
-import { el, statusLine } from './dom.js';
-import type { GpuContext } from '../gpu/context.js';
-import { InputError } from '../gpu/errors.js';
-import { parseCsv } from '../data/csv.js';
-import { DATASETS, DATASET_DIM, makeDataset, uploadPoints, type Dataset, type DatasetName } from '../data/datasets.js';
-import { DdpmSigmoid, makeProcess, type ProcessKind } from '../processes/process.js';
-import { SAMPLER_KINDS, type SamplerKind } from '../samplers/sampler.js';
+import { el, nextFrame, statusLine } from './dom.js';
+import { MODEL_SIZES, type Engine, type PointCloud, type Evaluation, type ModelSize, type PlaygroundSession, type SessionConfig } from '../api/engine.js';
+import { DATASETS, DATASET_DIM, DdpmSigmoid, InputError, makeProcess, parseCsv, SAMPLER_KINDS, type DatasetName, type ProcessKind, type SamplerKind } from '../api/library.js';
 import { histogram, PALETTE } from '../plot/figure.js';
 import { Plot, type Series } from './plot.js';
-import { Session, type SessionConfig, type Evaluation, MODEL_SIZES, type ModelSize } from './session.js';
 import { state } from './state.js';
 
 const PROCESSES: { kind: ProcessKind; label: string }[] = [
@@ -76,7 +71,7 @@ function samplesSeries(p0: Float32Array, q0: Float32Array | undefined, dim: numb
   return out;
 }
 
-export async function initPlayground(ctx: GpuContext): Promise<void> {
+export async function initPlayground(engine: Engine): Promise<void> {
   const dataset = el<HTMLSelectElement>('dataset');
   const process = el<HTMLSelectElement>('process');
   const model = el<HTMLSelectElement>('model');
@@ -102,11 +97,12 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
     traj: new Plot(el('plot-traj'), { title: 'reverse trajectories', x: {}, y: {}, empty: 'trajectories appear after the first evaluation' }),
   };
 
-  let data: Dataset | undefined;
+  /** The points trained on (on the host; each run uploads its own copy). */
+  let data: (PointCloud & { name: string }) | undefined;
   /** p0 as drawn (at most 5000 points), kept to redraw it under each q0. */
   let p0Host: Float32Array | undefined;
   let csv: { name: string; points: Float32Array; dim: number } | undefined;
-  let session: Session | undefined;
+  let session: PlaygroundSession | undefined;
   let abort: AbortController | undefined;
 
   const say = statusLine(message, (text, error) => (state.message = { text, error }));
@@ -136,16 +132,20 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
     dataset.value = o.value;
   };
 
-  /** (Re)build the dataset on the GPU from the current choice and plot p0. */
+  /** (Re)draw the dataset (on the GPU) from the current choice and plot p0. */
   const loadData = async () => {
     clearRun();
-    data?.destroy();
     data = undefined;
-    if (csv) data = uploadPoints(ctx, csv.name, csv.points, csv.dim);
-    else data = await makeDataset(ctx, dataset.value as DatasetName, { seed: 1 });
-    p0Host = await ctx.readF32(data.data, 0, Math.min(data.n, 5000) * data.d);
+    if (csv) data = { name: csv.name, data: csv.points, n: csv.points.length / csv.dim, d: csv.dim };
+    else {
+      const name = dataset.value as DatasetName;
+      const drawn = await engine.dataset(name, { seed: 1 });
+      data = { name, data: drawn.data, n: drawn.n, d: drawn.d };
+    }
+    const p0 = data.data.subarray(0, Math.min(data.n, 5000) * data.d);
+    p0Host = p0;
     state.dataset = { name: data.name, n: data.n, dim: data.d };
-    plots.samples.set(samplesSeries(p0Host, undefined, data.d), { title: `p0: ${data.name} (n = ${data.n}, ${data.d}-D); train to sample q0`, ...samplesAxes(data.d) });
+    plots.samples.set(samplesSeries(p0, undefined, data.d), { title: `p0: ${data.name} (n = ${data.n}, ${data.d}-D); train to sample q0`, ...samplesAxes(data.d) });
   };
 
   const onCsv = async (file: File) => {
@@ -197,7 +197,7 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
     void loadData().then(() => say(''), (e: unknown) => say((e as Error).message, true));
   });
 
-  const draw = (ev: Evaluation, s: Session) => {
+  const draw = (ev: Evaluation, s: PlaygroundSession) => {
     const dim = s.dim;
     if (p0Host) plots.samples.set(samplesSeries(p0Host, ev.samples, dim), { title: `p0 (data) and q0 after ${ev.step} steps (${s.config.sampler})`, ...samplesAxes(dim) });
     const hist = s.history;
@@ -257,10 +257,11 @@ export async function initPlayground(ctx: GpuContext): Promise<void> {
     session?.destroy();
     session = undefined;
     try {
-      session = await Session.create(ctx, data!, cfg);
+      session = await engine.playground(data!, cfg);
       const s = session;
       await s.run({
         signal: abort.signal,
+        yieldToHost: nextFrame,
         onLoss: () => {
           const l = s.losses;
           plots.loss.set([{ name: 'J (mean over the chunk)', color: COLORS.loss, kind: 'line', x: l.map((p) => p.step), y: l.map((p) => p.loss) }]);

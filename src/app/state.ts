@@ -1,6 +1,5 @@
 /** The page state, exposed as `window.__wasserflow` for the browser tests and the headless runner. */
-import type { Check } from '../api/selfcheck.js';
-import type { AdapterReport } from '../gpu/context.js';
+import type { AdapterReport, Check } from '../api/engine.js';
 
 export interface TrainStatus {
   running: boolean;

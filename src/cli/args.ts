@@ -1,6 +1,6 @@
 /** Small helpers shared by CLI subcommands: option parsing with clear errors, progress output. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InputError } from '../gpu/errors.js';
+import { InputError } from '../api/library.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, readFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InputError } from '../gpu/errors.js';
-import { checkpointWeights, parseCheckpoint, type ParsedCheckpoint } from '../train/checkpoint.js';
+import { checkpointWeights, InputError, parseCheckpoint, type ParsedCheckpoint } from '../api/library.js';
 
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file or directory',

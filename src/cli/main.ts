@@ -1,5 +1,5 @@
 /** The `wasserflow` command line. Each subcommand lives in src/cli/commands/<name>.ts. */
-import { WasserflowError } from '../gpu/errors.js';
+import { WasserflowError } from '../api/library.js';
 import { describeFsError } from './files.js';
 import * as info from './commands/info.js';
 import * as selfcheck from './commands/selfcheck.js';

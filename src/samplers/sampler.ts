@@ -36,6 +36,9 @@ import { SAMPLER_ROW_FLOATS, samplerTable, uniformGrid } from '../processes/grid
 export type SamplerKind = 'em' | 'ode' | 'heun' | 'ddpm';
 export const SAMPLER_KINDS: readonly SamplerKind[] = ['em', 'ode', 'heun', 'ddpm'];
 
+/** The samplers' defaults, written once (the front ends print and derive from them). */
+export const SAMPLER_DEFAULTS = { sampler: 'em' as SamplerKind, steps: 1000, lambda: 1 } as const;
+
 /** Widest network layer the fused vec4 kernel evaluates (its per-invocation arrays grow with it). */
 export const FUSED_MAX_WIDTH = 512;
 
@@ -144,12 +147,12 @@ export class ReverseSampler {
   /** Validate options, compile (or fetch cached) pipelines, allocate the buffers of a run. */
   static async create(ctx: GpuContext, opts: SamplerOptions): Promise<ReverseSampler> {
     const { process, score, n } = opts;
-    const kind = opts.sampler ?? 'em';
+    const kind = opts.sampler ?? SAMPLER_DEFAULTS.sampler;
     if (!SAMPLER_KINDS.includes(kind)) throw new InputError(`sampler must be one of ${SAMPLER_KINDS.join(', ')}, got '${String(kind)}'`);
     if (!Number.isInteger(n) || n < 1) throw new InputError(`particle count n must be a positive integer, got ${n}`);
     const dim = opts.dim ?? sourceDim(score);
     checkDims(ctx, 'sampler', n, dim);
-    let lambda = opts.lambda ?? 1;
+    let lambda = opts.lambda ?? SAMPLER_DEFAULTS.lambda;
     if (kind === 'ode' || kind === 'heun') {
       if (opts.lambda !== undefined && opts.lambda !== 0) throw new InputError(`--lambda applies to the 'em' sampler ('${kind}' is deterministic)`);
       lambda = 0;
@@ -162,7 +165,7 @@ export class ReverseSampler {
       times = uniformGrid(process, process.steps, 0);
     } else {
       const tEnd = opts.tEnd ?? (score.kind === 'exact' ? 0 : process.tMin);
-      times = uniformGrid(process, opts.steps ?? 1000, tEnd);
+      times = uniformGrid(process, opts.steps ?? SAMPLER_DEFAULTS.steps, tEnd);
     }
     const steps = times.length - 1;
     const captureEvery = opts.captureEvery ?? 0;
@@ -362,17 +365,23 @@ export class ReverseSampler {
   }
 }
 
-/** One-shot convenience: build a sampler, run it, read the samples (and trajectory), free everything. */
+/**
+ * One-shot convenience: build a sampler, run it, read the samples (and trajectory), free everything.
+ * `steps` is the number of steps run; `ms` the wall-clock time of the run and the samples' readback
+ * (not the sampler's set-up).
+ */
 export async function sample(
   ctx: GpuContext,
   opts: SamplerOptions & SampleRunOptions,
-): Promise<{ samples: Float32Array; trajectory?: { times: Float64Array; frames: Float32Array[] } }> {
+): Promise<{ samples: Float32Array; steps: number; ms: number; trajectory?: { times: Float64Array; frames: Float32Array[] } }> {
   const s = await ReverseSampler.create(ctx, opts);
   try {
+    const t0 = performance.now();
     await s.run(opts);
     const samples = await s.read();
-    if (s.capture) return { samples, trajectory: await s.readTrajectory() };
-    return { samples };
+    const ms = performance.now() - t0;
+    if (s.capture) return { samples, steps: s.steps, ms, trajectory: await s.readTrajectory() };
+    return { samples, steps: s.steps, ms };
   } finally {
     s.destroy();
   }

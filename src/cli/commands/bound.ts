@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { boundGrid, corollaryBound, discreteBound, type Dynamics } from '../../bound/bound.js';
-import { InputError } from '../../gpu/errors.js';
-import { DdpmSigmoid, makeProcess, type ProcessKind } from '../../processes/process.js';
+import { boundGrid, corollaryBound, DdpmSigmoid, discreteBound, InputError, makeProcess, type Dynamics, type ProcessKind } from '../../api/library.js';
 import { num, parse } from '../args.js';
 
 export const summary = 'evaluate the W2 bound (paper discrete DDPM form, Corollary 1 with J, probability-flow ODE) from L_s and J';

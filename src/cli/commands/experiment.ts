@@ -1,12 +1,6 @@
-import { GpuContext } from '../../gpu/context.js';
-import { InputError } from '../../gpu/errors.js';
-import { runLipschitzControl, runLogLog } from '../../experiments/loglog.js';
-import { runLsVsT, runTSweep } from '../../experiments/schedule.js';
-import { replotExperiment } from '../../experiments/figures.js';
-import { transportW2 } from '../../experiments/w2.js';
-import { runFashion } from '../../experiments/fashion.js';
-import { parseClasses } from '../../data/fashion.js';
-import type { ExperimentContext } from '../../experiments/common.js';
+import { createEngine } from '../../api/engine.js';
+import { EXPERIMENT_DEFAULTS, EXPERIMENTS, replotExperiment, runExperiment, type ExperimentName } from '../../api/experiments.js';
+import { InputError, parseClasses } from '../../api/library.js';
 import { num, parse } from '../args.js';
 import { prepareOutputDir } from '../files.js';
 
@@ -56,34 +50,31 @@ export async function run(argv: string[]): Promise<number> {
     console.log(usage);
     return name || values.help ? 0 : 2;
   }
-  const known = ['loglog', 'lipschitz-control', 'ls-vs-t', 't-sweep', '1d', 'fashion'];
-  if (!known.includes(name)) throw new InputError(`unknown experiment '${name}' (${known.join(', ')})\nusage: ${usage}`);
-  const seed = num(values.seed, 'seed', 0, { int: true, min: 0 });
-  const blur = num(values.blur, 'blur', 0.05, { min: 1e-4, max: 10 });
+  if (!EXPERIMENTS.includes(name as ExperimentName)) throw new InputError(`unknown experiment '${name}' (${EXPERIMENTS.join(', ')})\nusage: ${usage}`);
+  const seed = num(values.seed, 'seed', EXPERIMENT_DEFAULTS.seed, { int: true, min: 0 });
+  const blur = num(values.blur, 'blur', EXPERIMENT_DEFAULTS.blur, { min: 1e-4, max: 10 });
   const out = values.out ?? `experiments/${name}`;
   prepareOutputDir(out); // before any work (a recursive mkdir of e.g. /proc/x never returns)
-  const ctx = await GpuContext.create(values.adapter ? { adapter: values.adapter } : {});
+  const engine = await createEngine(values.adapter ? { adapter: values.adapter } : {});
   const t0 = performance.now();
   const log = (line: string) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${line}`);
-  const ex: ExperimentContext = { ctx, out, full: values.full ?? false, seed, w2: transportW2(ctx, { blur, seed }), log };
+  const full = values.full ?? false;
   const ac = new AbortController();
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);
-  ex.signal = ac.signal;
   try {
-    log(`experiment ${name} on ${ctx.adapter.description || ctx.adapter.vendor}${ctx.adapter.isSoftware ? ' (software)' : ''}, ${ex.full ? 'full' : 'quick'} sizes → ${ex.out}`);
-    if (name === 'loglog') {
-      const data = values.data ? values.data.split(',') : values.quick ? ['clusters4'] : undefined;
-      await runLogLog(ex, data as Parameters<typeof runLogLog>[1]);
-    } else if (name === '1d') await runLogLog(ex, ['cluster1d', 'clusters2-1d']);
-    else if (name === 'fashion') await runFashion(ex, values.classes !== undefined ? { classes: parseClasses(values.classes) } : {});
-    else if (name === 'lipschitz-control') await runLipschitzControl(ex);
-    else if (name === 'ls-vs-t') await runLsVsT(ex);
-    else await runTSweep(ex);
-    log(`done: ${ex.out}/SUMMARY.md`);
+    const a = engine.adapter;
+    log(`experiment ${name} on ${a.description || a.vendor}${a.isSoftware ? ' (software)' : ''}, ${full ? 'full' : 'quick'} sizes → ${out}`);
+    const data = name === 'loglog' ? (values.data ? values.data.split(',') : values.quick ? ['clusters4'] : undefined) : undefined;
+    await runExperiment(engine, name as ExperimentName, {
+      out, full, seed, blur, log, signal: ac.signal,
+      ...(data ? { data } : {}),
+      ...(name === 'fashion' && values.classes !== undefined ? { classes: parseClasses(values.classes) } : {}),
+    });
+    log(`done: ${out}/SUMMARY.md`);
     return 0;
   } finally {
     process.off('SIGINT', onSig);
-    ctx.destroy();
+    engine.destroy();
   }
 }

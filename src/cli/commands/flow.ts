@@ -2,22 +2,10 @@
  * `wasserflow flow <kind>`: run a Wasserstein gradient flow on the GPU and write its trace (W2 to
  * the target and the energy along virtual time) as JSON plus an SVG plot of W2.
  */
-import { GpuContext } from '../../gpu/context.js';
-import { InputError } from '../../gpu/errors.js';
-import { MONO_H, type MonoH } from '../../api/engine.js';
-import { sampleGaussianCloud } from '../../flows/clouds.js';
-import { runFlow, type FlowRunner } from '../../flows/flow.js';
-import { GaussianMonoFlow } from '../../flows/monoflow_gaussian.js';
-import { ParticleMonoFlow } from '../../flows/monoflow.js';
-import { GENERATOR_LOSSES, GeneratorMonoFlow, type GeneratorLoss } from '../../flows/monoflow_generator.js';
-import { flowFigure } from '../../flows/plot.js';
+import { createEngine, DEFAULT_FLOW_BLUR, flowFigure, runFlow, GENERATOR_LOSSES, MONO_H, type FlowPreset, type GeneratorLoss, type MonoH, type PresetKind, type PresetOptions } from '../../api/engine.js';
+import { InputError } from '../../api/library.js';
 import { renderSvg } from '../../plot/svg.js';
 import { writeFigureCompanions } from '../../plot/write.js';
-import { brownianBridge, heatFlow, schrodingerBridge, vpFlow } from '../../flows/sde_flows.js';
-import { RectifiedFlow, type OdeMethod } from '../../flows/rectified.js';
-import { matmul, rectifiedGaussianMap, transpose } from '../../flows/gaussian.js';
-import { DEFAULT_FLOW_BLUR, type FlowW2Options } from '../../flows/w2_measure.js';
-import { SOURCE, START, TARGET, TOY_START, TOY_TARGET } from '../../flows/presets.js';
 import { num, parse, progress } from '../args.js';
 import { checkOutputFile, writeAtomic } from '../files.js';
 
@@ -81,84 +69,52 @@ export async function run(argv: string[]): Promise<number> {
 
   const w2Arg = values.w2 ?? 'auto';
   if (w2Arg !== 'auto' && w2Arg !== 'sinkhorn' && w2Arg !== 'moment') throw new InputError(`--w2 must be auto, sinkhorn or moment, got '${w2Arg}'`);
-  // The particle MonoFlow measures against at least 2000 data points.
-  const w2Points = kind === 'monoflow' && values.ratio === 'estimated' ? Math.max(n, 2000) : n;
-  const w2: FlowW2Options = {
-    w2: w2Arg === 'auto' ? (w2Points <= 2048 ? 'sinkhorn' : 'moment') : w2Arg,
-    blur: num(values.blur, 'blur', DEFAULT_FLOW_BLUR, { min: 1e-4, max: 1 }),
-  };
+  const blur = num(values.blur, 'blur', DEFAULT_FLOW_BLUR, { min: 1e-4, max: 1 });
 
   if (values.out) checkOutputFile(values.out, '--out');
   if (values.svg) checkOutputFile(values.svg, '--svg');
-  const ctx = await GpuContext.create();
-  let flow: FlowRunner | undefined;
-  const extra: Record<string, unknown> = {};
-  const trained: RectifiedFlow[] = [];
+  const engine = await createEngine();
+  let preset: FlowPreset | undefined;
   try {
-    // The demo clouds use their own Philox key: sharing the flow's (seed, stream) counters would
-    // correlate the start points with the noise of the first steps.
-    const dataSeed = seed + 0x9e3779b9;
-    const steps = num(values.steps, 'steps', kind === 'monoflow' ? 1000 : 100, { min: 1, max: 1_000_000, int: true });
     const ratio = values.ratio ?? 'exact';
     if (ratio !== 'exact' && ratio !== 'estimated') throw new InputError(`--ratio must be exact or estimated, got '${ratio}'`);
     if (values.generator && (kind !== 'monoflow' || ratio !== 'estimated')) throw new InputError('--generator needs flow monoflow --ratio estimated');
-    if (kind === 'monoflow' && values.generator) {
+    const preset_: PresetKind = kind !== 'monoflow' ? kind : values.generator ? 'monoflow-generator' : ratio === 'estimated' ? 'monoflow-particles' : 'monoflow';
+    // The CLI's runs are longer than the page's: 1000 rounds of the exact-ratio MonoFlow, 100 ODE steps of rectified flow.
+    const steps = values.steps !== undefined ? num(values.steps, 'steps', 0, { min: 1, max: 1_000_000, int: true }) : preset_ === 'monoflow' ? 1000 : preset_ === 'rectified' ? 100 : undefined;
+    const o: PresetOptions = { n, seed, w2: w2Arg, blur, h, ...(steps !== undefined ? { steps } : {}) };
+    if (values.C !== undefined) o.shift = num(values.C, 'C', 0);
+    if (values.eps !== undefined) o.eps = num(values.eps, 'eps', 0.1, { min: 1e-6, max: 10 });
+    if (values.K !== undefined) o.discSteps = num(values.K, 'K', 20, { min: 1, max: 256, int: true });
+    if (values.lr !== undefined) o.lr = preset_ === 'monoflow' ? num(values.lr, 'lr', 0.01, { min: 1e-8, max: 10 }) : num(values.lr, 'lr', 2e-3, { min: 1e-8, max: 1 });
+    if (preset_ === 'monoflow') {
+      o.optimizer = optimizer;
+      o.loss = (values.loss ?? 'gan') as 'gan' | 'regression';
+      if (values.k !== undefined) o.generatorSteps = num(values.k, 'k', 1, { min: 1, max: 10000, int: true });
+    }
+    if (preset_ === 'monoflow-generator') {
       const genLoss = (values['gen-loss'] ?? 'regression') as GeneratorLoss;
       if (!GENERATOR_LOSSES.includes(genLoss)) throw new InputError(`--gen-loss must be one of ${GENERATOR_LOSSES.join(', ')}, got '${genLoss}'`);
-      flow = await GeneratorMonoFlow.create(ctx, {
-        data: sampleGaussianCloud(TOY_TARGET, Math.max(n, 2000), dataSeed, 1), dim: 2, n, h, shift: num(values.C, 'C', 0),
-        eps: num(values.eps, 'eps', 0.1, { min: 1e-6, max: 10 }), rounds: num(values.steps, 'steps', 200, { min: 1, max: 1e6, int: true }),
-        discSteps: num(values.K, 'K', 20, { min: 1, max: 256, int: true }), lr: num(values.lr, 'lr', 2e-3, { min: 1e-8, max: 1 }),
-        genLoss, genSteps: num(values['gen-steps'], 'gen-steps', 1, { min: 1, max: 256, int: true }), genLr: num(values['gen-lr'], 'gen-lr', 1e-3, { min: 1e-8, max: 1 }),
-        seed, ...w2,
-      });
-      extra.generator = { loss: genLoss, steps: num(values['gen-steps'], 'gen-steps', 1, { min: 1, int: true }) };
-    } else if (kind === 'monoflow' && ratio === 'estimated') {
-      const moves = num(values.steps, 'steps', 60, { min: 1, max: 1e6, int: true });
-      flow = await ParticleMonoFlow.create(ctx, {
-        data: sampleGaussianCloud(TOY_TARGET, Math.max(n, 2000), dataSeed, 1), particles: sampleGaussianCloud(TOY_START, n, dataSeed, 2), dim: 2,
-        h, shift: num(values.C, 'C', 0), eps: num(values.eps, 'eps', 0.1, { min: 1e-6, max: 10 }), moves, discSteps: num(values.K, 'K', 20, { min: 1, max: 256, int: true }),
-        lr: num(values.lr, 'lr', 2e-3, { min: 1e-8, max: 1 }), hidden: [32, 32], seed, ...w2,
-      });
-    } else if (kind === 'monoflow') {
-      flow = await GaussianMonoFlow.create(ctx, {
-        target: TOY_TARGET, mu: [1, 1], L: [1, 0, 0, 1], h, shift: num(values.C, 'C', 0), n, iterations: steps, seed,
-        loss: (values.loss ?? 'gan') as 'gan' | 'regression', generatorSteps: num(values.k, 'k', 1, { min: 1, max: 10000, int: true }),
-        eps: num(values.eps, 'eps', 0.1, { min: 1e-6, max: 10 }),
-        optimizer: { kind: optimizer, lr: num(values.lr, 'lr', 0.01, { min: 1e-8, max: 10 }) }, ...w2,
-      });
-    } else if (kind === 'rectified') {
-      const method = (values.method ?? 'heun') as OdeMethod;
-      if (method !== 'heun' && method !== 'euler') throw new InputError(`--method must be heun or euler, got '${method}'`);
-      const trainSteps = num(values.train, 'train', 1500, { min: 1, max: 1e7, int: true });
-      const source = sampleGaussianCloud(SOURCE, n, dataSeed, 1);
-      const target = sampleGaussianCloud(TARGET, n, dataSeed, 2);
-      let rf = await RectifiedFlow.create(ctx, { source, target, dim: 2, lr: num(values.lr, 'lr', 2e-3, { min: 1e-8, max: 1 }), seed });
-      trained.push(rf);
-      const tb = progress('train rectified', trainSteps);
-      extra.trainLoss = await rf.train(trainSteps, { lossEvery: Math.max(1, Math.ceil(trainSteps / 10)), onProgress: (e) => tb(e.done, `loss ${e.metrics?.loss?.toPrecision(4) ?? ''}`) });
-      if (values.reflow) {
-        rf = await rf.reflow({ odeSteps: steps, method });
-        trained.push(rf);
-        extra.reflowLoss = await rf.train(trainSteps, { lossEvery: Math.max(1, Math.ceil(trainSteps / 10)) });
-      }
-      const exactLaw = (t: number) => {
-        const { c, m } = rectifiedGaussianMap(TARGET, t);
-        return { mean: c, cov: matmul(m, transpose(m, 2), 2) };
-      };
-      flow = await rf.transport({ steps, method, exactLaw, target, ...w2 });
-    } else if (kind === 'bridge' || kind === 'schrodinger') {
-      const x0 = sampleGaussianCloud(SOURCE, n, dataSeed, 1);
-      const x1 = sampleGaussianCloud(TARGET, n, dataSeed, 2);
-      const sigma = num(values.sigma, 'sigma', kind === 'bridge' ? 1 : 0.5, { min: kind === 'bridge' ? 0 : 1e-6, max: 100 });
-      flow = kind === 'bridge'
-        ? await brownianBridge(ctx, { x0, x1, dim: 2, sigma, steps, seed, ...w2 })
-        : await schrodingerBridge(ctx, { source: x0, target: x1, dim: 2, sigma, steps, seed, ...w2 });
-    } else {
-      const x0 = sampleGaussianCloud(START, n, dataSeed, 3);
-      const T = num(values.T, 'T', kind === 'heat' ? 1 : 3, { min: 1e-6, max: 1e4 });
-      flow = kind === 'heat' ? await heatFlow(ctx, { x0, dim: 2, T, steps, seed, ...w2 }) : await vpFlow(ctx, { x0, dim: 2, T, steps, seed, ...w2 });
+      o.genLoss = genLoss;
+      if (values['gen-steps'] !== undefined) o.genSteps = num(values['gen-steps'], 'gen-steps', 1, { min: 1, max: 256, int: true });
+      if (values['gen-lr'] !== undefined) o.genLr = num(values['gen-lr'], 'gen-lr', 1e-3, { min: 1e-8, max: 1 });
     }
+    if (preset_ === 'rectified') {
+      const method = values.method ?? 'heun';
+      if (method !== 'heun' && method !== 'euler') throw new InputError(`--method must be heun or euler, got '${method}'`);
+      o.method = method;
+      const trainSteps = num(values.train, 'train', 1500, { min: 1, max: 1e7, int: true });
+      o.trainSteps = trainSteps;
+      o.lossEvery = Math.max(1, Math.ceil(trainSteps / 10));
+      const tb = progress('train rectified', trainSteps);
+      o.onTrainProgress = (e) => tb(e.done, `loss ${e.metrics?.loss?.toPrecision(4) ?? ''}`);
+      if (values.reflow) o.reflow = true;
+    }
+    if (kind === 'bridge' || kind === 'schrodinger') o.sigma = num(values.sigma, 'sigma', kind === 'bridge' ? 1 : 0.5, { min: kind === 'bridge' ? 0 : 1e-6, max: 100 });
+    if (kind === 'heat' || kind === 'vp') o.T = num(values.T, 'T', kind === 'heat' ? 1 : 3, { min: 1e-6, max: 1e4 });
+    preset = await engine.flow(preset_, o);
+    const flow = preset.flow;
+    const extra: Record<string, unknown> = { ...preset.details };
     // Rectified flow's ODE, the bridges and the particle flows each count their own steps (moves, rounds).
     const every = num(values.every, 'every', Math.max(1, Math.ceil(flow.totalSteps / 20)), { min: 1, int: true });
     const bar = progress(`flow ${kind}`, flow.totalSteps);
@@ -167,9 +123,9 @@ export async function run(argv: string[]): Promise<number> {
     const seconds = (performance.now() - t0) / 1000;
     const last = trace[trace.length - 1]!;
     const report = {
-      kind, n, steps: flow.totalSteps, seed, adapter: `${ctx.adapter.vendor} ${ctx.adapter.architecture} ${ctx.adapter.description}`.trim(),
-      w2Method: flow.w2Method, w2Estimator: trace[0]!.w2Estimator, ...(trace[0]!.w2Estimator === 'sinkhorn' ? { blurFraction: w2.blur } : {}), energyName: flow.energyName, seconds, trace,
-      ...(flow instanceof GaussianMonoFlow ? { h, optimizer, generator: await flow.generator() } : {}),
+      kind, n, steps: flow.totalSteps, seed, adapter: `${engine.adapter.vendor} ${engine.adapter.architecture} ${engine.adapter.description}`.trim(),
+      w2Method: flow.w2Method, w2Estimator: trace[0]!.w2Estimator, ...(trace[0]!.w2Estimator === 'sinkhorn' ? { blurFraction: blur } : {}), energyName: flow.energyName, seconds, trace,
+      ...(preset.generator ? { h, optimizer, generator: await preset.generator() } : {}),
       ...extra,
     };
     const json = JSON.stringify(report, (_, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v), 2);
@@ -186,8 +142,8 @@ export async function run(argv: string[]): Promise<number> {
       console.log(`flow ${kind}: ${flow.totalSteps} steps of ${n} particles in ${seconds.toFixed(2)} s on ${report.adapter}`);
       console.log(`W2 (${flow.w2Method}): ${trace[0]!.w2.toPrecision(5)} → ${last.w2.toPrecision(5)}` + (last.w2Moment !== undefined && last.w2Estimator !== 'moment' ? `   moment bound: ${trace[0]!.w2Moment!.toPrecision(5)} → ${last.w2Moment.toPrecision(5)}` : '') + (last.w2Exact !== undefined ? `   exact law: ${trace[0]!.w2Exact!.toPrecision(5)} → ${last.w2Exact.toPrecision(5)}` : ''));
       if (last.energy !== undefined) console.log(`${flow.energyName}: ${trace[0]!.energy!.toPrecision(5)} → ${last.energy.toPrecision(5)}` + (last.energyExact !== undefined ? `   (closed form ${last.energyExact.toPrecision(5)})` : ''));
-      if (flow instanceof GaussianMonoFlow) {
-        const g = await flow.law();
+      if (preset.law) {
+        const g = await preset.law();
         console.log(`generator: μ = [${Array.from(g.mean, (v) => v.toExponential(3)).join(', ')}], LLᵀ = [${Array.from(g.cov, (v) => v.toFixed(5)).join(', ')}]`);
       }
       if (extra.trainLoss) {
@@ -203,8 +159,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    flow?.destroy();
-    for (const rf of trained) rf.destroy();
-    ctx.destroy();
+    preset?.destroy();
+    engine.destroy();
   }
 }

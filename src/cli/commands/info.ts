@@ -1,5 +1,4 @@
-import { GpuContext } from '../../gpu/context.js';
-import { tuneKernels } from '../../api/tuning.js';
+import { createEngine } from '../../api/engine.js';
 import { parse } from '../args.js';
 
 export const summary = 'print the WebGPU adapter, its features and limits';
@@ -7,12 +6,11 @@ const usage = 'wasserflow info [--json] [--adapter lavapipe|swiftshader|nvidia|s
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { json: { type: 'boolean' }, adapter: { type: 'string' } }, usage);
-  const ctx = await GpuContext.create(values.adapter ? { adapter: values.adapter } : {});
+  const engine = await createEngine(values.adapter ? { adapter: values.adapter } : {});
   try {
-    const a = ctx.adapter;
+    const a = engine.adapter;
     // The per-adapter kernel choices (measured now if this adapter has no cached ones yet).
-    await tuneKernels(ctx);
-    const tuning = { cache: ctx.tuner.location ?? null, kernels: ctx.tuner.choices, warnings: ctx.tuner.warnings };
+    const tuning = await engine.tune();
     if (values.json) {
       console.log(JSON.stringify({ ...a, tuning }, null, 2));
       return 0;
@@ -31,6 +29,6 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`tuning cache ${tuning.cache ?? '(memory only)'}`);
     return 0;
   } finally {
-    ctx.destroy();
+    engine.destroy();
   }
 }

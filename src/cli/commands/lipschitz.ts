@@ -1,18 +1,8 @@
-import { makeDataset, makeMixtureDataset, DATASETS, datasetMixture, type Dataset, type DatasetName } from '../../data/datasets.js';
-import { GpuContext } from '../../gpu/context.js';
-import { InputError } from '../../gpu/errors.js';
-import type { TangentTime } from '../../api/engine.js';
-import { certifiedUpperBound } from '../../lipschitz/certified.js';
-import { LipschitzEstimator } from '../../lipschitz/estimator.js';
-import { MixtureMarginal } from '../../lipschitz/exact.js';
-import { mixtureScoreSupremum } from '../../lipschitz/mixture_sup.js';
-import { parseMixtureJson, type MixtureDescription } from '../../scores/mixture.js';
-import { networkLs } from '../../lipschitz/network_ls.js';
-import { toGaussianMixture } from '../../bound/monitor.js';
-import { makeProcess, type ProcessKind, type ProcessSpec } from '../../processes/process.js';
-import { rngFillCpu } from '../../rng/philox.js';
-import { embedIndex } from '../../processes/grid.js';
-import type { ParsedCheckpoint } from '../../train/checkpoint.js';
+import { createEngine, type TangentTime } from '../../api/engine.js';
+import {
+  certifiedUpperBound, DATASETS, datasetMixture, embedIndex, InputError, makeProcess, MixtureMarginal, mixtureScoreSupremum, mlpLayout, networkLs, parseMixtureJson, rngFillCpu, toGaussianMixture,
+  type DatasetName, type MixtureDescription, type ParsedCheckpoint, type ProcessKind, type ProcessSpec,
+} from '../../api/library.js';
 import { num, parse } from '../args.js';
 import { readCheckpointWeights, readText } from '../files.js';
 
@@ -122,10 +112,10 @@ export async function run(argv: string[]): Promise<number> {
   const tMin = (process as { tMin?: number }).tMin ?? 1e-3;
   const times = Array.from({ length: M }, (_, i) => (discrete ? i + 1 : tMin + ((process.T - tMin) * (i + 1)) / M));
 
-  const ctx = await GpuContext.create();
+  const engine = await createEngine();
   try {
-    const data: Dataset = fileMixture ? await makeMixtureDataset(ctx, fileMixture, { n: points, seed, name: dataName }) : await makeDataset(ctx, dataName as DatasetName, { n: points, seed });
-    const host = await ctx.readF32(data.data, 0, data.n * data.d);
+    const data = await engine.dataset(fileMixture ?? (dataName as DatasetName), { n: points, seed, ...(fileMixture ? { name: dataName } : {}) });
+    const host = data.data;
     const d = data.d;
     const rows: Record<string, number | number[]>[] = times.map((t) => ({ t, alpha: process.alpha(t), sigma: process.sigma(t) }));
     let note = '';
@@ -133,70 +123,60 @@ export async function run(argv: string[]): Promise<number> {
       const spec = ckpt.header.spec;
       if (spec.dim !== d) throw new InputError(`the network has dimension ${spec.dim}, the data set ${dataName} has ${d}`);
       const params = ckParams!;
+      const network = { spec, params };
+      const layout = mlpLayout(spec);
       const steps = spec.time.kind === 'step' ? spec.time.steps : 0;
       const tt: TangentTime[] = times.map((t) => ({ alpha: process.alpha(t), sigma: process.sigma(t), step: steps > 0 ? embedIndex(t, process.T, steps) : 0, tau: t / process.T }));
-      const est = await LipschitzEstimator.create(ctx, (await import('../../model/layout.js')).mlpLayout(spec), { maxPoints: Math.max(points, 100) * Math.min(M, 32), maxTimes: M });
-      const pbuf = ctx.storage('lipschitz:params', params);
       // A 10×10 grid on [−1.5, 1.5]² in the first two coordinates (100 points on [−1.5, 1.5] in 1-D).
-      const grid = ctx.storage(
-        'lipschitz:grid',
-        Float32Array.from({ length: 100 * d }, (_, i) => {
-          const q = Math.floor(i / d);
-          const c = i % d;
-          if (d === 1) return -1.5 + (3 * q) / 99;
-          return c === 0 ? -1.5 + (3 * Math.floor(q / 10)) / 9 : c === 1 ? -1.5 + (3 * (q % 10)) / 9 : 0;
-        }),
-      );
-      try {
-        const method = (values.method ?? (d <= 3 ? 'exact' : 'power')) as 'exact' | 'power';
-        if (method !== 'exact' && method !== 'power') throw new InputError(`--method must be exact or power, got '${String(values.method)}'`);
-        const fromP = await est.curve(pbuf, { times: tt, source: { buffer: data.data, count: data.n, noise: true }, perTime: points, method, pairwise: values.pairwise ?? false, iters, seed });
-        const fromG = await est.curve(pbuf, { times: tt, source: { buffer: grid, count: 100, noise: false }, perTime: 100, method, pairwise: values.pairwise ?? false, iters, seed });
-        const global = certifiedUpperBound(est.layout, params, tt);
-        const gpuLs = rows.map((r, i) => {
-          const v = Math.max(fromP.ls[i]!, fromG.ls[i]!);
-          if (!Number.isFinite(v)) throw new InputError(`the network's L_s estimate at t = ${r.t} is not finite (${v}): its outputs overflow f32 there`);
-          return v;
-        });
-        const certify = !values['no-certify'] && d <= 3;
-        // The same kind of points in float64 on the host (samples of p_t and the 10×10 grid): f32
-        // values on the GPU can exceed the float64 ones by rounding (ε/σ amplifies it at small t).
-        const gridHost = await ctx.readF32(grid, 0, 100 * d);
-        const zs = rngFillCpu(Math.min(points, 4096) * d, seed, 98, 'normal');
-        const samplePts = tt.map((t) => {
-          const pts = Float64Array.from(gridHost);
-          const out = new Float64Array(pts.length + zs.length);
-          out.set(pts);
-          for (let q = 0; q < zs.length; q++) out[pts.length + q] = t.alpha * host[((Math.floor(q / d)) % data.n) * d + (q % d)]! + t.sigma * zs[q]!;
-          return out;
-        });
-        const report = certify ? networkLs(est.layout, params, tt, { box, tol, secondsPerTime: certSeconds, samples: samplePts }) : undefined;
-        rows.forEach((r, i) => {
-          const rep = report?.[i];
-          r.ls = rep ? rep.lower : gpuLs[i]!;
-          if (rep) {
-            r.lsSamples = rep.samples!;
-            r.lsArgmax = rep.argmax;
-            r.certified = rep.certified;
-            r.relGap = rep.relGap;
-            r.converged = rep.converged ? 1 : 0;
-            r.certSeconds = rep.seconds;
-            if (rep.paper !== undefined) r.paper = rep.paper;
-          }
-          r.lsGpu = gpuLs[i]!;
-          r.certifiedGlobal = global[i]!;
-          if (fromP.pairwise && fromG.pairwise) r.pairwise = Math.max(fromP.pairwise[i]!, fromG.pairwise[i]!);
-        });
-        if (report) note = `certified = upper bound over the box [−${box}, ${box}]^${d} (branch-and-bound, float64, target gap ${tol}); certifiedGlobal = upper bound over ℝ^${d} (spectral norms); ls = best lower estimate (float64 search in the box and ${zs.length / d} samples of p_t + a 10×10 grid; lsSamples = those points only); paper = the paper's estimator; `;
-        else if (d > 3) note = `no certificate above d = 3 (the host branch-and-bound is for d <= 3); `;
-        note += `lsGpu: ${method === 'power' ? `power iteration (${iters} steps)` : 'exact symmetric-Jacobian eigenvalues'} at samples and a grid; ${fromP.note}`;
-      } finally {
-        est.destroy();
-        ctx.destroyBuffer(pbuf);
-        ctx.destroyBuffer(grid);
-      }
+      const gridHost = Float32Array.from({ length: 100 * d }, (_, i) => {
+        const q = Math.floor(i / d);
+        const c = i % d;
+        if (d === 1) return -1.5 + (3 * q) / 99;
+        return c === 0 ? -1.5 + (3 * Math.floor(q / 10)) / 9 : c === 1 ? -1.5 + (3 * (q % 10)) / 9 : 0;
+      });
+      const method = (values.method ?? (d <= 3 ? 'exact' : 'power')) as 'exact' | 'power';
+      if (method !== 'exact' && method !== 'power') throw new InputError(`--method must be exact or power, got '${String(values.method)}'`);
+      const fromP = await engine.lipschitz(network, { times: tt, points: host, noise: true, perTime: points, method, pairwise: values.pairwise ?? false, iters, seed });
+      const fromG = await engine.lipschitz(network, { times: tt, points: gridHost, noise: false, perTime: 100, method, pairwise: values.pairwise ?? false, iters, seed });
+      const global = certifiedUpperBound(layout, params, tt);
+      const gpuLs = rows.map((r, i) => {
+        const v = Math.max(fromP.ls[i]!, fromG.ls[i]!);
+        if (!Number.isFinite(v)) throw new InputError(`the network's L_s estimate at t = ${r.t} is not finite (${v}): its outputs overflow f32 there`);
+        return v;
+      });
+      const certify = !values['no-certify'] && d <= 3;
+      // The same kind of points in float64 on the host (samples of p_t and the 10×10 grid): f32
+      // values on the GPU can exceed the float64 ones by rounding (ε/σ amplifies it at small t).
+      const zs = rngFillCpu(Math.min(points, 4096) * d, seed, 98, 'normal');
+      const samplePts = tt.map((t) => {
+        const pts = Float64Array.from(gridHost);
+        const out = new Float64Array(pts.length + zs.length);
+        out.set(pts);
+        for (let q = 0; q < zs.length; q++) out[pts.length + q] = t.alpha * host[((Math.floor(q / d)) % data.n) * d + (q % d)]! + t.sigma * zs[q]!;
+        return out;
+      });
+      const report = certify ? networkLs(layout, params, tt, { box, tol, secondsPerTime: certSeconds, samples: samplePts }) : undefined;
+      rows.forEach((r, i) => {
+        const rep = report?.[i];
+        r.ls = rep ? rep.lower : gpuLs[i]!;
+        if (rep) {
+          r.lsSamples = rep.samples!;
+          r.lsArgmax = rep.argmax;
+          r.certified = rep.certified;
+          r.relGap = rep.relGap;
+          r.converged = rep.converged ? 1 : 0;
+          r.certSeconds = rep.seconds;
+          if (rep.paper !== undefined) r.paper = rep.paper;
+        }
+        r.lsGpu = gpuLs[i]!;
+        r.certifiedGlobal = global[i]!;
+        if (fromP.pairwise && fromG.pairwise) r.pairwise = Math.max(fromP.pairwise[i]!, fromG.pairwise[i]!);
+      });
+      if (report) note = `certified = upper bound over the box [−${box}, ${box}]^${d} (branch-and-bound, float64, target gap ${tol}); certifiedGlobal = upper bound over ℝ^${d} (spectral norms); ls = best lower estimate (float64 search in the box and ${zs.length / d} samples of p_t + a 10×10 grid; lsSamples = those points only); paper = the paper's estimator; `;
+      else if (d > 3) note = `no certificate above d = 3 (the host branch-and-bound is for d <= 3); `;
+      note += `lsGpu: ${method === 'power' ? `power iteration (${iters} steps)` : 'exact symmetric-Jacobian eigenvalues'} at samples and a grid; ${fromP.note}`;
     }
-    const mixture = fileMixture ?? datasetMixture(dataName as DatasetName);
+    const mixture = data.mixture;
     if (mixture && data.exact) {
       // The exact score's constant (float64 on the CPU: an oracle): its supremum over all x, and,
       // for comparison, the max over samples of p_t alone (what every sample-based estimate sees).
@@ -222,7 +202,6 @@ export async function run(argv: string[]): Promise<number> {
         : `exact: not computed — the supremum search runs up to d = ${EXACT_SUP_MAX_DIM} (cost ~d^4 per ascent step), this mixture has d = ${d}; `;
       note += `exactAtSamples = max over ${z.length / d} samples of p_t only (a lower estimate of the supremum).`;
     }
-    data.destroy();
     if (values.json) {
       console.log(jsonWithNonFinite({ process: process.label, data: dataName, points, note, ...(ckpt && !values['no-certify'] ? { certifiedBox: [-box, box] } : {}), rows }));
       return 0;
@@ -235,6 +214,6 @@ export async function run(argv: string[]): Promise<number> {
     for (const r of rows) console.log(cols.map((c) => cell(r[c]!).padStart(c === 'exactArgmax' ? 24 : 14)).join(''));
     return 0;
   } finally {
-    ctx.destroy();
+    engine.destroy();
   }
 }

@@ -1,10 +1,8 @@
-import { GpuContext } from '../../gpu/context.js';
-import { InputError } from '../../gpu/errors.js';
-import { DATASETS, datasetMixture, makeDataset, type DatasetName } from '../../data/datasets.js';
-import { makeProcess, type ProcessKind, type ProcessSpec } from '../../processes/process.js';
-import { ForwardSampler } from '../../samplers/forward.js';
-import { ReverseSampler, SAMPLER_KINDS, type SamplerKind, type ScoreSource } from '../../samplers/sampler.js';
-import { parseMixtureJson, type MixtureDescription } from '../../scores/mixture.js';
+import { createEngine, SAMPLER_DEFAULTS } from '../../api/engine.js';
+import {
+  DATASETS, DATASET_DIM, datasetMixture, InputError, makeProcess, parseMixtureJson, SAMPLER_KINDS,
+  type DatasetName, type MixtureDescription, type ProcessKind, type ProcessSpec, type SamplerKind, type ScoreSource,
+} from '../../api/library.js';
 import { num, parse, progress } from '../args.js';
 import { checkOutputFile, readCheckpointWeights, readText, writeAtomic } from '../files.js';
 
@@ -53,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!values.out) throw new InputError(`--out FILE.csv is required\nusage: ${usage}`);
   if (Boolean(values.checkpoint) === Boolean(values.exact)) throw new InputError(`give exactly one of --checkpoint FILE or --exact DATASET\nusage: ${usage}`);
-  const sampler = (values.sampler ?? 'em') as SamplerKind;
+  const sampler = (values.sampler ?? SAMPLER_DEFAULTS.sampler) as SamplerKind;
   if (!SAMPLER_KINDS.includes(sampler)) throw new InputError(`--sampler must be one of ${SAMPLER_KINDS.join(', ')}, got '${sampler}'`);
   const n = num(values.n, 'n', 10_000, { min: 1, max: 1 << 26, int: true });
   const seed = num(values.seed, 'seed', 0, { min: 0, int: true });
@@ -91,56 +89,44 @@ export async function run(argv: string[]): Promise<number> {
   checkOutputFile(values.out);
   if (capture > 0) checkOutputFile(trajectoryFile);
 
-  const ctx = await GpuContext.create();
+  const fromData = values['from-data'] as DatasetName | undefined;
+  if (fromData !== undefined) {
+    if (!DATASETS.includes(fromData)) throw new InputError(`--from-data: unknown dataset '${fromData}'`);
+    if (DATASET_DIM[fromData] !== dim) throw new InputError(`--from-data: ${fromData} has dimension ${DATASET_DIM[fromData]}, the score has ${dim}`);
+  }
+
+  const engine = await createEngine();
   try {
-    const s = await ReverseSampler.create(ctx, {
+    let bar: ReturnType<typeof progress> | undefined;
+    const out = await engine.sample({
       process,
       score,
       n,
       dim,
       sampler,
+      seed,
       ...(lambda !== undefined ? { lambda } : {}),
       ...(steps !== undefined ? { steps } : {}),
       ...(tEnd !== undefined ? { tEnd } : {}),
       ...(capture > 0 ? { captureEvery: capture } : {}),
-      stepsPerDispatch: Math.max(1, Math.ceil((steps ?? 1000) / 20)),
+      stepsPerDispatch: Math.max(1, Math.ceil((steps ?? SAMPLER_DEFAULTS.steps) / 20)),
+      ...(fromData !== undefined ? { fromData } : {}),
+      onProgress: (e) => (bar ??= progress('sample', e.total ?? e.done))(e.done),
     });
-    let init: GPUBuffer | undefined;
-    let fwd: ForwardSampler | undefined;
-    let data: Awaited<ReturnType<typeof makeDataset>> | undefined;
-    try {
-      if (values['from-data']) {
-        const name = values['from-data'] as DatasetName;
-        if (!DATASETS.includes(name)) throw new InputError(`--from-data: unknown dataset '${name}'`);
-        data = await makeDataset(ctx, name, { n, seed: seed + 1 });
-        if (data.d !== dim) throw new InputError(`--from-data: ${name} has dimension ${data.d}, the score has ${dim}`);
-        fwd = await ForwardSampler.create(ctx, { process, dim, n, steps: 1 });
-        await fwd.marginal(data.data, process.T, seed + 2);
-        init = fwd.state;
-      }
-      const bar = progress('sample', s.steps);
-      const t0 = performance.now();
-      await s.run({ seed, ...(init ? { init } : {}), onProgress: (e) => bar(e.done) });
-      const samples = await s.read();
-      const secs = (performance.now() - t0) / 1000;
-      writeAtomic(values.out, toCsv(samples, dim));
-      if (capture > 0) {
-        const { times, frames } = await s.readTrajectory();
-        const parts = frames.map((f, k) => toCsv(f, dim, () => `${k},${times[k]!.toPrecision(8)},`).split('\n').slice(1).join('\n'));
-        const header = `frame,t,${Array.from({ length: dim }, (_, j) => `x${j}`).join(',')}`;
-        writeAtomic(trajectoryFile, `${header}\n${parts.join('')}`);
-      }
-      console.log(
-        `${n} samples (${sampler}${sampler === 'em' ? `, λ ${lambda ?? 1}` : ''}, ${s.steps} steps, ${process.label}, ${score.kind === 'exact' ? 'exact score' : 'network'}) -> ${values.out}` +
-          `  [${secs.toFixed(2)} s, ${((n * s.steps) / secs).toExponential(2)} particle-steps/s on ${ctx.adapter.description || ctx.adapter.vendor}]`,
-      );
-    } finally {
-      fwd?.destroy();
-      data?.destroy();
-      s.destroy();
+    const secs = out.ms / 1000;
+    writeAtomic(values.out, toCsv(out.samples, dim));
+    if (out.trajectory) {
+      const { times, frames } = out.trajectory;
+      const parts = frames.map((f, k) => toCsv(f, dim, () => `${k},${times[k]!.toPrecision(8)},`).split('\n').slice(1).join('\n'));
+      const header = `frame,t,${Array.from({ length: dim }, (_, j) => `x${j}`).join(',')}`;
+      writeAtomic(trajectoryFile, `${header}\n${parts.join('')}`);
     }
+    console.log(
+      `${n} samples (${sampler}${sampler === 'em' ? `, λ ${lambda ?? SAMPLER_DEFAULTS.lambda}` : ''}, ${out.steps} steps, ${process.label}, ${score.kind === 'exact' ? 'exact score' : 'network'}) -> ${values.out}` +
+        `  [${secs.toFixed(2)} s, ${((n * out.steps) / secs).toExponential(2)} particle-steps/s on ${engine.adapter.description || engine.adapter.vendor}]`,
+    );
     return 0;
   } finally {
-    ctx.destroy();
+    engine.destroy();
   }
 }

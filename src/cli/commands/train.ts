@@ -1,16 +1,10 @@
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadFashionMnist, parseClasses, parseFashionName } from '../../data/fashion.js';
-import { parseCsv } from '../../data/csv.js';
-import { DATASETS, makeDataset, uploadPoints, type Dataset, type DatasetName } from '../../data/datasets.js';
-import { GpuContext } from '../../gpu/context.js';
-import { CancelledError, InputError } from '../../gpu/errors.js';
-import { ACTIVATIONS, MAX_DIM, MAX_WIDTH, OUTPUT_KINDS, type Activation, type MlpSpec, type OutputKind, type TimeConditioning } from '../../model/layout.js';
-import { makeProcess, type ProcessKind } from '../../processes/process.js';
-import { WEIGHTINGS, type Weighting } from '../../train/coefficients.js';
-import { crc32 } from '../../train/checkpoint.js';
-import { Trainer, type LossPoint, type TrainConfig } from '../../train/trainer.js';
-import { TRAIN_DEFAULTS } from '../../api/engine.js';
+import { createEngine, TRAIN_DEFAULTS, type TrainingData, type TrainingSession } from '../../api/engine.js';
+import {
+  ACTIVATIONS, CancelledError, crc32, DATASETS, DATASET_DIM, InputError, loadFashionMnist, makeProcess, MAX_DIM, MAX_WIDTH, OUTPUT_KINDS, parseClasses, parseCsv, parseFashionName, WEIGHTINGS,
+  type Activation, type DatasetName, type LossPoint, type MlpSpec, type OutputKind, type ProcessKind, type TimeConditioning, type TrainConfig, type Weighting,
+} from '../../api/library.js';
 import { num, parse, progress } from '../args.js';
 import { prepareOutputDir, readBytes, readCheckpoint, readJson, readText, writeAtomic } from '../files.js';
 
@@ -110,27 +104,20 @@ export async function run(argv: string[]): Promise<number> {
     writeAtomic(files.run, JSON.stringify({ args, steps, ...(csvText !== undefined ? { dataCrc: crc32(new TextEncoder().encode(csvText)) } : {}) }, null, 2) + '\n');
   }
 
-  const ctx = await GpuContext.create();
-  let data: Dataset | undefined;
-  let trainer: Trainer | undefined;
+  // The points: a CSV cloud, Fashion-MNIST, or a built-in dataset drawn on the GPU (seed + 1).
+  const builtIn = csv || fashion ? undefined : pick<DatasetName>('dataset', values.dataset, DATASETS, 'clusters4');
+  const data: TrainingData = csv ?? (fashion ? { points: fashion.points, dim: fashion.dim } : builtIn!);
+  const dim = csv ? csv.d : fashion ? fashion.dim : DATASET_DIM[builtIn!];
+  const engine = await createEngine();
+  let session: TrainingSession | undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process_on(onSigint);
   try {
-    if (csv) {
-      data = uploadPoints(ctx, values.dataset, csv.data, csv.d);
-    } else if (fashion) {
-      data = uploadPoints(ctx, values.dataset, fashion.points, fashion.dim);
-    } else {
-      data = await makeDataset(ctx, pick<DatasetName>('dataset', values.dataset, DATASETS, 'clusters4'), {
-        seed: seed + 1,
-        ...(values.n ? { n: num(values.n, 'n', 0, { min: 1, max: 1 << 26, int: true }) } : {}),
-      });
-    }
     const width = num(values.width, 'width', TRAIN_DEFAULTS.width, { min: 1, max: MAX_WIDTH, int: true });
     const depth = num(values.depth, 'depth', TRAIN_DEFAULTS.depth, { min: 1, max: 8, int: true });
     const spec: MlpSpec = {
-      dim: data.d,
+      dim,
       hidden: Array.from({ length: depth }, () => width),
       activation: pick<Activation>('activation', values.activation, ACTIVATIONS, paper ? 'softplus' : 'silu'),
       time,
@@ -156,7 +143,12 @@ export async function run(argv: string[]): Promise<number> {
       lossEvery,
       stepsPerSubmit: num(values['steps-per-submit'], 'steps-per-submit', TRAIN_DEFAULTS.stepsPerSubmit, { min: 1, max: 4096, int: true }),
     };
-    trainer = await Trainer.create(ctx, data, config);
+    session = await engine.train(data, {
+      ...config,
+      ...(builtIn && values.n ? { n: num(values.n, 'n', 0, { min: 1, max: 1 << 26, int: true }) } : {}),
+      dataSeed: seed + 1,
+    });
+    const trainer = session.trainer;
     const losses: LossPoint[] = [];
     if (resumed) {
       trainer.loadCheckpoint(resumed.bytes);
@@ -169,7 +161,7 @@ export async function run(argv: string[]): Promise<number> {
     const save = async () => {
       // loss.csv first: a kill between the two leaves loss rows past the checkpoint, which --resume drops.
       writeAtomic(files.loss, lossCsv(losses));
-      writeAtomic(files.ck, await trainer!.saveCheckpoint());
+      writeAtomic(files.ck, await trainer.saveCheckpoint());
     };
     while (trainer.step < steps) {
       const next = Math.min(steps, segment === Infinity ? steps : (Math.floor(trainer.step / segment) + 1) * segment);
@@ -186,8 +178,8 @@ export async function run(argv: string[]): Promise<number> {
     await save();
     const trained = steps - startStep;
     const report = {
-      dataset: data.name, points: data.n, process: process.label, spec, steps, ...(resumed ? { resumedAt: startStep } : {}), seconds, stepsPerSecond: trained / seconds,
-      dispatchesPerStep: trainer.dispatchesPerStep, finalLoss: losses.at(-1)?.loss, adapter: ctx.adapter.description || ctx.adapter.architecture,
+      dataset: values.dataset, points: session.points.n, process: process.label, spec, steps, ...(resumed ? { resumedAt: startStep } : {}), seconds, stepsPerSecond: trained / seconds,
+      dispatchesPerStep: trainer.dispatchesPerStep, finalLoss: losses.at(-1)?.loss, adapter: engine.adapter.description || engine.adapter.architecture,
       config: { ...config, spec: undefined, process: undefined },
     };
     writeAtomic(files.report, JSON.stringify(report, null, 2) + '\n');
@@ -199,15 +191,14 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CancelledError) {
       const at = existsSync(files.ck) ? ` the last checkpoint is in ${files.ck}:` : '';
-      console.error(`train: cancelled at step ${trainer?.step ?? 0};${at} continue with --resume`);
+      console.error(`train: cancelled at step ${session?.trainer.step ?? 0};${at} continue with --resume`);
       return 130;
     }
     throw e;
   } finally {
     process_off(onSigint);
-    trainer?.destroy();
-    data?.destroy();
-    ctx.destroy();
+    session?.destroy();
+    engine.destroy();
   }
 }
 

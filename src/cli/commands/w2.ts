@@ -1,9 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { GpuContext } from '../../gpu/context.js';
-import { parseCsv } from '../../data/csv.js';
-import { InputError } from '../../gpu/errors.js';
-import { SINKHORN_DEFAULTS, SLICED_DEFAULTS } from '../../api/engine.js';
-import { W2_METHODS, chooseMethod, w2, type W2Method, type W2Options } from '../../transport/w2.js';
+import { chooseW2Method, createEngine, hostW2, SINKHORN_DEFAULTS, SLICED_DEFAULTS, W2_METHODS, type W2Method, type W2Options } from '../../api/engine.js';
+import { InputError, parseCsv } from '../../api/library.js';
 import { num, parse, progress } from '../args.js';
 
 /** Sliced W2 projects both clouds once per direction on the CPU: a bound on its loop (and its L × d direction table). */
@@ -96,15 +93,15 @@ export async function run(argv: string[]): Promise<number> {
   const cy = { data: Y.data, d: Y.d, ...(wy ? { weights: wy } : {}) };
   // Only Sinkhorn needs the GPU: the CPU methods run without starting a device. For auto, the rules
   // that hold on every adapter decide first; the adapter is asked only when they say Sinkhorn.
-  let runs = method === 'auto' ? chooseMethod({ n: X.n, d: X.d }, { n: Y.n, d: Y.d }).method : method;
-  const ctx = runs === 'sinkhorn' ? await GpuContext.create(values.adapter ? { adapter: values.adapter } : {}) : null;
-  if (ctx && method === 'auto') runs = chooseMethod({ n: X.n, d: X.d }, { n: Y.n, d: Y.d }, ctx.adapter).method;
+  let runs = method === 'auto' ? chooseW2Method({ n: X.n, d: X.d }, { n: Y.n, d: Y.d }).method : method;
+  const engine = runs === 'sinkhorn' ? await createEngine(values.adapter ? { adapter: values.adapter } : {}) : null;
+  if (engine && method === 'auto') runs = chooseW2Method({ n: X.n, d: X.d }, { n: Y.n, d: Y.d }, engine.adapter).method;
   try {
     if (runs === 'sinkhorn' && !values.json) {
       const bar = progress('sinkhorn', opts.maxIterations ?? SINKHORN_DEFAULTS.maxIterations);
       opts.onProgress = (e) => bar(e.done, `marginal error ${e.metrics?.marginalError?.toExponential(2) ?? ''}`);
     }
-    const r = await w2(ctx, cx, cy, opts);
+    const r = engine ? await engine.w2(cx, cy, opts) : await hostW2(cx, cy, opts);
     if (values.plan !== undefined) {
       if (!r.plan) throw new InputError(`--plan: method ${r.method} ran (${r.reason}), which has no exact plan; use --method exact`);
       const p = r.plan;
@@ -147,6 +144,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    ctx?.destroy();
+    engine?.destroy();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * One playground run: a score network trained on the GPU, evaluated at log-spaced steps. An
+ * One playground run (the page's Playground tab; `engine.playground(data, config)`): a score network trained on the GPU, evaluated at log-spaced steps. An
  * evaluation samples q0 with the reverse process started from the forward-noised data (so
  * q_T = p_T and the bound's offset I(T)·W2(p_T, q_T) is 0, as in the paper's experiment), measures
  * W2(p0, q0), estimates L_s(t) on noised data, and evaluates the bound:
@@ -16,7 +16,7 @@ import { throwIfAborted } from '../gpu/run.js';
 import { boundGrid, corollaryBound, discreteBound } from '../bound/bound.js';
 import type { Dataset } from '../data/datasets.js';
 import type { GpuContext } from '../gpu/context.js';
-import type { TangentTime } from '../api/engine.js';
+import type { TangentTime } from '../kernels/mlp_tangent.js';
 import { LipschitzEstimator } from '../lipschitz/estimator.js';
 import type { Activation, MlpSpec } from '../model/layout.js';
 import { DdpmSigmoid, type ForwardProcess } from '../processes/process.js';
@@ -24,8 +24,10 @@ import { ForwardSampler } from '../samplers/forward.js';
 import { ReverseSampler, type SamplerKind } from '../samplers/sampler.js';
 import { Trainer, type LossPoint } from '../train/trainer.js';
 import { SinkhornSolver } from '../transport/sinkhorn/index.js';
-import { nextFrame } from './dom.js';
-import { GpuSpan } from './gpu_span.js';
+import { GpuSpan } from '../gpu/span.js';
+
+/** Yield to the host between chunks (the page passes the next animation frame); default: a resolved promise. */
+const noYield = (): Promise<void> => Promise.resolve();
 
 export type ModelSize = 'paper' | 'medium' | 'large';
 export const MODEL_SIZES: Record<ModelSize, { label: string; hidden: number[]; activation: Activation; batch: number }> = {
@@ -81,7 +83,7 @@ export function evaluationSteps(total: number, chunk: number): number[] {
   return out;
 }
 
-export class Session {
+export class PlaygroundSession {
   readonly losses: LossPoint[] = [];
   readonly history: HistoryPoint[] = [];
   step = 0;
@@ -150,7 +152,8 @@ export class Session {
     return this.data.d;
   }
 
-  static async create(ctx: GpuContext, data: Dataset, config: SessionConfig): Promise<Session> {
+  /** Use `engine.playground()`. The session owns `data` (destroyed with it). */
+  static async create(ctx: GpuContext, data: Dataset, config: SessionConfig): Promise<PlaygroundSession> {
     const p = config.process;
     const m = MODEL_SIZES[config.model];
     const discrete = p instanceof DdpmSigmoid;
@@ -173,14 +176,15 @@ export class Session {
       stepsPerSubmit: 50,
       lossEvery: 50,
     });
-    return new Session(ctx, config, data, trainer, spec);
+    return new PlaygroundSession(ctx, config, data, trainer, spec);
   }
 
   /**
-   * Train `config.steps` steps in chunks, yielding to the browser between chunks; evaluate at
-   * log-spaced steps. Cancellable through `signal` (CancelledError).
+   * Train `config.steps` steps in chunks, yielding to the host (`yieldToHost`, e.g. the page's next
+   * animation frame) between chunks; evaluate at log-spaced steps. Cancellable through `signal` (CancelledError).
    */
-  async run(o: { signal?: AbortSignal; onLoss?: () => void; onEvaluation?: (e: Evaluation) => void }): Promise<void> {
+  async run(o: { signal?: AbortSignal; onLoss?: () => void; onEvaluation?: (e: Evaluation) => void; yieldToHost?: () => Promise<void> }): Promise<void> {
+    const nextFrame = o.yieldToHost ?? noYield;
     const evalAt = evaluationSteps(this.config.steps, this.chunk);
     while (this.trainer.step < this.config.steps) {
       throwIfAborted(o.signal, 'training');
@@ -306,6 +310,7 @@ export class Session {
   }
 
   destroy(): void {
+    if (this.destroyed) return;
     this.destroyed = true;
     const e = this.evalParts;
     e?.w2Solver.destroy();
@@ -314,6 +319,7 @@ export class Session {
     e?.reverse.destroy();
     e?.forward.destroy();
     this.trainer.destroy();
+    this.data.destroy();
   }
 }
 
