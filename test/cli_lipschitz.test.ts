@@ -119,19 +119,49 @@ describe('wasserflow lipschitz --checkpoint', () => {
     expect(res.certifiedBox).toEqual([-1.5, 1.5]);
     expect(res.rows.length).toBe(10);
     for (const r of res.rows) {
-      const inBox = (r.lsArgmax as number[]).every((v) => Math.abs(v) <= 1.5);
+      // The final box (grown from 1.5 while the argmax sat on its edge) holds the argmax.
+      const inBox = (r.lsArgmax as number[]).every((v) => Math.abs(v) <= (r.box as number));
       expect(inBox).toBe(true);
-      // Every sample of p_t here lies in the box (deterministic seed), so ls is a value in it.
+      // certified covers that box and is seeded with every value found: never below ls.
       expect(r.certified as number).toBeGreaterThanOrEqual(r.ls as number);
       expect(r.certifiedGlobal as number).toBeGreaterThanOrEqual(r.certified as number);
       expect(typeof r.paper).toBe('number');
       expect(r.ls as number).toBeGreaterThanOrEqual(r.lsSamples as number);
+      expect(r.ls as number).toBeGreaterThanOrEqual(r.lsSearch as number);
+      expect(typeof r.edge).toBe('boolean');
+      expect(r.box as number).toBeGreaterThanOrEqual(1.5);
     }
     const f = join(dir, 'ls.json');
     writeFileSync(f, out);
     const b = JSON.parse((await captured(() => bound(['--j', '0.1', '--ls-json', f, '--ls-column', 'certified', '--json']))).out) as { discrete: { intercept: number } };
     const a = JSON.parse((await captured(() => bound(['--j', '0.1', '--ls-json', f, '--json']))).out) as { discrete: { intercept: number } };
     expect(b.discrete.intercept).toBeGreaterThanOrEqual(a.discrete.intercept);
+  });
+});
+
+describe('wasserflow lipschitz --checkpoint above d = 3', () => {
+  it('d = 4: ls from the GPU search, certified null with the reason', async () => {
+    const spec: MlpSpec = { dim: 4, hidden: [8, 8], activation: 'softplus', time: { kind: 'step', steps: 10 }, output: 'eps' };
+    const layout = mlpLayout(spec);
+    const file = join(dir, 'd4.ckpt');
+    writeFileSync(file, encodeCheckpoint({ format: 'wasserflow-mlp-checkpoint', version: 1, spec, step: 1, floats: layout.size, buffers: ['params'], process: 'ddpm', processSpec: { kind: 'ddpm', steps: 10 }, config: {} }, [randomParams(layout, 3, 1)]));
+    const mix = join(dir, 'mix4.json');
+    writeFileSync(mix, JSON.stringify({ weights: [0.5, 0.5], means: [[0.5, 0, 0, 0], [-0.5, 0, 0, 0]], covs: [0, 1].map(() => Array.from({ length: 4 }, (_, i) => Array.from({ length: 4 }, (_, j) => (i === j ? 0.01 : 0)))) }));
+    const { code, out } = await captured(() => lipschitz(['--checkpoint', file, '--data', mix, '--points', '32', '--json']));
+    expect(code).toBe(0);
+    const res = JSON.parse(out) as { note: string; certifiedBox?: number[]; rows: Record<string, unknown>[] };
+    expect(res.certifiedBox).toBeUndefined();
+    expect(res.note).toMatch(/no certificate above d = 3/);
+    for (const r of res.rows) {
+      expect(r.certified).toBeNull();
+      expect(r.certifiedReason).toMatch(/no certificate above d = 3/);
+      expect((r.lsArgmax as number[]).length).toBe(4);
+      expect(r.ls as number).toBeGreaterThanOrEqual(r.lsSearch as number);
+    }
+    // bound refuses the null column, naming it.
+    const f = join(dir, 'ls4.json');
+    writeFileSync(f, out);
+    await expect(bound(['--j', '0.1', '--ls-json', f, '--ls-column', 'certified'])).rejects.toThrow(/null/);
   });
 });
 

@@ -20,6 +20,7 @@ import { DATASETS, DATASET_DIM, makeDataset, makeMixtureDataset, uploadPoints, t
 import { LipschitzEstimator, type LipschitzCurve, type LipschitzCurveOptions } from '../lipschitz/estimator.js';
 import { boundGrid, corollaryBound, scoreMatchingObjective, theoremBound, type BoundTerms, type Dynamics } from '../bound/bound.js';
 import type { LipschitzMethod } from '../lipschitz/estimator.js';
+import { networkSupremum, type NetworkSupOptions, type NetworkSupReport } from '../lipschitz/network_sup.js';
 import { mlpLayout } from '../model/layout.js';
 import type { ForwardProcess } from '../processes/process.js';
 import { embedIndex } from '../processes/grid.js';
@@ -80,6 +81,7 @@ export { PRESET_KINDS, PRESET_DEFAULTS, type FlowPreset, type PresetKind, type P
 export { flowFigure } from '../flows/plot.js';
 export { runFlow, type FlowPoint, type FlowRunner, type FlowRunOptions } from '../flows/flow.js';
 export type { TangentTime } from '../kernels/mlp_tangent.js';
+import type { TangentTime } from '../kernels/mlp_tangent.js';
 export type { Check } from './selfcheck.js';
 
 export interface EngineOptions {
@@ -116,6 +118,14 @@ export interface LipschitzOptions extends Omit<LipschitzCurveOptions, 'source' |
   /** Points (n × dim): used as given, or as data samples noised to p_t when `noise` is true. */
   points: PointsInput;
   noise?: boolean;
+}
+
+/** Options of `engine.lipschitzSupremum`: the grid times and the search / certificate options. */
+export interface LipschitzSupremumOptions extends Omit<NetworkSupOptions, 'signal' | 'onTime' | 'samples'>, RunOptions {
+  /** One { alpha, sigma, step?, tau? } per grid time. */
+  times: readonly TangentTime[];
+  /** Samples per time (each n × dim, e.g. of p_t and q_t): the samples-only estimate and starts of the search. */
+  samples?: readonly PointsInput[];
 }
 
 export interface BoundOptions extends RunOptions {
@@ -495,6 +505,39 @@ export class Engine {
       for (const b of owned) this.ctx.destroyBuffer(b);
       est.destroy();
     }
+  }
+
+  /**
+   * L_s(t) = sup_x λ_max(½(J + Jᵀ)) of a network's score at each grid time: `ls`, a LOWER estimate
+   * (GPU multi-start projected ascent over a box at any d, float64 re-evaluation at its argmax, with
+   * `lsSamples` the samples alone beside it), and at d ≤ 3 `certified`, an UPPER bound over the box
+   * (host branch-and-bound seeded with every value found, so never below `ls`); the box doubles while
+   * the argmax sits on its edge and `edge` says when it still does (then the supremum over ℝ^d may
+   * exceed `certified`). Above d = 3 `certified` is null with `certifiedReason`.
+   * Progress: stage 'lipschitz-supremum', times done.
+   */
+  async lipschitzSupremum(network: NetworkScore, opts: LipschitzSupremumOptions): Promise<NetworkSupReport> {
+    this.alive();
+    const layout = this.checkNetwork('lipschitzSupremum', network);
+    if (typeof opts !== 'object' || opts === null || !Array.isArray(opts.times) || opts.times.length === 0) {
+      throw new InputError('lipschitzSupremum: times (one { alpha, sigma, step?, tau? } per grid time) must be a non-empty array');
+    }
+    checkSignal('lipschitzSupremum: signal', opts.signal);
+    throwIfAborted(opts.signal, 'lipschitzSupremum');
+    const d = layout.spec.dim;
+    if (opts.samples !== undefined && (!Array.isArray(opts.samples) || opts.samples.length !== opts.times.length)) {
+      throw new InputError(`lipschitzSupremum: samples must hold one point set per time (${opts.times.length})`);
+    }
+    const samples = opts.samples?.map((s, m) => toPoints(`lipschitzSupremum: samples[${m}]`, s, flatDim(s, d), d).data);
+    const params = network.params instanceof Float32Array ? network.params : await this.ctx.readF32(network.params, 0, layout.size);
+    checkFinite('lipschitzSupremum: network.params', params);
+    const { samples: _s, signal, onProgress: _p, times, ...rest } = opts;
+    return networkSupremum(this.ctx, layout, params, times, {
+      ...rest,
+      ...(samples ? { samples } : {}),
+      ...(signal ? { signal } : {}),
+      onTime: (done, total) => reportProgress(opts, { stage: 'lipschitz-supremum', done, total }),
+    });
   }
 
   /**

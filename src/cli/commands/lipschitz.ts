@@ -1,6 +1,6 @@
 import { createEngine, type TangentTime } from '../../api/engine.js';
 import {
-  certifiedUpperBound, DATASETS, datasetMixture, embedIndex, InputError, makeProcess, MixtureMarginal, mixtureScoreSupremum, mlpLayout, networkLs, parseMixtureJson, rngFillCpu, toGaussianMixture,
+  certifiedUpperBound, DATASETS, datasetMixture, embedIndex, InputError, makeProcess, MixtureMarginal, mixtureScoreSupremum, mlpLayout, parseMixtureJson, CERTIFY_MAX_DIM, noisedSamples, rngFillCpu, toGaussianMixture,
   type DatasetName, type MixtureDescription, type ParsedCheckpoint, type ProcessKind, type ProcessSpec,
 } from '../../api/library.js';
 import { num, parse } from '../args.js';
@@ -12,7 +12,7 @@ export const EXACT_SUP_MAX_DIM = 16;
 export const summary = 'one-sided Lipschitz constant L_s(t) of a trained score (lower estimate, certified upper bound) or of an exact mixture score (its supremum)';
 const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET|FILE.json) [--data DATASET|FILE.json] [--process KIND] [--ddpm-steps N]
        [--times M] [--points N] [--method exact|power] [--pairwise] [--iters K] [--seed S] [--json]
-       [--box B] [--tol TOL] [--cert-seconds S] [--no-certify]
+       [--box B] [--grow G] [--tol TOL] [--cert-seconds S] [--no-certify]
 
   L_s(t) = sup_x λ_max(½(J + Jᵀ)) = sup (s(x) − s(y))·(x − y)/|x − y|² at each time of the process's grid
   (DDPM: every step).
@@ -25,16 +25,23 @@ const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET
                    Above d = ${EXACT_SUP_MAX_DIM} the supremum search is not run (its cost grows like d^4 per ascent
                    step) and 'exact' is not printed: only 'exactAtSamples', which is a lower estimate.
   --checkpoint     the network, three readings per time:
-                   'ls'         the best LOWER estimate of the supremum (float64): a search over the box [−B, B]^d
-                                (grid, branch-and-bound box centres, local ascent) and N samples of p_t and a
-                                10×10 grid ('lsSamples': those points only; 'lsGpu': the same on the GPU in f32);
-                   'certified'  a certified UPPER bound on the supremum over the box [−B, B]^d (branch-and-bound
-                                with interval and mean-value bounds on ½(J + Jᵀ), float64), with 'relGap' and
-                                'converged' (false: the --cert-seconds budget ran out; still an upper bound);
+                   'ls'         the best LOWER estimate of the supremum over ℝ^d (float64 at every point): a GPU
+                                multi-start projected ascent over the box [−B, B]^d, any d ('lsSearch' at
+                                'lsSearchArgmax'; starts: N samples of p_t, a grid (d ≤ 3), random points and the
+                                midpoints of the sample pairs with the largest secant slopes), the certificate's own
+                                search (d ≤ 3), and the samples + a 10×10 grid ('lsSamples': those points only;
+                                'lsGpu': the same on the GPU in f32); 'lsArgmax' is where it is;
+                   'certified'  d ≤ 3: a certified UPPER bound on the supremum over the box [−box, box]^d
+                                (branch-and-bound with interval and mean-value bounds on ½(J + Jᵀ), float64, seeded
+                                with every value found: never below ls), with 'relGap' and 'converged' (false: the
+                                --cert-seconds budget ran out; still an upper bound). The box starts at B and
+                                doubles (up to --grow times) while the argmax sits on its edge; 'edge' = true when
+                                it still does: the supremum over ℝ^d may then exceed 'certified'.
+                                d > 3: null, with 'certifiedReason' (no certificate exists there);
                    'certifiedGlobal'  an upper bound over all of ℝ^d from layer spectral norms (loose);
                    'paper'      the paper's estimator (max secant quotient on linspace(0, 0.9, 10)², d ≤ 2).
-  --box B          half-width of the certified box (default 1.5); --tol relative gap target (default 0.05);
-  --cert-seconds S budget per time (default 20).
+  --box B          half-width of the first box (default 1.5); --grow G how often it may double (default 2);
+  --tol TOL        relative gap target (default 0.05); --cert-seconds S budget per time and box (default 20).
   Limits: --times <= 10000, --points <= 262144, --iters <= 10000.`;
 
 /** Size limits (issue 20: every size-driven loop gets one, with a clear error). */
@@ -65,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       json: { type: 'boolean' },
       box: { type: 'string' },
+      grow: { type: 'string' },
       tol: { type: 'string' },
       'cert-seconds': { type: 'string' },
       'no-certify': { type: 'boolean' },
@@ -81,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
   const seed = num(values.seed, 'seed', 0, { min: 0, int: true });
   const iters = num(values.iters, 'iters', 30, { min: 1, max: MAX_ITERS, int: true });
   const box = num(values.box, 'box', 1.5, { min: 1e-6, max: 1e6 });
+  const grow = num(values.grow, 'grow', 2, { min: 0, max: 10, int: true });
   const tol = num(values.tol, 'tol', 0.05, { min: 1e-9, max: 10 });
   const certSeconds = num(values['cert-seconds'], 'cert-seconds', 20, { min: 0.01, max: 3600 });
   // The data (samples of p_0) and, where it is a Gaussian mixture, its exact score: a named data set
@@ -117,7 +126,8 @@ export async function run(argv: string[]): Promise<number> {
     const data = await engine.dataset(fileMixture ?? (dataName as DatasetName), { n: points, seed, ...(fileMixture ? { name: dataName } : {}) });
     const host = data.data;
     const d = data.d;
-    const rows: Record<string, number | number[]>[] = times.map((t) => ({ t, alpha: process.alpha(t), sigma: process.sigma(t) }));
+    let searchInfo: Record<string, unknown> | undefined;
+    const rows: Record<string, number | number[] | boolean | string | null>[] = times.map((t) => ({ t, alpha: process.alpha(t), sigma: process.sigma(t) }));
     let note = '';
     if (ckpt) {
       const spec = ckpt.header.spec;
@@ -144,36 +154,40 @@ export async function run(argv: string[]): Promise<number> {
         if (!Number.isFinite(v)) throw new InputError(`the network's L_s estimate at t = ${r.t} is not finite (${v}): its outputs overflow f32 there`);
         return v;
       });
-      const certify = !values['no-certify'] && d <= 3;
+      const certify = !values['no-certify'];
       // The same kind of points in float64 on the host (samples of p_t and the 10×10 grid): f32
       // values on the GPU can exceed the float64 ones by rounding (ε/σ amplifies it at small t).
-      const zs = rngFillCpu(Math.min(points, 4096) * d, seed, 98, 'normal');
-      const samplePts = tt.map((t) => {
-        const pts = Float64Array.from(gridHost);
-        const out = new Float64Array(pts.length + zs.length);
-        out.set(pts);
-        for (let q = 0; q < zs.length; q++) out[pts.length + q] = t.alpha * host[((Math.floor(q / d)) % data.n) * d + (q % d)]! + t.sigma * zs[q]!;
-        return out;
-      });
-      const report = certify ? networkLs(layout, params, tt, { box, tol, secondsPerTime: certSeconds, samples: samplePts }) : undefined;
+      const nSamples = Math.min(points, 4096);
+      const samplePts = noisedSamples(host, d, tt, nSamples, seed, 98, gridHost);
+      // The search (GPU, any d) for the lower estimate; at d ≤ 3 the certificate seeded with it.
+      const report = await engine.lipschitzSupremum(network, { times: tt, samples: samplePts.map((s) => Float32Array.from(s)), box, grow, tol, secondsPerTime: certSeconds, certify, seed });
       rows.forEach((r, i) => {
-        const rep = report?.[i];
-        r.ls = rep ? rep.lower : gpuLs[i]!;
-        if (rep) {
-          r.lsSamples = rep.samples!;
-          r.lsArgmax = rep.argmax;
-          r.certified = rep.certified;
-          r.relGap = rep.relGap;
-          r.converged = rep.converged ? 1 : 0;
-          r.certSeconds = rep.seconds;
-          if (rep.paper !== undefined) r.paper = rep.paper;
-        }
+        const rep = report.rows[i]!;
+        r.ls = rep.ls;
+        r.lsArgmax = rep.lsArgmax;
+        if (rep.lsSamples !== undefined) r.lsSamples = rep.lsSamples;
+        r.lsSearch = rep.lsSearch;
+        r.lsSearchArgmax = rep.lsSearchArgmax;
+        r.certified = rep.certified;
+        if (rep.certifiedReason) r.certifiedReason = rep.certifiedReason;
+        r.box = rep.box;
+        r.edge = rep.edge;
+        if (rep.relGap !== undefined) r.relGap = rep.relGap;
+        if (rep.converged !== undefined) r.converged = rep.converged ? 1 : 0;
+        if (rep.certSeconds !== undefined) r.certSeconds = rep.certSeconds;
+        if (rep.paper !== undefined) r.paper = rep.paper;
         r.lsGpu = gpuLs[i]!;
         r.certifiedGlobal = global[i]!;
         if (fromP.pairwise && fromG.pairwise) r.pairwise = Math.max(fromP.pairwise[i]!, fromG.pairwise[i]!);
       });
-      if (report) note = `certified = upper bound over the box [−${box}, ${box}]^${d} (branch-and-bound, float64, target gap ${tol}); certifiedGlobal = upper bound over ℝ^${d} (spectral norms); ls = best lower estimate (float64 search in the box and ${zs.length / d} samples of p_t + a 10×10 grid; lsSamples = those points only); paper = the paper's estimator; `;
-      else if (d > 3) note = `no certificate above d = 3 (the host branch-and-bound is for d <= 3); `;
+      searchInfo = { starts: report.starts, seconds: report.searchSeconds, startsPerSecond: report.startsPerSecond, startKinds: report.startKinds };
+      const edges = report.rows.filter((r) => r.edge).length;
+      note = `ls = best lower estimate of the supremum over ℝ^${d} (float64 at every point): GPU multi-start projected ascent (lsSearch, lsSearchArgmax; ${report.startKinds.samples} sample + ${report.startKinds.grid} grid + ${report.startKinds.random} random + ${report.startKinds.secant} secant-midpoint starts per time, ${Math.round(report.startsPerSecond)} starts/s)${certify && d <= CERTIFY_MAX_DIM ? ", the certificate's own search" : ''} and ${nSamples} samples of p_t + a 10×10 grid (lsSamples = those points only); `;
+      if (certify && d <= CERTIFY_MAX_DIM) note += `certified = upper bound over the box [−box, box]^${d} (branch-and-bound, float64, target gap ${tol}; the box starts at ${box} and doubles, up to ${grow} times, while the argmax sits on its edge); `;
+      else if (d > CERTIFY_MAX_DIM) note += `certified = null: no certificate above d = ${CERTIFY_MAX_DIM} (certifiedReason); `;
+      else note += 'certified = null (--no-certify); ';
+      if (edges > 0) note += `${edges} of ${M} times have their argmax on the edge of the final box (edge = true): the supremum over ℝ^${d} may exceed certified there, which covers only the box; `;
+      note += `certifiedGlobal = upper bound over ℝ^${d} (spectral norms, loose); paper = the paper's estimator; `;
       note += `lsGpu: ${method === 'power' ? `power iteration (${iters} steps)` : 'exact symmetric-Jacobian eigenvalues'} at samples and a grid; ${fromP.note}`;
     }
     const mixture = data.mixture;
@@ -203,15 +217,19 @@ export async function run(argv: string[]): Promise<number> {
       note += `exactAtSamples = max over ${z.length / d} samples of p_t only (a lower estimate of the supremum).`;
     }
     if (values.json) {
-      console.log(jsonWithNonFinite({ process: process.label, data: dataName, points, note, ...(ckpt && !values['no-certify'] ? { certifiedBox: [-box, box] } : {}), rows }));
+      console.log(jsonWithNonFinite({ process: process.label, data: dataName, points, note, ...(ckpt && !values['no-certify'] && data.d <= CERTIFY_MAX_DIM ? { certifiedBox: [-box, box] } : {}), ...(searchInfo ? { search: searchInfo } : {}), rows }));
       return 0;
     }
     console.log(`# ${process.label}, ${dataName}, ${points} samples of p_t per time${ckpt ? ' (+ 10×10 grid for the network)' : ''}`);
     console.log(`# ${note}`);
-    const cols = Object.keys(rows[0]!);
-    const cell = (v: number | number[]) => (Array.isArray(v) ? `(${v.map((x) => Number(x.toPrecision(4))).join(', ')})` : Number(v.toPrecision(6)).toString());
-    console.log(cols.map((c) => c.padStart(c === 'exactArgmax' ? 24 : 14)).join(''));
-    for (const r of rows) console.log(cols.map((c) => cell(r[c]!).padStart(c === 'exactArgmax' ? 24 : 14)).join(''));
+    // Long text stays in the note (certifiedReason is there in words).
+    const cols = Object.keys(rows[0]!).filter((c) => c !== 'certifiedReason');
+    const reason = rows.find((r) => typeof r.certifiedReason === 'string')?.certifiedReason;
+    if (reason) console.log(`# certified: ${String(reason)}`);
+    const cell = (v: number | number[] | boolean | string | null | undefined) => (Array.isArray(v) ? `(${v.map((x) => Number(x.toPrecision(4))).join(', ')})` : typeof v === 'number' ? Number(v.toPrecision(6)).toString() : v === null || v === undefined ? '—' : String(v));
+    const wide = (c: string) => (c.endsWith('rgmax') ? 24 : 14);
+    console.log(cols.map((c) => c.padStart(wide(c))).join(''));
+    for (const r of rows) console.log(cols.map((c) => cell(r[c]).padStart(wide(c))).join(''));
     return 0;
   } finally {
     engine.destroy();

@@ -1,0 +1,363 @@
+/**
+ * The network's L_s(t) = sup_x λ_max(½(J + Jᵀ)) per time, as `wasserflow lipschitz --checkpoint` and
+ * `engine.lipschitzSupremum` report it: the GPU multi-start search (search.ts) for the lower
+ * estimate at any d, and at d ≤ 3 the host branch-and-bound (certify.ts) for a certified upper
+ * bound, seeded with everything the searches found so that the certificate is never below a value
+ * any of them reached.
+ *
+ * Starts of the GPU search, per time: the given samples (of p_t, q_t: what a samples-only estimate
+ * sees), a grid of the box (d ≤ 3), uniform random points of the box, and the midpoints of the
+ * pairs of samples with the largest secant slopes ⟨s(x) − s(y), x − y⟩/|x − y|² (a pair straddling a
+ * valley between clusters has a large slope, and its midpoint sits in the valley, where no sample
+ * goes). Every value kept is re-evaluated in float64 at its point (exact eigenvalues for d ≤ 3, a
+ * float64 power iteration above), so f32 rounding never lifts a printed value.
+ *
+ * The box: the search and the certificate cover [−B, B]^d. When the best point found sits on the
+ * box's edge (the supremum over ℝ^d may lie outside), or a sample outside the box beats the
+ * certificate, the box grows (×2, or to hold that sample) up to `grow` times and both run again.
+ * If the argmax is still on the edge after that, the row says so (`edge`): `certified` then bounds
+ * the supremum over the box only, not over ℝ^d. Above d = 3 there is no certificate: `certified` is
+ * null with the reason (the branch-and-bound's box count grows like 2^d per halving of the side).
+ */
+import type { GpuContext } from '../gpu/context.js';
+import { InputError } from '../gpu/errors.js';
+import type { TangentTime } from '../kernels/mlp_tangent.js';
+import type { MlpLayout } from '../model/layout.js';
+import { rngFillCpu } from '../rng/philox.js';
+import { certifyBox, NetworkAtTime } from './certify.js';
+import { LipschitzEstimator } from './estimator.js';
+import { paperEstimate } from './paper.js';
+import { hostLambdaLower, LsSearch, searchCapacity } from './search.js';
+
+/** Largest d with a certificate (the host branch-and-bound). */
+export const CERTIFY_MAX_DIM = 3;
+
+export interface NetworkSupOptions {
+  /** Points per time (n × d floats each): samples of p_t (and q_t). Their max is `lsSamples`; they seed the search. */
+  samples?: readonly ArrayLike<number>[];
+  /** Half-width B of the first box [−B, B]^d (default 1.5). */
+  box?: number;
+  /** How many times the box may grow when the argmax sits on its edge (default 2; 0: never). */
+  grow?: number;
+  /** Certify at d ≤ 3 (default true). */
+  certify?: boolean;
+  /** Relative gap target of the certificate (default 0.05) and its seconds per time and box (default 20). */
+  tol?: number;
+  secondsPerTime?: number;
+  /**
+   * Starts per time of each kind (defaults: samples up to 128, grid 64 at d ≤ 3, random 32, secant
+   * midpoints 32: 256 starts, about 3 s per time for the paper model on a loaded CPU adapter).
+   * After the box grows, the samples (inside the old box, searched already) are left out.
+   */
+  sampleStarts?: number;
+  gridStarts?: number;
+  randomStarts?: number;
+  secantStarts?: number;
+  /** Ascent steps of the GPU search (default 30). */
+  steps?: number;
+  /** The paper's estimator (d ≤ 2; default true there). */
+  paper?: boolean;
+  seed?: number;
+  signal?: AbortSignal;
+  onTime?: (done: number, total: number) => void;
+}
+
+export interface NetworkSupRow {
+  /** Best lower estimate of the supremum over ℝ^d: max of every value found (search, certificate's own search, samples). */
+  ls: number;
+  lsArgmax: number[];
+  /** The samples alone (float64 at d ≤ 3; the GPU power iteration's f32 value above), when samples were given. */
+  lsSamples?: number;
+  /** The GPU search's best, re-evaluated in float64 at its argmax. */
+  lsSearch: number;
+  lsSearchArgmax: number[];
+  /** Upper bound on the supremum over the box [−certifiedBox, certifiedBox]^d, or null (then `certifiedReason`). */
+  certified: number | null;
+  certifiedReason?: string;
+  /** Half-width of the box the search (and certificate) finally covered. */
+  box: number;
+  /** True when the argmax sits on that box's edge: the supremum over ℝ^d may exceed `certified`. */
+  edge: boolean;
+  /** How many times the box grew. */
+  grown: number;
+  /** Certificate: (certified − best in the box)/|best|, whether the target was met, boxes, seconds. */
+  relGap?: number;
+  converged?: boolean;
+  boxes?: number;
+  certSeconds?: number;
+  paper?: number;
+}
+
+export interface NetworkSupReport {
+  rows: NetworkSupRow[];
+  /** GPU search starts run and their seconds (all rounds). */
+  starts: number;
+  searchSeconds: number;
+  startsPerSecond: number;
+  /** What each start kind contributed per time (first round). */
+  startKinds: { samples: number; grid: number; random: number; secant: number };
+}
+
+/**
+ * Samples of p_t on the host (float64) from data rows: α_t·x + σ_t·z, z standard normal (Philox CPU
+ * twin, `stream`), `count` per time (row i uses data row i mod n), with `extra` points (e.g. a grid)
+ * first in every set.
+ */
+export function noisedSamples(data: ArrayLike<number>, d: number, times: readonly { alpha: number; sigma: number }[], count: number, seed: number, stream = 98, extra: ArrayLike<number> = []): Float64Array[] {
+  const n = Math.floor(data.length / d);
+  if (n === 0) throw new InputError('noisedSamples: no data rows');
+  const zs = rngFillCpu(count * d, seed, stream, 'normal');
+  return times.map((t) => {
+    const out = new Float64Array(extra.length + zs.length);
+    for (let i = 0; i < extra.length; i++) out[i] = extra[i]!;
+    for (let q = 0; q < zs.length; q++) out[extra.length + q] = t.alpha * data[(Math.floor(q / d) % n) * d + (q % d)]! + t.sigma * zs[q]!;
+    return out;
+  });
+}
+
+/** Is x on the edge of [−B, B]^d (within 1e-3·B)? */
+export function onBoxEdge(x: readonly number[], B: number): boolean {
+  return x.some((v) => Math.abs(v) >= B * (1 - 1e-3));
+}
+
+/** Midpoints of the `count` pairs of `pts` (n × d) with the largest secant slopes of the network's score. */
+export function secantMidpoints(net: NetworkAtTime, pts: ArrayLike<number>, count: number): number[] {
+  const d = net.d;
+  const n = Math.floor(pts.length / d);
+  if (n < 2 || count <= 0) return [];
+  const xs = Array.from({ length: n }, (_, p) => Array.from({ length: d }, (_, c) => pts[p * d + c]!));
+  const ss = xs.map((x) => net.score(x));
+  // Keep the `count` largest quotients (a small sorted list: count ≪ n²).
+  const top: { q: number; j: number; k: number }[] = [];
+  for (let j = 0; j < n; j++)
+    for (let k = j + 1; k < n; k++) {
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < d; i++) {
+        const dx = xs[j]![i]! - xs[k]![i]!;
+        num += (ss[j]![i]! - ss[k]![i]!) * dx;
+        den += dx * dx;
+      }
+      if (!(den > 0)) continue;
+      const q = num / den;
+      if (top.length < count || q > top[top.length - 1]!.q) {
+        let at = top.length;
+        while (at > 0 && top[at - 1]!.q < q) at--;
+        top.splice(at, 0, { q, j, k });
+        if (top.length > count) top.pop();
+      }
+    }
+  return top.flatMap(({ j, k }) => xs[j]!.map((v, i) => 0.5 * (v + xs[k]![i]!)));
+}
+
+/** The supremum search (and certificate at d ≤ 3) at every time; `params` on the host and, optionally, on the GPU. */
+export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params: Float32Array, times: readonly TangentTime[], opts: NetworkSupOptions = {}): Promise<NetworkSupReport> {
+  const d = layout.spec.dim;
+  const M = times.length;
+  if (M === 0) throw new InputError('L_s supremum: no times given');
+  let B = opts.box ?? 1.5;
+  if (!(Number.isFinite(B) && B > 0 && B <= 1e6)) throw new InputError(`L_s supremum: box half-width must be in (0, 1e6], got ${B}`);
+  const grow = opts.grow ?? 2;
+  if (!(Number.isInteger(grow) && grow >= 0 && grow <= 10)) throw new InputError(`L_s supremum: grow must be an integer in [0, 10], got ${grow}`);
+  const secs = opts.secondsPerTime ?? 20;
+  if (!(secs > 0 && secs <= 3600)) throw new InputError(`L_s supremum: seconds per time must be in (0, 3600], got ${secs}`);
+  const tol = opts.tol ?? 0.05;
+  if (!(tol > 0 && tol <= 10)) throw new InputError(`L_s supremum: tol must be in (0, 10], got ${tol}`);
+  if (opts.samples && opts.samples.length !== M) throw new InputError(`L_s supremum: ${opts.samples.length} sample sets for ${M} times`);
+  const count = (name: string, v: number | undefined, dflt: number) => {
+    const x = v ?? dflt;
+    if (!(Number.isInteger(x) && x >= 0 && x <= 1 << 16)) throw new InputError(`L_s supremum: ${name} must be an integer in [0, 65536], got ${x}`);
+    return x;
+  };
+  const nSample = count('sampleStarts', opts.sampleStarts, 128);
+  const nGrid = d <= 3 ? count('gridStarts', opts.gridStarts, 64) : 0;
+  const nRandom = count('randomStarts', opts.randomStarts, 32);
+  const nSecant = count('secantStarts', opts.secantStarts, 32);
+  const steps = count('steps', opts.steps, 30);
+  const certify = (opts.certify ?? true) && d <= CERTIFY_MAX_DIM;
+  const paper = opts.paper ?? d <= 2;
+  const seed = opts.seed ?? 0;
+  const nets = times.map((t) => new NetworkAtTime(layout, params, t));
+
+  // Samples: the samples-only estimate and the sample starts (an even stride through each set).
+  const sampleSets = times.map((_, m) => {
+    const s = opts.samples?.[m];
+    if (!s) return new Float64Array(0);
+    if (s.length % d !== 0) throw new InputError(`L_s supremum: samples of time ${m} have ${s.length} floats, not a multiple of d = ${d}`);
+    for (let i = 0; i < s.length; i++) if (!Number.isFinite(s[i]!)) throw new InputError(`L_s supremum: sample value ${i} of time ${m} is not finite (${s[i]})`);
+    return Float64Array.from(s);
+  });
+  const stridePick = (s: Float64Array, k: number) => {
+    const n = s.length / d;
+    if (n <= k) return Array.from(s);
+    const out: number[] = [];
+    for (let q = 0; q < k; q++) {
+      const p = Math.floor((q * n) / k);
+      for (let c = 0; c < d; c++) out.push(s[p * d + c]!);
+    }
+    return out;
+  };
+  let samplesOnly: (number | undefined)[] = sampleSets.map(() => undefined);
+  let sampleBest: { v: number; x: number[] }[] = sampleSets.map(() => ({ v: -Infinity, x: [] }));
+  if (d <= 3) {
+    sampleBest = sampleSets.map((s, m) => {
+      let best = { v: -Infinity, x: [] as number[] };
+      for (let p = 0; p < s.length; p += d) {
+        const x = Array.from(s.subarray(p, p + d));
+        const v = nets[m]!.lambdaAt(x);
+        if (v > best.v) best = { v, x };
+      }
+      return best;
+    });
+    samplesOnly = sampleBest.map((b, m) => (sampleSets[m]!.length > 0 ? b.v : undefined));
+  } else if (opts.samples) {
+    // Above d = 3 a float64 eigenvalue at every sample is too dear: the GPU power iteration's value
+    // (f32, a lower estimate up to rounding) over the same samples.
+    const n = Math.min(...sampleSets.map((s) => s.length / d));
+    if (n > 0) {
+      const flat = new Float32Array(M * n * d);
+      sampleSets.forEach((s, m) => flat.set(s.subarray(0, n * d), m * n * d));
+      const est = await LipschitzEstimator.create(ctx, layout, { maxPoints: Math.min(M * n, Math.max(n, 1 << 14)), maxTimes: M });
+      const src = ctx.storage('lipschitz:sup:samples', flat);
+      const pbuf = ctx.storage('lipschitz:sup:params64', params);
+      try {
+        const c = await est.curve(pbuf, { times, source: { buffer: src, count: M * n, noise: false, stride: n }, perTime: n, method: 'power', seed });
+        samplesOnly = Array.from(c.ls);
+      } finally {
+        est.destroy();
+        ctx.destroyBuffer(src);
+        ctx.destroyBuffer(pbuf);
+      }
+    }
+  }
+
+  const gridPoints = (box: number): number[] => {
+    if (nGrid === 0) return [];
+    const side = Math.max(2, Math.floor(nGrid ** (1 / d) + 1e-9));
+    const out: number[] = [];
+    for (let q = 0; q < side ** d; q++) {
+      let r = q;
+      for (let c = 0; c < d; c++) {
+        out.push(-box + (2 * box * ((r % side) + 0.5)) / side);
+        r = Math.floor(r / side);
+      }
+    }
+    return out;
+  };
+  const randomPoints = (box: number, m: number, round: number): number[] => Array.from(rngFillCpu(nRandom * d, seed, 1000 + 16 * m + round, 'uniform'), (u) => box * (2 * u - 1));
+  // Secant candidates: an even stride through the samples and the grid, sized to the network's cost.
+  const secantCandidates = Math.max(16, Math.min(256, Math.floor(5e8 / Math.max(1, 2 * layout.size))));
+
+  const rows: NetworkSupRow[] = times.map(() => ({ ls: -Infinity, lsArgmax: [], lsSearch: -Infinity, lsSearchArgmax: [], certified: null, box: B, edge: false, grown: 0 }));
+  const boxOf = times.map(() => B);
+  let totalStarts = 0;
+  let searchSeconds = 0;
+  let kinds = { samples: 0, grid: 0, random: 0, secant: 0 };
+  const extra: number[][] = times.map(() => []); // points carried into the next round (the previous argmax)
+  const pbuf = ctx.storage('lipschitz:sup:params', params);
+  try {
+    let pending = times.map((_, m) => m);
+    for (let round = 0; pending.length > 0; round++) {
+      // Group the pending times by box (they grow independently) and run the GPU search per group.
+      const groups = new Map<number, number[]>();
+      for (const m of pending) groups.set(boxOf[m]!, [...(groups.get(boxOf[m]!) ?? []), m]);
+      for (const [box, ms] of groups) {
+        const startsPer = ms.map((m) => {
+          const s = round === 0 ? stridePick(sampleSets[m]!, nSample) : [];
+          const g = gridPoints(box);
+          const r = randomPoints(box, m, round);
+          const cand = stridePick(Float64Array.from([...stridePick(sampleSets[m]!, secantCandidates), ...g]), secantCandidates);
+          const sec = secantMidpoints(nets[m]!, cand, nSecant);
+          if (round === 0 && m === ms[0]) kinds = { samples: s.length / d, grid: g.length / d, random: r.length / d, secant: sec.length / d };
+          return [...s, ...g, ...r, ...sec, ...extra[m]!];
+        });
+        const perTime = Math.max(...startsPer.map((s) => s.length / d));
+        if (perTime === 0) continue;
+        const flat = new Float32Array(ms.length * perTime * d);
+        startsPer.forEach((s, q) => {
+          // Pad short sets by repeating their points (every row is a real start).
+          for (let i = 0; i < perTime; i++) for (let c = 0; c < d; c++) flat[(q * perTime + i) * d + c] = s[((i % (s.length / d)) * d + c)]!;
+        });
+        const cap = Math.min(searchCapacity(ctx, layout), 1 << 16);
+        if (perTime > cap) throw new InputError(`L_s supremum: ${perTime} starts per time exceed this adapter's ${cap} at d = ${d}: give fewer samples`);
+        const search = await LsSearch.create(ctx, layout, { capacity: Math.min(cap, perTime * ms.length), maxTimes: ms.length });
+        const src = ctx.storage('lipschitz:sup:starts', flat);
+        try {
+          const res = await search.run(pbuf, { times: ms.map((m) => times[m]!), source: { buffer: src, count: ms.length * perTime, noise: false }, perTime, box, steps, seed, ...(opts.signal ? { signal: opts.signal } : {}) });
+          totalStarts += res.starts;
+          searchSeconds += res.seconds;
+          ms.forEach((m, q) => {
+            const x = res.rows[q]!.argmax;
+            const v = hostLambdaLower(layout, params, times[m]!, x);
+            const row = rows[m]!;
+            if (v > row.lsSearch) {
+              row.lsSearch = v;
+              row.lsSearchArgmax = x;
+            }
+            extra[m] = [...x];
+          });
+        } finally {
+          search.destroy();
+          ctx.destroyBuffer(src);
+        }
+      }
+      // Certificate (d ≤ 3) per pending time, seeded with every value found; then decide on growth.
+      const next: number[] = [];
+      for (const m of pending) {
+        const row = rows[m]!;
+        const box = boxOf[m]!;
+        row.box = box;
+        let best = { v: row.lsSearch, x: row.lsSearchArgmax };
+        if (sampleBest[m]!.v > best.v) best = { v: sampleBest[m]!.v, x: sampleBest[m]!.x };
+        if (certify) {
+          const seeds = [...row.lsSearchArgmax, ...(sampleBest[m]!.x.every((v) => Math.abs(v) <= box) ? sampleBest[m]!.x : [])];
+          const c = certifyBox(nets[m]!, { lo: new Array<number>(d).fill(-box), hi: new Array<number>(d).fill(box), tol, timeBudgetMs: secs * 1000, seeds });
+          if (c.lower > best.v) best = { v: c.lower, x: c.argmax };
+          row.certified = c.upper;
+          row.relGap = c.relGap;
+          row.converged = c.converged;
+          row.boxes = (row.boxes ?? 0) + c.boxes;
+          row.certSeconds = (row.certSeconds ?? 0) + c.seconds;
+        }
+        row.ls = best.v;
+        row.lsArgmax = best.x;
+        row.edge = best.x.length === d && onBoxEdge(best.x, box);
+        // A value found outside the box above its certificate (a sample): the box must hold it.
+        const outside = certify && row.certified !== null && best.v > row.certified;
+        if ((row.edge || outside) && row.grown < grow) {
+          const need = outside ? 1.05 * Math.max(...best.x.map(Math.abs)) : 0;
+          boxOf[m] = Math.max(2 * box, need);
+          row.grown++;
+          next.push(m);
+        }
+        if (opts.signal?.aborted) break;
+      }
+      pending = next;
+    }
+    return {
+      rows: rows.map((row, m) => {
+        if (sampleSets[m]!.length > 0 && samplesOnly[m] !== undefined) row.lsSamples = samplesOnly[m]!;
+        if (!certify) {
+          row.certified = null;
+          row.certifiedReason =
+            d > CERTIFY_MAX_DIM
+              ? `no certificate above d = ${CERTIFY_MAX_DIM}: the branch-and-bound needs ~2^d boxes per halving of the box side (d = ${d}); ls is a lower estimate only`
+              : 'certificate not asked for';
+        } else if (row.certified !== null && row.ls > row.certified) {
+          // A sample outside every box tried beats the certificate: it bounds nothing it could be compared with.
+          row.certifiedReason = `a value found at (${row.lsArgmax.map((v) => v.toPrecision(4)).join(', ')}), outside the certified box [−${row.box}, ${row.box}]^${d}, exceeds its bound`;
+          row.certified = null;
+        }
+        if (paper) row.paper = paperEstimate(nets[m]!).value;
+        opts.onTime?.(m + 1, M);
+        return row;
+      }),
+      starts: totalStarts,
+      searchSeconds,
+      startsPerSecond: searchSeconds > 0 ? totalStarts / searchSeconds : 0,
+      startKinds: kinds,
+    };
+  } finally {
+    ctx.destroyBuffer(pbuf);
+  }
+}

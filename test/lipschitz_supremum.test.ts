@@ -1,0 +1,144 @@
+// The network's L_s supremum as `lipschitz --checkpoint` and engine.lipschitzSupremum report it
+// (src/lipschitz/network_sup.ts): the GPU search beats the samples-only value where the supremum
+// sits between clusters (known answer), the certificate is never below any value found and never
+// below a dense grid over its box, the box grows while the argmax sits on its edge and says so when
+// it still does, and above d = 3 no certificate is printed (null, with the reason).
+import { describe, expect, it } from 'vitest';
+import { createEngine } from '../src/api/engine.js';
+import { NetworkAtTime } from '../src/lipschitz/certify.js';
+import { networkSupremum, onBoxEdge, secantMidpoints } from '../src/lipschitz/network_sup.js';
+import type { TangentTime } from '../src/kernels/mlp_tangent.js';
+import { mlpLayout, type MlpLayout, type MlpSpec } from '../src/model/layout.js';
+import { useGpu } from './gpu.js';
+import { randomParams } from './reference/mlp_tangent.js';
+
+/** One hidden layer, score output (J_s = W₂ diag(σ′(W₁x + b₁)) W₁), weights given. */
+function oneLayer(activation: 'tanh' | 'softplus', w1: number[], b1: number[], w2: number[]): { spec: MlpSpec; layout: MlpLayout; params: Float32Array } {
+  const spec: MlpSpec = { dim: 2, hidden: [b1.length], activation, time: { kind: 'none' }, output: 'score' };
+  const layout = mlpLayout(spec);
+  const params = new Float32Array(layout.size);
+  const [h, o] = layout.layers as [MlpLayout['layers'][number], MlpLayout['layers'][number]];
+  params.set(w1, h.wOffset);
+  params.set(b1, h.bOffset);
+  params.set(w2, o.wOffset);
+  for (let l = 0; l < layout.layers.length; l++) params[layout.scaleOffset + l] = 1;
+  return { spec, layout, params };
+}
+
+/** Samples around the four cluster centres (±0.5, ±0.5), spread 0.02 (deterministic). */
+function clusterSamples(n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % 4;
+    out.push((c & 1 ? 0.5 : -0.5) + 0.02 * Math.sin(7.1 * i), (c & 2 ? 0.5 : -0.5) + 0.02 * Math.cos(3.3 * i));
+  }
+  return out;
+}
+
+describe('lipschitz: the network supremum (search + certificate)', () => {
+  const gpu = useGpu();
+  const t0: TangentTime = { alpha: 1, sigma: 1 };
+
+  it('supremum between clusters (known answer 10 at x₁ = 0): the search finds it, the samples see ~0, certified closes on it', async () => {
+    // s = (tanh(10 x₁), −tanh(x₂)): λ_max(J) = 10 sech²(10 x₁) (the other eigenvalue is ≤ 0): sup 10 on
+    // the line x₁ = 0, between the clusters; at the samples (|x₁| ≈ 0.5) it is 10 sech²(5) ≈ 1.8e-3.
+    const { layout, params } = oneLayer('tanh', [10, 0, 0, 1], [0, 0], [1, 0, 0, -1]);
+    const samples = clusterSamples(64);
+    const rep = await networkSupremum(gpu(), layout, params, [t0], { samples: [samples], secondsPerTime: 5, tol: 0.01, sampleStarts: 32, gridStarts: 0, randomStarts: 0, secantStarts: 8, steps: 20, paper: false });
+    const r = rep.rows[0]!;
+    expect(r.lsSamples!).toBeLessThan(0.01);
+    // The search alone (no grid, no random starts: samples and their secant midpoints) reaches the
+    // valley: within 1e-3 of 10 (float64 re-evaluation at an f32 argmax, |x₁| ≲ 1e-4 there).
+    expect(r.lsSearch).toBeAllclose(10, { rtol: 1e-3 });
+    expect(Math.abs(r.lsSearchArgmax[0]!)).toBeLessThan(0.01);
+    expect(r.ls).toBeGreaterThanOrEqual(r.lsSearch);
+    expect(r.certified!).toBeGreaterThanOrEqual(r.ls);
+    // Closes to the target gap on a known answer (10·(1 + 0.01), plus the 1e-9 rounding inflation).
+    expect(r.certified!).toBeLessThanOrEqual(10 * 1.01 + 1e-6);
+    expect(r.edge).toBe(false);
+    expect(r.box).toBe(1.5);
+    expect(rep.starts).toBeGreaterThan(0);
+    expect(rep.startKinds.secant).toBe(8);
+  });
+
+  it('secant midpoints: the pairs straddling the valley come first', () => {
+    const { layout, params } = oneLayer('tanh', [10, 0, 0, 1], [0, 0], [1, 0, 0, -1]);
+    const mids = secantMidpoints(new NetworkAtTime(layout, params, t0), clusterSamples(16), 4);
+    expect(mids.length).toBe(8);
+    for (let i = 0; i < 4; i++) expect(Math.abs(mids[2 * i]!)).toBeLessThan(0.05);
+  });
+
+  it('argmax on the box edge: the box grows (1.5 → 3 → 6) and the row says the supremum over ℝ^d may be larger', async () => {
+    // s = (softplus(x₁), 0): λ_max = max(σ(x₁), 0) rises towards 1 as x₁ → ∞ (never reached): every
+    // box's supremum sits on its edge x₁ = B, with value σ(B).
+    const { layout, params } = oneLayer('softplus', [1, 0, 0, 0], [0, 0], [1, 0, 0, 0]);
+    const rep = await networkSupremum(gpu(), layout, params, [t0], { samples: [clusterSamples(16)], secondsPerTime: 2, tol: 0.01, grow: 2, sampleStarts: 16, gridStarts: 16, randomStarts: 8, secantStarts: 4, steps: 15, paper: false });
+    const r = rep.rows[0]!;
+    expect(r.box).toBe(6);
+    expect(r.edge).toBe(true);
+    expect(onBoxEdge(r.lsArgmax, 6)).toBe(true);
+    const sig = (x: number) => 1 / (1 + Math.exp(-x));
+    expect(r.ls).toBeAllclose(sig(6), { rtol: 1e-6 });
+    expect(r.certified!).toBeGreaterThanOrEqual(r.ls);
+    expect(r.certified!).toBeLessThanOrEqual(sig(6) * 1.01 + 1e-6);
+    // grow: 0 keeps the first box and still reports the edge.
+    const r0 = (await networkSupremum(gpu(), layout, params, [t0], { grow: 0, secondsPerTime: 1, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
+    expect(r0.box).toBe(1.5);
+    expect(r0.edge).toBe(true);
+    expect(r0.ls).toBeAllclose(sig(1.5), { rtol: 1e-6 });
+  });
+
+  it('soundness on random small networks: certified ≥ ls ≥ lsSamples, and ≥ a dense-grid maximum over the final box', async () => {
+    for (const [k, act] of (['softplus', 'tanh', 'silu'] as const).entries()) {
+      const spec: MlpSpec = { dim: 2, hidden: [10, 10], activation: act, time: { kind: 'step', steps: 3 }, output: 'eps' };
+      const layout = mlpLayout(spec);
+      const params = randomParams(layout, 40 + k, 2);
+      const times: TangentTime[] = [{ alpha: 0.9, sigma: Math.sqrt(1 - 0.81), step: 0 }, { alpha: 0.5, sigma: Math.sqrt(0.75), step: 2 }];
+      const samples = times.map(() => clusterSamples(40));
+      const rep = await networkSupremum(gpu(), layout, params, times, { samples, box: 1, grow: 1, secondsPerTime: 1, tol: 0.05, sampleStarts: 20, gridStarts: 16, randomStarts: 8, secantStarts: 4, steps: 10, paper: false });
+      rep.rows.forEach((r, m) => {
+        const net = new NetworkAtTime(layout, params, times[m]!);
+        expect(r.certified).not.toBeNull();
+        expect(r.certified!).toBeGreaterThanOrEqual(r.ls);
+        expect(r.ls).toBeGreaterThanOrEqual(r.lsSamples!);
+        expect(r.ls).toBeGreaterThanOrEqual(r.lsSearch);
+        const B = r.box;
+        let grid = -Infinity;
+        for (let i = 0; i <= 60; i++) for (let j = 0; j <= 60; j++) grid = Math.max(grid, net.lambdaAt([-B + (2 * B * i) / 60, -B + (2 * B * j) / 60]));
+        expect(r.certified!).toBeGreaterThanOrEqual(grid);
+      });
+    }
+  });
+
+  it('d = 5: the search gives ls at its argmax, certified is null with the reason (never a sample max named otherwise)', async () => {
+    const spec: MlpSpec = { dim: 5, hidden: [12, 12], activation: 'silu', time: { kind: 'fourier', features: 2 }, output: 'eps' };
+    const layout = mlpLayout(spec);
+    const params = randomParams(layout, 9, 2);
+    const times: TangentTime[] = [{ alpha: 0.8, sigma: 0.6, tau: 0.3 }];
+    const samples = [Array.from({ length: 5 * 24 }, (_, i) => 0.6 * Math.sin(1.7 * i + 0.3))];
+    const rep = await networkSupremum(gpu(), layout, params, times, { samples, randomStarts: 8, secantStarts: 4, steps: 15 });
+    const r = rep.rows[0]!;
+    expect(r.certified).toBeNull();
+    expect(r.certifiedReason).toMatch(/no certificate above d = 3/);
+    expect(r.paper).toBeUndefined();
+    expect(r.lsArgmax.length).toBe(5);
+    // lsSamples is the GPU power iteration's f32 value at the same samples: the search starts there
+    // and climbs; allow f32 rounding of O(|λ|).
+    expect(r.ls).toBeGreaterThanOrEqual(r.lsSamples! - 1e-3 * Math.abs(r.lsSamples!) - 1e-4);
+  });
+
+  it('engine.lipschitzSupremum: the same report from plain arrays, bad input named', async () => {
+    const engine = await createEngine({ device: gpu().device });
+    try {
+      const { spec, params } = oneLayer('tanh', [10, 0, 0, 1], [0, 0], [1, 0, 0, -1]);
+      const rep = await engine.lipschitzSupremum({ spec, params }, { times: [t0], samples: [clusterSamples(32)], secondsPerTime: 2, tol: 0.02, sampleStarts: 16, gridStarts: 16, randomStarts: 4, secantStarts: 4, steps: 10 });
+      expect(rep.rows[0]!.ls).toBeAllclose(10, { rtol: 1e-3 });
+      expect(rep.rows[0]!.certified!).toBeGreaterThanOrEqual(rep.rows[0]!.ls);
+      await expect(engine.lipschitzSupremum({ spec, params }, { times: [] })).rejects.toThrow(/times/);
+      await expect(engine.lipschitzSupremum({ spec, params }, { times: [t0], samples: [[1, 2, 3]] })).rejects.toThrow(/samples\[0\]/);
+      await expect(engine.lipschitzSupremum({ spec, params }, { times: [t0], box: -1 })).rejects.toThrow(/box half-width/);
+    } finally {
+      engine.destroy();
+    }
+  });
+});
