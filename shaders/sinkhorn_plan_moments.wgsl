@@ -40,20 +40,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   if (i >= t.n) { return; }
   var x: array<f32, D>;
   for (var c = 0u; c < D; c++) { x[c] = pts[(t.row_off + i) * D + c]; }
+  // Two-part potentials (shaders/lib/softmin_finish.wgsl): high parts on a grid (their sum exact),
+  // the rests and log-weights added after the cost. f_i's rest cancels in the row normalisation.
   let f = pot[t.row_pot + i];
   var mx = -3.0e38;
   for (var j = 0u; j < t.m; j++) {
-    let h = fma(params.eps, logw[t.col_logw + j], pot[t.col_pot + j]);
-    mx = max(mx, (h + f - sqdist(x, t.col_off + j)) * params.inv_eps);
+    let h = fma(params.eps, logw[t.col_logw + j], pot[params.lo_off + t.col_pot + j]);
+    mx = max(mx, (((pot[t.col_pot + j] + f) - sqdist(x, t.col_off + j)) + h) * params.inv_eps);
   }
   var z = 0.0;
   var cost = 0.0;
   var bary: array<f32, D>;
   for (var j = 0u; j < t.m; j++) {
-    let h = fma(params.eps, logw[t.col_logw + j], pot[t.col_pot + j]);
+    let h = fma(params.eps, logw[t.col_logw + j], pot[params.lo_off + t.col_pot + j]);
     let jj = t.col_off + j;
     let cij = sqdist(x, jj);
-    let p = exp((h + f - cij) * params.inv_eps - mx);
+    let p = exp((((pot[t.col_pot + j] + f) - cij) + h) * params.inv_eps - mx);
     z += p;
     cost = fma(p, cij, cost);
     for (var c = 0u; c < D; c++) { bary[c] = fma(p, pts[jj * D + c], bary[c]); }

@@ -5,6 +5,10 @@
 //   out_i = r_i - ω ε lse_i        (= (1 - ω) old_i + ω T(g)_i with T(g)_i = -ε log Σ_j b_j e^{(g_j - C_ij)/ε})
 //   err_i = a_i |exp(lse_i) - 1|   (L1 marginal violation of the plan (old, g) at row i)
 //
+// Potentials are two f32 parts each and the exponent is formed without their rounding (see
+// shaders/lib/softmin_finish.wgsl); the exact redo of a row ignores the low parts (it runs far
+// from convergence only, where they do not matter).
+//
 // The cost is recomputed on the fly (no N×M buffer). Each invocation handles ROWS = 4 consecutive
 // rows held in the lanes of vec4s, and the loop over columns takes 4 columns at a time with vec4
 // loads: every block of points, potentials and weights starts at a multiple of 4 points (the host
@@ -52,6 +56,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   if (first >= t.n) { return; }
   let last = t.n - 1u;
   let rows = vec4<u32>(first, min(first + 1u, last), min(first + 2u, last), min(first + 3u, last));
-  let r = pot[(t.old_pot + first) >> 2u];
+  let r = row_pot(t, first);
   finish_rows(t, first, last, rows, r, accumulate(t, load_rows(t, rows), r, 0u, t.m));
 }

@@ -63,7 +63,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let last = t.n - 1u;
   let rows = vec4<u32>(first, min(first + 1u, last), min(first + 2u, last), min(first + 3u, last));
   let xr = load_rows(t, rows);
-  let r = pot[(t.old_pot + first) >> 2u];
+  let r = row_pot(t, first);
   var acc = vec4<f32>(0.0);
   for (var q = 0u; q < t.r_n; q++) {
     let rg = ranges[t.r_off + q];

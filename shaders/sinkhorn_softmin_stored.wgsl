@@ -12,7 +12,8 @@
 // one vec4 load, and neighbouring invocations read neighbouring vec4s (coalesced on a GPU, one
 // SIMD load on a CPU driver). Same fast path as the streamed kernel: the sum is shifted by the
 // previous potential (one exp per pair, no running max), and rows whose sum leaves [LO, HI] are
-// redone exactly with a max pass (shaders/lib/softmin_finish.wgsl).
+// redone exactly with a max pass (shaders/lib/softmin_finish.wgsl), potentials in two f32 parts
+// (the exponent formed without their rounding; the redo ignores the low parts).
 //
 // Group 0 is the streamed kernel's (SoftminMainBindings: params, pts, logw, pot, err; `pts` unused),
 // so a solver's per-level bind groups serve both; group 1 (tasks, cost): StoredTaskBindings in
@@ -61,9 +62,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   if (first >= t.n) { return; }
   let last = t.n - 1u;
   let rows = vec4<u32>(first, min(first + 1u, last), min(first + 2u, last), min(first + 3u, last));
-  let r = pot[(t.old_pot + first) >> 2u];
-  let inv_eps = params.inv_eps;
-  let eps = params.eps;
+  let r = row_pot(t, first);
   // Column j of the 4 rows: cost[c + j·ld4] (vec4 units).
   let c = (t.cost_off + first) >> 2u;
   let ld4 = t.ld >> 2u;
@@ -71,13 +70,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let end4 = t.m & ~3u;
   var j = 0u;
   for (; j < end4; j += 4u) {
-    let h = fma(vec4<f32>(eps), logw[(t.col_logw + j) >> 2u], pot[(t.col_pot + j) >> 2u]);
+    let h = col_split4(t, j);
     let b = c + j * ld4;
-    acc += exp((r + h.x - cost[b]) * inv_eps) + exp((r + h.y - cost[b + ld4]) * inv_eps)
-         + exp((r + h.z - cost[b + 2u * ld4]) * inv_eps) + exp((r + h.w - cost[b + 3u * ld4]) * inv_eps);
+    acc += exp(pair_arg(r, h.g.x, h.s.x, cost[b])) + exp(pair_arg(r, h.g.y, h.s.y, cost[b + ld4]))
+         + exp(pair_arg(r, h.g.z, h.s.z, cost[b + 2u * ld4])) + exp(pair_arg(r, h.g.w, h.s.w, cost[b + 3u * ld4]));
   }
   for (; j < t.m; j++) {
-    acc += exp((r + col_h(t, j) - cost[c + j * ld4]) * inv_eps);
+    let h = col_split1(t, j);
+    acc += exp(pair_arg(r, h.x, h.y, cost[c + j * ld4]));
   }
   finish_rows(t, first, last, rows, r, acc);
 }

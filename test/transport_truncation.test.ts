@@ -39,8 +39,9 @@ describe('sinkhorn_softmin_sparse kernel', () => {
     const logw = new Float32Array(total);
     logw.set(loga, xs);
     logw.set(logb, ys);
-    // Potentials: [old (rows) | g (columns)] at the same offsets as the points; output after them.
-    const pot = new Float32Array(2 * total);
+    // Potentials: [old (rows) | g (columns)] at the same offsets as the points; output after them;
+    // then their low parts (zero).
+    const pot = new Float32Array(4 * total);
     pot.set(old, xs);
     pot.set(g, ys);
     // Tile 0 keeps two ranges (one ending mid-block at a tile edge), tile 1 keeps the last, partial one.
@@ -79,7 +80,7 @@ describe('sinkhorn_softmin_sparse kernel', () => {
       ctx.storage('t:ranges', flat),
     ] as const;
     try {
-      ctx.write(bufs[0], SoftminParams.pack({ eps, inv_eps: 1 / eps, omega_cross: omega, omega_self: 0.5 }));
+      ctx.write(bufs[0], SoftminParams.pack({ eps, inv_eps: 1 / eps, omega_cross: omega, omega_self: 0.5, lo_off: 2 * total }));
       const main = kernel.mainBindGroup(ctx, 't:main', bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]);
       const tb = kernel.taskBindGroup(ctx, 't:tasks', bufs[5], 0, tasks.length, bufs[6]);
       const enc = ctx.device.createCommandEncoder();

@@ -61,20 +61,19 @@ fn load_rows(t: Task, rows: vec4<u32>) -> array<vec4<f32>, D> {
 }
 
 /**
- * Σ_j exp((h_j + r - C_ij)/ε) over columns [j0, j1) for the 4 rows in the lanes: 4 columns at a time
+ * Σ_j exp((h_j + r_i - C_ij)/ε) over columns [j0, j1) for the 4 rows in the lanes, the exponent
+ * from the two-part potentials (pair_arg, shaders/lib/softmin_finish.wgsl): 4 columns at a time
  * with vec4 loads (j0 a multiple of 4), then the tail one by one.
  */
-fn accumulate(t: Task, xr: array<vec4<f32>, D>, r: vec4<f32>, j0: u32, j1: u32) -> vec4<f32> {
-  let inv_eps = params.inv_eps;
-  let eps = params.eps;
+fn accumulate(t: Task, xr: array<vec4<f32>, D>, r: RowPot, j0: u32, j1: u32) -> vec4<f32> {
   var acc = vec4<f32>(0.0);
   let end4 = j0 + ((j1 - j0) & ~3u);
   var j = j0;
   for (; j < end4; j += 4u) {
     let cs = costs4(((t.col_off + j) * D) >> 2u, xr);
-    let h = fma(vec4<f32>(eps), logw[(t.col_logw + j) >> 2u], pot[(t.col_pot + j) >> 2u]);
-    acc += exp((r + h.x - cs.c0) * inv_eps) + exp((r + h.y - cs.c1) * inv_eps)
-         + exp((r + h.z - cs.c2) * inv_eps) + exp((r + h.w - cs.c3) * inv_eps);
+    let h = col_split4(t, j);
+    acc += exp(pair_arg(r, h.g.x, h.s.x, cs.c0)) + exp(pair_arg(r, h.g.y, h.s.y, cs.c1))
+         + exp(pair_arg(r, h.g.z, h.s.z, cs.c2)) + exp(pair_arg(r, h.g.w, h.s.w, cs.c3));
   }
   for (; j < j1; j++) {
     let jj = (t.col_off + j) * D;
@@ -83,7 +82,8 @@ fn accumulate(t: Task, xr: array<vec4<f32>, D>, r: vec4<f32>, j0: u32, j1: u32) 
       let d0 = xr[c] - ptc(jj + c);
       c0 = fma(d0, d0, c0);
     }
-    acc += exp((r + col_h(t, j) - c0) * inv_eps);
+    let h = col_split1(t, j);
+    acc += exp(pair_arg(r, h.x, h.y, c0));
   }
   return acc;
 }

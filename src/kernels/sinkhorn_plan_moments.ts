@@ -9,7 +9,8 @@ import { Bindings, read, rw, uniform } from '../gpu/bindings.js';
 import { ParamsLayout } from '../gpu/params.js';
 
 const WG = 64;
-export const MomentParams = new ParamsLayout('MomentParams', { eps: 'f32', inv_eps: 'f32' });
+/** lo_off: where the low parts of the two-part potentials start in `pot` (shaders/lib/softmin_finish.wgsl). */
+export const MomentParams = new ParamsLayout('MomentParams', { eps: 'f32', inv_eps: 'f32', lo_off: 'u32' });
 
 export const MomentBindings = new Bindings('sinkhorn_plan_moments', {
   params: uniform(MomentParams),

@@ -22,6 +22,11 @@ export const SoftminParams = new ParamsLayout('SoftminParams', {
   inv_eps: 'f32',
   omega_cross: 'f32',
   omega_self: 'f32',
+  /**
+   * Where the low parts of the potentials start in `pot` (elements): potential k is
+   * pot[k] + pot[lo_off + k] (shaders/lib/softmin_finish.wgsl).
+   */
+  lo_off: 'u32',
 });
 
 /** Group 0 of both softmin kernels (shaders/lib/softmin_rows.wgsl): the same buffers, dense or sparse. */
@@ -30,7 +35,7 @@ export const SoftminMainBindings = new Bindings('sinkhorn_softmin:main', {
   /** Every point of the problem, D vec4s per 4 points (see costs4Source). */
   pts: read('array<vec4<f32>>'),
   logw: read('array<vec4<f32>>'),
-  /** Potentials, read as columns and written as rows. */
+  /** Potentials, read as columns and written as rows: high parts, then the low parts from `lo_off`. */
   pot: rw('array<vec4<f32>>'),
   /** Marginal errors per task row block. */
   err: rw('array<vec4<f32>>'),

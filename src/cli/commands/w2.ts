@@ -125,14 +125,15 @@ export async function run(argv: string[]): Promise<number> {
       weighted: wx !== undefined || wy !== undefined,
     };
     if (values.plan !== undefined) out.plan = values.plan;
-    if (s) Object.assign(out, { debias: opts.debias, ot: s.ot, divergence: s.divergence ?? null, blur: s.blur, eps: s.eps, converged: s.converged });
+    if (s) Object.assign(out, { debias: opts.debias, ot: s.ot, divergence: s.divergence ?? null, blur: s.blur, eps: s.eps, converged: s.converged, marginalFloor: s.marginalFloor ?? null });
     if (s && !s.converged) {
       // A run that did not converge prints no W2 (its value is not one): the marginal error reached instead.
       Object.assign(out, { ot: null, divergence: null });
       if (values.json) console.log(JSON.stringify(out));
+      const floor = s.marginalFloor !== undefined && s.marginalFloor > (opts.tol ?? SINKHORN_DEFAULTS.tol) ? `; float32 cannot go below ${s.marginalFloor.toExponential(2)} at this blur relative to the diameter` : '';
       console.error(
         `wasserflow w2: Sinkhorn did not converge: marginal error ${s.marginalError.toExponential(2)} after ${s.iterations} iterations ` +
-          `(tol ${opts.tol ?? SINKHORN_DEFAULTS.tol}, blur ${s.blur.toPrecision(3)}); no W2 printed. Raise --max-iter or --blur, or use --method exact.`,
+          `(tol ${opts.tol ?? SINKHORN_DEFAULTS.tol}, blur ${s.blur.toPrecision(3)}${floor}); no W2 printed. Raise --max-iter or --blur, or use --method exact.`,
       );
       return 3;
     }

@@ -37,9 +37,11 @@
  *    truncated.ts);
  *  - the L1 marginal error Σ a_i |π1_i/a_i - 1| + Σ b_j |πᵀ1_j/b_j - 1| is written by the softmin
  *    kernel itself and reduced and read every `checkEvery` iterations; nothing else is read until the
- *    end. fp32 floors it at about Σ a_i ulp(f_i)/ε + Σ b_j ulp(g_j)/ε (the potentials' rounding
- *    relative to ε: 2e-4 on the 4-cluster data at the default blur, ~1e-3 at blur 0.01 in ±3); a run
- *    that stalls under twice that is converged and says so (`marginalFloor`).
+ *    end. Potentials are two f32 parts (a high part on a grid, a rest: shaders/lib/softmin_finish.wgsl),
+ *    so their rounding does not floor it (with one f32 each it did, at Σ a_i ulp(f_i)/ε: ~1e-3 at
+ *    blur 0.01 in ±3); the floor left is each row's f32 sum, ~4·2^-24·(√m + 16), and a stored cost's
+ *    rounding (solver.ts, marginalFloor); a run that stalls under it (at most 1e-2) is converged and
+ *    says so (`marginalFloor`).
  *
  * The solver itself (solver.ts) reads prepare → start → anneal → final ε → result; its options and
  * their defaults are filled once in options.ts (`resolveSinkhorn`, `SINKHORN_DEFAULTS`); the task

@@ -42,8 +42,8 @@ export interface SinkhornResult {
   selfMarginalError: number | undefined;
   /**
    * Converged: the marginal errors are at most `tol`, or (with `marginalFloor` set) they stalled at
-   * most at the f32 floor of this ε, FLOOR_ULPS · 2^-24 · (max|f| + max|g|)/ε, which no further
-   * iteration can go under. The W2² of such a run is accurate to second order in the marginal error.
+   * most at the f32 rounding floor (solver.ts, marginalFloor; never above 1e-2), which no further
+   * iteration can go under.
    */
   converged: boolean;
   /** The f32 floor of the marginal error the run stopped on when it is above `tol` (undefined otherwise). */
@@ -96,8 +96,8 @@ export interface RunSummary {
   selfMarginalError: number;
   /**
    * Converged: the marginal errors are at most `tol`, or (with `marginalFloor` set) they stalled at
-   * most at the f32 floor of this ε, FLOOR_ULPS · 2^-24 · (max|f| + max|g|)/ε, which no further
-   * iteration can go under. The W2² of such a run is accurate to second order in the marginal error.
+   * most at the f32 rounding floor (solver.ts, marginalFloor; never above 1e-2), which no further
+   * iteration can go under.
    */
   converged: boolean;
   /** The f32 floor of the marginal error the run stopped on when it is above `tol` (undefined otherwise). */
@@ -108,8 +108,8 @@ export interface RunSummary {
 }
 
 /**
- * The results of every problem. `pot` holds all potentials as on the GPU ([copy][cross | self][point]),
- * the current cross ones in copy `cross`, the self ones in copy `self`; `moments` the plan moments
+ * The results of every problem. `pot` holds all potentials as on the GPU ([copy][cross | self][point]
+ * high parts, then the low parts at 4·total), the current cross ones in copy `cross`, the self ones in copy `self`; `moments` the plan moments
  * when the gradient or the linear cost was asked (SinkhornSolver.planMoments).
  */
 /** Largest finite float32. */
@@ -131,11 +131,12 @@ export function assembleResults(
   const s2 = run.scale * run.scale;
   // Potentials, ε and moments back in units of the data (lengths × scale, squared lengths × scale²).
   const eps = run.eps * s2;
+  // Each potential is its f32 high part plus its low part (4T further on): summed in float64.
+  const full = new Float64Array(4 * T);
+  for (let k = 0; k < 4 * T; k++) full[k] = (pot[k]! + (pot[4 * T + k] ?? 0)) * s2;
   // Largest potential in units of the data: past float32's range the potentials returned (f32) overflow.
   let potMax = 0;
-  for (const v of pot) potMax = Math.max(potMax, Math.abs(v));
-  potMax *= s2;
-  if (run.scale !== 1) pot = pot.map((v) => v * s2);
+  for (const v of full) potMax = Math.max(potMax, Math.abs(v));
   if (moments && run.scale !== 1) moments = moments.map((v, k) => v * (k % (d + 1) === d ? s2 : run.scale));
   const cp = copies.cross;
   let momentOff = 0;
@@ -143,23 +144,23 @@ export function assembleResults(
     const l = layouts[p]!;
     const { x, y } = q;
     const dm2 = q.shift.reduce((s, v) => s + v * v, 0);
-    // Potentials back in the caller's order (the solver may hold the points sorted).
-    const fc = unsort(pot.subarray(2 * cp * T + l.xs, 2 * cp * T + l.xs + l.n), q.orderX);
-    const gc = unsort(pot.subarray(2 * cp * T + l.ys, 2 * cp * T + l.ys + l.m), q.orderY);
-    let ot = dm2;
-    for (let i = 0; i < l.n; i++) ot += x.weights[i]! * fc[i]!;
-    for (let j = 0; j < l.m; j++) ot += y.weights[j]! * gc[j]!;
+    // Potentials back in the caller's order (the solver may hold the points sorted); the dual sums in float64.
+    const at = (base: number, n: number) => full.subarray(base, base + n);
+    const fs = at(2 * cp * T + l.xs, l.n);
+    const gs = at(2 * cp * T + l.ys, l.m);
+    const fc = unsort(fs, q.orderX);
+    const gc = unsort(gs, q.orderY);
+    const ot = dm2 + dotSorted(x.weights, fs, q.orderX) + dotSorted(y.weights, gs, q.orderY);
     let divergence: number | undefined;
     let fSelf: Float32Array | undefined;
     let gSelf: Float32Array | undefined;
     if (debias) {
       const base = (2 * copies.self + 1) * T;
-      fSelf = unsort(pot.subarray(base + l.xs, base + l.xs + l.n), q.orderX);
-      gSelf = unsort(pot.subarray(base + l.ys, base + l.ys + l.m), q.orderY);
-      let s = ot;
-      for (let i = 0; i < l.n; i++) s -= x.weights[i]! * fSelf[i]!;
-      for (let j = 0; j < l.m; j++) s -= y.weights[j]! * gSelf[j]!;
-      divergence = s;
+      const fa = at(base + l.xs, l.n);
+      const gb = at(base + l.ys, l.m);
+      fSelf = unsort(fa, q.orderX);
+      gSelf = unsort(gb, q.orderY);
+      divergence = ot - dotSorted(x.weights, fa, q.orderX) - dotSorted(y.weights, gb, q.orderY);
     }
     // Potentials of the uncentred problem: f_i = f̃_i + 2<x̃_i, Δ> + |Δ|²/2, g_j = g̃_j - 2<ỹ_j, Δ> + |Δ|²/2.
     const f = new Float32Array(l.n);
@@ -231,6 +232,13 @@ export function assembleResults(
       ms: 0,
     };
   });
+}
+
+/** Σ_i w_i v_i with v in the solver's order (v[k] belongs to point order[k]), in float64. */
+function dotSorted(w: Float64Array, v: Float64Array, order: Uint32Array | undefined): number {
+  let s = 0;
+  for (let k = 0; k < v.length; k++) s += w[order ? order[k]! : k]! * v[k]!;
+  return s;
 }
 
 /** <p_i - m, Δ> in float64. */

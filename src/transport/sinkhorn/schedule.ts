@@ -25,6 +25,22 @@ export function epsilonSchedule(diameter: number, blur: number, scaling: number)
   return out;
 }
 
+/** The grid of the potentials' high parts (shaders/lib/softmin_finish.wgsl). */
+const POTENTIAL_GRID = 2 ** -20;
+
+/**
+ * Write float64 values src[order[k]] (src[k] without an order) as two-part potentials from index
+ * `at` of `pot`: the value rounded to POTENTIAL_GRID there, the rest at `lo` + the same index.
+ */
+function setTwoPart(pot: Float32Array, lo: number, at: number, src: Float64Array, order: Uint32Array | undefined): void {
+  for (let k = 0; k < src.length; k++) {
+    const v = src[order ? order[k]! : k]!;
+    const hi = Math.fround(Math.round(v / POTENTIAL_GRID) * POTENTIAL_GRID);
+    pot[at + k] = hi;
+    pot[lo + at + k] = v - hi;
+  }
+}
+
 /** The leaf start needs this many points in each cloud (64 leaves). */
 const LEAF_MIN_POINTS = 64 * TILE;
 
@@ -41,7 +57,10 @@ export interface LeafCloud {
 export interface Start {
   /** The ε levels the fine solve runs (the last is blur²). */
   schedule: number[];
-  /** Potentials [copy 0][cross | self][point] to start from (undefined: zero). */
+  /**
+   * Potentials to start from (undefined: zero), as the solver holds them: [copy][cross | self][point]
+   * high parts (f32), then the low parts (the rest of each float64 value) at 4·total.
+   */
   init: Float32Array | undefined;
   /** The leaf start's nested solve, when it ran. */
   leaves: { points: number; iterations: number; eps: number } | undefined;
@@ -62,11 +81,9 @@ export async function chooseStart(prep: PreparedBatch, layouts: readonly Layout[
   }
   if (coarse.length === 0) return { schedule: epsilonSchedule(Math.max(diameter, blur), blur, scaling), init: undefined, leaves: undefined };
   const eps0 = Math.max(...coarse.map((c) => c!.eps));
-  // Potentials [copy 0][cross | self][point] from the coarse solve; the rest zero.
-  const init = new Float32Array(4 * total);
-  const place = (src: Float64Array, at: number, order: Uint32Array | undefined) => {
-    for (let k = 0; k < src.length; k++) init[at + k] = src[order ? order[k]! : k]!;
-  };
+  // Potentials [copy 0][cross | self][point] from the coarse solve (high and low parts); the rest zero.
+  const init = new Float32Array(8 * total);
+  const place = (src: Float64Array, at: number, order: Uint32Array | undefined) => setTwoPart(init, 4 * total, at, src, order);
   coarse.forEach((c, p) => {
     const l = layouts[p]!;
     const { orderX, orderY } = prep.problems[p]!;
@@ -139,11 +156,11 @@ async function leafStart(
     levelIterations: o.levelIterations,
     ...(o.signal ? { signal: o.signal } : {}),
   });
-  const init = new Float32Array(4 * T);
+  const init = new Float32Array(8 * T);
   const extend = (at: number, n: number, C: typeof X, pot: Float32Array, out: number) => {
     const f = new Float64Array(n);
     tiledSoftmin(pts.subarray(at * d, (at + n) * d), n, C.c, C.w, Float64Array.from(pot), d, epsX, f);
-    init.set(f, out);
+    setTwoPart(init, 4 * T, out, f, undefined);
   };
   extend(l.xs, l.n, Y, r.potentials.g, l.xs);
   extend(l.ys, l.m, X, r.potentials.f, l.ys);

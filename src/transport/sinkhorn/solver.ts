@@ -20,44 +20,48 @@ import { costMode, StoredCost, type CostMode, type StoredCostLimits } from './st
 import { blockOf, layoutProblems, potentialAt, TABLE_ALIGN, tableKey, taskTables, type Layout, type TableKey, type UpdateKind } from './tables.js';
 import { KeptSet, SparseTables } from './truncated.js';
 
-/** An error above this fraction of the previous check's has stalled (the f32 floor is then estimated). */
+/** An error above this fraction of the previous check's has stalled (the f32 floor then applies). */
 const STALL = 0.7;
-/** The floor is estimated at most every this many checks (it reads all potentials back). */
-const FLOOR_CHECK_EVERY = 3;
 /**
- * The f32 floor of the L1 marginal error, in rounding units of the stored potentials: each f_i and
- * g_j is rounded to its f32 neighbour, which moves row i's mass by a factor exp(δ/ε), |δ| ≤ ulp/2.
- * Measured (test/transport_convergence.test.ts, 2000-point 4-cluster samples at the default blur,
- * run on without a floor): the error stalls at 2.0e-4 where Σ a_i ulp(f_i)/ε + Σ b_j ulp(g_j)/ε is
- * 3.3e-4; 700 uniform points in ±3 at blur 0.01: still falling at 8.4e-4 where it is ~2e-3.
+ * The rounding floor of the L1 marginal error, in units of 2^-24 · (√m + FLOOR_TERMS) for rows of m
+ * columns: with two-part potentials (shaders/lib/softmin_finish.wgsl) the exponent of each pair is
+ * formed without the potentials' rounding, so what is left is each row's f32 sum of m exps (rounded
+ * ~√m times 2^-24 in relative terms) and the exp and the exponent's own last rounding (a few ulps).
+ * Measured on lavapipe: the self problems (uniform points, 700–1000 per cloud, blur 0.01 in ±3, an
+ * ε/diameter² of ~1e-6) settle at 1e-7–3e-7, under 2^-24 · (√m + 16) = 2.6e-6 at m = 800. With f32
+ * potentials alone the floor was Σ a_i ulp(f_i)/ε, 1e-3–1e-2 at that ε, and sat where slow
+ * convergence also sat: a stall there was declared converged when it was the iteration's speed.
  */
-const FLOOR_ULPS = 2;
+const FLOOR_UNITS = 4;
+/** With a stored cost the floor is estimated at most every this many checks (it reads all potentials back). */
+const FLOOR_CHECK_EVERY = 3;
+const FLOOR_TERMS = 16;
+/**
+ * A floor above this is never accepted as convergence: the run reports converged: false with the
+ * floor it hit (seen: a stored cost at blur 0.003 on a cloud of diameter 53, ε/diameter² = 3e-9,
+ * estimated a floor over 1 and called a marginal error of 1.12 converged).
+ */
+const FLOOR_MAX = 1e-2;
 /** The floor with a stored cost, in rounding units of max|f| + max|g| (the estimate before per-point ulps). */
 const STORED_COST_ULPS = 4;
 
-/** The unit in the last place of the f32 number v. */
-const ulp32 = (v: number): number => 2 ** (Math.max(-126, Math.floor(Math.log2(Math.abs(v) || 2 ** -126))) - 23);
-
 /**
- * The f32 floor of the marginal errors at ε of the cross (and self) problems: FLOOR_ULPS ·
- * (Σ_i a_i ulp(f_i) + Σ_j b_j ulp(g_j))/ε, the largest over the batch.
+ * The f32 rounding floor of the marginal errors of the cross (and self) problems: FLOOR_UNITS ·
+ * 2^-24 · (√m + FLOOR_TERMS) for the widest rows of the batch (see FLOOR_UNITS). A stored cost
+ * (d > 64: |x|² + |y|² - 2<x, y> in f32) is itself rounded to the size of |x|² + |y|², about the size of
+ * the largest potentials, and its X-rows and Y-rows matrices are rounded apart: there the floor is
+ * STORED_COST_ULPS · 2^-24 · (max|f| + max|g|)/ε, from the potentials `pot` (read back).
  */
-function marginalFloor(pot: Float32Array, logw: Float32Array, layouts: readonly Layout[], T: number, copies: { cross: number; self: number }, eps: number, debias: boolean, storedCost: boolean): { cross: number; self: number } {
-  const sum = (base: number, at: number, n: number) => {
-    let s = 0;
-    for (let i = at; i < at + n; i++) s += Math.exp(logw[i]!) * ulp32(pot[base + i]!);
-    return s;
-  };
-  // A stored cost (high d: |x|² + |y|² - 2<x, y> in f32) is itself rounded to the size of |x|² + |y|²,
-  // about the size of the largest potentials: there the floor is STORED_COST_ULPS of max|f| + max|g|.
+function marginalFloor(pot: Float32Array | undefined, layouts: readonly Layout[], T: number, copies: { cross: number; self: number }, eps: number, debias: boolean): { cross: number; self: number } {
+  const rounding = FLOOR_UNITS * 2 ** -24 * (Math.sqrt(Math.max(...layouts.map((l) => Math.max(l.n, l.m)))) + FLOOR_TERMS);
+  if (!pot) return { cross: rounding, self: debias ? rounding : 0 };
   const maxAbs = (base: number, at: number, n: number) => {
     let m = 0;
     for (let i = at; i < at + n; i++) m = Math.max(m, Math.abs(pot[base + i]!));
     return m;
   };
-  const of = (base: number) => Math.max(...layouts.map((l) => (storedCost ? STORED_COST_ULPS * 2 ** -24 * (maxAbs(base, l.xs, l.n) + maxAbs(base, l.ys, l.m)) : sum(base, l.xs, l.n) + sum(base, l.ys, l.m))));
-  const unit = (storedCost ? 1 : FLOOR_ULPS) / eps;
-  return { cross: unit * of(2 * copies.cross * T), self: debias ? unit * of((2 * copies.self + 1) * T) : 0 };
+  const of = (base: number) => Math.max(rounding, ...layouts.map((l) => (STORED_COST_ULPS * 2 ** -24 * (maxAbs(base, l.xs, l.n) + maxAbs(base, l.ys, l.m))) / eps));
+  return { cross: of(2 * copies.cross * T), self: debias ? of((2 * copies.self + 1) * T) : 0 };
 }
 
 export interface SinkhornShape {
@@ -79,8 +83,6 @@ interface Run {
   o: ResolvedSinkhorn;
   schedule: readonly number[];
   kept: KeptSet | undefined;
-  /** The log-weights as uploaded (for the f32 floor). */
-  logw: Float32Array;
   /** The encoder that collects work until the next readback. */
   enc: GPUCommandEncoder;
   /** Copies (0, 1) that hold the current cross and self potentials. */
@@ -131,8 +133,9 @@ export class SinkhornSolver {
     this.maxRows = Math.max(...sizes.map((s) => Math.max(s.n, s.m)));
     this.pts = ctx.storage('sinkhorn:points', T * d * 4);
     this.logw = ctx.storage('sinkhorn:logw', T * 4);
-    // Potentials indexed like the points: [copy c][kind k: 0 cross, 1 self][point].
-    this.pot = ctx.storage('sinkhorn:potentials', 4 * T * 4);
+    // Potentials indexed like the points: [copy c][kind k: 0 cross, 1 self][point], their high parts
+    // (on a grid), then at 4T their low parts in the same order (shaders/lib/softmin_finish.wgsl).
+    this.pot = ctx.storage('sinkhorn:potentials', 8 * T * 4);
     this.err = ctx.storage('sinkhorn:marginal-error', 2 * T * 4);
     this.gather = ctx.storage('sinkhorn:errors', sizes.length * (debias ? 2 : 1) * 16);
 
@@ -230,7 +233,7 @@ export class SinkhornSolver {
     const eps = schedule[L - 1]!;
     if (!(eps >= 1e-30)) throw new InputError(`sinkhorn: ε = ${eps * prep.scale ** 2} is below the f32 range relative to the data (blur ${blur * prep.scale} against a diameter of ${diameter * prep.scale})`);
     const kept = prep.tau !== undefined ? new KeptSet(prep.tau, prep.ptsHost!, { layouts: this.layouts, total: T, d, debias }, schedule, diameter) : undefined;
-    const run: Run = { o, schedule, kept, logw: prep.logw, enc, copies: { cross: 0, self: 0 }, selfFrozen: false, iterations: 0, pairEvaluations: 0 };
+    const run: Run = { o, schedule, kept, enc, copies: { cross: 0, self: 0 }, selfFrozen: false, iterations: 0, pairEvaluations: 0 };
     const relax = new OverRelaxation(o.finalUpdates, o.omega);
     // Levels before the last start with plain alternating updates (ω = 1), or symmetric averaged ones (½).
     for (let k = 0; k < L - 1; k++) this.writeLevel(k, schedule[k]!, Number.isFinite(o.levelTol) && o.finalUpdates === 'alternating' ? 1 : 0.5);
@@ -325,10 +328,11 @@ export class SinkhornSolver {
       const metrics: Record<string, number> = { marginalError: errors.cross, eps, omega: relax.kernelOmega, level };
       if (debias) metrics.selfMarginalError = errors.self;
       reportProgress(o.run, { stage: 'sinkhorn', done: run.iterations, total: o.maxIterations, metrics });
-      // The f32 floor, estimated from the potentials when the error stalls above tol (every few checks).
-      if (worst > tol && worst > STALL * last && checks % FLOOR_CHECK_EVERY === 0) floor = marginalFloor(await this.readPotentials(run), run.logw, this.layouts, this.total, run.copies, eps, debias, this.stored !== undefined);
+      // The f32 floor once the error stalls above tol (a stored cost's reads the potentials back).
+      if (worst > tol && worst > STALL * last && (!this.stored || checks % FLOOR_CHECK_EVERY === 0)) floor = marginalFloor(this.stored ? await this.readPotentials(run) : undefined, this.layouts, this.total, run.copies, eps, debias);
       last = worst;
-      const reached = errors.cross <= Math.max(tol, floor?.cross ?? 0) && (!debias || errors.self <= Math.max(tol, floor?.self ?? 0));
+      const accept = (f: number | undefined) => Math.max(tol, f !== undefined && f <= FLOOR_MAX ? f : 0);
+      const reached = errors.cross <= accept(floor?.cross) && (!debias || errors.self <= accept(floor?.self));
       let keptOk = true;
       if (final && kept?.dueForCheck(reached)) {
         keptOk = kept.recheck(await this.readPotentials(run), level, run.copies, this.sparse!);
@@ -417,10 +421,16 @@ export class SinkhornSolver {
     return { cross: Number.isNaN(cross) ? Infinity : cross, self: Number.isNaN(self) ? Infinity : self };
   }
 
-  /** Submit the run's work and read all potentials back; a new encoder follows. */
+  /**
+   * Submit the run's work and read all potentials back, each the f32 nearest its two parts' sum
+   * ([copy][cross | self][point], 4·total values); a new encoder follows.
+   */
   private async readPotentials(run: Run): Promise<Float32Array> {
-    const pot = new Float32Array(await abortable(this.ctx.read(this.pot, 0, this.pot.size, run.enc), run.o.signal, 'sinkhorn'));
+    const raw = new Float32Array(await abortable(this.ctx.read(this.pot, 0, this.pot.size, run.enc), run.o.signal, 'sinkhorn'));
     run.enc = this.ctx.device.createCommandEncoder({ label: 'sinkhorn:level' });
+    const n = 4 * this.total;
+    const pot = new Float32Array(n);
+    for (let k = 0; k < n; k++) pot[k] = raw[k]! + raw[n + k]!;
     return pot;
   }
 
@@ -436,7 +446,7 @@ export class SinkhornSolver {
 
   private writeLevel(level: number, eps: number, omegaCross: number): void {
     this.levelBind(level);
-    this.ctx.write(this.levelParams[level]!, SoftminParams.pack({ eps, inv_eps: 1 / eps, omega_cross: omegaCross, omega_self: 0.5 }));
+    this.ctx.write(this.levelParams[level]!, SoftminParams.pack({ eps, inv_eps: 1 / eps, omega_cross: omegaCross, omega_self: 0.5, lo_off: 4 * this.total }));
   }
 
   /** Row moments (barycentre, cost) of the ab plan and, when debiased, of the aa plan, for each X. */
@@ -461,7 +471,7 @@ export class SinkhornSolver {
     const taskBuf = ctx.storage('sinkhorn:moment-tasks', SinkhornPlanMoments.pack(tasks));
     const out = ctx.storage('sinkhorn:moments', off * 4);
     try {
-      ctx.write(params, MomentParams.pack({ eps, inv_eps: 1 / eps }));
+      ctx.write(params, MomentParams.pack({ eps, inv_eps: 1 / eps, lo_off: 4 * T }));
       const bind = this.moments.bindGroup(ctx, params, this.pts, this.logw, this.pot, taskBuf, out);
       const enc = ctx.device.createCommandEncoder({ label: 'sinkhorn:moments' });
       this.moments.encode(enc, bind, tasks.length, Math.max(...this.layouts.map((l) => l.n)));
