@@ -14,6 +14,31 @@ override WG: u32 = 64u;
 fn param(i: u32) -> f32 { return params[i]; }
 fn step4_of(q: u32) -> vec4<u32> { return tidx[q]; }
 
+#if SG
+// With SG (a tuned variant, src/kernels/mlp_grads.ts): one job per workgroup. A dW job is a block
+// of 8 rows × 2·WG columns (grads_dw_sg); a db or de job runs WG of the old per-invocation jobs,
+// whose count the segment's njobs holds.
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32,
+        @builtin(subgroup_invocation_id) lane: u32) {
+  let job = wg.x + wg.y * nwg.x;
+  if (job >= gp.njobs) { return; }
+  var s = 0u;
+  for (var k = 1u; k < gp.nsegments; k++) {
+    if (plan[k].start <= job) { s = k; }
+  }
+  let seg = plan[s];
+  let row4 = gp.bs / 4u;
+  let local = job - seg.start;
+  if (seg.kind == 0u) {
+    let ncb = (seg.in_dim + 2u * WG - 1u) / (2u * WG);
+    grads_dw_sg(seg, (local / ncb) * 8u, (local % ncb) * 2u * WG + 2u * li, lane, row4);
+  } else {
+    let inner = local * WG + li;
+    if (inner < seg.njobs) { grads_job(seg, inner, row4, 0u, row4, 0u); }
+  }
+}
+#else
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let job = gid.x + gid.y * nwg.x * WG;
@@ -25,3 +50,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let row4 = gp.bs / 4u;
   grads_job(plan[s], job - plan[s].start, row4, 0u, row4, 0u);
 }
+#endif

@@ -1,9 +1,12 @@
 // MLP forward, backward and parameter gradients on the GPU against the float64 reference, for every
 // activation and both time conditionings, with batch and widths that are not multiples of the
-// tile or workgroup sizes; and the seeded initialisation against its definition.
+// tile or workgroup sizes, in every shape of the layer kernels the tuner may choose (each one run
+// here, not only the one an adapter picks); and the seeded initialisation against its definition.
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, mlpLayout, type MlpSpec } from '../src/model/layout.js';
 import { Mlp } from '../src/train/mlp.js';
+import { layerCandidates, layerVariantName, type LayerKernelVariant } from '../src/kernels/mlp_forward.js';
+import { gradsCandidates, gradsVariantName, type GradsVariant } from '../src/kernels/mlp_grads.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { initSegments } from '../src/kernels/mlp_init.js';
 import { philox4x32, splitSeed, u01 } from '../src/rng/philox.js';
@@ -27,11 +30,29 @@ describe('mlp', () => {
     ...ACTIVATIONS.map((a) => ({ name: `${a}, per-step embedding`, spec: { dim: 3, hidden: [37, 13], activation: a, time: { kind: 'step' as const, steps: 5 }, output: 'eps' as const }, n: 45 })),
     { name: 'silu, Fourier time, 3 hidden layers', spec: { dim: 2, hidden: [9, 16, 7], activation: 'silu', time: { kind: 'fourier', features: 3 }, output: 'score' }, n: 21 },
     { name: 'tanh, no time, 1-D', spec: { dim: 1, hidden: [5], activation: 'tanh', time: { kind: 'none' }, output: 'x0' }, n: 8 },
+    // Widths that are multiples of 4 but not of 8 (a half chunk of inputs in the subgroup shapes) and of 8.
+    { name: 'silu, Fourier time, widths 12, 20, 64', spec: { dim: 2, hidden: [12, 20, 64], activation: 'silu', time: { kind: 'fourier', features: 2 }, output: 'eps' }, n: 40 },
+  ];
+  // Every layer-kernel shape the tuner can choose from (src/kernels/mlp_forward.ts layerCandidates);
+  // the subgroup shapes only where the adapter has subgroups of 8 lanes or more.
+  const shapes: LayerKernelVariant[] = [
+    { kind: 'tile', wg: 64 },
+    { kind: 'tile', wg: 128 },
+    { kind: 'sg', wg: 64 },
+    { kind: 'sg', wg: 256 },
   ];
 
-  for (const c of cases) {
-    it(`forward, backward and gradients match float64: ${c.name}`, async () => {
+  // The default shape on every case; the others on the two cases that reach all their code paths
+  // (scalar and vec4 weight rows, a half chunk of inputs, per-step embedding and Fourier inputs,
+  // widths and batches off the tile) — compiling every shape for every case takes minutes here.
+  const shapeCases = new Set(['silu, per-step embedding', 'silu, Fourier time, widths 12, 20, 64']);
+  // Each gradient-kernel shape (mlp_grads.ts gradsCandidates) rides along with a layer shape.
+  const gradsShape = (kv: LayerKernelVariant): GradsVariant => (kv.kind === 'sg' ? { kind: 'sg', wg: kv.wg === 64 ? 32 : 64 } : { kind: 'tile', wg: 64 });
+  for (const c of cases) for (const kv of shapes.filter((v, i) => i === 0 || shapeCases.has(c.name))) {
+    it(`forward, backward and gradients match float64: ${c.name}, kernels ${layerVariantName(kv)}, gradients ${gradsVariantName(gradsShape(kv))}`, async (test) => {
       const ctx = gpu();
+      if (!layerCandidates(ctx).some((v) => layerVariantName(v) === layerVariantName(kv))) test.skip();
+      if (!gradsCandidates(ctx).some((v) => gradsVariantName(v) === gradsVariantName(gradsShape(kv)))) test.skip();
       const mlp = await Mlp.create(ctx, c.spec, { seed: 3 });
       const L = mlp.layout;
       const p = randomParams(c.spec, 11);
@@ -41,7 +62,7 @@ describe('mlp', () => {
       const steps = Array.from({ length: c.n }, (_, b) => (c.spec.time.kind === 'step' ? (b * 7) % c.spec.time.steps : 0));
       const taus = Array.from({ length: c.n }, (_, b) => b / c.n);
       const t = c.spec.time.kind === 'fourier' ? taus : steps;
-      const plan = await mlp.plan(c.n);
+      const plan = await mlp.plan(c.n, mlp.params, { forward: kv, backward: kv, grads: gradsShape(kv) });
       const grads = ctx.storage('grads', L.size * 4);
       try {
         plan.setInput(x, t);

@@ -126,3 +126,138 @@ fn grads_job(seg: Segment, local: u32, row4: u32, q0: u32, q1: u32, g_base: u32)
     }
   }
 }
+
+#if SG
+// The subgroup shape of a dW tile (shaders/mlp_grads.wgsl with SG): one workgroup computes rows
+// j0..j0+7 of dW (the same for the whole workgroup) × 2 columns per invocation, summed over the
+// batch's vec4 columns [0, row4). The batch is taken 8 vec4 at a time: lane q reads dU[j, q0 + q]
+// for the 8 rows, and subgroupBroadcast hands it to every lane, so each lane gathers only its own
+// X columns. Same summation order as grads_job's 8×8 tile (one dot of 4 samples at a time).
+// Needs a subgroup of at least 8 invocations, all active, and uniform control flow.
+fn grads_dw_sg(seg: Segment, j0: u32, i0: u32, lane: u32, row4: u32) {
+  let last = seg.out_dim - 1u;
+  let d0r = seg.du_off / 4u + min(j0 + 0u, last) * row4;
+  let d1r = seg.du_off / 4u + min(j0 + 1u, last) * row4;
+  let d2r = seg.du_off / 4u + min(j0 + 2u, last) * row4;
+  let d3r = seg.du_off / 4u + min(j0 + 3u, last) * row4;
+  let d4r = seg.du_off / 4u + min(j0 + 4u, last) * row4;
+  let d5r = seg.du_off / 4u + min(j0 + 5u, last) * row4;
+  let d6r = seg.du_off / 4u + min(j0 + 6u, last) * row4;
+  let d7r = seg.du_off / 4u + min(j0 + 7u, last) * row4;
+  let xa = seg.x_off / 4u + min(i0, seg.in_dim - 1u) * row4;
+  let xb = seg.x_off / 4u + min(i0 + 1u, seg.in_dim - 1u) * row4;
+  var a0 = vec2<f32>(0.0); var a1 = vec2<f32>(0.0); var a2 = vec2<f32>(0.0); var a3 = vec2<f32>(0.0);
+  var a4 = vec2<f32>(0.0); var a5 = vec2<f32>(0.0); var a6 = vec2<f32>(0.0); var a7 = vec2<f32>(0.0);
+  for (var q0 = 0u; q0 < row4; q0 += 8u) {
+    let ql = min(q0 + lane, row4 - 1u);
+    let u0 = acts[d0r + ql]; let u1 = acts[d1r + ql]; let u2 = acts[d2r + ql]; let u3 = acts[d3r + ql];
+    let u4 = acts[d4r + ql]; let u5 = acts[d5r + ql]; let u6 = acts[d6r + ql]; let u7 = acts[d7r + ql];
+    if (q0 + 0u < row4) {
+      let x0 = acts[xa + q0 + 0u]; let x1 = acts[xb + q0 + 0u];
+      var d = subgroupBroadcast(u0, 0u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 0u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 0u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 0u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 0u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 0u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 0u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 0u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    if (q0 + 1u < row4) {
+      let x0 = acts[xa + q0 + 1u]; let x1 = acts[xb + q0 + 1u];
+      var d = subgroupBroadcast(u0, 1u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 1u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 1u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 1u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 1u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 1u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 1u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 1u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    if (q0 + 2u < row4) {
+      let x0 = acts[xa + q0 + 2u]; let x1 = acts[xb + q0 + 2u];
+      var d = subgroupBroadcast(u0, 2u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 2u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 2u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 2u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 2u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 2u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 2u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 2u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    if (q0 + 3u < row4) {
+      let x0 = acts[xa + q0 + 3u]; let x1 = acts[xb + q0 + 3u];
+      var d = subgroupBroadcast(u0, 3u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 3u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 3u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 3u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 3u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 3u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 3u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 3u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    if (q0 + 4u < row4) {
+      let x0 = acts[xa + q0 + 4u]; let x1 = acts[xb + q0 + 4u];
+      var d = subgroupBroadcast(u0, 4u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 4u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 4u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 4u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 4u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 4u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 4u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 4u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    if (q0 + 5u < row4) {
+      let x0 = acts[xa + q0 + 5u]; let x1 = acts[xb + q0 + 5u];
+      var d = subgroupBroadcast(u0, 5u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 5u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 5u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 5u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 5u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 5u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 5u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 5u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    if (q0 + 6u < row4) {
+      let x0 = acts[xa + q0 + 6u]; let x1 = acts[xb + q0 + 6u];
+      var d = subgroupBroadcast(u0, 6u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 6u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 6u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 6u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 6u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 6u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 6u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 6u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    if (q0 + 7u < row4) {
+      let x0 = acts[xa + q0 + 7u]; let x1 = acts[xb + q0 + 7u];
+      var d = subgroupBroadcast(u0, 7u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 7u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 7u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 7u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 7u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 7u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 7u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 7u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+  }
+  let sc = param(seg.scale_idx);
+  for (var r = 0u; r < 8u; r++) {
+    if (j0 + r >= seg.out_dim) { break; }
+    var v = a0;
+    switch r {
+      case 1u: { v = a1; }
+      case 2u: { v = a2; }
+      case 3u: { v = a3; }
+      case 4u: { v = a4; }
+      case 5u: { v = a5; }
+      case 6u: { v = a6; }
+      case 7u: { v = a7; }
+      default: {}
+    }
+    let row = seg.g_off + (j0 + r) * seg.in_dim;
+    if (i0 < seg.in_dim) { grads[row + i0] = sc * v.x; }
+    if (i0 + 1u < seg.in_dim) { grads[row + i0 + 1u] = sc * v.y; }
+  }
+}
+#endif

@@ -4,26 +4,29 @@
 // shaders/lib/mlp_layer_fwd.wgsl lists (acts, params4, param(), step_of(), ACT, MlpLayerParams).
 #include "activations"
 
-fn layer_bwd_finish(lp: MlpLayerParams, i: u32, b4: u32, acc0: vec4<f32>, acc1: vec4<f32>, s: f32, emb: bool) {
+fn layer_bwd_store(lp: MlpLayerParams, i: u32, b4: u32, acc: vec4<f32>, s: f32, emb: bool) {
   let width = lp.out_dim;
-  if (i >= width) { return; }
+  let row4 = lp.bs / 4u;
+  let o = i * row4 + b4;
+  let dh = s * acc;
+  let u = acts[lp.u_off / 4u + o];
+  var e = vec4<f32>(1.0);
+  if (emb) {
+    let b = 4u * b4;
+    e = vec4<f32>(param(lp.e_off + step_of(b) * width + i), param(lp.e_off + step_of(b + 1u) * width + i),
+                  param(lp.e_off + step_of(b + 2u) * width + i), param(lp.e_off + step_of(b + 3u) * width + i));
+  }
+  let v = u * e;
+  let dv = dh * vec4<f32>(act_grad(ACT, v.x, lp.slope), act_grad(ACT, v.y, lp.slope),
+                          act_grad(ACT, v.z, lp.slope), act_grad(ACT, v.w, lp.slope));
+  acts[lp.du_off / 4u + o] = dv * e;
+  if (emb) { acts[lp.dv_off / 4u + o] = dv; }
+}
+
+fn layer_bwd_finish(lp: MlpLayerParams, i: u32, b4: u32, acc0: vec4<f32>, acc1: vec4<f32>, s: f32, emb: bool) {
+  if (i >= lp.out_dim) { return; }
   for (var q = 0u; q < 2u; q++) {
-    let acc = select(acc1, acc0, q == 0u);
-    let row4 = lp.bs / 4u;
-    let o = i * row4 + b4 + q;
-    let dh = s * acc;
-    let u = acts[lp.u_off / 4u + o];
-    var e = vec4<f32>(1.0);
-    if (emb) {
-      let b = 4u * (b4 + q);
-      e = vec4<f32>(param(lp.e_off + step_of(b) * width + i), param(lp.e_off + step_of(b + 1u) * width + i),
-                    param(lp.e_off + step_of(b + 2u) * width + i), param(lp.e_off + step_of(b + 3u) * width + i));
-    }
-    let v = u * e;
-    let dv = dh * vec4<f32>(act_grad(ACT, v.x, lp.slope), act_grad(ACT, v.y, lp.slope),
-                            act_grad(ACT, v.z, lp.slope), act_grad(ACT, v.w, lp.slope));
-    acts[lp.du_off / 4u + o] = dv * e;
-    if (emb) { acts[lp.dv_off / 4u + o] = dv; }
+    layer_bwd_store(lp, i, b4 + q, select(acc1, acc0, q == 0u), s, emb);
   }
 }
 
@@ -97,3 +100,101 @@ fn layer_bwd_tile(lp: MlpLayerParams, i0: u32, b4: u32, emb: bool, w4: bool) {
     layer_bwd_finish(lp, i0 + r, b4, a0, a1, s, emb);
   }
 }
+
+#if SG
+// The subgroup variant (shaders/mlp_backward.wgsl with SG): features i0..i0+7 (the same for the
+// whole subgroup: the workgroup's block) of the 4 samples of vec4 b4. The next layer's outputs j
+// are taken 8 at a time: lane q reads W_n[j0 + q, i0..i0+7] (two vec4 when W4) and
+// subgroupBroadcast hands it to every lane, so a gather brings 8 rows' weights instead of one.
+// Same summation order as layer_bwd_tile (one j at a time). Needs a subgroup of at least 8
+// invocations, all active, and uniform control flow.
+fn layer_bwd_tile_sg(lp: MlpLayerParams, i0: u32, b4: u32, lane: u32, emb: bool, w4: bool) {
+  let row4 = lp.bs / 4u;
+  let width = lp.out_dim;
+  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
+  var c4 = vec4<f32>(0.0); var c5 = vec4<f32>(0.0); var c6 = vec4<f32>(0.0); var c7 = vec4<f32>(0.0);
+  let db = lp.dnext_off / 4u + min(b4, row4 - 1u);   // lanes past the batch compute a valid column, not stored
+  let k0 = min(i0 + 0u, width - 1u); let k1 = min(i0 + 1u, width - 1u);
+  let k2 = min(i0 + 2u, width - 1u); let k3 = min(i0 + 3u, width - 1u);
+  let k4 = min(i0 + 4u, width - 1u); let k5 = min(i0 + 5u, width - 1u);
+  let k6 = min(i0 + 6u, width - 1u); let k7 = min(i0 + 7u, width - 1u);
+  let ia = i0 / 4u;
+  let ib = min(ia + 1u, max(width / 4u, 1u) - 1u);   // clamped: columns past the width are never stored
+  for (var j0 = 0u; j0 < lp.in_dim; j0 += 8u) {      // in_dim holds the next layer's output count
+    let jl = min(j0 + lane, lp.in_dim - 1u);
+    var wa: vec4<f32>;
+    var wb: vec4<f32>;
+    if (w4) {
+      let wr = lp.w_off / 4u + jl * (width / 4u);
+      wa = params4[wr + ia]; wb = params4[wr + ib];
+    } else {
+      let wr = lp.w_off + jl * width;
+      wa = vec4<f32>(param(wr + k0), param(wr + k1), param(wr + k2), param(wr + k3));
+      wb = vec4<f32>(param(wr + k4), param(wr + k5), param(wr + k6), param(wr + k7));
+    }
+    if (j0 + 0u < lp.in_dim) {
+      let d = acts[db + (j0 + 0u) * row4];
+      let a = subgroupBroadcast(wa, 0u); let b = subgroupBroadcast(wb, 0u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    if (j0 + 1u < lp.in_dim) {
+      let d = acts[db + (j0 + 1u) * row4];
+      let a = subgroupBroadcast(wa, 1u); let b = subgroupBroadcast(wb, 1u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    if (j0 + 2u < lp.in_dim) {
+      let d = acts[db + (j0 + 2u) * row4];
+      let a = subgroupBroadcast(wa, 2u); let b = subgroupBroadcast(wb, 2u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    if (j0 + 3u < lp.in_dim) {
+      let d = acts[db + (j0 + 3u) * row4];
+      let a = subgroupBroadcast(wa, 3u); let b = subgroupBroadcast(wb, 3u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    if (j0 + 4u < lp.in_dim) {
+      let d = acts[db + (j0 + 4u) * row4];
+      let a = subgroupBroadcast(wa, 4u); let b = subgroupBroadcast(wb, 4u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    if (j0 + 5u < lp.in_dim) {
+      let d = acts[db + (j0 + 5u) * row4];
+      let a = subgroupBroadcast(wa, 5u); let b = subgroupBroadcast(wb, 5u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    if (j0 + 6u < lp.in_dim) {
+      let d = acts[db + (j0 + 6u) * row4];
+      let a = subgroupBroadcast(wa, 6u); let b = subgroupBroadcast(wb, 6u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    if (j0 + 7u < lp.in_dim) {
+      let d = acts[db + (j0 + 7u) * row4];
+      let a = subgroupBroadcast(wa, 7u); let b = subgroupBroadcast(wb, 7u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+  }
+  let s = param(lp.scale_idx);
+  for (var r = 0u; r < 8u; r++) {
+    var a = c0;
+    switch r {
+      case 1u: { a = c1; }
+      case 2u: { a = c2; }
+      case 3u: { a = c3; }
+      case 4u: { a = c4; }
+      case 5u: { a = c5; }
+      case 6u: { a = c6; }
+      case 7u: { a = c7; }
+      default: {}
+    }
+    if (i0 + r < width && b4 < row4) { layer_bwd_store(lp, i0 + r, b4, a, s, emb); }
+  }
+}
+#endif

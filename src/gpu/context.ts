@@ -84,6 +84,8 @@ export class GpuContext {
   readonly adapter: AdapterReport;
   readonly hasTimestamps: boolean;
   readonly hasSubgroups: boolean;
+  /** The adapter's smallest subgroup size (0 without subgroups or when the adapter does not say). */
+  readonly subgroupMinSize: number;
   /** Per-adapter kernel tuning (choices shared by every context on the same adapter in this process). */
   readonly tuner: Tuner;
 
@@ -111,6 +113,8 @@ export class GpuContext {
     this.tuner = Tuner.shared(adapterKey(this.adapter), tuningStore);
     this.hasTimestamps = device.features.has('timestamp-query');
     this.hasSubgroups = device.features.has('subgroups' as GPUFeatureName);
+    const sgMin = (device as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo?.subgroupMinSize;
+    this.subgroupMinSize = this.hasSubgroups && typeof sgMin === 'number' ? sgMin : 0;
     this.pipelines = new PipelineCache(device);
     this.pool = new BufferPool(
       (d) => this.createBuffer(d),

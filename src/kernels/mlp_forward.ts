@@ -33,6 +33,47 @@ export const LAYER_WG = 64;
 export const TILE_ROWS = 8;
 export const TILE_SAMPLES = 8;
 
+/**
+ * A shape of the layer kernels (mlp_forward, mlp_backward), chosen per adapter and problem size by
+ * src/train/mlp.ts through the tuner:
+ * - 'tile': each invocation computes 8 rows × 8 samples (2 vec4), rows and samples from the flat
+ *   invocation index; every lane loads its own weights.
+ * - 'sg': each invocation computes 8 rows × 4 samples (1 vec4); the rows are the workgroup's
+ *   (workgroup_id.y), and the weights of a chunk of 8 inputs are loaded one per lane and shared by
+ *   subgroupBroadcast. On CPU drivers a lane-varying load is a gather, so this reads weights 8×
+ *   less often (lavapipe: about 2-3× faster at 128×128 × 4096). Needs subgroups of ≥ 8 lanes.
+ * Both sum each output in the same order.
+ */
+export interface LayerKernelVariant {
+  kind: 'tile' | 'sg';
+  /** Invocations per workgroup. */
+  wg: number;
+}
+
+export const DEFAULT_LAYER_VARIANT: LayerKernelVariant = { kind: 'tile', wg: LAYER_WG };
+
+export function layerVariantName(v: LayerKernelVariant): string {
+  return `${v.kind}-wg${v.wg}`;
+}
+
+/** The layer-kernel shapes this device can run (subgroup shapes need subgroups of at least 8 lanes). */
+export function layerCandidates(ctx: GpuContext): LayerKernelVariant[] {
+  const all: LayerKernelVariant[] = [DEFAULT_LAYER_VARIANT, { kind: 'tile', wg: 128 }];
+  if (ctx.subgroupMinSize >= 8) all.push({ kind: 'sg', wg: 64 }, { kind: 'sg', wg: 256 });
+  return all.filter((v) => v.wg <= ctx.device.limits.maxComputeInvocationsPerWorkgroup);
+}
+
+/** Pipeline spec parts shared by mlp_forward and mlp_backward for a variant. */
+export function layerPipelineParts(v: LayerKernelVariant): { prelude: string[]; defines: Record<string, boolean> } {
+  return { prelude: [...(v.kind === 'sg' ? ['enable subgroups;'] : []), MlpLayerBindings.wgsl], defines: { SG: v.kind === 'sg' } };
+}
+
+/** Workgroups of a layer dispatch: `rows` outputs (or features) over a batch stride `bs`. */
+export function layerGroups(v: LayerKernelVariant, rows: number, bs: number): [number, number] {
+  if (v.kind === 'sg') return [Math.ceil(bs / 4 / v.wg), Math.ceil(rows / 8)];
+  return workgroups(Math.ceil(rows / TILE_ROWS) * (bs / TILE_SAMPLES), v.wg);
+}
+
 /** Bindings shared by mlp_forward and mlp_backward. */
 export const MlpLayerBindings = new Bindings('mlp_layer', {
   /** This layer's MlpLayerParams (dynamic offset: one UniformSlots slot per layer and direction). */
@@ -55,24 +96,26 @@ export interface LayerVariant {
 }
 
 export class MlpForwardKernel {
-  private constructor(readonly pipeline: GPUComputePipeline) {}
+  private constructor(
+    readonly pipeline: GPUComputePipeline,
+    readonly variant: LayerKernelVariant,
+  ) {}
 
-  static async create(ctx: GpuContext, v: LayerVariant): Promise<MlpForwardKernel> {
+  static async create(ctx: GpuContext, v: LayerVariant, kv: LayerKernelVariant = DEFAULT_LAYER_VARIANT): Promise<MlpForwardKernel> {
     const pl = MlpLayerBindings.pipelineLayout(ctx.device);
     const pipeline = await ctx.pipelines.get({
       kernel: 'mlp_forward',
       source,
       layout: pl,
-      prelude: [MlpLayerBindings.wgsl],
-      constants: { ACT: v.act, EMB: v.emb ? 1 : 0, HIDDEN: v.hidden ? 1 : 0, W4: v.inputs % 4 === 0 ? 1 : 0, WG: LAYER_WG },
+      ...layerPipelineParts(kv),
+      constants: { ACT: v.act, EMB: v.emb ? 1 : 0, HIDDEN: v.hidden ? 1 : 0, W4: v.inputs % 4 === 0 ? 1 : 0, WG: kv.wg },
     });
-    return new MlpForwardKernel(pipeline);
+    return new MlpForwardKernel(pipeline, kv);
   }
 
   /** Dispatch for a layer of `rows` outputs over a batch stride `bs` (bind group already set). */
   dispatch(pass: GPUComputePassEncoder, rows: number, bs: number): void {
     pass.setPipeline(this.pipeline);
-    const inv = Math.ceil(rows / TILE_ROWS) * (bs / TILE_SAMPLES);
-    pass.dispatchWorkgroups(...workgroups(inv, LAYER_WG));
+    pass.dispatchWorkgroups(...layerGroups(this.variant, rows, bs));
   }
 }

@@ -1,17 +1,38 @@
 /**
  * Owner of shaders/mlp_grads.wgsl: every parameter gradient of the MLP in one dispatch, as a list
- * of jobs (8×8 dW tiles, 4-row db strips, (step, 4-row) de strips).
+ * of jobs (8×8 dW tiles, 4-row db strips, (step, 4-row) de strips). Two shapes, tuned per adapter
+ * by src/train/mlp.ts: 'tile' (one job per invocation) and 'sg' (one job per workgroup: a dW job is
+ * 8 rows × 2·WG columns with dU shared by subgroupBroadcast; needs subgroups of ≥ 8 lanes).
  */
 import source from '../../shaders/mlp_grads.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { ParamsLayout } from '../gpu/params.js';
 import { Bindings, read, rw, uniform } from '../gpu/bindings.js';
-import { workgroups } from '../gpu/dispatch.js';
+import { grid2d, workgroups } from '../gpu/dispatch.js';
 import type { MlpLayout } from '../model/layout.js';
 import type { Workspace } from '../model/workspace.js';
 
 export const MlpGradsParams = new ParamsLayout('MlpGradsParams', { njobs: 'u32', nsegments: 'u32', bs: 'u32' });
 const WG = 64;
+
+/** A shape of the gradient kernel (see the file comment). Both sum each entry in the same order. */
+export interface GradsVariant {
+  kind: 'tile' | 'sg';
+  wg: number;
+}
+
+export const DEFAULT_GRADS_VARIANT: GradsVariant = { kind: 'tile', wg: WG };
+
+export function gradsVariantName(v: GradsVariant): string {
+  return `${v.kind}-wg${v.wg}`;
+}
+
+/** The gradient-kernel shapes this device can run. */
+export function gradsCandidates(ctx: GpuContext): GradsVariant[] {
+  const all: GradsVariant[] = [DEFAULT_GRADS_VARIANT];
+  if (ctx.subgroupMinSize >= 8) all.push({ kind: 'sg', wg: 32 }, { kind: 'sg', wg: 64 });
+  return all.filter((v) => v.wg <= ctx.device.limits.maxComputeInvocationsPerWorkgroup);
+}
 
 export const MlpGradsBindings = new Bindings('mlp_grads', {
   gp: uniform(MlpGradsParams),
@@ -24,16 +45,23 @@ export const MlpGradsBindings = new Bindings('mlp_grads', {
   grads: rw('array<f32>'),
 });
 
-/** The job segments (one row of 12 u32 per segment, as `struct Segment` in the shader) and the job count. */
-export function gradsPlan(layout: MlpLayout, ws: Workspace): { words: Uint32Array; segments: number; jobs: number } {
+/**
+ * The job segments (one row of 12 u32 per segment, as `struct Segment` in the shader) and the job
+ * count. With an 'sg' variant, jobs are workgroups: a segment starts at a workgroup index, a dW
+ * segment has ⌈out/8⌉·⌈in/(2·wg)⌉ of them, and a db or de segment ⌈n/wg⌉ for its n per-invocation
+ * jobs (njobs keeps n there).
+ */
+export function gradsPlan(layout: MlpLayout, ws: Workspace, variant: GradsVariant = DEFAULT_GRADS_VARIANT): { words: Uint32Array; segments: number; jobs: number } {
   const rows: number[][] = [];
   let jobs = 0;
+  const sg = variant.kind === 'sg';
   layout.layers.forEach((l, i) => {
     const xOff = i === 0 ? ws.x : ws.h[i - 1]!;
     const scale = layout.scaleOffset + i;
     const add = (kind: number, n: number, gOff: number) => {
-      rows.push([jobs, kind, l.in, l.out, gOff, ws.du[i]!, xOff, scale, Math.max(0, ws.dv[i]!), ws.u[i]!, n, 0]);
-      jobs += n;
+      const units = !sg ? n : kind === 0 ? Math.ceil(l.out / 8) * Math.ceil(l.in / (2 * variant.wg)) : Math.ceil(n / variant.wg);
+      rows.push([jobs, kind, l.in, l.out, gOff, ws.du[i]!, xOff, scale, Math.max(0, ws.dv[i]!), ws.u[i]!, kind === 0 && sg ? units : n, 0]);
+      jobs += units;
     };
     add(0, Math.ceil(l.out / 8) * Math.ceil(l.in / 8), l.wOffset);
     add(1, Math.ceil(l.out / 4), l.bOffset);
@@ -46,17 +74,26 @@ export class MlpGradsKernel {
   private constructor(
     private readonly ctx: GpuContext,
     readonly pipeline: GPUComputePipeline,
+    readonly variant: GradsVariant,
   ) {}
 
-  static async create(ctx: GpuContext): Promise<MlpGradsKernel> {
+  static async create(ctx: GpuContext, variant: GradsVariant = DEFAULT_GRADS_VARIANT): Promise<MlpGradsKernel> {
     const pl = MlpGradsBindings.pipelineLayout(ctx.device);
-    const pipeline = await ctx.pipelines.get({ kernel: 'mlp_grads', source, layout: pl, prelude: [MlpGradsBindings.wgsl], constants: { WG } });
-    return new MlpGradsKernel(ctx, pipeline);
+    const sg = variant.kind === 'sg';
+    const pipeline = await ctx.pipelines.get({
+      kernel: 'mlp_grads',
+      source,
+      layout: pl,
+      prelude: [...(sg ? ['enable subgroups;'] : []), MlpGradsBindings.wgsl],
+      defines: { SG: sg },
+      constants: { WG: variant.wg },
+    });
+    return new MlpGradsKernel(ctx, pipeline, variant);
   }
 
   /** Buffers for one model + workspace: the plan and its uniform. */
   prepare(layout: MlpLayout, ws: Workspace): MlpGradsPlan {
-    const p = gradsPlan(layout, ws);
+    const p = gradsPlan(layout, ws, this.variant);
     const plan = this.ctx.storage('mlp_grads:plan', p.words);
     const ubuf = this.ctx.uniform('mlp_grads:params', MlpGradsParams.byteSize);
     this.ctx.write(ubuf, MlpGradsParams.pack({ njobs: p.jobs, nsegments: p.segments, bs: ws.bs }));
@@ -70,7 +107,7 @@ export class MlpGradsKernel {
   dispatch(pass: GPUComputePassEncoder, bind: GPUBindGroup, jobs: number): void {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bind);
-    pass.dispatchWorkgroups(...workgroups(jobs, WG));
+    pass.dispatchWorkgroups(...(this.variant.kind === 'sg' ? grid2d(jobs) : workgroups(jobs, this.variant.wg)));
   }
 }
 

@@ -7,8 +7,18 @@ import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import type { ParamsLayout } from '../gpu/params.js';
 import { MlpBackwardKernel } from '../kernels/mlp_backward.js';
-import { MlpForwardKernel, MlpLayerBindings, MlpLayerParams } from '../kernels/mlp_forward.js';
-import { MlpGradsKernel, type MlpGradsPlan } from '../kernels/mlp_grads.js';
+import {
+  DEFAULT_LAYER_VARIANT,
+  layerCandidates,
+  layerVariantName,
+  MlpForwardKernel,
+  MlpLayerBindings,
+  MlpLayerParams,
+  type LayerKernelVariant,
+} from '../kernels/mlp_forward.js';
+import { GpuTimer } from '../gpu/timing.js';
+import { bestTime } from '../gpu/tuning.js';
+import { DEFAULT_GRADS_VARIANT, gradsCandidates, gradsVariantName, MlpGradsKernel, type GradsVariant, type MlpGradsPlan } from '../kernels/mlp_grads.js';
 import { MlpInitKernel, type InitScheme } from '../kernels/mlp_init.js';
 import { UniformSlots } from '../gpu/bindings.js';
 import { ACTIVATION_CODE, fourierFeatures, mlpLayout, type MlpLayout, type MlpSpec } from '../model/layout.js';
@@ -57,10 +67,13 @@ export class Mlp {
     this.ctx.write(this.params, values);
   }
 
-  /** Plan forward/backward passes for batches of up to `batch` samples (allocates the workspace once). */
-  async plan(batch: number, params: GPUBuffer = this.params): Promise<MlpBatchPlan> {
+  /**
+   * Plan forward/backward passes for batches of up to `batch` samples (allocates the workspace once).
+   * The layer kernels' shapes are tuned for the adapter (see MlpBatchPlan.create) unless `kernels` names them.
+   */
+  async plan(batch: number, params: GPUBuffer = this.params, kernels: Partial<MlpKernelChoice> = {}): Promise<MlpBatchPlan> {
     if (!Number.isInteger(batch) || batch < 1 || batch > 1 << 22) throw new InputError(`batch must be an integer in [1, 4194304], got ${batch}`);
-    return MlpBatchPlan.create(this.ctx, this.layout, batch, params);
+    return MlpBatchPlan.create(this.ctx, this.layout, batch, params, kernels);
   }
 
   /**
@@ -94,6 +107,51 @@ export class Mlp {
   }
 }
 
+/** The kernel shapes of a batch plan (src/kernels/mlp_forward.ts LayerKernelVariant). */
+export interface MlpKernelChoice {
+  forward: LayerKernelVariant;
+  backward: LayerKernelVariant;
+  grads: GradsVariant;
+}
+
+/**
+ * Below this many multiply-adds per pass (batch stride × Σ in·out) the default shapes run without a
+ * search: small networks are bound by dispatch overhead, where the shapes differ little, and a
+ * search (compiling every candidate) would cost more than it saves.
+ */
+export const TUNE_MIN_MACS = 1 << 22;
+
+/** The tuner's problem class of a plan: widest layer and batch stride, each rounded up to a power of 2. */
+function shapeClass(layout: MlpLayout, bs: number): string {
+  const p2 = (x: number) => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
+  const width = Math.max(...layout.layers.map((l) => Math.max(l.in, l.out)));
+  return `w${p2(width)}-b${p2(bs)}`;
+}
+
+/** Best time (ms) of one compute pass that `encode` fills: GPU timestamps when the device has them, else wall-clock per awaited submit. */
+async function timePass(ctx: GpuContext, sync: GPUBuffer, encode: (pass: GPUComputePassEncoder) => void): Promise<number> {
+  const timer = ctx.hasTimestamps ? new GpuTimer(ctx, 1) : undefined;
+  try {
+    return await bestTime(async () => {
+      const enc = ctx.device.createCommandEncoder({ label: 'tune:mlp' });
+      const t0 = performance.now();
+      const tw = timer?.passTimestamps('pass');
+      const pass = enc.beginComputePass({ label: 'tune:mlp', ...(tw ? { timestampWrites: tw } : {}) });
+      encode(pass);
+      pass.end();
+      if (timer) {
+        timer.resolve(enc);
+        ctx.submit(enc.finish());
+        return (await timer.read()).get('pass') ?? 0;
+      }
+      await ctx.read(sync, 0, 4, enc);
+      return performance.now() - t0;
+    }, 2);
+  } finally {
+    timer?.destroy();
+  }
+}
+
 /** Workspace, uniforms, bind groups and pipelines for one batch size. Encode many times. */
 export class MlpBatchPlan {
   readonly acts: GPUBuffer;
@@ -121,18 +179,21 @@ export class MlpBatchPlan {
     this.tidx = tidx;
   }
 
-  static async create(ctx: GpuContext, layout: MlpLayout, batch: number, params: GPUBuffer): Promise<MlpBatchPlan> {
+  /**
+   * A plan for batches of up to `batch` samples. The forward and backward kernels' shapes are those
+   * in `kernels`, else (when a pass does at least TUNE_MIN_MACS multiply-adds) the fastest of
+   * layerCandidates on this adapter for the plan's shape class, timed at first use by the tuner
+   * (src/gpu/tuning.ts, keys 'mlp_forward:<class>' and 'mlp_backward:<class>'), else the default.
+   */
+  static async create(ctx: GpuContext, layout: MlpLayout, batch: number, params: GPUBuffer, kernels: Partial<MlpKernelChoice> = {}): Promise<MlpBatchPlan> {
     const ws = workspaceLayout(layout, batch);
     const L = layout.layers.length;
     const act = ACTIVATION_CODE[layout.spec.activation];
     const slope = layout.spec.leakySlope ?? 0.01;
-    const fwd = await Promise.all(
-      layout.layers.map((l) => MlpForwardKernel.create(ctx, { act, emb: l.eOffset >= 0, hidden: l.hidden, inputs: l.in })),
-    );
-    const bwd = await Promise.all(
-      layout.layers.filter((l) => l.hidden).map((l) => MlpBackwardKernel.create(ctx, { act, emb: l.eOffset >= 0, rows: l.out })),
-    );
-    const grads = await MlpGradsKernel.create(ctx);
+    const makeFwd = (kv: LayerKernelVariant) =>
+      Promise.all(layout.layers.map((l) => MlpForwardKernel.create(ctx, { act, emb: l.eOffset >= 0, hidden: l.hidden, inputs: l.in }, kv)));
+    const makeBwd = (kv: LayerKernelVariant) =>
+      Promise.all(layout.layers.filter((l) => l.hidden).map((l) => MlpBackwardKernel.create(ctx, { act, emb: l.eOffset >= 0, rows: l.out }, kv)));
     if (ws.size * 4 > ctx.device.limits.maxStorageBufferBindingSize) {
       throw new InputError(`batch ${batch}: the activation workspace needs ${ws.size * 4} bytes, over the device's storage binding limit`);
     }
@@ -177,7 +238,76 @@ export class MlpBatchPlan {
     });
     slots.upload();
     const bind = MlpLayerBindings.bind(ctx.device, { lp: slots.resource, params, acts, tidx, params4: params });
-    return new MlpBatchPlan(ctx, layout, ws, slots, bind, acts, tidx, fwd, bwd, grads, params, fields);
+    try {
+      const macs = ws.bs * layout.layers.reduce((s, l) => s + l.in * l.out, 0);
+      const tune = macs >= TUNE_MIN_MACS;
+      const cls = shapeClass(layout, ws.bs);
+      const candidates = layerCandidates(ctx).map((v) => ({ name: layerVariantName(v), value: v }));
+      const timer = ctx.hasTimestamps ? 'gpu-timestamps' : 'wall-clock';
+      const encodeFwd = (pass: GPUComputePassEncoder, ks: MlpForwardKernel[]) =>
+        layout.layers.forEach((l, i) => {
+          pass.setBindGroup(0, bind, [slots.offset(i)]);
+          ks[i]!.dispatch(pass, l.out, ws.bs);
+        });
+      const encodeBwd = (pass: GPUComputePassEncoder, ks: MlpBackwardKernel[]) => {
+        for (let i = L - 2; i >= 0; i--) {
+          pass.setBindGroup(0, bind, [slots.offset(L + i)]);
+          ks[i]!.dispatch(pass, layout.layers[i]!.out, ws.bs);
+        }
+      };
+      const pick = async <K>(stage: string, given: LayerKernelVariant | undefined, make: (v: LayerKernelVariant) => Promise<K>, encode: (pass: GPUComputePassEncoder, ks: K) => void): Promise<K> => {
+        if (given) return make(given);
+        if (!tune) return make(DEFAULT_LAYER_VARIANT);
+        const chosen = await ctx.tuner.choose(
+          `${stage}:${cls}`,
+          candidates,
+          async (c) => {
+            const ks = await make(c);
+            return timePass(ctx, acts, (p) => encode(p, ks));
+          },
+          timer,
+        );
+        return make(chosen); // compiled during the search: the pipeline cache returns it
+      };
+      const fwd = await pick('mlp_forward', kernels.forward, makeFwd, encodeFwd);
+      const bwd = await pick('mlp_backward', kernels.backward, makeBwd, encodeBwd);
+      let gradsVariant = kernels.grads ?? DEFAULT_GRADS_VARIANT;
+      if (!kernels.grads && tune) {
+        const scratch = ctx.storage('tune:mlp-grads', layout.size * 4);
+        try {
+          gradsVariant = await ctx.tuner.choose(
+            `mlp_grads:${cls}`,
+            gradsCandidates(ctx).map((v) => ({ name: gradsVariantName(v), value: v })),
+            async (c) => {
+              const k = await MlpGradsKernel.create(ctx, c);
+              const gp = k.prepare(layout, ws);
+              try {
+                const b = k.bind(gp, params, acts, tidx, scratch);
+                return await timePass(ctx, acts, (p) => k.dispatch(p, b, gp.jobs));
+              } finally {
+                ctx.destroyBuffer(gp.plan);
+                ctx.destroyBuffer(gp.ubuf);
+              }
+            },
+            timer,
+          );
+        } finally {
+          ctx.destroyBuffer(scratch);
+        }
+      }
+      const grads = await MlpGradsKernel.create(ctx, gradsVariant);
+      return new MlpBatchPlan(ctx, layout, ws, slots, bind, acts, tidx, fwd, bwd, grads, params, fields);
+    } catch (e) {
+      slots.destroy();
+      ctx.destroyBuffer(acts);
+      ctx.destroyBuffer(tidx);
+      throw e;
+    }
+  }
+
+  /** The kernel shapes in use (tuned or given). */
+  get kernels(): MlpKernelChoice {
+    return { forward: this.fwd[0]!.variant, backward: this.bwd[0]?.variant ?? DEFAULT_LAYER_VARIANT, grads: this.grads.variant };
   }
 
   /** Dispatches per encodeForward / encodeBackward / encodeGrads. */
