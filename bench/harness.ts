@@ -59,8 +59,12 @@ export interface BenchResult {
   timing: Timing;
   /** For the ceiling benchmarks: which ceiling this is and its rate in base units per second. */
   ceilingOf?: { kind: CeilingKind; perSecond: number };
-  /** For workloads: the ceiling they are compared with and their own rate in its base unit per second. */
-  ceiling?: { kind: CeilingKind; perSecond: number };
+  /**
+   * For workloads: the ceiling they are compared with and their own rate in its base unit per
+   * second; `atShape`: the same ceiling kernel (tuned) measured at this workload's own shape, which
+   * counts when it is above the adapter-wide ceiling.
+   */
+  ceiling?: { kind: CeilingKind; perSecond: number; atShape?: { perSecond: number; shape: string } };
   /** Share of the adapter's measured ceiling (0..1), filled in by the suite. */
   share?: number;
   peers: PeerFigure[];
@@ -186,8 +190,8 @@ export interface ResultSpec {
   /** Work per run, in units of `unit` × seconds (e.g. 2·M·N·K / 1e9 for GFLOP/s). */
   work: number;
   unit: string;
-  /** For workloads: the ceiling to compare with and how many of its base units one run performs. */
-  ceiling?: { kind: CeilingKind; perRun: number };
+  /** For workloads: the ceiling to compare with and how many of its base units one run performs (atShape: see BenchResult). */
+  ceiling?: { kind: CeilingKind; perRun: number; atShape?: { perSecond: number; shape: string } };
   /** For the ceiling benchmarks themselves: base units per run. */
   ceilingOf?: { kind: CeilingKind; perRun: number };
   /** Peer timings of the same work (same `work` per run). */
@@ -213,7 +217,10 @@ export function result(spec: ResultSpec): BenchResult {
       return fig;
     }),
   };
-  if (spec.ceiling) out.ceiling = { kind: spec.ceiling.kind, perSecond: spec.ceiling.perRun / seconds };
+  if (spec.ceiling) {
+    out.ceiling = { kind: spec.ceiling.kind, perSecond: spec.ceiling.perRun / seconds };
+    if (spec.ceiling.atShape) out.ceiling.atShape = spec.ceiling.atShape;
+  }
   if (spec.ceilingOf) out.ceilingOf = { kind: spec.ceilingOf.kind, perSecond: spec.ceilingOf.perRun / seconds };
   if (spec.notes) out.notes = spec.notes;
   return out;

@@ -126,10 +126,12 @@ export function mergeReports(base: BenchReport, fresh: BenchReport): BenchReport
   };
 }
 
+/** Share of the ceiling: the adapter-wide one, or the row's own-shape one when that is higher. */
 function fillShare(r: BenchResult, ceilings: BenchReport['ceilings']): void {
   const c = r.ceilingOf ?? r.ceiling;
-  const top = c ? ceilings[c.kind] : undefined;
-  if (c && top) r.share = c.perSecond / top;
+  const wide = c ? ceilings[c.kind] : undefined;
+  const top = Math.max(wide ?? 0, r.ceiling?.atShape?.perSecond ?? 0);
+  if (c && top > 0) r.share = c.perSecond / top;
 }
 
 function fmt(v: number): string {

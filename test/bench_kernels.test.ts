@@ -20,7 +20,7 @@ describe('bench_matmul', () => {
   ] as const) {
     it(`matches float64 for M=${m} N=${n} K=${k} in every candidate shape`, async () => {
       const ctx = gpu();
-      for (const v of matmulCandidates(ctx.device.limits.maxComputeInvocationsPerWorkgroup)) {
+      for (const v of matmulCandidates(ctx.device.limits.maxComputeInvocationsPerWorkgroup, ctx.subgroupMinSize)) {
       const a = rngFillCpu(m * k, 3, 0, 'normal');
       const b = rngFillCpu(k * n, 4, 0, 'normal');
       const ab = ctx.storage('A', a);
@@ -47,7 +47,7 @@ describe('bench_matmul', () => {
   it('the tuned shape is one of the candidates and is recorded with every candidate timed', async () => {
     const ctx = gpu();
     const mm = await BenchMatmul.create(ctx);
-    const names = matmulCandidates(ctx.device.limits.maxComputeInvocationsPerWorkgroup).map(matmulVariantName);
+    const names = matmulCandidates(ctx.device.limits.maxComputeInvocationsPerWorkgroup, ctx.subgroupMinSize).map(matmulVariantName);
     const rec = ctx.tuner.choices['bench_matmul'];
     expect(rec?.choice).toBe(matmulVariantName(mm.variant));
     // Loaded from an older disk cache, a record may hold fewer candidates; a fresh one holds all.

@@ -67,6 +67,22 @@ describe('Tuner', () => {
     expect(t.choices.k!.ms).toEqual({ slow: 5, mid: 20 });
   });
 
+  it('searches again when the record lacks a candidate (an older cache); a failed candidate counts as seen', async () => {
+    const store = memoryStore(formatTuningFile('adapter-a', { k: { choice: 'slow', ms: { slow: 1, mid: 2 }, timer: 'x', at: '' } }));
+    const t = new Tuner('adapter-a', store, () => undefined);
+    let calls = 0;
+    const v = await t.choose('k', candidates, async (x) => {
+      calls++;
+      if (x === 20) throw new Error('no pipeline');
+      return x;
+    });
+    expect(v).toBe(10);
+    expect(t.choices.k).toMatchObject({ choice: 'fast', failed: ['mid'] });
+    expect(calls).toBeGreaterThan(0);
+    const t2 = new Tuner('adapter-a', store, () => undefined);
+    expect(await t2.choose('k', candidates, () => Promise.reject(new Error('must not time')))).toBe(10);
+  });
+
   it('concurrent requests for one kernel share one search', async () => {
     const t = new Tuner('adapter-b', undefined, () => undefined);
     let runs = 0;

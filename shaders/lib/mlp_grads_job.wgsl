@@ -148,7 +148,103 @@ fn grads_dw_sg(seg: Segment, j0: u32, i0: u32, lane: u32, row4: u32) {
   let xb = seg.x_off / 4u + min(i0 + 1u, seg.in_dim - 1u) * row4;
   var a0 = vec2<f32>(0.0); var a1 = vec2<f32>(0.0); var a2 = vec2<f32>(0.0); var a3 = vec2<f32>(0.0);
   var a4 = vec2<f32>(0.0); var a5 = vec2<f32>(0.0); var a6 = vec2<f32>(0.0); var a7 = vec2<f32>(0.0);
-  for (var q0 = 0u; q0 < row4; q0 += 8u) {
+  // Whole chunks of 8 vec4 without guards, then the remainder with guards.
+  let qfull = row4 & ~7u;
+  for (var q0 = 0u; q0 < qfull; q0 += 8u) {
+    let ql = min(q0 + lane, row4 - 1u);
+    let u0 = acts[d0r + ql]; let u1 = acts[d1r + ql]; let u2 = acts[d2r + ql]; let u3 = acts[d3r + ql];
+    let u4 = acts[d4r + ql]; let u5 = acts[d5r + ql]; let u6 = acts[d6r + ql]; let u7 = acts[d7r + ql];
+    {
+      let x0 = acts[xa + q0 + 0u]; let x1 = acts[xb + q0 + 0u];
+      var d = subgroupBroadcast(u0, 0u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 0u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 0u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 0u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 0u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 0u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 0u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 0u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    {
+      let x0 = acts[xa + q0 + 1u]; let x1 = acts[xb + q0 + 1u];
+      var d = subgroupBroadcast(u0, 1u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 1u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 1u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 1u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 1u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 1u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 1u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 1u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    {
+      let x0 = acts[xa + q0 + 2u]; let x1 = acts[xb + q0 + 2u];
+      var d = subgroupBroadcast(u0, 2u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 2u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 2u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 2u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 2u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 2u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 2u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 2u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    {
+      let x0 = acts[xa + q0 + 3u]; let x1 = acts[xb + q0 + 3u];
+      var d = subgroupBroadcast(u0, 3u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 3u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 3u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 3u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 3u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 3u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 3u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 3u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    {
+      let x0 = acts[xa + q0 + 4u]; let x1 = acts[xb + q0 + 4u];
+      var d = subgroupBroadcast(u0, 4u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 4u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 4u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 4u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 4u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 4u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 4u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 4u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    {
+      let x0 = acts[xa + q0 + 5u]; let x1 = acts[xb + q0 + 5u];
+      var d = subgroupBroadcast(u0, 5u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 5u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 5u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 5u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 5u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 5u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 5u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 5u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    {
+      let x0 = acts[xa + q0 + 6u]; let x1 = acts[xb + q0 + 6u];
+      var d = subgroupBroadcast(u0, 6u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 6u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 6u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 6u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 6u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 6u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 6u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 6u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+    {
+      let x0 = acts[xa + q0 + 7u]; let x1 = acts[xb + q0 + 7u];
+      var d = subgroupBroadcast(u0, 7u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u1, 7u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u2, 7u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u3, 7u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u4, 7u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u5, 7u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u6, 7u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
+      d = subgroupBroadcast(u7, 7u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
+    }
+  }
+  if (qfull < row4) {
+    let q0 = qfull;
     let ql = min(q0 + lane, row4 - 1u);
     let u0 = acts[d0r + ql]; let u1 = acts[d1r + ql]; let u2 = acts[d2r + ql]; let u3 = acts[d3r + ql];
     let u4 = acts[d4r + ql]; let u5 = acts[d5r + ql]; let u6 = acts[d6r + ql]; let u7 = acts[d7r + ql];

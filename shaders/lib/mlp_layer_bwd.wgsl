@@ -120,7 +120,72 @@ fn layer_bwd_tile_sg(lp: MlpLayerParams, i0: u32, b4: u32, lane: u32, emb: bool,
   let k6 = min(i0 + 6u, width - 1u); let k7 = min(i0 + 7u, width - 1u);
   let ia = i0 / 4u;
   let ib = min(ia + 1u, max(width / 4u, 1u) - 1u);   // clamped: columns past the width are never stored
-  for (var j0 = 0u; j0 < lp.in_dim; j0 += 8u) {      // in_dim holds the next layer's output count
+  // Whole chunks of 8 without per-row guards (a guard inside the chunk costs masked updates of every
+  // accumulator on CPU drivers), then the remainder with guards.
+  let jfull = lp.in_dim & ~7u;
+  for (var j0 = 0u; j0 < jfull; j0 += 8u) {      // in_dim holds the next layer's output count
+    let jl = min(j0 + lane, lp.in_dim - 1u);
+    var wa: vec4<f32>;
+    var wb: vec4<f32>;
+    if (w4) {
+      let wr = lp.w_off / 4u + jl * (width / 4u);
+      wa = params4[wr + ia]; wb = params4[wr + ib];
+    } else {
+      let wr = lp.w_off + jl * width;
+      wa = vec4<f32>(param(wr + k0), param(wr + k1), param(wr + k2), param(wr + k3));
+      wb = vec4<f32>(param(wr + k4), param(wr + k5), param(wr + k6), param(wr + k7));
+    }
+    {
+      let d = acts[db + (j0 + 0u) * row4];
+      let a = subgroupBroadcast(wa, 0u); let b = subgroupBroadcast(wb, 0u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    {
+      let d = acts[db + (j0 + 1u) * row4];
+      let a = subgroupBroadcast(wa, 1u); let b = subgroupBroadcast(wb, 1u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    {
+      let d = acts[db + (j0 + 2u) * row4];
+      let a = subgroupBroadcast(wa, 2u); let b = subgroupBroadcast(wb, 2u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    {
+      let d = acts[db + (j0 + 3u) * row4];
+      let a = subgroupBroadcast(wa, 3u); let b = subgroupBroadcast(wb, 3u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    {
+      let d = acts[db + (j0 + 4u) * row4];
+      let a = subgroupBroadcast(wa, 4u); let b = subgroupBroadcast(wb, 4u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    {
+      let d = acts[db + (j0 + 5u) * row4];
+      let a = subgroupBroadcast(wa, 5u); let b = subgroupBroadcast(wb, 5u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    {
+      let d = acts[db + (j0 + 6u) * row4];
+      let a = subgroupBroadcast(wa, 6u); let b = subgroupBroadcast(wb, 6u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+    {
+      let d = acts[db + (j0 + 7u) * row4];
+      let a = subgroupBroadcast(wa, 7u); let b = subgroupBroadcast(wb, 7u);
+      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
+      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
+    }
+  }
+  if (jfull < lp.in_dim) {
+    let j0 = jfull;
     let jl = min(j0 + lane, lp.in_dim - 1u);
     var wa: vec4<f32>;
     var wb: vec4<f32>;

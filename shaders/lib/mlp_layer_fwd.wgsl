@@ -139,12 +139,79 @@ fn layer_fwd_tile_sg(lp: MlpLayerParams, j0: u32, b4: u32, lane: u32, hidden: bo
   var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
   var c4 = vec4<f32>(0.0); var c5 = vec4<f32>(0.0); var c6 = vec4<f32>(0.0); var c7 = vec4<f32>(0.0);
   let xb = lp.x_off / 4u + min(b4, row4 - 1u);   // lanes past the batch compute a valid column, not stored
-  for (var k0 = 0u; k0 < lp.in_dim; k0 += 8u) {
+  // Whole chunks of 8 inputs without guards (a guard inside the chunk costs masked updates of every
+  // accumulator on CPU drivers), then the remainder with guards (W4: in_dim is a multiple of 4).
+  let kfull = lp.in_dim & ~7u;
+  for (var k0 = 0u; k0 < kfull; k0 += 8u) {
     let k = min(k0 + lane, lp.in_dim - 1u);    // lanes past the inputs read a valid weight, never used
     let w0 = param(r0 + k); let w1 = param(r1 + k); let w2 = param(r2 + k); let w3 = param(r3 + k);
     let w4_ = param(r4 + k); let w5 = param(r5 + k); let w6 = param(r6 + k); let w7 = param(r7 + k);
     if (w4) {
-      // in_dim is a multiple of 4: one or two whole groups of 4 inputs in this chunk.
+      {
+        let x0 = acts[xb + (k0) * row4]; let x1 = acts[xb + (k0 + 1u) * row4];
+        let x2 = acts[xb + (k0 + 2u) * row4]; let x3 = acts[xb + (k0 + 3u) * row4];
+        c0 += subgroupBroadcast(w0, 0u) * x0 + subgroupBroadcast(w0, 1u) * x1 + subgroupBroadcast(w0, 2u) * x2 + subgroupBroadcast(w0, 3u) * x3;
+        c1 += subgroupBroadcast(w1, 0u) * x0 + subgroupBroadcast(w1, 1u) * x1 + subgroupBroadcast(w1, 2u) * x2 + subgroupBroadcast(w1, 3u) * x3;
+        c2 += subgroupBroadcast(w2, 0u) * x0 + subgroupBroadcast(w2, 1u) * x1 + subgroupBroadcast(w2, 2u) * x2 + subgroupBroadcast(w2, 3u) * x3;
+        c3 += subgroupBroadcast(w3, 0u) * x0 + subgroupBroadcast(w3, 1u) * x1 + subgroupBroadcast(w3, 2u) * x2 + subgroupBroadcast(w3, 3u) * x3;
+        c4 += subgroupBroadcast(w4_, 0u) * x0 + subgroupBroadcast(w4_, 1u) * x1 + subgroupBroadcast(w4_, 2u) * x2 + subgroupBroadcast(w4_, 3u) * x3;
+        c5 += subgroupBroadcast(w5, 0u) * x0 + subgroupBroadcast(w5, 1u) * x1 + subgroupBroadcast(w5, 2u) * x2 + subgroupBroadcast(w5, 3u) * x3;
+        c6 += subgroupBroadcast(w6, 0u) * x0 + subgroupBroadcast(w6, 1u) * x1 + subgroupBroadcast(w6, 2u) * x2 + subgroupBroadcast(w6, 3u) * x3;
+        c7 += subgroupBroadcast(w7, 0u) * x0 + subgroupBroadcast(w7, 1u) * x1 + subgroupBroadcast(w7, 2u) * x2 + subgroupBroadcast(w7, 3u) * x3;
+      }
+      {
+        let x0 = acts[xb + (k0 + 4u) * row4]; let x1 = acts[xb + (k0 + 4u + 1u) * row4];
+        let x2 = acts[xb + (k0 + 4u + 2u) * row4]; let x3 = acts[xb + (k0 + 4u + 3u) * row4];
+        c0 += subgroupBroadcast(w0, 4u) * x0 + subgroupBroadcast(w0, 5u) * x1 + subgroupBroadcast(w0, 6u) * x2 + subgroupBroadcast(w0, 7u) * x3;
+        c1 += subgroupBroadcast(w1, 4u) * x0 + subgroupBroadcast(w1, 5u) * x1 + subgroupBroadcast(w1, 6u) * x2 + subgroupBroadcast(w1, 7u) * x3;
+        c2 += subgroupBroadcast(w2, 4u) * x0 + subgroupBroadcast(w2, 5u) * x1 + subgroupBroadcast(w2, 6u) * x2 + subgroupBroadcast(w2, 7u) * x3;
+        c3 += subgroupBroadcast(w3, 4u) * x0 + subgroupBroadcast(w3, 5u) * x1 + subgroupBroadcast(w3, 6u) * x2 + subgroupBroadcast(w3, 7u) * x3;
+        c4 += subgroupBroadcast(w4_, 4u) * x0 + subgroupBroadcast(w4_, 5u) * x1 + subgroupBroadcast(w4_, 6u) * x2 + subgroupBroadcast(w4_, 7u) * x3;
+        c5 += subgroupBroadcast(w5, 4u) * x0 + subgroupBroadcast(w5, 5u) * x1 + subgroupBroadcast(w5, 6u) * x2 + subgroupBroadcast(w5, 7u) * x3;
+        c6 += subgroupBroadcast(w6, 4u) * x0 + subgroupBroadcast(w6, 5u) * x1 + subgroupBroadcast(w6, 6u) * x2 + subgroupBroadcast(w6, 7u) * x3;
+        c7 += subgroupBroadcast(w7, 4u) * x0 + subgroupBroadcast(w7, 5u) * x1 + subgroupBroadcast(w7, 6u) * x2 + subgroupBroadcast(w7, 7u) * x3;
+      }
+    } else {
+      {
+        let x = acts[xb + (k0 + 0u) * row4];
+        c0 += subgroupBroadcast(w0, 0u) * x; c1 += subgroupBroadcast(w1, 0u) * x; c2 += subgroupBroadcast(w2, 0u) * x; c3 += subgroupBroadcast(w3, 0u) * x; c4 += subgroupBroadcast(w4_, 0u) * x; c5 += subgroupBroadcast(w5, 0u) * x; c6 += subgroupBroadcast(w6, 0u) * x; c7 += subgroupBroadcast(w7, 0u) * x;
+      }
+      {
+        let x = acts[xb + (k0 + 1u) * row4];
+        c0 += subgroupBroadcast(w0, 1u) * x; c1 += subgroupBroadcast(w1, 1u) * x; c2 += subgroupBroadcast(w2, 1u) * x; c3 += subgroupBroadcast(w3, 1u) * x; c4 += subgroupBroadcast(w4_, 1u) * x; c5 += subgroupBroadcast(w5, 1u) * x; c6 += subgroupBroadcast(w6, 1u) * x; c7 += subgroupBroadcast(w7, 1u) * x;
+      }
+      {
+        let x = acts[xb + (k0 + 2u) * row4];
+        c0 += subgroupBroadcast(w0, 2u) * x; c1 += subgroupBroadcast(w1, 2u) * x; c2 += subgroupBroadcast(w2, 2u) * x; c3 += subgroupBroadcast(w3, 2u) * x; c4 += subgroupBroadcast(w4_, 2u) * x; c5 += subgroupBroadcast(w5, 2u) * x; c6 += subgroupBroadcast(w6, 2u) * x; c7 += subgroupBroadcast(w7, 2u) * x;
+      }
+      {
+        let x = acts[xb + (k0 + 3u) * row4];
+        c0 += subgroupBroadcast(w0, 3u) * x; c1 += subgroupBroadcast(w1, 3u) * x; c2 += subgroupBroadcast(w2, 3u) * x; c3 += subgroupBroadcast(w3, 3u) * x; c4 += subgroupBroadcast(w4_, 3u) * x; c5 += subgroupBroadcast(w5, 3u) * x; c6 += subgroupBroadcast(w6, 3u) * x; c7 += subgroupBroadcast(w7, 3u) * x;
+      }
+      {
+        let x = acts[xb + (k0 + 4u) * row4];
+        c0 += subgroupBroadcast(w0, 4u) * x; c1 += subgroupBroadcast(w1, 4u) * x; c2 += subgroupBroadcast(w2, 4u) * x; c3 += subgroupBroadcast(w3, 4u) * x; c4 += subgroupBroadcast(w4_, 4u) * x; c5 += subgroupBroadcast(w5, 4u) * x; c6 += subgroupBroadcast(w6, 4u) * x; c7 += subgroupBroadcast(w7, 4u) * x;
+      }
+      {
+        let x = acts[xb + (k0 + 5u) * row4];
+        c0 += subgroupBroadcast(w0, 5u) * x; c1 += subgroupBroadcast(w1, 5u) * x; c2 += subgroupBroadcast(w2, 5u) * x; c3 += subgroupBroadcast(w3, 5u) * x; c4 += subgroupBroadcast(w4_, 5u) * x; c5 += subgroupBroadcast(w5, 5u) * x; c6 += subgroupBroadcast(w6, 5u) * x; c7 += subgroupBroadcast(w7, 5u) * x;
+      }
+      {
+        let x = acts[xb + (k0 + 6u) * row4];
+        c0 += subgroupBroadcast(w0, 6u) * x; c1 += subgroupBroadcast(w1, 6u) * x; c2 += subgroupBroadcast(w2, 6u) * x; c3 += subgroupBroadcast(w3, 6u) * x; c4 += subgroupBroadcast(w4_, 6u) * x; c5 += subgroupBroadcast(w5, 6u) * x; c6 += subgroupBroadcast(w6, 6u) * x; c7 += subgroupBroadcast(w7, 6u) * x;
+      }
+      {
+        let x = acts[xb + (k0 + 7u) * row4];
+        c0 += subgroupBroadcast(w0, 7u) * x; c1 += subgroupBroadcast(w1, 7u) * x; c2 += subgroupBroadcast(w2, 7u) * x; c3 += subgroupBroadcast(w3, 7u) * x; c4 += subgroupBroadcast(w4_, 7u) * x; c5 += subgroupBroadcast(w5, 7u) * x; c6 += subgroupBroadcast(w6, 7u) * x; c7 += subgroupBroadcast(w7, 7u) * x;
+      }
+    }
+  }
+  if (kfull < lp.in_dim) {
+    let k0 = kfull;
+    let k = min(k0 + lane, lp.in_dim - 1u);    // lanes past the inputs read a valid weight, never used
+    let w0 = param(r0 + k); let w1 = param(r1 + k); let w2 = param(r2 + k); let w3 = param(r3 + k);
+    let w4_ = param(r4 + k); let w5 = param(r5 + k); let w6 = param(r6 + k); let w7 = param(r7 + k);
+    if (w4) {
       {
         let x0 = acts[xb + (k0) * row4]; let x1 = acts[xb + (k0 + 1u) * row4];
         let x2 = acts[xb + (k0 + 2u) * row4]; let x3 = acts[xb + (k0 + 3u) * row4];

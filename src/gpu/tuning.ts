@@ -21,6 +21,8 @@ export interface TuningRecord {
   timer: string;
   /** ISO time of the search. */
   at: string;
+  /** Candidates that threw when run (not timed). */
+  failed?: string[];
 }
 
 /** Where tuning records persist between processes (Node: a JSON file per adapter). */
@@ -59,6 +61,7 @@ function isRecord(v: unknown): v is TuningRecord {
     typeof r.at === 'string' &&
     typeof r.ms === 'object' &&
     r.ms !== null &&
+    (r.failed === undefined || (Array.isArray(r.failed) && r.failed.every((x) => typeof x === 'string'))) &&
     Object.values(r.ms).every((x) => typeof x === 'number' && Number.isFinite(x))
   );
 }
@@ -154,7 +157,8 @@ export class Tuner {
   }
 
   /**
-   * The candidate to use for `key`: the recorded choice when it is still a candidate, else the
+   * The candidate to use for `key`: the recorded choice when it is still a candidate and the record
+   * timed (or saw fail) every current candidate, else the
    * fastest by `time` (ms per run; the smallest wins; a candidate that throws is skipped), recorded
    * and saved. With one candidate, no search.
    */
@@ -163,7 +167,9 @@ export class Tuner {
     const byName = new Map(candidates.map((c) => [c.name, c.value]));
     if (candidates.length === 1) return candidates[0]!.value;
     const known = this.records[key];
-    if (known && byName.has(known.choice)) return byName.get(known.choice)!;
+    // A record made before a candidate existed (an older cache) is searched again.
+    const covers = (r: TuningRecord) => candidates.every((c) => c.name in r.ms || (r.failed ?? []).includes(c.name));
+    if (known && byName.has(known.choice) && covers(known)) return byName.get(known.choice)!;
     let p = this.pending.get(key);
     if (!p) {
       p = this.search(key, candidates, time, timer);
@@ -195,7 +201,7 @@ export class Tuner {
     const names = Object.keys(ms);
     if (names.length === 0) throw new Error(`tuning ${key}: every candidate failed:${errors}`);
     const choice = names.reduce((a, b) => (ms[b]! < ms[a]! ? b : a));
-    this.records[key] = { choice, ms, timer, at: new Date().toISOString() };
+    this.records[key] = { choice, ms, timer, at: new Date().toISOString(), ...(failed.size ? { failed: [...failed] } : {}) };
     this.save();
     return choice;
   }

@@ -20,17 +20,22 @@ export interface MatmulVariant {
   cols: 1 | 2;
   wgX: number;
   wgY: number;
+  /** The subgroup shape (8 rows per workgroup, A shared by subgroupBroadcast; cols 1): see the shader. */
+  sg?: boolean;
 }
 
 /** The shape used before tuning existed (8 rows × 2 vec4 columns, 8×8 invocations). */
 export const DEFAULT_MATMUL_VARIANT: MatmulVariant = { rows: 8, cols: 2, wgX: 8, wgY: 8 };
 
 export function matmulVariantName(v: MatmulVariant): string {
-  return `r${v.rows}c${v.cols * 4}-wg${v.wgX}x${v.wgY}`;
+  return `${v.sg ? 'sg-' : ''}r${v.rows}c${v.cols * 4}-wg${v.wgX}x${v.wgY}`;
 }
 
-/** The candidates searched on an adapter allowing `maxInvocations` per workgroup. */
-export function matmulCandidates(maxInvocations: number): MatmulVariant[] {
+/**
+ * The candidates searched on an adapter allowing `maxInvocations` per workgroup; the subgroup
+ * shapes (the MLP layer kernels' 'sg' structure) where subgroups have at least 8 lanes.
+ */
+export function matmulCandidates(maxInvocations: number, subgroupMinSize = 0): MatmulVariant[] {
   // 4-row blocks: on CPU drivers each vec4 register is several SIMD registers, and 8×8 spills; a
   // workgroup that is one row of invocations shares its rows of A (uniform loads). 16×16: GPUs.
   const all: MatmulVariant[] = [
@@ -41,6 +46,7 @@ export function matmulCandidates(maxInvocations: number): MatmulVariant[] {
     { rows: 8, cols: 2, wgX: 16, wgY: 16 },
     { rows: 4, cols: 2, wgX: 32, wgY: 8 },
   ];
+  if (subgroupMinSize >= 8) all.push({ rows: 8, cols: 1, wgX: 64, wgY: 1, sg: true }, { rows: 8, cols: 1, wgX: 256, wgY: 1, sg: true });
   return all.filter((v) => v.wgX * v.wgY <= maxInvocations);
 }
 export const BenchMatmulParams = new ParamsLayout('BenchMatmulParams', { m: 'u32', n: 'u32', k: 'u32' });
@@ -84,7 +90,8 @@ export class BenchMatmulPlan {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, this.bind);
     const v = this.variant;
-    pass.dispatchWorkgroups(Math.ceil(Math.ceil(this.shape.n / (4 * v.cols)) / v.wgX), Math.ceil(Math.ceil(this.shape.m / v.rows) / v.wgY));
+    if (v.sg) pass.dispatchWorkgroups(Math.ceil(this.shape.n / 4 / (v.wgX * v.wgY)), Math.ceil(this.shape.m / 8));
+    else pass.dispatchWorkgroups(Math.ceil(Math.ceil(this.shape.n / (4 * v.cols)) / v.wgX), Math.ceil(Math.ceil(this.shape.m / v.rows) / v.wgY));
     pass.end();
   }
 
@@ -116,8 +123,8 @@ export class BenchMatmul {
       kernel: 'bench_matmul',
       source,
       layout,
-      prelude: [BenchMatmulBindings.wgsl],
-      defines: { ROWS8: v.rows === 8, COLS2: v.cols === 2 },
+      prelude: [...(v.sg ? ['enable subgroups;'] : []), BenchMatmulBindings.wgsl],
+      defines: { ROWS8: v.rows === 8, COLS2: v.cols === 2, SG: v.sg === true },
       constants: { WG_X: v.wgX, WG_Y: v.wgY },
     });
   }
@@ -146,7 +153,7 @@ export class BenchMatmul {
  * wall-clock per awaited submit. The choice is recorded under the key 'bench_matmul'.
  */
 export async function tuneMatmul(ctx: GpuContext): Promise<MatmulVariant> {
-  const candidates = matmulCandidates(ctx.device.limits.maxComputeInvocationsPerWorkgroup).map((v) => ({ name: matmulVariantName(v), value: v }));
+  const candidates = matmulCandidates(ctx.device.limits.maxComputeInvocationsPerWorkgroup, ctx.subgroupMinSize).map((v) => ({ name: matmulVariantName(v), value: v }));
   const n = ctx.adapter.isSoftware ? 256 : 1024;
   const reps = 3;
   let bufs: GPUBuffer[] | undefined;
