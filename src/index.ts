@@ -28,7 +28,7 @@ export { MixtureScore } from './kernels/mixture_score.js';
 export {
   createEngine, Engine, TrainingSession,
   type EngineOptions, type RandomOptions, type ReduceOptions, type TrainingData, type TrainingOptions, type LipschitzOptions, type LipschitzSupremumOptions, type BoundOptions, type BoundReport,
-  type EngineSampleOptions, TRAIN_DEFAULTS, SINKHORN_DEFAULTS, resolveSinkhorn, SLICED_DEFAULTS,
+  type EngineSampleOptions, type SampleResult, TRAIN_DEFAULTS, SINKHORN_DEFAULTS, resolveSinkhorn, SLICED_DEFAULTS, SAMPLER_DEFAULTS, hostW2,
 } from './api/engine.js';
 export * from './bound/bound.js';
 export * from './lipschitz/exact.js';
@@ -50,7 +50,7 @@ export { workspaceLayout, type Workspace } from './model/workspace.js';
 export type { InitScheme } from './kernels/mlp_init.js';
 export { Trainer, type TrainConfig, type LossPoint } from './train/trainer.js';
 export { parseCheckpoint, checkpointWeights, crc32, processSpecOf, CHECKPOINT_VERSION, type CheckpointHeader, type ParsedCheckpoint } from './train/checkpoint.js';
-export type { PointCloud } from './gpu/points.js';
+export type { PointCloud, WeightedPointCloud } from './gpu/points.js';
 export { dsmCoefficients, WEIGHTINGS, type Weighting, type CoefficientTable } from './train/coefficients.js';
 export { dsmOptimum, type DsmOptimum } from './train/optimum.js';
 export { dsmHeldOut, mlpForward64, type HeldOutLoss, type HeldOutStep } from './train/heldout.js';

@@ -114,7 +114,7 @@ export interface ReduceOptions extends RunOptions {
 }
 
 /** Options of `engine.lipschitz`: the estimator's options with the points given as plain arrays. */
-export interface LipschitzOptions extends Omit<LipschitzCurveOptions, 'source' | 'onProgress'>, RunOptions {
+export interface LipschitzOptions extends Omit<LipschitzCurveOptions, 'source'> {
   /** Points (n × dim): used as given, or as data samples noised to p_t when `noise` is true. */
   points: PointsInput;
   noise?: boolean;
@@ -494,13 +494,8 @@ export class Engine {
       const params = network.params instanceof Float32Array ? (owned.push(this.ctx.storage('engine:lipschitz:params', network.params)), owned[0]!) : network.params;
       const source = this.ctx.storage('engine:lipschitz:points', pts.data);
       owned.push(source);
-      const { points: _points, noise, onProgress: _onProgress, ...rest } = opts;
-      return await est.curve(params, {
-        ...rest,
-        source: { buffer: source, count: pts.n, noise: noise ?? false },
-        // Progress in the shared shape: grid times done.
-        onProgress: (done, total) => reportProgress(opts, { stage: 'lipschitz', done, total }),
-      });
+      const { points: _points, noise, ...rest } = opts;
+      return await est.curve(params, { ...rest, source: { buffer: source, count: pts.n, noise: noise ?? false } });
     } finally {
       for (const b of owned) this.ctx.destroyBuffer(b);
       est.destroy();

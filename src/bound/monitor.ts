@@ -30,17 +30,11 @@ import type { MixtureDescription } from '../scores/mixture.js';
 import { scoreMatchingErrors } from './score_error.js';
 import type { Trainer } from '../train/trainer.js';
 import { discreteBound } from './bound.js';
+import type { PointCloud } from '../gpu/points.js';
 
 
-/** A point cloud for W2: host or GPU, n × d. */
-export interface W2Cloud {
-  data: Float32Array | GPUBuffer;
-  n: number;
-  d: number;
-}
-
-/** W2 between two clouds by a method: the transport module's `w2` fits (src/transport/w2.ts). */
-export type W2Fn = (x: W2Cloud, y: W2Cloud, method: 'sinkhorn' | 'sliced') => Promise<number>;
+/** W2 between two clouds (host or GPU, n × d) by a method: the transport module's `w2` fits (src/transport/w2.ts). */
+export type W2Fn = (x: PointCloud<Float32Array | GPUBuffer>, y: PointCloud<Float32Array | GPUBuffer>, method: 'sinkhorn' | 'sliced') => Promise<number>;
 
 /** One checkpoint of the series. */
 export interface MonitorRecord {

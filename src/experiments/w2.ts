@@ -1,5 +1,6 @@
 /** The experiments' W2: the transport module's debiased Sinkhorn (and the paper's sliced W2 on 128 directions). */
-import type { W2Cloud, W2Fn } from '../bound/monitor.js';
+import type { W2Fn } from '../bound/monitor.js';
+import type { PointCloud } from '../gpu/points.js';
 import type { GpuContext } from '../gpu/context.js';
 import { bboxDiagonal } from '../transport/sinkhorn/index.js';
 import { w2 } from '../transport/w2.js';
@@ -15,7 +16,7 @@ import { w2 } from '../transport/w2.js';
  * error is set by blur / W2). Clouds are read back once to measure the diagonal (a few thousand points).
  */
 export function transportW2(ctx: GpuContext, opts: { blur?: number; seed?: number; maxIterations?: number } = {}): W2Fn {
-  const host = async (c: W2Cloud) => (c.data instanceof Float32Array ? c.data.subarray(0, c.n * c.d) : await ctx.readF32(c.data, 0, c.n * c.d));
+  const host = async (c: PointCloud<Float32Array | GPUBuffer>) => (c.data instanceof Float32Array ? c.data.subarray(0, c.n * c.d) : await ctx.readF32(c.data, 0, c.n * c.d));
   return async (x, y, method) => {
     const hx = await host(x);
     const hy = await host(y);

@@ -8,3 +8,10 @@ export interface PointCloud<D extends Float32Array | GPUBuffer = Float32Array> {
   readonly n: number;
   readonly d: number;
 }
+
+/**
+ * A PointCloud as the transport methods take it: the points on the CPU or the GPU, `n` optional for a
+ * Float32Array (data.length / d; required for a GPUBuffer), and optional `weights` (length n,
+ * non-negative, not all zero, any total: they are normalised; default uniform).
+ */
+export type WeightedPointCloud = Omit<PointCloud<Float32Array | GPUBuffer>, 'n'> & { readonly n?: number; readonly weights?: ArrayLike<number> };

@@ -13,7 +13,8 @@
  * of times.
  */
 import type { GpuContext } from '../gpu/context.js';
-import { CancelledError, InputError } from '../gpu/errors.js';
+import { InputError } from '../gpu/errors.js';
+import { reportProgress, throwIfAborted, type RunOptions } from '../gpu/run.js';
 import { Reduce, type ReducePlan } from '../kernels/reduce.js';
 import { MlpPointKernel, packTimes, type PointSource, type TangentTime } from '../kernels/mlp_tangent.js';
 import { PairwiseLipschitz, type PairwiseBinding } from '../kernels/pairwise_lipschitz.js';
@@ -23,7 +24,8 @@ import { PowerIteration, powerCapacity } from './power_iteration.js';
 
 export type LipschitzMethod = 'exact' | 'power';
 
-export interface LipschitzCurveOptions {
+/** Options of `curve`: the shared RunOptions (signal; onProgress with stage 'lipschitz', done/total = grid times). */
+export interface LipschitzCurveOptions extends RunOptions {
   /** The grid: one row per time (α_t, σ_t, step, τ). */
   times: readonly TangentTime[];
   /** Where the points come from (data samples noised to p_t, a fixed grid, or given samples). */
@@ -38,8 +40,6 @@ export interface LipschitzCurveOptions {
   /** Also run the pairwise estimator on the same points (O(perTime²) per time). */
   pairwise?: boolean;
   seed?: number | bigint;
-  signal?: AbortSignal;
-  onProgress?: (doneTimes: number, totalTimes: number) => void;
 }
 
 export interface LipschitzCurve {
@@ -153,7 +153,7 @@ export class LipschitzEstimator {
     const pairwise = pw && this.pairwiseKernel ? { kernel: this.pairwiseKernel, binding: (this.pairwiseBinding ??= this.pairwiseKernel.bind({ xs: this.xs, scores: this.scores, best: this.best })) } : undefined;
     const chunk = Math.max(1, Math.floor(batch / opts.perTime));
     for (let m0 = 0; m0 < M; m0 += chunk) {
-      if (opts.signal?.aborted) throw new CancelledError('Lipschitz curve cancelled');
+      throwIfAborted(opts.signal, 'Lipschitz curve');
       const nt = Math.min(chunk, M - m0);
       const enc = this.ctx.device.createCommandEncoder({ label: 'lipschitz:curve' });
       if (exact && binding) {
@@ -179,7 +179,7 @@ export class LipschitzEstimator {
         ls[m0 + i] = a[4 * i]!;
         if (b && pw) pw[m0 + i] = b[4 * i]!;
       }
-      opts.onProgress?.(m0 + nt, M);
+      reportProgress(opts, { stage: 'lipschitz', done: m0 + nt, total: M });
     }
     const out: LipschitzCurve = { method, ls, lowerEstimate: true, note: LOWER_ESTIMATE_NOTE };
     if (pw) out.pairwise = pw;

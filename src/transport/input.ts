@@ -3,39 +3,28 @@
  */
 import { InputError } from '../gpu/errors.js';
 import { checkFinite, normaliseWeights } from '../gpu/validate.js';
+import type { PointCloud, WeightedPointCloud } from '../gpu/points.js';
 
 /** Largest number of points in one cloud (rows are indexed with u32 and dispatched 256 per workgroup). */
 export const MAX_POINTS = 1 << 24;
 /** Largest dimension (the CPU methods take any d up to this; the GPU Sinkhorn kernel has its own limit). */
 export const MAX_DIM = 4096;
 
-/**
- * A point cloud: `n` points of dimension `d`, row-major (`data[i·d + c]`), either on the CPU or
- * already on the GPU (a storage buffer with COPY_SRC usage holding n·d f32, e.g. particles of a flow).
- * `weights` (length n, non-negative, not all zero, any total: they are normalised) default to uniform.
- */
-export interface PointCloud {
-  data: Float32Array | GPUBuffer;
-  d: number;
-  /** Number of points; required for a GPUBuffer (defaults to data.length / d for arrays). */
-  n?: number;
-  weights?: ArrayLike<number>;
-}
+/** A cloud as a WeightedPointCloud (src/gpu/points.ts) or as an array of points (`[[x0, y0], [x1, y1], ...]`). */
+export type CloudLike = WeightedPointCloud | readonly (readonly number[])[];
 
-/** A cloud as a PointCloud or as an array of points (`[[x0, y0], [x1, y1], ...]`). */
-export type CloudLike = PointCloud | readonly (readonly number[])[];
-
-export interface Cloud {
-  n: number;
-  d: number;
-  /** Host copy of the points (undefined when given as a GPU buffer). */
-  host: Float32Array | undefined;
-  gpu: GPUBuffer | undefined;
+/** A validated cloud: the one PointCloud (points on the host or the GPU, `n` resolved) with its normalised weights. */
+export interface Cloud extends PointCloud<Float32Array | GPUBuffer> {
   /** Normalised weights (float64), summing to 1. */
   weights: Float64Array;
   uniform: boolean;
   /** Some weight is exactly zero (only when toCloud was called with `zeroWeights: true`). */
   hasZero: boolean;
+}
+
+/** The cloud's points when they are on the host (a Float32Array of n·d floats), else undefined. */
+export function hostPoints(c: PointCloud<Float32Array | GPUBuffer>): Float32Array | undefined {
+  return c.data instanceof Float32Array ? c.data : undefined;
 }
 
 function isGpuBuffer(x: unknown): x is GPUBuffer {
@@ -64,7 +53,7 @@ export function toCloud(name: string, c: CloudLike, opts: { zeroWeights?: boolea
       host!.set(r, i * d);
     });
   } else {
-    const pc = c as PointCloud;
+    const pc = c as WeightedPointCloud;
     d = pc.d;
     if (!Number.isInteger(d) || d < 1 || d > MAX_DIM) throw new InputError(`${name}: dimension d must be an integer in [1, ${MAX_DIM}], got ${d}`);
     weightsIn = pc.weights;
@@ -99,7 +88,7 @@ export function toCloud(name: string, c: CloudLike, opts: { zeroWeights?: boolea
     }
     uniform = weights.every((w) => w === weights[0]);
   } else weights = new Float64Array(n).fill(1 / n);
-  return { n, d, host, gpu, weights, uniform, hasZero };
+  return { data: (host ?? gpu)!, n, d, weights, uniform, hasZero };
 }
 
 /** Both clouds must share a dimension. */

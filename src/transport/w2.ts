@@ -11,7 +11,7 @@
 import type { AdapterReport, GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { exactAssignment, slicedW2sq, w2sqExact1d } from './exact.js';
-import { sameDim, toCloud, type Cloud, type CloudLike } from './input.js';
+import { hostPoints, sameDim, toCloud, type Cloud, type CloudLike } from './input.js';
 import { EXACT_MAX_PAIRS, exactOT, type SparsePlan } from './network_simplex.js';
 import { sinkhorn, type SinkhornOptions, type SinkhornResult } from './sinkhorn/index.js';
 
@@ -61,10 +61,11 @@ export interface W2Result {
   potentials?: { f: Float64Array; g: Float64Array };
 }
 
-async function hostPoints(ctx: GpuContext | null, c: Cloud): Promise<Float32Array> {
-  if (c.host) return c.host;
+async function readHost(ctx: GpuContext | null, c: Cloud): Promise<Float32Array> {
+  const host = hostPoints(c);
+  if (host) return host;
   if (!ctx) throw new InputError('w2: a cloud on the GPU needs a GPU context');
-  return ctx.readF32(c.gpu!, 0, c.n * c.d);
+  return ctx.readF32(c.data as GPUBuffer, 0, c.n * c.d);
 }
 
 /** The points and weights of a host cloud without its zero-weight points (the same measure). */
@@ -93,13 +94,15 @@ export async function w2(ctx: GpuContext | null, X: CloudLike, Y: CloudLike, opt
     let r: SinkhornResult;
     if (x.hasZero || y.hasZero) {
       // Sinkhorn works with log-weights: solve the same measures without their zero-weight points.
-      if (!x.host || !y.host) throw new InputError('sinkhorn: zero weights need host (Float32Array) clouds; drop those points, or use method exact or sliced');
-      r = await sinkhorn(ctx, dropZeroWeights(x, x.host), dropZeroWeights(y, y.host), options);
+      const hx = hostPoints(x);
+      const hy = hostPoints(y);
+      if (!hx || !hy) throw new InputError('sinkhorn: zero weights need host (Float32Array) clouds; drop those points, or use method exact or sliced');
+      r = await sinkhorn(ctx, dropZeroWeights(x, hx), dropZeroWeights(y, hy), options);
     } else r = await sinkhorn(ctx, X, Y, options);
     return { w2: r.w2, w2sq: r.w2sq, method, reason, iterations: r.iterations, marginalError: r.marginalError, ms: performance.now() - t0, sinkhorn: r };
   }
-  const hx = await hostPoints(ctx, x);
-  const hy = await hostPoints(ctx, y);
+  const hx = await readHost(ctx, x);
+  const hy = await readHost(ctx, y);
   const out: W2Result = { w2: 0, w2sq: 0, method, reason, iterations: 0, marginalError: 0, ms: 0 };
   if (method === 'exact1d') {
     if (x.d !== 1) throw new InputError(`exact1d needs 1-D points, got dimension ${x.d} (use exact)`);

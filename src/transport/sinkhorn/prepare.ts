@@ -5,7 +5,7 @@
  */
 import type { GpuContext } from '../../gpu/context.js';
 import { InputError } from '../../gpu/errors.js';
-import { sameDim, toCloud, type Cloud, type CloudLike } from '../input.js';
+import { hostPoints, sameDim, toCloud, type Cloud, type CloudLike } from '../input.js';
 import { spatialOrder } from '../truncation.js';
 import { TRUNCATE_MIN_PAIRS, TRUNCATE_TAU, type ResolvedSinkhorn } from './options.js';
 import type { Layout } from './tables.js';
@@ -79,14 +79,14 @@ export async function prepare(
   // Truncation of far pairs needs the points on the host (to sort them and bound the tiles).
   const pairsMax = Math.max(...layouts.map((l) => l.n * l.m));
   const tauAsked = o.truncate === false ? undefined : (o.truncate ?? (d <= 3 && pairsMax >= TRUNCATE_MIN_PAIRS ? TRUNCATE_TAU : undefined));
-  const tau = tauAsked !== undefined && (needHost || clouds.every((c) => c.x.host && c.y.host)) ? tauAsked : undefined;
+  const tau = tauAsked !== undefined && (needHost || clouds.every((c) => hostPoints(c.x) && hostPoints(c.y))) ? tauAsked : undefined;
   const ptsHost = tau !== undefined ? new Float32Array(total * d) : undefined;
   const logw = new Float32Array(total);
   // Host copies and centring first: the scale of the whole batch is known before anything is uploaded.
   const hosts = await Promise.all(
     clouds.map(async ({ x, y }) => {
-      const hx = x.host ?? (needHost ? await ctx.readF32(x.gpu!, 0, x.n * d) : undefined);
-      const hy = y.host ?? (needHost ? await ctx.readF32(y.gpu!, 0, y.n * d) : undefined);
+      const hx = hostPoints(x) ?? (needHost ? await ctx.readF32(x.data as GPUBuffer, 0, x.n * d) : undefined);
+      const hy = hostPoints(y) ?? (needHost ? await ctx.readF32(y.data as GPUBuffer, 0, y.n * d) : undefined);
       if (!hx || !hy) return { hx, hy, mx: new Float64Array(d), my: new Float64Array(d), natural: 0, diameter: o.diameter ?? 0 };
       const mx = weightedMean(hx, x.weights, d);
       const my = weightedMean(hy, y.weights, d);
@@ -129,7 +129,7 @@ export async function prepare(
       // (shift 0). A host cloud of a mixed pair is written as it is.
       const place = (c: Cloud, h: Float32Array | undefined, at: number) => {
         if (h) ctx.write(buffers.pts, h, at * d * 4);
-        else enc.copyBufferToBuffer(c.gpu!, 0, buffers.pts, at * d * 4, c.n * d * 4);
+        else enc.copyBufferToBuffer(c.data as GPUBuffer, 0, buffers.pts, at * d * 4, c.n * d * 4);
       };
       place(x, hx, l.xs);
       place(y, hy, l.ys);

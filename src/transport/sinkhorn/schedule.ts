@@ -15,6 +15,7 @@ import type { ResolvedSinkhorn, SinkhornOptions } from './options.js';
 import type { PreparedBatch } from './prepare.js';
 import type { SinkhornResult } from './result.js';
 import type { Layout } from './tables.js';
+import type { PointCloud } from '../../gpu/points.js';
 
 /** geomloss's ε schedule for cost |x-y|²: diameter² ... blur² by factors scaling². */
 export function epsilonSchedule(diameter: number, blur: number, scaling: number): number[] {
@@ -48,11 +49,7 @@ const LEAF_MIN_POINTS = 64 * TILE;
 export type NestedSolve = (x: LeafCloud, y: LeafCloud, options: SinkhornOptions) => Promise<SinkhornResult>;
 
 /** The k-d tree leaves of a cloud as points (centroids) with weights (masses). */
-export interface LeafCloud {
-  data: Float32Array;
-  d: number;
-  weights: Float64Array;
-}
+export type LeafCloud = PointCloud & { readonly weights: Float64Array };
 
 export interface Start {
   /** The ε levels the fine solve runs (the last is blur²). */
@@ -148,7 +145,7 @@ async function leafStart(
   for (let k = 0; k < full.length; k++) if (full[k]! >= floor) kx = k;
   if (kx < 1) return undefined;
   const epsX = full[kx]!;
-  const r = await nested({ data: X.c, d, weights: X.w }, { data: Y.c, d, weights: Y.w }, {
+  const r = await nested({ data: X.c, n: X.c.length / d, d, weights: X.w }, { data: Y.c, n: Y.c.length / d, d, weights: Y.w }, {
     blur: Math.sqrt(epsX),
     diameter,
     scaling: o.scaling,

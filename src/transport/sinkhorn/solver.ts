@@ -271,7 +271,7 @@ export class SinkhornSolver {
   /** The leaf start's nested solve: a single small problem on a solver of its own. */
   private nestedSolve(): NestedSolve {
     return async (x, y, options) => {
-      const nested = await SinkhornSolver.create(this.ctx, { d: this.shape.d, sizes: [{ n: x.data.length / x.d, m: y.data.length / y.d }], debias: this.shape.debias });
+      const nested = await SinkhornSolver.create(this.ctx, { d: this.shape.d, sizes: [{ n: x.n, m: y.n }], debias: this.shape.debias });
       try {
         const [r] = await nested.solve([{ x, y }], options);
         return r!;

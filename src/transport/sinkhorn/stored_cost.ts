@@ -218,8 +218,8 @@ export class StoredCost {
       const l = layouts[p]!;
       const q = prep.problems[p]!;
       // The points as uploaded: centred and scaled host copies, or (no centring) the clouds as given.
-      const px = q.centred?.cx ?? q.hx?.subarray(0, q.x.n * d) ?? (await this.ctx.readF32(q.x.gpu!, 0, q.x.n * d));
-      const py = q.centred?.cy ?? q.hy?.subarray(0, q.y.n * d) ?? (await this.ctx.readF32(q.y.gpu!, 0, q.y.n * d));
+      const px = q.centred?.cx ?? q.hx?.subarray(0, q.x.n * d) ?? (await this.ctx.readF32(q.x.data as GPUBuffer, 0, q.x.n * d));
+      const py = q.centred?.cy ?? q.hy?.subarray(0, q.y.n * d) ?? (await this.ctx.readF32(q.y.data as GPUBuffer, 0, q.y.n * d));
       squaredNorms(px, d, norms, l.xs);
       squaredNorms(py, d, norms, l.ys);
     }
