@@ -44,12 +44,12 @@ export const SoftminMainBindings = new Bindings('sinkhorn_softmin:main', {
 /** Group 1 of the dense kernel: a task table, bound at a 256-byte aligned offset. */
 export const SoftminTaskBindings = new Bindings('sinkhorn_softmin:tasks', { tasks: read('array<Task>') }, 1);
 
-/** One softmin task (the WGSL `Task` struct, 12 u32). Offsets are in elements, not bytes. */
-export interface SoftminTask {
-  rowOff: number;
-  n: number;
-  colOff: number;
-  m: number;
+/**
+ * The fields every softmin task ends with, in this order, in the WGSL `Task` structs of the dense,
+ * sparse and stored kernels: the potentials read (columns), kept (old) and written (rows), the
+ * columns' and rows' log-weights, the marginal-error slot, and whether it is a debiasing self term.
+ */
+export interface SoftminTaskTail {
   colPot: number;
   oldPot: number;
   outPot: number;
@@ -58,14 +58,33 @@ export interface SoftminTask {
   errOff: number;
   selfTerm: boolean;
 }
+
+/** One softmin task (the WGSL `Task` struct, 12 u32). Offsets are in elements, not bytes. */
+export interface SoftminTask extends SoftminTaskTail {
+  rowOff: number;
+  n: number;
+  colOff: number;
+  m: number;
+}
+/** Words of a task of any softmin kernel (its own leading fields, the shared tail, zero padding). */
 export const TASK_WORDS = 12;
 export const TASK_BYTES = TASK_WORDS * 4;
 
-export function packTasks(tasks: readonly SoftminTask[], out: Uint32Array, at = 0): void {
+/**
+ * Pack a task table of any softmin kernel: each task is `head(task)` (the kernel's own leading fields),
+ * then the shared tail, zero-padded to TASK_WORDS u32, from word `at` on.
+ */
+export function packTaskTable<T extends SoftminTaskTail>(tasks: readonly T[], head: (t: T) => readonly number[], out: Uint32Array, at = 0): void {
   tasks.forEach((t, k) => {
     const o = at + k * TASK_WORDS;
-    out.set([t.rowOff, t.n, t.colOff, t.m, t.colPot, t.oldPot, t.outPot, t.colLogw, t.rowLogw, t.errOff, t.selfTerm ? 1 : 0, 0], o);
+    const words = [...head(t), t.colPot, t.oldPot, t.outPot, t.colLogw, t.rowLogw, t.errOff, t.selfTerm ? 1 : 0];
+    out.set(words, o);
+    out.fill(0, o + words.length, o + TASK_WORDS);
   });
+}
+
+export function packTasks(tasks: readonly SoftminTask[], out: Uint32Array, at = 0): void {
+  packTaskTable(tasks, (t) => [t.rowOff, t.n, t.colOff, t.m], out, at);
 }
 
 /**
@@ -109,19 +128,30 @@ export function softminMainBindGroup(ctx: GpuContext, label: string, params: GPU
   return SoftminMainBindings.bind(ctx.device, { params, pts, logw, pot, err }, label);
 }
 
-export class SinkhornSoftmin {
-  private constructor(
+/** What the dense and the sparse softmin kernels share: the pipeline for dimension `d`, group 0, one dispatch over a task table. */
+export abstract class SoftminKernel {
+  protected constructor(
     readonly d: number,
     readonly pipeline: GPUComputePipeline,
   ) {}
 
+  mainBindGroup(ctx: GpuContext, label: string, params: GPUBuffer, pts: GPUBuffer, logw: GPUBuffer, pot: GPUBuffer, err: GPUBuffer): GPUBindGroup {
+    return softminMainBindGroup(ctx, label, params, pts, logw, pot, err);
+  }
+
+  /** Encode one dispatch into an open pass: `groupsX` workgroups along x for each of `count` tasks. */
+  protected encode(pass: GPUComputePassEncoder, main: GPUBindGroup, tasks: GPUBindGroup, groupsX: number, count: number): void {
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, main);
+    pass.setBindGroup(1, tasks);
+    pass.dispatchWorkgroups(groupsX, count);
+  }
+}
+
+export class SinkhornSoftmin extends SoftminKernel {
   /** The softmin pipeline for points of dimension `d` (compiled once per d, cached). */
   static async create(ctx: GpuContext, d: number): Promise<SinkhornSoftmin> {
     return new SinkhornSoftmin(d, await softminPipeline(ctx, 'sinkhorn_softmin', source, d, SoftminTaskBindings, SOFTMIN_WG));
-  }
-
-  mainBindGroup(ctx: GpuContext, label: string, params: GPUBuffer, pts: GPUBuffer, logw: GPUBuffer, pot: GPUBuffer, err: GPUBuffer): GPUBindGroup {
-    return softminMainBindGroup(ctx, label, params, pts, logw, pot, err);
   }
 
   taskBindGroup(ctx: GpuContext, label: string, tasks: GPUBuffer, byteOffset: number, count: number): GPUBindGroup {
@@ -135,9 +165,6 @@ export class SinkhornSoftmin {
 
   /** Encode one dispatch of a task table (`count` tasks, rows up to `maxRows`) into an open pass. */
   dispatch(pass: GPUComputePassEncoder, main: GPUBindGroup, tasks: GPUBindGroup, count: number, maxRows: number): void {
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, main);
-    pass.setBindGroup(1, tasks);
-    pass.dispatchWorkgroups(SinkhornSoftmin.groupsX(maxRows), count);
+    this.encode(pass, main, tasks, SinkhornSoftmin.groupsX(maxRows), count);
   }
 }

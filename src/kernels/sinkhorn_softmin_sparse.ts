@@ -10,7 +10,7 @@ import source from '../../shaders/sinkhorn_softmin_sparse.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { Bindings, read } from '../gpu/bindings.js';
-import { softminMainBindGroup, softminPipeline } from './sinkhorn_softmin.js';
+import { packTaskTable, SoftminKernel, softminPipeline, TASK_WORDS, type SoftminTaskTail } from './sinkhorn_softmin.js';
 
 /** Invocations per workgroup (one workgroup per row tile); each handles 4 rows. */
 export const SPARSE_WG = 16;
@@ -30,45 +30,28 @@ export const SparseTaskBindings = new Bindings(
 );
 
 /** One sparse task (the WGSL `Task` of the sparse kernel, 12 u32). Offsets in elements; ranges relative to colOff. */
-export interface SparseTask {
+export interface SparseTask extends SoftminTaskTail {
   rowOff: number;
   n: number;
   colOff: number;
   rangeOff: number;
   rangeCount: number;
-  colPot: number;
-  oldPot: number;
-  outPot: number;
-  colLogw: number;
-  rowLogw: number;
-  errOff: number;
-  selfTerm: boolean;
 }
-export const SPARSE_TASK_WORDS = 12;
+export const SPARSE_TASK_WORDS = TASK_WORDS;
 export const SPARSE_TASK_BYTES = SPARSE_TASK_WORDS * 4;
 
 export function packSparseTasks(tasks: readonly SparseTask[], out: Uint32Array, at = 0): void {
-  tasks.forEach((t, k) => {
+  for (const t of tasks) {
     if (t.n < 1 || t.n > SPARSE_TILE_ROWS) throw new InputError(`sinkhorn_softmin_sparse: a task has ${t.n} rows (1 to ${SPARSE_TILE_ROWS})`);
     if (t.rangeCount < 1) throw new InputError('sinkhorn_softmin_sparse: a task has no column range');
-    const o = at + k * SPARSE_TASK_WORDS;
-    out.set([t.rowOff, t.n, t.colOff, t.rangeOff, t.rangeCount, t.colPot, t.oldPot, t.outPot, t.colLogw, t.rowLogw, t.errOff, t.selfTerm ? 1 : 0], o);
-  });
+  }
+  packTaskTable(tasks, (t) => [t.rowOff, t.n, t.colOff, t.rangeOff, t.rangeCount], out, at);
 }
 
-export class SinkhornSoftminSparse {
-  private constructor(
-    readonly d: number,
-    readonly pipeline: GPUComputePipeline,
-  ) {}
-
+export class SinkhornSoftminSparse extends SoftminKernel {
   /** The sparse softmin pipeline for points of dimension `d` (compiled once per d, cached). */
   static async create(ctx: GpuContext, d: number): Promise<SinkhornSoftminSparse> {
     return new SinkhornSoftminSparse(d, await softminPipeline(ctx, 'sinkhorn_softmin_sparse', source, d, SparseTaskBindings, SPARSE_WG));
-  }
-
-  mainBindGroup(ctx: GpuContext, label: string, params: GPUBuffer, pts: GPUBuffer, logw: GPUBuffer, pot: GPUBuffer, err: GPUBuffer): GPUBindGroup {
-    return softminMainBindGroup(ctx, label, params, pts, logw, pot, err);
   }
 
   /** Tasks [byteOffset, + count tasks) of `tasks` and the whole `ranges` buffer (vec2<u32> each). */
@@ -78,9 +61,6 @@ export class SinkhornSoftminSparse {
 
   /** Encode one dispatch of a task table (`count` row tiles) into an open pass. */
   dispatch(pass: GPUComputePassEncoder, main: GPUBindGroup, tasks: GPUBindGroup, count: number): void {
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, main);
-    pass.setBindGroup(1, tasks);
-    pass.dispatchWorkgroups(1, count);
+    this.encode(pass, main, tasks, 1, count);
   }
 }

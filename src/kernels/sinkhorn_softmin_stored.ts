@@ -8,7 +8,7 @@
 import source from '../../shaders/sinkhorn_softmin_stored.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
 import { Bindings, pipelineLayout, read } from '../gpu/bindings.js';
-import { SoftminMainBindings } from './sinkhorn_softmin.js';
+import { packTaskTable, SoftminMainBindings, TASK_WORDS, type SoftminTaskTail } from './sinkhorn_softmin.js';
 
 /** Invocations per workgroup; each handles 4 rows. */
 export const STORED_WG = 64;
@@ -26,26 +26,17 @@ export const StoredTaskBindings = new Bindings(
 );
 
 /** One task (the WGSL `Task` struct, 12 u32). Offsets in elements; costOff, ld, the potential and log-weight offsets multiples of 4. */
-export interface StoredTask {
+export interface StoredTask extends SoftminTaskTail {
   n: number;
   m: number;
   costOff: number;
   ld: number;
-  colPot: number;
-  oldPot: number;
-  outPot: number;
-  colLogw: number;
-  rowLogw: number;
-  errOff: number;
-  selfTerm: boolean;
 }
-export const STORED_TASK_WORDS = 12;
+export const STORED_TASK_WORDS = TASK_WORDS;
 export const STORED_TASK_BYTES = STORED_TASK_WORDS * 4;
 
 export function packStoredTasks(tasks: readonly StoredTask[], out: Uint32Array, at = 0): void {
-  tasks.forEach((t, k) => {
-    out.set([t.n, t.m, t.costOff, t.ld, t.colPot, t.oldPot, t.outPot, t.colLogw, t.rowLogw, t.errOff, t.selfTerm ? 1 : 0, 0], at + k * STORED_TASK_WORDS);
-  });
+  packTaskTable(tasks, (t) => [t.n, t.m, t.costOff, t.ld], out, at);
 }
 
 export class SinkhornSoftminStored {
