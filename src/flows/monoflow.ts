@@ -44,22 +44,6 @@ export interface MonoFlowOptions extends FlowW2Options {
 }
 
 export class ParticleMonoFlow extends DiscriminatorMonoFlow {
-
-  private constructor(
-    ctx: GpuContext,
-    readonly disc: FlowDiscriminator,
-    x: GPUBuffer,
-    meter: FlowW2,
-    dim: number,
-    n: number,
-    readonly totalSteps: number,
-    readonly eps: number,
-    private readonly discSteps: number,
-    protected readonly warmup: number,
-  ) {
-    super(ctx, x, meter, dim, n, 'the data cloud');
-  }
-
   /** The discriminator network D. */
   get mlp(): Mlp {
     return this.disc.mlp;
@@ -79,7 +63,7 @@ export class ParticleMonoFlow extends DiscriminatorMonoFlow {
     try {
       disc = await FlowDiscriminator.create(ctx, x, n, Math.max(warmup > 0 ? 256 : 1, discSteps * 16), { ...o, eps });
       const meter = await FlowW2.create(ctx, d, n, o.data, cloudMoments(o.data, d), o);
-      return new ParticleMonoFlow(ctx, disc, x, meter, d, n, moves, eps, discSteps, warmup);
+      return new ParticleMonoFlow(ctx, { disc, x, meter, dim: d, n, totalSteps: moves, eps, discSteps, warmup });
     } catch (e) {
       disc?.destroy();
       ctx.destroyBuffer(x);
@@ -125,8 +109,4 @@ export class ParticleMonoFlow extends DiscriminatorMonoFlow {
     return { D, grad: Float32Array.from(after, (v, e) => (v - before[e]!) / this.eps) };
   }
 
-  protected release(): void {
-    this.disc.destroy();
-    this.ctx.destroyBuffer(this.x);
-  }
 }

@@ -36,7 +36,7 @@ import { checkInteger, checkPositive, toPoints } from '../gpu/validate.js';
 import { type FlowPoint } from './flow.js';
 import { cloudMoments, eye, gaussian } from './gaussian.js';
 import { checkW2Options, FlowW2, type FlowW2Options } from './w2_measure.js';
-import { DiscriminatorMonoFlow } from './monoflow_base.js';
+import { DiscriminatorMonoFlow, type DiscriminatorFlowParts } from './monoflow_base.js';
 
 export type GeneratorLoss = 'direct' | 'regression';
 export const GENERATOR_LOSSES: readonly GeneratorLoss[] = ['direct', 'regression'];
@@ -81,35 +81,30 @@ const ROUNDS_PER_SUBMIT = 8;
 
 export class GeneratorMonoFlow extends DiscriminatorMonoFlow {
   private genStep = 0;
-  private readonly owned: GPUBuffer[] = [];
   private readonly slots: UniformSlots<'step' | 'sign' | 'lr_bc1' | 'inv_sqrt_bc2' | 'lr_wd'>;
   private readonly bind: { loss: GPUBindGroup; adam: GPUBindGroup };
   private readonly grads: GPUBuffer;
 
   private constructor(
     ctx: GpuContext,
+    /** The discriminator, the generated cloud g_θ(z) (n × dim; between the move and the next emit: the targets), the meter, the steps. */
+    parts: DiscriminatorFlowParts,
     /** The generator network g_θ. */
     readonly generator: Mlp,
     private readonly plan: MlpBatchPlan,
-    readonly disc: FlowDiscriminator,
     private readonly k: { loss: FlowGenLoss; adam: AdamStepKernel },
-    /** The generated cloud g_θ(z), n × dim row-major (between the move and the next emit: the targets). */
-    x: GPUBuffer,
-    meter: FlowW2,
-    dim: number,
-    n: number,
-    readonly totalSteps: number,
-    readonly eps: number,
     readonly loss: GeneratorLoss,
-    private readonly discSteps: number,
     private readonly genSteps: number,
-    protected readonly warmup: number,
     private readonly genLr: number,
     /** The fixed latent sample z, n × dim. */
     readonly latent: Float32Array,
   ) {
-    super(ctx, x, meter, dim, n, 'the data cloud');
-    const own = (b: GPUBuffer) => (this.owned.push(b), b);
+    super(ctx, parts);
+    const x = parts.x;
+    const n = parts.n;
+    const eps = parts.eps;
+    this.ownedObjects.push(plan, generator);
+    const own = (b: GPUBuffer) => (this.ownedBuffers.push(b), b);
     const L = generator.layout;
     const ws = plan.ws;
     this.grads = own(ctx.storage('monoflow-gen:grads', L.size * 4));
@@ -120,7 +115,7 @@ export class GeneratorMonoFlow extends DiscriminatorMonoFlow {
     const lossAcc = own(ctx.storage('monoflow-gen:loss-acc', ws.bs * 4));
     plan.attachGrads(this.grads);
     this.slots = new UniformSlots(ctx, 'monoflow-gen:steps', StepParams, ROUNDS_PER_SUBMIT * genSteps);
-    this.owned.push(this.slots.buffer);
+    this.ownedBuffers.push(this.slots.buffer);
     const Lh = L.layers.length - 1;
     // dJ/dg = c(g − y): regression 2/n; direct 1/(εn) with y = g + ε∇h(D(g)), i.e. −∇h(D(g))/n.
     const c = loss === 'regression' ? 2 / n : 1 / (eps * n);
@@ -165,7 +160,7 @@ export class GeneratorMonoFlow extends DiscriminatorMonoFlow {
       const [lossK, adam] = await Promise.all([FlowGenLoss.create(ctx), AdamStepKernel.create(ctx, { decoupled: false, clipWeights: false, ema: false })]);
       const meter = await FlowW2.create(ctx, d, n, o.data, cloudMoments(o.data, d), o);
       made.push(meter);
-      const flow = new GeneratorMonoFlow(ctx, generator, plan, disc, { loss: lossK, adam }, x, meter, d, n, rounds, eps, loss, discSteps, genSteps, warmup, genLr, latent);
+      const flow = new GeneratorMonoFlow(ctx, { disc, x, meter, dim: d, n, totalSteps: rounds, eps, discSteps, warmup }, generator, plan, { loss: lossK, adam }, loss, genSteps, genLr, latent);
       made.length = 0;
       flow.emit();
       return flow;
@@ -276,12 +271,4 @@ export class GeneratorMonoFlow extends DiscriminatorMonoFlow {
     return grads;
   }
 
-  protected release(): void {
-    this.plan.destroy();
-    this.disc.destroy();
-    for (const b of this.owned) this.ctx.destroyBuffer(b);
-    this.owned.length = 0;
-    this.generator.destroy();
-    this.ctx.destroyBuffer(this.x);
-  }
 }

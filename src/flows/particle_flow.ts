@@ -1,8 +1,8 @@
 /**
  * The skeleton every particle flow shares: n particles of dimension `dim` in one GPU buffer `x`,
  * W2 to the flow's target measured by a FlowW2 at each trace point, steps counted in `stepsDone`.
- * A flow adds what moves the particles (`advance`), what else it reports at a point (`measure`
- * through `point`), and what it owns (`release`).
+ * A flow adds what moves the particles (`advance`, ending in `finishChunk`), what else it reports at a
+ * point (`measure` through `point`), and what it owns (`ownedObjects`, `ownedBuffers`; `release` frees them).
  */
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
@@ -16,6 +16,10 @@ export abstract class ParticleFlow implements FlowRunner {
   /** How `w2` is measured (the meter's description of its target). */
   readonly w2Method: string;
   stepsDone = 0;
+  /** Objects the flow owns besides the meter (plans, discriminators, networks): destroyed by `release`, first. */
+  protected readonly ownedObjects: { destroy(): void }[] = [];
+  /** GPU buffers the flow owns (the particle buffer where it owns it): freed by `release`, after the objects. */
+  protected readonly ownedBuffers: GPUBuffer[] = [];
 
   protected constructor(
     protected readonly ctx: GpuContext,
@@ -50,11 +54,23 @@ export abstract class ParticleFlow implements FlowRunner {
     return { step: this.stepsDone, t, ...(await this.meter.measure(cloud, this.x)), ...extra(cloud) };
   }
 
+  /** Submit a chunk of steps encoded in `enc`, count the steps up to `to`, and measure the point reached. */
+  protected finishChunk(enc: GPUCommandEncoder, to: number): Promise<FlowPoint> {
+    this.ctx.submit(enc.finish());
+    this.stepsDone = to;
+    return this.measure();
+  }
+
   destroy(): void {
     this.meter.destroy();
     this.release();
   }
 
-  /** Free what the flow owns besides the meter (the particle buffer included). */
-  protected abstract release(): void;
+  /** Free what the flow owns besides the meter: `ownedObjects`, then `ownedBuffers` (the particle buffer included). */
+  protected release(): void {
+    for (const o of this.ownedObjects) o.destroy();
+    for (const b of this.ownedBuffers) this.ctx.destroyBuffer(b);
+    this.ownedObjects.length = 0;
+    this.ownedBuffers.length = 0;
+  }
 }

@@ -268,7 +268,6 @@ export class RectifiedFlow {
 export class VelocityOdeFlow extends ParticleFlow {
   readonly kind = 'rectified' as const;
   readonly energyName = '';
-  private readonly owned: GPUBuffer[] = [];
   private readonly bind: GPUBindGroup;
   private readonly targetLaw: Gaussian;
 
@@ -289,11 +288,12 @@ export class VelocityOdeFlow extends ParticleFlow {
   ) {
     super(ctx, x, meter, dim, n, 'the target cloud');
     const ws = plan.ws;
-    this.owned.push(x, slots.buffer);
+    this.ownedObjects.push(plan);
+    this.ownedBuffers.push(x, slots.buffer);
     const xp = ctx.storage('rectified-ode:x-pred', n * dim * 4);
     const k = ctx.storage('rectified-ode:k1', n * dim * 4);
     const ubuf = ctx.uniform('flow_velocity_ode:params', VelocityOdeParams.byteSize);
-    this.owned.push(xp, k, ubuf);
+    this.ownedBuffers.push(xp, k, ubuf);
     const Lh = plan.layout.layers.length - 1;
     ctx.write(ubuf, VelocityOdeParams.pack({ n, bs: ws.bs, dim, fourier, x_off: ws.x, out_off: ws.u[Lh]! }));
     this.bind = ode.bind({ op: ubuf, sp: slots.resource, x, xp, k, acts: plan.acts });
@@ -347,14 +347,6 @@ export class VelocityOdeFlow extends ParticleFlow {
       }
     }
     pass.end();
-    this.ctx.submit(enc.finish());
-    this.stepsDone = to;
-    return this.measure();
-  }
-
-  protected release(): void {
-    this.plan.destroy();
-    for (const b of this.owned) this.ctx.destroyBuffer(b);
-    this.owned.length = 0;
+    return this.finishChunk(enc, to);
   }
 }

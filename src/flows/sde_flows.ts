@@ -80,9 +80,11 @@ export class SdeFlow extends ParticleFlow {
     private readonly plan: SdeStepPlan,
     meter: FlowW2,
     private readonly measureCloud: Measure,
-    private readonly owned: GPUBuffer[],
+    owned: GPUBuffer[],
   ) {
     super(ctx, x, meter, dim, n, w2Target);
+    this.ownedObjects.push(plan);
+    this.ownedBuffers.push(...owned);
   }
 
   get totalSteps(): number {
@@ -98,15 +100,7 @@ export class SdeFlow extends ParticleFlow {
     const to = this.stepsTo(steps);
     const enc = this.ctx.device.createCommandEncoder({ label: `${this.kind}:chunk` });
     this.plan.encode(enc, this.stepsDone, to);
-    this.ctx.submit(enc.finish());
-    this.stepsDone = to;
-    return this.measure();
-  }
-
-  protected release(): void {
-    this.plan.destroy();
-    for (const b of this.owned) this.ctx.destroyBuffer(b);
-    this.owned.length = 0;
+    return this.finishChunk(enc, to);
   }
 }
 
@@ -238,51 +232,67 @@ export function vpLaw(p0: Gaussian, t: number): Gaussian {
   return { mean: Float64Array.from(p0.mean, (v) => a * v), cov: add(eye(d), p0.cov, a * a, -Math.expm1(-2 * t)) };
 }
 
+/** What the heat and the VP flow differ in; `diffusionFlow` builds either. */
+interface Diffusion {
+  kind: 'heat' | 'vp';
+  /** Default final time. */
+  T: number;
+  coefs: (steps: number, T: number) => SdeStepCoefs[];
+  energyName: string;
+  w2Target: string;
+  /** What W2 is measured to: a cloud (or a maker of one) and its law. */
+  reference: (x0: Float32Array, p0: Gaussian, n: number, seed: number) => { cloud: Float32Array | (() => Float32Array); law: Gaussian };
+  /** The closed-form law at t from N(m, C). */
+  law: (p0: Gaussian, t: number) => Gaussian;
+  /** The energy of a Gaussian (given the reference law). */
+  energy: (g: Gaussian, reference: Gaussian) => number;
+}
+
+async function diffusionFlow(ctx: GpuContext, o: DiffusionOptions, f: Diffusion): Promise<SdeFlow> {
+  const d = o.dim;
+  const n = toPoints(`${f.kind} x0`, o.x0, d).n;
+  const T = o.T ?? f.T;
+  checkPositive(`${f.kind}: T`, T);
+  const steps = o.steps ?? 100;
+  checkInteger(`${f.kind}: steps`, steps, 1, MAX_FLOW_STEPS);
+  checkW2Options(o, f.kind);
+  const p0 = cloudMoments(o.x0, d);
+  const seed = o.seed ?? 1;
+  const ref = f.reference(o.x0, p0, n, seed);
+  const kernel = await FlowSdeStep.create(ctx);
+  const x = ctx.storage(`${f.kind}:x`, o.x0);
+  const plan = planOrRelease(ctx, () => kernel.plan(x, n * d, f.coefs(steps, T), { seed }), [x]);
+  const meter = await meterOrRelease(ctx, plan, [x], () => FlowW2.create(ctx, d, n, ref.cloud, ref.law, o));
+  return new SdeFlow(ctx, f.kind, d, n, (k) => (k * T) / steps, f.energyName, f.w2Target, x, plan, meter,
+    (cloud, t) => ({
+      w2Exact: Math.sqrt(w2sqGaussian(f.law(p0, t), ref.law)),
+      energy: f.energy(cloudMoments(cloud, d), ref.law),
+      energyExact: f.energy(f.law(p0, t), ref.law),
+    }), [x]);
+}
+
 /**
  * Heat flow. W2 is measured to the start law (the distance travelled, W2(p0, p_t)); the energy is the
  * negative entropy of the cloud's moment-matched Gaussian, `energyExact` that of N(m, C0 + 2tI).
  */
-export async function heatFlow(ctx: GpuContext, o: DiffusionOptions): Promise<SdeFlow> {
-  const d = o.dim;
-  const n = toPoints('heat x0', o.x0, d).n;
-  const T = o.T ?? 1;
-  checkPositive('heat: T', T);
-  const steps = o.steps ?? 100;
-  checkInteger('heat: steps', steps, 1, MAX_FLOW_STEPS);
-  checkW2Options(o, 'heat');
-  const p0 = cloudMoments(o.x0, d);
-  const kernel = await FlowSdeStep.create(ctx);
-  const x = ctx.storage('heat:x', o.x0);
-  const plan = planOrRelease(ctx, () => kernel.plan(x, n * d, heatSteps(steps, T), { seed: o.seed ?? 1 }), [x]);
-  const meter = await meterOrRelease(ctx, plan, [x], () => FlowW2.create(ctx, d, n, o.x0, p0, o));
-  return new SdeFlow(ctx, 'heat', d, n, (k) => (k * T) / steps, '−H (negative entropy, Gaussian moments)', 'the start cloud', x, plan, meter,
-    (cloud, t) => ({
-      w2Exact: Math.sqrt(w2sqGaussian(heatLaw(p0, t), p0)),
-      energy: -entropyGaussian(cloudMoments(cloud, d)),
-      energyExact: -entropyGaussian(heatLaw(p0, t)),
-    }), [x]);
+export function heatFlow(ctx: GpuContext, o: DiffusionOptions): Promise<SdeFlow> {
+  return diffusionFlow(ctx, o, {
+    kind: 'heat', T: 1, coefs: heatSteps, energyName: '−H (negative entropy, Gaussian moments)', w2Target: 'the start cloud',
+    reference: (x0, p0) => ({ cloud: x0, law: p0 }),
+    law: heatLaw,
+    energy: (g) => -entropyGaussian(g),
+  });
 }
 
 /** VP (OU) flow towards N(0, I); energy KL(· || N(0, I)) of the moment-matched Gaussian. */
-export async function vpFlow(ctx: GpuContext, o: DiffusionOptions): Promise<SdeFlow> {
-  const d = o.dim;
-  const n = toPoints('vp x0', o.x0, d).n;
-  const T = o.T ?? 3;
-  checkPositive('vp: T', T);
-  const steps = o.steps ?? 100;
-  checkInteger('vp: steps', steps, 1, MAX_FLOW_STEPS);
-  checkW2Options(o, 'vp');
-  const p0 = cloudMoments(o.x0, d);
-  const prior: Gaussian = { mean: new Float64Array(d), cov: eye(d) };
-  const kernel = await FlowSdeStep.create(ctx);
-  const x = ctx.storage('vp:x', o.x0);
-  const plan = planOrRelease(ctx, () => kernel.plan(x, n * d, vpSteps(steps, T), { seed: o.seed ?? 1 }), [x]);
-  const seed = o.seed ?? 1;
-  const meter = await meterOrRelease(ctx, plan, [x], () => FlowW2.create(ctx, d, n, () => sampleGaussianCloud(prior, n, seed, REFERENCE_STREAM), prior, o));
-  return new SdeFlow(ctx, 'vp', d, n, (k) => (k * T) / steps, 'KL(p_t || N(0, I)) (Gaussian moments)', 'a sample of N(0, I)', x, plan, meter,
-    (cloud, t) => ({
-      w2Exact: Math.sqrt(w2sqGaussian(vpLaw(p0, t), prior)),
-      energy: klGaussian(cloudMoments(cloud, d), prior),
-      energyExact: klGaussian(vpLaw(p0, t), prior),
-    }), [x]);
+export function vpFlow(ctx: GpuContext, o: DiffusionOptions): Promise<SdeFlow> {
+  return diffusionFlow(ctx, o, {
+    kind: 'vp', T: 3, coefs: vpSteps, energyName: 'KL(p_t || N(0, I)) (Gaussian moments)', w2Target: 'a sample of N(0, I)',
+    reference: (_x0, p0, n, seed) => {
+      const prior: Gaussian = { mean: new Float64Array(p0.mean.length), cov: eye(p0.mean.length) };
+      return { cloud: () => sampleGaussianCloud(prior, n, seed, REFERENCE_STREAM), law: prior };
+    },
+    law: vpLaw,
+    energy: klGaussian,
+  });
 }
