@@ -9,11 +9,15 @@
  *  - a full L_s(t) curve (100 DDPM steps × N points, exact), one timed run;
  *  - the host float64 certificate (src/lipschitz/certify.ts): boxes per second (interval + mean-value
  *    bound of one box), search points per second (λ_max(½(J + Jᵀ)) at a point, what the search's
- *    grid, box centres and ascent evaluate), and one branch-and-bound to a 5% gap on [−1.5, 1.5]².
+ *    grid, box centres and ascent evaluate), and one branch-and-bound to a 5% gap on [−1.5, 1.5]²;
+ *  - the GPU multi-start search (src/lipschitz/search.ts): starts per second of the projected ascent
+ *    of λ_max(½(J + Jᵀ)) over [−1.5, 1.5]² (30 ascent steps, 4 power steps each, 30 initial), peer: the
+ *    same schedule in PyTorch autograd (bench/peers/lipschitz_search_torch.py).
  */
 import type { TangentTime } from '../src/kernels/mlp_tangent.js';
 import { LipschitzEstimator } from '../src/lipschitz/estimator.js';
 import { boxBound, certifyBox, NetworkAtTime } from '../src/lipschitz/certify.js';
+import { LsSearch } from '../src/lipschitz/search.js';
 import { mlpLayout, type MlpSpec } from '../src/model/layout.js';
 import { DdpmSigmoid } from '../src/processes/process.js';
 import { measure, result, type BenchContext, type BenchOptions, type BenchResult } from './harness.js';
@@ -76,6 +80,19 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
       },
       { ...(b.signal ? { signal: b.signal } : {}), budgetMs: 0, minRuns: 1, maxRuns: 1, warmup: 0 },
     );
+    // GPU multi-start search: S starts at one time, uniform in the box.
+    const S = opts.quick ? 256 : 2048;
+    const SEARCH_STEPS = 30;
+    const search = await LsSearch.create(ctx, layout, { capacity: S, maxTimes: 1 });
+    const starts = ctx.storage('bench:lipschitz:starts', new Float32Array(2 * S).map((_, i) => 1.5 * Math.sin(1.3 * i + 0.1 * i * i)));
+    let searchTiming;
+    try {
+      searchTiming = await measure(() => search.run(pbuf, { times: [times[2]!], source: { buffer: starts, count: S, noise: false }, perTime: S, box: 1.5, steps: SEARCH_STEPS }).then(() => undefined), { ...(b.signal ? { signal: b.signal } : {}), budgetMs, minRuns: 3, warmup: 1 });
+    } finally {
+      search.destroy();
+      ctx.destroyBuffer(starts);
+    }
+    const searchPeers = opts.noPeers ? [] : await b.peer('lipschitz_search_torch.py', { n: S, steps: SEARCH_STEPS });
     const its = ITERS + SHIFT + 1;
     const peers = opts.noPeers ? [] : await b.peer('lipschitz_torch.py', { n: N, iters: its });
     const hd = await power784(b, opts);
@@ -86,6 +103,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
       result({ id: 'lipschitz.curve', name: `full L_s(t) curve, exact, ${curveT} times`, size: `${curveT} × ${N} points`, timing: curve, work: 1, unit: 'curves/s', notes: 'one timed run (1/value = seconds per curve)' }),
       result({ id: 'lipschitz.certify.boxes', name: 'certificate: interval + mean-value bound of one box (host float64)', size: `${B} boxes, 2→64³→2`, timing: boxes, work: B, unit: 'boxes/s', notes: 'CPU, one thread' }),
       result({ id: 'lipschitz.search.points', name: 'search: λ_max(½(J + Jᵀ)) at a point (host float64)', size: `${P} points, 2→64³→2`, timing: points, work: P, unit: 'points/s', notes: 'grid, box centres and ascent steps all cost one of these' }),
+      result({ id: 'lipschitz.search.starts', name: 'GPU multi-start projected ascent of λ_max(½(J + Jᵀ)) over [−1.5, 1.5]²', size: `${S} starts × ${SEARCH_STEPS} steps, 2→64³→2`, timing: searchTiming, work: S, unit: 'starts/s', peers: searchPeers, notes: 'per step 4 shifted power steps (JVP + VJP chains), the Rayleigh quotient and its exact x-gradient, one projected step; the starts of lipschitz --checkpoint' }),
       result({ id: 'lipschitz.certify.run', name: 'branch-and-bound to a 5% gap on [−1.5, 1.5]², one time', size: '2→64³→2, DDPM step 3 of 100', timing: bb, work: 1, unit: 'runs/s', notes: `one timed run (1/value = seconds); ${cert.boxes} boxes, gap ${(100 * cert.relGap).toFixed(1)}%${cert.converged ? '' : ' (budget ran out)'}` }),
     ];
   } finally {
