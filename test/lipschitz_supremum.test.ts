@@ -68,24 +68,41 @@ describe('lipschitz: the network supremum (search + certificate)', () => {
     for (let i = 0; i < 4; i++) expect(Math.abs(mids[2 * i]!)).toBeLessThan(0.05);
   });
 
-  it('argmax on the box edge: the box grows (1.5 → 3 → 6) and the row says the supremum over ℝ^d may be larger', async () => {
-    // s = (softplus(x₁), 0): λ_max = max(σ(x₁), 0) rises towards 1 as x₁ → ∞ (never reached): every
-    // box's supremum sits on its edge x₁ = B, with value σ(B).
-    const { layout, params } = oneLayer('softplus', [1, 0, 0, 0], [0, 0], [1, 0, 0, 0]);
-    const rep = await networkSupremum(gpu(), layout, params, [t0], { samples: [clusterSamples(16)], secondsPerTime: 2, tol: 0.01, grow: 2, sampleStarts: 16, gridStarts: 16, randomStarts: 8, secantStarts: 4, steps: 15, paper: false });
+  it('argmax on the box edge / above the box outside it: the box grows to hold it, and a value outside every box nulls certified', async () => {
+    // s = (tanh(x₁ − 1), 0): λ_max = max(sech²(x₁ − 1), 0), sup 1 at x₁ = 1. With the first box
+    // [−0.5, 0.5]² the argmax sits on the edge x₁ = 0.5: the box doubles to 1 (argmax on its edge
+    // again: 1 is the peak), then to 2, where the peak x₁ = 1 is inside.
+    const { layout, params } = oneLayer('tanh', [1, 0, 0, 0], [-1, 0], [1, 0, 0, 0]);
+    const rep = await networkSupremum(gpu(), layout, params, [t0], { box: 0.5, grow: 3, secondsPerTime: 2, tol: 0.01, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 20, paper: false });
     const r = rep.rows[0]!;
-    expect(r.box).toBe(6);
-    expect(r.edge).toBe(true);
-    expect(onBoxEdge(r.lsArgmax, 6)).toBe(true);
-    const sig = (x: number) => 1 / (1 + Math.exp(-x));
-    expect(r.ls).toBeAllclose(sig(6), { rtol: 1e-6 });
+    expect(r.grown).toBeGreaterThanOrEqual(1);
+    expect(r.box).toBeGreaterThanOrEqual(1);
+    expect(r.ls).toBeAllclose(1, { rtol: 1e-6 });
     expect(r.certified!).toBeGreaterThanOrEqual(r.ls);
-    expect(r.certified!).toBeLessThanOrEqual(sig(6) * 1.01 + 1e-6);
-    // grow: 0 keeps the first box and still reports the edge.
-    const r0 = (await networkSupremum(gpu(), layout, params, [t0], { grow: 0, secondsPerTime: 1, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
-    expect(r0.box).toBe(1.5);
-    expect(r0.edge).toBe(true);
-    expect(r0.ls).toBeAllclose(sig(1.5), { rtol: 1e-6 });
+    expect(r.certified!).toBeLessThanOrEqual(1.01 + 1e-6);
+    // grow: 0 keeps the first box: the edge is reported, and the sphere probe's value outside it
+    // (1 at x₁ = 1 lies on the sphere of radius 1) exceeds the box's bound sech²(0.5) ≈ 0.79:
+    // certified is null with the reason, the box's bound in certifiedInBox.
+    const r0 = (await networkSupremum(gpu(), layout, params, [t0], { box: 0.5, grow: 0, secondsPerTime: 1, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
+    expect(r0.box).toBe(0.5);
+    expect(r0.lsOutside!).toBeAllclose(1, { rtol: 1e-6 });
+    expect(r0.certified).toBeNull();
+    expect(r0.certifiedReason).toMatch(/outside the largest box tried/);
+    expect(r0.certifiedInBox!).toBeGreaterThanOrEqual(1 / Math.cosh(0.5) ** 2);
+    expect(r0.certifiedInBox!).toBeLessThan(1);
+  });
+
+  it('a supremum approached at infinity (softplus): the probe outside the box finds values above the box, the box grows to hold them', async () => {
+    // s = (softplus(x₁), 0): λ_max = σ(x₁) → 1 as x₁ → ∞. Box [−1.5, 1.5]² bounds it by σ(1.5) ≈ 0.82;
+    // the sphere probe finds 1 (σ(x) rounds to 1 in float64 from x ≈ 37 on: the first sphere there is
+    // radius 48) and the box grows to hold that point.
+    const { layout, params } = oneLayer('softplus', [1, 0, 0, 0], [0, 0], [1, 0, 0, 0]);
+    const r = (await networkSupremum(gpu(), layout, params, [t0], { grow: 1, secondsPerTime: 1, tol: 0.01, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
+    expect(r.lsOutside!).toBeAllclose(1, { rtol: 1e-9 });
+    expect(r.box).toBeGreaterThan(37);
+    expect(r.grown).toBe(1);
+    expect(r.ls).toBeAllclose(1, { rtol: 1e-9 });
+    expect(r.certified!).toBeGreaterThanOrEqual(r.ls);
   });
 
   it('soundness on random small networks: certified ≥ ls ≥ lsSamples, and ≥ a dense-grid maximum over the final box', async () => {

@@ -71,8 +71,16 @@ export interface NetworkSupRow {
   /** The GPU search's best, re-evaluated in float64 at its argmax. */
   lsSearch: number;
   lsSearchArgmax: number[];
-  /** Upper bound on the supremum over the box [−certifiedBox, certifiedBox]^d, or null (then `certifiedReason`). */
+  /**
+   * Upper bound on the supremum over the box [−box, box]^d — never over ℝ^d — or null (then
+   * `certifiedReason`): above d = 3, or when a value found outside every box tried exceeds it.
+   */
   certified: number | null;
+  /** The box's bound when `certified` is null because a value outside the box exceeds it. */
+  certifiedInBox?: number;
+  /** d ≤ 3: the best value on spheres of radius 2B … 2^10·B outside the first box (a lower estimate), and where. */
+  lsOutside?: number;
+  lsOutsideArgmax?: number[];
   certifiedReason?: string;
   /** Half-width of the box the search (and certificate) finally covered. */
   box: number;
@@ -113,6 +121,31 @@ export function noisedSamples(data: ArrayLike<number>, d: number, times: readonl
     for (let q = 0; q < zs.length; q++) out[extra.length + q] = t.alpha * data[(Math.floor(q / d) % n) * d + (q % d)]! + t.sigma * zs[q]!;
     return out;
   });
+}
+
+/**
+ * Points on spheres outside the box (d ≤ 3): radii 2B, 4B, …, 2^10·B, 180 directions in 2-D, 2 in
+ * 1-D, 642 (a Fibonacci sphere) in 3-D. A network's λ_max often keeps rising away from the data
+ * (softplus units turn linear or off along a ray, so J tends to a limit at infinity that no finite
+ * box holds): these values are lower estimates too, and one above the box's certificate makes the
+ * box grow to hold it.
+ */
+export function outsideProbe(d: number, B: number): number[] {
+  const dirs: number[][] = [];
+  if (d === 1) dirs.push([1], [-1]);
+  else if (d === 2) for (let a = 0; a < 180; a++) dirs.push([Math.cos((a * Math.PI) / 90), Math.sin((a * Math.PI) / 90)]);
+  else if (d === 3) {
+    const n = 642;
+    for (let i = 0; i < n; i++) {
+      const z = 1 - (2 * (i + 0.5)) / n;
+      const r = Math.sqrt(1 - z * z);
+      const phi = i * Math.PI * (3 - Math.sqrt(5));
+      dirs.push([r * Math.cos(phi), r * Math.sin(phi), z]);
+    }
+  } else return [];
+  const out: number[] = [];
+  for (let k = 1; k <= 10; k++) for (const u of dirs) for (const c of u) out.push(B * 2 ** k * c);
+  return out;
 }
 
 /** Is x on the edge of [−B, B]^d (within 1e-3·B)? */
@@ -254,6 +287,21 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
   let searchSeconds = 0;
   let kinds = { samples: 0, grid: 0, random: 0, secant: 0 };
   const extra: number[][] = times.map(() => []); // points carried into the next round (the previous argmax)
+  // Outside the first box (d ≤ 3): spheres of radius 2B … 2^10·B, float64.
+  const probe = times.map((_, m) => {
+    const pts = certify || d <= CERTIFY_MAX_DIM ? outsideProbe(d, B) : [];
+    let best = { v: -Infinity, x: [] as number[] };
+    for (let p = 0; p < pts.length; p += d) {
+      const x = pts.slice(p, p + d);
+      const v = nets[m]!.lambdaAt(x);
+      if (v > best.v) best = { v, x };
+    }
+    if (best.x.length > 0) {
+      rows[m]!.lsOutside = best.v;
+      rows[m]!.lsOutsideArgmax = best.x;
+    }
+    return best;
+  });
   const pbuf = ctx.storage('lipschitz:sup:params', params);
   try {
     let pending = times.map((_, m) => m);
@@ -307,22 +355,28 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
         const row = rows[m]!;
         const box = boxOf[m]!;
         row.box = box;
-        let best = { v: row.lsSearch, x: row.lsSearchArgmax };
-        if (sampleBest[m]!.v > best.v) best = { v: sampleBest[m]!.v, x: sampleBest[m]!.x };
+        // In the box: the search, the certificate's own search, the best sample when it lies inside.
+        let inBox = { v: row.lsSearch, x: row.lsSearchArgmax };
+        const sb = sampleBest[m]!;
+        if (sb.v > inBox.v && sb.x.every((v) => Math.abs(v) <= box)) inBox = sb;
         if (certify) {
-          const seeds = [...row.lsSearchArgmax, ...(sampleBest[m]!.x.every((v) => Math.abs(v) <= box) ? sampleBest[m]!.x : [])];
+          const seeds = [...row.lsSearchArgmax, ...(sb.x.every((v) => Math.abs(v) <= box) ? sb.x : [])];
           const c = certifyBox(nets[m]!, { lo: new Array<number>(d).fill(-box), hi: new Array<number>(d).fill(box), tol, timeBudgetMs: secs * 1000, seeds });
-          if (c.lower > best.v) best = { v: c.lower, x: c.argmax };
+          if (c.lower > inBox.v) inBox = { v: c.lower, x: c.argmax };
           row.certified = c.upper;
           row.relGap = c.relGap;
           row.converged = c.converged;
           row.boxes = (row.boxes ?? 0) + c.boxes;
           row.certSeconds = (row.certSeconds ?? 0) + c.seconds;
         }
+        // Anywhere: also the samples outside the box and the spheres outside it.
+        let best = inBox;
+        if (sb.v > best.v) best = sb;
+        if (probe[m]!.v > best.v) best = probe[m]!;
         row.ls = best.v;
         row.lsArgmax = best.x;
-        row.edge = best.x.length === d && onBoxEdge(best.x, box);
-        // A value found outside the box above its certificate (a sample): the box must hold it.
+        row.edge = inBox.x.length === d && onBoxEdge(inBox.x, box);
+        // A value found outside the box above its certificate (a sample, a sphere point): the box must hold it.
         const outside = certify && row.certified !== null && best.v > row.certified;
         if ((row.edge || outside) && row.grown < grow) {
           const need = outside ? 1.05 * Math.max(...best.x.map(Math.abs)) : 0;
@@ -345,7 +399,8 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
               : 'certificate not asked for';
         } else if (row.certified !== null && row.ls > row.certified) {
           // A sample outside every box tried beats the certificate: it bounds nothing it could be compared with.
-          row.certifiedReason = `a value found at (${row.lsArgmax.map((v) => v.toPrecision(4)).join(', ')}), outside the certified box [−${row.box}, ${row.box}]^${d}, exceeds its bound`;
+          row.certifiedReason = `a value found at (${row.lsArgmax.map((v) => v.toPrecision(4)).join(', ')}), outside the largest box tried [−${row.box}, ${row.box}]^${d}, exceeds that box's bound ${row.certified.toPrecision(6)}: the supremum over ℝ^${d} is above every certificate computed (raise --grow)`;
+          row.certifiedInBox = row.certified;
           row.certified = null;
         }
         if (paper) row.paper = paperEstimate(nets[m]!).value;

@@ -34,9 +34,11 @@ const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET
                    'certified'  d ≤ 3: a certified UPPER bound on the supremum over the box [−box, box]^d
                                 (branch-and-bound with interval and mean-value bounds on ½(J + Jᵀ), float64, seeded
                                 with every value found: never below ls), with 'relGap' and 'converged' (false: the
-                                --cert-seconds budget ran out; still an upper bound). The box starts at B and
-                                doubles (up to --grow times) while the argmax sits on its edge; 'edge' = true when
-                                it still does: the supremum over ℝ^d may then exceed 'certified'.
+                                --cert-seconds budget ran out; still an upper bound). It covers the box only, never
+                                ℝ^d: the box starts at B and grows (up to --grow times) while the argmax sits on its
+                                edge ('edge' = true when it still does) or a value outside it ('lsOutside': spheres
+                                of radius 2B … 1024B) exceeds its bound — then to hold that point; null (with
+                                'certifiedInBox') when such a value still exceeds the last box's bound.
                                 d > 3: null, with 'certifiedReason' (no certificate exists there);
                    'certifiedGlobal'  an upper bound over all of ℝ^d from layer spectral norms (loose);
                    'paper'      the paper's estimator (max secant quotient on linspace(0, 0.9, 10)², d ≤ 2).
@@ -170,6 +172,11 @@ export async function run(argv: string[]): Promise<number> {
         r.lsSearchArgmax = rep.lsSearchArgmax;
         r.certified = rep.certified;
         if (rep.certifiedReason) r.certifiedReason = rep.certifiedReason;
+        if (rep.certifiedInBox !== undefined) r.certifiedInBox = rep.certifiedInBox;
+        if (rep.lsOutside !== undefined) {
+          r.lsOutside = rep.lsOutside;
+          r.lsOutsideArgmax = rep.lsOutsideArgmax!;
+        }
         r.box = rep.box;
         r.edge = rep.edge;
         if (rep.relGap !== undefined) r.relGap = rep.relGap;
@@ -183,9 +190,11 @@ export async function run(argv: string[]): Promise<number> {
       searchInfo = { starts: report.starts, seconds: report.searchSeconds, startsPerSecond: report.startsPerSecond, startKinds: report.startKinds };
       const edges = report.rows.filter((r) => r.edge).length;
       note = `ls = best lower estimate of the supremum over ℝ^${d} (float64 at every point): GPU multi-start projected ascent (lsSearch, lsSearchArgmax; ${report.startKinds.samples} sample + ${report.startKinds.grid} grid + ${report.startKinds.random} random + ${report.startKinds.secant} secant-midpoint starts per time, ${Math.round(report.startsPerSecond)} starts/s)${certify && d <= CERTIFY_MAX_DIM ? ", the certificate's own search" : ''} and ${nSamples} samples of p_t + a 10×10 grid (lsSamples = those points only); `;
-      if (certify && d <= CERTIFY_MAX_DIM) note += `certified = upper bound over the box [−box, box]^${d} (branch-and-bound, float64, target gap ${tol}; the box starts at ${box} and doubles, up to ${grow} times, while the argmax sits on its edge); `;
+      if (certify && d <= CERTIFY_MAX_DIM) note += `lsOutside = best value on spheres of radius 2B … 1024B outside the first box (also a lower estimate); certified = upper bound over the box [−box, box]^${d} only, never over ℝ^${d} (branch-and-bound, float64, target gap ${tol}; the box starts at ${box} and grows, up to ${grow} times, while the argmax sits on its edge or a value outside it exceeds its bound — then to hold that point); `;
       else if (d > CERTIFY_MAX_DIM) note += `certified = null: no certificate above d = ${CERTIFY_MAX_DIM} (certifiedReason); `;
       else note += 'certified = null (--no-certify); ';
+      const nulls = report.rows.filter((r) => r.certified === null && r.certifiedInBox !== undefined).length;
+      if (nulls > 0) note += `${nulls} of ${M} times have certified = null: a value outside the largest box tried exceeds its bound (certifiedInBox); `;
       if (edges > 0) note += `${edges} of ${M} times have their argmax on the edge of the final box (edge = true): the supremum over ℝ^${d} may exceed certified there, which covers only the box; `;
       note += `certifiedGlobal = upper bound over ℝ^${d} (spectral norms, loose); paper = the paper's estimator; `;
       note += `lsGpu: ${method === 'power' ? `power iteration (${iters} steps)` : 'exact symmetric-Jacobian eigenvalues'} at samples and a grid; ${fromP.note}`;
