@@ -1,7 +1,9 @@
 // Where a training step's time goes, per kernel, with GPU timestamps (one pass per dispatch):
-//   node scripts/profile-train.mjs [--adapter lavapipe] [--batch 4096] [--paper]
-// Needs `npm run build`. Prints the whole step's wall time (K steps per submit) and each layer's
-// forward, backward and the gradient kernel's time, with GFLOP/s per kernel.
+//   node scripts/profile-train.mjs [--adapter lavapipe] [--batch 4096] [--paper] [--kernels tile|sg]
+// Needs `npm run build`. Prints the whole step's wall and CPU time (K steps per submit; on a CPU
+// adapter the CPU time of this process is the driver's work, less disturbed by other load than
+// wall time) and each layer's forward, backward and the gradient kernel's time, with GFLOP/s per
+// kernel. --kernels forces one layer-kernel shape for every stage (default: the tuned ones).
 import { DdpmSigmoid, GpuContext, GpuTimer, Trainer, VpLinear, makeDataset } from '../dist/lib/index.js';
 
 const arg = (k, d) => { const i = process.argv.indexOf(k); return i > 0 ? process.argv[i + 1] : d; };
@@ -14,12 +16,26 @@ const config = paper
   : { spec: { dim: 2, hidden: [128, 128, 128, 128], activation: 'silu', time: { kind: 'fourier', features: 4 }, output: 'eps' }, process: new VpLinear({}), batch, optimizer: 'adam', seed: 1 };
 const data = await makeDataset(ctx, paper ? 'clusters4' : 'cluster2d', { seed: 1 });
 const steps = paper ? 200 : 6;
-const t = await Trainer.create(ctx, data, { ...config, stepsPerSubmit: steps, lossEvery: steps });
+const forced = arg('--kernels');
+const kernels = forced === 'sg' ? { forward: { kind: 'sg', wg: 64 }, backward: { kind: 'sg', wg: 64 }, grads: { kind: 'sg', wg: 32 } }
+  : forced === 'tile' ? { forward: { kind: 'tile', wg: 64 }, backward: { kind: 'tile', wg: 64 }, grads: { kind: 'tile', wg: 64 } } : undefined;
+const t = await Trainer.create(ctx, data, { ...config, stepsPerSubmit: steps, lossEvery: steps, ...(kernels ? { kernels } : {}) });
 await t.train(steps);
 const walls = [];
-for (let r = 0; r < 3; r++) { const t0 = performance.now(); await t.train(steps); walls.push(performance.now() - t0); }
+const cpus = [];
+for (let r = 0; r < 3; r++) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await t.train(steps);
+  walls.push(performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  cpus.push((c.user + c.system) / 1000);
+}
 walls.sort((a, b) => a - b);
-console.log(`whole step: ${((steps / walls[1]) * 1000).toFixed(2)} steps/s (median of 3), ${t.dispatchesPerStep} dispatches per step`);
+cpus.sort((a, b) => a - b);
+const k = t.plan.kernels;
+console.log(`kernels: forward ${k.forward.kind}-wg${k.forward.wg}, backward ${k.backward.kind}-wg${k.backward.wg}, gradients ${k.grads.kind}-wg${k.grads.wg}`);
+console.log(`whole step: ${((steps / walls[1]) * 1000).toFixed(2)} steps/s (median of 3), CPU ${(cpus[1] / steps).toFixed(1)} ms per step, ${t.dispatchesPerStep} dispatches per step`);
 const plan = t.plan;
 const bs = plan.ws.bs;
 const L = plan.layout.layers.length;

@@ -23,7 +23,7 @@ import { SnParams, SpectralNormKernel, spectralState } from '../kernels/spectral
 import type { InitScheme } from '../kernels/mlp_init.js';
 import { UniformSlots } from '../gpu/bindings.js';
 import { OUTPUT_CODE, type MlpSpec } from '../model/layout.js';
-import { Mlp, type MlpBatchPlan } from './mlp.js';
+import { Mlp, type MlpBatchPlan, type MlpKernelChoice } from './mlp.js';
 import type { ForwardProcess } from '../processes/process.js';
 import { splitSeed } from '../rng/philox.js';
 import { dsmCoefficients, type CoefficientTable, type Weighting } from './coefficients.js';
@@ -82,6 +82,8 @@ export interface TrainConfig {
   fused?: boolean;
   /** Samples per workgroup of the fused step (a multiple of 8 dividing the batch rounded up to 8; default: batch / 8 rounded to a divisor). */
   samplesPerWorkgroup?: number;
+  /** Shapes of the per-layer kernels (default: tuned for the adapter, src/train/mlp.ts MlpBatchPlan.create). */
+  kernels?: Partial<MlpKernelChoice>;
 }
 
 export interface LossPoint {
@@ -327,7 +329,7 @@ export class Trainer {
     const mlp = await Mlp.create(ctx, config.spec, { seed: r.seed, init: r.init });
     let plan: MlpBatchPlan | undefined;
     try {
-      plan = await mlp.plan(config.batch);
+      plan = await mlp.plan(config.batch, mlp.params, config.kernels ?? {});
       const spw = fusedSamplesPerWorkgroup(ctx, config, r, plan.ws.bs);
       const [batch, loss, norm, adam, sn, fusedStep, fusedAdam] = await Promise.all([
         DsmBatchKernel.create(ctx, { discrete: table.discrete, antithetic: r.antithetic, output: OUTPUT_CODE[config.spec.output] }),
