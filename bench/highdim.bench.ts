@@ -11,6 +11,7 @@ import { rngFillCpu } from '../src/rng/philox.js';
 import { ReverseSampler, type SamplerPath } from '../src/samplers/sampler.js';
 import { Trainer } from '../src/train/trainer.js';
 import { measure, result, type BenchContext, type BenchOptions, type BenchResult } from './harness.js';
+import { matmulAtShape } from './ceiling_shape.js';
 
 export const meta = { id: 'highdim', title: 'samplers and training at real dimensions (d = 2 paths, 8, 784)' };
 
@@ -67,7 +68,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
           timing,
           work: (c.n * c.steps) / 1e6,
           unit: '10^6 particle-steps/s',
-          ceiling: { kind: 'matmul', perRun: c.n * c.steps * flopsPerEval(c.spec) },
+          ceiling: { kind: 'matmul', perRun: c.n * c.steps * flopsPerEval(c.spec), atShape: await matmulAtShape(b.ctx, Math.max(...c.spec.hidden), c.n, b, opts) },
           peers,
           notes: `${s!.path} path${s!.path === 'general' ? ' (score by the batched layer kernels, then one step dispatch)' : ' (network + step in one dispatch, 4 particles per invocation)'}; ${(flopsPerEval(c.spec) / 1e6).toFixed(3)} MFLOP per network evaluation`,
         }),
@@ -102,7 +103,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
         timing,
         work: steps,
         unit: 'steps/s',
-        ceiling: { kind: 'matmul', perRun: flops },
+        ceiling: { kind: 'matmul', perRun: flops, atShape: await matmulAtShape(b.ctx, Math.max(...spec.hidden), 256, b, opts) },
         peers,
         notes: `${((flops / timing.medianMs) * 1e-6).toFixed(2)} GFLOP/s (6·B·Σ in·out per step)`,
       }),

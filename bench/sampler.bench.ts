@@ -9,6 +9,7 @@ import { VpLinear } from '../src/processes/process.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { ReverseSampler } from '../src/samplers/sampler.js';
 import { measure, result, type BenchContext, type BenchOptions, type BenchResult } from './harness.js';
+import { matmulAtShape } from './ceiling_shape.js';
 
 export const meta = { id: 'sampler', title: 'reverse-SDE sampler (fused MLP + Euler–Maruyama step)' };
 
@@ -61,6 +62,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
       );
       const peers = opts.noPeers ? [] : await b.peer('torch_sample.py', { model: c.model, n: c.n, steps: c.steps });
       const flops = c.n * c.steps * flopsPerEval(spec);
+      const atShape = await matmulAtShape(b.ctx, Math.max(...spec.hidden), c.n, b, opts);
       out.push(
         result({
           id: `sampler.em.${c.model}.${c.n}`,
@@ -69,9 +71,9 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
           timing,
           work: (c.n * c.steps) / 1e6,
           unit: '10^6 particle-steps/s',
-          ceiling: { kind: 'matmul', perRun: flops },
+          ceiling: { kind: 'matmul', perRun: flops, atShape },
           peers,
-          notes: `one dispatch per run (fused network + step, 4 particles per invocation); ${(flopsPerEval(spec) / 1e3).toFixed(1)} kFLOP per network evaluation`,
+          notes: `the ceiling kernel at this shape (${atShape.shape}): ${(atShape.perSecond / 1e9).toFixed(2)} GFLOP/s; one dispatch per run (fused network + step, 4 particles per invocation); ${(flopsPerEval(spec) / 1e3).toFixed(1)} kFLOP per network evaluation`,
         }),
       );
     } finally {

@@ -7,16 +7,14 @@
  * weight gradients), compared with the adapter's matmul ceiling.
  */
 import { makeDataset } from '../src/data/datasets.js';
-import { BenchMatmul } from '../src/kernels/bench_matmul.js';
 import { layerVariantName } from '../src/kernels/mlp_forward.js';
 import { gradsVariantName } from '../src/kernels/mlp_grads.js';
-import type { GpuContext } from '../src/gpu/context.js';
-import { rngFillCpu } from '../src/rng/philox.js';
 import type { MlpSpec } from '../src/model/layout.js';
 import { DdpmSigmoid, VpLinear } from '../src/processes/process.js';
 import { Trainer, type TrainConfig } from '../src/train/trainer.js';
 import { measure, result, type BenchContext, type BenchOptions, type BenchResult, type PeerTiming } from './harness.js';
 import { tfjsTrain } from './peers/tfjs_train.js';
+import { matmulAtShape } from './ceiling_shape.js';
 
 export const meta = { id: 'train', title: 'Score-model training (MLP forward/backward/Adam on the GPU)' };
 
@@ -40,38 +38,6 @@ function flopsPerStep(spec: MlpSpec, batch: number): number {
   let s = 0;
   for (let i = 0; i + 1 < dims.length; i++) s += dims[i]! * dims[i + 1]!;
   return 6 * batch * s;
-}
-
-/**
- * The ceiling kernel (bench_matmul, its tuned shape) at a workload's own layer shape: M = K = the
- * widest hidden layer, N = the batch, 4 products per run, timed like ceiling.matmul (wall-clock
- * median of awaited runs). FLOP/s; the row's share counts against it when it is above the
- * adapter-wide ceiling, so no row can show more than 100% of what the adapter's best kernel does
- * at that shape.
- */
-async function matmulAtShape(ctx: GpuContext, width: number, batch: number, b: BenchContext, opts: BenchOptions): Promise<{ perSecond: number; shape: string }> {
-  const m = Math.ceil(width / 4) * 4;
-  const n = Math.ceil(batch / 4) * 4;
-  const bufA = ctx.storage('bench:shape-A', rngFillCpu(m * m, 5, 0, 'normal'));
-  const bufB = ctx.storage('bench:shape-B', rngFillCpu(m * n, 6, 0, 'normal'));
-  const bufC = ctx.storage('bench:shape-C', m * n * 4);
-  const mm = await BenchMatmul.create(ctx);
-  const plan = mm.plan(bufA, bufB, bufC, { m, n, k: m });
-  const reps = 4;
-  try {
-    const t = await measure(
-      async () => {
-        const enc = ctx.device.createCommandEncoder({ label: 'bench:matmul-at-shape' });
-        for (let r = 0; r < reps; r++) plan.encode(enc);
-        await ctx.read(bufC, 0, 4, enc);
-      },
-      { signal: b.signal, budgetMs: opts.quick ? 500 : 3000, minRuns: 3, warmup: 1 },
-    );
-    return { perSecond: (reps * plan.flops) / (t.medianMs / 1000), shape: `${m}×${n}×${m}` };
-  } finally {
-    plan.destroy();
-    for (const x of [bufA, bufB, bufC]) ctx.destroyBuffer(x);
-  }
 }
 
 export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchResult[]> {
