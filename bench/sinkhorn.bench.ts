@@ -112,6 +112,41 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
     }
   }
 
+  // 1b. OT_ε at blur 0.01 (absolute: ε = 1e-4, ε/diameter² ≈ 1e-6) against POT's log-domain Sinkhorn
+  // at the same ε: the small-blur regime where f32 potentials used to floor the marginal error
+  // (two-part potentials, shaders/lib/softmin_finish.wgsl). One timed solve each (seconds to minutes);
+  // POT is capped at 5000 iterations (~50 ms each at N = 2000 here), its stop reported as it is.
+  {
+    const n = opts.quick ? 400 : 2000;
+    const blur = 0.01;
+    const eps = blur * blur;
+    const { x, y } = benchClouds(n);
+    const solver = await SinkhornSolver.create(ctx, { d: 2, sizes: [{ n, m: n }], debias: false });
+    try {
+      const t0 = performance.now();
+      const r = await solveOnce(solver, x, y, { blur, debias: false });
+      const timing = single(performance.now() - t0);
+      b.log(`  sinkhorn.pot-blur0.01: converged ${r.converged}, marginal error ${r.marginalError.toExponential(1)}, ${r.iterations} iterations${opts.noPeers ? '' : '; POT running...'}`);
+      const peers = await peer({ kind: 'sinkhorn', n, reg: eps, maxIter: 5000 });
+      const p = peers[0];
+      const potNote = p ? `; POT <π, C> ${p.value?.toPrecision(8)} after ${p.iterations} iterations${(p as { warnings?: number }).warnings ? ' (POT warned: not converged at its cap)' : ''}` : '';
+      out.push(
+        result({
+          id: 'sinkhorn.pot-blur0.01',
+          name: 'OT_ε at blur 0.01 (absolute, ε = 1e-4) to marginal error 1e-4 (no debiasing), one solve',
+          size: `N = M = ${n}, d = 2, ε = ${eps}`,
+          timing,
+          work: 1,
+          unit: 'solves/s',
+          peers,
+          notes: `ours ${r.converged ? `converged: OT_ε = ${r.ot.toPrecision(8)}` : 'NOT converged (no value)'}, marginal error ${r.marginalError.toExponential(1)}, ${r.iterations} iterations${potNote}`,
+        }),
+      );
+    } finally {
+      solver.destroy();
+    }
+  }
+
   // 2. Debiased S_ε at blur 0.01·diameter against the exact emd2.
   for (const n of opts.quick ? [300, 600] : [2000, 10_000]) {
     const { x, y } = benchClouds(n);

@@ -1,7 +1,8 @@
 """POT peers for bench/sinkhorn.bench.ts (Debian's /usr/bin/python3, python3-pot 0.8.2).
 
-Argument (JSON): {"kind": "sinkhorn" | "emd", "n": N, "reg": eps}
-  sinkhorn: ot.sinkhorn2(a, b, M, reg, method='sinkhorn_log', stopThr=1e-6) on |x - y|²
+Argument (JSON): {"kind": "sinkhorn" | "emd", "n": N, "reg": eps, "maxIter": cap (default 100000)}
+  sinkhorn: ot.sinkhorn2(a, b, M, reg, method='sinkhorn_log', stopThr=1e-6, numItermax=cap) on |x - y|²
+            ("warnings" counts POT's, e.g. the cap reached before stopThr)
   emd:      ot.emd2(a, b, M) (exact)
 The clouds are the benchmark's (x ~ N(0, I), y ~ N((2, 0), 0.25 I) in 2-D), generated here by the
 twin of benchClouds() in bench/sinkhorn.bench.ts (counter hash + Box-Muller, rounded to float32), so
@@ -68,8 +69,9 @@ def main():
         reg = float(a_["reg"])
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
-            value, log = ot.sinkhorn2(a, b, M, reg, method="sinkhorn_log", stopThr=1e-6, numItermax=100000, log=True)
-        out.update(name=f"POT {ot.__version__} sinkhorn2 (sinkhorn_log, stopThr 1e-6)", value=float(value), iterations=int(log.get("niter", -1)), warnings=len(w))
+            cap = int(a_.get("maxIter", 100000))
+            value, log = ot.sinkhorn2(a, b, M, reg, method="sinkhorn_log", stopThr=1e-6, numItermax=cap, log=True)
+        out.update(name=f"POT {ot.__version__} sinkhorn2 (sinkhorn_log, stopThr 1e-6, at most {cap} iterations)", value=float(value), iterations=int(log.get("niter", -1)), warnings=len(w))
     else:
         value = ot.emd2(a, b, M, numItermax=10_000_000)
         out.update(name=f"POT {ot.__version__} emd2 (exact)", value=float(value))

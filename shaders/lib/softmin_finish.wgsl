@@ -53,9 +53,16 @@ fn col_split1(t: Task, j: u32) -> vec2<f32> {
   return vec2<f32>(pot[k >> 2u][k & 3u], fma(params.eps, logw[(t.col_logw + j) >> 2u][(t.col_logw + j) & 3u], pot[l >> 2u][l & 3u]));
 }
 
+/**
+ * v itself, hidden from the optimiser: a driver may compile float adds with reassociation allowed
+ * (lavapipe does: a TwoSum's error term came out 0, and with the exponent's sums free to reorder the
+ * marginal error of a 3-D 900 vs 700 problem froze at 1e-3), which would undo the exact (F + G) - C.
+ */
+fn opaque(v: vec4<f32>) -> vec4<f32> { return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) | vec4<u32>(params.zero)); }
+
 /** (f_i + h_j - C_ij)/ε for the 4 rows against one column (its grid part g, rest s, cost c of each row). */
 fn pair_arg(r: RowPot, g: f32, s: f32, c: vec4<f32>) -> vec4<f32> {
-  return (((r.g + g) - c) + (r.s + s)) * params.inv_eps;
+  return (opaque(opaque(r.g + g) - c) + (r.s + s)) * params.inv_eps;
 }
 
 /** From the rows' sums: lse (exact redo where the fast sum left [LO, HI]), the relaxed potential and the error. */

@@ -27,6 +27,11 @@ export const SoftminParams = new ParamsLayout('SoftminParams', {
    * pot[k] + pot[lo_off + k] (shaders/lib/softmin_finish.wgsl).
    */
   lo_off: 'u32',
+  /**
+   * Always 0: OR-ed into the bits of the pair exponent's partial sums so that no optimiser can
+   * reorder them (shaders/lib/softmin_finish.wgsl, `opaque`); it is a uniform, unknown at compile time.
+   */
+  zero: 'u32',
 });
 
 /** Group 0 of both softmin kernels (shaders/lib/softmin_rows.wgsl): the same buffers, dense or sparse. */
