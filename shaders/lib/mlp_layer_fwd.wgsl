@@ -288,3 +288,58 @@ fn layer_fwd_tile_sg(lp: MlpLayerParams, j0: u32, b4: u32, lane: u32, hidden: bo
   }
 }
 #endif
+
+#if WGMEM
+// The workgroup-memory shape for GPUs (shaders/mlp_forward.wgsl with WGMEM; 16×8 invocations): the
+// workgroup computes 32 outputs × 64 samples; each step of 16 inputs stages W[32 × 16] and
+// X[16 × 64] in workgroup memory (zero past the inputs), and each invocation computes 4 outputs × 4
+// samples from there. Sums in the same order as layer_fwd_tile (groups of 4 inputs when W4, one at a
+// time otherwise; the zero padding adds exact zeros).
+var<workgroup> fw_w: array<f32, 512>;          // [32 rows][16 k]
+var<workgroup> fw_x: array<vec4<f32>, 256>;    // [16 k][16 vec4 of samples]
+
+fn layer_fwd_tile_wg(lp: MlpLayerParams, wg_rows: u32, wg_b4: u32, tx: u32, ty: u32, hidden: bool, emb: bool, w4: bool) {
+  let row4 = lp.bs / 4u;
+  let li = ty * 16u + tx;
+  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
+  for (var k0 = 0u; k0 < lp.in_dim; k0 += 16u) {
+    for (var e = li; e < 512u; e += 128u) {
+      let r = e / 16u;
+      let k = k0 + e % 16u;
+      let j = min(wg_rows + r, lp.out_dim - 1u);
+      fw_w[e] = select(0.0, param(lp.w_off + j * lp.in_dim + min(k, lp.in_dim - 1u)), k < lp.in_dim);
+    }
+    for (var e = li; e < 256u; e += 128u) {
+      let k = k0 + e / 16u;
+      let q = min(wg_b4 + e % 16u, row4 - 1u);
+      fw_x[e] = select(vec4<f32>(0.0), acts[lp.x_off / 4u + min(k, lp.in_dim - 1u) * row4 + q], k < lp.in_dim);
+    }
+    workgroupBarrier();
+    let wr = ty * 4u * 16u;
+    if (w4) {
+      for (var g = 0u; g < 16u; g += 4u) {
+        let x0 = fw_x[(g + 0u) * 16u + tx]; let x1 = fw_x[(g + 1u) * 16u + tx];
+        let x2 = fw_x[(g + 2u) * 16u + tx]; let x3 = fw_x[(g + 3u) * 16u + tx];
+        c0 += fw_w[wr + g] * x0 + fw_w[wr + g + 1u] * x1 + fw_w[wr + g + 2u] * x2 + fw_w[wr + g + 3u] * x3;
+        c1 += fw_w[wr + 16u + g] * x0 + fw_w[wr + 16u + g + 1u] * x1 + fw_w[wr + 16u + g + 2u] * x2 + fw_w[wr + 16u + g + 3u] * x3;
+        c2 += fw_w[wr + 32u + g] * x0 + fw_w[wr + 32u + g + 1u] * x1 + fw_w[wr + 32u + g + 2u] * x2 + fw_w[wr + 32u + g + 3u] * x3;
+        c3 += fw_w[wr + 48u + g] * x0 + fw_w[wr + 48u + g + 1u] * x1 + fw_w[wr + 48u + g + 2u] * x2 + fw_w[wr + 48u + g + 3u] * x3;
+      }
+    } else {
+      for (var k = 0u; k < 16u; k++) {
+        let x = fw_x[k * 16u + tx];
+        c0 += fw_w[wr + k] * x; c1 += fw_w[wr + 16u + k] * x; c2 += fw_w[wr + 32u + k] * x; c3 += fw_w[wr + 48u + k] * x;
+      }
+    }
+    workgroupBarrier();
+  }
+  let s = param(lp.scale_idx);
+  let b4 = wg_b4 + tx;
+  let j0 = wg_rows + ty * 4u;
+  if (b4 >= row4) { return; }
+  if (j0 < lp.out_dim) { layer_fwd_store(lp, j0, b4, c0, s, hidden, emb); }
+  if (j0 + 1u < lp.out_dim) { layer_fwd_store(lp, j0 + 1u, b4, c1, s, hidden, emb); }
+  if (j0 + 2u < lp.out_dim) { layer_fwd_store(lp, j0 + 2u, b4, c2, s, hidden, emb); }
+  if (j0 + 3u < lp.out_dim) { layer_fwd_store(lp, j0 + 3u, b4, c3, s, hidden, emb); }
+}
+#endif

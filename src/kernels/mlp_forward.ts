@@ -42,10 +42,12 @@ export const TILE_SAMPLES = 8;
  *   (workgroup_id.y), and the weights of a chunk of 8 inputs are loaded one per lane and shared by
  *   subgroupBroadcast. On CPU drivers a lane-varying load is a gather, so this reads weights 8×
  *   less often (lavapipe: about 2-3× faster at 128×128 × 4096). Needs subgroups of ≥ 8 lanes.
- * Both sum each output in the same order.
+ * - 'wg' (forward only, for GPUs): 32 outputs × 64 samples per workgroup of 16×8 invocations from
+ *   workgroup-memory tiles of W and X (barriers are costly on CPU drivers: not offered there).
+ * All sum each output in the same order.
  */
 export interface LayerKernelVariant {
-  kind: 'tile' | 'sg';
+  kind: 'tile' | 'sg' | 'wg';
   /** Invocations per workgroup. */
   wg: number;
 }
@@ -56,21 +58,29 @@ export function layerVariantName(v: LayerKernelVariant): string {
   return `${v.kind}-wg${v.wg}`;
 }
 
-/** The layer-kernel shapes this device can run (subgroup shapes need subgroups of at least 8 lanes). */
-export function layerCandidates(ctx: GpuContext): LayerKernelVariant[] {
+/**
+ * The layer-kernel shapes this device can run for a stage (subgroup shapes need subgroups of at
+ * least 8 lanes; the workgroup-memory shape is forward-only and offered on hardware adapters).
+ */
+export function layerCandidates(ctx: GpuContext, stage: 'forward' | 'backward' = 'forward'): LayerKernelVariant[] {
   const all: LayerKernelVariant[] = [DEFAULT_LAYER_VARIANT, { kind: 'tile', wg: 128 }];
   if (ctx.subgroupMinSize >= 8) all.push({ kind: 'sg', wg: 64 }, { kind: 'sg', wg: 256 });
+  if (stage === 'forward' && !ctx.adapter.isSoftware) all.push(WG_LAYER_VARIANT);
   return all.filter((v) => v.wg <= ctx.device.limits.maxComputeInvocationsPerWorkgroup);
 }
 
+/** The workgroup-memory forward shape (16×8 invocations). */
+export const WG_LAYER_VARIANT: LayerKernelVariant = { kind: 'wg', wg: 128 };
+
 /** Pipeline spec parts shared by mlp_forward and mlp_backward for a variant. */
 export function layerPipelineParts(v: LayerKernelVariant): { prelude: string[]; defines: Record<string, boolean> } {
-  return { prelude: [...(v.kind === 'sg' ? ['enable subgroups;'] : []), MlpLayerBindings.wgsl], defines: { SG: v.kind === 'sg' } };
+  return { prelude: [...(v.kind === 'sg' ? ['enable subgroups;'] : []), MlpLayerBindings.wgsl], defines: { SG: v.kind === 'sg', WGMEM: v.kind === 'wg' } };
 }
 
 /** Workgroups of a layer dispatch: `rows` outputs (or features) over a batch stride `bs`. */
 export function layerGroups(v: LayerKernelVariant, rows: number, bs: number): [number, number] {
   if (v.kind === 'sg') return [Math.ceil(bs / 4 / v.wg), Math.ceil(rows / 8)];
+  if (v.kind === 'wg') return [Math.ceil(bs / 64), Math.ceil(rows / 32)];
   return workgroups(Math.ceil(rows / TILE_ROWS) * (bs / TILE_SAMPLES), v.wg);
 }
 

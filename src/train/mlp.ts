@@ -242,7 +242,7 @@ export class MlpBatchPlan {
       const macs = ws.bs * layout.layers.reduce((s, l) => s + l.in * l.out, 0);
       const tune = macs >= TUNE_MIN_MACS;
       const cls = shapeClass(layout, ws.bs);
-      const candidates = layerCandidates(ctx).map((v) => ({ name: layerVariantName(v), value: v }));
+      const candidates = (stage: 'forward' | 'backward') => layerCandidates(ctx, stage).map((v) => ({ name: layerVariantName(v), value: v }));
       const timer = ctx.hasTimestamps ? 'gpu-timestamps' : 'wall-clock';
       const encodeFwd = (pass: GPUComputePassEncoder, ks: MlpForwardKernel[]) =>
         layout.layers.forEach((l, i) => {
@@ -260,7 +260,7 @@ export class MlpBatchPlan {
         if (!tune) return make(DEFAULT_LAYER_VARIANT);
         const chosen = await ctx.tuner.choose(
           `${stage}:${cls}`,
-          candidates,
+          candidates(stage === 'mlp_forward' ? 'forward' : 'backward'),
           async (c) => {
             const ks = await make(c);
             return timePass(ctx, acts, (p) => encode(p, ks));
