@@ -45,7 +45,9 @@ export { ReverseSampler, sample, SAMPLER_KINDS, FUSED_MAX_WIDTH, type SamplerKin
 export { uniformGrid, samplerTable, embedIndex } from './processes/grid.js';
 export { ForwardSampler, forwardMarginal, MAX_SAMPLER_DIM, type ForwardSamplerOptions } from './samplers/forward.js';
 export { type NetworkScore } from './model/network.js';
-export { Mlp, MlpBatchPlan, type MlpOptions } from './train/mlp.js';
+export { Mlp, MlpBatchPlan, type MlpKernelChoice, type MlpOptions } from './train/mlp.js';
+export type { LayerKernelVariant } from './kernels/mlp_forward.js';
+export type { GradsVariant } from './kernels/mlp_grads.js';
 export { workspaceLayout, type Workspace } from './model/workspace.js';
 export type { InitScheme } from './kernels/mlp_init.js';
 export { Trainer, type TrainConfig, type LossPoint } from './train/trainer.js';
