@@ -162,6 +162,10 @@ describe('wasserflow lipschitz --checkpoint above d = 3', () => {
     const f = join(dir, 'ls4.json');
     writeFileSync(f, out);
     await expect(bound(['--j', '0.1', '--ls-json', f, '--ls-column', 'certified'])).rejects.toThrow(/null/);
+    // Side by side: the certified line says why there is none.
+    const side = JSON.parse((await captured(() => bound(['--j', '0.1', '--ls-json', f, '--json']))).out) as { sideBySide: Record<string, { unavailable?: string; intercept?: number }> };
+    expect(side.sideBySide.certified!.unavailable).toMatch(/null at 10 of 10 times .*no certificate above d = 3/);
+    expect(typeof side.sideBySide.ls!.intercept).toBe('number');
   });
 });
 

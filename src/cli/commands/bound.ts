@@ -77,6 +77,12 @@ export async function run(argv: string[]): Promise<number> {
       const side: Record<string, unknown> = {};
       for (const col of ['paper', 'ls', 'certified']) {
         const v = rowsForSide.map((r) => r[col]);
+        if (col === 'certified' && v.length === M && v.some((x) => x === null)) {
+          // No certificate at some times (d > 3, or a value outside the certified boxes exceeds them): say so.
+          const reason = rowsForSide.find((r) => typeof r.certifiedReason === 'string')?.certifiedReason;
+          side[col] = { unavailable: `certified is null at ${v.filter((x) => x === null).length} of ${M} times${typeof reason === 'string' ? ` (${reason})` : ''}` };
+          continue;
+        }
         if (v.length !== M || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) continue;
         const b = discreteBound(process.betas, v as number[], J, w2T);
         side[col] = { logIn: b.logI[b.logI.length - 1], intercept: b.intercept, bound: b.bound, ...(diameter !== undefined ? { vacuous: b.bound >= diameter } : {}) };
@@ -98,7 +104,11 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (out.sideBySide) {
       const names: Record<string, string> = { paper: "paper's estimator (10×10 grid)", ls: 'best lower estimate of L_s (if it were the supremum)', certified: 'certified L_s (an actual bound, over the certified box)' };
-      for (const [k, v] of Object.entries(out.sideBySide as Record<string, { logIn: number; intercept: number; bound: number; vacuous?: boolean }>)) {
+      for (const [k, v] of Object.entries(out.sideBySide as Record<string, { logIn: number; intercept: number; bound: number; vacuous?: boolean; unavailable?: string }>)) {
+        if (v.unavailable) {
+          console.log(`  with ${names[k] ?? k}: none — ${v.unavailable}`);
+          continue;
+        }
         console.log(`  with ${names[k] ?? k}: log I_n = ${v.logIn.toPrecision(5)}, intercept ${v.intercept.toPrecision(5)}, W2 <= ${v.bound.toPrecision(5)}${v.vacuous ? ' — vacuous' : ''}`);
       }
     }
