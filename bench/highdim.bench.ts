@@ -30,7 +30,7 @@ function randomParams(spec: MlpSpec): Float32Array {
 
 function em784N(quick: boolean): number {
   const env = typeof process !== 'undefined' ? Number(process.env.WASSERFLOW_BENCH_EM784_N) : Number.NaN;
-  return Number.isInteger(env) && env > 0 ? env : quick ? 500 : 1000;
+  return Number.isInteger(env) && env > 0 ? env : quick ? 500 : 10_000;
 }
 
 export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchResult[]> {
@@ -40,8 +40,8 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
     { id: 'highdim.em.d2.fused', name: 'EM sampling, d = 2, 4×128 SiLU MLP, fused kernel', spec: mlp(2, 128, 4, 4), n: 10_000, steps: q ? 1 : 4, path: 'fused', peer: false },
     { id: 'highdim.em.d2.general', name: 'EM sampling, d = 2, 4×128 SiLU MLP, general path', spec: mlp(2, 128, 4, 4), n: 10_000, steps: q ? 1 : 4, path: 'general', peer: false },
     { id: 'highdim.em.d8', name: 'EM sampling, d = 8, 8→256→256→8 SiLU MLP (general path)', spec: mlp(8, 256, 2, 8), n: 10_000, steps: q ? 1 : 4, path: 'auto', peer: true },
-    // 10^4 particles is the target size; on a software adapter one step of it takes many minutes,
-    // so the default run uses 10^3 (WASSERFLOW_BENCH_EM784_N=10000 for the full size, on a real GPU).
+    // 10^4 particles, the size, by default (one step of them is ~53 GFLOP: tens of seconds
+    // on a CPU adapter, one or two runs); WASSERFLOW_BENCH_EM784_N overrides it, --quick takes 500.
     { id: 'highdim.em.d784', name: 'EM sampling, d = 784, 784→1024→1024→784 SiLU MLP (general path)', spec: mlp(784, 1024, 2, 8), n: em784N(q), steps: 1, path: 'auto', peer: true },
   ];
   for (const c of sampling) {

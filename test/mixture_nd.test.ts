@@ -6,7 +6,7 @@ import { MixtureScore } from '../src/kernels/mixture_score.js';
 import { VpLinear } from '../src/processes/process.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { sample } from '../src/samplers/sampler.js';
-import { checkMixtureNdFits, mixtureScore64, prepareMixture } from '../src/scores/mixture.js';
+import { checkMixtureNdFits, mixtureScore64, prepareMixture, type PreparedMixture } from '../src/scores/mixture.js';
 import { useGpu } from './gpu.js';
 import { ksProjected, mixtureMoments, projectedMixtureCdf, sampleCov } from './reference/ks.js';
 import { mixtureScoreRef, randomMixture } from './reference/mixture.js';
@@ -94,6 +94,43 @@ describe('exact mixture scores at any dimension', () => {
       // score entry (|score| ~ 3); log p ~ −800 to f32 relative 1e-6 plus the same sums.
       expect(score).toBeAllclose(wantS, { rtol: 2e-3, atol: 2e-3 });
       expect(logp).toBeAllclose(wantL, { rtol: 1e-5, atol: 1e-2 });
+    } finally {
+      ms.destroy();
+    }
+  });
+
+  it('d = 4096, the limit: the GPU kernel (one component, Q = I so the answer is in closed form)', async () => {
+    const ctx = gpu();
+    const d = 4096, n = 3;
+    const lam = Float64Array.from({ length: d }, (_, i) => 0.05 + (0.5 * ((i * 37) % 101)) / 101);
+    const mu = Float64Array.from({ length: d }, (_, i) => Math.sin(i));
+    const q = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) q[i * d + i] = 1;
+    // A prepared mixture given directly (its eigen path), so the test times the GPU kernel at
+    // ND = 4096 and not the host's O(d³) factorisations (checked at d = 520 above and in
+    // test/linalg_spd.test.ts); covariances are not read by the GPU path.
+    const prepared: PreparedMixture = { dim: d, components: 1, logWeights: Float64Array.of(0), means: mu, covariances: new Float64Array(0), eigenvalues: lam, eigenvectors: q };
+    const ms = await MixtureScore.create(ctx, prepared);
+    try {
+      const pts = rngFillCpu(n * d, 4, 2, 'normal');
+      const alpha = 0.6, sigma = 0.8;
+      const { score, logp } = await ms.evaluate(pts, alpha, sigma);
+      const wantS: number[] = [], wantL: number[] = [];
+      for (let p = 0; p < n; p++) {
+        let quad = 0, ld = 0;
+        for (let i = 0; i < d; i++) {
+          const c = alpha * alpha * lam[i]! + sigma * sigma;
+          const r = pts[p * d + i]! - alpha * mu[i]!;
+          wantS.push(-r / c);
+          quad += (r * r) / c;
+          ld += Math.log(c);
+        }
+        wantL.push(-0.5 * quad - 0.5 * ld - 0.5 * d * Math.log(2 * Math.PI));
+      }
+      // Each score entry is one f32 quotient after sums of d products with one non-zero term: ~1e-6 relative.
+      expect(score).toBeAllclose(wantS, { rtol: 1e-4, atol: 1e-5 });
+      // log p ~ −5000: f32 sums of 4096 terms, ~d·6e-8 relative.
+      expect(logp).toBeAllclose(wantL, { rtol: 3e-4, atol: 0 });
     } finally {
       ms.destroy();
     }

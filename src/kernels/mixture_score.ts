@@ -40,7 +40,7 @@ export class MixtureScore {
     private readonly nd: { kernel: MixtureScoreNdKernel; ubuf: GPUBuffer } | undefined,
   ) {}
   /** d > 4: the work buffer (points, scores, log p) of the largest n so far, and a one-row table. */
-  private work: { buffer: GPUBuffer; n: number } | undefined;
+  private work: { buffer: GPUBuffer; scratch: GPUBuffer; n: number } | undefined;
   private ndTable: GPUBuffer | undefined;
 
   static async create(ctx: GpuContext, mix: MixtureDescription | PreparedMixture): Promise<MixtureScore> {
@@ -89,15 +89,15 @@ export class MixtureScore {
     const floats = 2 * nd + n;
     if (floats * 4 > this.ctx.device.limits.maxStorageBufferBindingSize) throw new InputError(`mixture score: ${n} points of dimension ${d} need ${floats * 4} bytes of work space, over the storage binding limit`);
     if (!this.work || this.work.n < n) {
-      if (this.work) this.ctx.destroyBuffer(this.work.buffer);
-      this.work = { buffer: this.ctx.storage('mixture_score_nd:work', floats * 4), n };
+      if (this.work) for (const b of [this.work.buffer, this.work.scratch]) this.ctx.destroyBuffer(b);
+      this.work = { buffer: this.ctx.storage('mixture_score_nd:work', floats * 4), scratch: this.ctx.storage('mixture_score_nd:scratch', nd * 4), n };
     }
     // A one-row table (t, α, σ, ·), (·, ·, ·, ·) as the samplers' tables.
     this.ndTable ??= this.ctx.storage('mixture_score_nd:table', 32);
     this.ctx.write(this.ndTable, new Float32Array([0, alpha, sigma, 0, 0, 0, 0, 0]));
     const { kernel, ubuf } = this.nd!;
     this.ctx.write(ubuf, MixtureNdParams.pack({ n, row: 0, comps: this.mixture.components, stride: mixtureNdStride(d), x_off: 0, x_sp: d, x_sj: 1, s_off: nd, s_sp: d, s_sj: 1, logp_off: 2 * nd }));
-    const bind = kernel.bind({ mp: ubuf, mixture: this.buffer, table: this.ndTable, work: this.work.buffer });
+    const bind = kernel.bind({ mp: ubuf, mixture: this.buffer, table: this.ndTable, work: this.work.buffer, scratch: this.work.scratch });
     encoder.copyBufferToBuffer(points, 0, this.work.buffer, 0, nd * 4);
     const pass = encoder.beginComputePass({ label: 'mixture_score_nd' });
     kernel.encode(pass, bind, 0, n);
@@ -127,7 +127,7 @@ export class MixtureScore {
   }
 
   destroy(): void {
-    if (this.work) this.ctx.destroyBuffer(this.work.buffer);
+    if (this.work) for (const b of [this.work.buffer, this.work.scratch]) this.ctx.destroyBuffer(b);
     if (this.ndTable) this.ctx.destroyBuffer(this.ndTable);
     if (this.nd) this.ctx.destroyBuffer(this.nd.ubuf);
     this.ctx.destroyBuffer(this.buffer);

@@ -2,7 +2,7 @@
  * Owner of shaders/mixture_score_nd.wgsl: the exact score (and log-density) of a Gaussian mixture at
  * any dimension, one invocation per point, with points and scores at offsets and strides inside
  * one buffer. Bind group: 0 params (uniform, dynamic offset), 1 mixture (packMixtureNd),
- * 2 sampler table (α, σ of row `row`), 3 work (rw).
+ * 2 sampler table (α, σ of row `row`), 3 work (rw), 4 scratch (rw, n·d floats).
  */
 import source from '../../shaders/mixture_score_nd.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
@@ -36,6 +36,8 @@ export const MixtureNdBindings = new Bindings('mixture_score_nd', {
   table: read('array<vec4<f32>>'),
   /** Points in, scores (and log-densities) out, at the strides of the params. */
   work: rw('array<f32>'),
+  /** Per point i, ND floats at i·ND: C⁻¹(x − αμ_k) in the eigenbasis (n·ND floats at least). */
+  scratch: rw('array<f32>'),
 });
 
 export class MixtureScoreNdKernel {

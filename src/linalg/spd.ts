@@ -10,23 +10,44 @@
  *    runs over contiguous memory.
  */
 
-/** Lower Cholesky factor (row-major, upper triangle zero) of an SPD matrix, or undefined when a pivot is not positive. */
+/**
+ * Lower Cholesky factor (row-major, upper triangle zero) of an SPD matrix, or the first pivot that
+ * is not positive. Rows are computed in blocks of CHOLESKY_ROWS: each finished row j is read once per
+ * block and dotted with all the block's rows (held in cache), which divides the memory traffic of
+ * the row-by-row order (d³/6 doubles streamed, memory-bound above d ≈ 1000) by the block size.
+ */
 export function choleskyLower(a: ArrayLike<number>, d: number): { l: Float64Array; failedAt?: undefined } | { l?: undefined; failedAt: number; pivot: number } {
   const l = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    const oi = i * d;
-    for (let j = 0; j <= i; j++) {
+  for (let i0 = 0; i0 < d; i0 += CHOLESKY_ROWS) {
+    const i1 = Math.min(d, i0 + CHOLESKY_ROWS);
+    // Columns left of the block: rows j < i0 are final.
+    for (let j = 0; j < i0; j++) {
       const oj = j * d;
-      let s = a[oi + j]!;
-      for (let k = 0; k < j; k++) s -= l[oi + k]! * l[oj + k]!;
-      if (i === j) {
-        if (!(s > 0)) return { failedAt: i, pivot: s };
-        l[oi + i] = Math.sqrt(s);
-      } else l[oi + j] = s / l[oj + j]!;
+      const ljj = l[oj + j]!;
+      for (let i = i0; i < i1; i++) {
+        const oi = i * d;
+        let s = a[oi + j]!;
+        for (let k = 0; k < j; k++) s -= l[oi + k]! * l[oj + k]!;
+        l[oi + j] = s / ljj;
+      }
+    }
+    // The block's own lower triangle, row by row.
+    for (let i = i0; i < i1; i++) {
+      const oi = i * d;
+      for (let j = i0; j <= i; j++) {
+        const oj = j * d;
+        let s = a[oi + j]!;
+        for (let k = 0; k < j; k++) s -= l[oi + k]! * l[oj + k]!;
+        if (i === j) {
+          if (!(s > 0)) return { failedAt: i, pivot: s };
+          l[oi + i] = Math.sqrt(s);
+        } else l[oi + j] = s / l[oj + j]!;
+      }
     }
   }
   return { l };
 }
+const CHOLESKY_ROWS = 16;
 
 /** log det A = 2 Σ log L_ii. */
 export function logDetCholesky(l: Float64Array, d: number): number {

@@ -95,7 +95,9 @@ export class GeneralStepper {
         this.mixSlots.set(r, { n: bs, row: r, comps: m.components, stride: mixtureNdStride(d), x_off: 0, x_sp: 1, x_sj: bs, s_off: d * bs, s_sp: 1, s_sj: bs, logp_off: NO_LOGP });
       }
       this.mixSlots.upload();
-      this.mixBind = mix.bind({ mp: this.mixSlots.resource, mixture: mbuf, table: o.table, work });
+      // C⁻¹(x − αμ) of each particle of a block (bs·d floats: within the binding, as the block is sized for work).
+      const scratch = own(ctx.storage('sampler:mixture-scratch', bs * d * 4));
+      this.mixBind = mix.bind({ mp: this.mixSlots.resource, mixture: mbuf, table: o.table, work, scratch });
     }
   }
 
