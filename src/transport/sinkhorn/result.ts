@@ -196,8 +196,7 @@ export function assembleResults(
       plan = densePlan(q.hx, q.hy, x.weights, y.weights, f, g, eps, d);
     }
     let w2sq = debias ? divergence! : ot;
-    // The dual sums are float64 (finite here), but the potentials returned (f32) would overflow.
-    if (run.converged && potMax > F32_MAX) {
+    if (!Number.isFinite(w2sq) && run.converged && potMax > F32_MAX) {
       throw new InputError(
         `sinkhorn: squared distances of this data (diameter ${(run.diameter * run.scale).toExponential(2)}, potentials up to ${potMax.toExponential(2)}) overflow float32 (3.4e38), ` +
           "the GPU's number format: rescale the data (W2 is scale covariant: W2(sX, sY) = s·W2(X, Y)) or use method 'exact' (float64)",
