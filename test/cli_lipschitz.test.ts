@@ -113,7 +113,7 @@ describe('wasserflow lipschitz --checkpoint', () => {
     const layout = mlpLayout(spec);
     const file = join(dir, 'small.ckpt');
     writeFileSync(file, encodeCheckpoint({ format: 'wasserflow-mlp-checkpoint', version: 1, spec, step: 1, floats: layout.size, buffers: ['params'], process: 'ddpm', processSpec: { kind: 'ddpm', steps: 10 }, config: {} }, [randomParams(layout, 8, 1)]));
-    const { code, out } = await captured(() => lipschitz(['--checkpoint', file, '--data', 'clusters4', '--points', '64', '--cert-seconds', '0.5', '--tol', '0.1', '--json']));
+    const { code, out } = await captured(() => lipschitz(['--checkpoint', file, '--data', 'clusters4', '--points', '64', '--cert-seconds', '600', '--cert-boxes', '1500', '--tol', '0.1', '--json']));
     expect(code).toBe(0);
     const res = JSON.parse(out) as { certifiedBox: number[]; rows: Record<string, number | number[]>[] };
     expect(res.certifiedBox).toEqual([-1.5, 1.5]);

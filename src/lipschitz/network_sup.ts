@@ -45,6 +45,11 @@ export interface NetworkSupOptions {
   tol?: number;
   secondsPerTime?: number;
   /**
+   * Cap on the certificate's boxes per time and box (default 2·10^6). With a cap that binds before the
+   * seconds do, a run is repeatable: the same weights give the same digits under any machine load.
+   */
+  boxesPerTime?: number;
+  /**
    * Starts per time of each kind (defaults: samples up to 128, grid 64 at d ≤ 3, random 32, secant
    * midpoints 32: 256 starts, about 3 s per time for the paper model on a loaded CPU adapter).
    * After the box grows, the samples (inside the old box, searched already) are left out.
@@ -194,6 +199,8 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
   if (!(Number.isInteger(grow) && grow >= 0 && grow <= 10)) throw new InputError(`L_s supremum: grow must be an integer in [0, 10], got ${grow}`);
   const secs = opts.secondsPerTime ?? 20;
   if (!(secs > 0 && secs <= 3600)) throw new InputError(`L_s supremum: seconds per time must be in (0, 3600], got ${secs}`);
+  const maxBoxes = opts.boxesPerTime ?? 2_000_000;
+  if (!(Number.isInteger(maxBoxes) && maxBoxes >= 1 && maxBoxes <= 1e8)) throw new InputError(`L_s supremum: boxes per time must be an integer in [1, 1e8], got ${maxBoxes}`);
   const tol = opts.tol ?? 0.05;
   if (!(tol > 0 && tol <= 10)) throw new InputError(`L_s supremum: tol must be in (0, 10], got ${tol}`);
   if (opts.samples && opts.samples.length !== M) throw new InputError(`L_s supremum: ${opts.samples.length} sample sets for ${M} times`);
@@ -361,7 +368,7 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
         if (sb.v > inBox.v && sb.x.every((v) => Math.abs(v) <= box)) inBox = sb;
         if (certify) {
           const seeds = [...row.lsSearchArgmax, ...(sb.x.every((v) => Math.abs(v) <= box) ? sb.x : [])];
-          const c = certifyBox(nets[m]!, { lo: new Array<number>(d).fill(-box), hi: new Array<number>(d).fill(box), tol, timeBudgetMs: secs * 1000, seeds });
+          const c = certifyBox(nets[m]!, { lo: new Array<number>(d).fill(-box), hi: new Array<number>(d).fill(box), tol, timeBudgetMs: secs * 1000, maxBoxes, seeds });
           if (c.lower > inBox.v) inBox = { v: c.lower, x: c.argmax };
           row.certified = c.upper;
           row.relGap = c.relGap;

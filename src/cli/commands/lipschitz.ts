@@ -43,7 +43,9 @@ const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET
                    'certifiedGlobal'  an upper bound over all of ℝ^d from layer spectral norms (loose);
                    'paper'      the paper's estimator (max secant quotient on linspace(0, 0.9, 10)², d ≤ 2).
   --box B          half-width of the first box (default 1.5); --grow G how often it may double (default 2);
-  --tol TOL        relative gap target (default 0.05); --cert-seconds S budget per time and box (default 20).
+  --tol TOL        relative gap target (default 0.05); --cert-seconds S budget per time and box (default 20);
+  --cert-boxes N   cap on the certificate's boxes per time and box (default 2000000): a cap that binds before
+                   the seconds makes the digits repeatable under any load (the seconds budget depends on it).
   Limits: --times <= 10000, --points <= 262144, --iters <= 10000.`;
 
 /** Size limits (issue 20: every size-driven loop gets one, with a clear error). */
@@ -77,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
       grow: { type: 'string' },
       tol: { type: 'string' },
       'cert-seconds': { type: 'string' },
+      'cert-boxes': { type: 'string' },
       'no-certify': { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -94,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
   const grow = num(values.grow, 'grow', 2, { min: 0, max: 10, int: true });
   const tol = num(values.tol, 'tol', 0.05, { min: 1e-9, max: 10 });
   const certSeconds = num(values['cert-seconds'], 'cert-seconds', 20, { min: 0.01, max: 3600 });
+  const certBoxes = num(values['cert-boxes'], 'cert-boxes', 2_000_000, { min: 1, max: 1e8, int: true });
   // The data (samples of p_0) and, where it is a Gaussian mixture, its exact score: a named data set
   // or a mixture file {weights, means, covs} (validated by parseMixtureJson).
   const dataArg = values.data ?? values.exact ?? 'clusters4';
@@ -162,7 +166,7 @@ export async function run(argv: string[]): Promise<number> {
       const nSamples = Math.min(points, 4096);
       const samplePts = noisedSamples(host, d, tt, nSamples, seed, 98, gridHost);
       // The search (GPU, any d) for the lower estimate; at d ≤ 3 the certificate seeded with it.
-      const report = await engine.lipschitzSupremum(network, { times: tt, samples: samplePts.map((s) => Float32Array.from(s)), box, grow, tol, secondsPerTime: certSeconds, certify, seed });
+      const report = await engine.lipschitzSupremum(network, { times: tt, samples: samplePts.map((s) => Float32Array.from(s)), box, grow, tol, secondsPerTime: certSeconds, boxesPerTime: certBoxes, certify, seed });
       rows.forEach((r, i) => {
         const rep = report.rows[i]!;
         r.ls = rep.ls;
