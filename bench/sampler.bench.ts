@@ -73,7 +73,7 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
           unit: '10^6 particle-steps/s',
           ceiling: { kind: 'matmul', perRun: flops, atShape },
           peers,
-          notes: `the ceiling kernel at this shape (${atShape.shape}): ${(atShape.perSecond / 1e9).toFixed(2)} GFLOP/s; one dispatch per run (fused network + step, 4 particles per invocation); ${(flopsPerEval(spec) / 1e3).toFixed(1)} kFLOP per network evaluation`,
+          notes: `fused kernel shape '${s?.fusedKernel ?? '?'}' (tuned); the ceiling kernel at this shape (${atShape.shape}): ${(atShape.perSecond / 1e9).toFixed(2)} GFLOP/s; one dispatch per run (fused network + step, 4 particles per invocation); ${(flopsPerEval(spec) / 1e3).toFixed(1)} kFLOP per network evaluation`,
         }),
       );
     } finally {

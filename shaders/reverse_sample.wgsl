@@ -7,7 +7,8 @@
 //              x_{i−1} = (x_i + β_i s(x_i, i)) / sqrt(1 − β_i) + sqrt(β_i) z  (noise on every step, as in
 //              the paper's code).
 // Score source: with the EXACT define the Gaussian mixture (shaders/lib/mixture.wgsl), else the MLP
-// (shaders/lib/mlp_forward4.wgsl). Each invocation owns PB (1..4) particles; state is vec4 per particle.
+// (shaders/lib/mlp_forward4.wgsl; with SG, a tuned variant, its weights are shared across the lanes of
+// a subgroup). Each invocation owns PB (1..4) particles; state is vec4 per particle.
 // Noise for particle p at global step m: Philox counter (p, m, STREAM, 0), so a seed fixes the samples
 // whatever the chunking. Table rows (src/kernels/reverse_sample.ts): row r = 2 vec4,
 // (t, α, σ, a) and (g², k, τ, β_discrete), times ascending; step m goes from row N − m to N − m − 1.
@@ -55,10 +56,20 @@ fn noise(p: u32, m: u32, key: vec2<u32>, mask: vec4<f32>) -> vec4<f32> {
 }
 
 @compute @workgroup_size(WG)
+#if SG
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(subgroup_invocation_id) lane: u32) {
+  sg_lane = lane;
+  let p0 = (gid.x + gid.y * nwg.x * WG) * PB;
+  // Every lane stays active for subgroupBroadcast: invocations past the particles compute on zeros
+  // and store nothing.
+  let lanes = select(0u, min(PB, params.n - p0), p0 < params.n);
+#else
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let p0 = (gid.x + gid.y * nwg.x * WG) * PB;
   if (p0 >= params.n) { return; }
   let lanes = min(PB, params.n - p0);
+#endif
   let mask = select(vec4<f32>(0.0), vec4<f32>(1.0), vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(DIM));
   let key = vec2<u32>(params.seed_lo, params.seed_hi);
   var X: array<vec4<f32>, 4>;

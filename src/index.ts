@@ -41,7 +41,7 @@ export { paperEstimate, paperGrid } from './lipschitz/paper.js';
 export { LipschitzEstimator, LOWER_ESTIMATE_NOTE, type LipschitzCurve, type LipschitzCurveOptions, type LipschitzMethod } from './lipschitz/estimator.js';
 export { packTimes, type TangentTime, type PointSource } from './kernels/mlp_tangent.js';
 export { PairwiseLipschitz } from './kernels/pairwise_lipschitz.js';
-export { ReverseSampler, sample, SAMPLER_KINDS, FUSED_MAX_WIDTH, type SamplerKind, type SamplerOptions, type SampleRunOptions, type ScoreSource, type SamplerPath } from './samplers/sampler.js';
+export { ReverseSampler, sample, SAMPLER_KINDS, FUSED_MAX_WIDTH, type SamplerKind, type SamplerOptions, type SampleRunOptions, type ScoreSource, type SamplerPath, type ReverseKernelKind } from './samplers/sampler.js';
 export { uniformGrid, samplerTable, embedIndex } from './processes/grid.js';
 export { ForwardSampler, forwardMarginal, MAX_SAMPLER_DIM, type ForwardSamplerOptions } from './samplers/forward.js';
 export { type NetworkScore } from './model/network.js';

@@ -7,6 +7,7 @@ import { DdpmSigmoid, VpLinear, Ve, type ForwardProcess } from '../src/processes
 import { rngFillCpu } from '../src/rng/philox.js';
 import { uniformGrid } from '../src/processes/grid.js';
 import { ReverseSampler, sample, type SamplerKind } from '../src/samplers/sampler.js';
+import { REVERSE_KERNEL_KINDS, reverseKernelCandidates, type ReverseKernelKind } from '../src/kernels/reverse_sample.js';
 import type { MixtureDescription } from '../src/scores/mixture.js';
 import { useGpu } from './gpu.js';
 import { reverseRef, type RefScore } from './reference/sampler.js';
@@ -69,14 +70,21 @@ describe('reverse samplers vs float64 reference (same noise)', () => {
     },
   ];
 
-  for (const c of cases) {
-    it(c.name, async () => {
+  // Network cases run once per fused kernel shape, named explicitly (the tuner would pick one).
+  const runs = cases.flatMap((c): { c: (typeof cases)[number]; shape?: ReverseKernelKind }[] => (c.score === 'exact' ? [{ c }] : REVERSE_KERNEL_KINDS.map((shape) => ({ c, shape }))));
+  for (const { c, shape } of runs) {
+    it(`${c.name}${shape ? ` [${shape} kernel]` : ''}`, async () => {
       const ctx = gpu();
       const n = 203; // not a multiple of 4 particles per invocation nor of the workgroup
       const d = 2;
       const seed = 77;
       const init = startCloud(n, d, 3);
       const params = c.score === 'exact' ? undefined : randomParams(c.score, 5);
+      if (shape && !reverseKernelCandidates(ctx).includes(shape)) {
+        // This adapter cannot run the shape: asking for it is a clear error, not a silent fallback.
+        await expect(ReverseSampler.create(ctx, { process: c.process, score: { kind: 'network', network: { spec: c.score as MlpSpec, params: params! } }, n, sampler: c.kind, fusedKernel: shape })).rejects.toThrow(InputError);
+        return;
+      }
       const s = await ReverseSampler.create(ctx, {
         process: c.process,
         score: c.score === 'exact' ? { kind: 'exact', mixture: fourClusters } : { kind: 'network', network: { spec: c.score, params: params! } },
@@ -86,8 +94,10 @@ describe('reverse samplers vs float64 reference (same noise)', () => {
         ...(c.steps !== undefined ? { steps: c.steps } : {}),
         ...(c.tEnd !== undefined ? { tEnd: c.tEnd } : {}),
         stepsPerDispatch: 7, // chunking must not change the result
+        ...(shape ? { fusedKernel: shape } : {}),
       });
       try {
+        if (shape) expect(s.fusedKernel).toBe(shape);
         await s.run({ seed, init });
         const got = await s.read();
         const src: RefScore = c.score === 'exact' ? { kind: 'exact', mixture: fourClusters } : { kind: 'network', spec: c.score, params: params! };

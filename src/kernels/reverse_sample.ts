@@ -48,6 +48,23 @@ export const ReverseExactBindings = reverseBindings('mixture', 'array<vec4<f32>>
 /** With the network score: `weights` holds the MLP's flat parameters. */
 export const ReverseNetworkBindings = reverseBindings('weights', 'array<f32>');
 
+/**
+ * Shapes of the network-score kernel (the exact score has only 'tile'), chosen per adapter by
+ * src/samplers/sampler.ts through the tuner; both take 4 particles per invocation, REVERSE_WG per
+ * workgroup, the same Philox counters and the same sums in the same order:
+ * - 'tile': every lane loads its own weights (shaders/lib/mlp_forward4.wgsl, mlp_layer4);
+ * - 'sg': the weights of a chunk of 8 inputs are loaded one per lane and shared by subgroupBroadcast
+ *   (on CPU drivers a storage load is a per-lane gather even at a lane-uniform address). Needs
+ *   subgroups of at least 8 lanes.
+ */
+export type ReverseKernelKind = 'tile' | 'sg';
+export const REVERSE_KERNEL_KINDS: readonly ReverseKernelKind[] = ['tile', 'sg'];
+
+/** The network-score kernel shapes this device can run ('sg' needs subgroups of at least 8 lanes). */
+export function reverseKernelCandidates(ctx: GpuContext): ReverseKernelKind[] {
+  return ctx.subgroupMinSize >= 8 ? ['tile', 'sg'] : ['tile'];
+}
+
 export interface ReverseKernelOptions {
   dim: number;
   sampler: SamplerCode;
@@ -55,6 +72,8 @@ export interface ReverseKernelOptions {
   network?: MlpLayout;
   /** Counter stream of the noise (third Philox word). */
   stream?: number;
+  /** Kernel shape for the network score (default 'tile'). */
+  kind?: ReverseKernelKind;
 }
 
 export class ReverseSampleKernel {
@@ -64,6 +83,7 @@ export class ReverseSampleKernel {
     readonly pipeline: GPUComputePipeline,
     /** Particles per invocation. */
     readonly particlesPerInvocation: number,
+    readonly kind: ReverseKernelKind,
   ) {}
 
   static async create(ctx: GpuContext, o: ReverseKernelOptions): Promise<ReverseSampleKernel> {
@@ -72,17 +92,21 @@ export class ReverseSampleKernel {
     // The MLP evaluates 4 particles per invocation (one vec4 lane each, 4 FMAs per weight load);
     // the mixture score has no shared loads, so one particle per invocation keeps all threads busy.
     const pb = o.network ? 4 : 1;
-    const prelude = [bindings.wgsl];
+    const kind = o.kind ?? 'tile';
+    if (!REVERSE_KERNEL_KINDS.includes(kind)) throw new Error(`reverse_sample: unknown kernel kind '${String(kind)}'`);
+    if (kind === 'sg' && !o.network) throw new Error("reverse_sample: the 'sg' kernel is for the network score");
+    if (kind === 'sg' && ctx.subgroupMinSize < 8) throw new Error("reverse_sample: the 'sg' kernel needs subgroups of at least 8 lanes");
+    const prelude = [...(kind === 'sg' ? ['enable subgroups;'] : []), bindings.wgsl];
     if (o.network) prelude.push(mlpPrelude(o.network));
     const pipeline = await ctx.pipelines.get({
       kernel: 'reverse_sample',
       source,
       layout: pl,
       prelude,
-      defines: { EXACT: !o.network },
+      defines: { EXACT: !o.network, SG: kind === 'sg' },
       constants: { DIM: o.dim, SAMPLER: SAMPLER_CODE[o.sampler], PB: pb, WG: REVERSE_WG, STREAM: o.stream ?? 0, ...(o.network ? mlpConstants(o.network.spec) : {}) },
     });
-    return new ReverseSampleKernel(ctx.device, !o.network, pipeline, pb);
+    return new ReverseSampleKernel(ctx.device, !o.network, pipeline, pb, kind);
   }
 
   /** Bind the buffers: `mixture` for the exact score, `weights` for the network. */

@@ -23,7 +23,9 @@ import { type RunOptions, throwIfAborted, abortable, reportProgress } from '../g
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { ForwardParams, ForwardSampleKernel, STREAM } from '../kernels/forward_sample.js';
-import { PARAM_SLOT, ReverseParams, ReverseSampleKernel, type SamplerCode } from '../kernels/reverse_sample.js';
+import { PARAM_SLOT, REVERSE_KERNEL_KINDS, ReverseParams, ReverseSampleKernel, reverseKernelCandidates, type ReverseKernelKind, type SamplerCode } from '../kernels/reverse_sample.js';
+import { bestTime } from '../gpu/tuning.js';
+import { TUNE_MIN_MACS } from '../train/mlp.js';
 import type { MlpLayout } from '../model/layout.js';
 import { DdpmSigmoid, type ForwardProcess } from '../processes/process.js';
 import { splitSeed } from '../rng/philox.js';
@@ -34,6 +36,7 @@ import { networkLayout, type NetworkScore } from '../model/network.js';
 import { SAMPLER_ROW_FLOATS, samplerTable, uniformGrid } from '../processes/grid.js';
 
 export type SamplerKind = 'em' | 'ode' | 'heun' | 'ddpm';
+export type { ReverseKernelKind };
 export const SAMPLER_KINDS: readonly SamplerKind[] = ['em', 'ode', 'heun', 'ddpm'];
 
 /** The samplers' defaults, written once (the front ends print and derive from them). */
@@ -75,6 +78,12 @@ export interface SamplerOptions {
   path?: SamplerPath;
   /** General path: largest block of particles processed at once (default: what fits one binding). */
   maxBlock?: number;
+  /**
+   * Fused path with a network score: the kernel shape ('tile' or 'sg', src/kernels/reverse_sample.ts).
+   * Default: tuned for the adapter when a step does at least TUNE_MIN_MACS multiply-adds, else 'tile'.
+   * Every shape gives the same samples up to float32 rounding (same noise, same sums).
+   */
+  fusedKernel?: ReverseKernelKind;
 }
 
 export interface SampleRunOptions extends RunOptions {
@@ -94,6 +103,51 @@ interface Fused {
   bind: GPUBindGroup;
 }
 
+/** Particles the fused-kernel search times (see tuneFused). */
+const TUNE_PARTICLES = 1 << 14;
+
+/**
+ * The fused kernel shape for a network score, chosen by the tuner (key reverse_sample:<sampler>:
+ * <widest layer, particles up to TUNE_PARTICLES, each rounded up to a power of 2>) from wall-clock
+ * timings of 2 steps on the run's own buffers (the particles are overwritten: every run starts with its init).
+ */
+async function tuneFused(
+  ctx: GpuContext,
+  code: SamplerCode,
+  network: MlpLayout,
+  n: number,
+  steps: number,
+  make: (kind: ReverseKernelKind) => Promise<ReverseSampleKernel>,
+  buffers: { table: GPUBuffer; weights?: GPUBuffer; mixture?: GPUBuffer; x: GPUBuffer; capture: GPUBuffer },
+  candidates: ReverseKernelKind[],
+  own: (b: GPUBuffer) => GPUBuffer,
+): Promise<ReverseKernelKind> {
+  const p2 = (x: number) => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
+  // Timed on at most TUNE_PARTICLES particles and 2 steps: the search stays well under a second at
+  // the paper's size, and a million-particle run is not timed a dozen times over; its class is
+  // the capped one (the shapes' costs per particle do not depend on n past a few workgroups per core).
+  const tn = Math.min(n, TUNE_PARTICLES);
+  const params = own(ctx.createBuffer({ label: 'sampler:tune-params', size: PARAM_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
+  ctx.write(params, ReverseParams.pack({ n: tn, step_begin: 0, step_end: Math.min(steps, 2), total_steps: steps, seed_lo: 0, seed_hi: 0, lambda: 1, capture_every: 0 }));
+  return ctx.tuner.choose(
+    `reverse_sample:${code}:w${p2(network.maxWidth)}-n${p2(tn)}`,
+    candidates.map((k) => ({ name: k, value: k })),
+    async (kind) => {
+      const kernel = await make(kind);
+      const bind = kernel.bind({ params, table: buffers.table, weights: buffers.weights!, x: buffers.x, capture: buffers.capture });
+      return bestTime(async () => {
+        const enc = ctx.device.createCommandEncoder({ label: 'tune:reverse_sample' });
+        const t0 = performance.now();
+        const pass = enc.beginComputePass({ label: 'tune:reverse_sample' });
+        kernel.encode(pass, bind, 0, tn);
+        pass.end();
+        await ctx.read(buffers.x, 0, 4, enc);
+        return performance.now() - t0;
+      }, 2);
+    },
+  );
+}
+
 export class ReverseSampler {
   /** Ascending time grid t_0 = tEnd < … < t_N = T. */
   readonly times: Float64Array;
@@ -108,6 +162,10 @@ export class ReverseSampler {
   readonly captureEvery: number;
   /** The kernels that run the steps. */
   readonly path: 'fused' | 'general';
+  /** The fused kernel's shape ('tile' or 'sg'); undefined on the general path. */
+  get fusedKernel(): ReverseKernelKind | undefined {
+    return this.fused?.kernel.kind;
+  }
   private readonly owned: GPUBuffer[] = [];
   private readonly chunks: { begin: number; end: number }[] = [];
   private readonly priorParams: GPUBuffer;
@@ -214,10 +272,22 @@ export class ReverseSampler {
       let general: GeneralStepper | undefined;
       if (useFused) {
         const code: SamplerCode = kind === 'ddpm' ? 'ddpm' : kind === 'heun' ? 'heun' : 'em';
-        const kernel = await ReverseSampleKernel.create(ctx, { dim, sampler: code, ...(network ? { network } : {}), stream: STREAM.reverse });
+        const make = (kind: ReverseKernelKind) => ReverseSampleKernel.create(ctx, { dim, sampler: code, ...(network ? { network, kind } : {}), stream: STREAM.reverse });
         const chunks = Math.ceil(steps / per);
         const params = own(ctx.createBuffer({ label: 'sampler:params', size: PARAM_SLOT * chunks, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
         const scoreSource = network ? { weights: sourceBuffer! } : { mixture: sourceBuffer! };
+        let shape: ReverseKernelKind = 'tile';
+        if (network) {
+          const candidates = reverseKernelCandidates(ctx);
+          if (opts.fusedKernel !== undefined) {
+            if (!REVERSE_KERNEL_KINDS.includes(opts.fusedKernel)) throw new InputError(`fusedKernel must be one of ${REVERSE_KERNEL_KINDS.join(', ')}, got '${String(opts.fusedKernel)}'`);
+            if (!candidates.includes(opts.fusedKernel)) throw new InputError(`fusedKernel '${opts.fusedKernel}' needs subgroups of at least 8 lanes, which this adapter lacks`);
+            shape = opts.fusedKernel;
+          } else if (candidates.length > 1 && n * network.layers.reduce((s, l) => s + l.in * l.out, 0) >= TUNE_MIN_MACS) {
+            shape = await tuneFused(ctx, code, network, n, steps, make, { table, ...scoreSource, x: state, capture: captureBinding }, candidates, own);
+          }
+        }
+        const kernel = await make(shape);
         const bind = kernel.bind({ params, table, ...scoreSource, x: state, capture: captureBinding });
         fused = { kernel, params, bind };
       } else {
