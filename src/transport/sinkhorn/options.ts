@@ -66,6 +66,18 @@ export interface SinkhornOptions extends RunOptions {
   truncate?: number | false;
   /** Updates at the final ε: 'alternating' with adaptive over-relaxation (default) or 'symmetric'. */
   finalUpdates?: 'alternating' | 'symmetric';
+  /**
+   * Acceleration of the alternating updates at the final ε: 'anderson' (default) mixes each new X
+   * potential with the last ANDERSON_MEMORY iterates on the GPU (shaders/sinkhorn_anderson.wgsl),
+   * falling back to over-relaxation if it diverges repeatedly; 'overrelaxation' uses the adaptive ω
+   * alone (src/transport/sinkhorn/relaxation.ts). Anderson needs dense softmins (no truncation) and
+   * at most ANDERSON_MAX_POINTS points per cloud; otherwise, and with `omega` given, over-relaxation
+   * runs. Measured on lavapipe, 700–1000-point uniform and Gaussian clouds in ±3 at blur 0.01 of
+   * unequal sizes: 5000 iterations unconverged with over-relaxation (weakly coupled blocks of the
+   * plan whose mass offsets over-relaxation settles at a rate of ~1 - 1e-4 per iteration), within
+   * a few hundred to ~1500 with Anderson.
+   */
+  acceleration?: 'anderson' | 'overrelaxation';
   /** Fixed over-relaxation ω in [1, 2) at the final ε instead of the adaptive choice. */
   omega?: number;
   /** Compute the gradient of the returned w2sq with respect to X's points (default false). */
@@ -89,7 +101,11 @@ export const SINKHORN_DEFAULTS = {
   levelMaxIterations: 200,
   multiscale: true,
   finalUpdates: 'alternating',
+  acceleration: 'anderson',
 } as const;
+
+/** Anderson acceleration runs on clouds of at most this many points (one workgroup per problem sums its history). */
+export const ANDERSON_MAX_POINTS = 65536;
 
 /** Default τ of the truncation of far pairs, and the problem size from which it is on by default. */
 export const TRUNCATE_TAU = 12;
@@ -113,6 +129,7 @@ export interface ResolvedSinkhorn {
   /** τ asked for (a number), off (false), or the default rule (undefined). */
   truncate: number | false | undefined;
   finalUpdates: 'alternating' | 'symmetric';
+  acceleration: 'anderson' | 'overrelaxation';
   /** Fixed ω at the final ε, or undefined for the adaptive choice. */
   omega: number | undefined;
   grad: boolean;
@@ -141,6 +158,7 @@ export function resolveSinkhorn(o: SinkhornOptions = {}): ResolvedSinkhorn {
     multiscale: o.multiscale ?? D.multiscale,
     truncate: o.truncate,
     finalUpdates: o.finalUpdates ?? D.finalUpdates,
+    acceleration: o.acceleration ?? D.acceleration,
     omega: o.omega,
     grad: o.grad ?? false,
     linearCost: o.linearCost ?? false,
@@ -168,6 +186,9 @@ function checkOptions(o: SinkhornOptions): void {
     ['levelMaxIterations', o.levelMaxIterations],
   ] as const) {
     if (v !== undefined) checkInteger(k, v, k === 'levelIterations' ? 0 : 1);
+  }
+  if (o.acceleration !== undefined && o.acceleration !== 'anderson' && o.acceleration !== 'overrelaxation') {
+    throw new InputError(`acceleration must be 'anderson' or 'overrelaxation', got '${String(o.acceleration)}'`);
   }
   if (o.finalUpdates !== undefined && o.finalUpdates !== 'alternating' && o.finalUpdates !== 'symmetric') {
     throw new InputError(`finalUpdates must be 'alternating' or 'symmetric', got '${String(o.finalUpdates)}'`);
