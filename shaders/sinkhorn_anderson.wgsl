@@ -1,7 +1,8 @@
 // Anderson acceleration (type II, memory MEM) of the alternating Sinkhorn iteration at the final ε,
-// on the X potentials of each cross problem: the state is f, the fixed-point map G(f) = T_f(T_g(f))
-// (one y-row then one x-row softmin). Dispatched right after the x-row softmin, which has written
-// G(f_k) in place of f_k, so one workgroup per problem (workgroup_id.x) sees f' = G(f_k) and:
+// on the X potentials of each cross problem: the state is f, the fixed-point map G(f) = K alternating
+// updates (y rows then x rows, K = ANDERSON_EVERY in src/transport/sinkhorn/solver.ts). Dispatched
+// right after every K-th x-row softmin, which has written G(f_k) in place of f_k, so one workgroup
+// per problem (workgroup_id.x) sees f' = G(f_k) and:
 //
 //   r_k   = f' - f_k, centred (a-weighted mean 0: G(f + c) = G(f) + c, the constant is no error)
 //   ΔR    = r_k - r_{k-1},  ΔG = G(f_k) - G(f_{k-1})   pushed into a ring of MEM columns
@@ -10,10 +11,10 @@
 //
 // (Walker & Ni 2011, "Anderson acceleration for fixed-point iterations", Alg. AA with the
 // differences form.) All state stays on the GPU: the count of iterations since the last reset is
-// state[p] (the host clears it to restart), so encoding K iterations needs no readback. Measured in
-// float64 numpy against the solver's iterate at the start of the final level of 2-D uniform 900 vs
-// 800 points in ±3 at blur 0.01: 631 iterations to a 1e-4 marginal error with these f32 normal
-// equations, where over-relaxation (ω = 1.95) was still at 3.4e-3 after 1500.
+// state[p] (the host clears it to restart), so encoding many iterations needs no readback. Measured
+// in float64 numpy from the solver's iterate at the start of the final level of 2-D uniform 900 vs
+// 800 points in ±3 at blur 0.01: with K = 1, 631 iterations to a 1e-4 marginal error with these f32
+// normal equations, where over-relaxation (ω = 1.95) was still at 3.4e-3 after 1500.
 //
 // Buffer `hist` (elements, T = params.total, indexed by point like the potentials):
 //   [0, T) f_k high parts, [T, 2T) its rests, [2T, 3T) G(f_{k-1}) high, [3T, 4T) rest,
@@ -28,9 +29,9 @@ const NQ: u32 = 44u; // MEM·(MEM + 1)/2 + MEM
 const GRID: f32 = 9.5367431640625e-7; // 2^-20, as shaders/lib/softmin_finish.wgsl
 const INV_GRID: f32 = 1048576.0;
 /** Tikhonov weight of the normal equations, relative to their mean diagonal (f32: a few ulps). */
-override REG: f32 = 1e-7;
+const REG: f32 = 1e-7;
 /** A step with |γ| past this is not trusted (ΔR nearly dependent): that iteration is left unmixed. */
-override GAMMA_MAX: f32 = 1e4;
+const GAMMA_MAX: f32 = 1e4;
 
 var<workgroup> part: array<f32, 2816>; // NQ · WG (WG <= 64)
 var<workgroup> gam: array<f32, MEM>;

@@ -39,7 +39,7 @@ export class SinkhornAnderson {
 
   static async create(ctx: GpuContext): Promise<SinkhornAnderson> {
     const layout = AndersonBindings.pipelineLayout(ctx.device);
-    return new SinkhornAnderson(await ctx.pipelines.get({ kernel: 'sinkhorn_anderson', source, layout, prelude: [AndersonBindings.wgsl], constants: { WG, ...(process.env.AA_REG ? { REG: Number(process.env.AA_REG) } : {}), ...(process.env.AA_GMAX ? { GAMMA_MAX: Number(process.env.AA_GMAX) } : {}) } }));
+    return new SinkhornAnderson(await ctx.pipelines.get({ kernel: 'sinkhorn_anderson', source, layout, prelude: [AndersonBindings.wgsl], constants: { WG } }));
   }
 
   /** Floats of the history buffer for a batch of `total` points. */

@@ -87,16 +87,19 @@ export interface SinkhornShape {
 const ANDERSON_DIVERGED = 4;
 const ANDERSON_RESETS = 3;
 /** Anderson's history is cleared (a restart from the current potentials) after this many checks without a new best error. */
-const ANDERSON_STALL = Number(process.env.AA_STALL ?? 5);
+const ANDERSON_STALL = 5;
 /**
  * Iterations per Anderson step (the map accelerated is ANDERSON_EVERY alternating updates): the
  * residual differences of single updates drown in the f32 rounding of the softmin near a slow
- * fixed point (its log-sum-exp is exact to ~1e-6, so a potential moves by noise of ~1e-6·ε per
- * update). Measured in float64 numpy with that noise added, 2-D uniform 900 vs 800 points at blur
- * 0.01 from the solver's final-level start: every update stalled at 1.05e-4 after 1500 iterations;
- * every 2nd reached 1e-4 after 1126, every 3rd after 1083, every 5th after 1345.
+ * fixed point (its log-sum-exp is exact to ~1e-6, so each update moves a potential by noise of
+ * ~1e-6·ε). In float64 numpy with that noise added (2-D uniform 900 vs 800 points in ±3, blur 0.01,
+ * from the solver's final-level start) every update stalled at 1.05e-4 after 1500 iterations, every
+ * 2nd, 3rd, 5th update reached 1e-4 after 1126, 1083, 1345. On lavapipe, over 12 clouds of 700–1000
+ * points at blur 0.01 (and the same 900 vs 800): every 3rd left four at the 5000 cap (restarts after
+ * growth gave way to over-relaxation), every 5th converged on all twelve (520–2350 iterations),
+ * every 7th left three at the cap.
  */
-const ANDERSON_EVERY = Number(process.env.AA_EVERY ?? 3);
+const ANDERSON_EVERY = 5;
 
 /** The GPU state of Anderson acceleration (created at the first solve that uses it). */
 interface AndersonState {
