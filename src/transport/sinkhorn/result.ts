@@ -48,6 +48,7 @@ export interface SinkhornResult {
   converged: boolean;
   /** The f32 floor of the marginal error the run stopped on when it is above `tol` (undefined otherwise). */
   marginalFloor: number | undefined;
+  /** Over-relaxation ω of the final updates when the run stopped (1 while Anderson acceleration ran; ½ for symmetric updates). */
   omega: number;
   /**
    * Softmin pair evaluations (cost and exp) of this solve, all problems of the batch together: n·m
