@@ -79,7 +79,7 @@ export interface SamplerOptions {
   /** General path: largest block of particles processed at once (default: what fits one binding). */
   maxBlock?: number;
   /**
-   * Fused path with a network score: the kernel shape ('tile' or 'sg', src/kernels/reverse_sample.ts).
+   * Fused path with a network score: the kernel shape ('tile', 'sg' or 'sg8', src/kernels/reverse_sample.ts).
    * Default: tuned for the adapter when a step does at least TUNE_MIN_MACS multiply-adds, else 'tile'.
    * Every shape gives the same samples up to float32 rounding (same noise, same sums).
    */
@@ -162,7 +162,7 @@ export class ReverseSampler {
   readonly captureEvery: number;
   /** The kernels that run the steps. */
   readonly path: 'fused' | 'general';
-  /** The fused kernel's shape ('tile' or 'sg'); undefined on the general path. */
+  /** The fused kernel's shape ('tile', 'sg' or 'sg8'); undefined on the general path. */
   get fusedKernel(): ReverseKernelKind | undefined {
     return this.fused?.kernel.kind;
   }
