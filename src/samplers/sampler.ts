@@ -81,7 +81,7 @@ export interface SamplerOptions {
   /**
    * Fused path with a network score: the kernel shape ('tile', 'sg' or 'sg8', src/kernels/reverse_sample.ts).
    * Default: tuned for the adapter when a step does at least TUNE_MIN_MACS multiply-adds, else 'tile'.
-   * Every shape gives the same samples up to float32 rounding (same noise, same sums).
+   * Every shape gives the same samples up to float32 rounding (same noise, sums in the same order; 'sg8' fuses the multiply-adds).
    */
   fusedKernel?: ReverseKernelKind;
 }
