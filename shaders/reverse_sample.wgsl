@@ -52,7 +52,10 @@ fn score4(X: array<vec4<f32>, 4>, r: u32) -> array<vec4<f32>, 4> {
 
 fn noise(p: u32, m: u32, key: vec2<u32>, mask: vec4<f32>) -> vec4<f32> {
   let w = philox4x32(vec4<u32>(p, m, STREAM, 0u), key);
-  return vec4<f32>(box_muller(w.x, w.y), box_muller(w.z, w.w)) * mask;
+  let z = box_muller(w.x, w.y);
+  // DIM is an override: for d <= 2 the second pair (masked to 0) is not computed; same values.
+  if (DIM <= 2u) { return vec4<f32>(z, 0.0, 0.0) * mask; }
+  return vec4<f32>(z, box_muller(w.z, w.w)) * mask;
 }
 
 @compute @workgroup_size(WG)

@@ -124,6 +124,27 @@ describe('reverse samplers vs float64 reference (same noise)', () => {
     expect(a).not.toEqual(c);
   });
 
+  it('read after run (idle wait on software adapters) returns that run\'s samples', async () => {
+    const ctx = gpu();
+    const opts = { process: new VpLinear(), score: { kind: 'exact' as const, mixture: fourClusters }, n: 300, steps: 30 };
+    const want = (await sample(ctx, { ...opts, seed: 5 })).samples;
+    const s = await ReverseSampler.create(ctx, opts);
+    try {
+      // The first read learns the run's time; later ones sleep through most of it before reading.
+      for (const seed of [4, 5, 5]) {
+        await s.run({ seed });
+        const got = await s.read();
+        if (seed === 5) expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer));
+      }
+      // Two runs, one read: the second run's samples, read without the wait.
+      await s.run({ seed: 4 });
+      await s.run({ seed: 5 });
+      expect(new Uint32Array((await s.read()).buffer)).toEqual(new Uint32Array(want.buffer));
+    } finally {
+      s.destroy();
+    }
+  });
+
   it('captures the trajectory every k steps without changing the samples', async () => {
     const ctx = gpu();
     const n = 100;

@@ -9,7 +9,7 @@ import { Bindings, read, rw, uniform, type BufferBinding, type Resources } from 
 import { grid2d } from '../gpu/dispatch.js';
 import { ParamsLayout } from '../gpu/params.js';
 import type { MlpLayout } from '../model/layout.js';
-import { mlpConstants, mlpPrelude } from '../model/network.js';
+import { mlpConstants, mlpPrelude, mlpPreludeSg } from '../model/network.js';
 
 export const ReverseParams = new ParamsLayout('ReverseParams', {
   n: 'u32',
@@ -50,19 +50,24 @@ export const ReverseNetworkBindings = reverseBindings('weights', 'array<f32>');
 
 /**
  * Shapes of the network-score kernel (the exact score has only 'tile'), chosen per adapter by
- * src/samplers/sampler.ts through the tuner; both take 4 particles per invocation, REVERSE_WG per
- * workgroup, the same Philox counters and the same sums in the same order:
+ * src/samplers/sampler.ts through the tuner; all take 4 particles per invocation, REVERSE_WG per
+ * workgroup and the same Philox counters:
  * - 'tile': every lane loads its own weights (shaders/lib/mlp_forward4.wgsl, mlp_layer4);
  * - 'sg': the weights of a chunk of 8 inputs are loaded one per lane and shared by subgroupBroadcast
- *   (on CPU drivers a storage load is a per-lane gather even at a lane-uniform address). Needs
- *   subgroups of at least 8 lanes.
+ *   (on CPU drivers a storage load is a per-lane gather even at a lane-uniform address), same sums
+ *   in the same order as 'tile';
+ * - 'sg8': the same sharing in per-layer code generated with the layout's sizes as literals
+ *   (src/model/network.ts mlpPreludeSg): 8 outputs per block, no guards on full chunks of inputs,
+ *   fused multiply-adds (same order, different rounding from 'tile'/'sg').
+ * 'sg' and 'sg8' need subgroups of at least 8 lanes.
  */
-export type ReverseKernelKind = 'tile' | 'sg';
-export const REVERSE_KERNEL_KINDS: readonly ReverseKernelKind[] = ['tile', 'sg'];
+export type ReverseKernelKind = 'tile' | 'sg' | 'sg8';
+export const REVERSE_KERNEL_KINDS: readonly ReverseKernelKind[] = ['tile', 'sg', 'sg8'];
+const SG_KINDS: readonly ReverseKernelKind[] = ['sg', 'sg8'];
 
 /** The network-score kernel shapes this device can run ('sg' needs subgroups of at least 8 lanes). */
 export function reverseKernelCandidates(ctx: GpuContext): ReverseKernelKind[] {
-  return ctx.subgroupMinSize >= 8 ? ['tile', 'sg'] : ['tile'];
+  return ctx.subgroupMinSize >= 8 ? [...REVERSE_KERNEL_KINDS] : ['tile'];
 }
 
 export interface ReverseKernelOptions {
@@ -94,16 +99,17 @@ export class ReverseSampleKernel {
     const pb = o.network ? 4 : 1;
     const kind = o.kind ?? 'tile';
     if (!REVERSE_KERNEL_KINDS.includes(kind)) throw new Error(`reverse_sample: unknown kernel kind '${String(kind)}'`);
-    if (kind === 'sg' && !o.network) throw new Error("reverse_sample: the 'sg' kernel is for the network score");
-    if (kind === 'sg' && ctx.subgroupMinSize < 8) throw new Error("reverse_sample: the 'sg' kernel needs subgroups of at least 8 lanes");
-    const prelude = [...(kind === 'sg' ? ['enable subgroups;'] : []), bindings.wgsl];
-    if (o.network) prelude.push(mlpPrelude(o.network));
+    const sg = SG_KINDS.includes(kind);
+    if (sg && !o.network) throw new Error(`reverse_sample: the '${kind}' kernel is for the network score`);
+    if (sg && ctx.subgroupMinSize < 8) throw new Error(`reverse_sample: the '${kind}' kernel needs subgroups of at least 8 lanes`);
+    const prelude = [...(sg ? ['enable subgroups;'] : []), bindings.wgsl];
+    if (o.network) prelude.push(kind === 'sg8' ? mlpPreludeSg(o.network, 8) : mlpPrelude(o.network));
     const pipeline = await ctx.pipelines.get({
       kernel: 'reverse_sample',
       source,
       layout: pl,
       prelude,
-      defines: { EXACT: !o.network, SG: kind === 'sg' },
+      defines: { EXACT: !o.network, SG: sg },
       constants: { DIM: o.dim, SAMPLER: SAMPLER_CODE[o.sampler], PB: pb, WG: REVERSE_WG, STREAM: o.stream ?? 0, ...(o.network ? mlpConstants(o.network.spec) : {}) },
     });
     return new ReverseSampleKernel(ctx.device, !o.network, pipeline, pb, kind);

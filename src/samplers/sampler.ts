@@ -79,9 +79,9 @@ export interface SamplerOptions {
   /** General path: largest block of particles processed at once (default: what fits one binding). */
   maxBlock?: number;
   /**
-   * Fused path with a network score: the kernel shape ('tile' or 'sg', src/kernels/reverse_sample.ts).
+   * Fused path with a network score: the kernel shape ('tile', 'sg' or 'sg8', src/kernels/reverse_sample.ts).
    * Default: tuned for the adapter when a step does at least TUNE_MIN_MACS multiply-adds, else 'tile'.
-   * Every shape gives the same samples up to float32 rounding (same noise, same sums).
+   * Every shape gives the same samples up to float32 rounding (same noise, sums in the same order; 'sg8' fuses the multiply-adds).
    */
   fusedKernel?: ReverseKernelKind;
 }
@@ -102,6 +102,16 @@ interface Fused {
   params: GPUBuffer;
   bind: GPUBindGroup;
 }
+
+/**
+ * Share of the fastest run seen so far that `read` sleeps (a timer, not a pending GPU promise) after
+ * a run's submit on a software adapter. While a promise of the webgpu package is pending the JS
+ * thread spins a core (DESIGN.md, "Facts measured"); on a 2-core machine that core is one the CPU
+ * driver's threads need.
+ */
+const IDLE_WAIT_SHARE = 0.85;
+/** A readback that returns within this many ms of the sleep's end found the run already done. */
+const IDLE_WAKE_SLACK_MS = 2;
 
 /** Particles the fused-kernel search times (see tuneFused). */
 const TUNE_PARTICLES = 1 << 14;
@@ -162,11 +172,16 @@ export class ReverseSampler {
   readonly captureEvery: number;
   /** The kernels that run the steps. */
   readonly path: 'fused' | 'general';
-  /** The fused kernel's shape ('tile' or 'sg'); undefined on the general path. */
+  /** The fused kernel's shape ('tile', 'sg' or 'sg8'); undefined on the general path. */
   get fusedKernel(): ReverseKernelKind | undefined {
     return this.fused?.kernel.kind;
   }
   private readonly owned: GPUBuffer[] = [];
+  /** Runs submitted by `run` and not yet read, and when the first of them was submitted. */
+  private pendingRuns = 0;
+  private submittedAt = 0;
+  /** Estimated submit-to-samples time of one run (software adapters; see IDLE_WAIT_SHARE). */
+  private fastestRunMs = Infinity;
   private readonly chunks: { begin: number; end: number }[] = [];
   private readonly priorParams: GPUBuffer;
   private readonly fwdBind: GPUBindGroup;
@@ -392,8 +407,10 @@ export class ReverseSampler {
       const enc = this.ctx.device.createCommandEncoder({ label: 'sample' });
       this.encodeRun(enc, seed, o.init);
       this.ctx.submit(enc.finish());
+      if (this.pendingRuns++ === 0) this.submittedAt = performance.now();
       return;
     }
+    this.pendingRuns = 0;
     this.writeParams(seed);
     let enc = this.ctx.device.createCommandEncoder({ label: 'sample:init' });
     this.encodeInit(enc, o.init);
@@ -413,14 +430,39 @@ export class ReverseSampler {
     }
   }
 
-  /** The particles (n × dim). */
-  read(): Promise<Float32Array> {
-    return this.ctx.readF32(this.state);
+  /**
+   * The particles (n × dim). After one `run` on a software adapter, first sleeps through
+   * IDLE_WAIT_SHARE of the estimated run time, so the JS thread leaves the CPU to the driver instead
+   * of spinning on the readback.
+   */
+  async read(): Promise<Float32Array> {
+    const single = this.pendingRuns === 1 && this.ctx.adapter.isSoftware;
+    const t0 = this.submittedAt;
+    this.pendingRuns = 0;
+    let slept = false;
+    if (single && Number.isFinite(this.fastestRunMs)) {
+      const wait = IDLE_WAIT_SHARE * this.fastestRunMs - (performance.now() - t0);
+      if (wait >= 1) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        slept = true;
+      }
+    }
+    const woke = performance.now();
+    const out = await this.ctx.readF32(this.state);
+    if (single) {
+      const end = performance.now();
+      // Samples ready as the sleep ended: the run was faster than the estimate (which a slow first
+      // run or a load spike set), so shrink it; otherwise the run's time bounds it.
+      if (slept && end - woke < IDLE_WAKE_SLACK_MS) this.fastestRunMs *= 0.7;
+      else this.fastestRunMs = Math.min(this.fastestRunMs, end - t0);
+    }
+    return out;
   }
 
   /** Trajectory frames: frame f holds the particles at times[N − f·captureEvery]. */
   async readTrajectory(): Promise<{ times: Float64Array; frames: Float32Array[] }> {
     if (!this.capture) throw new InputError('no trajectory: create the sampler with captureEvery > 0');
+    this.pendingRuns = 0;
     const all = await this.ctx.readF32(this.capture);
     const per = this.n * this.dim;
     const frames = Array.from({ length: this.frames }, (_, f) => all.slice(f * per, (f + 1) * per));
