@@ -64,6 +64,8 @@ export interface OutsideCertificate {
   seconds: number;
   /** True when every cell closed within the target of the best value (own or given). */
   converged: boolean;
+  /** When not converged: the (up to 5) open cells with the largest bounds — θ in radians, ρ = |x| (`Infinity` at the far end). */
+  worst?: { upper: number; theta: [number, number]; rho: [number, number] }[];
 }
 
 /** Largest dimension with an outside certificate. */
@@ -84,7 +86,7 @@ const absRange = (lo: number, hi: number): [number, number] => (lo <= 0 && hi >=
 const SILU_T = 1.2784645427610738;
 const siluR = (t: number) => (Number.isFinite(t) ? -t * sigm(-t) : 0);
 
-function limitOf(net: NetworkAtTime): Limit {
+export function limitOf(net: NetworkAtTime): Limit {
   const spec = net.layout.spec;
   switch (spec.activation) {
     case 'softplus':
@@ -175,7 +177,7 @@ function sectorBox(d: number, t0: number, t1: number, r0: number, r1: number): {
 }
 
 /** The cell's slope enclosures, layer by layer ([lo, hi] per unit). */
-function cellSlopes(net: NetworkAtTime, lim: Limit, t0: number, t1: number, r0: number, r1: number): { pLo: Float64Array[]; pHi: Float64Array[] } {
+export function cellSlopes(net: NetworkAtTime, lim: Limit, t0: number, t1: number, r0: number, r1: number): { pLo: Float64Array[]; pHi: Float64Array[] } {
   const d = net.d;
   const act = net.act;
   const pLo: Float64Array[] = [];
@@ -228,10 +230,13 @@ function cellSlopes(net: NetworkAtTime, lim: Limit, t0: number, t1: number, r0: 
       alo[j] = ell(Alo[j]!);
       ahi[j] = ell(Ahi[j]!);
       const [rl, rh] = lim.r(vlo, Math.max(vlo, vhi));
-      const c1 = Blo[j]! * pmin;
-      const c2 = Blo[j]! * pmax;
-      const c3 = Bhi[j]! * pmin;
-      const c4 = Bhi[j]! * pmax;
+      // ℓ(ρa + b) − ℓ(ρa) = p₊ b when ρa + b and ρa are both ≥ 0 (p₋ b when both ≤ 0), else in b·[min p, max p].
+      const qlo = vlo >= 0 && Alo[j]! >= 0 ? lim.pp : vhi <= 0 && Ahi[j]! <= 0 ? lim.pm : pmin;
+      const qhi = vlo >= 0 && Alo[j]! >= 0 ? lim.pp : vhi <= 0 && Ahi[j]! <= 0 ? lim.pm : pmax;
+      const c1 = Blo[j]! * qlo;
+      const c2 = Blo[j]! * qhi;
+      const c3 = Bhi[j]! * qlo;
+      const c4 = Bhi[j]! * qhi;
       blo[j] = Math.min(c1, c2, c3, c4) + rl;
       bhi[j] = Math.max(c1, c2, c3, c4) + rh;
     }
@@ -341,7 +346,7 @@ function slopeBoxBound(net: NetworkAtTime, pLo: Float64Array[], pHi: Float64Arra
 }
 
 /** The cell's bound: interval Jacobian over the slope box, with the K widest slopes at their vertices. */
-function cellBound(net: NetworkAtTime, lim: Limit, K: number, t0: number, t1: number, r0: number, r1: number): number {
+export function cellBound(net: NetworkAtTime, lim: Limit, K: number, t0: number, t1: number, r0: number, r1: number): number {
   const { pLo, pHi } = cellSlopes(net, lim, t0, t1, r0, r1);
   let best = slopeBoxBound(net, pLo, pHi);
   if (K > 0) {
@@ -385,6 +390,7 @@ function cellBound(net: NetworkAtTime, lim: Limit, K: number, t0: number, t1: nu
 
 interface Cell {
   upper: number;
+  depth: number;
   t0: number;
   t1: number;
   s0: number;
@@ -466,7 +472,7 @@ export function certifyOutside(net: NetworkAtTime, opts: OutsideOptions): Outsid
   const heap = new CellHeap();
   let closedMax = -Infinity;
   let cells = 0;
-  const make = (a: number, b: number, s0: number, s1: number): Cell => {
+  const make = (a: number, b: number, s0: number, s1: number, depth = 0): Cell => {
     cells++;
     const r0 = 1 / s1;
     const r1 = s0 > 0 ? 1 / s0 : Infinity;
@@ -474,7 +480,7 @@ export function certifyOutside(net: NetworkAtTime, opts: OutsideOptions): Outsid
     const tc = 0.5 * (a + b);
     consider(point(tc, 2 / (s0 + s1)));
     if (s0 === 0) consider(point(tc, 1e6 * r0));
-    return { upper, t0: a, t1: b, s0, s1 };
+    return { upper, depth, t0: a, t1: b, s0, s1 };
   };
   const file = (c: Cell) => {
     if (c.upper <= target()) closedMax = Math.max(closedMax, c.upper);
@@ -496,16 +502,25 @@ export function certifyOutside(net: NetworkAtTime, opts: OutsideOptions): Outsid
     }
     if (cells >= maxCells || performance.now() - t0 > budget) break;
     heap.pop();
-    // Split in s and (d = 2) in θ; keep the split whose worse half is lower.
+    // Split in s and (d = 2) in θ, keeping the split whose worse half is clearly lower. On a tie
+    // (common: a feature in both halves), a finite cell is split across its longer side in x
+    // (ρ1·Δθ against ρ1 − ρ0) and a cell reaching infinity alternately in θ and s. (Choosing by the
+    // better half instead shaves thin slivers off one side forever.)
     const sm = 0.5 * (top.s0 + top.s1);
-    const sA = make(top.t0, top.t1, top.s0, sm);
-    const sB = make(top.t0, top.t1, sm, top.s1);
-    let pair = [sA, sB];
+    const depth = top.depth + 1;
+    let pair = [make(top.t0, top.t1, top.s0, sm, depth), make(top.t0, top.t1, sm, top.s1, depth)];
     if (d === 2) {
       const tm = 0.5 * (top.t0 + top.t1);
-      const tA = make(top.t0, tm, top.s0, top.s1);
-      const tB = make(tm, top.t1, top.s0, top.s1);
-      if (Math.max(tA.upper, tB.upper) < Math.max(sA.upper, sB.upper)) pair = [tA, tB];
+      const alt = [make(top.t0, tm, top.s0, top.s1, depth), make(tm, top.t1, top.s0, top.s1, depth)];
+      const worse = (p: Cell[]) => Math.min(top.upper, Math.max(p[0]!.upper, p[1]!.upper));
+      const wt = worse(alt);
+      const ws = worse(pair);
+      const clear = 1e-3 * Math.max(top.upper - target(), 1e-12);
+      let useTheta: boolean;
+      if (Math.abs(wt - ws) > clear) useTheta = wt < ws;
+      else if (top.s0 > 0) useTheta = (top.t1 - top.t0) / top.s0 >= 1 / top.s0 - 1 / top.s1;
+      else useTheta = depth % 2 === 0;
+      if (useTheta) pair = alt;
     }
     // A child's bound never needs to exceed its parent's (the parent's encloses it).
     for (const c of pair) {
@@ -514,7 +529,16 @@ export function certifyOutside(net: NetworkAtTime, opts: OutsideOptions): Outsid
     }
   }
   const openMax = heap.peek()?.upper ?? -Infinity;
+  const worst: NonNullable<OutsideCertificate['worst']> = [];
+  if (!converged) {
+    const top: Cell[] = [];
+    while (heap.size > 0 && top.length < 5) top.push(heap.pop()!);
+    for (const c of top) {
+      worst.push({ upper: c.upper, theta: [c.t0, c.t1], rho: [1 / c.s1, c.s0 > 0 ? 1 / c.s0 : Infinity] });
+      heap.push(c);
+    }
+  }
   const raw = Math.max(closedMax, openMax);
   const upper = raw + 1e-9 * Math.max(1, Math.abs(raw));
-  return { upper, lower: own, argmax: ownX, radius: R0, cells, open: heap.size, seconds: (performance.now() - t0) / 1000, converged };
+  return { upper, lower: own, argmax: ownX, radius: R0, cells, open: heap.size, seconds: (performance.now() - t0) / 1000, converged, ...(converged ? {} : { worst }) };
 }
