@@ -86,7 +86,7 @@ const absRange = (lo: number, hi: number): [number, number] => (lo <= 0 && hi >=
 const SILU_T = 1.2784645427610738;
 const siluR = (t: number) => (Number.isFinite(t) ? -t * sigm(-t) : 0);
 
-export function limitOf(net: NetworkAtTime): Limit {
+function limitOf(net: NetworkAtTime): Limit {
   const spec = net.layout.spec;
   switch (spec.activation) {
     case 'softplus':
@@ -177,7 +177,7 @@ function sectorBox(d: number, t0: number, t1: number, r0: number, r1: number): {
 }
 
 /** The cell's slope enclosures, layer by layer ([lo, hi] per unit). */
-export function cellSlopes(net: NetworkAtTime, lim: Limit, t0: number, t1: number, r0: number, r1: number): { pLo: Float64Array[]; pHi: Float64Array[] } {
+function cellSlopes(net: NetworkAtTime, lim: Limit, t0: number, t1: number, r0: number, r1: number): { pLo: Float64Array[]; pHi: Float64Array[] } {
   const d = net.d;
   const act = net.act;
   const pLo: Float64Array[] = [];
@@ -346,7 +346,7 @@ function slopeBoxBound(net: NetworkAtTime, pLo: Float64Array[], pHi: Float64Arra
 }
 
 /** The cell's bound: interval Jacobian over the slope box, with the K widest slopes at their vertices. */
-export function cellBound(net: NetworkAtTime, lim: Limit, K: number, t0: number, t1: number, r0: number, r1: number): number {
+function cellBound(net: NetworkAtTime, lim: Limit, K: number, t0: number, t1: number, r0: number, r1: number): number {
   const { pLo, pHi } = cellSlopes(net, lim, t0, t1, r0, r1);
   let best = slopeBoxBound(net, pLo, pHi);
   if (K > 0) {
@@ -386,6 +386,14 @@ export function cellBound(net: NetworkAtTime, lim: Limit, K: number, t0: number,
     best = Math.min(best, boxBound(net, box.lo, box.hi).upper);
   }
   return best;
+}
+
+/**
+ * The bound of one cell {ρ u(θ): θ ∈ [t0, t1], ρ ∈ [r0, r1]} (r1 may be +∞; d = 1: t0 = t1 ∈ {0, π})
+ * on sup λ_max(S), with `vertexSlopes` slopes enumerated at their endpoints (for tests).
+ */
+export function outsideCellBound(net: NetworkAtTime, t0: number, t1: number, r0: number, r1: number, vertexSlopes = 4): number {
+  return cellBound(net, limitOf(net), vertexSlopes, t0, t1, r0, r1);
 }
 
 interface Cell {
@@ -471,6 +479,7 @@ export function certifyOutside(net: NetworkAtTime, opts: OutsideOptions): Outsid
   const target = () => best + Math.max(tol * Math.abs(best), atol);
   const heap = new CellHeap();
   let closedMax = -Infinity;
+  let stuckMax = -Infinity;
   let cells = 0;
   const make = (a: number, b: number, s0: number, s1: number, depth = 0): Cell => {
     cells++;
@@ -497,27 +506,35 @@ export function certifyOutside(net: NetworkAtTime, opts: OutsideOptions): Outsid
   for (;;) {
     const top = heap.peek();
     if (!top || top.upper <= target()) {
-      converged = true;
+      converged = stuckMax <= target();
       break;
     }
     if (cells >= maxCells || performance.now() - t0 > budget) break;
     heap.pop();
+    // A cell below float64 resolution cannot be split: its bound stays in the result as it is.
+    const sm = 0.5 * (top.s0 + top.s1);
+    const tm = 0.5 * (top.t0 + top.t1);
+    const canS = sm > top.s0 && sm < top.s1;
+    const canT = d === 2 && tm > top.t0 && tm < top.t1;
+    if (!canS && !canT) {
+      stuckMax = Math.max(stuckMax, top.upper);
+      continue;
+    }
     // Split in s and (d = 2) in θ, keeping the split whose worse half is clearly lower. On a tie
     // (common: a feature in both halves), a finite cell is split across its longer side in x
     // (ρ1·Δθ against ρ1 − ρ0) and a cell reaching infinity alternately in θ and s. (Choosing by the
     // better half instead shaves thin slivers off one side forever.)
-    const sm = 0.5 * (top.s0 + top.s1);
     const depth = top.depth + 1;
-    let pair = [make(top.t0, top.t1, top.s0, sm, depth), make(top.t0, top.t1, sm, top.s1, depth)];
-    if (d === 2) {
-      const tm = 0.5 * (top.t0 + top.t1);
+    let pair = canS ? [make(top.t0, top.t1, top.s0, sm, depth), make(top.t0, top.t1, sm, top.s1, depth)] : [];
+    if (canT) {
       const alt = [make(top.t0, tm, top.s0, top.s1, depth), make(tm, top.t1, top.s0, top.s1, depth)];
       const worse = (p: Cell[]) => Math.min(top.upper, Math.max(p[0]!.upper, p[1]!.upper));
       const wt = worse(alt);
-      const ws = worse(pair);
+      const ws = canS ? worse(pair) : Infinity;
       const clear = 1e-3 * Math.max(top.upper - target(), 1e-12);
       let useTheta: boolean;
-      if (Math.abs(wt - ws) > clear) useTheta = wt < ws;
+      if (!canS) useTheta = true;
+      else if (Math.abs(wt - ws) > clear) useTheta = wt < ws;
       else if (top.s0 > 0) useTheta = (top.t1 - top.t0) / top.s0 >= 1 / top.s0 - 1 / top.s1;
       else useTheta = depth % 2 === 0;
       if (useTheta) pair = alt;
@@ -538,7 +555,7 @@ export function certifyOutside(net: NetworkAtTime, opts: OutsideOptions): Outsid
       heap.push(c);
     }
   }
-  const raw = Math.max(closedMax, openMax);
+  const raw = Math.max(closedMax, openMax, stuckMax);
   const upper = raw + 1e-9 * Math.max(1, Math.abs(raw));
   return { upper, lower: own, argmax: ownX, radius: R0, cells, open: heap.size, seconds: (performance.now() - t0) / 1000, converged, ...(converged ? {} : { worst }) };
 }
