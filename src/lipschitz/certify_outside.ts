@@ -288,15 +288,37 @@ function cellSlopes(net: NetworkAtTime, lim: Limit, t0: number, t1: number, r0: 
   return { pLo, pHi };
 }
 
-/** Upper bound on λ_max(S) over every slope vector in the box [pLo, pHi] (interval Jacobian). */
-function slopeBoxBound(net: NetworkAtTime, pLo: Float64Array[], pHi: Float64Array[]): number {
+interface Prefix {
+  /** Layers done, and T = ∂h/∂x after them (m × d) as mid–radius. */
+  layers: number;
+  tMid: Float64Array;
+  tRad: Float64Array;
+}
+
+/**
+ * Upper bound on λ_max(S) over every slope vector in the box [pLo, pHi] (interval Jacobian),
+ * optionally starting from a prefix (the first layers' T, shared by the vertices of later slopes).
+ */
+function slopeBoxBound(net: NetworkAtTime, pLo: Float64Array[], pHi: Float64Array[], from?: Prefix, upTo = net.hidden.length): number {
+  return jacobianBound(net, advance(net, pLo, pHi, from, upTo));
+}
+
+function advance(net: NetworkAtTime, pLo: Float64Array[], pHi: Float64Array[], from: Prefix | undefined, upTo: number): Prefix {
   const d = net.d;
-  // T (m × d) as mid–radius.
-  let m = d;
-  let tMid = new Float64Array(d * d);
-  let tRad = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) tMid[i * d + i] = 1;
-  net.hidden.forEach((ly, l) => {
+  let tMid: Float64Array;
+  let tRad: Float64Array;
+  let start = 0;
+  if (from) {
+    ({ tMid, tRad } = from);
+    start = from.layers;
+  } else {
+    tMid = new Float64Array(d * d);
+    tRad = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) tMid[i * d + i] = 1;
+  }
+  let m = start === 0 ? d : net.hidden[start - 1]!.n;
+  for (let l = start; l < upTo; l++) {
+    const ly = net.hidden[l]!;
     const n = ly.n;
     const nMid = new Float64Array(n * d);
     const nRad = new Float64Array(n * d);
@@ -321,7 +343,15 @@ function slopeBoxBound(net: NetworkAtTime, pLo: Float64Array[], pHi: Float64Arra
     tMid = nMid;
     tRad = nRad;
     m = n;
-  });
+  }
+  return { layers: upTo, tMid, tRad };
+}
+
+/** λ_max(S_mid) + ‖S_rad‖₂ for J = head·T + b I with T after every hidden layer. */
+function jacobianBound(net: NetworkAtTime, pre: Prefix): number {
+  const d = net.d;
+  const { tMid, tRad } = pre;
+  const m = net.hidden.length > 0 ? net.hidden[net.hidden.length - 1]!.n : d;
   const jm = new Float64Array(d * d);
   const jr = new Float64Array(d * d);
   for (let i = 0; i < d; i++)
@@ -345,10 +375,20 @@ function slopeBoxBound(net: NetworkAtTime, pLo: Float64Array[], pHi: Float64Arra
   return lambdaMax(sm, d) + Math.max(0, lambdaMax(sr, d));
 }
 
-/** The cell's bound: interval Jacobian over the slope box, with the K widest slopes at their vertices. */
-function cellBound(net: NetworkAtTime, lim: Limit, K: number, t0: number, t1: number, r0: number, r1: number): number {
+/**
+ * The cell's bound: interval Jacobian over the slope box; then, while above `enough` (a bound at or
+ * below it closes the cell whichever it is), the mean-value form on the bounding box of a finite
+ * cell and the K widest slopes at their vertices, keeping the smallest.
+ */
+function cellBound(net: NetworkAtTime, lim: Limit, K: number, t0: number, t1: number, r0: number, r1: number, enough = -Infinity): number {
   const { pLo, pHi } = cellSlopes(net, lim, t0, t1, r0, r1);
   let best = slopeBoxBound(net, pLo, pHi);
+  if (best <= enough) return best;
+  if (Number.isFinite(r1)) {
+    const box = sectorBox(net.d, t0, t1, r0, r1);
+    best = Math.min(best, boxBound(net, box.lo, box.hi).upper);
+    if (best <= enough) return best;
+  }
   if (K > 0) {
     // The K widest slopes (weighted by the unit's outgoing weight) at their endpoints.
     const cand: { l: number; j: number; w: number }[] = [];
@@ -368,6 +408,9 @@ function cellBound(net: NetworkAtTime, lim: Limit, K: number, t0: number, t1: nu
     if (pick.length > 0) {
       const lo = pLo.map((a) => a.slice());
       const hi = pHi.map((a) => a.slice());
+      // The layers before the first enumerated slope are the same at every vertex.
+      const first = Math.min(...pick.map((q) => q.l));
+      const prefix = first > 0 ? advance(net, pLo, pHi, undefined, first) : undefined;
       let vmax = -Infinity;
       for (let v = 0; v < 1 << pick.length; v++) {
         pick.forEach(({ l, j }, q) => {
@@ -375,15 +418,11 @@ function cellBound(net: NetworkAtTime, lim: Limit, K: number, t0: number, t1: nu
           lo[l]![j] = p;
           hi[l]![j] = p;
         });
-        vmax = Math.max(vmax, slopeBoxBound(net, lo, hi));
+        vmax = Math.max(vmax, slopeBoxBound(net, lo, hi, prefix));
         if (vmax >= best) break;
       }
       best = Math.min(best, vmax);
     }
-  }
-  if (Number.isFinite(r1)) {
-    const box = sectorBox(net.d, t0, t1, r0, r1);
-    best = Math.min(best, boxBound(net, box.lo, box.hi).upper);
   }
   return best;
 }
@@ -485,7 +524,7 @@ export function certifyOutside(net: NetworkAtTime, opts: OutsideOptions): Outsid
     cells++;
     const r0 = 1 / s1;
     const r1 = s0 > 0 ? 1 / s0 : Infinity;
-    const upper = cellBound(net, lim, K, a, b, r0, r1);
+    const upper = cellBound(net, lim, K, a, b, r0, r1, target());
     const tc = 0.5 * (a + b);
     consider(point(tc, 2 / (s0 + s1)));
     if (s0 === 0) consider(point(tc, 1e6 * r0));
