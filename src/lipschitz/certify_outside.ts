@@ -515,6 +515,44 @@ export function certifyOutside(net: NetworkAtTime, opts: OutsideOptions): Outsid
     if (f > best) best = f;
   };
   const point = (t: number, rho: number) => (d === 1 ? [rho * Math.cos(t)] : [rho * Math.cos(t), rho * Math.sin(t)]);
+  // Pattern search from the best point of this search in (θ, log ρ), ρ ≥ R0 (a ridge at infinity is
+  // a narrow range of θ at large ρ, where cell centres land only by chance).
+  const polish = () => {
+    if (ownX.length === 0) return;
+    let th = d === 1 ? (ownX[0]! >= 0 ? 0 : Math.PI) : Math.atan2(ownX[1]!, ownX[0]!);
+    let lr = Math.log(Math.hypot(...ownX));
+    let f = own;
+    let stepT = d === 1 ? 0 : 1e-3;
+    let stepR = 0.5;
+    for (let it = 0; it < 200 && (stepT > 1e-15 || stepR > 1e-9); it++) {
+      let moved = false;
+      const tries: [number, number][] = [[stepT, 0], [-stepT, 0], [0, stepR], [0, -stepR]];
+      for (const [dt, dr] of tries) {
+        if ((dt === 0 && dr === 0) || Math.exp(lr + dr) < R0) continue;
+        const x = point(th + dt, Math.exp(lr + dr));
+        const fx = net.lambdaAt(x);
+        if (fx > f) {
+          f = fx;
+          th += dt;
+          lr += dr;
+          moved = true;
+          if (fx > own) {
+            own = fx;
+            ownX = x;
+          }
+          if (fx > best) best = fx;
+          break;
+        }
+      }
+      if (!moved) {
+        stepT *= 0.5;
+        stepR *= 0.5;
+      } else {
+        stepT *= 1.5;
+        stepR *= 1.5;
+      }
+    }
+  };
   const target = () => best + Math.max(tol * Math.abs(best), atol);
   const heap = new CellHeap();
   let closedMax = -Infinity;
@@ -540,8 +578,11 @@ export function certifyOutside(net: NetworkAtTime, opts: OutsideOptions): Outsid
   } else {
     for (let q = 0; q < nTheta; q++) first.push(make((2 * Math.PI * q) / nTheta, (2 * Math.PI * (q + 1)) / nTheta, 0, 1 / R0));
   }
+  polish();
   first.forEach(file);
   let converged = false;
+  let polished = own;
+  let polishedAt = cells;
   for (;;) {
     const top = heap.peek();
     if (!top || top.upper <= target()) {
@@ -577,6 +618,11 @@ export function certifyOutside(net: NetworkAtTime, opts: OutsideOptions): Outsid
       else if (top.s0 > 0) useTheta = (top.t1 - top.t0) / top.s0 >= 1 / top.s0 - 1 / top.s1;
       else useTheta = depth % 2 === 0;
       if (useTheta) pair = alt;
+    }
+    if (own > polished && cells - polishedAt >= 256) {
+      polish();
+      polished = own;
+      polishedAt = cells;
     }
     // A child's bound never needs to exceed its parent's (the parent's encloses it).
     for (const c of pair) {
