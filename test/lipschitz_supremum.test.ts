@@ -104,9 +104,9 @@ describe('lipschitz: the network supremum (search + certificate)', () => {
     expect(r.ls).toBeAllclose(1, { rtol: 1e-9 });
     expect(r.certified!).toBeGreaterThanOrEqual(r.ls);
     expect(r.certifiedRegion).toBe(`box [-${r.box}, ${r.box}]^2`);
-    // Region 'plane' (the default at d = 2): the same supremum certified over all of ℝ² without
-    // growing the box — the outside of the ball of radius 1.5 is covered by cells reaching infinity.
-    const p = (await networkSupremum(gpu(), layout, params, [t0], { grow: 0, secondsPerTime: 5, tol: 0.01, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
+    // Region 'plane': the same supremum certified over all of ℝ² without growing the box — the
+    // outside of the ball of radius 1.5 is covered by cells reaching infinity.
+    const p = (await networkSupremum(gpu(), layout, params, [t0], { region: 'plane', grow: 0, secondsPerTime: 5, tol: 0.01, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
     expect(p.certifiedRegion).toBe('R^2');
     expect(p.converged).toBe(true);
     expect(p.ls).toBeAllclose(1, { rtol: 1e-9 });

@@ -19,7 +19,7 @@
  * the supremum over the box only, not over ℝ^d. Above d = 3 there is no certificate: `certified` is
  * null with the reason (the branch-and-bound's box count grows like 2^d per halving of the side).
  *
- * Region 'plane' (d ≤ 2, the default there) certifies all of ℝ^d instead: the first box [−B, B]^d
+ * Region 'plane' (d ≤ 2; `lipschitz --checkpoint` asks for it there) certifies all of ℝ^d instead: the first box [−B, B]^d
  * and the outside of its inscribed ball, |x| ≥ B, by branch-and-bound over compactified cells that
  * reach infinity (certify_outside.ts). The box then grows for the search only. `certified` is
  * printed only when both parts close to the target; otherwise it is null and the sound but open
@@ -49,9 +49,10 @@ export interface NetworkSupOptions {
   /** Certify at d ≤ 3 (default true). */
   certify?: boolean;
   /**
-   * What the certificate covers: 'plane' (default at d ≤ 2) — all of ℝ^d: the first box [−B, B]^d
+   * What the certificate covers: 'plane' (d ≤ 2) — all of ℝ^d: the first box [−B, B]^d
    * (certify.ts) and the outside of the ball of radius B (certify_outside.ts, cells reaching
-   * infinity); 'box' (default at d = 3, the only choice there) — the box alone, grown as below.
+   * infinity); 'box' (the default, and the only choice at d = 3) — the box alone, grown as below.
+   * (`lipschitz --checkpoint` asks for 'plane' at d ≤ 2.)
    */
   region?: 'plane' | 'box';
   /** Relative gap target of the certificate (default 0.05) and its seconds per time and box (default 20). */
@@ -91,7 +92,7 @@ export interface NetworkSupRow {
   lsSearchArgmax: number[];
   /**
    * Upper bound on the supremum over `certifiedRegion`, or null (then `certifiedReason`). Region
-   * 'plane' (d ≤ 2, default): over all of ℝ^d, and only when the gap target was met (else null, with
+   * 'plane' (d ≤ 2): over all of ℝ^d, and only when the gap target was met (else null, with
    * the open bound in `certifiedLoose`). Region 'box': over the box [−box, box]^d only, never ℝ^d —
    * null when a value found outside every box tried exceeds it; null above d = 3.
    */
@@ -240,7 +241,7 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
   const nSecant = count('secantStarts', opts.secantStarts, 32);
   const steps = count('steps', opts.steps, 30);
   const certify = (opts.certify ?? true) && d <= CERTIFY_MAX_DIM;
-  const region = opts.region ?? (d <= OUTSIDE_MAX_DIM ? 'plane' : 'box');
+  const region = opts.region ?? 'box';
   if (region !== 'plane' && region !== 'box') throw new InputError(`L_s supremum: region must be 'plane' or 'box', got '${String(region)}'`);
   if (region === 'plane' && d > OUTSIDE_MAX_DIM) throw new InputError(`L_s supremum: region 'plane' (a certificate over ℝ^d) exists up to d = ${OUTSIDE_MAX_DIM}; this network has d = ${d} (use region 'box')`);
   const plane = certify && region === 'plane';

@@ -177,7 +177,7 @@ export async function run(argv: string[]): Promise<number> {
       const nSamples = Math.min(points, 4096);
       const samplePts = noisedSamples(host, d, tt, nSamples, seed, 98, gridHost);
       // The search (GPU, any d) for the lower estimate; at d ≤ 3 the certificate seeded with it.
-      const report = await engine.lipschitzSupremum(network, { times: tt, samples: samplePts.map((s) => Float32Array.from(s)), box, grow, tol, secondsPerTime: certSeconds, boxesPerTime: certBoxes, certify, seed, ...(regionArg ? { region: regionArg } : {}) });
+      const report = await engine.lipschitzSupremum(network, { times: tt, samples: samplePts.map((s) => Float32Array.from(s)), box, grow, tol, secondsPerTime: certSeconds, boxesPerTime: certBoxes, certify, seed, region: regionArg ?? (d <= 2 ? 'plane' : 'box') });
       rows.forEach((r, i) => {
         const rep = report.rows[i]!;
         r.ls = rep.ls;
