@@ -122,6 +122,13 @@ function limitOf(net: NetworkAtTime): Limit {
   }
 }
 
+/**
+ * Relative slack added outward to the interval sums of the growing part (float64 rounding is not
+ * directed): where ρ → ∞ multiplies a coefficient, its sign decides a slope's limit, so a coefficient
+ * within rounding of 0 must keep 0 in its interval.
+ */
+const SLACK = 1e-13;
+
 /** ρ·a with ρ ∈ (0, ∞] and 0·∞ = 0. */
 const mulRho = (rho: number, a: number) => (a === 0 ? 0 : rho * a);
 /** Clamp for evaluating σ, σ′ at ±∞ (their limits are reached in float64 far before 1e300). */
@@ -149,7 +156,7 @@ function dirRange(w: Float64Array, off: number, d: number, t0: number, t1: numbe
     if (contains(phi)) hi = nrm;
     if (contains(phi + Math.PI)) lo = -nrm;
   }
-  return [lo, hi];
+  return [lo - SLACK * (Math.abs(wx) + Math.abs(wy)), hi + SLACK * (Math.abs(wx) + Math.abs(wy))];
 }
 
 /** Bounding box of the sector {ρ u(θ): θ ∈ [t0, t1], ρ ∈ [r0, r1]} (r1 finite). */
@@ -259,8 +266,14 @@ function cellSlopes(net: NetworkAtTime, lim: Limit, t0: number, t1: number, r0: 
       let bh = bl;
       let vl = bl;
       let vh = bl;
+      let magA = 0;
+      let magB = Math.abs(bl);
+      let magV = Math.abs(bl);
       for (let j = 0; j < m; j++) {
         const w = next.w[k * m + j]!;
+        magA += Math.abs(w) * Math.max(Math.abs(alo[j]!), Math.abs(ahi[j]!));
+        magB += Math.abs(w) * Math.max(Math.abs(blo[j]!), Math.abs(bhi[j]!));
+        magV += Math.abs(w) * Math.max(Number.isFinite(hlo[j]!) ? Math.abs(hlo[j]!) : 0, Number.isFinite(hhi[j]!) ? Math.abs(hhi[j]!) : 0);
         if (w > 0) {
           al += w * alo[j]!;
           ah += w * ahi[j]!;
@@ -277,12 +290,12 @@ function cellSlopes(net: NetworkAtTime, lim: Limit, t0: number, t1: number, r0: 
           vh += w * hlo[j]!;
         }
       }
-      Alo[k] = al;
-      Ahi[k] = ah;
-      Blo[k] = bl;
-      Bhi[k] = bh;
-      Vlo[k] = Number.isNaN(vl) ? -Infinity : vl;
-      Vhi[k] = Number.isNaN(vh) ? Infinity : vh;
+      Alo[k] = al - SLACK * magA;
+      Ahi[k] = ah + SLACK * magA;
+      Blo[k] = bl - SLACK * magB;
+      Bhi[k] = bh + SLACK * magB;
+      Vlo[k] = Number.isNaN(vl) ? -Infinity : vl - SLACK * magV;
+      Vhi[k] = Number.isNaN(vh) ? Infinity : vh + SLACK * magV;
     }
   });
   return { pLo, pHi };
