@@ -655,5 +655,5 @@ export function certifyOutside(net: NetworkAtTime, opts: OutsideOptions): Outsid
   }
   const raw = Math.max(closedMax, openMax, stuckMax);
   const upper = raw + 1e-9 * Math.max(1, Math.abs(raw));
-  return { upper, lower: own, argmax: ownX, radius: R0, cells, open: heap.size, seconds: (performance.now() - t0) / 1000, converged, ...(converged ? {} : { worst }) };
+  return { upper, lower: own, argmax: ownX, radius: R0, cells, open: converged ? 0 : heap.size, seconds: (performance.now() - t0) / 1000, converged, ...(converged ? {} : { worst }) };
 }
