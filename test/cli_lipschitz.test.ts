@@ -113,7 +113,7 @@ describe('wasserflow lipschitz --checkpoint', () => {
     const layout = mlpLayout(spec);
     const file = join(dir, 'small.ckpt');
     writeFileSync(file, encodeCheckpoint({ format: 'wasserflow-mlp-checkpoint', version: 1, spec, step: 1, floats: layout.size, buffers: ['params'], process: 'ddpm', processSpec: { kind: 'ddpm', steps: 10 }, config: {} }, [randomParams(layout, 8, 1)]));
-    const { code, out } = await captured(() => lipschitz(['--checkpoint', file, '--data', 'clusters4', '--points', '64', '--cert-seconds', '600', '--cert-boxes', '1500', '--tol', '0.1', '--json']));
+    const { code, out } = await captured(() => lipschitz(['--checkpoint', file, '--data', 'clusters4', '--points', '64', '--cert-seconds', '600', '--cert-boxes', '1500', '--tol', '0.1', '--region', 'box', '--json']));
     expect(code).toBe(0);
     const res = JSON.parse(out) as { certifiedBox: number[]; rows: Record<string, number | number[]>[] };
     expect(res.certifiedBox).toEqual([-1.5, 1.5]);
@@ -136,6 +136,29 @@ describe('wasserflow lipschitz --checkpoint', () => {
     const b = JSON.parse((await captured(() => bound(['--j', '0.1', '--ls-json', f, '--ls-column', 'certified', '--json']))).out) as { discrete: { intercept: number } };
     const a = JSON.parse((await captured(() => bound(['--j', '0.1', '--ls-json', f, '--json']))).out) as { discrete: { intercept: number } };
     expect(b.discrete.intercept).toBeGreaterThanOrEqual(a.discrete.intercept);
+  });
+
+  it('--region plane (default at d = 2): certified over ℝ², or null with certifiedLoose and the reason', async () => {
+    const spec: MlpSpec = { dim: 2, hidden: [12, 12], activation: 'softplus', time: { kind: 'step', steps: 10 }, output: 'eps' };
+    const layout = mlpLayout(spec);
+    const file = join(dir, 'small-plane.ckpt');
+    writeFileSync(file, encodeCheckpoint({ format: 'wasserflow-mlp-checkpoint', version: 1, spec, step: 1, floats: layout.size, buffers: ['params'], process: 'ddpm', processSpec: { kind: 'ddpm', steps: 3 }, config: {} }, [randomParams(layout, 8, 1)]));
+    const { code, out } = await captured(() => lipschitz(['--checkpoint', file, '--data', 'clusters4', '--points', '64', '--grow', '0', '--cert-seconds', '600', '--cert-boxes', '3000', '--tol', '0.1', '--json']));
+    expect(code).toBe(0);
+    const res = JSON.parse(out) as { note: string; rows: Record<string, number | number[] | string | null>[] };
+    expect(res.note).toMatch(/upper bound over ALL of ℝ\^2/);
+    expect(res.rows.length).toBe(3);
+    for (const r of res.rows) {
+      expect(r.certifiedRegion).toBe('R^2');
+      const upper = (r.certified ?? r.certifiedLoose) as number;
+      if (r.certified === null) expect(r.certifiedReason).toMatch(/did not close/);
+      else expect(r.converged).toBe(1);
+      expect(upper).toBeGreaterThanOrEqual(r.ls as number);
+      expect(upper).toBeGreaterThanOrEqual(r.certOutside as number);
+      expect(upper).toBeGreaterThanOrEqual(r.certInner as number);
+      expect(r.certifiedGlobal as number).toBeGreaterThanOrEqual(upper);
+    }
+    await expect(lipschitz(['--checkpoint', file, '--region', 'disc'])).rejects.toThrow(/--region must be plane or box/);
   });
 });
 

@@ -73,7 +73,7 @@ describe('lipschitz: the network supremum (search + certificate)', () => {
     // [−0.5, 0.5]² the argmax sits on the edge x₁ = 0.5: the box doubles to 1 (argmax on its edge
     // again: 1 is the peak), then to 2, where the peak x₁ = 1 is inside.
     const { layout, params } = oneLayer('tanh', [1, 0, 0, 0], [-1, 0], [1, 0, 0, 0]);
-    const rep = await networkSupremum(gpu(), layout, params, [t0], { box: 0.5, grow: 3, secondsPerTime: 2, tol: 0.01, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 20, paper: false });
+    const rep = await networkSupremum(gpu(), layout, params, [t0], { region: 'box', box: 0.5, grow: 3, secondsPerTime: 2, tol: 0.01, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 20, paper: false });
     const r = rep.rows[0]!;
     expect(r.grown).toBeGreaterThanOrEqual(1);
     expect(r.box).toBeGreaterThanOrEqual(1);
@@ -83,7 +83,7 @@ describe('lipschitz: the network supremum (search + certificate)', () => {
     // grow: 0 keeps the first box: the edge is reported, and the sphere probe's value outside it
     // (1 at x₁ = 1 lies on the sphere of radius 1) exceeds the box's bound sech²(0.5) ≈ 0.79:
     // certified is null with the reason, the box's bound in certifiedInBox.
-    const r0 = (await networkSupremum(gpu(), layout, params, [t0], { box: 0.5, grow: 0, secondsPerTime: 1, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
+    const r0 = (await networkSupremum(gpu(), layout, params, [t0], { region: 'box', box: 0.5, grow: 0, secondsPerTime: 1, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
     expect(r0.box).toBe(0.5);
     expect(r0.lsOutside!).toBeAllclose(1, { rtol: 1e-6 });
     expect(r0.certified).toBeNull();
@@ -97,34 +97,62 @@ describe('lipschitz: the network supremum (search + certificate)', () => {
     // the sphere probe finds 1 (σ(x) rounds to 1 in float64 from x ≈ 37 on: the first sphere there is
     // radius 48) and the box grows to hold that point.
     const { layout, params } = oneLayer('softplus', [1, 0, 0, 0], [0, 0], [1, 0, 0, 0]);
-    const r = (await networkSupremum(gpu(), layout, params, [t0], { grow: 1, secondsPerTime: 1, tol: 0.01, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
+    const r = (await networkSupremum(gpu(), layout, params, [t0], { region: 'box', grow: 1, secondsPerTime: 1, tol: 0.01, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
     expect(r.lsOutside!).toBeAllclose(1, { rtol: 1e-9 });
     expect(r.box).toBeGreaterThan(37);
     expect(r.grown).toBe(1);
     expect(r.ls).toBeAllclose(1, { rtol: 1e-9 });
     expect(r.certified!).toBeGreaterThanOrEqual(r.ls);
+    expect(r.certifiedRegion).toBe(`box [-${r.box}, ${r.box}]^2`);
+    // Region 'plane': the same supremum certified over all of ℝ² without growing the box — the
+    // outside of the ball of radius 1.5 is covered by cells reaching infinity.
+    const p = (await networkSupremum(gpu(), layout, params, [t0], { region: 'plane', grow: 0, secondsPerTime: 5, tol: 0.01, sampleStarts: 0, gridStarts: 16, randomStarts: 8, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
+    expect(p.certifiedRegion).toBe('R^2');
+    expect(p.converged).toBe(true);
+    expect(p.ls).toBeAllclose(1, { rtol: 1e-9 });
+    expect(p.certified!).toBeGreaterThanOrEqual(1);
+    expect(p.certified!).toBeLessThanOrEqual(1.01 + 1e-6);
+    expect(p.certOutside!.radius).toBe(1.5);
+    expect(p.certInner!.halfWidth).toBe(1.5);
   });
 
-  it('soundness on random small networks: certified ≥ ls ≥ lsSamples, and ≥ a dense-grid maximum over the final box', async () => {
-    for (const [k, act] of (['softplus', 'tanh', 'silu'] as const).entries()) {
-      const spec: MlpSpec = { dim: 2, hidden: [10, 10], activation: act, time: { kind: 'step', steps: 3 }, output: 'eps' };
-      const layout = mlpLayout(spec);
-      const params = randomParams(layout, 40 + k, 2);
-      const times: TangentTime[] = [{ alpha: 0.9, sigma: Math.sqrt(1 - 0.81), step: 0 }, { alpha: 0.5, sigma: Math.sqrt(0.75), step: 2 }];
-      const samples = times.map(() => clusterSamples(40));
-      const rep = await networkSupremum(gpu(), layout, params, times, { samples, box: 1, grow: 1, secondsPerTime: 1, tol: 0.05, sampleStarts: 20, gridStarts: 16, randomStarts: 8, secantStarts: 4, steps: 10, paper: false });
-      rep.rows.forEach((r, m) => {
-        const net = new NetworkAtTime(layout, params, times[m]!);
-        expect(r.certified).not.toBeNull();
-        expect(r.certified!).toBeGreaterThanOrEqual(r.ls);
-        expect(r.ls).toBeGreaterThanOrEqual(r.lsSamples!);
-        expect(r.ls).toBeGreaterThanOrEqual(r.lsSearch);
-        const B = r.box;
-        let grid = -Infinity;
-        for (let i = 0; i <= 60; i++) for (let j = 0; j <= 60; j++) grid = Math.max(grid, net.lambdaAt([-B + (2 * B * i) / 60, -B + (2 * B * j) / 60]));
-        expect(r.certified!).toBeGreaterThanOrEqual(grid);
-      });
-    }
+  it('soundness on random small networks: certified ≥ ls ≥ lsSamples, ≥ a dense grid over the box and (region plane) ≥ random points at radius 1e3–1e6', async () => {
+    for (const region of ['box', 'plane'] as const)
+      for (const [k, act] of (['softplus', 'tanh', 'silu'] as const).entries()) {
+        const spec: MlpSpec = { dim: 2, hidden: [10, 10], activation: act, time: { kind: 'step', steps: 3 }, output: 'eps' };
+        const layout = mlpLayout(spec);
+        const params = randomParams(layout, 40 + k, 2);
+        const times: TangentTime[] = [{ alpha: 0.9, sigma: Math.sqrt(1 - 0.81), step: 0 }, { alpha: 0.5, sigma: Math.sqrt(0.75), step: 2 }];
+        const samples = times.map(() => clusterSamples(40));
+        const rep = await networkSupremum(gpu(), layout, params, times, { region, samples, box: 1, grow: 1, secondsPerTime: 1, tol: 0.05, sampleStarts: 20, gridStarts: 16, randomStarts: 8, secantStarts: 4, steps: 10, paper: false });
+        rep.rows.forEach((r, m) => {
+          const net = new NetworkAtTime(layout, params, times[m]!);
+          // Region 'plane' prints certified only when it closed; the open bound is certifiedLoose, with the reason.
+          const upper = r.certified ?? r.certifiedLoose;
+          if (region === 'box') expect(r.certified).not.toBeNull();
+          else if (r.certified === null) {
+            expect(r.converged).toBe(false);
+            expect(r.certifiedReason).toMatch(/did not close within the budget/);
+          } else expect(r.converged).toBe(true);
+          expect(r.certifiedRegion).toBe(region === 'box' ? `box [-${r.box}, ${r.box}]^2` : 'R^2');
+          expect(upper!).toBeGreaterThanOrEqual(r.ls);
+          expect(r.ls).toBeGreaterThanOrEqual(r.lsSamples!);
+          expect(r.ls).toBeGreaterThanOrEqual(r.lsSearch);
+          const B = r.box;
+          let grid = -Infinity;
+          for (let i = 0; i <= 60; i++) for (let j = 0; j <= 60; j++) grid = Math.max(grid, net.lambdaAt([-B + (2 * B * i) / 60, -B + (2 * B * j) / 60]));
+          expect(upper!).toBeGreaterThanOrEqual(grid);
+          if (region === 'plane') {
+            let far = -Infinity;
+            for (let q = 0; q < 3000; q++) {
+              const th = 2.399963 * q;
+              const rho = 10 ** (3 + (3 * ((q * 0.618034) % 1)));
+              far = Math.max(far, net.lambdaAt([rho * Math.cos(th), rho * Math.sin(th)]));
+            }
+            expect(upper!).toBeGreaterThanOrEqual(far);
+          }
+        });
+      }
   });
 
   it('d = 5: the search gives ls at its argmax, certified is null with the reason (never a sample max named otherwise)', async () => {

@@ -18,6 +18,12 @@
  * If the argmax is still on the edge after that, the row says so (`edge`): `certified` then bounds
  * the supremum over the box only, not over ℝ^d. Above d = 3 there is no certificate: `certified` is
  * null with the reason (the branch-and-bound's box count grows like 2^d per halving of the side).
+ *
+ * Region 'plane' (d ≤ 2; `lipschitz --checkpoint` asks for it there) certifies all of ℝ^d instead: the first box [−B, B]^d
+ * and the outside of its inscribed ball, |x| ≥ B, by branch-and-bound over compactified cells that
+ * reach infinity (certify_outside.ts). The box then grows for the search only. `certified` is
+ * printed only when both parts close to the target; otherwise it is null and the sound but open
+ * bound is `certifiedLoose`.
  */
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
@@ -25,6 +31,7 @@ import type { TangentTime } from '../kernels/mlp_tangent.js';
 import type { MlpLayout } from '../model/layout.js';
 import { rngFillCpu } from '../rng/philox.js';
 import { certifyBox, NetworkAtTime } from './certify.js';
+import { certifyOutside, OUTSIDE_MAX_DIM } from './certify_outside.js';
 import { LipschitzEstimator } from './estimator.js';
 import { paperEstimate } from './paper.js';
 import { hostLambdaLower, LsSearch, searchCapacity } from './search.js';
@@ -41,6 +48,13 @@ export interface NetworkSupOptions {
   grow?: number;
   /** Certify at d ≤ 3 (default true). */
   certify?: boolean;
+  /**
+   * What the certificate covers: 'plane' (d ≤ 2) — all of ℝ^d: the first box [−B, B]^d
+   * (certify.ts) and the outside of the ball of radius B (certify_outside.ts, cells reaching
+   * infinity); 'box' (the default, and the only choice at d = 3) — the box alone, grown as below.
+   * (`lipschitz --checkpoint` asks for 'plane' at d ≤ 2.)
+   */
+  region?: 'plane' | 'box';
   /** Relative gap target of the certificate (default 0.05) and its seconds per time and box (default 20). */
   tol?: number;
   secondsPerTime?: number;
@@ -77,10 +91,22 @@ export interface NetworkSupRow {
   lsSearch: number;
   lsSearchArgmax: number[];
   /**
-   * Upper bound on the supremum over the box [−box, box]^d — never over ℝ^d — or null (then
-   * `certifiedReason`): above d = 3, or when a value found outside every box tried exceeds it.
+   * Upper bound on the supremum over `certifiedRegion`, or null (then `certifiedReason`). Region
+   * 'plane' (d ≤ 2): over all of ℝ^d, and only when the gap target was met (else null, with
+   * the open bound in `certifiedLoose`). Region 'box': over the box [−box, box]^d only, never ℝ^d —
+   * null when a value found outside every box tried exceeds it; null above d = 3.
    */
   certified: number | null;
+  /** What `certified` (or `certifiedLoose`) covers: 'R^d' (region 'plane') or 'box [-B, B]^d'. */
+  certifiedRegion?: string;
+  /**
+   * Region 'plane' when the gap target was not met within the budget: the bound reached over ℝ^d —
+   * sound, but not closed — while `certified` is null (`certifiedReason` says so).
+   */
+  certifiedLoose?: number;
+  /** Region 'plane': the two parts, the box [−halfWidth, halfWidth]^d and the outside of the ball of radius `radius`. */
+  certInner?: { halfWidth: number; upper: number; converged: boolean; boxes: number; seconds: number };
+  certOutside?: { radius: number; upper: number; lower: number; converged: boolean; cells: number; seconds: number; worst?: { upper: number; theta: [number, number]; rho: [number, number] }[] };
   /** The box's bound when `certified` is null because a value outside the box exceeds it. */
   certifiedInBox?: number;
   /** d ≤ 3: the best value on spheres of radius 2B … 2^10·B outside the first box (a lower estimate), and where. */
@@ -215,6 +241,12 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
   const nSecant = count('secantStarts', opts.secantStarts, 32);
   const steps = count('steps', opts.steps, 30);
   const certify = (opts.certify ?? true) && d <= CERTIFY_MAX_DIM;
+  const region = opts.region ?? 'box';
+  if (region !== 'plane' && region !== 'box') throw new InputError(`L_s supremum: region must be 'plane' or 'box', got '${String(region)}'`);
+  if (region === 'plane' && d > OUTSIDE_MAX_DIM) throw new InputError(`L_s supremum: region 'plane' (a certificate over ℝ^d) exists up to d = ${OUTSIDE_MAX_DIM}; this network has d = ${d} (use region 'box')`);
+  const plane = certify && region === 'plane';
+  const B0 = B;
+  const inner: ({ halfWidth: number; upper: number; converged: boolean; boxes: number; seconds: number; lower: number; argmax: number[] } | undefined)[] = times.map(() => undefined);
   const paper = opts.paper ?? d <= 2;
   const seed = opts.seed ?? 0;
   const nets = times.map((t) => new NetworkAtTime(layout, params, t));
@@ -366,7 +398,7 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
         let inBox = { v: row.lsSearch, x: row.lsSearchArgmax };
         const sb = sampleBest[m]!;
         if (sb.v > inBox.v && sb.x.every((v) => Math.abs(v) <= box)) inBox = sb;
-        if (certify) {
+        if (certify && !(plane && round > 0)) {
           const seeds = [...row.lsSearchArgmax, ...(sb.x.every((v) => Math.abs(v) <= box) ? sb.x : [])];
           const c = certifyBox(nets[m]!, { lo: new Array<number>(d).fill(-box), hi: new Array<number>(d).fill(box), tol, timeBudgetMs: secs * 1000, maxBoxes, seeds });
           if (c.lower > inBox.v) inBox = { v: c.lower, x: c.argmax };
@@ -375,6 +407,7 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
           row.converged = c.converged;
           row.boxes = (row.boxes ?? 0) + c.boxes;
           row.certSeconds = (row.certSeconds ?? 0) + c.seconds;
+          if (plane) inner[m] = { halfWidth: box, upper: c.upper, converged: c.converged, boxes: c.boxes, seconds: c.seconds, lower: c.lower, argmax: c.argmax };
         }
         // Anywhere: also the samples outside the box and the spheres outside it.
         let best = inBox;
@@ -384,7 +417,8 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
         row.lsArgmax = best.x;
         row.edge = inBox.x.length === d && onBoxEdge(inBox.x, box);
         // A value found outside the box above its certificate (a sample, a sphere point): the box must hold it.
-        const outside = certify && row.certified !== null && best.v > row.certified;
+        // (Region 'plane' certifies the outside apart: growth then only widens the search.)
+        const outside = certify && !plane && row.certified !== null && best.v > row.certified;
         if ((row.edge || outside) && row.grown < grow) {
           const need = outside ? 1.05 * Math.max(...best.x.map(Math.abs)) : 0;
           boxOf[m] = Math.max(2 * box, need);
@@ -395,6 +429,40 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
       }
       pending = next;
     }
+    if (plane) {
+      // Region 'plane': the outside of the ball of radius B0 (inscribed in the first box), pruned
+      // against every value found; its cell centres and points at infinity are lower estimates too.
+      for (let m = 0; m < M; m++) {
+        const row = rows[m]!;
+        const inn = inner[m]!;
+        if (inn.lower > row.ls) {
+          row.ls = inn.lower;
+          row.lsArgmax = inn.argmax;
+        }
+        const out = certifyOutside(nets[m]!, { radius: B0, tol, timeBudgetMs: secs * 1000, maxCells: maxBoxes, best: { value: row.ls, x: row.lsArgmax } });
+        if (out.lower > row.ls) {
+          row.ls = out.lower;
+          row.lsArgmax = out.argmax;
+        }
+        const upper = Math.max(inn.upper, out.upper, row.ls);
+        const closed = inn.converged && out.converged;
+        row.certifiedRegion = `R^${d}`;
+        row.certInner = { halfWidth: inn.halfWidth, upper: inn.upper, converged: inn.converged, boxes: inn.boxes, seconds: inn.seconds };
+        row.certOutside = { radius: B0, upper: out.upper, lower: out.lower, converged: out.converged, cells: out.cells, seconds: out.seconds, ...(out.worst ? { worst: out.worst } : {}) };
+        row.relGap = (upper - row.ls) / Math.max(Math.abs(row.ls), 1e-300);
+        row.converged = closed;
+        row.boxes = inn.boxes + out.cells;
+        row.certSeconds = inn.seconds + out.seconds;
+        if (closed) row.certified = upper;
+        else {
+          row.certified = null;
+          row.certifiedLoose = upper;
+          const parts = [inn.converged ? '' : `the box [−${B0}, ${B0}]^${d} (bound ${inn.upper.toPrecision(6)})`, out.converged ? '' : `the outside of the ball of radius ${B0} (bound ${out.upper.toPrecision(6)})`].filter(Boolean).join(' and ');
+          row.certifiedReason = `the certificate over ℝ^${d} did not close within the budget (${secs} s or ${maxBoxes} boxes per part) on ${parts}: gap ${(100 * row.relGap).toPrecision(3)}% above the target ${100 * tol}%; certifiedLoose = ${upper.toPrecision(6)} is a sound upper bound over ℝ^${d}, not closed (raise --cert-seconds)`;
+        }
+        if (opts.signal?.aborted) break;
+      }
+    }
     return {
       rows: rows.map((row, m) => {
         if (sampleSets[m]!.length > 0 && samplesOnly[m] !== undefined) row.lsSamples = samplesOnly[m]!;
@@ -404,12 +472,15 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
             d > CERTIFY_MAX_DIM
               ? `no certificate above d = ${CERTIFY_MAX_DIM}: the branch-and-bound needs ~2^d boxes per halving of the box side (d = ${d}); ls is a lower estimate only`
               : 'certificate not asked for';
+        } else if (plane) {
+          // Set above: certified over ℝ^d, or null with certifiedLoose and the reason.
         } else if (row.certified !== null && row.ls > row.certified) {
           // A sample outside every box tried beats the certificate: it bounds nothing it could be compared with.
           row.certifiedReason = `a value found at (${row.lsArgmax.map((v) => v.toPrecision(4)).join(', ')}), outside the largest box tried [−${row.box}, ${row.box}]^${d}, exceeds that box's bound ${row.certified.toPrecision(6)}: the supremum over ℝ^${d} is above every certificate computed (raise --grow)`;
           row.certifiedInBox = row.certified;
           row.certified = null;
         }
+        if (certify && !plane && row.certified !== null) row.certifiedRegion = `box [-${row.box}, ${row.box}]^${d}`;
         if (paper) row.paper = paperEstimate(nets[m]!).value;
         opts.onTime?.(m + 1, M);
         return row;

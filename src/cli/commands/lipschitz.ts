@@ -12,7 +12,7 @@ export const EXACT_SUP_MAX_DIM = 16;
 export const summary = 'one-sided Lipschitz constant L_s(t) of a trained score (lower estimate, certified upper bound) or of an exact mixture score (its supremum)';
 const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET|FILE.json) [--data DATASET|FILE.json] [--process KIND] [--ddpm-steps N]
        [--times M] [--points N] [--method exact|power] [--pairwise] [--iters K] [--seed S] [--json]
-       [--box B] [--grow G] [--tol TOL] [--cert-seconds S] [--no-certify]
+       [--box B] [--grow G] [--tol TOL] [--cert-seconds S] [--cert-boxes N] [--region plane|box] [--no-certify]
 
   L_s(t) = sup_x λ_max(½(J + Jᵀ)) = sup (s(x) − s(y))·(x − y)/|x − y|² at each time of the process's grid
   (DDPM: every step).
@@ -31,7 +31,13 @@ const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET
                                 midpoints of the sample pairs with the largest secant slopes), the certificate's own
                                 search (d ≤ 3), and the samples + a 10×10 grid ('lsSamples': those points only;
                                 'lsGpu': the same on the GPU in f32); 'lsArgmax' is where it is;
-                   'certified'  d ≤ 3: a certified UPPER bound on the supremum over the box [−box, box]^d
+                   'certified'  d ≤ 2 (--region plane, the default there): a certified UPPER bound on the
+                                supremum over ALL of ℝ^d ('certifiedRegion' "R^d"): the box [−B, B]^d and the
+                                outside of the ball of radius B (branch-and-bound over cells (θ, 1/|x|) that reach
+                                infinity; 'certOutside', 'certInner'), printed only when both parts close to --tol;
+                                otherwise null with 'certifiedReason', and the sound but open bound in
+                                'certifiedLoose'. The box then grows for the search only.
+                                d = 3, or --region box: a certified UPPER bound on the supremum over the box [−box, box]^d
                                 (branch-and-bound with interval and mean-value bounds on ½(J + Jᵀ), float64, seeded
                                 with every value found: never below ls), with 'relGap' and 'converged' (false: the
                                 --cert-seconds budget ran out; still an upper bound). It covers the box only, never
@@ -46,6 +52,8 @@ const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET
   --tol TOL        relative gap target (default 0.05); --cert-seconds S budget per time and box (default 20);
   --cert-boxes N   cap on the certificate's boxes per time and box (default 2000000): a cap that binds before
                    the seconds makes the digits repeatable under any load (the seconds budget depends on it).
+                   With --region plane the budgets apply to each part (the box, the outside) apart.
+  --region R       plane (default at d ≤ 2): certify all of ℝ^d; box (the only choice at d = 3): the box only.
   Limits: --times <= 10000, --points <= 262144, --iters <= 10000.`;
 
 /** Size limits (issue 20: every size-driven loop gets one, with a clear error). */
@@ -81,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
       'cert-seconds': { type: 'string' },
       'cert-boxes': { type: 'string' },
       'no-certify': { type: 'boolean' },
+      region: { type: 'string' },
       help: { type: 'boolean' },
     },
     usage,
@@ -98,6 +107,8 @@ export async function run(argv: string[]): Promise<number> {
   const tol = num(values.tol, 'tol', 0.05, { min: 1e-9, max: 10 });
   const certSeconds = num(values['cert-seconds'], 'cert-seconds', 20, { min: 0.01, max: 3600 });
   const certBoxes = num(values['cert-boxes'], 'cert-boxes', 2_000_000, { min: 1, max: 1e8, int: true });
+  if (values.region !== undefined && values.region !== 'plane' && values.region !== 'box') throw new InputError(`--region must be plane or box, got '${values.region}'`);
+  const regionArg = values.region as 'plane' | 'box' | undefined;
   // The data (samples of p_0) and, where it is a Gaussian mixture, its exact score: a named data set
   // or a mixture file {weights, means, covs} (validated by parseMixtureJson).
   const dataArg = values.data ?? values.exact ?? 'clusters4';
@@ -166,7 +177,7 @@ export async function run(argv: string[]): Promise<number> {
       const nSamples = Math.min(points, 4096);
       const samplePts = noisedSamples(host, d, tt, nSamples, seed, 98, gridHost);
       // The search (GPU, any d) for the lower estimate; at d ≤ 3 the certificate seeded with it.
-      const report = await engine.lipschitzSupremum(network, { times: tt, samples: samplePts.map((s) => Float32Array.from(s)), box, grow, tol, secondsPerTime: certSeconds, boxesPerTime: certBoxes, certify, seed });
+      const report = await engine.lipschitzSupremum(network, { times: tt, samples: samplePts.map((s) => Float32Array.from(s)), box, grow, tol, secondsPerTime: certSeconds, boxesPerTime: certBoxes, certify, seed, region: regionArg ?? (d <= 2 ? 'plane' : 'box') });
       rows.forEach((r, i) => {
         const rep = report.rows[i]!;
         r.ls = rep.ls;
@@ -175,6 +186,8 @@ export async function run(argv: string[]): Promise<number> {
         r.lsSearch = rep.lsSearch;
         r.lsSearchArgmax = rep.lsSearchArgmax;
         r.certified = rep.certified;
+        if (rep.certifiedRegion !== undefined) r.certifiedRegion = rep.certifiedRegion;
+        if (rep.certifiedLoose !== undefined) r.certifiedLoose = rep.certifiedLoose;
         if (rep.certifiedReason) r.certifiedReason = rep.certifiedReason;
         if (rep.certifiedInBox !== undefined) r.certifiedInBox = rep.certifiedInBox;
         if (rep.lsOutside !== undefined) {
@@ -186,6 +199,13 @@ export async function run(argv: string[]): Promise<number> {
         if (rep.relGap !== undefined) r.relGap = rep.relGap;
         if (rep.converged !== undefined) r.converged = rep.converged ? 1 : 0;
         if (rep.certSeconds !== undefined) r.certSeconds = rep.certSeconds;
+        if (rep.certOutside !== undefined) {
+          // Flat columns for the table; the JSON also gets the open cells with the largest bounds.
+          r.certOutside = rep.certOutside.upper;
+          r.certOutsideCells = rep.certOutside.cells;
+          r.certOutsideSeconds = rep.certOutside.seconds;
+        }
+        if (rep.certInner !== undefined) r.certInner = rep.certInner.upper;
         if (rep.paper !== undefined) r.paper = rep.paper;
         r.lsGpu = gpuLs[i]!;
         r.certifiedGlobal = global[i]!;
@@ -194,12 +214,18 @@ export async function run(argv: string[]): Promise<number> {
       searchInfo = { starts: report.starts, seconds: report.searchSeconds, startsPerSecond: report.startsPerSecond, startKinds: report.startKinds };
       const edges = report.rows.filter((r) => r.edge).length;
       note = `ls = best lower estimate of the supremum over ℝ^${d} (float64 at every point): GPU multi-start projected ascent (lsSearch, lsSearchArgmax; ${report.startKinds.samples} sample + ${report.startKinds.grid} grid + ${report.startKinds.random} random + ${report.startKinds.secant} secant-midpoint starts per time, ${Math.round(report.startsPerSecond)} starts/s)${certify && d <= CERTIFY_MAX_DIM ? ", the certificate's own search" : ''} and ${nSamples} samples of p_t + a 10×10 grid (lsSamples = those points only); `;
-      if (certify && d <= CERTIFY_MAX_DIM) note += `lsOutside = best value on spheres of radius 2B … 1024B outside the first box (also a lower estimate); certified = upper bound over the box [−box, box]^${d} only, never over ℝ^${d} (branch-and-bound, float64, target gap ${tol}; the box starts at ${box} and grows, up to ${grow} times, while the argmax sits on its edge or a value outside it exceeds its bound — then to hold that point); `;
+      const plane = report.rows.some((r) => r.certifiedRegion === `R^${d}`);
+      if (plane) {
+        const open = report.rows.filter((r) => r.certified === null).length;
+        note += `lsOutside = best value on spheres of radius 2B … 1024B outside the first box (also a lower estimate; the certificate's cells reaching infinity add theirs to ls); certified = upper bound over ALL of ℝ^${d} (certifiedRegion "R^${d}"): the box [−${box}, ${box}]^${d} (certInner) and the outside of the ball of radius ${box} (certOutside: branch-and-bound over cells in (angle, 1/|x|) that reach infinity), float64, printed only when both close to the target gap ${tol} within ${certSeconds} s or ${certBoxes} boxes per part; `;
+        if (open > 0) note += `${open} of ${M} times did not close: certified = null there, certifiedLoose = the sound but open bound over ℝ^${d} (certifiedReason); `;
+        note += `box/edge describe the search's box only; `;
+      } else if (certify && d <= CERTIFY_MAX_DIM) note += `lsOutside = best value on spheres of radius 2B … 1024B outside the first box (also a lower estimate); certified = upper bound over the box [−box, box]^${d} only, never over ℝ^${d} (branch-and-bound, float64, target gap ${tol}; the box starts at ${box} and grows, up to ${grow} times, while the argmax sits on its edge or a value outside it exceeds its bound — then to hold that point); `;
       else if (d > CERTIFY_MAX_DIM) note += `certified = null: no certificate above d = ${CERTIFY_MAX_DIM} (certifiedReason); `;
       else note += 'certified = null (--no-certify); ';
       const nulls = report.rows.filter((r) => r.certified === null && r.certifiedInBox !== undefined).length;
       if (nulls > 0) note += `${nulls} of ${M} times have certified = null: a value outside the largest box tried exceeds its bound (certifiedInBox); `;
-      if (edges > 0) note += `${edges} of ${M} times have their argmax on the edge of the final box (edge = true): the supremum over ℝ^${d} may exceed certified there, which covers only the box; `;
+      if (edges > 0 && !plane) note += `${edges} of ${M} times have their argmax on the edge of the final box (edge = true): the supremum over ℝ^${d} may exceed certified there, which covers only the box; `;
       note += `certifiedGlobal = upper bound over ℝ^${d} (spectral norms, loose); paper = the paper's estimator; `;
       note += `lsGpu: ${method === 'power' ? `power iteration (${iters} steps)` : 'exact symmetric-Jacobian eigenvalues'} at samples and a grid; ${fromP.note}`;
     }
