@@ -100,6 +100,12 @@ export interface ThreeWaysOptions {
   secondsPerTime?: number;
   /** Cap on the certificate's boxes per time and box (default 20 000: repeatable digits under load). */
   boxesPerTime?: number;
+  /**
+   * The supremum search per grid time (defaults: the page's light search, 8 sample + 9 grid + 4 random
+   * + 4 secant-midpoint starts, 15 ascent steps, the box may double once — about 1–2 s per time on a
+   * software adapter; `wasserflow lipschitz --checkpoint` runs 256 starts, 30 steps, two doublings).
+   */
+  search?: { sampleStarts?: number; gridStarts?: number; randomStarts?: number; secantStarts?: number; steps?: number; grow?: number };
   /** Called between grid times (the page passes its next animation frame). */
   yieldToHost?: () => Promise<void>;
   /** Progress: grid times done of the total. */
@@ -401,14 +407,14 @@ export class PlaygroundSession {
       const rep = await this.supremum(network, {
         times: [lsGrid.times[m]!],
         samples: [Float32Array.from(samples[m]!)],
-        // A lighter search than the CLI's (256 starts per time): 112 starts, still seeded with the
-        // samples, a grid, random points and the secant midpoints between the samples.
-        sampleStarts: 64,
-        gridStarts: 16,
-        randomStarts: 16,
-        secantStarts: 16,
-        steps: 30,
-        grow: 2,
+        // A lighter search than the CLI's (256 starts per time, 30 steps): still seeded with the samples,
+        // a grid, random points and the secant midpoints between the samples; the host's probes outside the box run as there.
+        sampleStarts: opts.search?.sampleStarts ?? 8,
+        gridStarts: opts.search?.gridStarts ?? 9,
+        randomStarts: opts.search?.randomStarts ?? 4,
+        secantStarts: opts.search?.secantStarts ?? 4,
+        steps: opts.search?.steps ?? 15,
+        grow: opts.search?.grow ?? 1,
         certify,
         secondsPerTime: opts.secondsPerTime ?? 0.5,
         boxesPerTime: opts.boxesPerTime ?? 20_000,
@@ -434,10 +440,10 @@ export class PlaygroundSession {
     const box = Math.max(...rows.map((r) => r.box));
     let paper: BoundReading;
     if (rows.every((r) => r.paper !== undefined && Number.isFinite(r.paper))) paper = reading(rows.map((r) => r.paper!));
-    else paper = { available: false, reason: `the paper's estimator is defined on the 2-D grid linspace(0, 0.9, 10)² (and its 1-D analogue); this data is ${d}-D` };
+    else paper = { available: false, reason: `not available — the paper's estimator is defined on the 2-D grid linspace(0, 0.9, 10)² (and its 1-D analogue); this data is ${d}-D` };
     let certified: BoundReading;
     const nulls = rows.filter((r) => r.certified === null);
-    if (!certify) certified = { available: false, reason: d > CERTIFY_MAX_DIM ? `no certificate above d = ${CERTIFY_MAX_DIM} (this data is ${d}-D)` : 'not computed — press Certify (a host branch-and-bound: holds the page up to a few seconds per grid time)' };
+    if (!certify) certified = { available: false, reason: d > CERTIFY_MAX_DIM ? `not available — no certificate above d = ${CERTIFY_MAX_DIM} (this data is ${d}-D): the best lower estimate is all there is` : 'not computed — not asked for (certify: true runs a host branch-and-bound over a box)' };
     else if (nulls.length > 0) certified = { available: false, reason: `not available at ${nulls.length} of ${M} grid times: ${nulls[0]!.certifiedReason ?? 'no certificate'}` };
     else if (edges > 0) {
       certified = {
