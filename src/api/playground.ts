@@ -64,6 +64,7 @@ export interface Evaluation {
   /** W2(p0, q0): square root of the debiased Sinkhorn divergence (src/transport). */
   w2: number;
   sinkhorn: { iterations: number; eps: number; marginalError: number; converged: boolean };
+  /** The bound's formula with `ls` (L_s at samples of p_t, a lower estimate): not a bound; `boundThreeWays` gives the three readings. */
   bound: number;
   /** Wall-clock time of each phase (ending in its readback). */
   ms: { sample: number; lipschitz: number; w2?: number };
@@ -446,9 +447,10 @@ export class PlaygroundSession {
     if (!certify) certified = { available: false, reason: d > CERTIFY_MAX_DIM ? `not available — no certificate above d = ${CERTIFY_MAX_DIM} (this data is ${d}-D): the best lower estimate is all there is` : 'not computed — not asked for (certify: true runs a host branch-and-bound over a box)' };
     else if (nulls.length > 0) certified = { available: false, reason: `not available at ${nulls.length} of ${M} grid times: ${nulls[0]!.certifiedReason ?? 'no certificate'}` };
     else if (edges > 0) {
+      const B = Number(box.toPrecision(4));
       certified = {
         available: false,
-        reason: `does not cover ℝ^${d}: at ${edges} of ${M} grid times the largest value found sits on the edge of the box [−${box}, ${box}]^${d} the certificate covers, so the supremum may lie outside it`,
+        reason: `does not cover ℝ${pow(d)}: at ${edges} of ${M} grid times the largest value found in the box [−${B}, ${B}]${pow(d)} the certificate covers sits on its edge, so the supremum may lie outside it`,
       };
     } else certified = reading(rows.map((r) => r.certified!));
     return {
@@ -486,7 +488,7 @@ export class PlaygroundSession {
           `${((reverse.n * reverse.steps) / e.ms.sample / 1e3).toFixed(2)}·10^6 particle-steps/s), ` +
           `L_s ${e.ms.lipschitz.toFixed(0)} ms, W2 ${e.ms.w2!.toFixed(0)} ms (Sinkhorn: ${e.sinkhorn.iterations} iterations, ε ${e.sinkhorn.eps.toPrecision(2)}, ` +
           `marginal error ${e.sinkhorn.marginalError.toExponential(1)}${e.sinkhorn.converged ? '' : ', not converged'}, ${(this.pairsPerSecond / 1e9).toFixed(3)}·10^9 pair-evaluations/s); ` +
-          `W2 ${e.w2.toPrecision(3)}, bound ${e.bound.toPrecision(3)}`,
+          `W2 ${e.w2.toPrecision(3)}, bound with L_s at samples of p_t ${e.bound.toPrecision(3)}`,
         `  GPU time of those phases: ${[['sample', e.gpuMs.sample], ['L_s', e.gpuMs.lipschitz], ['W2', e.gpuMs.w2]].filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${(v as number).toFixed(1)} ms`).join(', ') || '—'}`,
       );
     }
@@ -514,6 +516,9 @@ interface EvalParts {
   lsGrid: { times: TangentTime[]; t: Float64Array };
   w2Solver: SinkhornSolver;
 }
+
+/** ℝ^d's exponent as a superscript (¹ ² ³, else ^d). */
+const pow = (d: number): string => ['', '¹', '²', '³'][d] ?? `^${d}`;
 
 /**
  * log of Corollary 1's bound sqrt(2 (∫ g² I² dt) J) (reverse SDE, W2(p_T, q_T) = 0) in the log domain,

@@ -114,7 +114,7 @@ export function initBoundsPanel(): BoundsPanel {
     perTime.replaceChildren();
   };
 
-  const render = (t: ThreeBounds) => {
+  const render = (t: ThreeBounds, s: PlaygroundSession) => {
     const form =
       t.form === 'discrete'
         ? `the paper's discrete form, log W2 ≤ ½ log J + ½ log(2 Σ β_i I_i²), log I_i = Σ_{j≤i} (L_s,j + ½) β_j`
@@ -170,7 +170,7 @@ export function initBoundsPanel(): BoundsPanel {
       ["paper's", (m) => (t.paper.available ? num(t.paper.ls[m]!) : '—')],
       ['best lower', (m) => (t.lower.available ? num(t.lower.ls[m]!) : '—')],
       [
-        `certified over [−${num(t.box, 3)}, ${num(t.box, 3)}]^d`,
+        `certified over [−${num(t.box, 4)}, ${num(t.box, 4)}]${['', '¹', '²', '³'][s.dim] ?? `^${s.dim}`}`,
         (m) => (Number.isFinite(t.certifiedInBox[m]!) ? `${num(t.certifiedInBox[m]!)}${Number.isFinite(t.relGap[m]!) ? ` (gap ${(100 * t.relGap[m]!).toFixed(0)}%)` : ''}` : '—'),
       ],
     ];
@@ -222,7 +222,7 @@ export function initBoundsPanel(): BoundsPanel {
           say(`computing the bound three ways at step ${ev.step}${training ? ' (training paused)' : ''}: grid time ${done} of ${total}${withCert ? ', with the certificate' : ''} (Stop cancels)`);
         },
       });
-      render(t);
+      render(t, s);
       st().result = {
         step: t.step,
         w2: t.w2,

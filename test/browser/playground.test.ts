@@ -234,7 +234,13 @@ describe('playground in headless Chromium', () => {
     // Same weights, same samples and seeds: the same paper's estimate as the first time.
     expect(r.paper).toEqual(before.paper);
     await page.$eval('#bounds-certify', (e) => ((e as HTMLInputElement).checked = true));
+    // The legend and the L_s of every grid time, opened.
+    await page.$eval('#bounds details', (e) => ((e as HTMLDetailsElement).open = true));
+    expect(await page.$$eval('#bounds-legend dt', (d) => d.map((x) => x.textContent))).toEqual(["paper's estimator", 'best lower estimate of L_s', 'certified', 'L_s at samples of p_t']);
+    expect(await page.$$eval('#bounds-ls tbody tr', (r) => r.length)).toBe(10);
     await (await page.$('#bounds'))!.screenshot({ path: `${SHOTS}/bounds-panel-nocert.png` });
+    // Nothing of the panel reaches past the page's width.
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     expect(errors).toEqual([]);
   }, 600_000);
 
