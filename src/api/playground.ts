@@ -396,7 +396,7 @@ export class PlaygroundSession {
     const d = this.dim;
     const { lsGrid } = await this.parts();
     const M = lsGrid.times.length;
-    const certify = opts.certify ?? false;
+    const certify = (opts.certify ?? false) && d <= CERTIFY_MAX_DIM;
     this.hostData ??= await this.ctx.readF32(this.data.data, 0, Math.min(this.data.n, 4096) * d);
     const params = await this.trainer.readParams('params');
     const network: NetworkScore = { spec: this.spec, params };
@@ -444,7 +444,7 @@ export class PlaygroundSession {
     else paper = { available: false, reason: `not available — the paper's estimator is defined on the 2-D grid linspace(0, 0.9, 10)² (and its 1-D analogue); this data is ${d}-D` };
     let certified: BoundReading;
     const nulls = rows.filter((r) => r.certified === null);
-    if (!certify) certified = { available: false, reason: d > CERTIFY_MAX_DIM ? `not available — no certificate above d = ${CERTIFY_MAX_DIM} (this data is ${d}-D): the best lower estimate is all there is` : 'not computed — not asked for (certify: true runs a host branch-and-bound over a box)' };
+    if (!certify || d > CERTIFY_MAX_DIM) certified = { available: false, reason: d > CERTIFY_MAX_DIM ? `not available — no certificate above d = ${CERTIFY_MAX_DIM} (this data is ${d}-D): the best lower estimate is all there is` : 'not computed — not asked for (certify: true runs a host branch-and-bound over a box)' };
     else if (nulls.length > 0) certified = { available: false, reason: `not available at ${nulls.length} of ${M} grid times: ${nulls[0]!.certifiedReason ?? 'no certificate'}` };
     else if (edges > 0) {
       const B = Number(box.toPrecision(4));

@@ -241,6 +241,15 @@ describe('playground in headless Chromium', () => {
     await (await page.$('#bounds'))!.screenshot({ path: `${SHOTS}/bounds-panel-nocert.png` });
     // Nothing of the panel reaches past the page's width.
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    // Stop cancels a computation under way between grid times; the last result stays on the panel.
+    await page.click('#bounds-run');
+    await page.waitForFunction('window.__wasserflow.train.threeWays.running && window.__wasserflow.train.threeWays.done > 0', { timeout: 120_000 });
+    await page.click('#bounds-stop');
+    await page.waitForFunction('!window.__wasserflow.train.threeWays.running', { timeout: 60_000 });
+    expect(await page.$eval('#bounds-status', (e) => e.textContent)).toMatch(/^stopped/);
+    const after = ((await page.evaluate('window.__wasserflow.train')) as TrainState).threeWays!;
+    expect(after.error).toBeUndefined();
+    expect(after.result).toEqual(r);
     expect(errors).toEqual([]);
   }, 600_000);
 
