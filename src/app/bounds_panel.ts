@@ -19,12 +19,12 @@ const ROWS: { kind: Kind; label: string; what: string }[] = [
   {
     kind: 'paper',
     label: "bound with the paper's estimator",
-    what: 'L_s as the paper’s code estimates it: the steepest slope between pairs of points of a 10×10 grid on [0, 0.9]². It only looks at that small patch, so L_s can be much larger elsewhere.',
+    what: 'L_s as the paper’s code estimates it: the steepest slope between pairs of points of a 10×10 grid on [0, 0.9]² (10 points on [0, 0.9] in 1-D). It only looks at that small patch, so L_s can be much larger elsewhere.',
   },
   {
     kind: 'lower',
     label: 'bound with the best lower estimate of L_s',
-    what: 'L_s as the largest value a search over the whole plane found. The true L_s is at least this, so this is what the bound would be if that value were the supremum: not itself a bound.',
+    what: 'L_s as the largest value found by a search from many starting points in a box, plus probes far outside it (a lighter search than `wasserflow lipschitz`). The true L_s is at least this, so this is what the bound would be if that value were the supremum: not itself a bound.',
   },
   {
     kind: 'certified',
