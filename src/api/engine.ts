@@ -52,7 +52,7 @@ export type { PointCloud } from '../gpu/points.js';
 import { selfcheck, type Check } from './selfcheck.js';
 import { tuneKernels } from './tuning.js';
 import { MODEL_SIZES, PlaygroundSession, type ModelSize, type SessionConfig } from './playground.js';
-export { MODEL_SIZES, PlaygroundSession, type Evaluation, type HistoryPoint, type ModelSize, type SessionConfig } from './playground.js';
+export { MODEL_SIZES, PlaygroundSession, type BoundReading, type Evaluation, type HistoryPoint, type ModelSize, type SessionConfig, type ThreeBounds, type ThreeWaysOptions } from './playground.js';
 import { MONO_H } from '../kernels/flow_gauss_ratio.js';
 import { GENERATOR_LOSSES } from '../flows/monoflow_generator.js';
 import { createPreset, PRESET_KINDS, type FlowPreset, type PresetKind, type PresetOptions } from '../flows/presets.js';
@@ -689,7 +689,7 @@ export class Engine {
     checkBindingSize(`playground: ${pts.n} points`, pts.data.byteLength, this.ctx.device.limits);
     const ds = uploadPoints(this.ctx, data.name ?? 'points', pts.data, pts.d);
     try {
-      return await PlaygroundSession.create(this.ctx, ds, config);
+      return await PlaygroundSession.create(this.ctx, ds, config, (network, o) => this.lipschitzSupremum(network, o));
     } catch (e) {
       ds.destroy();
       throw e;

@@ -13,6 +13,7 @@
  * evaluation, so the first loss point appears after the trainer's pipelines compile, not after all of them.
  */
 import { throwIfAborted } from '../gpu/run.js';
+import { InputError } from '../gpu/errors.js';
 import { boundGrid, corollaryBound, discreteBound } from '../bound/bound.js';
 import type { Dataset } from '../data/datasets.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -25,6 +26,8 @@ import { ReverseSampler, type SamplerKind } from '../samplers/sampler.js';
 import { Trainer, type LossPoint } from '../train/trainer.js';
 import { SinkhornSolver } from '../transport/sinkhorn/index.js';
 import { GpuSpan } from '../gpu/span.js';
+import type { NetworkScore } from '../model/network.js';
+import { CERTIFY_MAX_DIM, noisedSamples, type NetworkSupOptions, type NetworkSupReport, type NetworkSupRow } from '../lipschitz/network_sup.js';
 
 /** Yield to the host between chunks (the page passes the next animation frame); default: a resolved promise. */
 const noYield = (): Promise<void> => Promise.resolve();
@@ -61,6 +64,7 @@ export interface Evaluation {
   /** W2(p0, q0): square root of the debiased Sinkhorn divergence (src/transport). */
   w2: number;
   sinkhorn: { iterations: number; eps: number; marginalError: number; converged: boolean };
+  /** The bound's formula with `ls` (L_s at samples of p_t, a lower estimate): not a bound; `boundThreeWays` gives the three readings. */
   bound: number;
   /** Wall-clock time of each phase (ending in its readback). */
   ms: { sample: number; lipschitz: number; w2?: number };
@@ -73,6 +77,88 @@ export interface HistoryPoint {
   loss: number;
   w2?: number;
   bound: number;
+}
+
+/**
+ * The supremum search and certificate as the engine runs them (`engine.lipschitzSupremum`, given to
+ * the session by `engine.playground`): the session never reaches into src/lipschitz itself.
+ */
+export type SupremumRunner = (
+  network: NetworkScore,
+  opts: Omit<NetworkSupOptions, 'samples' | 'onTime'> & { times: readonly TangentTime[]; samples: readonly Float32Array[] },
+) => Promise<NetworkSupReport>;
+
+/** Options of `session.boundThreeWays` (the page's "bound three ways" panel). */
+export interface ThreeWaysOptions {
+  signal?: AbortSignal;
+  /**
+   * Also certify L_s (d ≤ 3; default false): a host branch-and-bound that holds the JS thread for up
+   * to `secondsPerTime` per grid time and box (the box may grow twice), one time per call, with
+   * `yieldToHost` between times.
+   */
+  certify?: boolean;
+  /** Budget of the certificate per time and box, in seconds (default 0.5). */
+  secondsPerTime?: number;
+  /** Cap on the certificate's boxes per time and box (default 20 000: repeatable digits under load). */
+  boxesPerTime?: number;
+  /**
+   * The supremum search per grid time (defaults: the page's light search, 8 sample + 9 grid + 4 random
+   * + 4 secant-midpoint starts, 15 ascent steps, the box may double once — about 1–2 s per time on a
+   * software adapter; `wasserflow lipschitz --checkpoint` runs 256 starts, 30 steps, two doublings).
+   */
+  search?: { sampleStarts?: number; gridStarts?: number; randomStarts?: number; secantStarts?: number; steps?: number; grow?: number };
+  /** Called between grid times (the page passes its next animation frame). */
+  yieldToHost?: () => Promise<void>;
+  /** Progress: grid times done of the total. */
+  onTime?: (done: number, total: number) => void;
+}
+
+/** One of the bounds side by side: its L_s per grid time and the bound that L_s gives, or why there is none. */
+export type BoundReading =
+  | {
+      available: true;
+      /** L_s per grid time (the evaluation's lsTimes). */
+      ls: Float64Array;
+      /** log I at the last grid time (log I_n for DDPM, log I(T) for Corollary 1). */
+      logI: number;
+      /** log of the bound (natural log; finite where the bound itself overflows a double). */
+      logBound: number;
+      /** The bound on W2(p0, q0) (Infinity when it overflows a double: see logBound). */
+      bound: number;
+    }
+  | { available: false; reason: string };
+
+/**
+ * W2(p0, q0) at one evaluation beside the bound evaluated with three readings of L_s, each through the
+ * same formula (the evaluation's objective J, W2(p_T, q_T) = 0):
+ *   paper     — the paper's estimator: max secant slope over pairs of the 10×10 grid linspace(0, 0.9, 10)²
+ *               (a lower estimate of L_s from a small patch of the plane; d ≤ 2);
+ *   lower     — the best lower estimate of the supremum (GPU multi-start search, samples of p_t, probes
+ *               outside the box): what the bound would be if that value were the supremum — not a bound;
+ *   certified — a certified upper bound on L_s over the box [−box, box]^d (d ≤ 3; branch-and-bound), or
+ *               the reason there is none (not asked for, d > 3, or the best point found lies on or outside
+ *               the box, where no certificate covers it).
+ * `samples` is the live curve's bound (L_s at samples of p_t only), for comparison.
+ */
+export interface ThreeBounds {
+  step: number;
+  w2: number;
+  objective: number;
+  /** 'discrete': the paper's DDPM form; 'corollary': Corollary 1 on the L_s grid. */
+  form: 'discrete' | 'corollary';
+  times: Float64Array;
+  paper: BoundReading;
+  lower: BoundReading;
+  certified: BoundReading;
+  samples: BoundReading;
+  /** Largest half-width of the box searched (and certified) over the grid times, and at how many times the argmax sits on its edge. */
+  box: number;
+  edges: number;
+  /** Per grid time: the certificate over the box (NaN where there is none) and its relative gap. */
+  certifiedInBox: Float64Array;
+  relGap: Float64Array;
+  /** Wall-clock milliseconds of the whole computation. */
+  ms: number;
 }
 
 /** Steps at which to evaluate: 50·2^k below the total, and the total. */
@@ -96,6 +182,8 @@ export class PlaygroundSession {
   private readonly span: GpuSpan;
   private lastEval: Evaluation | undefined;
   private readonly chunk = 50;
+  /** The data on the host (read back once, for the noised samples of the supremum search). */
+  private hostData: Float32Array | undefined;
   /** The first chunk: a loss point as soon as the trainer's pipelines are compiled. */
   private readonly firstChunk = 10;
   private evalParts: EvalParts | undefined;
@@ -107,6 +195,7 @@ export class PlaygroundSession {
     readonly data: Dataset,
     readonly trainer: Trainer,
     private readonly spec: MlpSpec,
+    private readonly supremum: SupremumRunner | undefined,
   ) {
     this.span = new GpuSpan(ctx);
   }
@@ -153,7 +242,7 @@ export class PlaygroundSession {
   }
 
   /** Use `engine.playground()`. The session owns `data` (destroyed with it). */
-  static async create(ctx: GpuContext, data: Dataset, config: SessionConfig): Promise<PlaygroundSession> {
+  static async create(ctx: GpuContext, data: Dataset, config: SessionConfig, supremum?: SupremumRunner): Promise<PlaygroundSession> {
     const p = config.process;
     const m = MODEL_SIZES[config.model];
     const discrete = p instanceof DdpmSigmoid;
@@ -176,14 +265,14 @@ export class PlaygroundSession {
       stepsPerSubmit: 50,
       lossEvery: 50,
     });
-    return new PlaygroundSession(ctx, config, data, trainer, spec);
+    return new PlaygroundSession(ctx, config, data, trainer, spec, supremum);
   }
 
   /**
    * Train `config.steps` steps in chunks, yielding to the host (`yieldToHost`, e.g. the page's next
    * animation frame) between chunks; evaluate at log-spaced steps. Cancellable through `signal` (CancelledError).
    */
-  async run(o: { signal?: AbortSignal; onLoss?: () => void; onEvaluation?: (e: Evaluation) => void; yieldToHost?: () => Promise<void> }): Promise<void> {
+  async run(o: { signal?: AbortSignal; onLoss?: () => void; onEvaluation?: (e: Evaluation) => void | Promise<void>; yieldToHost?: () => Promise<void> }): Promise<void> {
     const nextFrame = o.yieldToHost ?? noYield;
     const evalAt = evaluationSteps(this.config.steps, this.chunk);
     while (this.trainer.step < this.config.steps) {
@@ -205,7 +294,8 @@ export class PlaygroundSession {
       await nextFrame();
       if (evalAt.includes(this.step)) {
         const ev = await this.evaluate(o.signal);
-        o.onEvaluation?.(ev);
+        // The host may compute more at these weights before training goes on (the page's bounds three ways).
+        await o.onEvaluation?.(ev);
         await nextFrame();
       }
     }
@@ -285,6 +375,102 @@ export class PlaygroundSession {
     return ev;
   }
 
+  /** The last evaluation (undefined before the first). */
+  get lastEvaluation(): Evaluation | undefined {
+    return this.lastEval;
+  }
+
+  /**
+   * The bound three ways at the weights of the last evaluation (call it from `run`'s onEvaluation, or
+   * after the run): with the paper's estimator, with the best lower estimate of L_s and with the
+   * certified L_s (see ThreeBounds). One grid time per `engine.lipschitzSupremum` call, with
+   * `yieldToHost` between, so the page repaints and Stop works; cancellable through `signal`.
+   */
+  async boundThreeWays(opts: ThreeWaysOptions = {}): Promise<ThreeBounds> {
+    const ev = this.lastEval;
+    if (!ev) throw new InputError('bound three ways: no evaluation yet (train to the first evaluation)');
+    if (this.trainer.step !== ev.step) throw new InputError(`bound three ways: the weights moved on since the evaluation at step ${ev.step} (now ${this.trainer.step}): call it from onEvaluation`);
+    if (!this.supremum) throw new InputError('bound three ways: this session has no supremum search (create it with engine.playground)');
+    const t0 = performance.now();
+    const p = this.config.process;
+    const d = this.dim;
+    const { lsGrid } = await this.parts();
+    const M = lsGrid.times.length;
+    const certify = (opts.certify ?? false) && d <= CERTIFY_MAX_DIM;
+    this.hostData ??= await this.ctx.readF32(this.data.data, 0, Math.min(this.data.n, 4096) * d);
+    const params = await this.trainer.readParams('params');
+    const network: NetworkScore = { spec: this.spec, params };
+    // 256 samples of p_t per time (as the live curve): the samples-only value and starts of the search.
+    const samples = noisedSamples(this.hostData, d, lsGrid.times, 256, 1000 + this.history.length, 98);
+    const rows: NetworkSupRow[] = [];
+    for (let m = 0; m < M; m++) {
+      throwIfAborted(opts.signal, 'bound three ways');
+      const rep = await this.supremum(network, {
+        times: [lsGrid.times[m]!],
+        samples: [Float32Array.from(samples[m]!)],
+        // A lighter search than the CLI's (256 starts per time, 30 steps): still seeded with the samples,
+        // a grid, random points and the secant midpoints between the samples; the host's probes outside the box run as there.
+        sampleStarts: opts.search?.sampleStarts ?? 8,
+        gridStarts: opts.search?.gridStarts ?? 9,
+        randomStarts: opts.search?.randomStarts ?? 4,
+        secantStarts: opts.search?.secantStarts ?? 4,
+        steps: opts.search?.steps ?? 15,
+        grow: opts.search?.grow ?? 1,
+        certify,
+        secondsPerTime: opts.secondsPerTime ?? 0.5,
+        boxesPerTime: opts.boxesPerTime ?? 20_000,
+        seed: 7 + m,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      rows.push(rep.rows[0]!);
+      opts.onTime?.(m + 1, M);
+      await (opts.yieldToHost ?? noYield)();
+    }
+    throwIfAborted(opts.signal, 'bound three ways');
+
+    const reading = (ls: ArrayLike<number>): BoundReading => {
+      const l = Float64Array.from(ls);
+      if (p instanceof DdpmSigmoid) {
+        const b = discreteBound(p.betas, l, ev.objective, 0);
+        return { available: true, ls: l, logI: b.logI[b.logI.length - 1]!, logBound: b.logBound, bound: b.bound };
+      }
+      const c = corollaryBound(boundGrid(p, lsGrid.t, l), ev.objective, 0);
+      return { available: true, ls: l, logI: c.logI[c.logI.length - 1]!, logBound: Number.isFinite(c.bound) ? Math.log(c.bound) : logCorollary(p, lsGrid.t, c.logI, ev.objective), bound: c.bound };
+    };
+    const edges = rows.filter((r) => r.edge).length;
+    const box = Math.max(...rows.map((r) => r.box));
+    let paper: BoundReading;
+    if (rows.every((r) => r.paper !== undefined && Number.isFinite(r.paper))) paper = reading(rows.map((r) => r.paper!));
+    else paper = { available: false, reason: `not available — the paper's estimator is defined on the 2-D grid linspace(0, 0.9, 10)² (and its 1-D analogue); this data is ${d}-D` };
+    let certified: BoundReading;
+    const nulls = rows.filter((r) => r.certified === null);
+    if (!certify || d > CERTIFY_MAX_DIM) certified = { available: false, reason: d > CERTIFY_MAX_DIM ? `not available — no certificate above d = ${CERTIFY_MAX_DIM} (this data is ${d}-D): the best lower estimate is all there is` : 'not computed — not asked for (certify: true runs a host branch-and-bound over a box)' };
+    else if (nulls.length > 0) certified = { available: false, reason: `not available at ${nulls.length} of ${M} grid times: ${nulls[0]!.certifiedReason ?? 'no certificate'}` };
+    else if (edges > 0) {
+      const B = Number(box.toPrecision(4));
+      certified = {
+        available: false,
+        reason: `does not cover ℝ${pow(d)}: at ${edges} of ${M} grid times the largest value found in the box [−${B}, ${B}]${pow(d)} the certificate covers sits on its edge, so the supremum may lie outside it`,
+      };
+    } else certified = reading(rows.map((r) => r.certified!));
+    return {
+      step: ev.step,
+      w2: ev.w2,
+      objective: ev.objective,
+      form: p instanceof DdpmSigmoid ? 'discrete' : 'corollary',
+      times: lsGrid.t,
+      paper,
+      lower: reading(rows.map((r) => r.ls)),
+      certified,
+      samples: reading(ev.ls),
+      box,
+      edges,
+      certifiedInBox: Float64Array.from(rows, (r) => r.certified ?? r.certifiedInBox ?? NaN),
+      relGap: Float64Array.from(rows, (r) => r.relGap ?? NaN),
+      ms: performance.now() - t0,
+    };
+  }
+
   /** One block of text: throughput and where the time goes. */
   statsText(): string {
     const lines = [
@@ -302,7 +488,7 @@ export class PlaygroundSession {
           `${((reverse.n * reverse.steps) / e.ms.sample / 1e3).toFixed(2)}·10^6 particle-steps/s), ` +
           `L_s ${e.ms.lipschitz.toFixed(0)} ms, W2 ${e.ms.w2!.toFixed(0)} ms (Sinkhorn: ${e.sinkhorn.iterations} iterations, ε ${e.sinkhorn.eps.toPrecision(2)}, ` +
           `marginal error ${e.sinkhorn.marginalError.toExponential(1)}${e.sinkhorn.converged ? '' : ', not converged'}, ${(this.pairsPerSecond / 1e9).toFixed(3)}·10^9 pair-evaluations/s); ` +
-          `W2 ${e.w2.toPrecision(3)}, bound ${e.bound.toPrecision(3)}`,
+          `W2 ${e.w2.toPrecision(3)}, bound with L_s at samples of p_t ${e.bound.toPrecision(3)}`,
         `  GPU time of those phases: ${[['sample', e.gpuMs.sample], ['L_s', e.gpuMs.lipschitz], ['W2', e.gpuMs.w2]].filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${(v as number).toFixed(1)} ms`).join(', ') || '—'}`,
       );
     }
@@ -329,6 +515,24 @@ interface EvalParts {
   lipschitz: LipschitzEstimator;
   lsGrid: { times: TangentTime[]; t: Float64Array };
   w2Solver: SinkhornSolver;
+}
+
+/** ℝ^d's exponent as a superscript (¹ ² ³, else ^d). */
+const pow = (d: number): string => ['', '¹', '²', '³'][d] ?? `^${d}`;
+
+/**
+ * log of Corollary 1's bound sqrt(2 (∫ g² I² dt) J) (reverse SDE, W2(p_T, q_T) = 0) in the log domain,
+ * for an I that overflows a double: the same trapezoidal rule as corollaryBound, by log-sum-exp.
+ */
+function logCorollary(p: ForwardProcess, t: Float64Array, logI: Float64Array, objective: number): number {
+  const terms: number[] = [];
+  for (let i = 0; i + 1 < t.length; i++) {
+    const h = Math.log(0.5 * (t[i + 1]! - t[i]!));
+    terms.push(h + Math.log(p.g2(t[i]!)) + 2 * logI[i]!, h + Math.log(p.g2(t[i + 1]!)) + 2 * logI[i + 1]!);
+  }
+  const mx = Math.max(...terms);
+  const lse = mx + Math.log(terms.reduce((a, v) => a + Math.exp(v - mx), 0));
+  return 0.5 * (Math.LN2 + lse + Math.log(objective));
 }
 
 /** Where L_s(t) is estimated: every DDPM step, or 16 times on [t_min, T] for continuous processes. */

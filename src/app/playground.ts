@@ -9,6 +9,7 @@ import { el, nextFrame, statusLine } from './dom.js';
 import { MODEL_SIZES, type Engine, type PointCloud, type Evaluation, type ModelSize, type PlaygroundSession, type SessionConfig } from '../api/engine.js';
 import { DATASETS, DATASET_DIM, DdpmSigmoid, InputError, makeProcess, parseCsv, SAMPLER_KINDS, type DatasetName, type ProcessKind, type SamplerKind } from '../api/library.js';
 import { histogram, PALETTE } from '../plot/figure.js';
+import { initBoundsPanel } from './bounds_panel.js';
 import { Plot, type Series } from './plot.js';
 import { state } from './state.js';
 
@@ -106,6 +107,7 @@ export async function initPlayground(engine: Engine): Promise<void> {
   let abort: AbortController | undefined;
 
   const say = statusLine(message, (text, error) => (state.message = { text, error }));
+  const bounds = initBoundsPanel();
 
   /** The samples plot's axes: a scatter with equal aspect in 2-D, a histogram (x, density) in 1-D. */
   const samplesAxes = (dim: number) => (dim >= 2 ? { x: {}, y: {}, equalAspect: true } : { x: { label: 'x' }, y: { label: 'density' }, equalAspect: false });
@@ -120,6 +122,8 @@ export async function initPlayground(engine: Engine): Promise<void> {
     plots.traj.clear();
     stats.textContent = '';
     state.train = { running: false, steps: 0, lossPoints: 0, w2Points: 0, boundPoints: 0 };
+    bounds.reset();
+    bounds.setSession(undefined, false);
   };
 
   /** The dataset menu shows the CSV while one is loaded (an extra option, removed when a built-in is chosen). */
@@ -205,11 +209,11 @@ export async function initPlayground(engine: Engine): Promise<void> {
     plots.w2.set([
       { name: 'W2(p0, q0) (Sinkhorn)', color: COLORS.w2, kind: 'line', x: measured.map((h) => h.step), y: measured.map((h) => h.w2!) },
       { name: 'W2 points', color: COLORS.w2, kind: 'points', x: measured.map((h) => h.step), y: measured.map((h) => h.w2!), size: 3.5, hideLegend: true },
-      { name: s.config.process instanceof DdpmSigmoid ? 'bound (paper, discrete)' : 'bound (Corollary 1)', color: COLORS.bound, kind: 'line', x: hist.map((h) => h.step), y: hist.map((h) => h.bound), dash: [5, 3] },
+      { name: s.config.process instanceof DdpmSigmoid ? 'bound, L_s at samples (paper form)' : 'bound, L_s at samples (Cor. 1)', color: COLORS.bound, kind: 'line', x: hist.map((h) => h.step), y: hist.map((h) => h.bound), dash: [5, 3] },
       { name: 'bound points', color: COLORS.bound, kind: 'points', x: hist.map((h) => h.step), y: hist.map((h) => h.bound), size: 3.5, hideLegend: true },
     ]);
     plots.ls.set([
-      { name: 'L_s(t) (max over points)', color: COLORS.ls, kind: 'line', x: Array.from(ev.lsTimes), y: Array.from(ev.ls) },
+      { name: 'L_s(t), max over samples of p_t (lower estimate)', color: COLORS.ls, kind: 'line', x: Array.from(ev.lsTimes), y: Array.from(ev.ls) },
       { name: 'L_s points', color: COLORS.ls, kind: 'points', x: Array.from(ev.lsTimes), y: Array.from(ev.ls), size: 3, hideLegend: true },
     ]);
     const traj: Series[] = [];
@@ -256,9 +260,13 @@ export async function initPlayground(engine: Engine): Promise<void> {
     const t0 = performance.now();
     session?.destroy();
     session = undefined;
+    bounds.reset();
+    bounds.setSession(undefined, true);
     try {
       session = await engine.playground(data!, cfg);
       const s = session;
+      bounds.setSession(s, true);
+      const signal = abort.signal;
       await s.run({
         signal: abort.signal,
         yieldToHost: nextFrame,
@@ -275,12 +283,14 @@ export async function initPlayground(engine: Engine): Promise<void> {
           const left = s.step > 0 ? ((total - s.step) * spent) / s.step : NaN;
           say(`training ${what}: step ${s.step} of ${total}, ${spent.toFixed(0)} s so far${Number.isFinite(left) ? `, about ${left < 90 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`} left` : ''} (Stop cancels)`);
         },
-        onEvaluation: (ev) => {
+        onEvaluation: async (ev) => {
           draw(ev, s);
           stats.textContent = s.statsText();
+          // The bound three ways, when asked for (or at the last evaluation): training waits for it.
+          await bounds.afterEvaluation(s, ev.step === total, signal);
         },
       });
-      say(`done: ${s.step} steps; W2(p0, q0) = ${state.train.lastW2?.toPrecision(3)}, bound = ${state.train.lastBound?.toPrecision(3)}`);
+      say(`done: ${s.step} steps; W2(p0, q0) = ${state.train.lastW2?.toPrecision(3)}, bound with L_s at samples of p_t = ${state.train.lastBound?.toPrecision(3)} (the panel below gives it three ways)`);
     } catch (e) {
       const err = e as Error;
       if (err.name === 'CancelledError') say(`stopped after ${session?.step ?? 0} steps`);
@@ -292,6 +302,7 @@ export async function initPlayground(engine: Engine): Promise<void> {
       state.train.running = false;
       trainBtn.disabled = false;
       stopBtn.disabled = true;
+      bounds.setSession(session, false);
     }
   };
 

@@ -1,6 +1,34 @@
 /** The page state, exposed as `window.__wasserflow` for the browser tests and the headless runner. */
 import type { AdapterReport, Check } from '../api/engine.js';
 
+/** One reading of the bound panel: the L_s per grid time and the bound it gives, or why there is none. */
+export type BoundReadingState = { available: true; ls: number[]; logI: number; logBound: number; bound: number } | { available: false; reason: string };
+
+/** The bound three ways (the panel under the Train button): the computation and its last result. */
+export interface ThreeWaysStatus {
+  running: boolean;
+  /** Asked for during training: runs at the next evaluation. */
+  queued: boolean;
+  /** Grid times done of the total (while running). */
+  done: number;
+  total: number;
+  error?: string;
+  result?: {
+    step: number;
+    w2: number;
+    objective: number;
+    form: 'discrete' | 'corollary';
+    times: number[];
+    box: number;
+    edges: number;
+    paper: BoundReadingState;
+    lower: BoundReadingState;
+    certified: BoundReadingState;
+    samples: BoundReadingState;
+    ms: number;
+  };
+}
+
 export interface TrainStatus {
   running: boolean;
   steps: number;
@@ -13,6 +41,7 @@ export interface TrainStatus {
   lastBound?: number;
   stepsPerSecond?: number;
   error?: string;
+  threeWays?: ThreeWaysStatus;
 }
 
 export interface PageState {

@@ -4,11 +4,16 @@
 // on their own axes, a dropped CSV with a NaN is rejected with a clear message while the page keeps
 // working (a good CSV is accepted afterwards and clears the previous run), the benchmark tab shows a
 // count and stops, and without WebGPU the page says how to enable it with its controls disabled.
+// After training, the bound panel shows the measured W2 beside the bound three ways (paper's
+// estimator, best lower estimate, certified or the reason there is none), each the paper's formula
+// of its own L_s, and the button recomputes it (certified then "not computed").
 // Screenshots go to out/screenshots/ (look at them after a change to the page).
 import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { launchChromium, serveStatic } from './launch.js';
+import { discreteBound, makeProcess, type DdpmSigmoid } from '../../src/api/library.js';
+import type { ThreeWaysStatus } from '../../src/app/state.js';
 
 const WEB = 'dist/web';
 const SHOTS = 'out/screenshots';
@@ -36,7 +41,69 @@ interface TrainState {
   boundPoints: number;
   lastW2?: number;
   lastBound?: number;
+  lastLoss?: number;
   error?: string;
+  threeWays?: ThreeWaysStatus;
+}
+
+/** The bound panel's rows as shown: kind, label, and the value cell's text (a number, or the sentence saying why none). */
+const PANEL_ROWS = `Array.from(document.querySelectorAll('#bounds-body tr'), (tr) => ({
+  kind: tr.dataset.kind,
+  label: tr.querySelector('th').textContent,
+  value: tr.querySelector('td.value') ? tr.querySelector('td.value').textContent : null,
+  tooltip: tr.title,
+}))`;
+
+/** The text the panel shows for a bound: 3 significant digits, or ≈ 10^k past 10^6 (the log of an overflowing bound). */
+function shownBound(r: { bound: number | null; logBound: number }): string {
+  return r.bound !== null && Number.isFinite(r.bound) && r.bound < 1e6 ? `W2 ≤ ${r.bound.toPrecision(3)}` : `W2 ≤ ≈ 10${(r.logBound / Math.LN10).toFixed(1)}`;
+}
+
+/**
+ * The panel's three bounds against the page state and each other: the labelled rows are there; each
+ * bound shown is the paper's discrete formula of its own L_s with the evaluation's J (J = (n/2) · loss);
+ * the certified one is never below the lower estimate where both are shown, and where it is not shown
+ * the panel says why in words.
+ */
+async function checkPanel(page: Page, t: TrainState, expectPaper: boolean): Promise<void> {
+  const tw = t.threeWays!;
+  expect(tw.error).toBeUndefined();
+  expect(tw.running).toBe(false);
+  const r = tw.result!;
+  expect(r.step).toBe(t.steps);
+  expect(r.form).toBe('discrete');
+  expect(r.w2).toBe(t.lastW2);
+  expect(r.objective).toBeCloseTo(5 * t.lastLoss!, 6);
+  const rows = (await page.evaluate(PANEL_ROWS)) as { kind: string; label: string; value: string | null; tooltip: string }[];
+  expect(rows.map((x) => x.kind)).toEqual(['w2', 'paper', 'lower', 'certified', 'samples']);
+  const row = (k: string) => rows.find((x) => x.kind === k)!;
+  expect(row('w2').label).toBe('measured W2(p0, q0)');
+  expect(row('w2').value).toBe(r.w2.toPrecision(3));
+  expect(row('paper').label).toBe("bound with the paper's estimator");
+  expect(row('lower').label).toBe('bound with the best lower estimate of L_s');
+  expect(row('certified').label).toBe('certified bound');
+  for (const x of rows) expect(x.tooltip.length).toBeGreaterThan(40);
+  // The lower estimate is never called the supremum: its tooltip says what it is.
+  expect(row('lower').tooltip).toMatch(/if that value were the supremum: not itself a bound/);
+  const betas = (makeProcess({ kind: 'ddpm' }) as DdpmSigmoid).betas;
+  for (const k of ['paper', 'lower', 'certified', 'samples'] as const) {
+    const reading = r[k];
+    if (!reading.available) {
+      expect(row(k).value).toMatch(k === 'certified' ? /^certified: (not computed|not available|does not cover) / : /^paper's estimator: not available — /);
+      continue;
+    }
+    expect(reading.ls).toHaveLength(10);
+    const b = discreteBound(betas, reading.ls, r.objective, 0);
+    expect(reading.logBound).toBeCloseTo(b.logBound, 9);
+    expect(reading.logI).toBeCloseTo(b.logI[9]!, 9);
+    expect(row(k).value).toBe(shownBound(reading as { bound: number | null; logBound: number }));
+  }
+  expect(r.paper.available).toBe(expectPaper);
+  expect(r.lower.available).toBe(true);
+  if (r.certified.available && r.lower.available) {
+    r.certified.ls.forEach((v, m) => expect(v).toBeGreaterThanOrEqual((r.lower as { ls: number[] }).ls[m]!));
+    expect(r.certified.logBound).toBeGreaterThanOrEqual(r.lower.logBound);
+  }
 }
 
 /**
@@ -48,7 +115,9 @@ async function coloredPixels(page: Page, id: string, rgb: [number, number, numbe
   await plot.scrollIntoView();
   // The plot area only (the axes and the legend are outside it).
   const box = (await (await page.$(`#${id} .plot-area`))!.boundingBox())!;
-  const clip = { x: box.x + 1, y: box.y + 1, width: box.width - 2, height: box.height - 2 };
+  // boundingBox is relative to the viewport, a clip with captureBeyondViewport to the document: add the scroll.
+  const [sx, sy] = (await page.evaluate('[window.scrollX, window.scrollY]')) as [number, number];
+  const clip = { x: box.x + sx + 1, y: box.y + sy + 1, width: box.width - 2, height: box.height - 2 };
   const png = await page.screenshot({ clip, encoding: 'base64', captureBeyondViewport: true });
   return (await page.evaluate(
     async (b64: string, [r, g, b]: [number, number, number]) => {
@@ -119,7 +188,7 @@ describe('playground in headless Chromium', () => {
     await page.waitForFunction('window.__wasserflow.train.running', { timeout: 30_000 });
     await page.waitForFunction('window.__wasserflow.train.lossPoints > 0', { timeout: 60_000 });
     console.log(`playground: first loss point ${((Date.now() - t0) / 1000).toFixed(1)} s after Train`);
-    await page.waitForFunction('!window.__wasserflow.train.running', { timeout: 100_000 });
+    await page.waitForFunction('!window.__wasserflow.train.running', { timeout: 400_000 });
     const t = (await page.evaluate('window.__wasserflow.train')) as TrainState;
     expect(t.error).toBeUndefined();
     expect(t.steps).toBe(200);
@@ -140,9 +209,49 @@ describe('playground in headless Chromium', () => {
     // Log axes with decade ticks; no legend covers a point or sits in a plot area.
     expect(await page.$$eval('#plot-loss .axes text', (ts) => ts.map((t) => t.textContent))).toEqual(expect.arrayContaining(['10', '100']));
     expect(await page.evaluate(LEGEND_OVERLAPS)).toEqual([]);
+    // The bound three ways ran at the last evaluation (the panel's "at the end of training", with the certificate).
+    await checkPanel(page, t, true);
     await page.screenshot({ path: `${SHOTS}/playground-2d.png`, fullPage: true });
+    await (await page.$('#bounds'))!.screenshot({ path: `${SHOTS}/bounds-panel-2d.png` });
     expect(errors).toEqual([]);
-  });
+  }, 600_000);
+
+  it('computes the bound three ways on the button, and says so when the certificate is not asked for', async () => {
+    await page.$eval('#bounds-certify', (e) => ((e as HTMLInputElement).checked = false));
+    const before = ((await page.evaluate('window.__wasserflow.train')) as TrainState).threeWays!.result!;
+    expect(await page.$eval('#bounds-run', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+    await page.click('#bounds-run');
+    await page.waitForFunction('window.__wasserflow.train.threeWays.running', { timeout: 30_000 });
+    // The page stays responsive while it runs: it repaints between grid times and reports progress.
+    await page.waitForFunction('window.__wasserflow.train.threeWays.done > 0', { timeout: 120_000 });
+    expect(await page.$eval('#bounds-status', (e) => e.textContent)).toMatch(/grid time \d+ of 10/);
+    await page.waitForFunction('!window.__wasserflow.train.threeWays.running', { timeout: 300_000 });
+    const t = (await page.evaluate('window.__wasserflow.train')) as TrainState;
+    await checkPanel(page, t, true);
+    const r = t.threeWays!.result!;
+    expect(r.certified).toMatchObject({ available: false });
+    expect((await page.evaluate(PANEL_ROWS)) as { kind: string; value: string }[]).toContainEqual(expect.objectContaining({ kind: 'certified', value: expect.stringMatching(/^certified: not computed — /) }));
+    // Same weights, same samples and seeds: the same paper's estimate as the first time.
+    expect(r.paper).toEqual(before.paper);
+    await page.$eval('#bounds-certify', (e) => ((e as HTMLInputElement).checked = true));
+    // The legend and the L_s of every grid time, opened.
+    await page.$eval('#bounds details', (e) => ((e as HTMLDetailsElement).open = true));
+    expect(await page.$$eval('#bounds-legend dt', (d) => d.map((x) => x.textContent))).toEqual(["paper's estimator", 'best lower estimate of L_s', 'certified', 'L_s at samples of p_t']);
+    expect(await page.$$eval('#bounds-ls tbody tr', (r) => r.length)).toBe(10);
+    await (await page.$('#bounds'))!.screenshot({ path: `${SHOTS}/bounds-panel-nocert.png` });
+    // Nothing of the panel reaches past the page's width.
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    // Stop cancels a computation under way between grid times; the last result stays on the panel.
+    await page.click('#bounds-run');
+    await page.waitForFunction('window.__wasserflow.train.threeWays.running && window.__wasserflow.train.threeWays.done > 0', { timeout: 120_000 });
+    await page.click('#bounds-stop');
+    await page.waitForFunction('!window.__wasserflow.train.threeWays.running', { timeout: 60_000 });
+    expect(await page.$eval('#bounds-status', (e) => e.textContent)).toMatch(/^stopped/);
+    const after = ((await page.evaluate('window.__wasserflow.train')) as TrainState).threeWays!;
+    expect(after.error).toBeUndefined();
+    expect(after.result).toEqual(r);
+    expect(errors).toEqual([]);
+  }, 600_000);
 
   it('runs a flow in the Flows tab and draws the particles and W2 along it', async () => {
     await page.click('#tabs button[data-tab="flows"]');
@@ -208,7 +317,7 @@ describe('playground in headless Chromium', () => {
     await page.$eval('#steps', (e) => ((e as HTMLInputElement).value = '50'));
     await page.click('#train');
     await page.waitForFunction('window.__wasserflow.train.running', { timeout: 30_000 });
-    await page.waitForFunction('!window.__wasserflow.train.running', { timeout: 100_000 });
+    await page.waitForFunction('!window.__wasserflow.train.running', { timeout: 400_000 });
     expect((await page.evaluate('window.__wasserflow.train')) as TrainState).toMatchObject({ steps: 50, w2Points: 1 });
     const samples = await page.$eval('#plot-samples svg', (svg) => ({
       series: Array.from(svg.querySelectorAll('g.series'), (g) => ({ name: g.getAttribute('data-name'), bars: g.querySelectorAll('rect').length, circles: g.querySelectorAll('circle').length })),
@@ -223,9 +332,11 @@ describe('playground in headless Chromium', () => {
     // The trajectories' plot has (t, x) axes and no end-point cloud drawn on them.
     expect(await page.$$eval('#plot-traj g.series', (g) => g.map((x) => x.getAttribute('data-name')))).not.toContain('end points (q0)');
     expect(await page.evaluate(LEGEND_OVERLAPS)).toEqual([]);
+    // 1-D: the paper's estimator has its 1-D analogue (linspace(0, 0.9, 10)); the certificate runs too.
+    await checkPanel(page, (await page.evaluate('window.__wasserflow.train')) as TrainState, true);
     await page.screenshot({ path: `${SHOTS}/playground-1d.png`, fullPage: true });
     expect(errors).toEqual([]);
-  });
+  }, 600_000);
 
   it('the benchmark tab counts the benchmarks and stops on Stop', async () => {
     await page.click('#tabs button[data-tab="bench"]');

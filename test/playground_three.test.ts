@@ -1,0 +1,80 @@
+// The playground's bound three ways (session.boundThreeWays, the page's panel) in Node: after a short
+// DDPM run on the 4 clusters, the paper's estimator, the best lower estimate and (asked for) the
+// certified L_s each give the bound through the paper's discrete formula with the evaluation's J; the
+// certificate, where shown, is never below the lower estimate; where none is shown the reason is said
+// (4-D: neither the paper's estimator nor a certificate exists there); the weights must be the evaluation's.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine, type PlaygroundSession, type ThreeBounds } from '../src/api/engine.js';
+import { discreteBound, makeProcess, type DdpmSigmoid } from '../src/api/library.js';
+
+describe('playground: the bound three ways', () => {
+  let engine: Engine;
+  let session: PlaygroundSession;
+  beforeAll(async () => {
+    engine = await createEngine();
+    const data = await engine.dataset('clusters4', { seed: 1 });
+    session = await engine.playground(data, { process: makeProcess({ kind: 'ddpm' }), model: 'paper', sampler: 'ddpm', steps: 50, evalPoints: 256 });
+    await session.run({});
+  }, 300_000);
+  afterAll(() => {
+    session?.destroy();
+    engine?.destroy();
+  });
+
+  const check = (t: ThreeBounds) => {
+    const p = session.config.process as DdpmSigmoid;
+    expect(t.step).toBe(50);
+    expect(t.form).toBe('discrete');
+    expect(t.times.length).toBe(10);
+    for (const r of [t.paper, t.lower, t.samples, t.certified]) {
+      if (!r.available) continue;
+      // bound = the paper's discrete formula of its own L_s with the evaluation's J.
+      const b = discreteBound(p.betas, r.ls, t.objective, 0);
+      expect(r.logBound).toBeCloseTo(b.logBound, 10);
+      expect(r.logI).toBeCloseTo(b.logI[9]!, 10);
+    }
+    expect(t.lower.available && t.samples.available).toBe(true);
+  };
+
+  it('without the certificate: paper and lower estimate, certified "not computed"', async () => {
+    const t0 = performance.now();
+    const t = await session.boundThreeWays({});
+    console.log(`three ways (no certificate): ${(performance.now() - t0).toFixed(0)} ms; W2 ${t.w2.toPrecision(3)}, paper ${t.paper.available ? t.paper.bound.toPrecision(3) : '—'}, lower ${t.lower.available ? t.lower.bound.toPrecision(3) : '—'}, samples ${t.samples.available ? t.samples.bound.toPrecision(3) : '—'}`);
+    check(t);
+    expect(t.paper.available).toBe(true);
+    expect(t.certified.available).toBe(false);
+    if (!t.certified.available) expect(t.certified.reason).toMatch(/^not computed/);
+  }, 300_000);
+
+  it('with the certificate: a number never below the lower estimate, or the reason there is none', async () => {
+    const t0 = performance.now();
+    const t = await session.boundThreeWays({ certify: true, secondsPerTime: 0.3, boxesPerTime: 3000, search: { grow: 2 } });
+    console.log(`three ways (certificate): ${(performance.now() - t0).toFixed(0)} ms; box ${t.box}, edges ${t.edges}, certified ${t.certified.available ? t.certified.bound.toPrecision(3) : t.certified.reason}`);
+    check(t);
+    if (t.certified.available && t.lower.available) {
+      for (let m = 0; m < 10; m++) expect(t.certified.ls[m]!).toBeGreaterThanOrEqual(t.lower.ls[m]!);
+      expect(t.certified.logBound).toBeGreaterThanOrEqual(t.lower.logBound);
+    } else if (!t.certified.available) expect(t.certified.reason).toMatch(/not available|does not cover/);
+    // Wherever the box has a certificate, it is at least what the search found inside it.
+    expect(Array.from(t.certifiedInBox).some(Number.isFinite)).toBe(true);
+  }, 300_000);
+
+  it('4-D points: the lower estimate only, and the reasons for the other two', async () => {
+    const pts = Float32Array.from({ length: 400 * 4 }, (_, i) => Math.sin(1.7 * i) * 0.5);
+    const s4 = await engine.playground({ data: pts, n: 400, d: 4 }, { process: makeProcess({ kind: 'ddpm' }), model: 'paper', sampler: 'ddpm', steps: 50, evalPoints: 64 });
+    try {
+      await s4.run({});
+      const t = await s4.boundThreeWays({ certify: true });
+      expect(t.lower.available).toBe(true);
+      expect(t.paper).toMatchObject({ available: false, reason: expect.stringMatching(/^not available — the paper's estimator is defined on the 2-D grid .* this data is 4-D/) });
+      expect(t.certified).toMatchObject({ available: false, reason: expect.stringMatching(/^not available — no certificate above d = 3/) });
+    } finally {
+      s4.destroy();
+    }
+  }, 300_000);
+
+  it('refuses once the weights moved on from the evaluation', async () => {
+    await session.trainer.train(1);
+    await expect(session.boundThreeWays({})).rejects.toThrow(/weights moved on/);
+  }, 60_000);
+});
