@@ -32,7 +32,9 @@ function wf(args: string[]): Promise<Result> {
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), HANG_MS);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': 'exit' can fire before the stderr pipe is drained, and then the message
+    // the test looks for is missing (seen once in CI: an empty stderr with exit code 1).
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       res({ code, stderr, hung: signal === 'SIGKILL' });
     });
