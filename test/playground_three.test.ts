@@ -2,7 +2,8 @@
 // DDPM run on the 4 clusters, the paper's estimator, the best lower estimate and (asked for) the
 // certified L_s each give the bound through the paper's discrete formula with the evaluation's J; the
 // certificate (over ℝ² on 2-D data) is never below the lower estimate; where none is shown the reason is said
-// (4-D: neither the paper's estimator nor a certificate exists there); the weights must be the evaluation's.
+// (4-D: neither the paper's estimator nor a certificate exists there; 3-D: the certificate covers a box
+// only and says so); the weights must be the evaluation's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine, type PlaygroundSession, type ThreeBounds } from '../src/api/engine.js';
 import { discreteBound, makeProcess, type DdpmSigmoid } from '../src/api/library.js';
@@ -78,6 +79,20 @@ describe('playground: the bound three ways', () => {
       expect(t.certified).toMatchObject({ available: false, reason: expect.stringMatching(/^not available — no certificate above d = 3/) });
     } finally {
       s4.destroy();
+    }
+  }, 300_000);
+
+  it('3-D points: the certificate covers a box only (no outside certificate at d = 3), and says so', async () => {
+    const pts = Float32Array.from({ length: 300 * 3 }, (_, i) => Math.sin(2.3 * i) * 0.5);
+    const s3 = await engine.playground({ data: pts, n: 300, d: 3 }, { process: makeProcess({ kind: 'ddpm' }), model: 'paper', sampler: 'ddpm', steps: 50, evalPoints: 64 });
+    try {
+      await s3.run({});
+      const t = await s3.boundThreeWays({ certify: true, secondsPerTime: 0.2, boxesPerTime: 2000, search: { grow: 0 } });
+      expect(t.certifiedRegion).toBe('box');
+      if (t.certified.available && t.lower.available) expect(t.certified.logBound).toBeGreaterThanOrEqual(t.lower.logBound);
+      else if (!t.certified.available) expect(t.certified.reason).toMatch(/does not cover ℝ³|not available at/);
+    } finally {
+      s3.destroy();
     }
   }, 300_000);
 
