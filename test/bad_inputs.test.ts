@@ -143,6 +143,7 @@ describe('bad inputs: the CLI', () => {
     // experiment
     [['experiment', 'nope'], /unknown experiment 'nope'/],
     [['experiment', 'loglog', '--out', '/proc/wf-x'], /--out: cannot create directory '\/proc\/wf-x'/],
+    [['experiment', 'loglog', '--cert-seconds', '-1', '--out', 'DIR/e1'], /--cert-seconds must be >= 0, got -1/],
   ];
 
   it(`${cases.length} bad invocations: non-zero exit, the problem named, no stack trace, no hang`, async () => {

@@ -2,7 +2,9 @@
 // W2 (debiased Sinkhorn, the experiments' estimator) does not exceed the bound evaluated with the
 // estimated constants (L_s: a lower estimate of the supremum, J_DSM from held-out minibatches). Run
 // small: 300 steps (the first 50 maximise the loss, as the paper's bad-model start), a checkpoint
-// every 100, 600 samples, so the series spans a bad and a better model.
+// every 100, 600 samples, so the series spans a bad and a better model. At the final weights the
+// certificate runs (0.5 s per step and part) and must cover all of ℝ² — the default region at d = 2 —
+// never below the best lower estimate, and the intercept with it never below the lower one's.
 import { describe, expect, it } from 'vitest';
 import { discreteBound } from '../src/bound/bound.js';
 import { monitoredRun } from '../src/experiments/loglog.js';
@@ -18,7 +20,7 @@ describe('experiment loglog on 4 clusters', () => {
     const run = await monitoredRun(
       { ctx, out: '', full: false, seed: 3, w2: transportW2(ctx, { seed: 3 }), log: (l) => lines.push(l) },
       'clusters4',
-      { steps: 300, every: 100, maximizeSteps: 50, samplePoints: 600, lsPoints: 64, dataPoints: 600 },
+      { steps: 300, every: 100, maximizeSteps: 50, samplePoints: 600, lsPoints: 64, dataPoints: 600, certSeconds: 0.5 },
       { name: '' },
     );
     const proc = new DdpmSigmoid({ steps: 10 });
@@ -34,5 +36,17 @@ describe('experiment loglog on 4 clusters', () => {
     // The model improves after the maximisation phase: J_DSM falls from its peak.
     const j = run.records.map((r) => r.jdsm);
     expect(j[3]!).toBeLessThan(Math.max(...j));
-  }, 240_000);
+    // The final weights three ways: the certified values cover ℝ² (box + outside of the ball), closed or
+    // not, each a sound upper bound at least the best lower estimate.
+    const f = run.final!;
+    expect(f.certifiedRegion).toBe('R^2');
+    expect(f.certInner!.length).toBe(10);
+    expect(f.certOutside!.length).toBe(10);
+    expect(f.certifiedConverged).toBe(f.certInner!.filter((c, k) => c.converged && f.certOutside![k]!.converged).length);
+    f.lsCertified.forEach((c, k) => {
+      expect(c).toBeGreaterThanOrEqual(f.ls[k]!);
+      expect(c).toBeGreaterThanOrEqual(Math.max(f.certInner![k]!.upper, f.certOutside![k]!.upper));
+    });
+    expect(f.interceptCertified).toBeGreaterThanOrEqual(f.interceptLower);
+  }, 400_000);
 });

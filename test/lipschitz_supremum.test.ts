@@ -2,11 +2,12 @@
 // (src/lipschitz/network_sup.ts): the GPU search beats the samples-only value where the supremum
 // sits between clusters (known answer), the certificate is never below any value found and never
 // below a dense grid over its box, the box grows while the argmax sits on its edge and says so when
-// it still does, and above d = 3 no certificate is printed (null, with the reason).
+// it still does, and above d = 3 no certificate is printed (null, with the reason). The default region
+// is 'plane' (all of ℝ^d) at d ≤ 2 — in networkSupremum and engine.lipschitzSupremum — and 'box' at d = 3.
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../src/api/engine.js';
 import { NetworkAtTime } from '../src/lipschitz/certify.js';
-import { networkSupremum, onBoxEdge, secantMidpoints } from '../src/lipschitz/network_sup.js';
+import { defaultRegion, networkSupremum, onBoxEdge, secantMidpoints } from '../src/lipschitz/network_sup.js';
 import type { TangentTime } from '../src/kernels/mlp_tangent.js';
 import { mlpLayout, type MlpLayout, type MlpSpec } from '../src/model/layout.js';
 import { useGpu } from './gpu.js';
@@ -57,6 +58,13 @@ describe('lipschitz: the network supremum (search + certificate)', () => {
     expect(r.certified!).toBeLessThanOrEqual(10 * 1.01 + 1e-6);
     expect(r.edge).toBe(false);
     expect(r.box).toBe(1.5);
+    // No region asked for at d = 2: the certificate covers all of ℝ² (the valley x₁ = 0 runs to
+    // infinity along x₂, so the outside part holds the supremum too), closed at the target.
+    expect(r.certifiedRegion).toBe('R^2');
+    expect(r.converged).toBe(true);
+    expect(r.certInner!.halfWidth).toBe(1.5);
+    expect(r.certOutside!.radius).toBe(1.5);
+    expect(r.certOutside!.upper).toBeGreaterThanOrEqual(10);
     expect(rep.starts).toBeGreaterThan(0);
     expect(rep.startKinds.secant).toBe(8);
   });
@@ -155,6 +163,28 @@ describe('lipschitz: the network supremum (search + certificate)', () => {
       }
   });
 
+  it('default region: ℝ^d at d ≤ 2, the box at d = 3 (no outside certificate there; asking for the plane is refused)', async () => {
+    expect(defaultRegion(1)).toBe('plane');
+    expect(defaultRegion(2)).toBe('plane');
+    expect(defaultRegion(3)).toBe('box');
+    // d = 1: a small random network; the default certificate covers ℝ.
+    const spec1: MlpSpec = { dim: 1, hidden: [6], activation: 'tanh', time: { kind: 'none' }, output: 'score' };
+    const l1 = mlpLayout(spec1);
+    const r1 = (await networkSupremum(gpu(), l1, randomParams(l1, 5, 1), [t0], { secondsPerTime: 2, sampleStarts: 0, gridStarts: 8, randomStarts: 4, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
+    expect(r1.certifiedRegion).toBe('R^1');
+    expect(r1.certOutside).toBeDefined();
+    expect((r1.certified ?? r1.certifiedLoose)!).toBeGreaterThanOrEqual(r1.ls);
+    // d = 3: the box, named as such — a value over the box, not ℝ³.
+    const spec3: MlpSpec = { dim: 3, hidden: [6], activation: 'tanh', time: { kind: 'none' }, output: 'score' };
+    const l3 = mlpLayout(spec3);
+    const p3 = randomParams(l3, 6, 1);
+    const r3 = (await networkSupremum(gpu(), l3, p3, [t0], { grow: 0, secondsPerTime: 1, sampleStarts: 0, gridStarts: 8, randomStarts: 4, secantStarts: 0, steps: 10, paper: false })).rows[0]!;
+    expect(r3.certOutside).toBeUndefined();
+    if (r3.certified !== null) expect(r3.certifiedRegion).toBe('box [-1.5, 1.5]^3');
+    else expect(r3.certifiedReason).toMatch(/outside the largest box tried/);
+    await expect(networkSupremum(gpu(), l3, p3, [t0], { region: 'plane' })).rejects.toThrow(/region 'plane' .* exists up to d = 2/);
+  });
+
   it('d = 5: the search gives ls at its argmax, certified is null with the reason (never a sample max named otherwise)', async () => {
     const spec: MlpSpec = { dim: 5, hidden: [12, 12], activation: 'silu', time: { kind: 'fourier', features: 2 }, output: 'eps' };
     const layout = mlpLayout(spec);
@@ -178,7 +208,15 @@ describe('lipschitz: the network supremum (search + certificate)', () => {
       const { spec, params } = oneLayer('tanh', [10, 0, 0, 1], [0, 0], [1, 0, 0, -1]);
       const rep = await engine.lipschitzSupremum({ spec, params }, { times: [t0], samples: [clusterSamples(32)], secondsPerTime: 2, tol: 0.02, sampleStarts: 16, gridStarts: 16, randomStarts: 4, secantStarts: 4, steps: 10 });
       expect(rep.rows[0]!.ls).toBeAllclose(10, { rtol: 1e-3 });
-      expect(rep.rows[0]!.certified!).toBeGreaterThanOrEqual(rep.rows[0]!.ls);
+      // The engine's default region at d = 2 is all of ℝ² (the certificate printed only when it closed).
+      // (Closed or, on a loaded machine, open within the 2 s per part: the bound reached is sound either way.)
+      expect(rep.rows[0]!.certifiedRegion).toBe('R^2');
+      expect(rep.rows[0]!.certOutside).toBeDefined();
+      expect((rep.rows[0]!.certified ?? rep.rows[0]!.certifiedLoose)!).toBeGreaterThanOrEqual(rep.rows[0]!.ls);
+      // 'box' stays available on request: the box alone, named as such.
+      const box = await engine.lipschitzSupremum({ spec, params }, { times: [t0], region: 'box', secondsPerTime: 1, tol: 0.02, sampleStarts: 0, gridStarts: 16, randomStarts: 4, secantStarts: 0, steps: 10 });
+      expect(box.rows[0]!.certifiedRegion).toBe(`box [-${box.rows[0]!.box}, ${box.rows[0]!.box}]^2`);
+      expect(box.rows[0]!.certOutside).toBeUndefined();
       await expect(engine.lipschitzSupremum({ spec, params }, { times: [] })).rejects.toThrow(/times/);
       await expect(engine.lipschitzSupremum({ spec, params }, { times: [t0], samples: [[1, 2, 3]] })).rejects.toThrow(/samples\[0\]/);
       await expect(engine.lipschitzSupremum({ spec, params }, { times: [t0], box: -1 })).rejects.toThrow(/box half-width/);

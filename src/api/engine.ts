@@ -505,10 +505,14 @@ export class Engine {
   /**
    * L_s(t) = sup_x λ_max(½(J + Jᵀ)) of a network's score at each grid time: `ls`, a LOWER estimate
    * (GPU multi-start projected ascent over a box at any d, float64 re-evaluation at its argmax, with
-   * `lsSamples` the samples alone beside it), and at d ≤ 3 `certified`, an UPPER bound over the box
-   * (host branch-and-bound seeded with every value found, so never below `ls`); the box doubles while
-   * the argmax sits on its edge and `edge` says when it still does (then the supremum over ℝ^d may
-   * exceed `certified`). Above d = 3 `certified` is null with `certifiedReason`.
+   * `lsSamples` the samples alone beside it), and at d ≤ 3 `certified`, an UPPER bound (host
+   * branch-and-bound seeded with every value found, so never below `ls`) over `certifiedRegion`:
+   * at d ≤ 2 by default (region 'plane') over all of ℝ^d — the box [−box, box]^d and the outside of
+   * the ball of radius `box` — and null, with the sound but open `certifiedLoose`, when a part did not
+   * close to `tol` within the budget (`secondsPerTime`, `boxesPerTime` per part); at d = 3, or with
+   * region 'box', over the box only: the box doubles while the argmax sits on its edge and `edge`
+   * says when it still does (then the supremum over ℝ^d may exceed `certified`). Above d = 3
+   * `certified` is null with `certifiedReason`.
    * Progress: stage 'lipschitz-supremum', times done.
    */
   async lipschitzSupremum(network: NetworkScore, opts: LipschitzSupremumOptions): Promise<NetworkSupReport> {

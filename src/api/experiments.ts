@@ -29,6 +29,12 @@ export interface ExperimentOptions {
   blur?: number;
   /** loglog: the datasets to run (default: the experiment's own set). */
   data?: readonly string[];
+  /**
+   * loglog, lipschitz-control, ls-vs-t, t-sweep, 1d: seconds per step and part for the L_s certificate
+   * at the final weights (default: 4 quick / 30 full for loglog and lipschitz-control, 2 / 30 for
+   * ls-vs-t, 0 / 20 for t-sweep). At d ≤ 2 it covers ℝ^d in two parts, the box and the outside.
+   */
+  certSeconds?: number;
   /** fashion: the labels kept. */
   classes?: readonly number[];
   log?: (line: string) => void;
@@ -42,6 +48,10 @@ export async function runExperiment(engine: Engine, name: ExperimentName, o: Exp
   const seed = o.seed ?? EXPERIMENT_DEFAULTS.seed;
   const ex: ExperimentContext = { ctx, out: o.out, full: o.full ?? false, seed, w2: transportW2(ctx, { blur: o.blur ?? EXPERIMENT_DEFAULTS.blur, seed }), log: o.log ?? (() => {}) };
   if (o.signal) ex.signal = o.signal;
+  if (o.certSeconds !== undefined) {
+    if (!(Number.isFinite(o.certSeconds) && o.certSeconds >= 0 && o.certSeconds <= 3600)) throw new InputError(`certSeconds must be in [0, 3600], got ${o.certSeconds}`);
+    ex.certSeconds = o.certSeconds;
+  }
   if (name === 'loglog') await runLogLog(ex, o.data as DatasetName[] | undefined);
   else if (name === '1d') await runLogLog(ex, ['cluster1d', 'clusters2-1d']);
   else if (name === 'fashion') await runFashion(ex, o.classes !== undefined ? { classes: [...o.classes] } : {});

@@ -27,7 +27,7 @@ import { Trainer, type LossPoint } from '../train/trainer.js';
 import { SinkhornSolver } from '../transport/sinkhorn/index.js';
 import { GpuSpan } from '../gpu/span.js';
 import type { NetworkScore } from '../model/network.js';
-import { CERTIFY_MAX_DIM, noisedSamples, type NetworkSupOptions, type NetworkSupReport, type NetworkSupRow } from '../lipschitz/network_sup.js';
+import { CERTIFY_MAX_DIM, defaultRegion, noisedSamples, type NetworkSupOptions, type NetworkSupReport, type NetworkSupRow } from '../lipschitz/network_sup.js';
 
 /** Yield to the host between chunks (the page passes the next animation frame); default: a resolved promise. */
 const noYield = (): Promise<void> => Promise.resolve();
@@ -93,13 +93,14 @@ export interface ThreeWaysOptions {
   signal?: AbortSignal;
   /**
    * Also certify L_s (d ≤ 3; default false): a host branch-and-bound that holds the JS thread for up
-   * to `secondsPerTime` per grid time and box (the box may grow twice), one time per call, with
-   * `yieldToHost` between times.
+   * to `secondsPerTime` per grid time and part, one time per call, with `yieldToHost` between times.
+   * At d ≤ 2 it covers all of ℝ^d (two parts: the box [−1.5, 1.5]^d and the outside of the ball of
+   * radius 1.5); at d = 3 the box only (one part; the box may grow once).
    */
   certify?: boolean;
-  /** Budget of the certificate per time and box, in seconds (default 0.5). */
+  /** Budget of the certificate per time and part, in seconds (default 0.5). */
   secondsPerTime?: number;
-  /** Cap on the certificate's boxes per time and box (default 20 000: repeatable digits under load). */
+  /** Cap on the certificate's boxes (cells) per time and part (default 20 000: repeatable digits under load). */
   boxesPerTime?: number;
   /**
    * The supremum search per grid time (defaults: the page's light search, 8 sample + 9 grid + 4 random
@@ -135,9 +136,12 @@ export type BoundReading =
  *               (a lower estimate of L_s from a small patch of the plane; d ≤ 2);
  *   lower     — the best lower estimate of the supremum (GPU multi-start search, samples of p_t, probes
  *               outside the box): what the bound would be if that value were the supremum — not a bound;
- *   certified — a certified upper bound on L_s over the box [−box, box]^d (d ≤ 3; branch-and-bound), or
- *               the reason there is none (not asked for, d > 3, or the best point found lies on or outside
- *               the box, where no certificate covers it).
+ *   certified — a certified upper bound on L_s (host float64 branch-and-bound): at d ≤ 2 over all of ℝ^d
+ *               (the box [−1.5, 1.5]^d and the outside of the ball of radius 1.5), with the bound each grid
+ *               time reached — closed to its gap target (`closed` counts those) or, where the budget ran
+ *               out, larger but still sound; at d = 3 over the box only, and then not available when the
+ *               best point found lies on or outside the box (no certificate covers the rest of ℝ³); or
+ *               the reason there is none (not asked for, d > 3).
  * `samples` is the live curve's bound (L_s at samples of p_t only), for comparison.
  */
 export interface ThreeBounds {
@@ -151,11 +155,18 @@ export interface ThreeBounds {
   lower: BoundReading;
   certified: BoundReading;
   samples: BoundReading;
-  /** Largest half-width of the box searched (and certified) over the grid times, and at how many times the argmax sits on its edge. */
+  /** Largest half-width of the box searched over the grid times, and at how many times the argmax sits on its edge. */
   box: number;
   edges: number;
-  /** Per grid time: the certificate over the box (NaN where there is none) and its relative gap. */
-  certifiedInBox: Float64Array;
+  /**
+   * What the certificate covers (undefined when it did not run): 'R^d' (d ≤ 2: all of ℝ^d) or
+   * 'box' (d = 3: [−box, box]^d only).
+   */
+  certifiedRegion: 'R^1' | 'R^2' | 'box' | undefined;
+  /** Grid times whose certificate closed to its gap target (over ℝ^d: both parts). */
+  closed: number;
+  /** Per grid time: the certificate's upper bound over `certifiedRegion`, closed or not (NaN where there is none), and its relative gap. */
+  certifiedUpper: Float64Array;
   relGap: Float64Array;
   /** Wall-clock milliseconds of the whole computation. */
   ms: number;
@@ -443,9 +454,14 @@ export class PlaygroundSession {
     if (rows.every((r) => r.paper !== undefined && Number.isFinite(r.paper))) paper = reading(rows.map((r) => r.paper!));
     else paper = { available: false, reason: `not available — the paper's estimator is defined on the 2-D grid linspace(0, 0.9, 10)² (and its 1-D analogue); this data is ${d}-D` };
     let certified: BoundReading;
-    const nulls = rows.filter((r) => r.certified === null);
-    if (!certify || d > CERTIFY_MAX_DIM) certified = { available: false, reason: d > CERTIFY_MAX_DIM ? `not available — no certificate above d = ${CERTIFY_MAX_DIM} (this data is ${d}-D): the best lower estimate is all there is` : 'not computed — not asked for (certify: true runs a host branch-and-bound over a box)' };
+    // d ≤ 2 (region 'plane', the default there): every row's bound covers ℝ^d; where a part did not
+    // close in the budget, certifiedLoose is that bound — larger, still sound.
+    const plane = certify && defaultRegion(d) === 'plane' && rows.every((r) => r.certifiedRegion === `R^${d}`);
+    const upperOf = (r: NetworkSupRow) => r.certified ?? (plane ? r.certifiedLoose : undefined) ?? null;
+    const nulls = rows.filter((r) => upperOf(r) === null);
+    if (!certify || d > CERTIFY_MAX_DIM) certified = { available: false, reason: d > CERTIFY_MAX_DIM ? `not available — no certificate above d = ${CERTIFY_MAX_DIM} (this data is ${d}-D): the best lower estimate is all there is` : `not computed — not asked for (certify: true runs a host branch-and-bound ${d <= 2 ? `over ℝ${pow(d)}` : 'over a box'})` };
     else if (nulls.length > 0) certified = { available: false, reason: `not available at ${nulls.length} of ${M} grid times: ${nulls[0]!.certifiedReason ?? 'no certificate'}` };
+    else if (plane) certified = reading(rows.map((r) => upperOf(r)!));
     else if (edges > 0) {
       const B = Number(box.toPrecision(4));
       certified = {
@@ -465,7 +481,9 @@ export class PlaygroundSession {
       samples: reading(ev.ls),
       box,
       edges,
-      certifiedInBox: Float64Array.from(rows, (r) => r.certified ?? r.certifiedInBox ?? NaN),
+      certifiedRegion: !certify ? undefined : plane ? (`R^${d}` as 'R^1' | 'R^2') : 'box',
+      closed: certify ? rows.filter((r) => r.converged).length : 0,
+      certifiedUpper: Float64Array.from(rows, (r) => upperOf(r) ?? r.certifiedInBox ?? NaN),
       relGap: Float64Array.from(rows, (r) => r.relGap ?? NaN),
       ms: performance.now() - t0,
     };

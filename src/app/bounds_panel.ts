@@ -29,7 +29,7 @@ const ROWS: { kind: Kind; label: string; what: string }[] = [
   {
     kind: 'certified',
     label: 'certified bound',
-    what: 'L_s from a branch-and-bound proof over a box: an upper bound on L_s, so the only one of the three that makes the bound an actual bound — when the box holds the supremum.',
+    what: 'L_s from a branch-and-bound proof: an upper bound on L_s, so the only one of the three that makes the bound an actual bound. For 1-D and 2-D data it covers the whole plane (a box around the data and, in polar cells reaching to infinity, everything outside it); where a grid time does not close within its budget the bound stays sound, only larger. For 3-D data it covers a box only, and says so when the supremum may lie outside.',
   },
   { kind: 'samples', label: 'live curve: L_s at samples of p_t', what: 'The bound drawn in the W2 plot during training, with L_s taken over 256 noised data points per time: a lower estimate, not the supremum.' },
 ];
@@ -40,6 +40,9 @@ function formatBound(r: { bound: number; logBound: number }): { text: string; su
   const e = r.logBound / Math.LN10;
   return { text: '≈ 10', sup: e.toFixed(1) };
 }
+
+/** ℝ^d's exponent as printed (ℝ, ℝ², ℝ³). */
+const pow = (d: number): string => ['', '', '²', '³'][d] ?? `^${d}`;
 
 const num = (v: number, digits = 4) => (Number.isFinite(v) ? Number(v.toPrecision(digits)).toString() : String(v));
 
@@ -142,7 +145,7 @@ export function initBoundsPanel(): BoundsPanel {
         const td = document.createElement('td');
         td.colSpan = 3;
         td.className = 'reason value';
-        const hint = r.kind === 'certified' && reading.reason.startsWith('not computed') ? 'not computed — tick “with the certificate” and press Bound three ways (a host branch-and-bound over a box: up to a second per grid time and box, the page paused meanwhile)' : reading.reason;
+        const hint = r.kind === 'certified' && reading.reason.startsWith('not computed') ? `not computed — tick “with the certificate” and press Bound three ways (a host branch-and-bound ${s.dim <= 2 ? `over ℝ${pow(s.dim)}: up to a second per grid time for the box and one for the outside` : 'over a box: up to a second per grid time and box'}, the page paused meanwhile)` : reading.reason;
         td.textContent = `${r.kind === 'certified' ? 'certified' : r.kind === 'paper' ? "paper's estimator" : 'L_s'}: ${hint}`;
         tr.append(th, td);
         return tr;
@@ -170,8 +173,8 @@ export function initBoundsPanel(): BoundsPanel {
       ["paper's", (m) => (t.paper.available ? num(t.paper.ls[m]!) : '—')],
       ['best lower', (m) => (t.lower.available ? num(t.lower.ls[m]!) : '—')],
       [
-        `certified over [−${num(t.box, 4)}, ${num(t.box, 4)}]${['', '¹', '²', '³'][s.dim] ?? `^${s.dim}`}`,
-        (m) => (Number.isFinite(t.certifiedInBox[m]!) ? `${num(t.certifiedInBox[m]!)}${Number.isFinite(t.relGap[m]!) ? ` (gap ${(100 * t.relGap[m]!).toFixed(0)}%)` : ''}` : '—'),
+        t.certifiedRegion === undefined ? 'certified' : t.certifiedRegion === 'box' ? `certified over [−${num(t.box, 4)}, ${num(t.box, 4)}]${pow(s.dim)}` : `certified over ℝ${pow(s.dim)}`,
+        (m) => (Number.isFinite(t.certifiedUpper[m]!) ? `${num(t.certifiedUpper[m]!)}${Number.isFinite(t.relGap[m]!) ? ` (gap ${(100 * t.relGap[m]!).toFixed(0)}%)` : ''}` : '—'),
       ],
     ];
     const thead = document.createElement('thead');
@@ -231,13 +234,20 @@ export function initBoundsPanel(): BoundsPanel {
         times: Array.from(t.times),
         box: t.box,
         edges: t.edges,
+        ...(t.certifiedRegion !== undefined ? { certifiedRegion: t.certifiedRegion, closed: t.closed } : {}),
         paper: toState(t.paper),
         lower: toState(t.lower),
         certified: toState(t.certified),
         samples: toState(t.samples),
         ms: t.ms,
       };
-      say(`computed at step ${t.step} in ${(t.ms / 1000).toFixed(1)} s`);
+      const cert =
+        t.certifiedRegion === undefined
+          ? ''
+          : t.certifiedRegion === 'box'
+            ? `; certificate over the box closed to 5% at ${t.closed} of ${t.times.length} grid times`
+            : `; certificate over ℝ${pow(s.dim)} closed to 5% at ${t.closed} of ${t.times.length} grid times${t.closed < t.times.length ? ' (the others keep a larger, still sound bound)' : ''}`;
+      say(`computed at step ${t.step} in ${(t.ms / 1000).toFixed(1)} s${cert}`);
     } catch (e) {
       const err = e as Error;
       if (err.name === 'CancelledError') say('stopped: the bound three ways was not computed');
@@ -287,7 +297,7 @@ export function initBoundsPanel(): BoundsPanel {
       // The certificate (a host branch-and-bound) exists for d ≤ 3 only.
       const d = s?.dim ?? 2;
       certify.disabled = d > 3;
-      certify.title = d > 3 ? `no certificate above d = 3 (this data is ${d}-D)` : 'a host branch-and-bound over a box: holds the page up to about a second per grid time and box';
+      certify.title = d > 3 ? `no certificate above d = 3 (this data is ${d}-D)` : d <= 2 ? `a host branch-and-bound over all of ℝ${pow(d)} (a box and the outside of a ball): holds the page up to about a second per grid time and part` : 'a host branch-and-bound over a box (d = 3: no certificate outside it): holds the page up to about a second per grid time';
       // A request made during training runs at an evaluation; none is left once training ends.
       if (!isTraining && st().queued) {
         st().queued = false;

@@ -21,6 +21,9 @@ export interface ThreeWaysStatus {
     times: number[];
     box: number;
     edges: number;
+    /** What the certificate covers ('R^1', 'R^2': all of ℝ^d; 'box': d = 3) and at how many grid times it closed to 5%; absent when it did not run. */
+    certifiedRegion?: string;
+    closed?: number;
     paper: BoundReadingState;
     lower: BoundReadingState;
     certified: BoundReadingState;

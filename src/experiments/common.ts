@@ -46,6 +46,8 @@ export interface ExperimentContext {
   w2: W2Fn;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** Seconds per step and part for the L_s certificate (overrides the size's own; `--cert-seconds`). */
+  certSeconds?: number;
 }
 
 export function ensureDir(dir: string): void {

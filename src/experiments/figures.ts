@@ -77,10 +77,10 @@ export function logLogFigure(runs: readonly RunRecords[], title: string): Figure
  * score's supremum over x and its maximum over the same kind of points, on an asinh axis (both
  * signs, six orders of magnitude between the supremum at small t and −1).
  */
-export function lsVsTFigure(d: { T: number; steps: readonly number[]; networkLs: readonly number[]; networkLower?: readonly number[]; networkCertified?: readonly number[]; exactSup?: readonly number[]; exactAtSamples?: readonly number[]; exactLs?: readonly number[] }): FigureSpec {
+export function lsVsTFigure(d: { T: number; steps: readonly number[]; networkLs: readonly number[]; networkLower?: readonly number[]; networkCertified?: readonly number[]; certifiedRegion?: string; exactSup?: readonly number[]; exactAtSamples?: readonly number[]; exactLs?: readonly number[] }): FigureSpec {
   const series: FigureSeries[] = [{ name: 'network, max over samples + grid (lower estimate)', x: d.steps, y: d.networkLs, mark: 'line+points', color: PALETTE[0] }];
   if (d.networkLower) series.push({ name: 'network, best lower estimate (GPU search)', x: d.steps, y: d.networkLower, mark: 'line', color: PALETTE[3] });
-  if (d.networkCertified && d.networkCertified.every(Number.isFinite)) series.push({ name: 'network, certified upper bound (box)', x: d.steps, y: d.networkCertified, mark: 'line', dash: [6, 3], color: PALETTE[4] });
+  if (d.networkCertified && d.networkCertified.every(Number.isFinite)) series.push({ name: `network, certified upper bound (${d.certifiedRegion?.startsWith('R^') ? `over ℝ${d.certifiedRegion === 'R^1' ? '' : '²'}` : 'box'})`, x: d.steps, y: d.networkCertified, mark: 'line', dash: [6, 3], color: PALETTE[4] });
   if (d.exactSup) series.push({ name: 'exact score, supremum over x', x: d.steps, y: d.exactSup, mark: 'line', color: PALETTE[1] });
   const atSamples = d.exactAtSamples ?? d.exactLs;
   if (atSamples) series.push({ name: 'exact score, max over samples + grid', x: d.steps, y: atSamples, mark: 'line', dash: [2, 3], color: PALETTE[2] });

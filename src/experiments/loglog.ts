@@ -24,37 +24,60 @@ export interface LogLogSizes {
   samplePoints: number;
   lsPoints: number;
   dataPoints: number;
-  /** Seconds per step for the certificate at the final weights (0: skip it). */
+  /**
+   * Seconds per step for the certificate at the final weights (0: skip it), per part: at d ≤ 2 the
+   * certificate covers ℝ^d as the box [−1.5, 1.5]^d and the outside of the ball of radius 1.5, each
+   * with this budget.
+   */
   certSeconds?: number;
 }
 
 export function logLogSizes(full: boolean): LogLogSizes {
   return full
     ? { steps: 20_000, every: 500, maximizeSteps: 2000, samplePoints: 4000, lsPoints: 4096, dataPoints: 4000, certSeconds: 30 }
-    : { steps: 1200, every: 100, maximizeSteps: 200, samplePoints: 1500, lsPoints: 256, dataPoints: 1500, certSeconds: 2 };
+    : { steps: 1200, every: 100, maximizeSteps: 200, samplePoints: 1500, lsPoints: 256, dataPoints: 1500, certSeconds: 4 };
 }
+
+/** The sizes with the certificate's budget from `--cert-seconds`, when given. */
+const withCertSeconds = (sizes: LogLogSizes, ex: ExperimentContext): LogLogSizes => (ex.certSeconds !== undefined ? { ...sizes, certSeconds: ex.certSeconds } : sizes);
 
 export interface RunSeries {
   dataset: DatasetName;
   variant: string;
   records: MonitorRecord[];
-  /** At the final weights: the bound line's intercept with the best lower estimate and with the certified L_s over [−1.5, 1.5]^d (host float64). */
+  /**
+   * At the final weights: the bound line's intercept with the best lower estimate and with the
+   * certified L_s (host float64) over `certifiedRegion` — 'R^d' at d ≤ 2 (the box [−1.5, 1.5]^d and the
+   * outside of the ball of radius 1.5), else the final box.
+   */
   final?: {
     interceptSamples: number;
     interceptPaper: number;
     interceptLower: number;
+    /** With the certified upper bounds (closed or not: every one is sound over `certifiedRegion`). */
     interceptCertified: number;
+    /** What the certified values cover: 'R^d', or 'box' (each step's final box, `boxes`). */
+    certifiedRegion: string;
+    /** Steps whose certificate closed to the gap target (within max(5% of |best lower|, 10⁻³) of it) (over ℝ^d: both parts). */
     certifiedConverged: number;
-    /** Steps whose argmax stayed on the edge of the final box (the certificate covers only the box there). */
+    /** Steps whose argmax stayed on the edge of the final search box (region 'box': the certificate covers only the box there). */
     edges: number;
     boxes: number[];
     ls: number[];
     lsSamples: number[];
     lsSearch: number[];
+    /** Sound upper bounds per step over `certifiedRegion` (`certified`, or the open `certifiedLoose` where the gap target was not met). */
     lsCertified: number[];
+    /** Relative gap (upper − best lower)/|best lower| per step. */
+    certifiedRelGap: number[];
+    /** Region 'R^d': the two parts' bounds per step (the box, the outside of the ball) and whether each closed. */
+    certInner?: { upper: number; converged: boolean }[];
+    certOutside?: { upper: number; converged: boolean }[];
     lsPaper: number[];
     steps: number;
+    /** Budget per step and part (seconds) and the certificate's seconds spent per step. */
     certSeconds: number;
+    certSpent: number[];
     startsPerSecond: number;
   };
   violations: { step: number; w2: number; bound: number }[];
@@ -100,12 +123,16 @@ export async function monitoredRun(ex: ExperimentContext, dataset: DatasetName, 
     const rows = sup.rows;
     const last = records[records.length - 1]!;
     const lower = rows.map((r, k) => Math.max(r.ls, last.ls[k]!));
-    const certified = rows.map((r) => r.certified);
+    // Over ℝ^d (d ≤ 2) an open certificate is still a sound upper bound (`certifiedLoose`): the
+    // intercept with it is a bound too, only a looser one; the closed steps are counted apart.
+    const plane = rows.every((r) => r.certifiedRegion?.startsWith('R^'));
+    const certified = rows.map((r) => r.certified ?? (plane ? r.certifiedLoose : undefined) ?? null);
     const final = {
       interceptSamples: last.intercept,
       interceptPaper: discreteBound(process.betas, rows.map((r) => r.paper!), last.jdsm, 0).intercept,
       interceptLower: discreteBound(process.betas, lower, last.jdsm, 0).intercept,
       interceptCertified: certified.every((c): c is number => c !== null) ? discreteBound(process.betas, certified, last.jdsm, 0).intercept : NaN,
+      certifiedRegion: plane ? `R^${data.d}` : 'box',
       certifiedConverged: rows.filter((r) => r.converged).length,
       edges: rows.filter((r) => r.edge).length,
       boxes: rows.map((r) => r.box),
@@ -113,9 +140,17 @@ export async function monitoredRun(ex: ExperimentContext, dataset: DatasetName, 
       lsSamples: rows.map((r) => r.lsSamples ?? NaN),
       lsSearch: rows.map((r) => r.lsSearch),
       lsCertified: certified.map((c) => c ?? NaN),
+      certifiedRelGap: rows.map((r) => r.relGap ?? NaN),
+      ...(plane
+        ? {
+            certInner: rows.map((r) => ({ upper: r.certInner!.upper, converged: r.certInner!.converged })),
+            certOutside: rows.map((r) => ({ upper: r.certOutside!.upper, converged: r.certOutside!.converged })),
+          }
+        : {}),
       lsPaper: rows.map((r) => r.paper!),
       steps: process.steps,
       certSeconds,
+      certSpent: rows.map((r) => r.certSeconds ?? 0),
       startsPerSecond: sup.startsPerSecond,
     };
     return { dataset, variant: variant.name, records: [...records], violations, trainSeconds, final };
@@ -127,6 +162,35 @@ export async function monitoredRun(ex: ExperimentContext, dataset: DatasetName, 
 }
 
 const list = (xs: readonly number[]) => xs.map((x) => fmt(x, 3)).join(', ');
+
+/** ℝ^d as printed, from a region 'R^d'. */
+const space = (region: string) => (region === 'R^1' ? 'ℝ' : region === 'R^2' ? 'ℝ²' : `ℝ^${region.slice(2)}`);
+
+/** The final weights three ways: what each L_s is, and the certified values with the region they cover. */
+function finalSummary(f: NonNullable<RunSeries['final']>): string {
+  const head = `at the final weights, per DDPM step, L_s from samples only ${list(f.lsSamples)}, from the GPU search ${list(f.lsSearch)}, best lower estimate ${list(f.ls)}, `;
+  const tail = `the paper's estimator ${list(f.lsPaper)}; `;
+  if (f.certifiedRegion.startsWith('R^')) {
+    const R = space(f.certifiedRegion);
+    const gaps = f.certifiedRelGap.map((g) => `${fmt(100 * g, 2)}%`).join(', ');
+    const openIn = f.certInner?.filter((c) => !c.converged).length ?? 0;
+    const openOut = f.certOutside?.filter((c) => !c.converged).length ?? 0;
+    const open = f.steps - f.certifiedConverged;
+    return (
+      head +
+      `certified upper bound over all of ${R} (float64 branch-and-bound over the box [−1.5, 1.5]${f.certifiedRegion === 'R^1' ? '' : '²'} and over the outside of the ball of radius 1.5, ${f.certSeconds} s per step and part, ${fmt(Math.min(...f.certSpent), 2)}–${fmt(Math.max(...f.certSpent), 2)} s per step spent) ${list(f.lsCertified)}: ` +
+      `${f.certifiedConverged}/${f.steps} steps closed to the gap target (within max(5% of |best lower|, 10⁻³) of it)${open > 0 ? `; at the other ${open} the budget ran out with these larger, still sound bounds (open: the box at ${openIn}, the outside at ${openOut} steps)` : ''}; gaps to the best lower estimate ${gaps}; ` +
+      tail +
+      `three bounds: the intercept ½ log(2 Σ β I²) is ${fmt(f.interceptPaper, 3)} with the paper's estimator, ${fmt(f.interceptSamples, 3)} with the samples-only L_s, ${fmt(f.interceptLower, 3)} with the best lower estimate (what the bound would be if it were the supremum) and ${fmt(f.interceptCertified, 3)} with the certified L_s over ${R} — only the last is a bound; `
+    );
+  }
+  return (
+    head +
+    `certified over each step's final box only ${list(f.lsCertified)} (${f.certifiedConverged}/${f.steps} steps within 5% in ${f.certSeconds} s per step and box; final boxes [−B, B]^d with B = ${list(f.boxes)}${f.edges > 0 ? `; at ${f.edges} steps the argmax stays on the final box's edge` : ''}: the supremum outside the boxes is not covered), ` +
+    tail +
+    `the intercept ½ log(2 Σ β I²) is ${fmt(f.interceptPaper, 3)} with the paper's estimator, ${fmt(f.interceptSamples, 3)} with the samples-only L_s, ${fmt(f.interceptLower, 3)} with the best lower estimate and ${fmt(f.interceptCertified, 3)} with the values certified over the boxes — none of them is a bound over ℝ^d; `
+  );
+}
 
 function runSummary(r: RunSeries): string[] {
   const fit = linearFit(
@@ -142,10 +206,7 @@ function runSummary(r: RunSeries): string[] {
       `fitted slope of log W2 on log J_DSM ${fmt(fit.slope, 3)} (the bound's slope is ½); ` +
       `bound intercept ½ log(2 Σ β I²) ${fmt(Math.min(...intercepts), 3)}…${fmt(Math.max(...intercepts), 3)} with L_s from samples of p_t, q_t and a grid${last.interceptPaper !== undefined ? ` (with the paper's own 10×10-grid estimator ${fmt(Math.min(...r.records.map((x) => x.interceptPaper!)), 3)}…${fmt(Math.max(...r.records.map((x) => x.interceptPaper!)), 3)}, final ${fmt(last.interceptPaper, 3)})` : ''}; ` +
       `max L_s over steps at the end ${fmt(Math.max(...last.ls), 3)}; ` +
-      (r.final
-        ? `at the final weights, per DDPM step, L_s from samples only ${list(r.final.lsSamples)}, from the GPU search ${list(r.final.lsSearch)}, best lower estimate ${list(r.final.ls)}, certified ${list(r.final.lsCertified)} (${r.final.certifiedConverged}/${r.final.steps} steps within 5% in ${r.final.certSeconds} s per step and box; final boxes [−B, B]² with B = ${list(r.final.boxes)}${r.final.edges > 0 ? `; at ${r.final.edges} steps the argmax stays on the final box's edge, so the supremum over ℝ² may exceed the certified value there` : ''}), the paper's estimator ${list(r.final.lsPaper)}; ` +
-          `three bounds: the intercept ½ log(2 Σ β I²) is ${fmt(r.final.interceptPaper, 3)} with the paper's estimator, ${fmt(r.final.interceptSamples, 3)} with the samples-only L_s, ${fmt(r.final.interceptLower, 3)} with the best lower estimate (what the bound would be if it were the supremum) and ${fmt(r.final.interceptCertified, 3)} with the certified L_s — only the last is a bound${r.final.edges > 0 ? ', and only over the certified boxes' : ''}; `
-        : '') +
+      (r.final ? finalSummary(r.final) : '') +
       (r.violations.length === 0
         ? 'W2 ≤ bound at every checkpoint.'
         : `**W2 > bound at ${r.violations.length} checkpoints** (steps ${r.violations.map((v) => v.step).join(', ')}): a finding about the L_s estimator (a lower estimate of the supremum) or the minibatch J_DSM, not hidden.`),
@@ -155,7 +216,7 @@ function runSummary(r: RunSeries): string[] {
 /** `experiment loglog`: 4 clusters, 1 cluster, moons. */
 export async function runLogLog(ex: ExperimentContext, datasets: DatasetName[] = ['clusters4', 'cluster2d', 'moons']): Promise<RunSeries[]> {
   ensureDir(ex.out);
-  const sizes = logLogSizes(ex.full);
+  const sizes = withCertSeconds(logLogSizes(ex.full), ex);
   const runs: RunSeries[] = [];
   for (const d of datasets) {
     const r = await monitoredRun(ex, d, sizes, { name: '' });
@@ -181,7 +242,7 @@ export async function runLogLog(ex: ExperimentContext, datasets: DatasetName[] =
 /** `experiment lipschitz-control`: the same training with spectral normalisation and with weight clipping 0.1 (Fig. 3). */
 export async function runLipschitzControl(ex: ExperimentContext, dataset: DatasetName = 'clusters4'): Promise<RunSeries[]> {
   ensureDir(ex.out);
-  const sizes = logLogSizes(ex.full);
+  const sizes = withCertSeconds(logLogSizes(ex.full), ex);
   const runs: RunSeries[] = [];
   for (const v of [{ name: 'plain' }, { name: 'spectral norm', spectralNorm: true }, { name: 'weight clip 0.1', weightClip: 0.1 }]) runs.push(await monitoredRun(ex, dataset, sizes, v));
   await writeFigure(ex.out, 'lipschitz-control', logLogFigure(runs, lipschitzControlTitle(dataset)));

@@ -2,7 +2,9 @@
  * Per-time L_s of a network with its three readings side by side (host float64, see certify.ts and
  * paper.ts): the best lower estimate (a search: grid, box centres, local ascent — and any
  * sample-based value the caller found on the GPU), the certified upper bound over a box, and the
- * paper's 10×10-grid estimator. Used by `wasserflow lipschitz --checkpoint` and the experiments.
+ * paper's 10×10-grid estimator. Its `certified` covers the box [−B, B]^d only, never ℝ^d: the CLI,
+ * the experiments and the page use `networkSupremum` (network_sup.ts), which at d ≤ 2 certifies all of
+ * ℝ^d by default.
  */
 import { InputError } from '../gpu/errors.js';
 import type { MlpLayout } from '../model/layout.js';
@@ -43,6 +45,7 @@ export interface NetworkLsRow {
   paper?: number;
 }
 
+/** L_s per time three ways, its certificate over the box [−B, B]^d only (for ℝ^d at d ≤ 2 use `networkSupremum`). */
 export function networkLs(layout: MlpLayout, params: ArrayLike<number>, times: readonly CertifyTime[], opts: NetworkLsOptions = {}): NetworkLsRow[] {
   const d = layout.spec.dim;
   const B = opts.box ?? 1.5;

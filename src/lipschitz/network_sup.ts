@@ -12,14 +12,14 @@
  * goes). Every value kept is re-evaluated in float64 at its point (exact eigenvalues for d ≤ 3, a
  * float64 power iteration above), so f32 rounding never lifts a printed value.
  *
- * The box: the search and the certificate cover [−B, B]^d. When the best point found sits on the
+ * The box (region 'box', the default at d = 3): the search and the certificate cover [−B, B]^d. When the best point found sits on the
  * box's edge (the supremum over ℝ^d may lie outside), or a sample outside the box beats the
  * certificate, the box grows (×2, or to hold that sample) up to `grow` times and both run again.
  * If the argmax is still on the edge after that, the row says so (`edge`): `certified` then bounds
  * the supremum over the box only, not over ℝ^d. Above d = 3 there is no certificate: `certified` is
  * null with the reason (the branch-and-bound's box count grows like 2^d per halving of the side).
  *
- * Region 'plane' (d ≤ 2; `lipschitz --checkpoint` asks for it there) certifies all of ℝ^d instead: the first box [−B, B]^d
+ * Region 'plane' (the default at d ≤ 2) certifies all of ℝ^d instead: the first box [−B, B]^d
  * and the outside of its inscribed ball, |x| ≥ B, by branch-and-bound over compactified cells that
  * reach infinity (certify_outside.ts). The box then grows for the search only. `certified` is
  * printed only when both parts close to the target; otherwise it is null and the sound but open
@@ -39,6 +39,11 @@ import { hostLambdaLower, LsSearch, searchCapacity } from './search.js';
 /** Largest d with a certificate (the host branch-and-bound). */
 export const CERTIFY_MAX_DIM = 3;
 
+/** The certificate's region when none is asked for: 'plane' (all of ℝ^d) at d ≤ 2, 'box' above (no outside certificate there). */
+export function defaultRegion(d: number): 'plane' | 'box' {
+  return d <= OUTSIDE_MAX_DIM ? 'plane' : 'box';
+}
+
 export interface NetworkSupOptions {
   /** Points per time (n × d floats each): samples of p_t (and q_t). Their max is `lsSamples`; they seed the search. */
   samples?: readonly ArrayLike<number>[];
@@ -51,8 +56,8 @@ export interface NetworkSupOptions {
   /**
    * What the certificate covers: 'plane' (d ≤ 2) — all of ℝ^d: the first box [−B, B]^d
    * (certify.ts) and the outside of the ball of radius B (certify_outside.ts, cells reaching
-   * infinity); 'box' (the default, and the only choice at d = 3) — the box alone, grown as below.
-   * (`lipschitz --checkpoint` asks for 'plane' at d ≤ 2.)
+   * infinity) — the default at d ≤ 2; 'box' (the default and the only choice at d = 3) — the box
+   * alone, grown as below: it bounds the supremum over the box, not over ℝ^d.
    */
   region?: 'plane' | 'box';
   /** Relative gap target of the certificate (default 0.05) and its seconds per time and box (default 20). */
@@ -241,7 +246,8 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
   const nSecant = count('secantStarts', opts.secantStarts, 32);
   const steps = count('steps', opts.steps, 30);
   const certify = (opts.certify ?? true) && d <= CERTIFY_MAX_DIM;
-  const region = opts.region ?? 'box';
+  // ℝ^d wherever the outside certificate exists (d ≤ 2): a box-only value bounds nothing outside the box.
+  const region = opts.region ?? defaultRegion(d);
   if (region !== 'plane' && region !== 'box') throw new InputError(`L_s supremum: region must be 'plane' or 'box', got '${String(region)}'`);
   if (region === 'plane' && d > OUTSIDE_MAX_DIM) throw new InputError(`L_s supremum: region 'plane' (a certificate over ℝ^d) exists up to d = ${OUTSIDE_MAX_DIM}; this network has d = ${d} (use region 'box')`);
   const plane = certify && region === 'plane';

@@ -5,7 +5,7 @@
 // working (a good CSV is accepted afterwards and clears the previous run), the benchmark tab shows a
 // count and stops, and without WebGPU the page says how to enable it with its controls disabled.
 // After training, the bound panel shows the measured W2 beside the bound three ways (paper's
-// estimator, best lower estimate, certified or the reason there is none), each the paper's formula
+// estimator, best lower estimate, certified over ℝ² / ℝ on 2-D / 1-D data — or the reason there is none), each the paper's formula
 // of its own L_s, and the button recomputes it (certified then "not computed").
 // Screenshots go to out/screenshots/ (look at them after a change to the page).
 import { existsSync, mkdirSync } from 'node:fs';
@@ -63,9 +63,10 @@ function shownBound(r: { bound: number | null; logBound: number }): string {
  * The panel's three bounds against the page state and each other: the labelled rows are there; each
  * bound shown is the paper's discrete formula of its own L_s with the evaluation's J (J = (n/2) · loss);
  * the certified one is never below the lower estimate where both are shown, and where it is not shown
- * the panel says why in words.
+ * the panel says why in words. `certifiedOver` ('R^2', 'R^1'): the certificate ran and must cover all
+ * of ℝ^d (the default region at d ≤ 2) — a bound at every grid time, closed or not, never "does not cover".
  */
-async function checkPanel(page: Page, t: TrainState, expectPaper: boolean): Promise<void> {
+async function checkPanel(page: Page, t: TrainState, expectPaper: boolean, certifiedOver?: 'R^1' | 'R^2'): Promise<void> {
   const tw = t.threeWays!;
   expect(tw.error).toBeUndefined();
   expect(tw.running).toBe(false);
@@ -103,6 +104,16 @@ async function checkPanel(page: Page, t: TrainState, expectPaper: boolean): Prom
   if (r.certified.available && r.lower.available) {
     r.certified.ls.forEach((v, m) => expect(v).toBeGreaterThanOrEqual((r.lower as { ls: number[] }).ls[m]!));
     expect(r.certified.logBound).toBeGreaterThanOrEqual(r.lower.logBound);
+  }
+  if (certifiedOver) {
+    const R = certifiedOver === 'R^2' ? 'ℝ²' : 'ℝ';
+    expect(r.certifiedRegion).toBe(certifiedOver);
+    expect(r.closed).toBeGreaterThanOrEqual(0);
+    expect(r.closed).toBeLessThanOrEqual(10);
+    expect(r.certified.available).toBe(true);
+    expect(row('certified').value).not.toMatch(/does not cover/);
+    expect(await page.$$eval('#bounds-ls thead th', (h) => h.map((x) => x.textContent))).toContain(`certified over ${R}`);
+    expect(await page.$eval('#bounds-status', (e) => e.textContent)).toMatch(new RegExp(`certificate over ${R} closed to 5% at ${r.closed} of 10 grid times`));
   }
 }
 
@@ -210,7 +221,8 @@ describe('playground in headless Chromium', () => {
     expect(await page.$$eval('#plot-loss .axes text', (ts) => ts.map((t) => t.textContent))).toEqual(expect.arrayContaining(['10', '100']));
     expect(await page.evaluate(LEGEND_OVERLAPS)).toEqual([]);
     // The bound three ways ran at the last evaluation (the panel's "at the end of training", with the certificate).
-    await checkPanel(page, t, true);
+    await checkPanel(page, t, true, 'R^2');
+    console.log(`playground: bound three ways over ℝ², closed at ${t.threeWays!.result!.closed} of 10 grid times in ${(t.threeWays!.result!.ms / 1000).toFixed(1)} s`);
     await page.screenshot({ path: `${SHOTS}/playground-2d.png`, fullPage: true });
     await (await page.$('#bounds'))!.screenshot({ path: `${SHOTS}/bounds-panel-2d.png` });
     expect(errors).toEqual([]);
@@ -333,7 +345,7 @@ describe('playground in headless Chromium', () => {
     expect(await page.$$eval('#plot-traj g.series', (g) => g.map((x) => x.getAttribute('data-name')))).not.toContain('end points (q0)');
     expect(await page.evaluate(LEGEND_OVERLAPS)).toEqual([]);
     // 1-D: the paper's estimator has its 1-D analogue (linspace(0, 0.9, 10)); the certificate runs too.
-    await checkPanel(page, (await page.evaluate('window.__wasserflow.train')) as TrainState, true);
+    await checkPanel(page, (await page.evaluate('window.__wasserflow.train')) as TrainState, true, 'R^1');
     await page.screenshot({ path: `${SHOTS}/playground-1d.png`, fullPage: true });
     expect(errors).toEqual([]);
   }, 600_000);

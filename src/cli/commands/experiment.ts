@@ -5,7 +5,7 @@ import { num, parse } from '../args.js';
 import { prepareOutputDir } from '../files.js';
 
 export const summary = "reproduce the paper's experiments (loglog, lipschitz-control, ls-vs-t, t-sweep, 1d) and a real-data run (fashion): JSON + SVG + SUMMARY.md";
-const usage = `wasserflow experiment <loglog|lipschitz-control|ls-vs-t|t-sweep|1d|fashion> [--out DIR] [--full] [--seed N] [--blur B] [--adapter NAME]
+const usage = `wasserflow experiment <loglog|lipschitz-control|ls-vs-t|t-sweep|1d|fashion> [--out DIR] [--full] [--seed N] [--blur B] [--cert-seconds S] [--adapter NAME]
 
   loglog             log W2 vs log J_DSM during training with the bound line (Fig. 2): clusters4, cluster2d, moons
                      (--data NAME[,NAME] to choose; --quick = clusters4 only)
@@ -20,6 +20,9 @@ const usage = `wasserflow experiment <loglog|lipschitz-control|ls-vs-t|t-sweep|1
   --out DIR          output directory (default experiments/<name>)
   --full             the paper's sizes (long); default sizes run in minutes on SwiftShader
   --blur B           Sinkhorn blur (ε = B², default 0.05)
+  --cert-seconds S   budget of the L_s certificate at the final weights, per step and part (at d ≤ 2 it covers all
+                     of ℝ^d in two parts: the box [−1.5, 1.5]^d and the outside of the ball of radius 1.5); defaults:
+                     loglog, lipschitz-control, 1d 4 (--full 30); ls-vs-t 2 (30); t-sweep 0 = none (20)
   --replot DIR       re-draw the figures (SVG, PNG, .figure.json) of a finished run from its JSON, no GPU`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -31,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
       quick: { type: 'boolean' },
       seed: { type: 'string' },
       blur: { type: 'string' },
+      'cert-seconds': { type: 'string' },
       data: { type: 'string' },
       classes: { type: 'string' },
       adapter: { type: 'string' },
@@ -53,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!EXPERIMENTS.includes(name as ExperimentName)) throw new InputError(`unknown experiment '${name}' (${EXPERIMENTS.join(', ')})\nusage: ${usage}`);
   const seed = num(values.seed, 'seed', EXPERIMENT_DEFAULTS.seed, { int: true, min: 0 });
   const blur = num(values.blur, 'blur', EXPERIMENT_DEFAULTS.blur, { min: 1e-4, max: 10 });
+  const certSeconds = values['cert-seconds'] !== undefined ? num(values['cert-seconds'], 'cert-seconds', 0, { min: 0, max: 3600 }) : undefined;
   const out = values.out ?? `experiments/${name}`;
   prepareOutputDir(out); // before any work (a recursive mkdir of e.g. /proc/x never returns)
   const engine = await createEngine(values.adapter ? { adapter: values.adapter } : {});
@@ -69,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     await runExperiment(engine, name as ExperimentName, {
       out, full, seed, blur, log, signal: ac.signal,
       ...(data ? { data } : {}),
+      ...(certSeconds !== undefined ? { certSeconds } : {}),
       ...(name === 'fashion' && values.classes !== undefined ? { classes: parseClasses(values.classes) } : {}),
     });
     log(`done: ${out}/SUMMARY.md`);

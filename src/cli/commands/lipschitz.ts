@@ -1,6 +1,6 @@
 import { createEngine, type TangentTime } from '../../api/engine.js';
 import {
-  certifiedUpperBound, DATASETS, datasetMixture, embedIndex, InputError, makeProcess, MixtureMarginal, mixtureScoreSupremum, mlpLayout, parseMixtureJson, CERTIFY_MAX_DIM, noisedSamples, rngFillCpu, toGaussianMixture,
+  certifiedUpperBound, DATASETS, datasetMixture, embedIndex, InputError, makeProcess, MixtureMarginal, mixtureScoreSupremum, mlpLayout, parseMixtureJson, CERTIFY_MAX_DIM, defaultRegion, noisedSamples, rngFillCpu, toGaussianMixture,
   type DatasetName, type MixtureDescription, type ParsedCheckpoint, type ProcessKind, type ProcessSpec,
 } from '../../api/library.js';
 import { num, parse } from '../args.js';
@@ -177,7 +177,7 @@ export async function run(argv: string[]): Promise<number> {
       const nSamples = Math.min(points, 4096);
       const samplePts = noisedSamples(host, d, tt, nSamples, seed, 98, gridHost);
       // The search (GPU, any d) for the lower estimate; at d ≤ 3 the certificate seeded with it.
-      const report = await engine.lipschitzSupremum(network, { times: tt, samples: samplePts.map((s) => Float32Array.from(s)), box, grow, tol, secondsPerTime: certSeconds, boxesPerTime: certBoxes, certify, seed, region: regionArg ?? (d <= 2 ? 'plane' : 'box') });
+      const report = await engine.lipschitzSupremum(network, { times: tt, samples: samplePts.map((s) => Float32Array.from(s)), box, grow, tol, secondsPerTime: certSeconds, boxesPerTime: certBoxes, certify, seed, region: regionArg ?? defaultRegion(d) });
       rows.forEach((r, i) => {
         const rep = report.rows[i]!;
         r.ls = rep.ls;
