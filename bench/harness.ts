@@ -11,10 +11,16 @@
  */
 import type { AdapterReport, GpuContext } from '../src/gpu/context.js';
 
-/** The adapter ceilings every workload is compared with (bench/ceiling.bench.ts measures them). */
+/**
+ * The adapter ceilings every workload is compared with (bench/ceiling.bench.ts measures them).
+ * 'matmul' (the key older reports use) is the FLOP ceiling: the best of the register-blocked matmul
+ * and the fma peak, both measured in the same run.
+ */
 export type CeilingKind = 'matmul' | 'exp';
 /** Base unit of each ceiling: a workload declares how many of these it performs per run. */
 export const CEILING_UNITS: Record<CeilingKind, string> = { matmul: 'flop', exp: 'exp' };
+/** How reports name each ceiling. */
+export const CEILING_LABELS: Record<CeilingKind, string> = { matmul: 'FLOP peak', exp: 'exp peak' };
 
 /** Wall-clock timing of one workload, in milliseconds. */
 export interface Timing {

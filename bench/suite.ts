@@ -5,7 +5,7 @@
  * and the headless runner (bench/headless.ts), so all three produce the same report.
  */
 import type { AdapterReport } from '../src/gpu/context.js';
-import { CEILING_UNITS, type BenchContext, type BenchModule, type BenchOptions, type BenchResult, type CeilingKind } from './harness.js';
+import { CEILING_LABELS, CEILING_UNITS, type BenchContext, type BenchModule, type BenchOptions, type BenchResult, type CeilingKind } from './harness.js';
 
 const modules = import.meta.glob('./*.bench.ts', { eager: true }) as Record<string, Partial<BenchModule>>;
 
@@ -157,7 +157,7 @@ export function adapterLine(a: AdapterReport): string {
 export function toMarkdown(r: BenchReport): string {
   const lines: string[] = [];
   lines.push(`Benchmarks of ${r.date.slice(0, 10)} (${r.date.slice(11, 16)} UTC) in ${r.env} (${r.runtime}) on ${adapterLine(r.adapter)}${r.quick ? ', quick sizes' : ''}.`);
-  const ceil = (Object.entries(r.ceilings) as [CeilingKind, number][]).map(([k, v]) => `${k} ${fmt(v / 1e9)} G${CEILING_UNITS[k]}/s`);
+  const ceil = (Object.entries(r.ceilings) as [CeilingKind, number][]).map(([k, v]) => `${CEILING_LABELS[k]} ${fmt(v / 1e9)} G${CEILING_UNITS[k]}/s`);
   if (ceil.length) lines.push(`Adapter ceilings measured in this run: ${ceil.join(', ')}.`);
   for (const u of r.reruns ?? []) lines.push(`Rows of ${u.ids.join(', ')} re-run on ${u.date.slice(0, 10)} (${u.date.slice(11, 16)} UTC) with \`--filter … --update\` (shares against their own run's ceilings).`);
   lines.push('Throughput is the median over the timed runs after warm-up; "first" is the first run (with compilation); ratio = ours / peer (> 1: faster).');
@@ -165,7 +165,7 @@ export function toMarkdown(r: BenchReport): string {
   lines.push('| benchmark | size | ours | unit | median ms | first ms | runs | share of ceiling | peers (same run) |');
   lines.push('|---|---|---:|---|---:|---:|---:|---:|---|');
   for (const x of r.results) {
-    const share = x.share === undefined ? '—' : `${(100 * x.share).toFixed(x.share < 0.1 ? 1 : 0)}% ${(x.ceilingOf ?? x.ceiling)!.kind}`;
+    const share = x.share === undefined ? '—' : `${(100 * x.share).toFixed(x.share < 0.1 ? 1 : 0)}% ${CEILING_LABELS[(x.ceilingOf ?? x.ceiling)!.kind]}`;
     const peers = x.peers.length ? x.peers.map((p) => `${p.name}: ${fmt(p.value)} (×${fmt(p.ratio)})`).join('; ') : '—';
     lines.push(`| ${x.name} | ${x.size} | ${fmt(x.value)} | ${x.unit} | ${ms(x.timing.medianMs)} | ${ms(x.timing.firstMs)} | ${x.timing.runs} | ${share} | ${peers} |`);
   }

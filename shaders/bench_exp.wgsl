@@ -1,13 +1,13 @@
 // Exp throughput of the adapter, the second ceiling of the benchmarks (the Sinkhorn softmin costs
 // one exp per point pair). Invocation i runs ITERS iterations of 16 exps in four independent vec4
 // chains (so latency does not hide throughput) and writes the sum, which keeps the work alive.
-// Arguments stay in [-4.2, 0]: no overflow. Params (BenchExpParams: n) come from
-// src/kernels/bench_exp.ts.
+// Arguments stay in [-4.2, 0]: no overflow. Params (ThroughputParams: n) come from
+// src/kernels/bench_throughput.ts (the owner: src/kernels/bench_exp.ts).
 
 override WG: u32 = 256u;
 override ITERS: u32 = 256u;
 
-// Bindings: declared in src/kernels/bench_exp.ts.
+// Bindings: declared in src/kernels/bench_throughput.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

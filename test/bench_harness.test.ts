@@ -58,7 +58,7 @@ describe('bench harness', () => {
     };
     const md = toMarkdown(report);
     expect(md).toContain('google / swiftshader (software');
-    expect(md).toContain('| matmul | 10 | 20.00 | GFLOP/s | 100 | 300 | 10 | 50% matmul | numpy: 200.0 (×0.100) |');
+    expect(md).toContain('| matmul | 10 | 20.00 | GFLOP/s | 100 | 300 | 10 | 50% FLOP peak | numpy: 200.0 (×0.100) |');
     expect(md).toContain('| broken | FAILED |');
   });
 

@@ -4,11 +4,12 @@
 // float64 sums of exps (n not a multiple of the workgroup size).
 import { describe, expect, it } from 'vitest';
 import { BenchExp } from '../src/kernels/bench_exp.js';
+import { BenchFma, FMA_FLOPS_PER_ITER } from '../src/kernels/bench_fma.js';
 import { BenchMatmul, matmulCandidates, matmulVariantName } from '../src/kernels/bench_matmul.js';
 import { InputError } from '../src/gpu/errors.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { useGpu } from './gpu.js';
-import { expSumRef, matmulRef } from './reference/bench_kernels.js';
+import { expSumRef, fmaSumRef, matmulRef } from './reference/bench_kernels.js';
 
 const gpu = useGpu();
 
@@ -73,7 +74,7 @@ describe('bench_exp', () => {
     const iters = 64;
     const out = ctx.storage('out', new Float32Array(n).fill(-1));
     const plan = await BenchExp.create(ctx).plan(out, n, iters);
-    expect(plan.exps).toBe(n * iters * 16);
+    expect(plan.operations).toBe(n * iters * 16);
     const enc = ctx.device.createCommandEncoder();
     plan.encode(enc);
     ctx.submit(enc.finish());
@@ -82,6 +83,28 @@ describe('bench_exp', () => {
     // 1024 positive terms summed in f32 (each exp within a few ulp, arguments rounded to f32 as
     // they are decremented 64 times): relative error well under 1e-4.
     expect(got).toBeAllclose(want, { rtol: 1e-4, atol: 0 });
+    plan.destroy();
+    ctx.destroyBuffer(out);
+  });
+});
+
+describe('bench_fma', () => {
+  it('computes the fma chains it claims to (n = 1000, not a multiple of 256)', async () => {
+    const ctx = gpu();
+    const n = 1000;
+    const iters = 200;
+    const out = ctx.storage('out', new Float32Array(n).fill(-1));
+    const plan = await BenchFma.create(ctx).plan(out, n, iters);
+    expect(plan.operations).toBe(n * iters * FMA_FLOPS_PER_ITER);
+    const enc = ctx.device.createCommandEncoder();
+    plan.encode(enc);
+    ctx.submit(enc.finish());
+    const got = await ctx.readF32(out);
+    const want = Array.from({ length: n }, (_, i) => fmaSumRef(i, iters));
+    // x ← a·x + b contracts (a < 1), so each f32 rounding (fused or not) is damped rather than
+    // amplified: 32 chains of values ≤ 8, a few ulp each, summed in f32 — relative error ≪ 1e-5.
+    expect(got).toBeAllclose(want, { rtol: 1e-5, atol: 0 });
+    await expect(BenchFma.create(ctx).plan(out, n, 0)).rejects.toThrow(/iters must be/);
     plan.destroy();
     ctx.destroyBuffer(out);
   });

@@ -4,7 +4,7 @@
  * (bench/headless.ts) provides; `window.__wasserflowBench.run()` is what that runner calls.
  */
 import { runSuite, toMarkdown, type BenchReport } from '../../bench/suite.js';
-import type { BenchResult, PeerTiming } from '../../bench/harness.js';
+import { CEILING_LABELS, type BenchResult, type PeerTiming } from '../../bench/harness.js';
 import type { Engine } from '../api/engine.js';
 import { state } from './state.js';
 
@@ -51,7 +51,7 @@ export function initBenchTab(engine: Engine): BenchApi {
     cell(tr, r.timing.medianMs.toFixed(1), 'num');
     cell(tr, r.timing.firstMs.toFixed(0), 'num');
     cell(tr, String(r.timing.runs), 'num');
-    cell(tr, r.share === undefined ? '—' : `${(100 * r.share).toFixed(1)}% ${(r.ceilingOf ?? r.ceiling)!.kind}`, 'num');
+    cell(tr, r.share === undefined ? '—' : `${(100 * r.share).toFixed(1)}% ${CEILING_LABELS[(r.ceilingOf ?? r.ceiling)!.kind]}`, 'num');
     cell(tr, r.peers.map((p) => `${p.name}: ${fmt(p.value)} (×${fmt(p.ratio)})`).join('; ') || '—');
     body.appendChild(tr);
   };

@@ -10,6 +10,7 @@ import type { AdapterChoice } from './icd.js';
 import { DeviceLostError, GpuValidationError, InputError } from './errors.js';
 import { BufferPool } from './pool.js';
 import { PipelineCache } from './pipelines.js';
+import { Pacer, type Pace } from './pacing.js';
 
 export interface AdapterReport {
   vendor: string;
@@ -36,6 +37,11 @@ export interface ContextOptions extends AcquireOptions {
    * ~/.cache/wasserflow (see nodeTuningStore); `false`: memory only.
    */
   tuningStore?: TuningStore | false;
+  /**
+   * Sleep through most of a paced readback's expected wait instead of polling (src/gpu/pacing.ts).
+   * Default: on in Node on software adapters, where Dawn's polling takes a core from the driver.
+   */
+  pacing?: boolean;
 }
 
 type TypedArray = Float32Array | Uint32Array | Int32Array;
@@ -94,6 +100,9 @@ export class GpuContext {
   private lostError: DeviceLostError | undefined;
   private firstUncaptured: GpuValidationError | undefined;
   private destroyed = false;
+  /** performance.now() of the first submit since the last completed readback or flush. */
+  private busySince: number | undefined;
+  private readonly pacing: boolean;
   private resolveLost!: (e: DeviceLostError) => void;
   private readonly onUncaptured: (ev: Event) => void;
 
@@ -108,8 +117,10 @@ export class GpuContext {
     isFallback: boolean,
     choice?: AdapterChoice,
     tuningStore?: TuningStore,
+    pacing?: boolean,
   ) {
     this.adapter = describeAdapter(info, device, isFallback, choice);
+    this.pacing = pacing ?? (isNode && this.adapter.isSoftware);
     this.tuner = Tuner.shared(adapterKey(this.adapter), tuningStore);
     this.hasTimestamps = device.features.has('timestamp-query');
     this.hasSubgroups = device.features.has('subgroups' as GPUFeatureName);
@@ -162,11 +173,11 @@ export class GpuContext {
       options.tuningStore === false ? undefined : (options.tuningStore ?? (isNode ? await nodeTuningStoreFor(adapterKey(info ?? {})) : undefined));
     if (options.device) {
       const info = options.adapterInfo ?? options.device.adapterInfo;
-      return new GpuContext(options.device, info, false, options.poolBytes, false, undefined, await store(info));
+      return new GpuContext(options.device, info, false, options.poolBytes, false, undefined, await store(info), options.pacing);
     }
     const { adapter, device, choice } = await acquireDevice(options);
     const fallback = Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
-    return new GpuContext(device, adapter.info, true, options.poolBytes, fallback, choice, await store(adapter.info));
+    return new GpuContext(device, adapter.info, true, options.poolBytes, fallback, choice, await store(adapter.info), options.pacing);
   }
 
   /** Throws the typed error if the device is lost, destroyed, or an uncaptured error happened. */
@@ -231,6 +242,24 @@ export class GpuContext {
   submit(...commands: GPUCommandBuffer[]): void {
     this.check();
     this.device.queue.submit(commands);
+    this.busySince ??= performance.now();
+  }
+
+  /**
+   * A Pacer for one loop's readbacks (pass it with the units of work each readback waits for). It
+   * sleeps only where this context paces (Node, software adapter, unless `pacing: false`).
+   */
+  pacer(): Pacer {
+    return new Pacer(this.pacing);
+  }
+
+  /** Wait for `p` (a readback or a flush of the work busy since `since`), sleeping first when paced. */
+  private async settle<T>(p: () => Promise<T>, since: number, pace: Pace | undefined): Promise<T> {
+    if (pace) await pace.pacer.sleep(pace.units, since);
+    const out = await this.guard(p());
+    pace?.pacer.settled(pace.units, since);
+    this.busySince = undefined;
+    return out;
   }
 
   /**
@@ -256,16 +285,25 @@ export class GpuContext {
     });
   }
 
-  /** Copy `byteLength` bytes of `src` from `byteOffset` to the CPU. One submit, one map. */
-  async read(src: GPUBuffer, byteOffset = 0, byteLength = src.size - byteOffset, encoder?: GPUCommandEncoder): Promise<ArrayBuffer> {
+  /**
+   * Copy `byteLength` bytes of `src` from `byteOffset` to the CPU. One submit, one map. With `pace`,
+   * the JS thread first sleeps through most of the time its pacer expects the work to take.
+   */
+  async read(
+    src: GPUBuffer,
+    byteOffset = 0,
+    byteLength = src.size - byteOffset,
+    encoder?: GPUCommandEncoder,
+    pace?: Pace,
+  ): Promise<ArrayBuffer> {
     this.check();
     const size = Math.ceil(byteLength / 4) * 4;
     const staging = this.pool.acquire(size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, `readback:${src.label}`);
     try {
       const enc = encoder ?? this.device.createCommandEncoder({ label: 'readback' });
       enc.copyBufferToBuffer(src, byteOffset, staging, 0, size);
-      this.device.queue.submit([enc.finish()]);
-      await this.guard(staging.mapAsync(GPUMapMode.READ));
+      this.submit(enc.finish());
+      await this.settle(() => staging.mapAsync(GPUMapMode.READ), this.busySince!, pace);
       const out = staging.getMappedRange().slice(0, byteLength);
       staging.unmap();
       this.check();
@@ -297,10 +335,10 @@ export class GpuContext {
     await this.flush();
   }
 
-  /** Wait until all submitted work is done (rejects on device loss). */
-  async flush(): Promise<void> {
+  /** Wait until all submitted work is done (rejects on device loss); `pace` as for `read`. */
+  async flush(pace?: Pace): Promise<void> {
     this.check();
-    await this.guard(this.device.queue.onSubmittedWorkDone());
+    await this.settle(() => this.device.queue.onSubmittedWorkDone(), this.busySince ?? performance.now(), pace);
     this.check();
   }
 

@@ -21,6 +21,7 @@
  */
 import { type RunOptions, throwIfAborted, abortable, reportProgress } from '../gpu/run.js';
 import type { GpuContext } from '../gpu/context.js';
+import type { Pacer } from '../gpu/pacing.js';
 import { InputError } from '../gpu/errors.js';
 import { ForwardParams, ForwardSampleKernel, STREAM } from '../kernels/forward_sample.js';
 import { PARAM_SLOT, REVERSE_KERNEL_KINDS, ReverseParams, ReverseSampleKernel, reverseKernelCandidates, type ReverseKernelKind, type SamplerCode } from '../kernels/reverse_sample.js';
@@ -103,15 +104,6 @@ interface Fused {
   bind: GPUBindGroup;
 }
 
-/**
- * Share of the fastest run seen so far that `read` sleeps (a timer, not a pending GPU promise) after
- * a run's submit on a software adapter. While a promise of the webgpu package is pending the JS
- * thread spins a core (DESIGN.md, "Facts measured"); on a 2-core machine that core is one the CPU
- * driver's threads need.
- */
-const IDLE_WAIT_SHARE = 0.85;
-/** A readback that returns within this many ms of the sleep's end found the run already done. */
-const IDLE_WAKE_SLACK_MS = 2;
 
 /** Particles the fused-kernel search times (see tuneFused). */
 const TUNE_PARTICLES = 1 << 14;
@@ -179,9 +171,10 @@ export class ReverseSampler {
   private readonly owned: GPUBuffer[] = [];
   /** Runs submitted by `run` and not yet read, and when the first of them was submitted. */
   private pendingRuns = 0;
-  private submittedAt = 0;
-  /** Estimated submit-to-samples time of one run (software adapters; see IDLE_WAIT_SHARE). */
-  private fastestRunMs = Infinity;
+  /** Sleeps through most of `read`'s wait after `run` instead of polling (src/gpu/pacing.ts); units: runs. */
+  private readonly pacer: Pacer;
+  /** The same for the per-chunk waits of a run with progress or a signal; units: steps. */
+  private readonly chunkPacer: Pacer;
   private readonly chunks: { begin: number; end: number }[] = [];
   private readonly priorParams: GPUBuffer;
   private readonly fwdBind: GPUBindGroup;
@@ -208,6 +201,8 @@ export class ReverseSampler {
     this.state = state;
     this.capture = capture;
     this.path = fused ? 'fused' : 'general';
+    this.pacer = ctx.pacer();
+    this.chunkPacer = ctx.pacer();
     this.owned.push(...owned);
     const own = (b: GPUBuffer) => (this.owned.push(b), b);
     const per = opts.stepsPerDispatch ?? this.steps;
@@ -407,7 +402,7 @@ export class ReverseSampler {
       const enc = this.ctx.device.createCommandEncoder({ label: 'sample' });
       this.encodeRun(enc, seed, o.init);
       this.ctx.submit(enc.finish());
-      if (this.pendingRuns++ === 0) this.submittedAt = performance.now();
+      this.pendingRuns++;
       return;
     }
     this.pendingRuns = 0;
@@ -423,7 +418,8 @@ export class ReverseSampler {
       this.encodeUnit(pass, units[i]!);
       pass.end();
       this.ctx.submit(enc.finish());
-      await abortable(this.ctx.flush(), o.signal, 'sample');
+      const c = this.chunks[units[i]!.chunk]!;
+      await abortable(this.ctx.flush({ pacer: this.chunkPacer, units: c.end - c.begin }), o.signal, 'sample');
       // Progress in steps of the whole run (blocks run one after another).
       const done = units[i]!.block * this.steps + this.chunks[units[i]!.chunk]!.end;
       reportProgress(o, { stage: 'sample', done: Math.round((done * this.steps) / (this.steps * (units.length / this.chunks.length))), total: this.steps });
@@ -431,32 +427,13 @@ export class ReverseSampler {
   }
 
   /**
-   * The particles (n × dim). After one `run` on a software adapter, first sleeps through
-   * IDLE_WAIT_SHARE of the estimated run time, so the JS thread leaves the CPU to the driver instead
-   * of spinning on the readback.
+   * The particles (n × dim). After `run` without progress, the readback is paced: on a software
+   * adapter the JS thread sleeps through most of the runs' expected time instead of polling.
    */
   async read(): Promise<Float32Array> {
-    const single = this.pendingRuns === 1 && this.ctx.adapter.isSoftware;
-    const t0 = this.submittedAt;
+    const units = this.pendingRuns;
     this.pendingRuns = 0;
-    let slept = false;
-    if (single && Number.isFinite(this.fastestRunMs)) {
-      const wait = IDLE_WAIT_SHARE * this.fastestRunMs - (performance.now() - t0);
-      if (wait >= 1) {
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        slept = true;
-      }
-    }
-    const woke = performance.now();
-    const out = await this.ctx.readF32(this.state);
-    if (single) {
-      const end = performance.now();
-      // Samples ready as the sleep ended: the run was faster than the estimate (which a slow first
-      // run or a load spike set), so shrink it; otherwise the run's time bounds it.
-      if (slept && end - woke < IDLE_WAKE_SLACK_MS) this.fastestRunMs *= 0.7;
-      else this.fastestRunMs = Math.min(this.fastestRunMs, end - t0);
-    }
-    return out;
+    return new Float32Array(await this.ctx.read(this.state, 0, this.state.size, undefined, { pacer: this.pacer, units }));
   }
 
   /** Trajectory frames: frame f holds the particles at times[N − f·captureEvery]. */

@@ -10,6 +10,7 @@
  */
 import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../gpu/run.js';
 import type { GpuContext } from '../gpu/context.js';
+import type { Pacer } from '../gpu/pacing.js';
 import { InputError } from '../gpu/errors.js';
 import { AdamParams, AdamStepKernel } from '../kernels/adam_step.js';
 import { DsmStepFusedKernel, FUSED_STORAGE_BUFFERS, FusedStepParams } from '../kernels/dsm_step_fused.js';
@@ -205,6 +206,8 @@ export class Trainer {
   private readonly lossAcc: GPUBuffer;
   private lossPending = false;
   private destroyed = false;
+  /** Sleeps through most of each loss readback's wait instead of polling (src/gpu/pacing.ts); units: steps. */
+  private readonly pacer: Pacer;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -224,6 +227,7 @@ export class Trainer {
   ) {
     this.mlp = mlp;
     this.r = resolve(config);
+    this.pacer = ctx.pacer();
     const L = mlp.layout;
     const ws = plan.ws;
     const own = (b: GPUBuffer) => (this.owned.push(b), b);
@@ -461,7 +465,7 @@ export class Trainer {
       this.step += count;
       sinceRead += count;
       if (this.step === nextRead) {
-        const bytes = await abortable(this.ctx.read(this.lossAcc, 0, this.lossAcc.size, enc), opts.signal, 'train');
+        const bytes = await abortable(this.ctx.read(this.lossAcc, 0, this.lossAcc.size, enc, { pacer: this.pacer, units: sinceRead }), opts.signal, 'train');
         this.lossPending = true;
         const acc = new Float32Array(bytes);
         let sum = 0;

@@ -29,3 +29,19 @@ export function expSumRef(i: number, iters: number): number {
   }
   return s;
 }
+
+/** What bench_fma writes for invocation i: Σ_chains Σ_lanes x after `iters` steps x ← a·x + b, in float64 (a, b rounded to f32 as the kernel builds them). */
+export function fmaSumRef(i: number, iters: number): number {
+  const f = Math.fround;
+  let s = 0;
+  for (let lane = 0; lane < 4; lane++) {
+    const a = f(f([0.999, 0.998, 0.997, 0.996][lane]!) - f(1e-7 * (i & 1023)));
+    const b = f([1e-3, 2e-3, 3e-3, 4e-3][lane]!);
+    for (let chain = 0; chain < 8; chain++) {
+      let x = (i & 7) + chain;
+      for (let t = 0; t < iters; t++) x = a * x + b;
+      s += x;
+    }
+  }
+  return s;
+}

@@ -6,6 +6,7 @@
  */
 import { abortable, reportProgress, throwIfAborted } from '../../gpu/run.js';
 import type { GpuContext } from '../../gpu/context.js';
+import type { Pace, Pacer } from '../../gpu/pacing.js';
 import { InputError } from '../../gpu/errors.js';
 import { Reduce, type ReducePlan } from '../../kernels/reduce.js';
 import { packTasks, SinkhornSoftmin, softminMainBindGroup, SoftminParams, TASK_WORDS, type SoftminTask } from '../../kernels/sinkhorn_softmin.js';
@@ -153,6 +154,8 @@ export class SinkhornSolver {
   private readonly levelBinds: GPUBindGroup[] = [];
   private readonly reducePlans: ReducePlan[] = [];
   private moments: SinkhornPlanMoments | undefined;
+  /** Paces the final level's error readbacks (src/gpu/pacing.ts); units: iterations. */
+  private finalPacer: Pacer | undefined;
   /** Block-sparse softmin state (created at the first truncated solve). */
   private sparse: SparseTables | undefined;
   /** The potentials of the best check at the final ε (created at the first save). */
@@ -371,6 +374,9 @@ export class SinkhornSolver {
     let resets = 0;
     let sinceBest = 0;
     await this.enterLevel(run, level);
+    // The final level's iterations cost the same from one solve to the next (a reused solver):
+    // its pacer keeps what it learned; an annealing level's starts afresh.
+    const pacer = final ? (this.finalPacer ??= this.ctx.pacer()) : this.ctx.pacer();
     run.anderson = anderson;
     run.andersonPhase = 0;
     if (anderson) run.enc.clearBuffer(this.anderson!.state);
@@ -378,7 +384,7 @@ export class SinkhornSolver {
       throwIfAborted(o.signal, 'sinkhorn');
       const c = Math.min(o.checkEvery, cap - run.iterations);
       if (c > 0) this.encodeIterations(run, level, c, o.finalUpdates);
-      const errors = await this.readErrors(run);
+      const errors = await this.readErrors(run, { pacer, units: c });
       checks++;
       const worst = Math.max(errors.cross, debias ? errors.self : 0);
       const metrics: Record<string, number> = { marginalError: errors.cross, eps, omega: relax.kernelOmega, level };
@@ -502,14 +508,14 @@ export class SinkhornSolver {
   }
 
   /** Submit the run's work and read the marginal errors (max over the batch); a new encoder follows. */
-  private async readErrors(run: Run): Promise<{ cross: number; self: number }> {
+  private async readErrors(run: Run, pace?: Pace): Promise<{ cross: number; self: number }> {
     const debias = this.shape.debias;
     const segments = debias ? 2 : 1;
     this.reducePlans.forEach((plan, p) => {
       plan.encode(run.enc);
       run.enc.copyBufferToBuffer(plan.result, 0, this.gather, p * segments * 16, segments * 16);
     });
-    const v = new Float32Array(await abortable(this.ctx.read(this.gather, 0, this.layouts.length * segments * 16, run.enc), run.o.signal, 'sinkhorn'));
+    const v = new Float32Array(await abortable(this.ctx.read(this.gather, 0, this.layouts.length * segments * 16, run.enc, pace), run.o.signal, 'sinkhorn'));
     run.enc = this.ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
     let cross = 0;
     let self = 0;
