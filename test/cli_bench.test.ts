@@ -22,7 +22,7 @@ describe('wasserflow bench', () => {
     const report = JSON.parse(readFileSync(join(dir, 'latest-quick.json'), 'utf8')) as BenchReport;
     expect(report.quick).toBe(true);
     expect(report.env).toBe('node');
-    expect(report.results.map((r) => r.id).sort()).toEqual(['ceiling.exp', 'ceiling.matmul']);
+    expect(report.results.map((r) => r.id).sort()).toEqual(['ceiling.exp', 'ceiling.fma', 'ceiling.matmul']);
     expect(report.ceilings.matmul).toBeGreaterThan(0);
     expect(report.failures).toEqual([]);
     expect(printed).toContain('| f32 matmul');
