@@ -5,21 +5,11 @@ import { parseCsv } from '../src/data/csv.js';
 import { InputError } from '../src/gpu/errors.js';
 import { mlpLayout, type MlpSpec } from '../src/model/layout.js';
 import { CHECKPOINT_VERSION, checkpointWeights, crc32, encodeCheckpoint, parseCheckpoint, type CheckpointHeader } from '../src/train/checkpoint.js';
+import { xorshift32 } from './reference/random.js';
 
 const spec: MlpSpec = { dim: 2, hidden: [5, 3], activation: 'silu', time: { kind: 'step', steps: 4 }, output: 'eps' };
 
-/** A small deterministic generator (xorshift32) for the fuzz. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
+const rng = xorshift32;
 
 function checkpoint(ema: number, buffers = 4): { header: CheckpointHeader; arrays: Float32Array[]; bytes: Uint8Array } {
   const size = mlpLayout(spec).size;

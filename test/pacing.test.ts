@@ -8,19 +8,9 @@ import { Pacer, WAIT_SHARE } from '../src/gpu/pacing.js';
 import { DdpmSigmoid } from '../src/processes/process.js';
 import { Trainer } from '../src/train/trainer.js';
 import { sinkhorn } from '../src/transport/sinkhorn/solver.js';
+import { xorshift32 } from './reference/random.js';
 
-/** A small seeded generator (xorshift32) for test clouds. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = xorshift32;
 
 const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
