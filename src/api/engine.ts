@@ -2,7 +2,9 @@
  * The embeddable facade: `createEngine()` gives an Engine that owns (or borrows) a GPUDevice and
  * every GPU resource made through it; `engine.destroy()` releases all of them. Methods take plain
  * arrays, validate them at the boundary (InputError naming the problem), run on the GPU and return
- * plain arrays. Long operations take `RunOptions` (AbortSignal, progress).
+ * plain arrays. Long operations take `RunOptions` (AbortSignal, progress). Training, sampling and the
+ * bound live in ./training.ts, ./sampling.ts and ./bound_report.ts; the engine checks it is alive
+ * and delegates.
  *
  * ```ts
  * const engine = await createEngine();               // or createEngine({ device: myDevice })
@@ -16,57 +18,33 @@ export type { AdapterReport } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { Reduce, type ReduceOp } from '../kernels/reduce.js';
 import { RngFill, type Distribution } from '../kernels/rng_fill.js';
-import { DATASETS, DATASET_DIM, makeDataset, makeMixtureDataset, uploadPoints, type Dataset, type DatasetName } from '../data/datasets.js';
+import { DATASETS, makeDataset, makeMixtureDataset, uploadPoints, type DatasetName } from '../data/datasets.js';
 import { LipschitzEstimator, type LipschitzCurve, type LipschitzCurveOptions } from '../lipschitz/estimator.js';
-import { boundGrid, corollaryBound, scoreMatchingObjective, theoremBound, type BoundTerms, type Dynamics } from '../bound/bound.js';
-import type { LipschitzMethod } from '../lipschitz/estimator.js';
 import { networkSupremum, type NetworkSupOptions, type NetworkSupReport } from '../lipschitz/network_sup.js';
-import { mlpLayout } from '../model/layout.js';
-import type { ForwardProcess } from '../processes/process.js';
-import { embedIndex } from '../processes/grid.js';
 import { sinkhornBatch, type SinkhornOptions, type SinkhornResult } from '../transport/sinkhorn/index.js';
 import type { CloudLike } from '../transport/input.js';
 import { w2 as transportW2, W2_METHODS, type W2Options, type W2Result } from '../transport/w2.js';
 export { chooseMethod as chooseW2Method, W2_METHODS, type W2Method, type W2Options, type W2Result } from '../transport/w2.js';
 import type { MixtureDescription } from '../scores/mixture.js';
-import { scoreMatchingErrors } from '../bound/score_error.js';
-import { sample as runSampler, type SampleRunOptions, type SamplerOptions } from '../samplers/sampler.js';
-import { ForwardSampler } from '../samplers/forward.js';
 import type { NetworkScore } from '../model/network.js';
-import { Trainer, type LossPoint, type TrainConfig } from '../train/trainer.js';
 import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../gpu/run.js';
-import {
-  checkBindingSize,
-  checkInteger,
-  checkNumber,
-  checkOneOf,
-  checkSeed,
-  checkFinite,
-  checkSignal,
-  toPoints,
-  type NumericArray,
-  type PointsInput,
-} from '../gpu/validate.js';
+import { checkBindingSize, checkInteger, checkNumber, checkOneOf, checkSeed, checkFinite, checkSignal, toPoints, type NumericArray, type PointsInput } from '../gpu/validate.js';
 import type { PointCloud } from '../gpu/points.js';
 export type { PointCloud } from '../gpu/points.js';
 import { selfcheck, type Check } from './selfcheck.js';
 import { tuneKernels } from './tuning.js';
+import { checkNetwork, flatDim } from './checks.js';
+import { startTraining, type TrainingData, type TrainingOptions, type TrainingSession } from './training.js';
+export { TrainingSession, type TrainingData, type TrainingOptions } from './training.js';
+import { sampleWith, type EngineSampleOptions, type SampleResult } from './sampling.js';
+export type { EngineSampleOptions, SampleResult } from './sampling.js';
+import { evaluateBound, type BoundOptions, type BoundReport } from './bound_report.js';
+export type { BoundOptions, BoundReport } from './bound_report.js';
 import { MODEL_SIZES, PlaygroundSession, type ModelSize, type SessionConfig } from './playground.js';
 export { MODEL_SIZES, PlaygroundSession, type BoundReading, type Evaluation, type HistoryPoint, type ModelSize, type SessionConfig, type ThreeBounds, type ThreeWaysOptions } from './playground.js';
 import { MONO_H } from '../kernels/flow_gauss_ratio.js';
 import { GENERATOR_LOSSES } from '../flows/monoflow_generator.js';
 import { createPreset, PRESET_KINDS, type FlowPreset, type PresetKind, type PresetOptions } from '../flows/presets.js';
-
-/** A sampler's output with its samples also as a PointCloud. */
-function withCloud<T extends { samples: Float32Array }>(out: T, n: number): T & { points: PointCloud } {
-  return { ...out, points: { data: out.samples, n, d: out.samples.length / n } };
-}
-
-/** The `dim` to read a flat array of points with (a nested array or a PointCloud carries its own). */
-function flatDim(points: PointsInput, dim: number): number | undefined {
-  return points instanceof Float32Array || (ArrayBuffer.isView(points) || Array.isArray(points) ? typeof (points as ArrayLike<unknown>)[0] === 'number' : false) ? dim : undefined;
-}
-
 /** The library's defaults, exported once for the front ends (CLI, page) and embedders. */
 export { TRAIN_DEFAULTS } from '../train/trainer.js';
 export { SINKHORN_DEFAULTS, resolveSinkhorn } from '../transport/sinkhorn/index.js';
@@ -126,116 +104,6 @@ export interface LipschitzSupremumOptions extends Omit<NetworkSupOptions, 'signa
   times: readonly TangentTime[];
   /** Samples per time (each n × dim, e.g. of p_t and q_t): the samples-only estimate and starts of the search. */
   samples?: readonly PointsInput[];
-}
-
-export interface BoundOptions extends RunOptions {
-  process: ForwardProcess;
-  /** Samples of p_0 (n × dim): where L_s is probed (noised to p_t) and J_DSM(t) is averaged. */
-  data: PointsInput;
-  /** The exact p_0 as a Gaussian mixture, when known: enables Theorem 1 with the exact J_SM(t). */
-  mixture?: MixtureDescription;
-  /** Grid times, strictly ascending in (0, T] (default: 32 uniform times from process.tMin to T). */
-  times?: ArrayLike<number>;
-  /** Points per time for L_s (default 1024; point p uses data row p mod n). */
-  perTime?: number;
-  /** L_s estimator: 'exact' (d ≤ 3, default there) or 'power'. */
-  method?: LipschitzMethod;
-  /** W2(p_T, q_T) (default 0: the sampler starts from the forward-noised data, q_T = p_T). */
-  w2T?: number;
-  /** 'sde' (reverse SDE, default) or 'ode' (probability-flow ODE). */
-  dynamics?: Dynamics;
-  seed?: number | bigint;
-}
-
-/** The W2 bound of a network, term by term (docs/theory.md says what each estimate promises). */
-export interface BoundReport {
-  times: Float64Array;
-  /** L_s(t): max over the probed points — a lower estimate of the supremum. */
-  ls: Float64Array;
-  lowerEstimate: true;
-  /** J_DSM(t) = E|s_θ(x_t, t) + z/σ_t|² and its standard error. */
-  jdsm: Float64Array;
-  jdsmStderr: Float64Array;
-  /** J_SM(t) = E_{p_t}|∇log p_t − s_θ|² (with `mixture`) and its standard error. */
-  jsm?: Float64Array;
-  jsmStderr?: Float64Array;
-  /** J = ½ ∫ g² J(t) dt over the grid, for J_DSM and (with `mixture`) J_SM. */
-  objective: { jdsm: number; jsm?: number };
-  /** Theorem 1 with the exact score error (with `mixture`). */
-  theorem?: BoundTerms;
-  /** Corollary 1 with J_DSM (valid for any data; J_DSM ≥ J_SM). */
-  corollary: BoundTerms;
-  note: string;
-}
-
-/** Options of `engine.sample`: the sampler's, with `init` also as a PointCloud or an array of points. */
-export type EngineSampleOptions = Omit<SamplerOptions, 'init'> &
-  SampleRunOptions & {
-    init?: PointsInput | GPUBuffer;
-    /**
-     * Start from data instead of the prior: `n` points of this built-in dataset (drawn with seed + 1)
-     * pushed to T by the exact forward kernel (noise seed + 2), so q_T = p_T as in the paper. Not with `init`.
-     */
-    fromData?: DatasetName;
-  };
-
-/** What `engine.sample` resolves with. */
-export interface SampleResult {
-  /** The samples as a PointCloud (n × d). */
-  points: PointCloud;
-  /** The same floats, n × d row-major. */
-  samples: Float32Array;
-  /** Steps run (the schedule's for 'ddpm'). */
-  steps: number;
-  /** Wall-clock milliseconds of the run and the samples' readback (not the set-up). */
-  ms: number;
-  /** With `captureEvery`: the particles every captureEvery steps. */
-  trajectory?: { times: Float64Array; frames: Float32Array[] };
-}
-
-/** Where training data comes from: a built-in dataset (drawn on the GPU), a PointCloud, or `{ points }`. */
-export type TrainingData = DatasetName | PointCloud | { points: PointsInput; dim?: number };
-
-export interface TrainingOptions extends TrainConfig {
-  /** Points to draw for a built-in dataset (default: the dataset's own size). */
-  n?: number;
-  /** Seed of the drawn dataset (default: `seed`). */
-  dataSeed?: number | bigint;
-}
-
-/**
- * A score model being trained on the engine's device: `train(steps, { signal, onProgress })` as
- * often as wanted, `network()` for its current weights (to sample with or to estimate L_s),
- * `destroy()` (or the engine's) to free it. `trainer` is the full Trainer (checkpoints, EMA, …).
- */
-export class TrainingSession {
-  /** Use `engine.train()`. */
-  constructor(
-    readonly trainer: Trainer,
-    private readonly data: Dataset,
-  ) {}
-
-  /** Train `steps` more steps; resolves with the losses read back (every `lossEvery` steps). */
-  train(steps: number, opts: RunOptions = {}): Promise<LossPoint[]> {
-    checkInteger('train: steps', steps, 1, Number.MAX_SAFE_INTEGER);
-    checkSignal('train: signal', opts.signal);
-    return this.trainer.train(steps, opts);
-  }
-
-  /** The current weights as a NetworkScore (`which`: the raw parameters or their EMA). */
-  async network(which: 'params' | 'ema' = 'params'): Promise<NetworkScore> {
-    return { spec: this.trainer.config.spec, params: await this.trainer.readParams(which) };
-  }
-
-  /** The training points' count and dimension (`dim` is the deprecated name of `d`). */
-  get points(): { n: number; d: number; dim: number } {
-    return { n: this.data.n, d: this.data.d, dim: this.data.d };
-  }
-
-  destroy(): void {
-    this.trainer.destroy();
-    this.data.destroy();
-  }
 }
 
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'logsumexp', 'meanvar'];
@@ -382,36 +250,7 @@ export class Engine {
    */
   async train(data: TrainingData, config: TrainingOptions): Promise<TrainingSession> {
     this.alive();
-    if (typeof config !== 'object' || config === null || typeof config.spec !== 'object' || config.spec === null) {
-      throw new InputError('train: config.spec (the network: dim, hidden, activation, time, output) is required');
-    }
-    if (typeof config.process?.g2 !== 'function') throw new InputError('train: config.process must be a forward process (makeProcess(...), new VpLinear(), ...)');
-    checkInteger('train: batch', config.batch, 1, 1 << 22);
-    if (config.seed !== undefined) checkSeed('train: seed', config.seed);
-    const dim = config.spec.dim;
-    let ds: Dataset;
-    if (typeof data === 'string') {
-      checkOneOf('train: dataset', data, DATASETS);
-      if (DATASET_DIM[data] !== dim) throw new InputError(`train: dataset '${data}' has dimension ${DATASET_DIM[data]} but spec.dim = ${dim}`);
-      if (config.n !== undefined) checkInteger('train: n', config.n, 1, 1 << 26);
-      const dataSeed = config.dataSeed ?? config.seed;
-      ds = await makeDataset(this.ctx, data, { ...(config.n !== undefined ? { n: config.n } : {}), ...(dataSeed !== undefined ? { seed: dataSeed } : {}) });
-    } else {
-      if (typeof data !== 'object' || data === null || !('points' in data || 'data' in data)) {
-        throw new InputError(`train: data must be a dataset name (${DATASETS.join(', ')}), a PointCloud { data, n, d } or { points }`);
-      }
-      const pts = 'points' in data ? toPoints('train: points', data.points, data.dim, dim) : toPoints('train: data', data, undefined, dim);
-      checkBindingSize(`train: ${pts.n} points × ${pts.d} dims`, pts.data.byteLength, this.ctx.device.limits);
-      ds = uploadPoints(this.ctx, 'train', pts.data, pts.d);
-    }
-    try {
-      // n and dataSeed choose the data; the trainer (and its checkpoints) get the training options only.
-      const { n: _n, dataSeed: _dataSeed, ...trainConfig } = config;
-      return new TrainingSession(await Trainer.create(this.ctx, ds, trainConfig), ds);
-    } catch (e) {
-      ds.destroy();
-      throw e;
-    }
+    return startTraining(this.ctx, data, config);
   }
 
   /**
@@ -422,52 +261,7 @@ export class Engine {
    */
   async sample(options: EngineSampleOptions): Promise<SampleResult> {
     this.alive();
-    if (typeof options !== 'object' || options === null) throw new InputError('sample: options are required ({ process, score, n, ... })');
-    let opts = options as SamplerOptions & SampleRunOptions;
-    checkInteger('sample: n', opts.n, 1, 1 << 26);
-    if (opts.steps !== undefined) checkInteger('sample: steps', opts.steps, 1, 1 << 24);
-    if (opts.seed !== undefined) checkSeed('sample: seed', opts.seed);
-    checkSignal('sample: signal', opts.signal);
-    if (typeof (opts.process as { g2?: unknown } | undefined)?.g2 !== 'function') throw new InputError('sample: process must be a forward process (makeProcess(...), new VpLinear(), ...)');
-    const score = opts.score as { kind?: unknown; mixture?: unknown; network?: unknown } | undefined;
-    if (typeof score !== 'object' || score === null) throw new InputError("sample: score is required: { kind: 'exact', mixture } or { kind: 'network', network: { spec, params } }");
-    if (score.kind !== 'exact' && score.kind !== 'network') throw new InputError(`sample: score.kind must be 'exact' or 'network', got ${JSON.stringify(score.kind)}`);
-    if (score.kind === 'exact' && (typeof score.mixture !== 'object' || score.mixture === null)) throw new InputError('sample: score.mixture (weights, means, covs) is required for an exact score');
-    if (score.kind === 'network' && (typeof score.network !== 'object' || score.network === null)) throw new InputError('sample: score.network ({ spec, params }) is required for a network score');
-    const exact = opts.score.kind === 'exact' ? opts.score.mixture : undefined;
-    const dim = opts.dim ?? (opts.score.kind === 'network' ? opts.score.network.spec?.dim : exact && 'eigenvalues' in exact ? exact.dim : exact?.means?.[0]?.length);
-    const init = opts.init as unknown;
-    if (init !== undefined) {
-      const isBuffer = typeof init === 'object' && init !== null && typeof (init as GPUBuffer).size === 'number' && typeof (init as GPUBuffer).usage === 'number';
-      if (!isBuffer) {
-        // Float32Array, a flat number[] or one array per point: n points of the score's dimension.
-        const pts = toPoints('sample: init', init, Array.isArray(init) && Array.isArray(init[0]) ? undefined : (dim ?? 1), dim);
-        if (pts.n !== opts.n) throw new InputError(`sample: init has ${pts.n} points of dimension ${pts.d}, expected n = ${opts.n}`);
-        opts = { ...opts, init: pts.data };
-      }
-    }
-    if (opts.score?.kind === 'network') this.checkNetwork('sample', opts.score.network);
-    const fromData = (options as { fromData?: DatasetName }).fromData;
-    if (fromData !== undefined) {
-      checkOneOf('sample: fromData', fromData, DATASETS);
-      if (init !== undefined) throw new InputError('sample: give init or fromData, not both');
-      if (dim !== undefined && DATASET_DIM[fromData] !== dim) throw new InputError(`sample: fromData ${fromData} has dimension ${DATASET_DIM[fromData]}, the score has ${dim}`);
-    }
-    throwIfAborted(opts.signal, 'sample');
-    const { fromData: _fromData, ...samplerOpts } = opts as SamplerOptions & SampleRunOptions & { fromData?: DatasetName };
-    if (fromData === undefined) return withCloud(await runSampler(this.ctx, samplerOpts), opts.n);
-    const seed = opts.seed ?? 0;
-    const offset = (k: number) => (typeof seed === 'bigint' ? seed + BigInt(k) : seed + k);
-    const data = await makeDataset(this.ctx, fromData, { n: opts.n, seed: offset(1) });
-    let forward: ForwardSampler | undefined;
-    try {
-      forward = await ForwardSampler.create(this.ctx, { process: opts.process, dim: data.d, n: opts.n, steps: 1 });
-      await forward.marginal(data.data, opts.process.T, offset(2));
-      return withCloud(await runSampler(this.ctx, { ...samplerOpts, init: forward.state }), opts.n);
-    } finally {
-      forward?.destroy();
-      data.destroy();
-    }
+    return sampleWith(this.ctx, options);
   }
 
   /**
@@ -478,7 +272,7 @@ export class Engine {
    */
   async lipschitz(network: NetworkScore, opts: LipschitzOptions): Promise<LipschitzCurve> {
     this.alive();
-    const layout = this.checkNetwork('lipschitz', network);
+    const layout = checkNetwork('lipschitz', network);
     if (typeof opts !== 'object' || opts === null || !Array.isArray(opts.times) || opts.times.length === 0) {
       throw new InputError('lipschitz: times (one { alpha, sigma, step?, tau? } per grid time) must be a non-empty array');
     }
@@ -517,7 +311,7 @@ export class Engine {
    */
   async lipschitzSupremum(network: NetworkScore, opts: LipschitzSupremumOptions): Promise<NetworkSupReport> {
     this.alive();
-    const layout = this.checkNetwork('lipschitzSupremum', network);
+    const layout = checkNetwork('lipschitzSupremum', network);
     if (typeof opts !== 'object' || opts === null || !Array.isArray(opts.times) || opts.times.length === 0) {
       throw new InputError('lipschitzSupremum: times (one { alpha, sigma, step?, tau? } per grid time) must be a non-empty array');
     }
@@ -594,77 +388,7 @@ export class Engine {
    */
   async bound(network: NetworkScore, opts: BoundOptions): Promise<BoundReport> {
     this.alive();
-    const layout = this.checkNetwork('bound', network);
-    if (typeof opts !== 'object' || opts === null || typeof opts.process?.g2 !== 'function') {
-      throw new InputError('bound: process must be a forward process (makeProcess(...), new VpLinear(), ...)');
-    }
-    const { process } = opts;
-    const dim = layout.spec.dim;
-    const pts = toPoints('bound: data', opts.data, flatDim(opts.data, dim), dim);
-    checkBindingSize(`bound: ${pts.n} points`, pts.data.byteLength, this.ctx.device.limits);
-    const T = process.T;
-    const times = opts.times !== undefined ? Float64Array.from(opts.times) : Float64Array.from({ length: 32 }, (_, i) => process.tMin + ((T - process.tMin) * i) / 31);
-    if (times.length < 2) throw new InputError(`bound: times needs at least 2 grid times, got ${times.length}`);
-    times.forEach((t, i) => {
-      if (!(Number.isFinite(t) && t > 0 && t <= T)) throw new InputError(`bound: times[${i}] = ${t} must be in (0, ${T}]`);
-      if (i > 0 && !(t > times[i - 1]!)) throw new InputError(`bound: times must be strictly ascending (times[${i}] = ${t} after ${times[i - 1]})`);
-    });
-    const perTime = checkInteger('bound: perTime', opts.perTime ?? 1024, 1, 1 << 20);
-    const w2T = checkNumber('bound: w2T', opts.w2T ?? 0, { min: 0 });
-    const dynamics = checkOneOf('bound: dynamics', opts.dynamics ?? 'sde', ['sde', 'ode'] as const);
-    if (opts.seed !== undefined) checkSeed('bound: seed', opts.seed);
-    const signal = checkSignal('bound: signal', opts.signal);
-    throwIfAborted(signal, 'bound');
-
-    const steps = layout.spec.time.kind === 'step' ? layout.spec.time.steps : 0;
-    const tangentTimes = Array.from(times, (t) => ({ alpha: process.alpha(t), sigma: process.sigma(t), step: embedIndex(t, T, steps), tau: t / T }));
-    const curve = await this.lipschitz(network, {
-      times: tangentTimes,
-      points: pts.data,
-      noise: true,
-      perTime,
-      ...(opts.method ? { method: opts.method } : {}),
-      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-      ...(signal ? { signal } : {}),
-    });
-    reportProgress(opts, { stage: 'bound', done: 1, total: 3 });
-    throwIfAborted(signal, 'bound');
-    const errors = await abortable(
-      scoreMatchingErrors(this.ctx, {
-        process,
-        network,
-        data: pts.data,
-        dim,
-        times,
-        ...(opts.mixture ? { mixture: opts.mixture } : {}),
-        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-      }),
-      signal,
-      'bound',
-    );
-    reportProgress(opts, { stage: 'bound', done: 2, total: 3 });
-    const grid = boundGrid(process, times, curve.ls);
-    const jdsm = scoreMatchingObjective(grid, errors.jdsm);
-    const report: BoundReport = {
-      times,
-      ls: curve.ls,
-      lowerEstimate: true,
-      jdsm: errors.jdsm,
-      jdsmStderr: errors.jdsmStderr,
-      objective: { jdsm },
-      corollary: corollaryBound(grid, jdsm, w2T, dynamics),
-      note:
-        `${curve.note} The integrals run over the grid [${times[0]}, ${times[times.length - 1]}] (trapezoidal rule); ` +
-        'J(t) are Monte Carlo estimates (standard errors given). See docs/theory.md.',
-    };
-    if (errors.jsm && errors.jsmStderr) {
-      report.jsm = errors.jsm;
-      report.jsmStderr = errors.jsmStderr;
-      report.objective.jsm = scoreMatchingObjective(grid, errors.jsm);
-      report.theorem = theoremBound(grid, errors.jsm, w2T, dynamics);
-    }
-    reportProgress(opts, { stage: 'bound', done: 3, total: 3, metrics: { bound: report.corollary.bound, ...(report.theorem ? { theorem: report.theorem.bound } : {}) } });
-    return report;
+    return evaluateBound(this.ctx, network, opts, (net, o) => this.lipschitz(net, o));
   }
 
   /**
@@ -742,16 +466,6 @@ export class Engine {
     if (opts.sigma !== undefined) checkNumber('flow: sigma', opts.sigma, { min: 0, max: 100 });
     if (opts.T !== undefined) checkNumber('flow: T', opts.T, { min: 1e-6, max: 1e4 });
     return createPreset(this.ctx, kind, opts);
-  }
-
-  private checkNetwork(what: string, net: NetworkScore) {
-    if (typeof net !== 'object' || net === null || typeof net.spec !== 'object') throw new InputError(`${what}: network must be { spec, params }`);
-    const layout = mlpLayout(net.spec);
-    if (net.params instanceof Float32Array) {
-      if (net.params.length !== layout.size) throw new InputError(`${what}: network.params has ${net.params.length} floats, the spec needs ${layout.size}`);
-      checkFinite(`${what}: network.params`, net.params);
-    }
-    return layout;
   }
 
   /**
