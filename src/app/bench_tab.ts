@@ -101,9 +101,11 @@ export function initBenchTab(engine: Engine): BenchApi {
     ).then(
       (report) => {
         for (const f of report.failures) {
+          // The benchmark Stop interrupted is not a failure: say where the run stopped instead.
+          const stopped = signal.aborted && /cancel|abort/i.test(f.error);
           const tr = document.createElement('tr');
           cell(tr, f.id);
-          cell(tr, `FAILED: ${f.error}`, 'fail');
+          cell(tr, stopped ? 'stopped here (not finished)' : `FAILED: ${f.error}`, stopped ? 'stopped' : 'fail');
           body.appendChild(tr);
         }
         const secs = ((performance.now() - t0) / 1000).toFixed(0);

@@ -358,6 +358,9 @@ describe('playground in headless Chromium', () => {
     await page.click('#bench-stop');
     await page.waitForFunction('!window.__wasserflow.bench.running', { timeout: 120_000 });
     expect(await page.$eval('#bench-status', (e) => e.textContent)).toMatch(/^stopped after/);
+    // The benchmark Stop interrupted reads as stopped, not as a failure.
+    expect(await page.$$eval('#bench-table td.fail', (t) => t.map((e) => e.textContent))).toEqual([]);
+    expect(await page.$$eval('#bench-table td.stopped', (t) => t.length)).toBeLessThanOrEqual(1);
     // No Python peer runs in the page, and the log does not pretend one does.
     expect(await page.$eval('#bench-log', (e) => e.textContent)).not.toMatch(/POT.*running/);
     await page.click('#tabs button[data-tab="playground"]');
