@@ -1,5 +1,5 @@
 // Issue 6 acceptance: in every logged checkpoint of the loglog experiment on 4 clusters, the measured
-// W2 (debiased Sinkhorn, the experiments' estimator) does not exceed the bound evaluated with the
+// W2 (the experiments' estimator: exact on a CPU adapter at these sizes) does not exceed the bound evaluated with the
 // estimated constants (L_s: a lower estimate of the supremum, J_DSM from held-out minibatches). Run
 // small: 300 steps (the first 50 maximise the loss, as the paper's bad-model start), a checkpoint
 // every 100, 600 samples, so the series spans a bad and a better model. At the final weights the

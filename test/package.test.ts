@@ -93,10 +93,12 @@ describe('npm package in fresh apps', () => {
   it('installs into a Node script that runs a real kernel; its CLI runs; a strict TS consumer type-checks', async () => {
     const dir = await install('node', DEPS);
     const { stdout } = await run('node', ['index.js'], { cwd: dir, env: childEnv() });
-    const out = JSON.parse(stdout.trim().split('\n').pop()!) as { adapter: string; w2: number; iterations: number };
+    const out = JSON.parse(stdout.trim().split('\n').pop()!) as { adapter: string; w2: number; method: string; iterations: number };
     expect(out.adapter.length).toBeGreaterThan(0);
-    // A cloud and its translate by (1, 0): the debiased Sinkhorn divergence is exactly |v|² = 1 at
-    // every ε; float32 Sinkhorn stops at a 1e-4 marginal error, so W2 = 1 within 1e-3.
+    // A cloud and its translate by (1, 0): W2 = |v| = 1 (the identity coupling is optimal). 500 × 500
+    // points: 'auto' runs the exact solver, whose float64 answer from f32 points is 1 to ~1e-7; 1e-3
+    // also covers the debiased Sinkhorn divergence (|v|² at every ε, stopped at a 1e-4 marginal error).
+    expect(out.method).toBe('exact');
     expect(out.w2).toBeAllclose(1, { rtol: 1e-3 });
     expect(out.iterations).toBeGreaterThan(0);
 

@@ -2,8 +2,9 @@
  * Live monitoring of the W2 bound during training (issue 6, item 3): every `every` training steps,
  *   - sample q_0 with the paper's sampler (DDPM ancestral from the forward-noised data, so q_T = p_T;
  *     one particle per data point),
- *   - measure W2(p_0, q_0) by debiased Sinkhorn on thousands of points, and the paper's sliced W2 on
- *     128 vs 128 points,
+ *   - measure W2(p_0, q_0) on thousands of points with the caller's W2Fn (the experiments': exact
+ *     where it is faster, else a converged debiased Sinkhorn; src/experiments/w2.ts), and the
+ *     paper's sliced W2 on 128 vs 128 points,
  *   - estimate J_DSM at the current weights (held-out minibatches), and J_SM with the exact score when
  *     the data is a known Gaussian mixture,
  *   - estimate L_s at every step of the schedule (max over samples of p_t, of q_t and a grid; exact

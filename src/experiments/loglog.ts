@@ -15,6 +15,7 @@ import { Trainer } from '../train/trainer.js';
 import { writeFigure } from '../plot/write.js';
 import { lipschitzControlTitle, logLogFigure, logLogTitle } from './figures.js';
 import { ensureDir, fmt, linearFit, paperTraining, writeJson, writeText, type ExperimentContext } from './common.js';
+import { describeW2 } from './w2.js';
 
 export interface LogLogSizes {
   steps: number;
@@ -227,7 +228,7 @@ export async function runLogLog(ex: ExperimentContext, datasets: DatasetName[] =
   const lines = [
     '# experiment loglog (Kwon et al. 2022, Fig. 2)',
     '',
-    `Paper setup: DDPM sigmoid schedule n = 10, the paper's network (3×64 softplus, per-step embedding, ε), AdamW 1e-3, clip 1, batch 128, first ${sizes.maximizeSteps} steps maximise the loss. ${sizes.steps} steps, a checkpoint every ${sizes.every}. W2 by debiased Sinkhorn on ${sizes.samplePoints} samples vs ${sizes.dataPoints} data points; the paper's sliced W2 on 128 vs 128 alongside. L_s per step: exact top eigenvalue of ½(J + Jᵀ) (d = 2) at ${sizes.lsPoints} samples of p_t, the ${sizes.samplePoints} samples of q_t and a 10×10 grid — a lower estimate of the supremum.`,
+    `Paper setup: DDPM sigmoid schedule n = 10, the paper's network (3×64 softplus, per-step embedding, ε), AdamW 1e-3, clip 1, batch 128, first ${sizes.maximizeSteps} steps maximise the loss. ${sizes.steps} steps, a checkpoint every ${sizes.every}. ${describeW2(ex.w2)}, on ${sizes.samplePoints} samples vs ${sizes.dataPoints} data points; the paper's sliced W2 on 128 vs 128 alongside. L_s per step: exact top eigenvalue of ½(J + Jᵀ) (d = 2) at ${sizes.lsPoints} samples of p_t, the ${sizes.samplePoints} samples of q_t and a 10×10 grid — a lower estimate of the supremum.`,
     '',
     'The paper finds the points (log J, log W) of a training run under the line ½ log J + ½ log(2 Σ β_i I_i²), following its slope ½ as the model improves. Here:',
     '',

@@ -24,6 +24,7 @@ import { ForwardSampler } from '../samplers/forward.js';
 import { ReverseSampler } from '../samplers/sampler.js';
 import { Trainer } from '../train/trainer.js';
 import { ensureDir, fmt, paperTraining, writeJson, writeText, type ExperimentContext } from './common.js';
+import { describeW2 } from './w2.js';
 import { writeFigure } from '../plot/write.js';
 import { lsVsTFigure, tSweepFigure } from './figures.js';
 
@@ -235,7 +236,7 @@ export async function runTSweep(ex: ExperimentContext, Ts: number[] = [10, 50, 1
     [
       '# experiment t-sweep (Kwon et al. 2022: the offset I(T)·W2(p_T, q_T) falls as T grows)',
       '',
-      `4 clusters, the paper's network trained ${sizes.trainSteps} steps per T, DDPM sigmoid schedule with n = T. W2 by debiased Sinkhorn on ${sizes.dataPoints} points. log I(T) = Σ_j (L_s,j + ½) β_j with L_s per step from samples of p_t and a grid (a lower estimate of the supremum); the second table gives log I(T) and the bound's intercept ½ log(2 Σ β_i I_i²) with the paper's 10×10-grid estimator, ${sizes.certSeconds > 0 ? 'the best lower estimate (float64 search over [−1.5, 1.5]² and the samples)' : 'the sample-based value'} and ${sizes.certSeconds > 0 ? `the certified upper bound over all of ℝ² (the box [−1.5, 1.5]² and the outside of the ball of radius 1.5, ${sizes.certSeconds} s per step and part; the steps closed to the 5% gap are counted, the others keep a larger, still sound bound)` : 'the certified upper bound over ℝ² (not computed at the quick size: hundreds of steps; `--full` certifies 20 s per step and part)'}.`,
+      `4 clusters, the paper's network trained ${sizes.trainSteps} steps per T, DDPM sigmoid schedule with n = T. ${describeW2(ex.w2)}, on ${sizes.dataPoints} points. log I(T) = Σ_j (L_s,j + ½) β_j with L_s per step from samples of p_t and a grid (a lower estimate of the supremum); the second table gives log I(T) and the bound's intercept ½ log(2 Σ β_i I_i²) with the paper's 10×10-grid estimator, ${sizes.certSeconds > 0 ? 'the best lower estimate (float64 search over [−1.5, 1.5]² and the samples)' : 'the sample-based value'} and ${sizes.certSeconds > 0 ? `the certified upper bound over all of ℝ² (the box [−1.5, 1.5]² and the outside of the ball of radius 1.5, ${sizes.certSeconds} s per step and part; the steps closed to the 5% gap are counted, the others keep a larger, still sound bound)` : 'the certified upper bound over ℝ² (not computed at the quick size: hundreds of steps; `--full` certifies 20 s per step and part)'}.`,
       '',
       '| T | ᾱ_T | W2(p_T, N(0,I)) | I(T) | I(T)·W2(p_T, N(0,I)) | W2(p0, q0) with q_T = p_T |',
       '|---|---|---|---|---|---|',
