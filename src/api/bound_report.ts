@@ -12,7 +12,7 @@ import type { NetworkScore } from '../model/network.js';
 import type { ForwardProcess } from '../processes/process.js';
 import { embedIndex } from '../processes/grid.js';
 import type { MixtureDescription } from '../scores/mixture.js';
-import type { LipschitzOptions } from './engine.js';
+import type { LipschitzOptions } from './lipschitz.js';
 import { checkNetwork, flatDim } from './checks.js';
 
 export interface BoundOptions extends RunOptions {

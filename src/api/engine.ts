@@ -19,21 +19,22 @@ import { InputError } from '../gpu/errors.js';
 import { Reduce, type ReduceOp } from '../kernels/reduce.js';
 import { RngFill, type Distribution } from '../kernels/rng_fill.js';
 import { DATASETS, makeDataset, makeMixtureDataset, uploadPoints, type DatasetName } from '../data/datasets.js';
-import { LipschitzEstimator, type LipschitzCurve, type LipschitzCurveOptions } from '../lipschitz/estimator.js';
-import { networkSupremum, type NetworkSupOptions, type NetworkSupReport } from '../lipschitz/network_sup.js';
+import type { LipschitzCurve } from '../lipschitz/estimator.js';
+import type { NetworkSupReport } from '../lipschitz/network_sup.js';
 import { sinkhornBatch, type SinkhornOptions, type SinkhornResult } from '../transport/sinkhorn/index.js';
 import type { CloudLike } from '../transport/input.js';
 import { w2 as transportW2, W2_METHODS, type W2Options, type W2Result } from '../transport/w2.js';
 export { chooseMethod as chooseW2Method, W2_METHODS, type W2Method, type W2Options, type W2Result } from '../transport/w2.js';
 import type { MixtureDescription } from '../scores/mixture.js';
 import type { NetworkScore } from '../model/network.js';
-import { abortable, reportProgress, throwIfAborted, type RunOptions } from '../gpu/run.js';
-import { checkBindingSize, checkInteger, checkNumber, checkOneOf, checkSeed, checkFinite, checkSignal, toPoints, type NumericArray, type PointsInput } from '../gpu/validate.js';
+import { abortable, throwIfAborted, type RunOptions } from '../gpu/run.js';
+import { checkBindingSize, checkInteger, checkNumber, checkOneOf, checkSeed, checkSignal, toPoints, type NumericArray } from '../gpu/validate.js';
 import type { PointCloud } from '../gpu/points.js';
 export type { PointCloud } from '../gpu/points.js';
 import { selfcheck, type Check } from './selfcheck.js';
 import { tuneKernels } from './tuning.js';
-import { checkNetwork, flatDim } from './checks.js';
+import { estimateLipschitz, lipschitzSupremumOf, type LipschitzOptions, type LipschitzSupremumOptions } from './lipschitz.js';
+export type { LipschitzOptions, LipschitzSupremumOptions } from './lipschitz.js';
 import { startTraining, type TrainingData, type TrainingOptions, type TrainingSession } from './training.js';
 export { TrainingSession, type TrainingData, type TrainingOptions } from './training.js';
 import { sampleWith, type EngineSampleOptions, type SampleResult } from './sampling.js';
@@ -59,7 +60,6 @@ export { PRESET_KINDS, PRESET_DEFAULTS, type FlowPreset, type PresetKind, type P
 export { flowFigure } from '../flows/plot.js';
 export { runFlow, type FlowPoint, type FlowRunner, type FlowRunOptions } from '../flows/flow.js';
 export type { TangentTime } from '../kernels/mlp_tangent.js';
-import type { TangentTime } from '../kernels/mlp_tangent.js';
 export type { Check } from './selfcheck.js';
 
 export interface EngineOptions {
@@ -89,21 +89,6 @@ export interface RandomOptions extends RunOptions {
 export interface ReduceOptions extends RunOptions {
   /** Split the data into this many equal segments and reduce each (default 1). */
   segments?: number;
-}
-
-/** Options of `engine.lipschitz`: the estimator's options with the points given as plain arrays. */
-export interface LipschitzOptions extends Omit<LipschitzCurveOptions, 'source'> {
-  /** Points (n × dim): used as given, or as data samples noised to p_t when `noise` is true. */
-  points: PointsInput;
-  noise?: boolean;
-}
-
-/** Options of `engine.lipschitzSupremum`: the grid times and the search / certificate options. */
-export interface LipschitzSupremumOptions extends Omit<NetworkSupOptions, 'signal' | 'onTime' | 'samples'>, RunOptions {
-  /** One { alpha, sigma, step?, tau? } per grid time. */
-  times: readonly TangentTime[];
-  /** Samples per time (each n × dim, e.g. of p_t and q_t): the samples-only estimate and starts of the search. */
-  samples?: readonly PointsInput[];
 }
 
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'logsumexp', 'meanvar'];
@@ -272,28 +257,7 @@ export class Engine {
    */
   async lipschitz(network: NetworkScore, opts: LipschitzOptions): Promise<LipschitzCurve> {
     this.alive();
-    const layout = checkNetwork('lipschitz', network);
-    if (typeof opts !== 'object' || opts === null || !Array.isArray(opts.times) || opts.times.length === 0) {
-      throw new InputError('lipschitz: times (one { alpha, sigma, step?, tau? } per grid time) must be a non-empty array');
-    }
-    checkInteger('lipschitz: perTime', opts.perTime, 1, 1 << 22);
-    const pts = toPoints('lipschitz: points', opts.points, flatDim(opts.points, layout.spec.dim), layout.spec.dim);
-    checkBindingSize(`lipschitz: ${pts.n} points`, pts.data.byteLength, this.ctx.device.limits);
-    checkSignal('lipschitz: signal', opts.signal);
-    throwIfAborted(opts.signal, 'lipschitz');
-    const maxPoints = Math.max(opts.perTime, Math.min(opts.perTime * opts.times.length, 1 << 16));
-    const est = await LipschitzEstimator.create(this.ctx, layout, { maxPoints, maxTimes: opts.times.length });
-    const owned: GPUBuffer[] = [];
-    try {
-      const params = network.params instanceof Float32Array ? (owned.push(this.ctx.storage('engine:lipschitz:params', network.params)), owned[0]!) : network.params;
-      const source = this.ctx.storage('engine:lipschitz:points', pts.data);
-      owned.push(source);
-      const { points: _points, noise, ...rest } = opts;
-      return await est.curve(params, { ...rest, source: { buffer: source, count: pts.n, noise: noise ?? false } });
-    } finally {
-      for (const b of owned) this.ctx.destroyBuffer(b);
-      est.destroy();
-    }
+    return estimateLipschitz(this.ctx, network, opts);
   }
 
   /**
@@ -311,26 +275,7 @@ export class Engine {
    */
   async lipschitzSupremum(network: NetworkScore, opts: LipschitzSupremumOptions): Promise<NetworkSupReport> {
     this.alive();
-    const layout = checkNetwork('lipschitzSupremum', network);
-    if (typeof opts !== 'object' || opts === null || !Array.isArray(opts.times) || opts.times.length === 0) {
-      throw new InputError('lipschitzSupremum: times (one { alpha, sigma, step?, tau? } per grid time) must be a non-empty array');
-    }
-    checkSignal('lipschitzSupremum: signal', opts.signal);
-    throwIfAborted(opts.signal, 'lipschitzSupremum');
-    const d = layout.spec.dim;
-    if (opts.samples !== undefined && (!Array.isArray(opts.samples) || opts.samples.length !== opts.times.length)) {
-      throw new InputError(`lipschitzSupremum: samples must hold one point set per time (${opts.times.length})`);
-    }
-    const samples = opts.samples?.map((s, m) => toPoints(`lipschitzSupremum: samples[${m}]`, s, flatDim(s, d), d).data);
-    const params = network.params instanceof Float32Array ? network.params : await this.ctx.readF32(network.params, 0, layout.size);
-    checkFinite('lipschitzSupremum: network.params', params);
-    const { samples: _s, signal, onProgress: _p, times, ...rest } = opts;
-    return networkSupremum(this.ctx, layout, params, times, {
-      ...rest,
-      ...(samples ? { samples } : {}),
-      ...(signal ? { signal } : {}),
-      onTime: (done, total) => reportProgress(opts, { stage: 'lipschitz-supremum', done, total }),
-    });
+    return lipschitzSupremumOf(this.ctx, network, opts);
   }
 
   /**
