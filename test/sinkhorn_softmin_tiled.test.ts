@@ -167,12 +167,28 @@ describe('sinkhorn_softmin_tiled kernel (forced on)', () => {
     const ctx = gpu();
     if (!ctx.adapter.isSoftware) return; // on hardware both are candidates (timed by the tuner)
     expect(softminCandidates(ctx).map(softminVariantName)).toEqual(['rows']);
+    const before = JSON.stringify(ctx.tuner.choices);
     const solver = await SinkhornSolver.create(ctx, { d: 2, sizes: [{ n: 10, m: 12 }], debias: true });
     try {
       expect(solver.softminKernel).toBe('rows');
-      expect(Object.keys(ctx.tuner.choices).filter((k) => k.startsWith('sinkhorn_softmin'))).toEqual([]);
+      expect(JSON.stringify(ctx.tuner.choices)).toBe(before);
     } finally {
       solver.destroy();
+    }
+  });
+
+  it("the tuner times every candidate on the solver's tables and records the choice (both offered here by hand)", async () => {
+    const ctx = gpu();
+    const sizes = [{ n: 40, m: 53 }];
+    const { layouts, total } = layoutProblems(sizes);
+    const candidates = [parseSoftminVariant('rows'), parseSoftminVariant('tiled-wg64')];
+    const dense = await DenseSoftmin.choose(ctx, { d: 3, problems: 1, total, tables: denseTables(layouts, total, true) }, undefined, candidates);
+    try {
+      const record = ctx.tuner.choices['sinkhorn_softmin:d3-n64-p1']!;
+      expect(Object.keys(record.ms).sort()).toEqual(['rows', 'tiled-wg64']);
+      expect(dense.name).toBe(record.choice);
+    } finally {
+      dense.destroy();
     }
   });
 

@@ -80,11 +80,13 @@ export class DenseSoftmin {
     return softminVariantName(this.variant);
   }
 
-  /** The dense softmin for `problem`: forced by `asked` or $WASSERFLOW_SOFTMIN, else tuned on this adapter. */
-  static async choose(ctx: GpuContext, problem: DenseProblem, asked?: string): Promise<DenseSoftmin> {
+  /**
+   * The dense softmin for `problem`: forced by `asked` or $WASSERFLOW_SOFTMIN, else the fastest of
+   * `candidates` (default softminCandidates) on this adapter.
+   */
+  static async choose(ctx: GpuContext, problem: DenseProblem, asked?: string, candidates = softminCandidates(ctx)): Promise<DenseSoftmin> {
     const forced = asked !== undefined ? parseSoftminVariant(asked) : softminOverride();
     if (forced) return DenseSoftmin.create(ctx, problem, forced);
-    const candidates = softminCandidates(ctx);
     if (candidates.length === 1) return DenseSoftmin.create(ctx, problem, candidates[0]!);
     const p2 = (x: number) => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
     const maxRows = Math.max(...problem.tables.flatMap(([, list]) => list.map((t) => t.n)));
@@ -158,13 +160,23 @@ export class DenseSoftmin {
 }
 
 /**
+ * Pairs per task the search times at most: each task keeps its rows and its first
+ * max(TUNE_MIN_COLUMNS, TUNE_PAIRS / rows) columns (N = 10^6 would take seconds per iteration even
+ * on a GPU, times 3 candidates × 2 rounds × 3 runs). The rows, which decide how full the GPU is,
+ * stay; the per-pair costs of the shapes do not depend on the column count past a few tiles.
+ */
+const TUNE_PAIRS = 2 ** 27;
+const TUNE_MIN_COLUMNS = 1024;
+
+/**
  * Best time (ms) of one alternating iteration ('xRowsAndSelf' then 'yRows', copies 0) of `variant`
  * on scratch buffers shaped like the solver's (zero points and potentials: every exponent 0, every
- * row on the fast path, as near convergence).
+ * row on the fast path, as near convergence), columns capped as TUNE_PAIRS says.
  */
 async function timeIteration(ctx: GpuContext, problem: DenseProblem, variant: SoftminVariant): Promise<number> {
   const T = problem.total;
-  const dense = await DenseSoftmin.create(ctx, problem, variant);
+  const tables = problem.tables.map(([k, list]): [TableKey, SoftminTask[]] => [k, list.map((t) => ({ ...t, m: Math.min(t.m, Math.max(TUNE_MIN_COLUMNS, Math.floor(TUNE_PAIRS / t.n))) }))]);
+  const dense = await DenseSoftmin.create(ctx, { ...problem, tables }, variant);
   const bufs = [ctx.uniform('tune:softmin-params', SoftminParams.byteSize), ctx.storage('tune:pts', T * problem.d * 4), ctx.storage('tune:logw', T * 4), ctx.storage('tune:pot', 8 * T * 4), ctx.storage('tune:err', 2 * T * 4)] as const;
   const timer = ctx.hasTimestamps ? new GpuTimer(ctx, 1) : undefined;
   try {
