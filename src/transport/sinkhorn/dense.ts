@@ -15,7 +15,7 @@
  */
 import type { GpuContext } from '../../gpu/context.js';
 import { nodeEnv } from '../../gpu/device.js';
-import { bestTime } from '../../gpu/tuning.js';
+import { bestTime, type Tuner } from '../../gpu/tuning.js';
 import { GpuTimer } from '../../gpu/timing.js';
 import { packTasks, SinkhornSoftmin, softminMainBindGroup, SoftminParams, softminTaskBindGroup, TASK_WORDS, type SoftminTask } from '../../kernels/sinkhorn_softmin.js';
 import { autoSplit, parseSoftminVariant, SinkhornSoftminTiled, softminVariantName, type SoftminVariant } from '../../kernels/sinkhorn_softmin_tiled.js';
@@ -81,16 +81,17 @@ export class DenseSoftmin {
   }
 
   /**
-   * The dense softmin for `problem`: forced by `asked` or $WASSERFLOW_SOFTMIN, else the fastest of
-   * `candidates` (default softminCandidates) on this adapter.
+   * The dense softmin for `problem`: forced by `o.asked` or $WASSERFLOW_SOFTMIN, else the fastest of
+   * `o.candidates` (default softminCandidates) by `o.tuner` (default the context's).
    */
-  static async choose(ctx: GpuContext, problem: DenseProblem, asked?: string, candidates = softminCandidates(ctx)): Promise<DenseSoftmin> {
-    const forced = asked !== undefined ? parseSoftminVariant(asked) : softminOverride();
+  static async choose(ctx: GpuContext, problem: DenseProblem, o: { asked?: string | undefined; candidates?: readonly SoftminVariant[]; tuner?: Tuner } = {}): Promise<DenseSoftmin> {
+    const candidates = o.candidates ?? softminCandidates(ctx);
+    const forced = o.asked !== undefined ? parseSoftminVariant(o.asked) : softminOverride();
     if (forced) return DenseSoftmin.create(ctx, problem, forced);
     if (candidates.length === 1) return DenseSoftmin.create(ctx, problem, candidates[0]!);
     const p2 = (x: number) => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
     const maxRows = Math.max(...problem.tables.flatMap(([, list]) => list.map((t) => t.n)));
-    const chosen = await ctx.tuner.choose(
+    const chosen = await (o.tuner ?? ctx.tuner).choose(
       `sinkhorn_softmin:d${problem.d}-n${p2(maxRows)}-p${problem.problems}`,
       candidates.map((v) => ({ name: softminVariantName(v), value: v })),
       (v) => timeIteration(ctx, problem, v),

@@ -209,7 +209,7 @@ export class SinkhornSolver {
     const reduce = await Reduce.create(ctx);
     const solver = new SinkhornSolver(ctx, shape);
     try {
-      if (!stored) solver.dense = await DenseSoftmin.choose(ctx, { d: shape.d, problems: shape.sizes.length, total: solver.total, tables: denseTables(solver.layouts, solver.total, shape.debias) }, shape.softmin);
+      if (!stored) solver.dense = await DenseSoftmin.choose(ctx, { d: shape.d, problems: shape.sizes.length, total: solver.total, tables: denseTables(solver.layouts, solver.total, shape.debias) }, { asked: shape.softmin });
       if (stored) solver.stored = await StoredCost.create(ctx, { layouts: solver.layouts, total: solver.total, d: shape.d, debias: shape.debias }, solver.pts, shape.storedLimits);
       const segments = shape.debias ? 2 : 1;
       for (const l of solver.layouts) {
