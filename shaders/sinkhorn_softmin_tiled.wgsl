@@ -13,8 +13,8 @@
 //
 // For GPUs, and not yet timed on one (bench/sinkhorn_softmin.bench.ts times it; the tuner picks it
 // per adapter where it is faster, src/transport/sinkhorn/dense.ts). On CPU drivers barriers and
-// workgroup memory cost more than they save (lavapipe, 2-D, N = M = 2000: ×0.89 of the streamed
-// kernel's pairs/s; 10^4: ×0.96): software adapters keep the streamed kernel without a search.
+// workgroup memory cost more than they save (lavapipe, 2-D, N = M = 2000 and 10^4: ×0.85–0.95 of
+// the streamed kernel's pairs/s): software adapters keep the streamed kernel without a search.
 //
 // Chunks: every chunk but the last has len = ⌈m/S⌉ rounded up to 4 columns, so tiles start at
 // multiples of 4 (vec4 loads, the same groups of 4 as the streamed kernel); a tile's last group may
