@@ -150,11 +150,12 @@ describe('sinkhorn_softmin_tiled kernel (forced on)', () => {
         // Against the streamed kernel: the same f32 terms, summed in S chunks instead of one run:
         // two recursive sums of m positive terms differ by at most 2(m - 1)·2^-24 relative, so the lse
         // by that and the potential by ωε times it (plus one rounding of the step each). With S = 1
-        // the order is the same: bit for bit on this adapter, within that bound anywhere.
+        // the order is the same: bit for bit on lavapipe and SwiftShader; a GPU compiler may contract
+        // the two shaders' arithmetic differently, so there the bound alone is asserted.
         const sumBound = 2 * Math.max(0, b.colsN - 1) * U;
         const atolRows = omega * EPS * sumBound + 2 * U * (1 + omega * EPS * lseMax);
         expect(tiled.out[k]!, `block ${k} potentials vs the streamed kernel`).toBeAllclose(rows.out[k]!, { rtol: 0, atol: atolRows });
-        if (S === 1) expect(Array.from(tiled.out[k]!)).toEqual(Array.from(rows.out[k]!));
+        if (S === 1 && gpu().adapter.isSoftware) expect(Array.from(tiled.out[k]!)).toEqual(Array.from(rows.out[k]!));
         // Marginal errors a_i |e^lse - 1|: the lse's error times a_i e^lse (rtol), and f32 rounding of
         // the error itself (atol). Rows with lse ~ 100 have errors ~e^100 a_i: relative error only.
         const lseErr = lseBound(c.d, b.colsN, lseMax);
