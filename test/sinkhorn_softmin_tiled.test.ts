@@ -35,10 +35,11 @@ const OMEGA = 1.3;
 /**
  * One Jacobi half-step (table 'jacobi:00': copy 0 → copy 1) of every block of a batch, by `variants`
  * on identical inputs, with its float64 reference. Points uniform in [-1, 1]^d/√d (costs ≤ 4),
- * log-weights uneven and normalised, column potentials random in ±0.2; each row's previous
- * potential is its exact softmin plus an offset: ±2ε for most rows (shifted sums in [e^-2, e^2]: the
- * fast path), +40ε for every 7th (a sum ~e^40, still fast), +100ε for every 11th (e^100 > HI: the
- * exact redo with a max pass).
+ * log-weights uneven and normalised, potentials random in ±0.2, except the X rows' previous cross
+ * potentials: their exact softmin plus an offset, ±2ε for most rows (shifted sums in [e^-2, e^2]:
+ * the fast path), +40ε for every 7th (a sum ~e^40, still fast), +100ε for every 11th (e^100 > HI:
+ * the exact redo with a max pass). The other rows' sums land where they land (the Y rows' mostly
+ * out of [LO, HI]: redone; the self rows' in range).
  */
 async function halfStep(c: Case, variants: string[]) {
   const ctx = gpu();
