@@ -17,37 +17,19 @@
 // no dependency but the sum: near convergence exp(lse_i) ≈ 1. Rows whose shifted sum leaves
 // [LO, HI] (far from convergence: annealing, first iterations) are redone exactly with a max pass.
 //
+// On GPUs, where 4 rows per invocation leave most of the chip idle at moderate N and every column
+// comes from global memory, shaders/sinkhorn_softmin_tiled.wgsl computes the same sums from column
+// tiles in workgroup memory, the columns split into chunks; the tuner picks per adapter.
+//
 // Prelude (src/kernels/sinkhorn_softmin.ts): `SoftminParams`, `const D: u32` (dimension) and
 // `fn costs4(b: u32, xr: array<vec4<f32>, D>) -> Costs4`, the squared distances of the 4 points
 // stored at vec4 index b.. (D vec4s) to the 4 rows, generated unrolled for this D.
 
 override WG: u32 = 64u;
 
-struct Task {
-  row_off: u32,   // first row point (index into `pts`, in points; a multiple of 4)
-  n: u32,         // number of rows
-  col_off: u32,   // first column point (a multiple of 4)
-  m: u32,         // number of columns
-  col_pot: u32,   // offset of the column potential g in `pot` (a multiple of 4)
-  old_pot: u32,   // offset of the previous output potential (shift and relaxation)
-  out_pot: u32,   // offset of the output potential
-  col_logw: u32,  // offset of the column log-weights log b in `logw`
-  row_logw: u32,  // offset of the row log-weights log a
-  err_off: u32,   // offset in `err`
-  self_term: u32, // 1: OT(α, α)-type task, relaxed with omega_self
-  pad: u32,
-}
-
-#include "softmin_rows"
+#include "softmin_dense"
 
 // Group 1 (tasks): SoftminTaskBindings in src/kernels/sinkhorn_softmin.ts.
-
-// Exact log-sum-exp of one row with a max pass: only for rows whose shifted sum left [LO, HI].
-fn redo_row(t: Task, i: u32, r: f32) -> f32 {
-  let x = row_point(t, i);
-  let mx = row_max(t, x, r, 0u, t.m, -3.0e38);
-  return mx + log(row_sum(t, x, r, 0u, t.m, mx));
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

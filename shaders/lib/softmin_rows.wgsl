@@ -1,4 +1,5 @@
-// What the dense (sinkhorn_softmin) and block-sparse (sinkhorn_softmin_sparse) softmin kernels share:
+// What the dense (sinkhorn_softmin, and via softmin_dense the tiled one and its combine pass) and
+// block-sparse (sinkhorn_softmin_sparse) softmin kernels share:
 // the bindings of group 0, the 4-rows-per-invocation accumulation over a run of columns [j0, j1),
 // the exact max-pass log-sum-exp of one row over such a run, and (from softmin_finish) the epilogue
 // (fallback for rows whose shifted sum left [LO, HI], relaxation, marginal error). The including shader declares

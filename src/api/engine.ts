@@ -32,7 +32,7 @@ import { checkBindingSize, checkInteger, checkNumber, checkOneOf, checkSeed, che
 import type { PointCloud } from '../gpu/points.js';
 export type { PointCloud } from '../gpu/points.js';
 import { selfcheck, type Check } from './selfcheck.js';
-import { tuneKernels } from './tuning.js';
+import { kernelOverrides, tuneKernels } from './tuning.js';
 import { estimateLipschitz, lipschitzSupremumOf, type LipschitzOptions, type LipschitzSupremumOptions } from './lipschitz.js';
 export type { LipschitzOptions, LipschitzSupremumOptions } from './lipschitz.js';
 import { startTraining, type TrainingData, type TrainingOptions, type TrainingSession } from './training.js';
@@ -371,13 +371,14 @@ export class Engine {
 
   /**
    * Tune every per-adapter kernel now (each also tunes itself at its first use) and report the
-   * choices: where they are cached (null: memory only), the choice and timings per kernel, warnings.
+   * choices: where they are cached (null: memory only), the choice and timings per kernel, warnings,
+   * and the shapes forced by the environment instead (`overrides`, e.g. WASSERFLOW_SOFTMIN).
    */
-  async tune(): Promise<{ cache: string | null; kernels: GpuContext['tuner']['choices']; warnings: GpuContext['tuner']['warnings'] }> {
+  async tune(): Promise<{ cache: string | null; kernels: GpuContext['tuner']['choices']; warnings: GpuContext['tuner']['warnings']; overrides: Record<string, string> }> {
     this.alive();
     await tuneKernels(this.ctx);
     const t = this.ctx.tuner;
-    return { cache: t.location ?? null, kernels: t.choices, warnings: t.warnings };
+    return { cache: t.location ?? null, kernels: t.choices, warnings: t.warnings, overrides: kernelOverrides() };
   }
 
   /**

@@ -34,6 +34,11 @@ const BROWSER_CHOICE: AdapterChoice = {
 
 export const isNode: boolean = typeof process !== 'undefined' && !!process.versions?.node;
 
+/** An environment variable in Node (kernel overrides such as WASSERFLOW_SOFTMIN); undefined in a browser. */
+export function nodeEnv(name: string): string | undefined {
+  return isNode ? process.env[name] : undefined;
+}
+
 // Dawn in Node: keep the GPU and adapter objects alive for the whole process, or the process can
 // segfault or hang when they are garbage-collected (DESIGN.md).
 const keepAlive: unknown[] = [];

@@ -64,12 +64,17 @@ export interface SoftminTaskTail {
   selfTerm: boolean;
 }
 
-/** One softmin task (the WGSL `Task` struct, 12 u32). Offsets are in elements, not bytes. */
+/** One dense softmin task (the WGSL `Task` struct of shaders/lib/softmin_dense.wgsl, 12 u32). Offsets are in elements, not bytes. */
 export interface SoftminTask extends SoftminTaskTail {
   rowOff: number;
   n: number;
   colOff: number;
   m: number;
+  /**
+   * Column chunks S of the tiled kernel (shaders/sinkhorn_softmin_tiled.wgsl), the same for every
+   * task of a table (default 1; the streamed kernel ignores it).
+   */
+  split?: number;
 }
 /** Words of a task of any softmin kernel (its own leading fields, the shared tail, zero padding). */
 export const TASK_WORDS = 12;
@@ -79,28 +84,29 @@ export const TASK_BYTES = TASK_WORDS * 4;
  * Pack a task table of any softmin kernel: each task is `head(task)` (the kernel's own leading fields),
  * then the shared tail, zero-padded to TASK_WORDS u32, from word `at` on.
  */
-export function packTaskTable<T extends SoftminTaskTail>(tasks: readonly T[], head: (t: T) => readonly number[], out: Uint32Array, at = 0): void {
+export function packTaskTable<T extends SoftminTaskTail>(tasks: readonly T[], head: (t: T) => readonly number[], out: Uint32Array, at = 0, trailer: (t: T) => readonly number[] = () => []): void {
   tasks.forEach((t, k) => {
     const o = at + k * TASK_WORDS;
-    const words = [...head(t), t.colPot, t.oldPot, t.outPot, t.colLogw, t.rowLogw, t.errOff, t.selfTerm ? 1 : 0];
+    const words = [...head(t), t.colPot, t.oldPot, t.outPot, t.colLogw, t.rowLogw, t.errOff, t.selfTerm ? 1 : 0, ...trailer(t)];
     out.set(words, o);
     out.fill(0, o + words.length, o + TASK_WORDS);
   });
 }
 
 export function packTasks(tasks: readonly SoftminTask[], out: Uint32Array, at = 0): void {
-  packTaskTable(tasks, (t) => [t.rowOff, t.n, t.colOff, t.m], out, at);
+  packTaskTable(tasks, (t) => [t.rowOff, t.n, t.colOff, t.m], out, at, (t) => [t.split ?? 1]);
 }
 
 /**
- * WGSL for `costs4(b, xr)`: squared distances of the 4 points stored from vec4 index b (4 points of
+ * WGSL for `costs4(b, xr)` (or `name`, reading `array` instead of `pts`, e.g. a workgroup tile):
+ * squared distances of the 4 points stored from vec4 index b (4 points of
  * dimension D = D vec4s, row-major) to the 4 rows in the lanes of xr, fully unrolled for this D so
  * every load is a vec4 and every index a constant (a loop over D with dynamic indexing measured
  * 1.6× slower on SwiftShader for d = 2).
  */
-export function costs4Source(d: number): string {
-  const lines = [`fn costs4(b: u32, xr: array<vec4<f32>, ${d}>) -> Costs4 {`];
-  for (let k = 0; k < d; k++) lines.push(`  let p${k} = pts[b + ${k}u];`);
+export function costs4Source(d: number, name = 'costs4', array = 'pts'): string {
+  const lines = [`fn ${name}(b: u32, xr: array<vec4<f32>, ${d}>) -> Costs4 {`];
+  for (let k = 0; k < d; k++) lines.push(`  let p${k} = ${array}[b + ${k}u];`);
   const comp = 'xyzw';
   const out: string[] = [];
   for (let u = 0; u < 4; u++) {
@@ -119,13 +125,28 @@ export function costs4Source(d: number): string {
 
 /**
  * Pipeline and layouts of a softmin kernel, dense or block-sparse (shaders/lib/softmin_rows.wgsl):
- * group 0 (parameters, points, log-weights, potentials, errors) is the same for both, group 1 holds
- * the kernel's task bindings. Compiled once per (kernel, d), cached.
+ * group 0 (parameters, points, log-weights, potentials, errors) is the same for all, group 1 holds
+ * the kernel's task bindings, `extra.groups` any further groups (the tiled kernel's partial sums),
+ * `extra.prelude` further declarations. Compiled once per (kernel, d, wg), cached.
  */
-export async function softminPipeline(ctx: GpuContext, kernel: string, source: string, d: number, tasks: Bindings<string>, wg: number): Promise<GPUComputePipeline> {
+export async function softminPipeline(
+  ctx: GpuContext,
+  kernel: string,
+  source: string,
+  d: number,
+  tasks: Bindings<string>,
+  wg: number,
+  extra: { groups?: readonly Bindings<string>[]; prelude?: readonly string[] } = {},
+): Promise<GPUComputePipeline> {
   if (!Number.isInteger(d) || d < 1 || d > MAX_DIM) throw new InputError(`sinkhorn: dimension must be an integer in [1, ${MAX_DIM}], got ${d}`);
-  const layout = pipelineLayout(ctx.device, kernel, [SoftminMainBindings, tasks]);
-  return ctx.pipelines.get({ kernel, source, layout, prelude: [SoftminMainBindings.wgsl, tasks.wgsl, `const D: u32 = ${d}u;`, costs4Source(d)], constants: { WG: wg } });
+  const groups = [SoftminMainBindings, tasks, ...(extra.groups ?? [])];
+  const layout = pipelineLayout(ctx.device, kernel, groups);
+  return ctx.pipelines.get({ kernel, source, layout, prelude: [...groups.map((g) => g.wgsl), `const D: u32 = ${d}u;`, costs4Source(d), ...(extra.prelude ?? [])], constants: { WG: wg } });
+}
+
+/** Group 1 of the dense kernels (streamed, tiled, combine): `count` tasks at a 256-byte aligned offset of `tasks`. */
+export function softminTaskBindGroup(ctx: GpuContext, label: string, tasks: GPUBuffer, byteOffset: number, count: number): GPUBindGroup {
+  return SoftminTaskBindings.bind(ctx.device, { tasks: { buffer: tasks, offset: byteOffset, size: count * TASK_BYTES } }, label);
 }
 
 /** Group 0 of either softmin kernel. */
@@ -160,7 +181,7 @@ export class SinkhornSoftmin extends SoftminKernel {
   }
 
   taskBindGroup(ctx: GpuContext, label: string, tasks: GPUBuffer, byteOffset: number, count: number): GPUBindGroup {
-    return SoftminTaskBindings.bind(ctx.device, { tasks: { buffer: tasks, offset: byteOffset, size: count * TASK_BYTES } }, label);
+    return softminTaskBindGroup(ctx, label, tasks, byteOffset, count);
   }
 
   /** Workgroups along x for tasks of at most `maxRows` rows. */

@@ -26,6 +26,7 @@ export async function run(argv: string[]): Promise<number> {
       const worst = Math.max(...Object.values(r.ms));
       console.log(`tuned        ${k}: ${r.choice} (${Object.keys(r.ms).length} shapes timed by ${r.timer}, ${(worst / best).toFixed(1)}× faster than the slowest)`);
     }
+    for (const [k, v] of Object.entries(tuning.overrides)) console.log(`forced       ${k}: ${v}`);
     console.log(`tuning cache ${tuning.cache ?? '(memory only)'}`);
     return 0;
   } finally {

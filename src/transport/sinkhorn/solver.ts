@@ -9,7 +9,7 @@ import type { GpuContext } from '../../gpu/context.js';
 import type { Pace, Pacer } from '../../gpu/pacing.js';
 import { InputError } from '../../gpu/errors.js';
 import { Reduce, type ReducePlan } from '../../kernels/reduce.js';
-import { packTasks, SinkhornSoftmin, softminMainBindGroup, SoftminParams, TASK_WORDS, type SoftminTask } from '../../kernels/sinkhorn_softmin.js';
+import { softminMainBindGroup, SoftminParams } from '../../kernels/sinkhorn_softmin.js';
 import { MomentParams, SinkhornPlanMoments, type MomentTask } from '../../kernels/sinkhorn_plan_moments.js';
 import { AndersonParams, SinkhornAnderson } from '../../kernels/sinkhorn_anderson.js';
 import { sameDim, toCloud, type CloudLike } from '../input.js';
@@ -19,7 +19,8 @@ import { OverRelaxation } from './relaxation.js';
 import { assembleResults, type SinkhornResult } from './result.js';
 import { chooseStart, type NestedSolve } from './schedule.js';
 import { costMode, StoredCost, type CostMode, type StoredCostLimits } from './stored_cost.js';
-import { blockOf, layoutProblems, potentialAt, TABLE_ALIGN, tableKey, taskTables, type Layout, type TableKey, type UpdateKind } from './tables.js';
+import { layoutProblems, tableKey, type Layout, type UpdateKind } from './tables.js';
+import { DenseSoftmin, denseTables } from './dense.js';
 import { KeptSet, SparseTables } from './truncated.js';
 
 /** An error above this fraction of the previous check's has stalled (the f32 floor then applies). */
@@ -78,6 +79,11 @@ export interface SinkhornShape {
   cost?: CostMode;
   /** Lower the stored cost's binding and total limits (tests of splitting and refusal). */
   storedLimits?: StoredCostLimits;
+  /**
+   * The dense softmin's kernel shape ('rows', 'tiled', 'tiled-wg128', 'tiled-wg64-s4': see
+   * src/transport/sinkhorn/dense.ts); default $WASSERFLOW_SOFTMIN in Node, else the tuner's choice.
+   */
+  softmin?: string;
 }
 
 /**
@@ -145,9 +151,9 @@ export class SinkhornSolver {
   private readonly logw: GPUBuffer;
   private readonly pot: GPUBuffer;
   private readonly err: GPUBuffer;
-  private readonly tasks: GPUBuffer;
   private readonly gather: GPUBuffer;
-  private readonly tables: Record<TableKey, { bind: GPUBindGroup; count: number; pairs: number }> | undefined;
+  /** The dense softmin: its task tables and kernel shape (undefined with a stored cost). */
+  private dense: DenseSoftmin | undefined;
   /** The stored cost matrices and their softmin (high d; undefined: streamed). */
   private stored: StoredCost | undefined;
   private readonly levelParams: GPUBuffer[] = [];
@@ -166,7 +172,6 @@ export class SinkhornSolver {
   private constructor(
     private readonly ctx: GpuContext,
     readonly shape: SinkhornShape,
-    private readonly softmin: SinkhornSoftmin | undefined,
   ) {
     const { d, sizes, debias } = shape;
     const { layouts, total: T } = layoutProblems(sizes);
@@ -180,37 +185,17 @@ export class SinkhornSolver {
     this.pot = ctx.storage('sinkhorn:potentials', 8 * T * 4);
     this.err = ctx.storage('sinkhorn:marginal-error', 2 * T * 4);
     this.gather = ctx.storage('sinkhorn:errors', sizes.length * (debias ? 2 : 1) * 16);
+  }
 
-    // Dense task tables (shaders/sinkhorn_softmin.wgsl): one task per block (the stored cost has its own).
-    if (!softmin) {
-      this.tasks = ctx.storage('sinkhorn:tasks', TABLE_ALIGN);
-      this.tables = undefined;
-      return;
-    }
-    const tableList = taskTables(layouts.length, debias, (p, kind, from, to): SoftminTask[] => {
-      const b = blockOf(layouts[p]!, kind);
-      return [{ rowOff: b.rows, n: b.rowsN, colOff: b.cols, m: b.colsN, colPot: potentialAt(T, from, b.self, b.cols), oldPot: potentialAt(T, from, b.self, b.rows), outPot: potentialAt(T, to, b.self, b.rows), colLogw: b.cols, rowLogw: b.rows, errOff: (b.self ? T : 0) + b.rows, selfTerm: b.self }];
-    });
-    const offsets: number[] = [];
-    let bytes = 0;
-    for (const [, list] of tableList) {
-      offsets.push(bytes);
-      bytes += Math.ceil((list.length * TASK_WORDS * 4) / TABLE_ALIGN) * TABLE_ALIGN;
-    }
-    const words = new Uint32Array(bytes / 4);
-    tableList.forEach(([, list], k) => packTasks(list, words, offsets[k]! / 4));
-    this.tasks = ctx.storage('sinkhorn:tasks', words);
-    const tables = {} as Record<TableKey, { bind: GPUBindGroup; count: number; pairs: number }>;
-    tableList.forEach(([name, list], k) => {
-      tables[name] = { bind: softmin.taskBindGroup(ctx, `sinkhorn:tasks:${name}`, this.tasks, offsets[k]!, list.length), count: list.length, pairs: list.reduce((s, t) => s + t.n * t.m, 0) };
-    });
-    this.tables = tables;
+  /** The dense softmin's kernel shape ('rows', 'tiled-wg64', ...; undefined with a stored cost). */
+  get softminKernel(): string | undefined {
+    return this.dense?.name;
   }
 
   /** Bytes of GPU memory this solver holds (O(N + M) when streamed; the stored cost adds its N×M matrices). */
   get gpuBytes(): number {
     const aa = this.anderson ? [this.anderson.hist, this.anderson.state, this.anderson.problems, ...this.anderson.params] : [];
-    const own = [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams, ...(this.sparse?.buffers ?? []), ...(this.saved ? [this.saved] : []), ...aa].reduce((s, b) => s + b.size, 0);
+    const own = [this.pts, this.logw, this.pot, this.err, ...(this.dense?.buffers ?? []), this.gather, ...this.levelParams, ...(this.sparse?.buffers ?? []), ...(this.saved ? [this.saved] : []), ...aa].reduce((s, b) => s + b.size, 0);
     return own + (this.stored?.gpuBytes ?? 0);
   }
 
@@ -221,10 +206,10 @@ export class SinkhornSolver {
       if (!(n >= 1 && m >= 1)) throw new InputError(`sinkhorn: empty cloud (sizes ${n} and ${m})`);
     }
     const stored = costMode(shape.d, shape.cost) === 'stored';
-    const softmin = stored ? undefined : await SinkhornSoftmin.create(ctx, shape.d);
     const reduce = await Reduce.create(ctx);
-    const solver = new SinkhornSolver(ctx, shape, softmin);
+    const solver = new SinkhornSolver(ctx, shape);
     try {
+      if (!stored) solver.dense = await DenseSoftmin.choose(ctx, { d: shape.d, problems: shape.sizes.length, total: solver.total, tables: denseTables(solver.layouts, solver.total, shape.debias) }, { asked: shape.softmin });
       if (stored) solver.stored = await StoredCost.create(ctx, { layouts: solver.layouts, total: solver.total, d: shape.d, debias: shape.debias }, solver.pts, shape.storedLimits);
       const segments = shape.debias ? 2 : 1;
       for (const l of solver.layouts) {
@@ -464,9 +449,7 @@ export class SinkhornSolver {
       } else if (this.stored) {
         run.pairEvaluations += this.stored.dispatch(pass, main, name);
       } else {
-        const t = this.tables![name];
-        this.softmin!.dispatch(pass, main, t.bind, t.count, this.maxRows);
-        run.pairEvaluations += t.pairs;
+        run.pairEvaluations += this.dense!.dispatch(pass, main, name);
       }
     };
     for (let k = 0; k < count; k++) {
@@ -593,7 +576,8 @@ export class SinkhornSolver {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const p of this.reducePlans) p.destroy();
-    for (const b of [this.pts, this.logw, this.pot, this.err, this.tasks, this.gather, ...this.levelParams]) this.ctx.destroyBuffer(b);
+    for (const b of [this.pts, this.logw, this.pot, this.err, this.gather, ...this.levelParams]) this.ctx.destroyBuffer(b);
+    this.dense?.destroy();
     this.sparse?.destroy();
     this.stored?.destroy();
     if (this.saved) this.ctx.destroyBuffer(this.saved);
