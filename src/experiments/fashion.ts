@@ -34,7 +34,6 @@ import { loadFashionMnist, FASHION_CLASSES, type FashionPool } from '../data/fas
 import { LipschitzEstimator } from '../lipschitz/estimator.js';
 import type { MlpSpec } from '../model/layout.js';
 import { VpLinear } from '../processes/process.js';
-import { rngFillCpu } from '../rng/philox.js';
 import { ReverseSampler } from '../samplers/sampler.js';
 import { Trainer } from '../train/trainer.js';
 import { w2 } from '../transport/w2.js';
