@@ -1,6 +1,6 @@
 /**
  * Score-model training entirely on the GPU. One training step is either the fused step,
- *   dsm_step_fused → adam_step (2 dispatches; the default for small problems on CPU drivers),
+ *   dsm_step_fused → adam_step (2 dispatches; the default for small problems on lavapipe),
  * or the per-layer path
  *   dsm_batch → mlp_forward × (L+1) → dsm_loss → mlp_backward × L → mlp_grads → [grad_norm] → adam_step
  * (2L + 5 dispatches, + 1 with gradient clipping, + 2 with spectral normalisation: a power step
@@ -80,8 +80,8 @@ export interface TrainConfig {
    * The fused step (it needs no spectral normalisation and 9 storage buffers per stage): minibatch,
    * forward, loss, backward and per-workgroup gradient sums in one dispatch (dsm_step_fused),
    * clipping and Adam in a second; otherwise the per-layer kernels (2L + 6 dispatches). Default: fused
-   * on CPU drivers (software adapters) when a pass does fewer than TUNE_MIN_MACS multiply-adds (the
-   * paper model at batch ≤ 256), per-layer elsewhere; true or false forces one
+   * on lavapipe when a pass does fewer than TUNE_MIN_MACS multiply-adds (the paper model at batch
+   * ≤ 256), per-layer elsewhere (SwiftShader, GPUs, large problems); true or false forces one
    * (scripts/gpu-train-fused.mjs measures both).
    */
   fused?: boolean;
@@ -576,15 +576,16 @@ function fusedSamplesPerWorkgroup(ctx: GpuContext, config: TrainConfig, r: Resol
     while (bs % (s * 2) === 0 && bs / (s * 2) >= 8) s *= 2;
     return s;
   }
-  // Default: fused on CPU drivers for small problems (the paper model at batch 128: 1.1·10^6
+  // Default: fused on lavapipe (llvmpipe) for small problems (the paper model at batch 128: 1.1·10^6
   // multiply-adds per pass), where the per-layer path's 2L + 6 dispatches cost more than the layers:
   // on lavapipe an empty dispatch costs about 30 µs, and with 12 per step the driver's queue thread
   // alone spent 0.44 ms of CPU per step against 0.09 ms with the fused step's 2 (perf per thread).
   // Paper model, batch 128, lavapipe on the 2-core machine, runs alternated in one process: fused
   // 683 / 642 steps/s against per-layer 519 / 485 when the machine was quiet, equal (±10%) under
-  // another process's load. Large problems keep the per-layer kernels, whose shapes are tuned and whose
-  // gradient needs no partial slices.
-  if (!ctx.adapter.isSoftware || macs >= TUNE_MIN_MACS) return 0;
+  // another process's load. On SwiftShader the per-layer path stayed ahead (112 vs 99 steps/s, CPU
+  // 9.0 vs 9.9 ms per step), and GPUs were not measured: both keep it, as do large problems, whose
+  // layer shapes are tuned and whose gradient needs no partial slices.
+  if (!isLavapipe(ctx.adapter) || macs >= TUNE_MIN_MACS) return 0;
   // Up to FUSED_DEFAULT_SPW samples per workgroup: at batch 128 two workgroups, one per core of the
   // 2-core machine; fewer samples per workgroup cost more (each workgroup's partial gradient is summed
   // over fewer samples, and Adam adds more slices). Fixed by the batch alone, so a seed gives the same
@@ -592,6 +593,11 @@ function fusedSamplesPerWorkgroup(ctx: GpuContext, config: TrainConfig, r: Resol
   let s = 8;
   for (let c = 16; c <= FUSED_DEFAULT_SPW; c += 8) if (bs % c === 0) s = c;
   return s;
+}
+
+/** Mesa's CPU Vulkan driver (lavapipe, reported as llvmpipe), where the fused step is the default. */
+export function isLavapipe(a: { vendor: string; architecture: string; description: string; device: string }): boolean {
+  return /llvmpipe|lavapipe/i.test(`${a.vendor} ${a.architecture} ${a.description} ${a.device}`);
 }
 
 /** Largest samples-per-workgroup the default fused step takes (see fusedSamplesPerWorkgroup). */
