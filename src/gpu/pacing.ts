@@ -70,10 +70,11 @@ export class Pacer {
 
   /**
    * Wait for `p` (a pending GPU promise), napping between event-loop turns instead of letting the
-   * binding's poll spin the thread; a disabled pacer awaits `p` plainly. Never changes `p`'s value.
+   * binding's poll spin the thread; a disabled pacer (or one outside Node: no setImmediate, and
+   * Atomics.wait is refused on a browser's main thread) awaits `p` plainly. Never changes `p`'s value.
    */
   async poll<T>(p: Promise<T>): Promise<T> {
-    if (!this.enabled) return p;
+    if (!this.enabled || typeof setImmediate !== 'function') return p;
     let done = false;
     const settled = p.finally(() => {
       done = true;

@@ -558,7 +558,7 @@ type StepField = typeof StepParams extends { pack(v: Partial<Record<infer F, num
 /**
  * Samples per workgroup of the fused step, or 0 when the per-layer kernels run (spectral
  * normalisation, too few storage buffers per stage, `fused: false`, or by default a problem that
- * is not small or an adapter that is not a CPU driver).
+ * is not small or an adapter other than lavapipe).
  */
 function fusedSamplesPerWorkgroup(ctx: GpuContext, config: TrainConfig, r: Resolved, bs: number, macs: number): number {
   if (config.fused === false || r.spectralNorm) return 0;
