@@ -53,6 +53,20 @@ describe('Pacer', () => {
   });
 });
 
+describe('Pacer.poll', () => {
+  it('hands on the value or the rejection of the promise it waits for, enabled or not', async () => {
+    for (const enabled of [true, false]) {
+      const p = new Pacer(enabled);
+      const t0 = performance.now();
+      expect(await p.poll(sleepMs(20).then(() => 42))).toBe(42);
+      // Napping between polls makes it return at most a nap (plus timer slack) after the promise settles.
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(19);
+      await expect(p.poll(sleepMs(5).then(() => Promise.reject(new Error('lost'))))).rejects.toThrow('lost');
+      expect(await p.poll(Promise.resolve('now'))).toBe('now');
+    }
+  });
+});
+
 describe('pacing on a device', () => {
   let on: GpuContext;
   let off: GpuContext;

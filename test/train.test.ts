@@ -6,7 +6,7 @@ import type { GpuContext } from '../src/gpu/context.js';
 import { CancelledError, InputError } from '../src/gpu/errors.js';
 import type { MlpSpec } from '../src/model/layout.js';
 import { DdpmSigmoid, VpLinear } from '../src/processes/process.js';
-import { Trainer, type TrainConfig } from '../src/train/trainer.js';
+import { isLavapipe, Trainer, type TrainConfig } from '../src/train/trainer.js';
 import { useGpu } from './gpu.js';
 
 const small: MlpSpec = { dim: 2, hidden: [13, 9], activation: 'tanh', time: { kind: 'step', steps: 10 }, output: 'eps' };
@@ -163,7 +163,7 @@ describe('trainer', () => {
           dispatches: t.dispatchesPerStep,
           spw: t.samplesPerWorkgroup,
         }));
-      const ref = await run({});
+      const ref = await run({ fused: false });
       expect(ref.spw).toBe(0);
       for (const spw of [8, 40]) {
         const f = await run({ samplesPerWorkgroup: spw });
@@ -182,6 +182,28 @@ describe('trainer', () => {
       expect(Buffer.from(a.params.buffer).equals(Buffer.from(b.params.buffer))).toBe(true);
       expect(a.losses).toEqual(b.losses);
       await expect(run({ samplesPerWorkgroup: 12 })).rejects.toThrow(/samplesPerWorkgroup must be a multiple of 8 dividing 40/);
+    } finally {
+      data.destroy();
+    }
+  });
+
+  it('chooses the fused step by default for small problems on lavapipe, the per-layer kernels otherwise', async () => {
+    const ctx = gpu();
+    const data = await makeDataset(ctx, 'clusters4', { n: 300, seed: 3 });
+    try {
+      const paper: MlpSpec = { dim: 2, hidden: [64, 64, 64], activation: 'softplus', time: { kind: 'step', steps: 10 }, output: 'eps' };
+      const shape = (cfg: Partial<TrainConfig>) => withTrainer(ctx, data, cfg, async (t) => ({ spw: t.samplesPerWorkgroup, dispatches: t.dispatchesPerStep }));
+      const lvp = isLavapipe(ctx.adapter);
+      // The paper model at batch 128 (1.1·10^6 multiply-adds per pass): two workgroups of 64 samples.
+      expect(await shape({ spec: paper, batch: 128, gradClip: 1 })).toEqual(lvp ? { spw: 64, dispatches: 2 } : { spw: 0, dispatches: 12 });
+      // Batch 37 (stride 40): one workgroup of 40; batch 200: 40 (the largest multiple of 8 ≤ 64 dividing 200).
+      expect((await shape({ batch: 37 })).spw).toBe(lvp ? 40 : 0);
+      expect((await shape({ spec: paper, batch: 200 })).spw).toBe(lvp ? 40 : 0);
+      // Large problems, spectral normalisation and fused: false keep the per-layer kernels.
+      expect((await shape({ spec: paper, batch: 1024 })).spw).toBe(0);
+      expect((await shape({ spec: paper, batch: 128, spectralNorm: true })).spw).toBe(0);
+      expect((await shape({ spec: paper, batch: 128, fused: false })).spw).toBe(0);
+      expect((await shape({ spec: paper, batch: 128, fused: true })).spw).toBe(16);
     } finally {
       data.destroy();
     }

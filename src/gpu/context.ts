@@ -256,7 +256,7 @@ export class GpuContext {
   /** Wait for `p` (a readback or a flush of the work busy since `since`), sleeping first when paced. */
   private async settle<T>(p: () => Promise<T>, since: number, pace: Pace | undefined): Promise<T> {
     if (pace) await pace.pacer.sleep(pace.units, since);
-    const out = await this.guard(p());
+    const out = await (pace ? pace.pacer.poll(this.guard(p())) : this.guard(p()));
     pace?.pacer.settled(pace.units, since);
     this.busySince = undefined;
     return out;

@@ -1,5 +1,7 @@
 /**
- * Score-model training entirely on the GPU. One training step is
+ * Score-model training entirely on the GPU. One training step is either the fused step,
+ *   dsm_step_fused → adam_step (2 dispatches; the default for small problems on lavapipe),
+ * or the per-layer path
  *   dsm_batch → mlp_forward × (L+1) → dsm_loss → mlp_backward × L → mlp_grads → [grad_norm] → adam_step
  * (2L + 5 dispatches, + 1 with gradient clipping, + 2 with spectral normalisation: a power step
  * before the forward pass and the gradient correction through σ after the gradients); K steps are encoded into one compute pass and
@@ -24,7 +26,7 @@ import { SnParams, SpectralNormKernel, spectralState } from '../kernels/spectral
 import type { InitScheme } from '../kernels/mlp_init.js';
 import { UniformSlots } from '../gpu/bindings.js';
 import { OUTPUT_CODE, type MlpSpec } from '../model/layout.js';
-import { Mlp, type MlpBatchPlan, type MlpKernelChoice } from './mlp.js';
+import { Mlp, TUNE_MIN_MACS, type MlpBatchPlan, type MlpKernelChoice } from './mlp.js';
 import type { ForwardProcess } from '../processes/process.js';
 import { splitSeed } from '../rng/philox.js';
 import { dsmCoefficients, type CoefficientTable, type Weighting } from './coefficients.js';
@@ -75,13 +77,19 @@ export interface TrainConfig {
   /** Rows of the coefficient table for continuous processes (default 1024). */
   tableRows?: number;
   /**
-   * The fused step (opt-in: true, or a `samplesPerWorkgroup`; it needs no spectral normalisation and
-   * 9 storage buffers per stage): minibatch, forward, loss, backward and per-workgroup gradient sums in one dispatch
-   * (dsm_step_fused), clipping and Adam in a second; otherwise the per-layer kernels (2L + 6 dispatches),
-   * which were faster on lavapipe on a quiet machine (scripts/gpu-train-fused.mjs measures both).
+   * The fused step (it needs no spectral normalisation and 9 storage buffers per stage): minibatch,
+   * forward, loss, backward and per-workgroup gradient sums in one dispatch (dsm_step_fused),
+   * clipping and Adam in a second; otherwise the per-layer kernels (2L + 6 dispatches). Default: fused
+   * on lavapipe when a pass does fewer than TUNE_MIN_MACS multiply-adds (the paper model at batch
+   * ≤ 256), per-layer elsewhere (SwiftShader, GPUs, large problems); true or false forces one
+   * (scripts/gpu-train-fused.mjs measures both).
    */
   fused?: boolean;
-  /** Samples per workgroup of the fused step (a multiple of 8 dividing the batch rounded up to 8; default: batch / 8 rounded to a divisor). */
+  /**
+   * Samples per workgroup of the fused step (a multiple of 8 dividing the batch rounded up to 8;
+   * default: the largest such divisor up to 64 when fused by default, batch / 8 rounded to a divisor
+   * with `fused: true`). It fixes the order of the batch sums, so results depend on it (by ulps).
+   */
   samplesPerWorkgroup?: number;
   /** Shapes of the per-layer kernels (default: tuned for the adapter, src/train/mlp.ts MlpBatchPlan.create). */
   kernels?: Partial<MlpKernelChoice>;
@@ -334,7 +342,8 @@ export class Trainer {
     let plan: MlpBatchPlan | undefined;
     try {
       plan = await mlp.plan(config.batch, mlp.params, config.kernels ?? {});
-      const spw = fusedSamplesPerWorkgroup(ctx, config, r, plan.ws.bs);
+      const macs = plan.ws.bs * mlp.layout.layers.reduce((a, l) => a + l.in * l.out, 0);
+      const spw = fusedSamplesPerWorkgroup(ctx, config, r, plan.ws.bs, macs);
       const [batch, loss, norm, adam, sn, fusedStep, fusedAdam] = await Promise.all([
         DsmBatchKernel.create(ctx, { discrete: table.discrete, antithetic: r.antithetic, output: OUTPUT_CODE[config.spec.output] }),
         DsmLossKernel.create(ctx),
@@ -379,8 +388,10 @@ export class Trainer {
     const pass = enc.beginComputePass({ label: 'train:steps' });
     const fused = this.kernels.fused;
     if (fused && this.bindFused && this.bindAdamFused) {
-      // With clipping every Adam workgroup recomputes the global norm: keep them few.
-      const adamGroups = this.r.gradClip > 0 ? 4 : Infinity;
+      // With clipping every Adam workgroup recomputes the global norm (all slices, the same order in
+      // each, so the count never changes the result): one workgroup per 8192 vec4 of parameters, at
+      // most 4. The paper model (2641 vec4) gets one: 2.56 ms of CPU per step against 2.62 with 4.
+      const adamGroups = this.r.gradClip > 0 ? Math.min(4, Math.ceil(this.mlp.layout.trainable / 4 / 8192)) : Infinity;
       for (let i = 0; i < count; i++) {
         const off = this.stepSlots.offset(i);
         fused.step.dispatch(pass, this.bindFused, off, this.fusedParts);
@@ -545,15 +556,11 @@ export class Trainer {
 type StepField = typeof StepParams extends { pack(v: Partial<Record<infer F, number>>): ArrayBuffer } ? F & string : never;
 
 /**
- * Samples per workgroup of the fused step, or 0 when the per-layer kernels must run (spectral
- * normalisation, too few storage buffers per stage, or `fused: false`).
+ * Samples per workgroup of the fused step, or 0 when the per-layer kernels run (spectral
+ * normalisation, too few storage buffers per stage, `fused: false`, or by default a problem that
+ * is not small or an adapter other than lavapipe).
  */
-function fusedSamplesPerWorkgroup(ctx: GpuContext, config: TrainConfig, r: Resolved, bs: number): number {
-  // Opt-in: on lavapipe at a quiet moment the per-layer kernels ran the paper model at 520 steps/s
-  // and the fused step at 240–370 (its workgroups serialise the layers of their slice); under heavy
-  // machine load the fused step's 2 sync points per step won (185 vs 139). scripts/gpu-train-fused.mjs
-  // measures both on any adapter.
-  if (config.fused !== true && config.samplesPerWorkgroup === undefined) return 0;
+function fusedSamplesPerWorkgroup(ctx: GpuContext, config: TrainConfig, r: Resolved, bs: number, macs: number): number {
   if (config.fused === false || r.spectralNorm) return 0;
   if (ctx.device.limits.maxStorageBuffersPerShaderStage < FUSED_STORAGE_BUFFERS) return 0;
   if (config.samplesPerWorkgroup !== undefined) {
@@ -563,11 +570,38 @@ function fusedSamplesPerWorkgroup(ctx: GpuContext, config: TrainConfig, r: Resol
     }
     return s;
   }
-  // Default: about 8 workgroups (enough for the cores of a CPU adapter), each a multiple of 8 samples.
+  if (config.fused === true) {
+    // About 8 workgroups (enough for the cores of a CPU adapter), each a multiple of 8 samples.
+    let s = 8;
+    while (bs % (s * 2) === 0 && bs / (s * 2) >= 8) s *= 2;
+    return s;
+  }
+  // Default: fused on lavapipe (llvmpipe) for small problems (the paper model at batch 128: 1.1·10^6
+  // multiply-adds per pass), where the per-layer path's 2L + 6 dispatches cost more than the layers:
+  // on lavapipe an empty dispatch costs about 30 µs, and with 12 per step the driver's queue thread
+  // alone spent 0.44 ms of CPU per step against 0.09 ms with the fused step's 2 (perf per thread).
+  // Paper model, batch 128, lavapipe on the 2-core machine, runs alternated in one process: fused
+  // 683 / 642 steps/s against per-layer 519 / 485 when the machine was quiet, equal (±10%) under
+  // another process's load. On SwiftShader the per-layer path stayed ahead (112 vs 99 steps/s, CPU
+  // 9.0 vs 9.9 ms per step), and GPUs were not measured: both keep it, as do large problems, whose
+  // layer shapes are tuned and whose gradient needs no partial slices.
+  if (!isLavapipe(ctx.adapter) || macs >= TUNE_MIN_MACS) return 0;
+  // Up to FUSED_DEFAULT_SPW samples per workgroup: at batch 128 two workgroups, one per core of the
+  // 2-core machine; fewer samples per workgroup cost more (each workgroup's partial gradient is summed
+  // over fewer samples, and Adam adds more slices). Fixed by the batch alone, so a seed gives the same
+  // bits on every machine with the same adapter.
   let s = 8;
-  while (bs % (s * 2) === 0 && bs / (s * 2) >= 8) s *= 2;
+  for (let c = 16; c <= FUSED_DEFAULT_SPW; c += 8) if (bs % c === 0) s = c;
   return s;
 }
+
+/** Mesa's CPU Vulkan driver (lavapipe, reported as llvmpipe), where the fused step is the default. */
+export function isLavapipe(a: { vendor: string; architecture: string; description: string; device: string }): boolean {
+  return /llvmpipe|lavapipe/i.test(`${a.vendor} ${a.architecture} ${a.description} ${a.device}`);
+}
+
+/** Largest samples-per-workgroup the default fused step takes (see fusedSamplesPerWorkgroup). */
+export const FUSED_DEFAULT_SPW = 64;
 
 /** The learning rate of 0-based step s: constant, or the cosine decay to lr·lrFinal over lrDecaySteps. */
 function lrAt(r: Resolved, s: number): number {
