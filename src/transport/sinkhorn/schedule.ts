@@ -116,29 +116,8 @@ async function leafStart(
   o: ResolvedSinkhorn,
   nested: NestedSolve,
 ): Promise<{ init: Float32Array; schedule: number[]; info: { points: number; iterations: number; eps: number } } | undefined> {
-  const leaves = (at: number, n: number) => {
-    const count = Math.ceil(n / TILE);
-    const c = new Float32Array(count * d);
-    const w = new Float64Array(count);
-    const r2 = new Float64Array(count);
-    for (let L = 0; L < count; L++) {
-      const sum = new Float64Array(d);
-      for (let i = L * TILE; i < Math.min(n, (L + 1) * TILE); i++) {
-        const wi = Math.exp(logw[at + i]!);
-        w[L] = w[L]! + wi;
-        for (let k = 0; k < d; k++) sum[k] = sum[k]! + wi * pts[(at + i) * d + k]!;
-      }
-      for (let k = 0; k < d; k++) c[L * d + k] = sum[k]! / w[L]!;
-      for (let i = L * TILE; i < Math.min(n, (L + 1) * TILE); i++) {
-        for (let k = 0; k < d; k++) r2[L] = r2[L]! + (Math.exp(logw[at + i]!) / w[L]!) * (pts[(at + i) * d + k]! - c[L * d + k]!) ** 2;
-      }
-    }
-    // The median leaf (a leaf that straddles two separated groups must not set the scale).
-    const sorted = r2.slice().sort();
-    return { c, w, count, r2: sorted[count >> 1]! };
-  };
-  const X = leaves(l.xs, l.n);
-  const Y = leaves(l.ys, l.m);
+  const X = leafCloud(pts, logw, l.xs, l.n, d);
+  const Y = leafCloud(pts, logw, l.ys, l.m, d);
   const full = epsilonSchedule(Math.max(diameter, blur), blur, o.scaling);
   const floor = 4 * Math.max(X.r2, Y.r2);
   let kx = -1;
@@ -154,7 +133,7 @@ async function leafStart(
     ...(o.signal ? { signal: o.signal } : {}),
   });
   const init = new Float32Array(8 * T);
-  const extend = (at: number, n: number, C: typeof X, pot: Float32Array, out: number) => {
+  const extend = (at: number, n: number, C: Leaves, pot: Float32Array, out: number) => {
     const f = new Float64Array(n);
     tiledSoftmin(pts.subarray(at * d, (at + n) * d), n, C.c, C.w, Float64Array.from(pot), d, epsX, f);
     setTwoPart(init, 4 * T, out, f, undefined);
@@ -167,4 +146,35 @@ async function leafStart(
   }
   const schedule = kx + 1 < full.length ? full.slice(kx + 1) : [blur * blur];
   return { init, schedule, info: { points: Math.max(X.count, Y.count), iterations: r.iterations, eps: epsX } };
+}
+
+/** The k-d tree leaves of one sorted cloud: centroids c, masses w, and the median leaf's r̄². */
+export interface Leaves {
+  c: Float32Array;
+  w: Float64Array;
+  count: number;
+  r2: number;
+}
+
+/** The leaves (runs of TILE points) of the sorted points pts[at, at + n) with log-weights logw. */
+export function leafCloud(pts: Float32Array, logw: Float32Array, at: number, n: number, d: number): Leaves {
+  const count = Math.ceil(n / TILE);
+  const c = new Float32Array(count * d);
+  const w = new Float64Array(count);
+  const r2 = new Float64Array(count);
+  for (let L = 0; L < count; L++) {
+    const sum = new Float64Array(d);
+    for (let i = L * TILE; i < Math.min(n, (L + 1) * TILE); i++) {
+      const wi = Math.exp(logw[at + i]!);
+      w[L] = w[L]! + wi;
+      for (let k = 0; k < d; k++) sum[k] = sum[k]! + wi * pts[(at + i) * d + k]!;
+    }
+    for (let k = 0; k < d; k++) c[L * d + k] = sum[k]! / w[L]!;
+    for (let i = L * TILE; i < Math.min(n, (L + 1) * TILE); i++) {
+      for (let k = 0; k < d; k++) r2[L] = r2[L]! + (Math.exp(logw[at + i]!) / w[L]!) * (pts[(at + i) * d + k]! - c[L * d + k]!) ** 2;
+    }
+  }
+  // The median leaf (a leaf that straddles two separated groups must not set the scale).
+  const sorted = r2.slice().sort();
+  return { c, w, count, r2: sorted[count >> 1]! };
 }
