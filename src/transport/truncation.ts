@@ -254,20 +254,28 @@ export function pairBound(R: TileSummaries, s: number, Q: TileSummaries, q: numb
   let cc = 0;
   let dq = 0;
   let dp = 0;
-  let box = 0;
   for (let c = 0; c < d; c++) {
     const cs = R.centre[s * d + c]!;
     const cq = Q.centre[q * d + c]!;
     cc += cs * cq;
     dq += (cq - R.slope[s * d + c]!) ** 2;
     dp += (cs - Q.slope[q * d + c]!) ** 2;
-    const gap = Math.max(0, R.lo[s * d + c]! - Q.hi[q * d + c]!, Q.lo[q * d + c]! - R.hi[s * d + c]!);
-    box += gap * gap;
   }
   const rs = R.radius[s]!;
   const rq = Q.radius[q]!;
   const linear = R.a[s]! + Q.a[q]! - 2 * cc - 2 * rs * Math.sqrt(dq) - 2 * rq * Math.sqrt(dp) - 2 * rs * rq;
-  return Math.max(linear, box - R.potMax[s]! - Q.potMax[q]!);
+  return Math.max(linear, boxBound(R, s, Q, q));
+}
+
+/** The second bound of pairBound alone, dist(box_S, box_Q)² - max_S f - max_Q g: pairBound ≥ boxBound. */
+export function boxBound(R: TileSummaries, s: number, Q: TileSummaries, q: number): number {
+  const d = R.d;
+  let box = 0;
+  for (let c = 0; c < d; c++) {
+    const gap = Math.max(0, R.lo[s * d + c]! - Q.hi[q * d + c]!, Q.lo[q * d + c]! - R.hi[s * d + c]!);
+    box += gap * gap;
+  }
+  return box - R.potMax[s]! - Q.potMax[q]!;
 }
 
 /** Kept column ranges of the row tiles of one (rows, columns) block. */
@@ -313,26 +321,21 @@ export function keptRanges(
   const kept = new Uint32Array(Q.count);
   for (let t = 0; t < rowTiles; t++) {
     let count = 0;
-    let best = Infinity;
-    let bestQ = 0;
     const s0 = t * sub;
     const s1 = Math.min(R.count, s0 + sub);
     for (let S = 0; S < Qbig.count; S++) {
-      const coarse = pairBound(Rbig, t, Qbig, S);
-      const q0 = S * SUPER;
-      const q1 = Math.min(Q.count, q0 + SUPER);
-      if (coarse > threshold) {
-        if (coarse < best) (best = coarse), (bestQ = q0);
-        continue;
-      }
-      for (let q = q0; q < q1; q++) {
+      // The cheap part of the bound first: most super-tiles are out of reach by their boxes alone.
+      if (boxBound(Rbig, t, Qbig, S) > threshold || pairBound(Rbig, t, Qbig, S) > threshold) continue;
+      const q1 = Math.min(Q.count, (S + 1) * SUPER);
+      for (let q = S * SUPER; q < q1; q++) {
         let lb = Infinity;
         for (let s = s0; s < s1 && lb > threshold; s++) lb = Math.min(lb, pairBound(R, s, Q, q));
         if (lb <= threshold) kept[count++] = q;
-        else if (lb < best) (best = lb), (bestQ = q);
       }
     }
-    if (count === 0) kept[count++] = bestQ;
+    // Nothing under the threshold: keep the column tile of the smallest bound (super-tiles by their
+    // coarse bound, standing for their first tile).
+    if (count === 0) kept[count++] = smallestBound(R, Q, Rbig, Qbig, t, s0, s1, SUPER, threshold);
     const rowsHere = Math.min(tileRows, rows.n - t * tileRows);
     for (let k = 0; k < count; k++) {
       const start = kept[k]! * TILE;
@@ -346,6 +349,26 @@ export function keptRanges(
     off[t + 1] = list.length / 2;
   }
   return { tileRows, off, ranges: Uint32Array.from(list), pairs, tiles };
+}
+
+/** The column tile of keptRanges' fallback for row tile t: the smallest bound, scanned as keptRanges scans. */
+function smallestBound(R: TileSummaries, Q: TileSummaries, Rbig: TileSummaries, Qbig: TileSummaries, t: number, s0: number, s1: number, SUPER: number, threshold: number): number {
+  let best = Infinity;
+  let bestQ = 0;
+  for (let S = 0; S < Qbig.count; S++) {
+    const coarse = pairBound(Rbig, t, Qbig, S);
+    const q0 = S * SUPER;
+    if (coarse > threshold) {
+      if (coarse < best) (best = coarse), (bestQ = q0);
+      continue;
+    }
+    for (let q = q0; q < Math.min(Q.count, q0 + SUPER); q++) {
+      let lb = Infinity;
+      for (let s = s0; s < s1 && lb > threshold; s++) lb = Math.min(lb, pairBound(R, s, Q, q));
+      if (lb < best) (best = lb), (bestQ = q);
+    }
+  }
+  return bestQ;
 }
 
 /** True when every column tile kept by `inner` for each row tile is also kept by `outer`. */
