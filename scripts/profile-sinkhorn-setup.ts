@@ -1,0 +1,91 @@
+/**
+ * The host phases of the GPU Sinkhorn's leaf-start set-up (issue #22) at N = M = n on the clouds of
+ * sinkhorn-million (x ~ N(0, I), y ~ N((2, 0), ¼I), 2-D, blur 0.05), each timed on its own:
+ * centring, the k-d tree order, the leaf centroids, the extension of the leaf potentials to every
+ * point (tiledSoftmin) and the kept set of the final level (keptRanges). The nested solve on the
+ * leaves is GPU work and is not run: the leaf potentials are the exact ones of this problem,
+ * f(x) = ½|x|² and g(y) = -|y|² after centring (T(x) = x/2), which give the same kept sets and
+ * extension work as converged ones. No GPU needed:
+ *
+ *   npx rolldown scripts/profile-sinkhorn-setup.ts --platform node --format esm -o /tmp/setup.mjs
+ *   node /tmp/setup.mjs 1000000
+ */
+import { keptRanges, spatialOrder, tiledSoftmin } from '../src/transport/truncation.js';
+import { bboxDiagonal, centre } from '../src/transport/sinkhorn/prepare.js';
+import { epsilonSchedule, leafCloud } from '../src/transport/sinkhorn/schedule.js';
+import { SINKHORN_DEFAULTS, TRUNCATE_TAU } from '../src/transport/sinkhorn/options.js';
+
+/** Rows per sparse task (SPARSE_TILE_ROWS of src/kernels/sinkhorn_softmin_sparse.ts, whose shader import needs vite). */
+const TILE_ROWS = 64;
+/** KeptSet's margin (src/transport/sinkhorn/truncated.ts) at the start of a level. */
+const MARGIN = 2;
+
+const n = Number(process.argv[2] ?? 100_000);
+const d = 2;
+const times: [string, number][] = [];
+let t = performance.now();
+const lap = (name: string) => {
+  const now = performance.now();
+  times.push([name, now - t]);
+  console.log(`${((now - t) / 1000).toFixed(3).padStart(9)} s  ${name}`);
+  t = now;
+};
+
+// The clouds of bench/sinkhorn.bench.ts (same distributions, a generator of our own).
+let state = 12345;
+const uniform = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+const x = Float32Array.from({ length: 2 * n }, normal);
+const y = Float32Array.from({ length: 2 * n }, (_, k) => normal() * 0.5 + (k % 2 === 0 ? 2 : 0));
+t = performance.now();
+
+const mean = (p: Float32Array) => {
+  const m = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) m[c] = m[c]! + p[i * d + c]! / n;
+  return m;
+};
+const mx = mean(x);
+const my = mean(y);
+const scale = bboxDiagonal(centre(x, mx, d), centre(y, my, d), d);
+const cx = centre(x, mx, d, scale);
+const cy = centre(y, my, d, scale);
+lap('prepare: means, diameter, centring');
+const ox = spatialOrder(cx, n, d);
+const oy = spatialOrder(cy, n, d);
+lap('prepare: k-d tree order (both clouds)');
+const pts = new Float32Array(2 * n * d);
+for (let k = 0; k < n; k++) {
+  for (let c = 0; c < d; c++) {
+    pts[k * d + c] = cx[ox[k]! * d + c]!;
+    pts[(n + k) * d + c] = cy[oy[k]! * d + c]!;
+  }
+}
+const logw = new Float32Array(2 * n).fill(Math.log(1 / n));
+lap('prepare: sorted copy, log-weights');
+const X = leafCloud(pts, logw, 0, n, d);
+const Y = leafCloud(pts, logw, n, n, d);
+lap('leaf start: leaf centroids');
+const full = epsilonSchedule(1, 0.05 / scale, SINKHORN_DEFAULTS.scaling ?? 0.5);
+const floor = 4 * Math.max(X.r2, Y.r2);
+let kx = 0;
+for (let k = 0; k < full.length; k++) if (full[k]! >= floor) kx = k;
+const epsX = full[kx]!;
+const f = (p: ArrayLike<number>, i: number, c: number) => c * (p[i * d]! ** 2 + p[i * d + 1]! ** 2);
+const fLeaf = Float64Array.from({ length: X.count }, (_, i) => f(X.c, i, 0.5));
+const gLeaf = Float64Array.from({ length: Y.count }, (_, i) => f(Y.c, i, -1));
+console.log(`   (nested solve on ${X.count} leaves down to ε = ${epsX.toExponential(2)}: GPU, not run)`);
+t = performance.now();
+const fx = new Float64Array(n);
+const gy = new Float64Array(n);
+const terms = tiledSoftmin(pts.subarray(0, n * d), n, Y.c, Y.w, gLeaf, d, epsX, fx) + tiledSoftmin(pts.subarray(n * d), n, X.c, X.w, fLeaf, d, epsX, gy);
+lap(`leaf start: extension to every point (${(terms / (2 * n)).toFixed(0)} centres per point)`);
+const pot = new Float32Array(2 * n);
+for (let i = 0; i < n; i++) (pot[i] = fx[i]!), (pot[n + i] = gy[i]!);
+t = performance.now();
+const eps = full[Math.min(kx + 1, full.length - 1)]!;
+const threshold = (TRUNCATE_TAU + MARGIN) * eps;
+const xy = keptRanges(pts, d, { at: 0, n, pot, potAt: 0 }, { at: n, n, pot, potAt: n }, TILE_ROWS, threshold);
+const yx = keptRanges(pts, d, { at: n, n, pot, potAt: n }, { at: 0, n, pot, potAt: 0 }, TILE_ROWS, threshold);
+lap(`kept set of the first fine level (ε = ${eps.toExponential(2)}, xy and yx: ${((100 * (xy.pairs + yx.pairs)) / (2 * n * n)).toFixed(2)}% of the pairs)`);
+const host = times.reduce((s, [, v]) => s + v, 0);
+console.log(`${(host / 1000).toFixed(3).padStart(9)} s  host total at N = M = ${n}`);
