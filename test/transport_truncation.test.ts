@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { SoftminParams } from '../src/kernels/sinkhorn_softmin.js';
 import { packSparseTasks, SinkhornSoftminSparse, SPARSE_TASK_WORDS, SPARSE_TILE_ROWS, type SparseTask } from '../src/kernels/sinkhorn_softmin_sparse.js';
-import { keptRanges, pairBound, spatialOrder, tiledSoftmin, tileSummaries, TILE } from '../src/transport/truncation.js';
+import { expNonPositive, keptRanges, pairBound, spatialOrder, tiledSoftmin, tileSummaries, TILE } from '../src/transport/truncation.js';
 import { softmin64, softminRanges64, sqdist64 } from './reference/transport.js';
 import { keptRangesReference, spatialOrderReference, tiledSoftminReference } from './reference/truncation.js';
 import { sinkhorn, sinkhornBatch } from '../src/transport/sinkhorn/index.js';
@@ -199,6 +199,18 @@ describe('host set-up of the truncation against the plain references (CPU)', () 
   // The fast versions (coordinates moved with the order, kept tiles listed as found, centres pruned
   // by groups) must give the same k-d tree order and kept sets as the plain ones in
   // test/reference/truncation.ts, and the same extension up to the rounding of its exp.
+  it('expNonPositive: e^x to 2 ulp on [-700, 0], 0 below -745', () => {
+    const xs = [0, -1e-300, -5e-324, -Math.LN2 / 128, -Math.LN2 / 64, -Math.LN2, -1, -14, -24.3, -700, ...uniform(20_000, 99, -700, 0), ...uniform(20_000, 98, -30, 0)];
+    for (const x of xs) {
+      const e = Math.exp(x);
+      expect(Math.abs(expNonPositive(x) - e), `x = ${x}`).toBeLessThanOrEqual(5e-16 * e);
+    }
+    expect(expNonPositive(0)).toBe(1);
+    expect(expNonPositive(-746)).toBe(0);
+    expect(expNonPositive(-Infinity)).toBe(0);
+    expect(expNonPositive(-720)).toBeGreaterThan(0);
+  });
+
   it('spatialOrder: the same permutation as the reference (ties, d = 1..3, sizes around the tiles)', () => {
     const cases: [number, number][] = [
       [1, 2],
