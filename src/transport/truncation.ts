@@ -328,8 +328,9 @@ export function keptRanges(
       if (boxBound(Rbig, t, Qbig, S) > threshold || pairBound(Rbig, t, Qbig, S) > threshold) continue;
       const q1 = Math.min(Q.count, (S + 1) * SUPER);
       for (let q = S * SUPER; q < q1; q++) {
+        // Kept when some sub-tile's bound is under the threshold (boxBound first, as above).
         let lb = Infinity;
-        for (let s = s0; s < s1 && lb > threshold; s++) lb = Math.min(lb, pairBound(R, s, Q, q));
+        for (let s = s0; s < s1 && lb > threshold; s++) if (!(boxBound(R, s, Q, q) > threshold)) lb = Math.min(lb, pairBound(R, s, Q, q));
         if (lb <= threshold) kept[count++] = q;
       }
     }
