@@ -17,21 +17,21 @@ export function matmulRef(a: ArrayLike<number>, b: ArrayLike<number>, m: number,
   return { c, absSum };
 }
 
-/** What bench_exp writes for invocation i: Σ_t Σ_chains Σ_lanes exp(x), in float64. */
-export function expSumRef(i: number, iters: number): number {
+/** What bench_exp writes for invocation i: Σ_t Σ_chains Σ_lanes exp(x) over `steps` steps (4 per kernel iteration), in float64. */
+export function expSumRef(i: number, steps: number): number {
   let s = 0;
   const base = -1e-4 * (i & 1023);
   for (let chain = 0; chain < 4; chain++) {
     for (let lane = 0; lane < 4; lane++) {
       const x0 = base - 0.25 * lane - chain;
-      for (let t = 0; t < iters; t++) s += Math.exp(x0 - 1e-3 * t);
+      for (let t = 0; t < steps; t++) s += Math.exp(x0 - 1e-3 * t);
     }
   }
   return s;
 }
 
-/** What bench_fma writes for invocation i: Σ_chains Σ_lanes x after `iters` steps x ← a·x + b, in float64 (a, b rounded to f32 as the kernel builds them). */
-export function fmaSumRef(i: number, iters: number): number {
+/** What bench_fma writes for invocation i: Σ_chains Σ_lanes x after `steps` steps x ← a·x + b (4 per kernel iteration), in float64 (a, b rounded to f32 as the kernel builds them). */
+export function fmaSumRef(i: number, steps: number): number {
   const f = Math.fround;
   let s = 0;
   for (let lane = 0; lane < 4; lane++) {
@@ -39,7 +39,7 @@ export function fmaSumRef(i: number, iters: number): number {
     const b = f([1e-3, 2e-3, 3e-3, 4e-3][lane]!);
     for (let chain = 0; chain < 8; chain++) {
       let x = (i & 7) + chain;
-      for (let t = 0; t < iters; t++) x = a * x + b;
+      for (let t = 0; t < steps; t++) x = a * x + b;
       s += x;
     }
   }
