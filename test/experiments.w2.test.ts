@@ -2,7 +2,7 @@
 // is faster (every experiment size on a CPU adapter), and a Sinkhorn run that does not converge never
 // gives its own number: the exact solver measures that W2 instead, and the count says so.
 import { describe, expect, it } from 'vitest';
-import { describeW2, transportW2 } from '../src/experiments/w2.js';
+import { describeW2, transportW2, w2Legend } from '../src/experiments/w2.js';
 import { w2 } from '../src/transport/w2.js';
 import { useGpu } from './gpu.js';
 import { xorshift32 } from './reference/random.js';
@@ -24,6 +24,7 @@ describe('experiments W2', () => {
     expect(await fn(X, Y, 'sinkhorn')).toBe(exact);
     expect([...fn.methods]).toEqual([['exact (network simplex, float64)', 1]]);
     expect(describeW2(fn)).toBe('W2 exact (network simplex, float64) at 1 of 1 measurements');
+    expect(w2Legend(fn)).toBe('exact');
     // The sliced estimate is not counted: it is the paper's second column, not W2.
     await fn(X, Y, 'sliced');
     expect([...fn.methods.values()]).toEqual([1]);
@@ -36,6 +37,7 @@ describe('experiments W2', () => {
     const exact = (await w2(null, X, Y, { method: 'exact' })).w2;
     expect(await fn(X, Y, 'sinkhorn')).toBe(exact);
     expect([...fn.methods]).toEqual([['exact (Sinkhorn did not converge)', 1]]);
+    expect(w2Legend(fn)).toBe('exact');
   });
 
   it('a converged Sinkhorn is kept and its blur named', async () => {
@@ -47,5 +49,8 @@ describe('experiments W2', () => {
     // (its bias is O(blur²) relative to W2² ≈ 0.6 here).
     expect(Math.abs(v - exact) / exact).toBeLessThan(0.05);
     expect([...fn.methods.keys()]).toEqual(['debiased Sinkhorn (blur 0.050)']);
+    expect(w2Legend(fn)).toBe('Sinkhorn');
+    await fn(X, Y, 'sinkhorn');
+    expect(w2Legend(Object.assign(async () => 0, { methods: new Map([['exact (network simplex, float64)', 1], ['debiased Sinkhorn (blur 0.050)', 1]]) }))).toBe('exact and Sinkhorn');
   });
 });

@@ -93,6 +93,9 @@ describe('figures', () => {
     expect(Math.log(line.y[0]!) + 0.5 * (Math.log(last.jdsm) - Math.log(line.x[0]!))).toBeCloseTo(Math.log(last.bound), 12);
     expect(f.x.log && f.y.log).toBe(true);
     expect(f.note).toMatch(/above the top/);
+    // The legend names how W2 was measured (older JSON without it: Sinkhorn).
+    expect(f.series[0]!.name).toBe('W2(p0, q0), Sinkhorn');
+    expect(logLogFigure([run], 't', 'exact').series[0]!.name).toBe('W2(p0, q0), exact');
   });
 
   it('writes SVG, the spec as JSON and a PNG (resvg)', async () => {

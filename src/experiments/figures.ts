@@ -34,9 +34,10 @@ const sci = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0
  * model the figure is about; each bad-model checkpoint has its own, higher line, whose value at its
  * own J is its open marker). Bounds far above every W2 (the bad start's, up to 10^40) would squash
  * the trained checkpoints into one corner: the y axis stops at 30 × the largest W2 and a note
- * counts the bounds above it.
+ * counts the bounds above it. `w2Method` names how W2 was measured in the legend (w2Legend in
+ * src/experiments/w2.ts; JSON written before it was recorded was measured by Sinkhorn).
  */
-export function logLogFigure(runs: readonly RunRecords[], title: string): FigureSpec {
+export function logLogFigure(runs: readonly RunRecords[], title: string, w2Method = 'Sinkhorn'): FigureSpec {
   const series: FigureSeries[] = [];
   const many = runs.length > 1;
   const allJ = runs.flatMap((r) => r.records.map((x) => x.jdsm)).filter((v) => v > 0);
@@ -56,7 +57,7 @@ export function logLogFigure(runs: readonly RunRecords[], title: string): Figure
         aboveMax = Math.max(aboveMax, x.bound);
       }
     }
-    series.push({ name: `${tag}W2(p0, q0), Sinkhorn`, x: r.records.map((x) => x.jdsm), y: r.records.map((x) => x.w2), mark: 'points', shape: 'circle', color: cW, size: 4.5 });
+    series.push({ name: `${tag}W2(p0, q0), ${w2Method}`, x: r.records.map((x) => x.jdsm), y: r.records.map((x) => x.w2), mark: 'points', shape: 'circle', color: cW, size: 4.5 });
     series.push({ name: `${tag}bound at each checkpoint`, x: r.records.map((x) => x.jdsm), y: r.records.map((x) => x.bound), mark: 'points', shape: many ? 'ring' : 'diamond', color: cB, size: 4.5 });
     const c = last.intercept;
     const xs = Array.from({ length: 2 }, (_, i) => (i === 0 ? jLo : jHi));
@@ -120,11 +121,12 @@ export async function replotExperiment(dir: string): Promise<string[]> {
   const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
   const out: string[] = [];
   if (existsSync(join(dir, 'loglog.json'))) {
-    for (const r of read('loglog.json').runs as RunRecords[]) out.push(...(await writeFigure(dir, `loglog-${r.dataset}`, logLogFigure([r], logLogTitle(r.dataset)))));
+    const j = read('loglog.json') as { runs: RunRecords[]; w2Method?: string };
+    for (const r of j.runs) out.push(...(await writeFigure(dir, `loglog-${r.dataset}`, logLogFigure([r], logLogTitle(r.dataset), j.w2Method))));
   }
   if (existsSync(join(dir, 'lipschitz-control.json'))) {
-    const runs = read('lipschitz-control.json').runs as RunRecords[];
-    out.push(...(await writeFigure(dir, 'lipschitz-control', logLogFigure(runs, lipschitzControlTitle(runs[0]?.dataset ?? '')))));
+    const j = read('lipschitz-control.json') as { runs: RunRecords[]; w2Method?: string };
+    out.push(...(await writeFigure(dir, 'lipschitz-control', logLogFigure(j.runs, lipschitzControlTitle(j.runs[0]?.dataset ?? ''), j.w2Method))));
   }
   if (existsSync(join(dir, 'ls-vs-t.json'))) out.push(...(await writeFigure(dir, 'ls-vs-t', lsVsTFigure(read('ls-vs-t.json') as unknown as Parameters<typeof lsVsTFigure>[0]))));
   // Flow traces written by `wasserflow flow --out` (a JSON with a trace).

@@ -15,7 +15,7 @@ import { Trainer } from '../train/trainer.js';
 import { writeFigure } from '../plot/write.js';
 import { lipschitzControlTitle, logLogFigure, logLogTitle } from './figures.js';
 import { ensureDir, fmt, linearFit, paperTraining, writeJson, writeText, type ExperimentContext } from './common.js';
-import { describeW2 } from './w2.js';
+import { describeW2, w2Legend } from './w2.js';
 
 export interface LogLogSizes {
   steps: number;
@@ -222,9 +222,9 @@ export async function runLogLog(ex: ExperimentContext, datasets: DatasetName[] =
   for (const d of datasets) {
     const r = await monitoredRun(ex, d, sizes, { name: '' });
     runs.push(r);
-    await writeFigure(ex.out, `loglog-${d}`, logLogFigure([r], logLogTitle(d)));
+    await writeFigure(ex.out, `loglog-${d}`, logLogFigure([r], logLogTitle(d), w2Legend(ex.w2)));
   }
-  writeJson(ex.out, 'loglog.json', { experiment: 'loglog', sizes, seed: ex.seed, adapter: ex.ctx.adapter.description || ex.ctx.adapter.vendor, runs });
+  writeJson(ex.out, 'loglog.json', { experiment: 'loglog', sizes, seed: ex.seed, adapter: ex.ctx.adapter.description || ex.ctx.adapter.vendor, w2Method: w2Legend(ex.w2), runs });
   const lines = [
     '# experiment loglog (Kwon et al. 2022, Fig. 2)',
     '',
@@ -246,8 +246,8 @@ export async function runLipschitzControl(ex: ExperimentContext, dataset: Datase
   const sizes = withCertSeconds(logLogSizes(ex.full), ex);
   const runs: RunSeries[] = [];
   for (const v of [{ name: 'plain' }, { name: 'spectral norm', spectralNorm: true }, { name: 'weight clip 0.1', weightClip: 0.1 }]) runs.push(await monitoredRun(ex, dataset, sizes, v));
-  await writeFigure(ex.out, 'lipschitz-control', logLogFigure(runs, lipschitzControlTitle(dataset)));
-  writeJson(ex.out, 'lipschitz-control.json', { experiment: 'lipschitz-control', sizes, seed: ex.seed, runs });
+  await writeFigure(ex.out, 'lipschitz-control', logLogFigure(runs, lipschitzControlTitle(dataset), w2Legend(ex.w2)));
+  writeJson(ex.out, 'lipschitz-control.json', { experiment: 'lipschitz-control', sizes, seed: ex.seed, w2Method: w2Legend(ex.w2), runs });
   const ic = runs.map((r) => Math.max(...r.records.map((x) => x.intercept)));
   const lines = [
     '# experiment lipschitz-control (Kwon et al. 2022, Fig. 3)',

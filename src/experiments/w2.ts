@@ -52,3 +52,15 @@ export function describeW2(fn: W2Fn | ExperimentW2): string {
   if (total === 0) return 'W2 by the experiment context\'s own function';
   return 'W2 ' + methods.map(([m, k]) => `${m} at ${k} of ${total} measurements`).join(', ');
 }
+
+/**
+ * The figures' short name for how W2 was measured: 'exact', 'Sinkhorn' or 'exact and Sinkhorn'
+ * (figures written before the experiments measured W2 by method auto say 'Sinkhorn').
+ */
+export function w2Legend(fn: W2Fn | ExperimentW2): string {
+  const names = 'methods' in fn ? [...fn.methods.keys()] : [];
+  // Names as counted by transportW2: 'exact …' (also the exact stand-in for an unconverged Sinkhorn) or 'debiased Sinkhorn …'.
+  const exact = names.some((m) => m.startsWith('exact'));
+  const sinkhorn = names.some((m) => m.startsWith('debiased Sinkhorn'));
+  return exact && sinkhorn ? 'exact and Sinkhorn' : exact ? 'exact' : sinkhorn ? 'Sinkhorn' : 'measured';
+}
