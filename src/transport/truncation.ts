@@ -418,6 +418,30 @@ function sumExp(t: Float64Array, count: number, mx: number): number {
   return sum;
 }
 
+/** Squared distance from the point p[at..at+d) to the box [lo, hi] (0 inside). */
+function nearSq(p: ArrayLike<number>, at: number, d: number, lo: ArrayLike<number>, hi: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < d; k++) {
+    const v = p[at + k]!;
+    const a = lo[k]! - v;
+    const b = v - hi[k]!;
+    const gap = a > 0 ? a : b > 0 ? b : 0;
+    s += gap * gap;
+  }
+  return s;
+}
+
+/** Squared distance from the point p[at..at+d) to the farthest corner of the box [lo, hi]. */
+function farSq(p: ArrayLike<number>, at: number, d: number, lo: ArrayLike<number>, hi: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < d; k++) {
+    const v = p[at + k]!;
+    const span = Math.max(Math.abs(lo[k]! - v), Math.abs(v - hi[k]!));
+    s += span * span;
+  }
+  return s;
+}
+
 /**
  * The leaf start's extension (see SinkhornSolver's leafStart): for the sorted points `x` (n×d, so each
  * aligned run of TILE points is a compact box) against m weighted centres c with potential `pot`,
@@ -501,15 +525,7 @@ export function tiledSoftmin(x: ArrayLike<number>, n: number, c: ArrayLike<numbe
       if (gLb[G]! > groupBest) continue;
       const q1 = Math.min(m, (G + 1) * TILE);
       for (let q = G * TILE; q < q1; q++) {
-        let far = 0;
-        for (let k = 0; k < d; k++) {
-          const v = cc[q * d + k]!;
-          const a = lo[k]! - v;
-          const b = v - hi[k]!;
-          const span = Math.max(Math.abs(a), Math.abs(b));
-          far += span * span;
-        }
-        const ub = far + shift[q]!;
+        const ub = farSq(cc, q * d, d, lo, hi) + shift[q]!;
         if (ub < best) best = ub;
       }
     }
@@ -520,15 +536,7 @@ export function tiledSoftmin(x: ArrayLike<number>, n: number, c: ArrayLike<numbe
       if (gLb[G]! > limit) continue;
       const q1 = Math.min(m, (G + 1) * TILE);
       for (let q = G * TILE; q < q1; q++) {
-        let near = 0;
-        for (let k = 0; k < d; k++) {
-          const v = cc[q * d + k]!;
-          const a = lo[k]! - v;
-          const b = v - hi[k]!;
-          const gap = a > 0 ? a : b > 0 ? b : 0;
-          near += gap * gap;
-        }
-        if (near + shift[q]! <= limit) {
+        if (nearSq(cc, q * d, d, lo, hi) + shift[q]! <= limit) {
           kShift[count] = shift[q]!;
           for (let k = 0; k < d; k++) kc[count * d + k] = cc[q * d + k]!;
           count++;
