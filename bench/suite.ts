@@ -80,7 +80,8 @@ export async function runSuite(b: BenchContext, opts: SuiteOptions): Promise<Ben
       }
     } catch (e) {
       const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      b.log(`bench ${m.meta.id} FAILED: ${error}`);
+      // A run cancelled through its signal stopped; it did not fail (the page shows it as stopped too).
+      b.log(b.signal?.aborted ? `bench ${m.meta.id} stopped: cancelled before it finished` : `bench ${m.meta.id} FAILED: ${error}`);
       report.failures.push({ id: m.meta.id, error });
     }
   }

@@ -361,8 +361,10 @@ describe('playground in headless Chromium', () => {
     // The benchmark Stop interrupted reads as stopped, not as a failure.
     expect(await page.$$eval('#bench-table td.fail', (t) => t.map((e) => e.textContent))).toEqual([]);
     expect(await page.$$eval('#bench-table td.stopped', (t) => t.length)).toBeLessThanOrEqual(1);
+    await page.screenshot({ path: `${SHOTS}/bench-stopped.png`, fullPage: true });
     // No Python peer runs in the page, and the log does not pretend one does.
     expect(await page.$eval('#bench-log', (e) => e.textContent)).not.toMatch(/POT.*running/);
+    expect(await page.$eval('#bench-log', (e) => e.textContent)).not.toMatch(/FAILED/);
     await page.click('#tabs button[data-tab="playground"]');
   });
 
