@@ -76,6 +76,44 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
   const solveOnce = async (solver: SinkhornSolver, x: Float32Array, y: Float32Array, o: SinkhornOptions): Promise<SinkhornResult> =>
     (await solver.solve([{ x: { data: x, d: 2 }, y: { data: y, d: 2 } }], { ...o, ...signal }))[0]!;
 
+  // 0. Latency of a small W2 (issue 22: a 512-point W2 under 20 ms on a GPU): the debiased S_ε with
+  // the default options on a reused solver, its convergence checks waiting ('sync') and a check
+  // behind the queue ('pipelined'). Each check is one readback: on a GPU its round trip, not the
+  // softmin, is most of a check's time at this size.
+  for (const checks of ['sync', 'pipelined'] as const) {
+    const n = 512;
+    const { x, y } = benchClouds(n);
+    const solver = await SinkhornSolver.create(ctx, { d: 2, sizes: [{ n, m: n }], debias: true });
+    try {
+      let last: SinkhornResult | undefined;
+      let count = 0;
+      const o: SinkhornOptions = { checks, onProgress: () => void count++ };
+      const timing = await measure(
+        async () => {
+          count = 0;
+          last = await solveOnce(solver, x, y, o);
+        },
+        { ...signal, warmup: 1, minRuns: 5, maxRuns: 21, budgetMs: opts.quick ? 1000 : 5000 },
+      );
+      const r = last!;
+      if (!r.converged) throw new Error(`sinkhorn.latency512.${checks}: not converged (marginal error ${r.marginalError})`);
+      b.log(`  sinkhorn.latency512.${checks}: ${timing.medianMs.toFixed(1)} ms, ${r.iterations} iterations, ${count} checks`);
+      out.push(
+        result({
+          id: `sinkhorn.latency512.${checks}`,
+          name: `debiased S_ε with the default options, one solve on a reused solver (${checks} checks)`,
+          size: `N = M = ${n}, d = 2`,
+          timing,
+          work: 1,
+          unit: 'solves/s',
+          notes: `median ${timing.medianMs.toFixed(1)} ms; S_ε = ${r.w2sq.toFixed(6)}, ${r.levels} ε levels, ${r.iterations} iterations, ${count} convergence checks (readbacks), ${(r.pairEvaluations / 1e6).toFixed(0)}·10^6 pair evaluations`,
+        }),
+      );
+    } finally {
+      solver.destroy();
+    }
+  }
+
   // 1. OT_ε at ε = 0.01 against POT's log-domain Sinkhorn.
   {
     const n = opts.quick ? 400 : 2000;

@@ -12,6 +12,11 @@ import { BufferPool } from './pool.js';
 import { PipelineCache } from './pipelines.js';
 import { Pacer, type Pace } from './pacing.js';
 
+/** A readback started by GpuContext.readAhead: `wait` gives its bytes (the same promise each call). */
+export interface PendingRead {
+  wait(pace?: Pace): Promise<ArrayBuffer>;
+}
+
 export interface AdapterReport {
   vendor: string;
   architecture: string;
@@ -102,6 +107,8 @@ export class GpuContext {
   private destroyed = false;
   /** performance.now() of the first submit since the last completed readback or flush. */
   private busySince: number | undefined;
+  /** performance.now() when the last readback ahead (readAhead) came back. */
+  private lastAhead = 0;
   private readonly pacing: boolean;
   private resolveLost!: (e: DeviceLostError) => void;
   private readonly onUncaptured: (ev: Event) => void;
@@ -315,6 +322,47 @@ export class GpuContext {
       if (this.lostError || this.destroyed) this.destroyBuffer(staging);
       else this.pool.release(staging);
     }
+  }
+
+  /**
+   * Submit `encoder` with a copy of `byteLength` bytes of `src` and start mapping them without
+   * waiting: more work may be submitted before the bytes are awaited (a readback that trails the
+   * queue: the Sinkhorn solver's pipelined checks). With `pace`, the wait first sleeps through most
+   * of the time its pacer expects `units` of work to take from when the work before it was done.
+   * Readbacks ahead come back in the order they were started; each must be awaited (its staging
+   * buffer goes back to the pool then), which `wait` allows once.
+   */
+  readAhead(src: GPUBuffer, byteOffset: number, byteLength: number, encoder: GPUCommandEncoder): PendingRead {
+    this.check();
+    const size = Math.ceil(byteLength / 4) * 4;
+    const staging = this.pool.acquire(size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, `readahead:${src.label}`);
+    encoder.copyBufferToBuffer(src, byteOffset, staging, 0, size);
+    this.submit(encoder.finish());
+    const submitted = performance.now();
+    const mapped = this.guard(staging.mapAsync(GPUMapMode.READ));
+    mapped.catch(() => undefined); // handed on by wait()
+    let result: Promise<ArrayBuffer> | undefined;
+    const wait = async (pace?: Pace): Promise<ArrayBuffer> => {
+      // This copy's work starts when the work queued before it is done (or when it was submitted).
+      const since = Math.max(submitted, this.lastAhead);
+      try {
+        if (pace) await pace.pacer.sleep(pace.units, since);
+        await (pace ? pace.pacer.poll(mapped) : mapped);
+        pace?.pacer.settled(pace.units, since);
+        this.lastAhead = performance.now();
+        const out = staging.getMappedRange().slice(0, byteLength);
+        staging.unmap();
+        this.check();
+        return out;
+      } catch (e) {
+        if (staging.mapState === 'mapped') staging.unmap();
+        throw e;
+      } finally {
+        if (this.lostError || this.destroyed) this.destroyBuffer(staging);
+        else this.pool.release(staging);
+      }
+    };
+    return { wait: (pace?: Pace) => (result ??= wait(pace)) };
   }
 
   async readF32(src: GPUBuffer, offsetFloats = 0, count = src.size / 4 - offsetFloats): Promise<Float32Array> {

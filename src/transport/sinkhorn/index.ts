@@ -37,10 +37,13 @@
  *    truncated.ts);
  *  - the L1 marginal error Σ a_i |π1_i/a_i - 1| + Σ b_j |πᵀ1_j/b_j - 1| is written by the softmin
  *    kernel itself and reduced and read every `checkEvery` iterations; nothing else is read until the
- *    end. Potentials are two f32 parts (a high part on a grid, a rest: shaders/lib/softmin_finish.wgsl),
+ *    end. On hardware adapters the checks are pipelined (option `checks`): the next iterations are
+ *    queued while a check's error is read back, and a check that ends a level puts its own snapshot
+ *    of the potentials back (solver.ts, checkPipelined); when to stop and what to do between checks
+ *    (over-relaxation's save/restore, Anderson's guards) is decided in level.ts (LevelControl). Potentials are two f32 parts (a high part on a grid, a rest: shaders/lib/softmin_finish.wgsl),
  *    so their rounding does not floor it (with one f32 each it did, at Σ a_i ulp(f_i)/ε: ~1e-3 at
  *    blur 0.01 in ±3); the floor left is each row's f32 sum, ~4·2^-24·(√m + 16), and a stored cost's
- *    rounding (solver.ts, marginalFloor); a run that stalls under it (at most 1e-2) is converged and
+ *    rounding (level.ts, marginalFloor); a run that stalls under it (at most 1e-2) is converged and
  *    says so (`marginalFloor`).
  *
  * The solver itself (solver.ts) reads prepare → start → anneal → final ε → result; its options and

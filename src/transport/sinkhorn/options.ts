@@ -32,6 +32,16 @@ export interface SinkhornOptions extends RunOptions {
   maxIterations?: number;
   /** Read the marginal error back every this many iterations (default 10). */
   checkEvery?: number;
+  /**
+   * How the convergence checks wait for the GPU: 'sync' submits a check's iterations and waits for its
+   * error before encoding more; 'pipelined' keeps the next `checkEvery` iterations queued while a
+   * check's error is read back, decides a check behind and, when a check ends the level, puts that
+   * check's potentials back (a snapshot taken with it), so what is returned is what was checked.
+   * Default: 'pipelined' on hardware adapters (a readback's round trip costs more than a few
+   * iterations of a small problem), 'sync' on CPU adapters. The final level of a truncated solve
+   * always runs 'sync' (its kept set is re-checked against the potentials of the check itself).
+   */
+  checks?: 'sync' | 'pipelined';
   /** Symmetric averaged updates per annealing level when levelTol is Infinity (default 3). */
   levelIterations?: number;
   /**
@@ -129,6 +139,8 @@ export interface ResolvedSinkhorn {
   tol: number;
   maxIterations: number;
   checkEvery: number;
+  /** As asked; undefined: the adapter's default (SinkhornOptions.checks). */
+  checks: 'sync' | 'pipelined' | undefined;
   levelIterations: number;
   levelTol: number;
   levelMaxIterations: number;
@@ -159,6 +171,7 @@ export function resolveSinkhorn(o: SinkhornOptions = {}): ResolvedSinkhorn {
     tol: o.tol ?? D.tol,
     maxIterations: o.maxIterations ?? D.maxIterations,
     checkEvery: o.checkEvery ?? D.checkEvery,
+    checks: o.checks,
     levelIterations: o.levelIterations ?? D.levelIterations,
     levelTol: o.levelTol ?? D.levelTol,
     levelMaxIterations: o.levelMaxIterations ?? D.levelMaxIterations,
@@ -196,6 +209,9 @@ function checkOptions(o: SinkhornOptions): void {
   }
   if (o.acceleration !== undefined && o.acceleration !== 'anderson' && o.acceleration !== 'overrelaxation') {
     throw new InputError(`acceleration must be 'anderson' or 'overrelaxation', got '${String(o.acceleration)}'`);
+  }
+  if (o.checks !== undefined && o.checks !== 'sync' && o.checks !== 'pipelined') {
+    throw new InputError(`checks must be 'sync' or 'pipelined', got '${String(o.checks)}'`);
   }
   if (o.finalUpdates !== undefined && o.finalUpdates !== 'alternating' && o.finalUpdates !== 'symmetric') {
     throw new InputError(`finalUpdates must be 'alternating' or 'symmetric', got '${String(o.finalUpdates)}'`);

@@ -42,7 +42,7 @@ export interface SinkhornResult {
   selfMarginalError: number | undefined;
   /**
    * Converged: the marginal errors are at most `tol`, or (with `marginalFloor` set) they stalled at
-   * most at the f32 rounding floor (solver.ts, marginalFloor; never above 1e-2), which no further
+   * most at the f32 rounding floor (level.ts, marginalFloor; never above 1e-2), which no further
    * iteration can go under.
    */
   converged: boolean;
@@ -97,7 +97,7 @@ export interface RunSummary {
   selfMarginalError: number;
   /**
    * Converged: the marginal errors are at most `tol`, or (with `marginalFloor` set) they stalled at
-   * most at the f32 rounding floor (solver.ts, marginalFloor; never above 1e-2), which no further
+   * most at the f32 rounding floor (level.ts, marginalFloor; never above 1e-2), which no further
    * iteration can go under.
    */
   converged: boolean;

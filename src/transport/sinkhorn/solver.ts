@@ -5,7 +5,7 @@
  * result).
  */
 import { abortable, reportProgress, throwIfAborted } from '../../gpu/run.js';
-import type { GpuContext } from '../../gpu/context.js';
+import type { GpuContext, PendingRead } from '../../gpu/context.js';
 import type { Pace, Pacer } from '../../gpu/pacing.js';
 import { InputError } from '../../gpu/errors.js';
 import { Reduce, type ReducePlan } from '../../kernels/reduce.js';
@@ -21,51 +21,8 @@ import { chooseStart, type NestedSolve } from './schedule.js';
 import { costMode, StoredCost, type CostMode, type StoredCostLimits } from './stored_cost.js';
 import { layoutProblems, tableKey, type Layout, type UpdateKind } from './tables.js';
 import { DenseSoftmin, denseTables } from './dense.js';
+import { ANDERSON_EVERY, FLOOR_CHECK_EVERY, LevelControl, marginalFloor, type LevelOutcome, type LevelStep, type MarginalErrors } from './level.js';
 import { KeptSet, SparseTables } from './truncated.js';
-
-/** An error above this fraction of the previous check's has stalled (the f32 floor then applies). */
-const STALL = 0.7;
-/**
- * The rounding floor of the L1 marginal error, in units of 2^-24 · (√m + FLOOR_TERMS) for rows of m
- * columns: with two-part potentials (shaders/lib/softmin_finish.wgsl) the exponent of each pair is
- * formed without the potentials' rounding, so what is left is each row's f32 sum of m exps (rounded
- * ~√m times 2^-24 in relative terms) and the exp and the exponent's own last rounding (a few ulps).
- * Measured on lavapipe: the self problems (uniform points, 700–1000 per cloud, blur 0.01 in ±3, an
- * ε/diameter² of ~1e-6) settle at 1e-7–3e-7, under 2^-24 · (√m + 16) = 2.6e-6 at m = 800. With f32
- * potentials alone the floor was Σ a_i ulp(f_i)/ε, 1e-3–1e-2 at that ε, and sat where slow
- * convergence also sat: a stall there was declared converged when it was the iteration's speed.
- */
-const FLOOR_UNITS = 4;
-/** With a stored cost the floor is estimated at most every this many checks (it reads all potentials back). */
-const FLOOR_CHECK_EVERY = 3;
-const FLOOR_TERMS = 16;
-/**
- * A floor above this is never accepted as convergence: the run reports converged: false with the
- * floor it hit (seen: a stored cost at blur 0.003 on a cloud of diameter 53, ε/diameter² = 3e-9,
- * estimated a floor over 1 and called a marginal error of 1.12 converged).
- */
-const FLOOR_MAX = 1e-2;
-/** The floor with a stored cost, in rounding units of max|f| + max|g| (the estimate before per-point ulps). */
-const STORED_COST_ULPS = 4;
-
-/**
- * The f32 rounding floor of the marginal errors of the cross (and self) problems: FLOOR_UNITS ·
- * 2^-24 · (√m + FLOOR_TERMS) for the widest rows of the batch (see FLOOR_UNITS). A stored cost
- * (d > 64: |x|² + |y|² - 2<x, y> in f32) is itself rounded to the size of |x|² + |y|², about the size of
- * the largest potentials, and its X-rows and Y-rows matrices are rounded apart: there the floor is
- * STORED_COST_ULPS · 2^-24 · (max|f| + max|g|)/ε, from the potentials `pot` (read back).
- */
-function marginalFloor(pot: Float32Array | undefined, layouts: readonly Layout[], T: number, copies: { cross: number; self: number }, eps: number, debias: boolean): { cross: number; self: number } {
-  const rounding = FLOOR_UNITS * 2 ** -24 * (Math.sqrt(Math.max(...layouts.map((l) => Math.max(l.n, l.m)))) + FLOOR_TERMS);
-  if (!pot) return { cross: rounding, self: debias ? rounding : 0 };
-  const maxAbs = (base: number, at: number, n: number) => {
-    let m = 0;
-    for (let i = at; i < at + n; i++) m = Math.max(m, Math.abs(pot[base + i]!));
-    return m;
-  };
-  const of = (base: number) => Math.max(rounding, ...layouts.map((l) => (STORED_COST_ULPS * 2 ** -24 * (maxAbs(base, l.xs, l.n) + maxAbs(base, l.ys, l.m))) / eps));
-  return { cross: of(2 * copies.cross * T), self: debias ? of((2 * copies.self + 1) * T) : 0 };
-}
 
 export interface SinkhornShape {
   d: number;
@@ -86,28 +43,6 @@ export interface SinkhornShape {
   softmin?: string;
 }
 
-/**
- * Anderson acceleration restarts from the best potentials when the error grows past this many times
- * the best one at the final ε; after ANDERSON_RESETS such restarts the level goes on with adaptive
- * over-relaxation instead.
- */
-const ANDERSON_DIVERGED = 4;
-const ANDERSON_RESETS = 3;
-/** Anderson's history is cleared (a restart from the current potentials) after this many checks without a new best error. */
-const ANDERSON_STALL = 5;
-/**
- * Iterations per Anderson step (the map accelerated is ANDERSON_EVERY alternating updates): the
- * residual differences of single updates drown in the f32 rounding of the softmin near a slow
- * fixed point (its log-sum-exp is exact to ~1e-6, so each update moves a potential by noise of
- * ~1e-6·ε). In float64 numpy with that noise added (2-D uniform 900 vs 800 points in ±3, blur 0.01,
- * from the solver's final-level start) every update stalled at 1.05e-4 after 1500 iterations, every
- * 2nd, 3rd, 5th update reached 1e-4 after 1126, 1083, 1345. On lavapipe, over 12 clouds of 700–1000
- * points at blur 0.01 (and the same 900 vs 800): every 3rd left four at the 5000 cap (restarts after
- * growth gave way to over-relaxation), every 5th converged on all twelve (520–2350 iterations),
- * every 7th left three at the cap.
- */
-const ANDERSON_EVERY = 5;
-
 /** The GPU state of Anderson acceleration (created at the first solve that uses it). */
 interface AndersonState {
   kernel: SinkhornAnderson;
@@ -119,6 +54,33 @@ interface AndersonState {
   binds: GPUBindGroup[];
 }
 
+/** Which of the two copies (0, 1) hold the current cross and self potentials. */
+interface Copies {
+  cross: number;
+  self: number;
+}
+
+/** One level's iteration: what iterateLevel hands to its check loop. */
+interface LevelLoop {
+  level: number;
+  eps: number;
+  control: LevelControl;
+  pacer: Pacer;
+  /** Iterations in all (over every level) at which this level stops. */
+  cap: number;
+}
+
+/** A pipelined check in flight: its error readback and the state its snapshot holds. */
+interface QueuedCheck {
+  errors: PendingRead;
+  /** Iterations since the check before (the pacer's units). */
+  units: number;
+  /** The snapshot buffer (0, 1) holding its potentials. */
+  slot: number;
+  copies: Copies;
+  iterations: number;
+}
+
 /** The state of one solve's iteration. */
 interface Run {
   o: ResolvedSinkhorn;
@@ -127,7 +89,7 @@ interface Run {
   /** The encoder that collects work until the next readback. */
   enc: GPUCommandEncoder;
   /** Copies (0, 1) that hold the current cross and self potentials. */
-  copies: { cross: number; self: number };
+  copies: Copies;
   /** The self problems have converged at the final ε and are no longer updated. */
   selfFrozen: boolean;
   /** Anderson steps follow every ANDERSON_EVERY-th x-row update (final level, SinkhornOptions.acceleration). */
@@ -164,8 +126,10 @@ export class SinkhornSolver {
   private finalPacer: Pacer | undefined;
   /** Block-sparse softmin state (created at the first truncated solve). */
   private sparse: SparseTables | undefined;
-  /** The potentials of the best check at the final ε (created at the first save). */
-  private saved: GPUBuffer | undefined;
+  /** The potentials of a level's best check and their copies (the buffer is created at the first save). */
+  private saved: { buffer: GPUBuffer; copies: Copies } | undefined;
+  /** The potentials at the last two pipelined checks (created at the first pipelined level). */
+  private snapshots: GPUBuffer[] | undefined;
   private anderson: AndersonState | undefined;
   private destroyed = false;
 
@@ -195,7 +159,7 @@ export class SinkhornSolver {
   /** Bytes of GPU memory this solver holds (O(N + M) when streamed; the stored cost adds its N×M matrices). */
   get gpuBytes(): number {
     const aa = this.anderson ? [this.anderson.hist, this.anderson.state, this.anderson.problems, ...this.anderson.params] : [];
-    const own = [this.pts, this.logw, this.pot, this.err, ...(this.dense?.buffers ?? []), this.gather, ...this.levelParams, ...(this.sparse?.buffers ?? []), ...(this.saved ? [this.saved] : []), ...aa].reduce((s, b) => s + b.size, 0);
+    const own = [this.pts, this.logw, this.pot, this.err, ...(this.dense?.buffers ?? []), this.gather, ...this.levelParams, ...(this.sparse?.buffers ?? []), ...(this.saved ? [this.saved.buffer] : []), ...(this.snapshots ?? []), ...aa].reduce((s, b) => s + b.size, 0);
     return own + (this.stored?.gpuBytes ?? 0);
   }
 
@@ -334,30 +298,18 @@ export class SinkhornSolver {
 
   /**
    * Iterate at ε level `level` until the marginal errors are at most `tol`, or at most the f32 floor
-   * (`marginalFloor`) once they stall there, reading the error every `checkEvery` iterations, at
-   * most up to `cap` iterations in all. The potentials of the best check are kept on the GPU and
-   * restored if over-relaxation makes the error grow (OverRelaxation). The final level also checks
-   * the kept set of the truncation and freezes the converged self problems.
+   * once they stall there (level.ts), reading the error every `checkEvery` iterations, at most up to
+   * `cap` iterations in all. The potentials of the best check are kept on the GPU and restored if
+   * over-relaxation or Anderson makes the error grow. The final level also checks the kept set of
+   * the truncation and freezes the converged self problems. Checks are 'sync' or 'pipelined'
+   * (SinkhornOptions.checks).
    */
-  private async iterateLevel(
-    run: Run,
-    level: number,
-    relax: OverRelaxation,
-    tol: number,
-    cap: number,
-    anderson = false,
-  ): Promise<{ errors: { cross: number; self: number }; converged: boolean; floor: { cross: number; self: number } | undefined; omega: number }> {
+  private async iterateLevel(run: Run, level: number, relax: OverRelaxation, tol: number, cap: number, anderson = false): Promise<LevelOutcome> {
     const { o, schedule, kept } = run;
     const debias = this.shape.debias;
     const final = level === schedule.length - 1;
     const eps = schedule[level]!;
-    let saved: { cross: number; self: number } | undefined;
-    let floor: { cross: number; self: number } | undefined;
-    let last = Infinity;
-    let checks = 0;
-    let best = Infinity;
-    let resets = 0;
-    let sinceBest = 0;
+    const control = new LevelControl({ tol, debias, anderson, freezeSelf: final && debias && o.finalUpdates === 'alternating', floorEvery: this.stored ? FLOOR_CHECK_EVERY : 1 }, relax);
     await this.enterLevel(run, level);
     // The final level's iterations cost the same from one solve to the next (a reused solver):
     // its pacer keeps what it learned; an annealing level's starts afresh.
@@ -365,62 +317,130 @@ export class SinkhornSolver {
     run.anderson = anderson;
     run.andersonPhase = 0;
     if (anderson) run.enc.clearBuffer(this.anderson!.state);
+    const level$ = { level, eps, control, pacer, cap };
+    const pipelined = (o.checks ?? (this.ctx.adapter.isSoftware ? 'sync' : 'pipelined')) === 'pipelined' && !(final && kept);
+    return pipelined ? this.checkPipelined(run, level$) : this.checkSync(run, level$);
+  }
+
+  /** Count a check: report progress and estimate the f32 floor when the error stalled; true when the level's target is reached. */
+  private async judge(run: Run, { level, eps, control }: LevelLoop, errors: MarginalErrors, done: number): Promise<boolean> {
+    const metrics: Record<string, number> = { marginalError: errors.cross, eps, omega: control.omega, level };
+    if (this.shape.debias) metrics.selfMarginalError = errors.self;
+    reportProgress(run.o.run, { stage: 'sinkhorn', done, total: run.o.maxIterations, metrics });
+    // The f32 floor once the error stalls above tol (a stored cost's reads the potentials back: with
+    // pipelined checks those of a check later, whose largest values are the same to a few ulps).
+    if (control.observe(errors)) control.floor = marginalFloor(this.stored ? await this.readPotentials(run) : undefined, this.layouts, this.total, run.copies, eps, this.shape.debias);
+    return control.reached(errors);
+  }
+
+  /**
+   * Carry out a check's step; `from` is where the checked potentials are (this.pot or a snapshot)
+   * and in which copies. True when the saved potentials were put back.
+   */
+  private apply(run: Run, { level, eps, control }: LevelLoop, step: LevelStep, from: { buffer: GPUBuffer; copies: Copies }): boolean {
+    if (step.freezeSelf) run.selfFrozen = true;
+    if (step.clearAnderson) {
+      run.enc.clearBuffer(this.anderson!.state);
+      run.andersonPhase = 0;
+    }
+    if (step.andersonOff) run.anderson = false;
+    let restored = false;
+    if (step.restore) {
+      run.enc.copyBufferToBuffer(this.saved!.buffer, 0, this.pot, 0, this.pot.size);
+      run.copies = { ...this.saved!.copies };
+      restored = true;
+    } else if (step.save) {
+      const buffer = this.saved?.buffer ?? this.ctx.storage('sinkhorn:saved-potentials', this.pot.size);
+      run.enc.copyBufferToBuffer(from.buffer, 0, buffer, 0, this.pot.size);
+      this.saved = { buffer, copies: { ...from.copies } };
+    }
+    if (step.rewrite) this.writeLevel(level, eps, control.omega);
+    return restored;
+  }
+
+  /** Checks that wait: encode `checkEvery` iterations, read their error, decide, repeat. */
+  private async checkSync(run: Run, loop: LevelLoop): Promise<LevelOutcome> {
+    const { o, kept } = run;
+    const { level, control, pacer, cap } = loop;
+    const final = level === run.schedule.length - 1;
     for (;;) {
       throwIfAborted(o.signal, 'sinkhorn');
       const c = Math.min(o.checkEvery, cap - run.iterations);
       if (c > 0) this.encodeIterations(run, level, c, o.finalUpdates);
       const errors = await this.readErrors(run, { pacer, units: c });
-      checks++;
-      const worst = Math.max(errors.cross, debias ? errors.self : 0);
-      const metrics: Record<string, number> = { marginalError: errors.cross, eps, omega: relax.kernelOmega, level };
-      if (debias) metrics.selfMarginalError = errors.self;
-      reportProgress(o.run, { stage: 'sinkhorn', done: run.iterations, total: o.maxIterations, metrics });
-      // The f32 floor once the error stalls above tol (a stored cost's reads the potentials back).
-      if (worst > tol && worst > STALL * last && (!this.stored || checks % FLOOR_CHECK_EVERY === 0)) floor = marginalFloor(this.stored ? await this.readPotentials(run) : undefined, this.layouts, this.total, run.copies, eps, debias);
-      last = worst;
-      const accept = (f: number | undefined) => Math.max(tol, f !== undefined && f <= FLOOR_MAX ? f : 0);
-      const reached = errors.cross <= accept(floor?.cross) && (!debias || errors.self <= accept(floor?.self));
-      let keptOk = true;
+      const reached = await this.judge(run, loop, errors, run.iterations);
       if (final && kept?.dueForCheck(reached)) {
-        keptOk = kept.recheck(await this.readPotentials(run), level, run.copies, this.sparse!);
+        const keptOk = kept.recheck(await this.readPotentials(run), level, run.copies, this.sparse!);
         if (!keptOk && run.iterations < cap) {
-          relax.forget();
+          control.forget();
           continue;
         }
+        if (!keptOk) return control.done(errors, false);
       }
-      if (reached && keptOk) return { errors, converged: true, floor: worst > tol ? floor : undefined, omega: relax.kernelOmega };
-      if (c === 0 || run.iterations >= cap) return { errors, converged: false, floor, omega: relax.kernelOmega };
-      if (final && debias && o.finalUpdates === 'alternating' && errors.self <= tol / 10) run.selfFrozen = true;
-      const step = relax.update(errors.cross, c);
-      // Anderson's guard: growth past ANDERSON_DIVERGED × the best error restarts it from the best
-      // potentials with an empty history; repeated, it gives way to adaptive over-relaxation.
-      const restart = run.anderson && (!Number.isFinite(errors.cross) || errors.cross > ANDERSON_DIVERGED * best);
-      sinceBest = errors.cross < best ? 0 : sinceBest + 1;
-      best = Math.min(best, errors.cross);
-      if (run.anderson && !restart && sinceBest >= ANDERSON_STALL) {
-        // Stagnation (a full history of f32-noisy differences): start a fresh history from here.
-        run.enc.clearBuffer(this.anderson!.state);
-        run.andersonPhase = 0;
-        sinceBest = 0;
-      }
-      if (restart) {
-        run.enc.clearBuffer(this.anderson!.state);
-        run.andersonPhase = 0;
-        if (++resets >= ANDERSON_RESETS) {
-          run.anderson = false;
-          relax = new OverRelaxation('alternating');
-          this.writeLevel(level, eps, relax.kernelOmega);
+      if (reached) return control.done(errors, true);
+      if (c === 0 || run.iterations >= cap) return control.done(errors, false);
+      this.apply(run, loop, control.next(errors, c), { buffer: this.pot, copies: run.copies });
+    }
+  }
+
+  /**
+   * Checks a step behind the queue: the next `checkEvery` iterations are submitted before a check's
+   * error is awaited, each check with a snapshot of its potentials (two in turn). A check that ends
+   * the level puts its snapshot back, so the level ends with exactly the potentials it checked; the
+   * iterations after it are work done but not counted in `iterations`. Decisions (ω, Anderson's
+   * restarts, saving) take effect a check later than with 'sync'; after the saved potentials are put
+   * back, the check already queued belongs to the discarded iterates and is not judged.
+   */
+  private async checkPipelined(run: Run, loop: LevelLoop): Promise<LevelOutcome> {
+    const { o } = run;
+    const { level, control, pacer, cap } = loop;
+    const snaps = (this.snapshots ??= [0, 1].map((k) => this.ctx.storage(`sinkhorn:check-snapshot${k}`, this.pot.size)));
+    let slot = 0;
+    let pending: QueuedCheck | undefined;
+    let stale = false;
+    try {
+      for (;;) {
+        throwIfAborted(o.signal, 'sinkhorn');
+        const c = Math.min(o.checkEvery, cap - run.iterations);
+        let next: QueuedCheck | undefined;
+        if (c > 0 || !pending) {
+          if (c > 0) this.encodeIterations(run, level, c, o.finalUpdates);
+          run.enc.copyBufferToBuffer(this.pot, 0, snaps[slot]!, 0, this.pot.size);
+          next = { errors: this.startErrors(run), units: c, slot, copies: { ...run.copies }, iterations: run.iterations };
+          slot = 1 - slot;
         }
+        if (!pending) {
+          // The first check: queue the next iterations before waiting for it.
+          pending = next!;
+          next = undefined;
+          if (c > 0) continue;
+        }
+        const check = pending;
+        pending = next;
+        const errors = await abortable(check.errors.wait({ pacer, units: check.units }).then((b) => this.marginalErrors(new Float32Array(b))), o.signal, 'sinkhorn');
+        if (stale) {
+          stale = false;
+          continue;
+        }
+        const reached = await this.judge(run, loop, errors, check.iterations);
+        if (reached || check.iterations >= cap || check.units === 0) {
+          if (next) {
+            // The iterations queued after this check are dropped: its snapshot goes back.
+            await next.errors.wait();
+            pending = undefined;
+            run.enc.copyBufferToBuffer(snaps[check.slot]!, 0, this.pot, 0, this.pot.size);
+            this.ctx.submit(run.enc.finish());
+            run.enc = this.ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
+            run.copies = { ...check.copies };
+            run.iterations = check.iterations;
+          }
+          return control.done(errors, reached);
+        }
+        stale = this.apply(run, loop, control.next(errors, check.units), { buffer: snaps[check.slot]!, copies: check.copies });
       }
-      if ((step.restore || restart) && saved) {
-        run.enc.copyBufferToBuffer(this.saved!, 0, this.pot, 0, this.pot.size);
-        run.copies = { ...saved };
-      } else if (step.save) {
-        this.saved ??= this.ctx.storage('sinkhorn:saved-potentials', this.pot.size);
-        run.enc.copyBufferToBuffer(this.pot, 0, this.saved, 0, this.pot.size);
-        saved = { ...run.copies };
-      }
-      if (step.changed) this.writeLevel(level, eps, relax.kernelOmega);
+    } finally {
+      // A cancelled or failed level leaves no readback behind (their staging buffers go back to the pool).
+      if (pending) await pending.errors.wait().catch(() => undefined);
     }
   }
 
@@ -490,24 +510,44 @@ export class SinkhornSolver {
     this.anderson = { kernel, hist, state, problems, params, binds };
   }
 
-  /** Submit the run's work and read the marginal errors (max over the batch); a new encoder follows. */
-  private async readErrors(run: Run, pace?: Pace): Promise<{ cross: number; self: number }> {
-    const debias = this.shape.debias;
-    const segments = debias ? 2 : 1;
+  /** Encode the reduction of the marginal errors into the run's encoder (gathered for one readback). */
+  private encodeErrors(run: Run): void {
+    const segments = this.shape.debias ? 2 : 1;
     this.reducePlans.forEach((plan, p) => {
       plan.encode(run.enc);
       run.enc.copyBufferToBuffer(plan.result, 0, this.gather, p * segments * 16, segments * 16);
     });
-    const v = new Float32Array(await abortable(this.ctx.read(this.gather, 0, this.layouts.length * segments * 16, run.enc, pace), run.o.signal, 'sinkhorn'));
-    run.enc = this.ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
+  }
+
+  /** The marginal errors (max over the batch) in the gathered values `v`; NaN reads as infinite (never below tol). */
+  private marginalErrors(v: Float32Array): MarginalErrors {
+    const debias = this.shape.debias;
+    const segments = debias ? 2 : 1;
     let cross = 0;
     let self = 0;
     for (let p = 0; p < this.layouts.length; p++) {
       cross = Math.max(cross, v[p * segments * 4]!);
       if (debias) self = Math.max(self, v[(p * segments + 1) * 4]!);
     }
-    // NaN is never below tol: report it as infinite.
     return { cross: Number.isNaN(cross) ? Infinity : cross, self: Number.isNaN(self) ? Infinity : self };
+  }
+
+  /** Submit the run's work and read the marginal errors; a new encoder follows. */
+  private async readErrors(run: Run, pace?: Pace): Promise<MarginalErrors> {
+    this.encodeErrors(run);
+    const bytes = this.layouts.length * (this.shape.debias ? 2 : 1) * 16;
+    const v = new Float32Array(await abortable(this.ctx.read(this.gather, 0, bytes, run.enc, pace), run.o.signal, 'sinkhorn'));
+    run.enc = this.ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
+    return this.marginalErrors(v);
+  }
+
+  /** Submit the run's work with the reduction of its marginal errors and start reading them back; a new encoder follows. */
+  private startErrors(run: Run): PendingRead {
+    this.encodeErrors(run);
+    const bytes = this.layouts.length * (this.shape.debias ? 2 : 1) * 16;
+    const read = this.ctx.readAhead(this.gather, 0, bytes, run.enc);
+    run.enc = this.ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
+    return read;
   }
 
   /**
@@ -580,7 +620,8 @@ export class SinkhornSolver {
     this.dense?.destroy();
     this.sparse?.destroy();
     this.stored?.destroy();
-    if (this.saved) this.ctx.destroyBuffer(this.saved);
+    if (this.saved) this.ctx.destroyBuffer(this.saved.buffer);
+    for (const b of this.snapshots ?? []) this.ctx.destroyBuffer(b);
     if (this.anderson) for (const b of [this.anderson.hist, this.anderson.state, this.anderson.problems, ...this.anderson.params]) this.ctx.destroyBuffer(b);
   }
 }
