@@ -5,13 +5,11 @@
  * result).
  */
 import { abortable, reportProgress, throwIfAborted } from '../../gpu/run.js';
-import type { GpuContext, PendingRead } from '../../gpu/context.js';
+import type { GpuContext } from '../../gpu/context.js';
 import type { Pace, Pacer } from '../../gpu/pacing.js';
 import { InputError } from '../../gpu/errors.js';
-import { Reduce, type ReducePlan } from '../../kernels/reduce.js';
 import { softminMainBindGroup, SoftminParams } from '../../kernels/sinkhorn_softmin.js';
 import { MomentParams, SinkhornPlanMoments, type MomentTask } from '../../kernels/sinkhorn_plan_moments.js';
-import { AndersonParams, SinkhornAnderson } from '../../kernels/sinkhorn_anderson.js';
 import { sameDim, toCloud, type CloudLike } from '../input.js';
 import { ANDERSON_MAX_POINTS, resolveSinkhorn, type ResolvedSinkhorn, type SinkhornOptions } from './options.js';
 import { prepare } from './prepare.js';
@@ -21,6 +19,8 @@ import { chooseStart, type NestedSolve } from './schedule.js';
 import { costMode, StoredCost, type CostMode, type StoredCostLimits } from './stored_cost.js';
 import { layoutProblems, tableKey, type Layout, type UpdateKind } from './tables.js';
 import { DenseSoftmin, denseTables } from './dense.js';
+import { AndersonMixing } from './anderson.js';
+import { MarginalErrorReadback, type PendingErrors } from './marginal_errors.js';
 import { ANDERSON_EVERY, FLOOR_CHECK_EVERY, LevelControl, marginalFloor, type LevelOutcome, type LevelStep, type MarginalErrors } from './level.js';
 import { KeptSet, SparseTables } from './truncated.js';
 
@@ -43,17 +43,6 @@ export interface SinkhornShape {
   softmin?: string;
 }
 
-/** The GPU state of Anderson acceleration (created at the first solve that uses it). */
-interface AndersonState {
-  kernel: SinkhornAnderson;
-  hist: GPUBuffer;
-  state: GPUBuffer;
-  problems: GPUBuffer;
-  /** Uniforms and bind groups for the cross potentials in copy 0 and in copy 1. */
-  params: GPUBuffer[];
-  binds: GPUBindGroup[];
-}
-
 /** Which of the two copies (0, 1) hold the current cross and self potentials. */
 interface Copies {
   cross: number;
@@ -72,7 +61,7 @@ interface LevelLoop {
 
 /** A pipelined check in flight: its error readback and the state its snapshot holds. */
 interface QueuedCheck {
-  errors: PendingRead;
+  errors: PendingErrors;
   /** Iterations since the check before (the pacer's units). */
   units: number;
   /** The snapshot buffer (0, 1) holding its potentials. */
@@ -113,14 +102,14 @@ export class SinkhornSolver {
   private readonly logw: GPUBuffer;
   private readonly pot: GPUBuffer;
   private readonly err: GPUBuffer;
-  private readonly gather: GPUBuffer;
+  /** The convergence checks' reductions and readback (set by create). */
+  private errors!: MarginalErrorReadback;
   /** The dense softmin: its task tables and kernel shape (undefined with a stored cost). */
   private dense: DenseSoftmin | undefined;
   /** The stored cost matrices and their softmin (high d; undefined: streamed). */
   private stored: StoredCost | undefined;
   private readonly levelParams: GPUBuffer[] = [];
   private readonly levelBinds: GPUBindGroup[] = [];
-  private readonly reducePlans: ReducePlan[] = [];
   private moments: SinkhornPlanMoments | undefined;
   /** Paces the final level's error readbacks (src/gpu/pacing.ts); units: iterations. */
   private finalPacer: Pacer | undefined;
@@ -130,7 +119,8 @@ export class SinkhornSolver {
   private saved: { buffer: GPUBuffer; copies: Copies } | undefined;
   /** The potentials at the last two pipelined checks (created at the first pipelined level). */
   private snapshots: GPUBuffer[] | undefined;
-  private anderson: AndersonState | undefined;
+  /** Anderson acceleration's GPU state (created at the first solve that uses it). */
+  private anderson: AndersonMixing | undefined;
   private destroyed = false;
 
   private constructor(
@@ -148,7 +138,6 @@ export class SinkhornSolver {
     // (on a grid), then at 4T their low parts in the same order (shaders/lib/softmin_finish.wgsl).
     this.pot = ctx.storage('sinkhorn:potentials', 8 * T * 4);
     this.err = ctx.storage('sinkhorn:marginal-error', 2 * T * 4);
-    this.gather = ctx.storage('sinkhorn:errors', sizes.length * (debias ? 2 : 1) * 16);
   }
 
   /** The dense softmin's kernel shape ('rows', 'tiled-wg64', ...; undefined with a stored cost). */
@@ -158,8 +147,7 @@ export class SinkhornSolver {
 
   /** Bytes of GPU memory this solver holds (O(N + M) when streamed; the stored cost adds its N×M matrices). */
   get gpuBytes(): number {
-    const aa = this.anderson ? [this.anderson.hist, this.anderson.state, this.anderson.problems, ...this.anderson.params] : [];
-    const own = [this.pts, this.logw, this.pot, this.err, ...(this.dense?.buffers ?? []), this.gather, ...this.levelParams, ...(this.sparse?.buffers ?? []), ...(this.saved ? [this.saved.buffer] : []), ...(this.snapshots ?? []), ...aa].reduce((s, b) => s + b.size, 0);
+    const own = [this.pts, this.logw, this.pot, this.err, ...(this.dense?.buffers ?? []), ...(this.errors?.buffers ?? []), ...this.levelParams, ...(this.sparse?.buffers ?? []), ...(this.saved ? [this.saved.buffer] : []), ...(this.snapshots ?? []), ...(this.anderson?.buffers ?? [])].reduce((s, b) => s + b.size, 0);
     return own + (this.stored?.gpuBytes ?? 0);
   }
 
@@ -170,15 +158,11 @@ export class SinkhornSolver {
       if (!(n >= 1 && m >= 1)) throw new InputError(`sinkhorn: empty cloud (sizes ${n} and ${m})`);
     }
     const stored = costMode(shape.d, shape.cost) === 'stored';
-    const reduce = await Reduce.create(ctx);
     const solver = new SinkhornSolver(ctx, shape);
     try {
       if (!stored) solver.dense = await DenseSoftmin.choose(ctx, { d: shape.d, problems: shape.sizes.length, total: solver.total, tables: denseTables(solver.layouts, solver.total, shape.debias) }, { asked: shape.softmin });
       if (stored) solver.stored = await StoredCost.create(ctx, { layouts: solver.layouts, total: solver.total, d: shape.d, debias: shape.debias }, solver.pts, shape.storedLimits);
-      const segments = shape.debias ? 2 : 1;
-      for (const l of solver.layouts) {
-        solver.reducePlans.push(await reduce.plan('sum', solver.err, l.span, { segments, inOffset: l.xs, inStride: solver.total }));
-      }
+      solver.errors = await MarginalErrorReadback.create(ctx, solver.err, solver.layouts, solver.total, shape.debias);
     } catch (e) {
       solver.destroy();
       throw e;
@@ -228,7 +212,7 @@ export class SinkhornSolver {
     const run: Run = { o, schedule, kept, enc, copies: { cross: 0, self: 0 }, selfFrozen: false, anderson: false, andersonPhase: 0, iterations: 0, pairEvaluations: 0 };
     // Anderson acceleration at the final ε (plain updates, ω = 1, mixed by the Anderson step).
     const anderson = o.acceleration === 'anderson' && o.finalUpdates === 'alternating' && o.omega === undefined && !kept && this.maxRows <= ANDERSON_MAX_POINTS;
-    if (anderson) await this.ensureAnderson();
+    if (anderson) this.anderson ??= await AndersonMixing.create(this.ctx, this.layouts, this.total, this.logw, this.pot);
     const relax = anderson ? new OverRelaxation('alternating', 1) : new OverRelaxation(o.finalUpdates, o.omega);
     // Levels before the last start with plain alternating updates (ω = 1), or symmetric averaged ones (½).
     for (let k = 0; k < L - 1; k++) this.writeLevel(k, schedule[k]!, Number.isFinite(o.levelTol) && o.finalUpdates === 'alternating' ? 1 : 0.5);
@@ -316,7 +300,7 @@ export class SinkhornSolver {
     const pacer = final ? (this.finalPacer ??= this.ctx.pacer()) : this.ctx.pacer();
     run.anderson = anderson;
     run.andersonPhase = 0;
-    if (anderson) run.enc.clearBuffer(this.anderson!.state);
+    if (anderson) this.anderson!.clear(run.enc);
     const level$ = { level, eps, control, pacer, cap };
     const pipelined = (o.checks ?? (this.ctx.adapter.isSoftware ? 'sync' : 'pipelined')) === 'pipelined' && !(final && kept);
     return pipelined ? this.checkPipelined(run, level$) : this.checkSync(run, level$);
@@ -340,7 +324,7 @@ export class SinkhornSolver {
   private apply(run: Run, { level, eps, control }: LevelLoop, step: LevelStep, from: { buffer: GPUBuffer; copies: Copies }): boolean {
     if (step.freezeSelf) run.selfFrozen = true;
     if (step.clearAnderson) {
-      run.enc.clearBuffer(this.anderson!.state);
+      this.anderson!.clear(run.enc);
       run.andersonPhase = 0;
     }
     if (step.andersonOff) run.anderson = false;
@@ -417,7 +401,7 @@ export class SinkhornSolver {
         }
         const check = pending;
         pending = next;
-        const errors = await abortable(check.errors.wait({ pacer, units: check.units }).then((b) => this.marginalErrors(new Float32Array(b))), o.signal, 'sinkhorn');
+        const errors = await abortable(check.errors.wait({ pacer, units: check.units }), o.signal, 'sinkhorn');
         if (stale) {
           stale = false;
           continue;
@@ -478,10 +462,7 @@ export class SinkhornSolver {
         run.copies.cross = 1 - run.copies.cross;
       } else {
         dispatch(run.selfFrozen ? 'xRows' : 'xRowsAndSelf');
-        if (run.anderson && run.andersonPhase++ % ANDERSON_EVERY === 0) {
-          const aa = this.anderson!;
-          aa.kernel.dispatch(pass, aa.binds[run.copies.cross]!, this.layouts.length);
-        }
+        if (run.anderson && run.andersonPhase++ % ANDERSON_EVERY === 0) this.anderson!.dispatch(pass, run.copies.cross);
         dispatch('yRows');
       }
       if (this.shape.debias && !(run.selfFrozen && kind === 'alternating')) run.copies.self = 1 - run.copies.self;
@@ -490,62 +471,16 @@ export class SinkhornSolver {
     pass.end();
   }
 
-  /** Allocate the Anderson history and compile its kernel (once per solver). */
-  private async ensureAnderson(): Promise<void> {
-    if (this.anderson) return;
-    const ctx = this.ctx;
-    const T = this.total;
-    const kernel = await SinkhornAnderson.create(ctx);
-    const hist = ctx.storage('sinkhorn:anderson-history', SinkhornAnderson.historyFloats(T) * 4);
-    const state = ctx.storage('sinkhorn:anderson-state', Math.max(16, this.layouts.length * 4));
-    const problems = ctx.storage('sinkhorn:anderson-problems', Uint32Array.from(this.layouts.flatMap((l) => [l.xs, l.n])));
-    const params: GPUBuffer[] = [];
-    const binds: GPUBindGroup[] = [];
-    for (const copy of [0, 1]) {
-      const u = ctx.uniform(`sinkhorn:anderson${copy}`, AndersonParams.byteSize);
-      ctx.write(u, AndersonParams.pack({ total: T, lo_off: 4 * T, cross: 2 * copy * T }));
-      params.push(u);
-      binds.push(kernel.bind(ctx, `sinkhorn:anderson${copy}`, { params: u, problems, logw: this.logw, pot: this.pot, hist, state }));
-    }
-    this.anderson = { kernel, hist, state, problems, params, binds };
-  }
-
-  /** Encode the reduction of the marginal errors into the run's encoder (gathered for one readback). */
-  private encodeErrors(run: Run): void {
-    const segments = this.shape.debias ? 2 : 1;
-    this.reducePlans.forEach((plan, p) => {
-      plan.encode(run.enc);
-      run.enc.copyBufferToBuffer(plan.result, 0, this.gather, p * segments * 16, segments * 16);
-    });
-  }
-
-  /** The marginal errors (max over the batch) in the gathered values `v`; NaN reads as infinite (never below tol). */
-  private marginalErrors(v: Float32Array): MarginalErrors {
-    const debias = this.shape.debias;
-    const segments = debias ? 2 : 1;
-    let cross = 0;
-    let self = 0;
-    for (let p = 0; p < this.layouts.length; p++) {
-      cross = Math.max(cross, v[p * segments * 4]!);
-      if (debias) self = Math.max(self, v[(p * segments + 1) * 4]!);
-    }
-    return { cross: Number.isNaN(cross) ? Infinity : cross, self: Number.isNaN(self) ? Infinity : self };
-  }
-
   /** Submit the run's work and read the marginal errors; a new encoder follows. */
   private async readErrors(run: Run, pace?: Pace): Promise<MarginalErrors> {
-    this.encodeErrors(run);
-    const bytes = this.layouts.length * (this.shape.debias ? 2 : 1) * 16;
-    const v = new Float32Array(await abortable(this.ctx.read(this.gather, 0, bytes, run.enc, pace), run.o.signal, 'sinkhorn'));
+    const errors = await abortable(this.errors.read(run.enc, pace), run.o.signal, 'sinkhorn');
     run.enc = this.ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
-    return this.marginalErrors(v);
+    return errors;
   }
 
-  /** Submit the run's work with the reduction of its marginal errors and start reading them back; a new encoder follows. */
-  private startErrors(run: Run): PendingRead {
-    this.encodeErrors(run);
-    const bytes = this.layouts.length * (this.shape.debias ? 2 : 1) * 16;
-    const read = this.ctx.readAhead(this.gather, 0, bytes, run.enc);
+  /** Submit the run's work and start reading its marginal errors back (a pipelined check); a new encoder follows. */
+  private startErrors(run: Run): PendingErrors {
+    const read = this.errors.start(run.enc);
     run.enc = this.ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
     return read;
   }
@@ -615,14 +550,14 @@ export class SinkhornSolver {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const p of this.reducePlans) p.destroy();
-    for (const b of [this.pts, this.logw, this.pot, this.err, this.gather, ...this.levelParams]) this.ctx.destroyBuffer(b);
+    this.errors?.destroy();
+    for (const b of [this.pts, this.logw, this.pot, this.err, ...this.levelParams]) this.ctx.destroyBuffer(b);
     this.dense?.destroy();
     this.sparse?.destroy();
     this.stored?.destroy();
     if (this.saved) this.ctx.destroyBuffer(this.saved.buffer);
     for (const b of this.snapshots ?? []) this.ctx.destroyBuffer(b);
-    if (this.anderson) for (const b of [this.anderson.hist, this.anderson.state, this.anderson.problems, ...this.anderson.params]) this.ctx.destroyBuffer(b);
+    this.anderson?.destroy();
   }
 }
 
