@@ -73,6 +73,13 @@ describe('pipelined Sinkhorn checks', () => {
       expect(rowMarginalError(x, y, d, r)).toBeLessThan(3e-4);
     }
     expect(piped.w2sq).toBeAllclose(sync.w2sq, { rtol: 1e-3 });
+    // Each check is one readback, counted; the phases add up to the whole solve's time.
+    for (const r of [sync, piped]) {
+      expect(r.checks).toBeGreaterThanOrEqual(r.levels);
+      const p = r.phaseMs;
+      expect(p.prepare + p.start + p.iterate + p.results).toBeCloseTo(r.ms, 6);
+      expect(Math.min(p.prepare, p.start, p.iterate, p.results)).toBeGreaterThanOrEqual(0);
+    }
   }, 120_000);
 
   it('cancel at a check with nothing left in flight, and the solver solves again', async () => {

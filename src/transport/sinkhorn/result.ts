@@ -71,7 +71,16 @@ export interface SinkhornResult {
         leaves?: { points: number; iterations: number; eps: number };
       }
     | undefined;
+  /** Readbacks of the marginal errors (convergence checks) over every level, a pipelined run's dropped last one included. */
+  checks: number;
+  /** Wall time of the whole solve (ms), all problems of the batch together. */
   ms: number;
+  /**
+   * Where `ms` went: validating, centring and uploading the inputs (prepare), the coarse or leaf
+   * start on the host with its nested solve (start), the GPU iterations with their checks (iterate),
+   * and reading the potentials back and summing the results in float64 (results).
+   */
+  phaseMs: { prepare: number; start: number; iterate: number; results: number };
 }
 
 /** The plan is returned up to this many entries. */
@@ -106,6 +115,7 @@ export interface RunSummary {
   omega: number;
   pairEvaluations: number;
   truncation: SinkhornResult['truncation'];
+  checks: number;
 }
 
 /**
@@ -230,7 +240,9 @@ export function assembleResults(
       omega: run.omega,
       pairEvaluations: run.pairEvaluations,
       truncation: run.truncation,
+      checks: run.checks,
       ms: 0,
+      phaseMs: { prepare: 0, start: 0, iterate: 0, results: 0 },
     };
   });
 }

@@ -87,6 +87,8 @@ interface Run {
   andersonPhase: number;
   iterations: number;
   pairEvaluations: number;
+  /** Readbacks of the marginal errors so far. */
+  checks: number;
 }
 
 /**
@@ -196,6 +198,7 @@ export class SinkhornSolver {
     const prep = await prepare(ctx, this.layouts, T, d, problems, o, { pts: this.pts, logw: this.logw }, enc);
     if (this.stored) await this.stored.encodeCosts(prep, enc);
     const { diameter } = prep;
+    const t1 = performance.now();
     // The solve runs in units of prep.scale (the data's diameter): blur and ε are scaled here, the
     // results back in assembleResults.
     const blur = o.blur !== undefined ? o.blur / prep.scale : o.blurFraction * diameter;
@@ -208,8 +211,9 @@ export class SinkhornSolver {
     const L = schedule.length;
     const eps = schedule[L - 1]!;
     if (!(eps >= 1e-30)) throw new InputError(`sinkhorn: ε = ${eps * prep.scale ** 2} is below the f32 range relative to the data (blur ${blur * prep.scale} against a diameter of ${diameter * prep.scale})`);
+    const t2 = performance.now();
     const kept = prep.tau !== undefined ? new KeptSet(prep.tau, prep.ptsHost!, { layouts: this.layouts, total: T, d, debias }, schedule, diameter) : undefined;
-    const run: Run = { o, schedule, kept, enc, copies: { cross: 0, self: 0 }, selfFrozen: false, anderson: false, andersonPhase: 0, iterations: 0, pairEvaluations: 0 };
+    const run: Run = { o, schedule, kept, enc, copies: { cross: 0, self: 0 }, selfFrozen: false, anderson: false, andersonPhase: 0, iterations: 0, pairEvaluations: 0, checks: 0 };
     // Anderson acceleration at the final ε (plain updates, ω = 1, mixed by the Anderson step).
     const anderson = o.acceleration === 'anderson' && o.finalUpdates === 'alternating' && o.omega === undefined && !kept && this.maxRows <= ANDERSON_MAX_POINTS;
     if (anderson) this.anderson ??= await AndersonMixing.create(this.ctx, this.layouts, this.total, this.logw, this.pot);
@@ -223,6 +227,7 @@ export class SinkhornSolver {
     const final = await this.iterateLevel(run, L - 1, relax, o.tol, o.maxIterations, anderson);
 
     // 5. Results from the potentials (float64 on the CPU).
+    const t3 = performance.now();
     const pot = await ctx.readF32(this.pot);
     const moments = o.grad || o.linearCost ? await this.planMoments(eps, run.copies.cross, run.copies.self) : undefined;
     const results = assembleResults(prep.problems, this.layouts, T, d, pot, run.copies, moments, o, {
@@ -238,12 +243,16 @@ export class SinkhornSolver {
       marginalFloor: final.floor ? Math.max(final.floor.cross, final.floor.self) : undefined,
       omega: final.omega,
       pairEvaluations: run.pairEvaluations,
+      checks: run.checks,
       truncation: kept
         ? { tau: kept.tau, keptFraction: kept.sparseLevels > 0 ? kept.keptFraction : 1, sparseLevels: kept.sparseLevels, rebuilds: kept.rebuilds, ...(start.leaves ? { leaves: start.leaves } : {}) }
         : undefined,
     });
-    const ms = performance.now() - t0;
-    for (const r of results) r.ms = ms;
+    const t4 = performance.now();
+    for (const r of results) {
+      r.ms = t4 - t0;
+      r.phaseMs = { prepare: t1 - t0, start: t2 - t1, iterate: t3 - t2, results: t4 - t3 };
+    }
     return results;
   }
 
@@ -473,6 +482,7 @@ export class SinkhornSolver {
 
   /** Submit the run's work and read the marginal errors; a new encoder follows. */
   private async readErrors(run: Run, pace?: Pace): Promise<MarginalErrors> {
+    run.checks++;
     const errors = await abortable(this.errors.read(run.enc, pace), run.o.signal, 'sinkhorn');
     run.enc = this.ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
     return errors;
@@ -480,6 +490,7 @@ export class SinkhornSolver {
 
   /** Submit the run's work and start reading its marginal errors back (a pipelined check); a new encoder follows. */
   private startErrors(run: Run): PendingErrors {
+    run.checks++;
     const read = this.errors.start(run.enc);
     run.enc = this.ctx.device.createCommandEncoder({ label: 'sinkhorn:iterate' });
     return read;
