@@ -34,7 +34,7 @@ describe('Pacer', () => {
     expect(slept).toBeLessThan(WAIT_SHARE * 20 * est + 200);
   });
 
-  it('an oversleep (work done as the sleep ended) shrinks the estimate; a disabled pacer never sleeps', async () => {
+  it('an oversleep (work done as the sleep ended) shrinks the estimate and the next readback measures afresh; a disabled pacer never sleeps', async () => {
     const p = new Pacer(true);
     const t0 = performance.now();
     await sleepMs(30);
@@ -44,6 +44,15 @@ describe('Pacer', () => {
     await p.sleep(1, t1);
     p.settled(1, t1); // returned at once after the sleep: it overslept
     expect(p.estimateMs).toBeCloseTo(0.7 * est, 6);
+    // The next readback is a probe: no sleep, and its measured time replaces the inflated estimate
+    // at once (not 0.7× per readback).
+    const t3 = performance.now();
+    await p.sleep(1, t3);
+    expect(performance.now() - t3).toBeLessThan(15);
+    await sleepMs(2);
+    p.settled(1, t3);
+    expect(p.estimateMs).toBeLessThan(0.5 * est);
+    expect(p.estimateMs).toBeGreaterThanOrEqual(1);
 
     const off = new Pacer(false);
     off.settled(1, performance.now() - 50);
