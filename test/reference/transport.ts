@@ -32,7 +32,8 @@ export function softmin64(x: ArrayLike<number>, y: ArrayLike<number>, d: number,
 
 /**
  * Entropic OT_ε with cost |x - y|² by plain alternating log-domain Sinkhorn in float64, run to an
- * L1 marginal error of `tol` with ε-scaling from the diameter (for speed only). Returns the dual value.
+ * L1 marginal error of `tol` with ε-scaling from the diameter (for speed only). Returns the dual value;
+ * throws when the final ε does not reach `tol` within `maxIter` iterations.
  */
 export function entropicOT64(
   x: ArrayLike<number>,
@@ -53,6 +54,7 @@ export function entropicOT64(
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) diam2 = Math.max(diam2, sqdist64(x, i, y, j, d));
   const tol = opts.tol ?? 1e-10;
   let iterations = 0;
+  let converged = false;
   for (let e = Math.max(diam2, eps); ; e = Math.max(eps, e / 4)) {
     for (let k = 0; k < (opts.maxIter ?? 5000); k++) {
       f = softmin64(x, y, d, logb, g, e);
@@ -64,15 +66,46 @@ export function entropicOT64(
         const fNew = softmin64(x, y, d, logb, g, e);
         let err = 0;
         for (let i = 0; i < n; i++) err += a[i]! * Math.abs(Math.exp((f[i]! - fNew[i]!) / e) - 1);
-        if (err < tol) break;
+        if (err < tol) {
+          converged = true;
+          break;
+        }
       }
     }
     if (e === eps) break;
   }
+  // An unconverged reference is no truth (alternating updates crawl on some self problems OT(α, α)).
+  if (!converged) throw new Error(`entropicOT64: no L1 marginal error under ${tol} after ${opts.maxIter ?? 5000} iterations at ε = ${eps}`);
   let ot = 0;
   for (let i = 0; i < n; i++) ot += a[i]! * f[i]!;
   for (let j = 0; j < m; j++) ot += b[j]! * g[j]!;
   return { ot, f, g, iterations };
+}
+
+/**
+ * Entropic OT_ε(α, α) of one cloud with itself (cost |x - y|², uniform weights unless `a`) in float64
+ * by symmetric averaged updates f ← ½(f + T(f)) (plain alternating updates crawl here: 60 weighted
+ * points at ε = 0.05 stopped at 1e-4 after 5000 iterations), to an L1 marginal error of `tol`;
+ * returns 2<a, f> and f. Throws when it does not converge.
+ */
+export function entropicSelfOT64(x: ArrayLike<number>, d: number, eps: number, opts: { a?: ArrayLike<number>; tol?: number; maxIter?: number } = {}): { ot: number; f: Float64Array } {
+  const n = x.length / d;
+  const a = opts.a ?? new Float64Array(n).fill(1 / n);
+  const loga = Array.from(a, Math.log);
+  const tol = opts.tol ?? 1e-10;
+  const f = new Float64Array(n);
+  for (let k = 0; k < (opts.maxIter ?? 5000); k++) {
+    const T = softmin64(x, x, d, loga, f, eps);
+    let err = 0;
+    for (let i = 0; i < n; i++) err += a[i]! * Math.abs(Math.exp((f[i]! - T[i]!) / eps) - 1);
+    for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i]! + T[i]!);
+    if (err < tol) {
+      let ot = 0;
+      for (let i = 0; i < n; i++) ot += 2 * a[i]! * f[i]!;
+      return { ot, f };
+    }
+  }
+  throw new Error(`entropicSelfOT64: no L1 marginal error under ${tol} after ${opts.maxIter ?? 5000} iterations at ε = ${eps}`);
 }
 
 /** Janati et al. (2020): entropic OT between 1-D Gaussians N(a, A) and N(b, B), cost |x-y|², ε = 2σ². */
