@@ -111,6 +111,7 @@ describe('wasserflow w2 (CPU methods)', () => {
     await bad(Array(89).fill(1), /bad\.txt: 89 weights for the 90 points of .*x\.csv/);
     await expect(run([X.file, Y.file, '--y-weights', join(dir, 'missing.txt')])).rejects.toThrow(/missing\.txt: cannot read/);
     await expect(run([X.file, Y.file, '--method', 'sliced', '--plan', join(dir, 'p.csv')])).rejects.toThrow(/--plan needs --method exact/);
+    await expect(run([X.file, Y.file, '--method', 'sinkhorn', '--checks', 'eager'])).rejects.toThrow(/--checks must be sync or pipelined, got 'eager'/);
   });
 
   it('zero weights drop their points (the same measure)', async () => {

@@ -8,7 +8,7 @@ const MAX_DIRECTIONS = 100_000;
 
 export const summary = 'W2 distance between two (weighted) point clouds in CSV files (auto: exact or GPU Sinkhorn; 1-D exact, sliced)';
 const usage =
-  'wasserflow w2 X.csv Y.csv [--method auto|exact|sinkhorn|exact1d|sliced] [--x-weights FILE] [--y-weights FILE] [--plan FILE.csv] [--blur B] [--scaling S] [--no-debias] [--tol T] [--max-iter N] [--directions L] [--seed S] [--json]\n' +
+  'wasserflow w2 X.csv Y.csv [--method auto|exact|sinkhorn|exact1d|sliced] [--x-weights FILE] [--y-weights FILE] [--plan FILE.csv] [--blur B] [--scaling S] [--no-debias] [--tol T] [--max-iter N] [--checks sync|pipelined] [--directions L] [--seed S] [--json]\n' +
   'Exit status: 0 with the W2 printed; 3 when Sinkhorn stops unconverged (at --max-iter): no W2 is printed, stderr gives the marginal error reached (JSON: w2 null, converged false); 1 on bad input.';
 
 /**
@@ -59,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       'no-debias': { type: 'boolean' },
       tol: { type: 'string' },
       'max-iter': { type: 'string' },
+      checks: { type: 'string' },
       directions: { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean' },
@@ -87,6 +88,10 @@ export async function run(argv: string[]): Promise<number> {
   if (values.scaling !== undefined) opts.scaling = num(values.scaling, 'scaling', SINKHORN_DEFAULTS.scaling, { min: 1e-3, max: 0.999 });
   if (values.tol !== undefined) opts.tol = num(values.tol, 'tol', SINKHORN_DEFAULTS.tol, { min: 1e-12 });
   if (values['max-iter'] !== undefined) opts.maxIterations = num(values['max-iter'], 'max-iter', SINKHORN_DEFAULTS.maxIterations, { min: 1, int: true });
+  if (values.checks !== undefined) {
+    if (values.checks !== 'sync' && values.checks !== 'pipelined') throw new InputError(`--checks must be sync or pipelined, got '${values.checks}'`);
+    opts.checks = values.checks;
+  }
   if (values.directions !== undefined) opts.directions = num(values.directions, 'directions', SLICED_DEFAULTS.directions, { min: 1, max: MAX_DIRECTIONS, int: true });
   if (values.seed !== undefined) opts.seed = num(values.seed, 'seed', SLICED_DEFAULTS.seed, { min: 0, int: true });
   const cx = { data: X.data, d: X.d, ...(wx ? { weights: wx } : {}) };
@@ -125,7 +130,7 @@ export async function run(argv: string[]): Promise<number> {
       weighted: wx !== undefined || wy !== undefined,
     };
     if (values.plan !== undefined) out.plan = values.plan;
-    if (s) Object.assign(out, { debias: opts.debias, ot: s.ot, divergence: s.divergence ?? null, blur: s.blur, eps: s.eps, converged: s.converged, marginalFloor: s.marginalFloor ?? null });
+    if (s) Object.assign(out, { debias: opts.debias, ot: s.ot, divergence: s.divergence ?? null, blur: s.blur, eps: s.eps, converged: s.converged, marginalFloor: s.marginalFloor ?? null, checks: s.checks, phaseMs: s.phaseMs });
     if (s && !s.converged) {
       // A run that did not converge prints no W2 (its value is not one): the marginal error reached instead.
       Object.assign(out, { ot: null, divergence: null });
