@@ -379,8 +379,9 @@ export class SinkhornSolver {
   /**
    * Checks a step behind the queue: the next `checkEvery` iterations are submitted before a check's
    * error is awaited, each check with a snapshot of its potentials (two in turn). A check that ends
-   * the level puts its snapshot back, so the level ends with exactly the potentials it checked; the
-   * iterations after it are work done but not counted in `iterations`. Decisions (ω, Anderson's
+   * the final level puts its snapshot back, so the solve ends with exactly the potentials it checked;
+   * the iterations after it are work done but not counted in `iterations`. An annealing level keeps
+   * them (they only bring its potentials nearer its fixed point). Decisions (ω, Anderson's
    * restarts, saving) take effect a check later than with 'sync'; after the saved potentials are put
    * back, the check already queued belongs to the discarded iterates and is not judged.
    */
@@ -417,7 +418,13 @@ export class SinkhornSolver {
         }
         const reached = await this.judge(run, loop, errors, check.iterations);
         if (reached || check.iterations >= cap || check.units === 0) {
-          if (next) {
+          if (next && level < run.schedule.length - 1) {
+            // An annealing level: the iterations queued after its last check stay (and count), a
+            // start nearer this ε's fixed point for the next level; their error is not needed (its
+            // readback completes and returns its staging buffer on its own).
+            void next.errors.wait().catch(() => undefined);
+            pending = undefined;
+          } else if (next) {
             // The iterations queued after this check are dropped: its snapshot goes back.
             await next.errors.wait();
             pending = undefined;
