@@ -38,9 +38,9 @@ export interface SinkhornOptions extends RunOptions {
    * check's error is read back, decides a check behind and, when a check ends the level, puts that
    * check's potentials back (a snapshot taken with it), so what is returned is what was checked.
    * Default: 'pipelined' on hardware adapters (a readback's round trip costs more than a few
-   * iterations of a small problem), 'sync' on CPU adapters: there a readback always pending keeps
-   * Dawn's Node binding polling on a core the driver's threads need (measured on lavapipe, 2 cores,
-   * 512 points: 460–565 ms pipelined against 250–340 ms sync). The final level of a truncated solve
+   * iterations of a small problem), 'sync' on CPU adapters, where it was slower (lavapipe, 2 cores,
+   * 512 points, a loaded machine: 460–565 ms pipelined against 250–340 ms sync; likely because a
+   * readback always pending keeps Dawn's Node binding polling on a core the driver's threads need). The final level of a truncated solve
    * always runs 'sync' (its kept set is re-checked against the potentials of the check itself).
    */
   checks?: 'sync' | 'pipelined';
