@@ -327,8 +327,8 @@ export class GpuContext {
   /**
    * Submit `encoder` with a copy of `byteLength` bytes of `src` and start mapping them without
    * waiting: more work may be submitted before the bytes are awaited (a readback that trails the
-   * queue: the Sinkhorn solver's pipelined checks). With `pace`, the wait first sleeps through most
-   * of the time its pacer expects `units` of work to take from when the work before it was done.
+   * queue: the Sinkhorn solver's pipelined checks). `wait(pace)` first sleeps through most of the
+   * time the pacer expects `units` of work to take from when the work before it was done.
    * Readbacks ahead come back in the order they were started; each must be awaited (its staging
    * buffer goes back to the pool then), which `wait` allows once.
    */

@@ -35,7 +35,7 @@ export interface SinkhornOptions extends RunOptions {
   /**
    * How the convergence checks wait for the GPU: 'sync' submits a check's iterations and waits for its
    * error before encoding more; 'pipelined' keeps the next `checkEvery` iterations queued while a
-   * check's error is read back, decides a check behind and, when a check ends the level, puts that
+   * check's error is read back, decides a check behind and, when a check ends the final level, puts that
    * check's potentials back (a snapshot taken with it), so what is returned is what was checked.
    * Default: 'pipelined' on hardware adapters (a readback's round trip costs more than a few
    * iterations of a small problem), 'sync' on CPU adapters, where it was slower (lavapipe, 2 cores,
