@@ -306,11 +306,21 @@ export class GpuContext {
     this.check();
     const size = Math.ceil(byteLength / 4) * 4;
     const staging = this.pool.acquire(size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, `readback:${src.label}`);
-    try {
+    return this.mapped(staging, byteLength, async () => {
       const enc = encoder ?? this.device.createCommandEncoder({ label: 'readback' });
       enc.copyBufferToBuffer(src, byteOffset, staging, 0, size);
       this.submit(enc.finish());
       await this.settle(() => staging.mapAsync(GPUMapMode.READ), this.busySince!, pace);
+    });
+  }
+
+  /**
+   * Run `map` (which maps `staging`), copy out its first `byteLength` bytes and give the staging
+   * buffer back to the pool, also when anything fails (destroyed instead once the device is lost).
+   */
+  private async mapped(staging: GPUBuffer, byteLength: number, map: () => Promise<void>): Promise<ArrayBuffer> {
+    try {
+      await map();
       const out = staging.getMappedRange().slice(0, byteLength);
       staging.unmap();
       this.check();
@@ -336,32 +346,27 @@ export class GpuContext {
     this.check();
     const size = Math.ceil(byteLength / 4) * 4;
     const staging = this.pool.acquire(size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, `readahead:${src.label}`);
-    encoder.copyBufferToBuffer(src, byteOffset, staging, 0, size);
-    this.submit(encoder.finish());
+    let mapping: Promise<undefined>;
+    try {
+      encoder.copyBufferToBuffer(src, byteOffset, staging, 0, size);
+      this.submit(encoder.finish());
+      mapping = this.guard(staging.mapAsync(GPUMapMode.READ));
+    } catch (e) {
+      this.pool.release(staging);
+      throw e;
+    }
     const submitted = performance.now();
-    const mapped = this.guard(staging.mapAsync(GPUMapMode.READ));
-    mapped.catch(() => undefined); // handed on by wait()
+    mapping.catch(() => undefined); // handed on by wait()
     let result: Promise<ArrayBuffer> | undefined;
-    const wait = async (pace?: Pace): Promise<ArrayBuffer> => {
-      // This copy's work starts when the work queued before it is done (or when it was submitted).
-      const since = Math.max(submitted, this.lastAhead);
-      try {
+    const wait = (pace?: Pace) =>
+      this.mapped(staging, byteLength, async () => {
+        // This copy's work starts when the work queued before it is done (or when it was submitted).
+        const since = Math.max(submitted, this.lastAhead);
         if (pace) await pace.pacer.sleep(pace.units, since);
-        await (pace ? pace.pacer.poll(mapped) : mapped);
+        await (pace ? pace.pacer.poll(mapping) : mapping);
         pace?.pacer.settled(pace.units, since);
         this.lastAhead = performance.now();
-        const out = staging.getMappedRange().slice(0, byteLength);
-        staging.unmap();
-        this.check();
-        return out;
-      } catch (e) {
-        if (staging.mapState === 'mapped') staging.unmap();
-        throw e;
-      } finally {
-        if (this.lostError || this.destroyed) this.destroyBuffer(staging);
-        else this.pool.release(staging);
-      }
-    };
+      });
     return { wait: (pace?: Pace) => (result ??= wait(pace)) };
   }
 
