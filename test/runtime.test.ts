@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { GpuContext } from '../src/gpu/context.js';
 import { DeviceLostError, ShaderCompileError } from '../src/gpu/errors.js';
+import { sinkhorn } from '../src/transport/sinkhorn/index.js';
 import { composeShader } from '../src/gpu/shaders.js';
 import { Reduce } from '../src/kernels/reduce.js';
 import { useGpu } from './gpu.js';
@@ -99,6 +100,23 @@ describe('device loss', () => {
     expect(elapsed).toBeLessThan(1000);
     await expect(plan.run()).rejects.toBeInstanceOf(DeviceLostError);
     expect(() => ctx.storage('after', 16)).toThrow(DeviceLostError);
+    ctx.destroy();
+  });
+
+  it('a pipelined Sinkhorn (a readback always in flight) rejects with DeviceLostError instead of hanging', async () => {
+    const ctx = await GpuContext.create();
+    const n = 300;
+    const x = Float32Array.from({ length: 2 * n }, (_, k) => Math.sin(k * 1.3) * 2);
+    const y = Float32Array.from({ length: 2 * n }, (_, k) => Math.cos(k * 0.7) + 1);
+    let checks = 0;
+    const run = sinkhorn(ctx, { data: x, d: 2 }, { data: y, d: 2 }, {
+      blur: 0.01,
+      checks: 'pipelined',
+      onProgress: () => {
+        if (++checks === 3) ctx.device.destroy();
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(DeviceLostError);
     ctx.destroy();
   });
 });
