@@ -1,21 +1,25 @@
 /**
  * The host phases of the GPU Sinkhorn's leaf-start set-up (issue #22) at N = M = n on the clouds of
  * sinkhorn-million (x ~ N(0, I), y ~ N((2, 0), ¼I), 2-D, blur 0.05), each timed on its own:
- * centring, the k-d tree order, the leaf centroids, the extension of the leaf potentials to every
- * point (tiledSoftmin) and the kept set of the final level (keptRanges). The nested solve on the
+ * centring, the k-d tree order, the leaf centroids, the host part of the extension of the leaf
+ * potentials to every point (extensionPlan: the centres kept for each tile; the sums run on the GPU,
+ * src/kernels/sinkhorn_extend.ts) and the kept set of the final level (keptRanges). With `host` after
+ * n, the extension's float64 sums on the host too (tiledSoftmin, what the leaf start ran before the
+ * GPU kernel). The nested solve on the
  * leaves is GPU work and is not run: the leaf potentials are the exact ones of this problem,
  * f(x) = ½|x|² and g(y) = -|y|² after centring (T(x) = x/2), which give the same kept sets and
- * extension work as converged ones. No GPU needed:
+ * extension work as converged ones. No GPU needed (it imports the leaf start's module, whose GPU
+ * kernel brings a shader import: build it with Vite):
  *
- *   npx rolldown scripts/profile-sinkhorn-setup.ts --platform node --format esm -o /tmp/setup.mjs
- *   node /tmp/setup.mjs 1000000
+ *   SCRIPT=scripts/profile-sinkhorn-setup.ts npx vite build --config vite.scripts.config.ts
+ *   node dist/scripts/profile-sinkhorn-setup.js 1000000 [host]
  */
-import { keptRanges, spatialOrder, tiledSoftmin } from '../src/transport/truncation.js';
+import { extensionPlan, keptRanges, spatialOrder, tiledSoftmin } from '../src/transport/truncation.js';
 import { bboxDiagonal, centre } from '../src/transport/sinkhorn/prepare.js';
 import { epsilonSchedule, leafCloud } from '../src/transport/sinkhorn/schedule.js';
 import { SINKHORN_DEFAULTS, TRUNCATE_TAU } from '../src/transport/sinkhorn/options.js';
 
-/** Rows per sparse task (SPARSE_TILE_ROWS of src/kernels/sinkhorn_softmin_sparse.ts, whose shader import needs vite). */
+/** Rows per sparse task (SPARSE_TILE_ROWS of src/kernels/sinkhorn_softmin_sparse.ts). */
 const TILE_ROWS = 64;
 /** KeptSet's margin (src/transport/sinkhorn/truncated.ts) at the start of a level. */
 const MARGIN = 2;
@@ -75,12 +79,23 @@ const fLeaf = Float64Array.from({ length: X.count }, (_, i) => f(X.c, i, 0.5));
 const gLeaf = Float64Array.from({ length: Y.count }, (_, i) => f(Y.c, i, -1));
 console.log(`   (nested solve on ${X.count} leaves down to ε = ${epsX.toExponential(2)}: GPU, not run)`);
 t = performance.now();
-const fx = new Float64Array(n);
-const gy = new Float64Array(n);
-const terms = tiledSoftmin(pts.subarray(0, n * d), n, Y.c, Y.w, gLeaf, d, epsX, fx) + tiledSoftmin(pts.subarray(n * d), n, X.c, X.w, fLeaf, d, epsX, gy);
-lap(`leaf start: extension to every point (${(terms / (2 * n)).toFixed(0)} centres per point)`);
+const px = extensionPlan(pts.subarray(0, n * d), n, Y.c, Y.w, gLeaf, d, epsX);
+const py = extensionPlan(pts.subarray(n * d), n, X.c, X.w, fLeaf, d, epsX);
+const ranges = (px.ranges.length + py.ranges.length) / 2;
+lap(`leaf start: extension, kept centres per tile (${((px.terms + py.terms) / (2 * n)).toFixed(0)} per point, ${ranges} ranges: ${((8 * ranges) / 2 ** 20).toFixed(1)} MiB)`);
 const pot = new Float32Array(2 * n);
-for (let i = 0; i < n; i++) (pot[i] = fx[i]!), (pot[n + i] = gy[i]!);
+if (process.argv[3] === 'host') {
+  const fx = new Float64Array(n);
+  const gy = new Float64Array(n);
+  tiledSoftmin(pts.subarray(0, n * d), n, Y.c, Y.w, gLeaf, d, epsX, fx);
+  tiledSoftmin(pts.subarray(n * d), n, X.c, X.w, fLeaf, d, epsX, gy);
+  lap('  (not in the set-up: the same extension in float64 on the host, plan and sums)');
+  times.pop();
+  for (let i = 0; i < n; i++) (pot[i] = fx[i]!), (pot[n + i] = gy[i]!);
+} else {
+  // The first fine level's kept set from the exact potentials at the points (see above) in place of their extension.
+  for (let i = 0; i < n; i++) (pot[i] = f(pts, i, 0.5)), (pot[n + i] = f(pts, n + i, -1));
+}
 t = performance.now();
 const eps = full[Math.min(kx + 1, full.length - 1)]!;
 const threshold = (TRUNCATE_TAU + MARGIN) * eps;

@@ -2,15 +2,18 @@
  * The ε schedule and the start of a solve. ε runs from diameter² (or the ε of a coarse start) down
  * to blur² by factors scaling² (geomloss's epsilon_schedule). The start is one of:
  *  - the leaf start (with truncation, single problems of 2048+ points per cloud): the coarse levels
- *    solved by a nested solver on the k-d tree leaves, its potentials extended to every point;
+ *    solved by a nested solver on the k-d tree leaves, its potentials extended to every point on the
+ *    GPU, straight into the solver's potentials buffer;
  *  - the coarse start (src/transport/multiscale.ts): the clouds binned on a grid of at most 96 cells,
  *    that small problem solved in float64 on the CPU, its potentials extended to every point by one
  *    softmin; the fine annealing starts at the coarse ε (this settles the offsets between separated
  *    clusters, which otherwise stall the final level, and skips the coarse levels of the fine solve);
  *  - zero potentials at ε = diameter².
  */
+import type { GpuContext } from '../../gpu/context.js';
+import { EXTEND_ROWS, SinkhornExtend, type ExtendBlock } from '../../kernels/sinkhorn_extend.js';
 import { coarseStart, type CoarseStart } from '../multiscale.js';
-import { tiledSoftmin, TILE } from '../truncation.js';
+import { extensionPlan, TILE } from '../truncation.js';
 import type { ResolvedSinkhorn, SinkhornOptions } from './options.js';
 import type { PreparedBatch } from './prepare.js';
 import type { SinkhornResult } from './result.js';
@@ -55,28 +58,40 @@ export interface Start {
   /** The ε levels the fine solve runs (the last is blur²). */
   schedule: number[];
   /**
-   * Potentials to start from (undefined: zero), as the solver holds them: [copy][cross | self][point]
-   * high parts (f32), then the low parts (the rest of each float64 value) at 4·total.
+   * Potentials to start from (undefined: zero, or `written`), as the solver holds them:
+   * [copy][cross | self][point] high parts (f32), then the low parts (the rest of each float64 value)
+   * at 4·total.
    */
   init: Float32Array | undefined;
+  /** The start's potentials are already in the solver's potentials buffer (the leaf start's extension, on the GPU). */
+  written: boolean;
   /** The leaf start's nested solve, when it ran. */
   leaves: { points: number; iterations: number; eps: number } | undefined;
 }
 
+/** The solver's buffers the leaf start writes its potentials into (the points already uploaded). */
+export interface StartTarget {
+  ctx: GpuContext;
+  /** The sorted points (d floats per point), as the solver holds them. */
+  pts: GPUBuffer;
+  /** The potentials: [copy][cross | self][point] high parts, then the rests at 4·total (8·total floats). */
+  pot: GPUBuffer;
+}
+
 /** Choose and compute the start of a solve (see the module comment). */
-export async function chooseStart(prep: PreparedBatch, layouts: readonly Layout[], total: number, d: number, blur: number, o: ResolvedSinkhorn, nested: NestedSolve): Promise<Start> {
+export async function chooseStart(prep: PreparedBatch, layouts: readonly Layout[], total: number, d: number, blur: number, o: ResolvedSinkhorn, nested: NestedSolve, target: StartTarget): Promise<Start> {
   const { diameter } = prep;
   const { scaling, debias } = o;
   if (prep.tau !== undefined && o.multiscale && layouts.length === 1 && Math.min(layouts[0]!.n, layouts[0]!.m) >= LEAF_MIN_POINTS) {
-    const leaf = await leafStart(prep.ptsHost!, prep.logw, layouts[0]!, total, d, diameter, blur, o, nested);
-    if (leaf) return { schedule: leaf.schedule, init: leaf.init, leaves: leaf.info };
+    const leaf = await leafStart(prep.ptsHost!, prep.logw, layouts[0]!, total, d, diameter, blur, o, nested, target);
+    if (leaf) return { schedule: leaf.schedule, init: undefined, written: true, leaves: leaf.info };
   }
   let coarse: (CoarseStart | undefined)[] = [];
   if (o.multiscale && prep.problems.every((q) => q.centred)) {
     coarse = prep.problems.map((q) => coarseStart(q.centred!.cx, q.x.weights, q.centred!.cy, q.y.weights, d, diameter, blur, debias));
     if (!coarse.every((c) => c)) coarse = [];
   }
-  if (coarse.length === 0) return { schedule: epsilonSchedule(Math.max(diameter, blur), blur, scaling), init: undefined, leaves: undefined };
+  if (coarse.length === 0) return { schedule: epsilonSchedule(Math.max(diameter, blur), blur, scaling), init: undefined, written: false, leaves: undefined };
   const eps0 = Math.max(...coarse.map((c) => c!.eps));
   // Potentials [copy 0][cross | self][point] from the coarse solve (high and low parts); the rest zero.
   const init = new Float32Array(8 * total);
@@ -92,7 +107,7 @@ export async function chooseStart(prep: PreparedBatch, layouts: readonly Layout[
     }
   });
   const schedule = eps0 <= blur * blur * (1 + 1e-9) ? [blur * blur] : epsilonSchedule(Math.sqrt(eps0), blur, scaling);
-  return { schedule, init, leaves: undefined };
+  return { schedule, init, written: false, leaves: undefined };
 }
 
 /**
@@ -102,8 +117,9 @@ export async function chooseStart(prep: PreparedBatch, layouts: readonly Layout[
  * distance of a point to its leaf centroid in the median leaf: below that the leaves no longer
  * resolve the plan; the median, as a leaf that straddles two separated groups would set a large
  * ε_x, and the fine levels after it could no longer settle the offsets between the groups), and its
- * potentials are extended to every point by one float64 softmin at ε_x (`tiledSoftmin`: each leaf
- * of points skips the centres out of reach). The fine solve then starts at the next ε.
+ * potentials are extended to every point by one softmin at ε_x on the GPU (src/kernels/sinkhorn_extend.ts,
+ * straight into the solver's potentials; the host lists, per tile of points, the centres in reach:
+ * extensionPlan). The fine solve then starts at the next ε.
  */
 async function leafStart(
   pts: Float32Array,
@@ -115,7 +131,8 @@ async function leafStart(
   blur: number,
   o: ResolvedSinkhorn,
   nested: NestedSolve,
-): Promise<{ init: Float32Array; schedule: number[]; info: { points: number; iterations: number; eps: number } } | undefined> {
+  target: StartTarget,
+): Promise<{ schedule: number[]; info: { points: number; iterations: number; eps: number } } | undefined> {
   const X = leafCloud(pts, logw, l.xs, l.n, d);
   const Y = leafCloud(pts, logw, l.ys, l.m, d);
   const full = epsilonSchedule(Math.max(diameter, blur), blur, o.scaling);
@@ -132,20 +149,42 @@ async function leafStart(
     levelIterations: o.levelIterations,
     ...(o.signal ? { signal: o.signal } : {}),
   });
-  const init = new Float32Array(8 * T);
-  const extend = (at: number, n: number, C: Leaves, pot: Float32Array, out: number) => {
-    const f = new Float64Array(n);
-    tiledSoftmin(pts.subarray(at * d, (at + n) * d), n, C.c, C.w, Float64Array.from(pot), d, epsX, f);
-    setTwoPart(init, 4 * T, out, f, undefined);
-  };
-  extend(l.xs, l.n, Y, r.potentials.g, l.xs);
-  extend(l.ys, l.m, X, r.potentials.f, l.ys);
-  if (o.debias) {
-    extend(l.xs, l.n, X, r.potentials.fSelf!, T + l.xs);
-    extend(l.ys, l.m, Y, r.potentials.gSelf!, T + l.ys);
-  }
+  await extendLeaves(target, pts, d, epsX, T, [
+    { at: l.xs, n: l.n, from: Y, pot: r.potentials.g, out: l.xs },
+    { at: l.ys, n: l.m, from: X, pot: r.potentials.f, out: l.ys },
+    ...(o.debias
+      ? [
+          { at: l.xs, n: l.n, from: X, pot: r.potentials.fSelf!, out: T + l.xs },
+          { at: l.ys, n: l.m, from: Y, pot: r.potentials.gSelf!, out: T + l.ys },
+        ]
+      : []),
+  ]);
   const schedule = kx + 1 < full.length ? full.slice(kx + 1) : [blur * blur];
-  return { init, schedule, info: { points: Math.max(X.count, Y.count), iterations: r.iterations, eps: epsX } };
+  return { schedule, info: { points: Math.max(X.count, Y.count), iterations: r.iterations, eps: epsX } };
+}
+
+/**
+ * Clear the potentials and extend each leaf potential `pot` (on the leaves `from`) at ε to the sorted
+ * points [at, at + n), written from `out` (copy 0): the kept centres per tile on the host, the sums on
+ * the GPU, one submit per part (no readback), so the host lists the next part's centres while the
+ * GPU sums the last one's.
+ */
+async function extendLeaves(target: StartTarget, pts: Float32Array, d: number, eps: number, T: number, parts: readonly { at: number; n: number; from: Leaves; pot: Float32Array; out: number }[]): Promise<void> {
+  if (EXTEND_ROWS !== TILE) throw new Error(`leaf start: the extension kernel's tiles of ${EXTEND_ROWS} rows are not the plan's ${TILE}`);
+  const { ctx } = target;
+  const kernel = await SinkhornExtend.create(ctx, d);
+  parts.forEach(({ at, n, from, pot, out }, k) => {
+    const plan = extensionPlan(pts.subarray(at * d, (at + n) * d), n, from.c, from.w, pot, d, eps);
+    const block: ExtendBlock = { rowOff: at, n, outPot: out, centres: from.c, h: plan.shift.map((v) => -v), off: plan.off, ranges: plan.ranges, bound: plan.best, best: plan.bestCentre };
+    const enc = ctx.device.createCommandEncoder({ label: `sinkhorn:leaf-start${k}` });
+    if (k === 0) enc.clearBuffer(target.pot);
+    const release = kernel.encode(ctx, enc, [block], { pts: target.pts, pot: target.pot, loOff: 4 * T, eps });
+    try {
+      ctx.submit(enc.finish());
+    } finally {
+      release();
+    }
+  });
 }
 
 /** The k-d tree leaves of one sorted cloud: centroids c, masses w, and the median leaf's r̄². */

@@ -204,9 +204,9 @@ export class SinkhornSolver {
     const blur = o.blur !== undefined ? o.blur / prep.scale : o.blurFraction * diameter;
 
     // 2. Start: the ε schedule and the first potentials (coarse or leaf start, or zero).
-    const start = await chooseStart(prep, this.layouts, T, d, blur, o, this.nestedSolve());
+    const start = await chooseStart(prep, this.layouts, T, d, blur, o, this.nestedSolve(), { ctx, pts: this.pts, pot: this.pot });
     if (start.init) ctx.write(this.pot, start.init);
-    else enc.clearBuffer(this.pot);
+    else if (!start.written) enc.clearBuffer(this.pot);
     const { schedule } = start;
     const L = schedule.length;
     const eps = schedule[L - 1]!;
