@@ -1,5 +1,5 @@
 // Where a training step's time goes, per kernel, with GPU timestamps (one pass per dispatch):
-//   node scripts/profile-train.mjs [--adapter lavapipe] [--batch 4096] [--paper] [--kernels tile|sg]
+//   node scripts/profile-train.mjs [--adapter lavapipe] [--batch 4096] [--paper] [--kernels tile|sg] [--grads sg16-wg32]
 // Needs `npm run build`. Prints the whole step's wall and CPU time (K steps per submit; on a CPU
 // adapter the CPU time of this process is the driver's work, less disturbed by other load than
 // wall time) and each layer's forward, backward and the gradient kernel's time, with GFLOP/s per
@@ -19,7 +19,10 @@ const steps = paper ? 200 : 6;
 const forced = arg('--kernels');
 const kernels = forced === 'sg' ? { forward: { kind: 'sg', wg: 64 }, backward: { kind: 'sg', wg: 64 }, grads: { kind: 'sg', wg: 32 } }
   : forced === 'tile' ? { forward: { kind: 'tile', wg: 64 }, backward: { kind: 'tile', wg: 64 }, grads: { kind: 'tile', wg: 64 } } : undefined;
-const t = await Trainer.create(ctx, data, { ...config, stepsPerSubmit: steps, lossEvery: steps, ...(kernels ? { kernels } : {}) });
+// --grads KIND-wgN forces the gradient kernel's shape alone (src/kernels/mlp_grads.ts gradsVariantName).
+const gm = /^(\w+)-wg(\d+)$/.exec(arg('--grads', ''));
+const kernelsAll = gm ? { ...(kernels ?? {}), grads: { kind: gm[1], wg: Number(gm[2]) } } : kernels;
+const t = await Trainer.create(ctx, data, { ...config, stepsPerSubmit: steps, lossEvery: steps, ...(kernelsAll ? { kernels: kernelsAll } : {}) });
 await t.train(steps);
 const walls = [];
 const cpus = [];

@@ -8,6 +8,9 @@
 #include "mlp_grads_job"
 
 override WG: u32 = 64u;
+// With SG: dW rows per workgroup and columns per invocation of a dW job (set by src/kernels/mlp_grads.ts).
+override SG_ROWS: u32 = 8u;
+override SG_COLS: u32 = 2u;
 
 // Bindings: declared in src/kernels/mlp_grads.ts.
 
@@ -16,7 +19,8 @@ fn step4_of(q: u32) -> vec4<u32> { return tidx[q]; }
 
 #if SG
 // With SG (a tuned variant, src/kernels/mlp_grads.ts): one job per workgroup. A dW job is a block
-// of 8 rows × 2·WG columns (grads_dw_sg); a db or de job runs WG of the old per-invocation jobs,
+// of SG_ROWS rows × SG_COLS·WG columns: 8 × 2·WG (grads_dw_sg), or 16 × 2·WG with SG16
+// (grads_dw_sg16); a db or de job runs WG of the old per-invocation jobs,
 // whose count the segment's njobs holds.
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32,
@@ -31,8 +35,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let row4 = gp.bs / 4u;
   let local = job - seg.start;
   if (seg.kind == 0u) {
-    let ncb = (seg.in_dim + 2u * WG - 1u) / (2u * WG);
-    grads_dw_sg(seg, (local / ncb) * 8u, (local % ncb) * 2u * WG + 2u * li, lane, row4);
+    let ncb = (seg.in_dim + SG_COLS * WG - 1u) / (SG_COLS * WG);
+    let j0 = (local / ncb) * SG_ROWS;
+    let i0 = (local % ncb) * SG_COLS * WG + SG_COLS * li;
+#if SG16
+    grads_dw_sg16(seg, j0, i0, lane, row4);
+#else
+    grads_dw_sg(seg, j0, i0, lane, row4);
+#endif
   } else {
     let inner = local * WG + li;
     if (inner < seg.njobs) { grads_job(seg, inner, row4, 0u, row4, 0u); }

@@ -49,7 +49,18 @@ describe('mlp', () => {
   const shapeCases = new Set(['silu, per-step embedding', 'silu, Fourier time, widths 12, 20, 64']);
   // Each gradient-kernel shape (mlp_grads.ts gradsCandidates) rides along with a layer shape.
   const gradsShape = (kv: LayerKernelVariant): GradsVariant => (kv.kind === 'sg' ? { kind: 'sg', wg: kv.wg === 64 ? 32 : 64 } : { kind: 'tile', wg: 64 });
-  for (const c of cases) for (const kv of shapes.filter((v, i) => i === 0 || shapeCases.has(c.name))) {
+  // The 16-row subgroup gradient shapes ride along with the default layer shape.
+  const extraGrads: GradsVariant[] = [
+    { kind: 'sg16', wg: 32 },
+    { kind: 'sg16', wg: 64 },
+  ];
+  const runs: { c: (typeof cases)[number]; kv: LayerKernelVariant; gv: GradsVariant }[] = [];
+  for (const c of cases) {
+    for (const kv of shapes.filter((v, i) => i === 0 || shapeCases.has(c.name))) runs.push({ c, kv, gv: gradsShape(kv) });
+    if (shapeCases.has(c.name)) for (const gv of extraGrads) runs.push({ c, kv: shapes[0]!, gv });
+  }
+  for (const { c, kv, gv } of runs) {
+    const gradsShape = (_: LayerKernelVariant): GradsVariant => gv;
     it(`forward, backward and gradients match float64: ${c.name}, kernels ${layerVariantName(kv)}, gradients ${gradsVariantName(gradsShape(kv))}`, async (test) => {
       const ctx = gpu();
       if (kv.kind === 'sg' && !layerCandidates(ctx).some((v) => layerVariantName(v) === layerVariantName(kv))) test.skip();
@@ -111,6 +122,53 @@ describe('mlp', () => {
       }
     });
   }
+
+  // The gradient shapes sum every entry in the same order (src/kernels/mlp_grads.ts), so the tuner's
+  // choice does not change training: each shape this adapter offers gives the default's bits.
+  it('every gradient-kernel shape gives the same bits as the default', async () => {
+    const ctx = gpu();
+    const spec: MlpSpec = { dim: 2, hidden: [12, 20, 64], activation: 'silu', time: { kind: 'fourier', features: 2 }, output: 'eps' };
+    const n = 76; // 19 vec4 of samples: two whole chunks of 8 and a remainder in the subgroup shapes
+    const mlp = await Mlp.create(ctx, spec, { seed: 3 });
+    const L = mlp.layout;
+    mlp.writeParams(randomParams(spec, 11));
+    const x = rngFillCpu(n * spec.dim, 5).map((u) => 4 * u - 2);
+    const t = Array.from({ length: n }, (_, b) => b / n);
+    const results: { name: string; g: Float32Array }[] = [];
+    try {
+      for (const gv of gradsCandidates(ctx)) {
+        const plan = await mlp.plan(n, mlp.params, { forward: shapes[0]!, backward: shapes[0]!, grads: gv });
+        const grads = ctx.storage('grads', L.size * 4);
+        try {
+          plan.setInput(x, t);
+          const bs = plan.ws.bs;
+          const dfm = new Float32Array(spec.dim * bs);
+          for (let b = 0; b < n; b++) for (let j = 0; j < spec.dim; j++) dfm[j * bs + b] = Math.sin(1 + b * spec.dim + j);
+          ctx.write(plan.acts, dfm, plan.ws.du[L.layers.length - 1]! * 4);
+          plan.attachGrads(grads);
+          const enc = ctx.device.createCommandEncoder();
+          const pass = enc.beginComputePass();
+          plan.encodeForward(pass);
+          pass.end();
+          const pass2 = enc.beginComputePass();
+          plan.encodeBackward(pass2);
+          plan.encodeGrads(pass2);
+          pass2.end();
+          ctx.submit(enc.finish());
+          results.push({ name: gradsVariantName(gv), g: (await ctx.readF32(grads)).slice(0, L.trainable) });
+        } finally {
+          plan.destroy();
+          ctx.destroyBuffer(grads);
+        }
+      }
+    } finally {
+      mlp.destroy();
+    }
+    for (const r of results.slice(1)) {
+      const differ = r.g.findIndex((v, i) => !Object.is(v, results[0]!.g[i]));
+      expect(differ, `${r.name} vs ${results[0]!.name}`).toBe(-1);
+    }
+  });
 
   it('initialises from the seeded Philox stream exactly as its definition says', async () => {
     const ctx = gpu();
