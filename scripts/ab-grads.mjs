@@ -1,9 +1,12 @@
 // A/B of gradient-kernel shapes (src/kernels/mlp_grads.ts) in one process, interleaved:
-//   node scripts/ab-grads.mjs [--model 4x128|paper|784] [--batch N] [--variants tile-wg64,rows-wg64] [--reps 5]
+//   node scripts/ab-grads.mjs [--model 4x128|paper|784] [--batch N] [--variants tile-wg64,sg16-wg32] [--reps 5] [--steps K]
 // Needs `npm run build`. One Trainer per variant (per-layer kernels, not the fused step; forward and
 // backward shapes fixed to the first trainer's tuned choice), then rounds of: every variant's
-// gradient kernel timed alone (GPU timestamps), and every variant's whole step (wall clock). Prints
-// medians over the rounds.
+// gradient kernel timed alone (GPU timestamps), and every variant's whole step (K steps per submit:
+// wall clock, and this process's CPU time, which on a CPU adapter is the driver's work). Prints
+// medians over the rounds. Compare two variants per run: with four to six trainers in one process,
+// some runs showed whole steps 5–10× slower for trainers whose kernel timings were normal
+// (not understood; seen on lavapipe, 2026-12-06).
 import { DdpmSigmoid, GpuContext, GpuTimer, Trainer, VpLinear, makeDataset, uploadPoints, rngFillCpu } from '../dist/lib/index.js';
 
 const arg = (k, d) => { const i = process.argv.indexOf(k); return i > 0 ? process.argv[i + 1] : d; };
@@ -25,6 +28,7 @@ if (model === 'paper') {
   data = await makeDataset(ctx, 'cluster2d', { seed: 1 });
   steps = 3;
 }
+if (arg('--steps')) steps = Number(arg('--steps'));
 const ts = [];
 for (const v of variants) {
   const kernels = ts.length ? { forward: ts[0].plan.kernels.forward, backward: ts[0].plan.kernels.backward, grads: v } : { grads: v };
@@ -37,6 +41,7 @@ console.log(`model ${model}, batch ${config.batch}, forward ${k0.forward.kind}-w
 const timer = new GpuTimer(ctx, 16);
 const kms = variants.map(() => []);
 const sps = variants.map(() => []);
+const cpu = variants.map(() => []);
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 for (let r = 0; r < reps; r++) {
   for (let i = 0; i < ts.length; i++) {
@@ -47,16 +52,19 @@ for (let r = 0; r < reps; r++) {
     timer.resolve(enc);
     ctx.submit(enc.finish());
     for (const [, v] of await timer.read()) kms[i].push(v);
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await ts[i].train(steps);
     sps[i].push((steps / (performance.now() - t0)) * 1000);
+    const c = process.cpuUsage(c0);
+    cpu[i].push((c.user + c.system) / 1000 / steps);
   }
 }
 const layers = ts[0].plan.layout.layers;
 const flops = layers.reduce((s, l) => s + 2 * ts[0].plan.ws.bs * l.in * l.out, 0);
 variants.forEach((v, i) => {
   const ms = median(kms[i]);
-  console.log(`${`${v.kind}-wg${v.wg}`.padEnd(10)} grads ${ms.toFixed(2).padStart(8)} ms (${((flops / ms) * 1e-6).toFixed(2)} GFLOP/s dW)  whole step ${median(sps[i]).toFixed(2)} steps/s  [kernel ms ${kms[i].map((x) => x.toFixed(1)).join(' ')}]`);
+  console.log(`${`${v.kind}-wg${v.wg}`.padEnd(10)} grads ${ms.toFixed(2).padStart(8)} ms (${((flops / ms) * 1e-6).toFixed(2)} GFLOP/s dW)  whole step ${median(sps[i]).toFixed(2)} steps/s, CPU ${median(cpu[i]).toFixed(1)} ms/step  [steps/s ${sps[i].map((x) => x.toFixed(2)).join(' ')}] [kernel ms ${kms[i].map((x) => x.toFixed(1)).join(' ')}]`);
 });
 for (const t of ts) t.destroy();
 data.destroy();

@@ -49,10 +49,12 @@ describe('mlp', () => {
   const shapeCases = new Set(['silu, per-step embedding', 'silu, Fourier time, widths 12, 20, 64']);
   // Each gradient-kernel shape (mlp_grads.ts gradsCandidates) rides along with a layer shape.
   const gradsShape = (kv: LayerKernelVariant): GradsVariant => (kv.kind === 'sg' ? { kind: 'sg', wg: kv.wg === 64 ? 32 : 64 } : { kind: 'tile', wg: 64 });
-  // The 16-row subgroup gradient shapes ride along with the default layer shape.
+  // The 16- and 32-row subgroup gradient shapes ride along with the default layer shape.
   const extraGrads: GradsVariant[] = [
+    { kind: 'sg16', wg: 8 },
     { kind: 'sg16', wg: 32 },
-    { kind: 'sg16', wg: 64 },
+    { kind: 'sg32', wg: 8 },
+    { kind: 'sg32', wg: 32 },
   ];
   const runs: { c: (typeof cases)[number]; kv: LayerKernelVariant; gv: GradsVariant }[] = [];
   for (const c of cases) {

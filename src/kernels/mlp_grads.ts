@@ -2,9 +2,11 @@
  * Owner of shaders/mlp_grads.wgsl: every parameter gradient of the MLP in one dispatch, as a list
  * of jobs (8×8 dW tiles, 4-row db strips, (step, 4-row) de strips). Three shapes, tuned per adapter
  * by src/train/mlp.ts: 'tile' (one job per invocation), 'sg' (one job per workgroup: a dW job is
- * 8 rows × 2·WG columns with dU shared by subgroupBroadcast; needs subgroups of ≥ 8 lanes) and
- * 'sg16' (as 'sg' with 16 rows, so each gathered X vec4 serves twice the rows: on lavapipe
- * 1.3–1.7× faster than 'sg' at 4×128, batch 4096, and at 784→1024→1024→784, batch 256).
+ * 8 rows × 2·WG columns with dU shared by subgroupBroadcast; needs subgroups of ≥ 8 lanes), and
+ * 'sg16' / 'sg32' (as 'sg' with 16 / 32 rows, so each gathered X vec4 serves 2× / 4× the rows; a
+ * block of ≤ 8 remaining rows, as the 2-output last layer, runs the 8-row code). On lavapipe the
+ * 32-row shape made the gradient kernel about 1.6× faster than 'sg' at 4×128, batch 4096
+ * (docs/training.md, "Layer kernel shapes").
  */
 import source from '../../shaders/mlp_grads.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
@@ -19,7 +21,7 @@ const WG = 64;
 
 /** A shape of the gradient kernel (see the file comment). All sum each entry in the same order. */
 export interface GradsVariant {
-  kind: 'tile' | 'sg' | 'sg16';
+  kind: 'tile' | 'sg' | 'sg16' | 'sg32';
   wg: number;
 }
 
@@ -31,13 +33,13 @@ export function gradsVariantName(v: GradsVariant): string {
 
 /** A subgroup shape's dW job: rows of dW per workgroup, columns per invocation. */
 function sgShape(v: GradsVariant): { rows: number; cols: number } {
-  return v.kind === 'sg16' ? { rows: 16, cols: 2 } : { rows: 8, cols: 2 };
+  return v.kind === 'sg32' ? { rows: 32, cols: 2 } : v.kind === 'sg16' ? { rows: 16, cols: 2 } : { rows: 8, cols: 2 };
 }
 
 /** The gradient-kernel shapes this device can run. */
 export function gradsCandidates(ctx: GpuContext): GradsVariant[] {
   const all: GradsVariant[] = [DEFAULT_GRADS_VARIANT];
-  if (ctx.subgroupMinSize >= 8) all.push({ kind: 'sg', wg: 32 }, { kind: 'sg', wg: 64 }, { kind: 'sg16', wg: 32 }, { kind: 'sg16', wg: 64 });
+  if (ctx.subgroupMinSize >= 8) all.push({ kind: 'sg', wg: 32 }, { kind: 'sg', wg: 64 }, { kind: 'sg16', wg: 8 }, { kind: 'sg16', wg: 32 }, { kind: 'sg32', wg: 8 }, { kind: 'sg32', wg: 32 });
   return all.filter((v) => v.wg <= ctx.device.limits.maxComputeInvocationsPerWorkgroup);
 }
 
@@ -55,7 +57,7 @@ export const MlpGradsBindings = new Bindings('mlp_grads', {
 /**
  * The job segments (one row of 12 u32 per segment, as `struct Segment` in the shader) and the job
  * count. With an 'sg' or 'sg16' variant, jobs are workgroups: a segment starts at a workgroup
- * index, a dW segment has ⌈out/R⌉·⌈in/(2·wg)⌉ of them (R = 8 rows, 16 with 'sg16'), and a db or de
+ * index, a dW segment has ⌈out/R⌉·⌈in/(2·wg)⌉ of them (R = 8 rows, 16 or 32 with 'sg16' / 'sg32'), and a db or de
  * segment ⌈n/wg⌉ for its n per-invocation jobs (njobs keeps n there).
  */
 export function gradsPlan(layout: MlpLayout, ws: Workspace, variant: GradsVariant = DEFAULT_GRADS_VARIANT): { words: Uint32Array; segments: number; jobs: number } {
@@ -93,7 +95,7 @@ export class MlpGradsKernel {
       source,
       layout: pl,
       prelude: [...(sg ? ['enable subgroups;'] : []), MlpGradsBindings.wgsl],
-      defines: { SG: sg, SG16: variant.kind === 'sg16' },
+      defines: { SG: sg, SG16: variant.kind === 'sg16', SG32: variant.kind === 'sg32' },
       constants: { WG: variant.wg, ...(sg ? { SG_ROWS: sgShape(variant).rows, SG_COLS: sgShape(variant).cols } : {}) },
     });
     return new MlpGradsKernel(ctx, pipeline, variant);
