@@ -19,10 +19,10 @@ fn step4_of(q: u32) -> vec4<u32> { return tidx[q]; }
 
 #if SG
 // With SG (a tuned variant, src/kernels/mlp_grads.ts): one job per workgroup. A dW job is a block
-// of SG_ROWS rows × SG_COLS·WG columns: 8 × 2·WG (grads_dw_sg), 16 or 32 × 2·WG with SG16 or SG32
-// (grads_dw_sg16 / grads_dw_sg32; a block with 8 rows or fewer left, as a 2-output layer's, runs
-// grads_dw_sg instead); a db or de job runs WG of the old per-invocation jobs, whose count the
-// segment's njobs holds.
+// of SG_ROWS rows × SG_COLS·WG columns: 8 × 2·WG (grads_dw_sg), 16 or 32 × 2·WG with SG_WIDE
+// (grads_dw_wide; a block with 8 rows or fewer left, as a 2-output layer's, runs grads_dw_sg
+// instead); a db or de job runs WG of the old per-invocation jobs, whose count the segment's njobs
+// holds.
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32,
         @builtin(subgroup_invocation_id) lane: u32) {
@@ -39,10 +39,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     let ncb = (seg.in_dim + SG_COLS * WG - 1u) / (SG_COLS * WG);
     let j0 = (local / ncb) * SG_ROWS;
     let i0 = (local % ncb) * SG_COLS * WG + SG_COLS * li;
-#if SG16
-    if (seg.out_dim - j0 <= 8u) { grads_dw_sg(seg, j0, i0, lane, row4); } else { grads_dw_sg16(seg, j0, i0, lane, row4); }
-#elif SG32
-    if (seg.out_dim - j0 <= 8u) { grads_dw_sg(seg, j0, i0, lane, row4); } else { grads_dw_sg32(seg, j0, i0, lane, row4); }
+#if SG_WIDE
+    if (seg.out_dim - j0 <= 8u) { grads_dw_sg(seg, j0, i0, lane, row4); } else { grads_dw_wide(seg, j0, i0, lane, row4); }
 #else
     grads_dw_sg(seg, j0, i0, lane, row4);
 #endif

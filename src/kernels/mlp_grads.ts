@@ -95,7 +95,7 @@ export class MlpGradsKernel {
       source,
       layout: pl,
       prelude: [...(sg ? ['enable subgroups;'] : []), MlpGradsBindings.wgsl],
-      defines: { SG: sg, SG16: variant.kind === 'sg16', SG32: variant.kind === 'sg32' },
+      defines: { SG: sg, SG_WIDE: variant.kind === 'sg16' || variant.kind === 'sg32' },
       constants: { WG: variant.wg, ...(sg ? { SG_ROWS: sgShape(variant).rows, SG_COLS: sgShape(variant).cols } : {}) },
     });
     return new MlpGradsKernel(ctx, pipeline, variant);
