@@ -5,8 +5,8 @@
  * 8 rows × 2·WG columns with dU shared by subgroupBroadcast; needs subgroups of ≥ 8 lanes), and
  * 'sg16' / 'sg32' (as 'sg' with 16 / 32 rows, so each gathered X vec4 serves 2× / 4× the rows; a
  * block of ≤ 8 remaining rows, as the 2-output last layer, runs the 8-row code). On lavapipe the
- * 32-row shape made the gradient kernel about 1.6× faster than 'sg' at 4×128, batch 4096
- * (docs/training.md, "Layer kernel shapes").
+ * 16- and 32-row shapes made the gradient kernel 1.7–2.1× faster than 'sg' (widths 64 to 1024,
+ * batch 256 to 4096; docs/training.md, "Layer kernel shapes").
  */
 import source from '../../shaders/mlp_grads.wgsl?raw';
 import type { GpuContext } from '../gpu/context.js';
@@ -36,10 +36,17 @@ function sgShape(v: GradsVariant): { rows: number; cols: number } {
   return v.kind === 'sg32' ? { rows: 32, cols: 2 } : v.kind === 'sg16' ? { rows: 16, cols: 2 } : { rows: 8, cols: 2 };
 }
 
-/** The gradient-kernel shapes this device can run. */
+/**
+ * The gradient-kernel shapes the tuner times on this device. The 16- and 32-row shapes run one
+ * subgroup per workgroup: on lavapipe (8 lanes) no workgroup of 32 won a tuner run (docs/training.md),
+ * and each candidate costs a compile (seconds on a CPU driver) and six timed runs at first use.
+ */
 export function gradsCandidates(ctx: GpuContext): GradsVariant[] {
   const all: GradsVariant[] = [DEFAULT_GRADS_VARIANT];
-  if (ctx.subgroupMinSize >= 8) all.push({ kind: 'sg', wg: 32 }, { kind: 'sg', wg: 64 }, { kind: 'sg16', wg: 8 }, { kind: 'sg16', wg: 32 }, { kind: 'sg32', wg: 8 }, { kind: 'sg32', wg: 32 });
+  if (ctx.subgroupMinSize >= 8) {
+    const wide = Math.max(8, ctx.subgroupMinSize);
+    all.push({ kind: 'sg', wg: 32 }, { kind: 'sg', wg: 64 }, { kind: 'sg16', wg: wide }, { kind: 'sg32', wg: wide });
+  }
   return all.filter((v) => v.wg <= ctx.device.limits.maxComputeInvocationsPerWorkgroup);
 }
 
@@ -56,9 +63,9 @@ export const MlpGradsBindings = new Bindings('mlp_grads', {
 
 /**
  * The job segments (one row of 12 u32 per segment, as `struct Segment` in the shader) and the job
- * count. With an 'sg' or 'sg16' variant, jobs are workgroups: a segment starts at a workgroup
- * index, a dW segment has ⌈out/R⌉·⌈in/(2·wg)⌉ of them (R = 8 rows, 16 or 32 with 'sg16' / 'sg32'), and a db or de
- * segment ⌈n/wg⌉ for its n per-invocation jobs (njobs keeps n there).
+ * count. With a subgroup variant ('sg', 'sg16', 'sg32'), jobs are workgroups: a segment starts at a
+ * workgroup index, a dW segment has ⌈out/R⌉·⌈in/(2·wg)⌉ of them (R = 8, 16 or 32 rows), and a db or
+ * de segment ⌈n/wg⌉ for its n per-invocation jobs (njobs keeps n there).
  */
 export function gradsPlan(layout: MlpLayout, ws: Workspace, variant: GradsVariant = DEFAULT_GRADS_VARIANT): { words: Uint32Array; segments: number; jobs: number } {
   const rows: number[][] = [];
