@@ -1,19 +1,19 @@
 // A/B of gradient-kernel shapes (src/kernels/mlp_grads.ts) in one process, interleaved:
-//   node scripts/ab-grads.mjs [--model 4x128|paper|784] [--batch N] [--variants tile-wg64,sg16-wg32] [--reps 5] [--steps K]
+//   node scripts/ab-grads.mjs [--model 4x128|paper|784] [--batch N] [--variants sg-wg32,sg32-wg8] [--reps 5] [--steps K]
 // Needs `npm run build`. One Trainer per variant (per-layer kernels, not the fused step; forward and
 // backward shapes fixed to the first trainer's tuned choice), then rounds of: every variant's
 // gradient kernel timed alone (GPU timestamps), and every variant's whole step (K steps per submit:
 // wall clock, and this process's CPU time, which on a CPU adapter is the driver's work). Prints
-// medians over the rounds. Compare two variants per run: with four to six trainers in one process,
-// some runs showed whole steps 5–10× slower for trainers whose kernel timings were normal
-// (not understood; seen on lavapipe, 2026-12-06).
+// medians over the rounds. The CPU time per step is the figure least disturbed by other load. (Before
+// the readback pacer measured afresh after an oversleep, src/gpu/pacing.ts, interleaved trainers'
+// wall-clock speeds climbed over the rounds, 0.1 → 2 steps/s here.)
 import { DdpmSigmoid, GpuContext, GpuTimer, Trainer, VpLinear, makeDataset, uploadPoints, rngFillCpu } from '../dist/lib/index.js';
 
 const arg = (k, d) => { const i = process.argv.indexOf(k); return i > 0 ? process.argv[i + 1] : d; };
 const ctx = await GpuContext.create(arg('--adapter') ? { adapter: arg('--adapter') } : {});
 const model = arg('--model', '4x128');
 const reps = Number(arg('--reps', 5));
-const variants = arg('--variants', 'tile-wg64,rows-wg64').split(',').map((s) => { const m = /^(\w+)-wg(\d+)$/.exec(s); return { kind: m[1], wg: Number(m[2]) }; });
+const variants = arg('--variants', 'sg-wg32,sg32-wg8').split(',').map((s) => { const m = /^(\w+)-wg(\d+)$/.exec(s); return { kind: m[1], wg: Number(m[2]) }; });
 let config, data, steps;
 if (model === 'paper') {
   config = { spec: { dim: 2, hidden: [64, 64, 64], activation: 'softplus', time: { kind: 'step', steps: 10 }, output: 'eps' }, process: new DdpmSigmoid({ steps: 10 }), weighting: 'paper', timeSampling: 'antithetic', batch: Number(arg('--batch', 128)), gradClip: 1, seed: 1, fused: false };

@@ -1,5 +1,5 @@
 // Where a training step's time goes, per kernel, with GPU timestamps (one pass per dispatch):
-//   node scripts/profile-train.mjs [--adapter lavapipe] [--batch 4096] [--paper] [--kernels tile|sg] [--grads sg16-wg32]
+//   node scripts/profile-train.mjs [--adapter lavapipe] [--batch 4096] [--paper] [--kernels tile|sg] [--grads sg32-wg8]
 // Needs `npm run build`. Prints the whole step's wall and CPU time (K steps per submit; on a CPU
 // adapter the CPU time of this process is the driver's work, less disturbed by other load than
 // wall time) and each layer's forward, backward and the gradient kernel's time, with GFLOP/s per
