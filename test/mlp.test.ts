@@ -4,7 +4,8 @@
 // here, not only the one an adapter picks); and the seeded initialisation against its definition.
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, mlpLayout, type MlpSpec } from '../src/model/layout.js';
-import { Mlp } from '../src/train/mlp.js';
+import { Mlp, type MlpBatchPlan } from '../src/train/mlp.js';
+import type { GpuContext } from '../src/gpu/context.js';
 import { layerCandidates, layerVariantName, type LayerKernelVariant } from '../src/kernels/mlp_forward.js';
 import { gradsCandidates, gradsVariantName, type GradsVariant } from '../src/kernels/mlp_grads.js';
 import { rngFillCpu } from '../src/rng/philox.js';
@@ -21,6 +22,26 @@ function randomParams(spec: MlpSpec, seed: number): Float32Array {
     p[L.scaleOffset + i] = 0.8 + 0.1 * i; // non-unit layer scales (as spectral normalisation sets them)
   });
   return p;
+}
+
+/**
+ * Write the upstream gradient `dfm` (feature-major) into the plan's last du, run forward, backward and
+ * the parameter gradients into `grads` in one submit. The loss kernel normally writes dOut after the
+ * forward pass; here it is written before, and the forward pass does not touch du, so backward can
+ * run in a second pass of the same submit.
+ */
+function forwardBackward(ctx: GpuContext, plan: MlpBatchPlan, dfm: Float32Array, grads: GPUBuffer): void {
+  ctx.write(plan.acts, dfm, plan.ws.du[plan.ws.du.length - 1]! * 4);
+  plan.attachGrads(grads);
+  const enc = ctx.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  plan.encodeForward(pass);
+  pass.end();
+  const pass2 = enc.beginComputePass();
+  plan.encodeBackward(pass2);
+  plan.encodeGrads(pass2);
+  pass2.end();
+  ctx.submit(enc.finish());
 }
 
 describe('mlp', () => {
@@ -89,19 +110,7 @@ describe('mlp', () => {
         const dOut = Array.from({ length: c.n }, (_, b) => Array.from({ length: d }, (_, j) => Math.sin(1 + b * d + j)));
         const dfm = new Float32Array(d * bs);
         dOut.forEach((row, b) => row.forEach((v, j) => (dfm[j * bs + b] = v)));
-        ctx.write(plan.acts, dfm, plan.ws.du[L.layers.length - 1]! * 4);
-        plan.attachGrads(grads);
-        const enc = ctx.device.createCommandEncoder();
-        const pass = enc.beginComputePass();
-        plan.encodeForward(pass);
-        pass.end();
-        // The loss kernel normally writes dOut after the forward pass; here it was written before, and the
-        // forward pass does not touch du, so backward can run in a second pass of the same submit.
-        const pass2 = enc.beginComputePass();
-        plan.encodeBackward(pass2);
-        plan.encodeGrads(pass2);
-        pass2.end();
-        ctx.submit(enc.finish());
+        forwardBackward(ctx, plan, dfm, grads);
         const acts = await ctx.readF32(plan.acts);
         const g = await ctx.readF32(grads);
 
@@ -153,17 +162,7 @@ describe('mlp', () => {
           const bs = plan.ws.bs;
           const dfm = new Float32Array(spec.dim * bs);
           for (let b = 0; b < n; b++) for (let j = 0; j < spec.dim; j++) dfm[j * bs + b] = Math.sin(1 + b * spec.dim + j);
-          ctx.write(plan.acts, dfm, plan.ws.du[L.layers.length - 1]! * 4);
-          plan.attachGrads(grads);
-          const enc = ctx.device.createCommandEncoder();
-          const pass = enc.beginComputePass();
-          plan.encodeForward(pass);
-          pass.end();
-          const pass2 = enc.beginComputePass();
-          plan.encodeBackward(pass2);
-          plan.encodeGrads(pass2);
-          pass2.end();
-          ctx.submit(enc.finish());
+          forwardBackward(ctx, plan, dfm, grads);
           results.push({ name: gradsVariantName(gv), g: (await ctx.readF32(grads)).slice(0, L.trainable) });
         } finally {
           plan.destroy();
