@@ -14,7 +14,8 @@
  *   SCRIPT=scripts/profile-sinkhorn-setup.ts npx vite build --config vite.scripts.config.ts
  *   node dist/scripts/profile-sinkhorn-setup.js 1000000 [host]
  */
-import { extensionPlan, keptRanges, spatialOrder, tiledSoftmin } from '../src/transport/truncation.js';
+import { keptRanges, spatialOrder } from '../src/transport/truncation.js';
+import { extensionPlan, tiledSoftmin } from '../src/transport/extension.js';
 import { bboxDiagonal, centre } from '../src/transport/sinkhorn/prepare.js';
 import { epsilonSchedule, leafCloud } from '../src/transport/sinkhorn/schedule.js';
 import { SINKHORN_DEFAULTS, TRUNCATE_TAU } from '../src/transport/sinkhorn/options.js';

@@ -4,7 +4,7 @@
 //
 //   f_i = -ε log Σ_j w_j exp((g_j - |x_i - c_j|²) / ε) = -ε log Σ_j exp((h_j - C_ij) / ε),   h_j = g_j + ε log w_j,
 //
-// over only the centres kept for the point's tile (src/transport/truncation.ts, extensionPlan: the
+// over only the centres kept for the point's tile (src/transport/extension.ts, extensionPlan: the
 // dropped ones change the sum by a relative 1e-6 at most). One task is one tile of at most WG·ROWS
 // sorted points (one workgroup, ROWS rows per invocation in the lanes of a vec4); it loops over its
 // list of kept centre ranges. Its result goes straight into the solver's potentials buffer as a

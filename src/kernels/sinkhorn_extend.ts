@@ -3,7 +3,7 @@
  * centres (k-d tree leaf centroids) to every sorted point of a cloud, written as two-part potentials
  * straight into the solver's potentials buffer (src/transport/sinkhorn/schedule.ts). The host gives,
  * for each tile of EXTEND_ROWS sorted points, the ranges of centres kept for it, a bound B of the
- * tile's slack and the centre of that bound (src/transport/truncation.ts, extensionPlan); the kernel
+ * tile's slack and the centre of that bound (src/transport/extension.ts, extensionPlan); the kernel
  * sums only those terms.
  *
  * Buffers: one centre record per centre (RECORD(d) vec4s: the d coordinates, then h_j = g_j + ε log w_j

@@ -13,7 +13,8 @@
 import type { GpuContext } from '../../gpu/context.js';
 import { EXTEND_ROWS, SinkhornExtend, type ExtendBlock } from '../../kernels/sinkhorn_extend.js';
 import { coarseStart, type CoarseStart } from '../multiscale.js';
-import { extensionPlan, TILE } from '../truncation.js';
+import { TILE } from '../truncation.js';
+import { extensionPlan } from '../extension.js';
 import type { ResolvedSinkhorn, SinkhornOptions } from './options.js';
 import type { PreparedBatch } from './prepare.js';
 import type { SinkhornResult } from './result.js';
