@@ -47,7 +47,8 @@
  *    says so (`marginalFloor`).
  *
  * The solver itself (solver.ts) reads prepare → start → anneal → final ε → result; the level's decisions
- * are in level.ts, the checks' readback in marginal_errors.ts, Anderson's GPU state in anderson.ts; its options and
+ * are in level.ts, the checks' readback in marginal_errors.ts, Anderson's GPU state in anderson.ts, the plan moments (gradient,
+ * linear cost) in moments.ts; its options and
  * their defaults are filled once in options.ts (`resolveSinkhorn`, `SINKHORN_DEFAULTS`); the task
  * tables of the softmin kernels are named for the update they perform (tables.ts); the results are
  * assembled in result.ts.

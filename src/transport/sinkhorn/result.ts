@@ -121,7 +121,7 @@ export interface RunSummary {
 /**
  * The results of every problem. `pot` holds all potentials as on the GPU ([copy][cross | self][point]
  * high parts, then the low parts at 4·total), the current cross ones in copy `cross`, the self ones in copy `self`; `moments` the plan moments
- * when the gradient or the linear cost was asked (SinkhornSolver.planMoments).
+ * when the gradient or the linear cost was asked (moments.ts, planMoments).
  */
 /** Largest finite float32. */
 const F32_MAX = 3.4028234663852886e38;

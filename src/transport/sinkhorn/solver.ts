@@ -9,7 +9,8 @@ import type { GpuContext } from '../../gpu/context.js';
 import type { Pace, Pacer } from '../../gpu/pacing.js';
 import { InputError } from '../../gpu/errors.js';
 import { softminMainBindGroup, SoftminParams } from '../../kernels/sinkhorn_softmin.js';
-import { MomentParams, SinkhornPlanMoments, type MomentTask } from '../../kernels/sinkhorn_plan_moments.js';
+import { SinkhornPlanMoments } from '../../kernels/sinkhorn_plan_moments.js';
+import { planMoments } from './moments.js';
 import { sameDim, toCloud, type CloudLike } from '../input.js';
 import { ANDERSON_MAX_POINTS, resolveSinkhorn, type ResolvedSinkhorn, type SinkhornOptions } from './options.js';
 import { prepare } from './prepare.js';
@@ -229,7 +230,11 @@ export class SinkhornSolver {
     // 5. Results from the potentials (float64 on the CPU).
     const t3 = performance.now();
     const pot = await ctx.readF32(this.pot);
-    const moments = o.grad || o.linearCost ? await this.planMoments(eps, run.copies.cross, run.copies.self) : undefined;
+    let moments: Float32Array | undefined;
+    if (o.grad || o.linearCost) {
+      this.moments ??= await SinkhornPlanMoments.create(ctx, d);
+      moments = await planMoments(ctx, this.moments, { layouts: this.layouts, total: T, d, debias }, { pts: this.pts, logw: this.logw, pot: this.pot }, eps, run.copies);
+    }
     const results = assembleResults(prep.problems, this.layouts, T, d, pot, run.copies, moments, o, {
       scale: prep.scale,
       eps,
@@ -529,40 +534,6 @@ export class SinkhornSolver {
   private writeLevel(level: number, eps: number, omegaCross: number): void {
     this.levelBind(level);
     this.ctx.write(this.levelParams[level]!, SoftminParams.pack({ eps, inv_eps: 1 / eps, omega_cross: omegaCross, omega_self: 0.5, lo_off: 4 * this.total }));
-  }
-
-  /** Row moments (barycentre, cost) of the ab plan and, when debiased, of the aa plan, for each X. */
-  private async planMoments(eps: number, cp: number, sp: number): Promise<Float32Array> {
-    const ctx = this.ctx;
-    const d = this.shape.d;
-    this.moments ??= await SinkhornPlanMoments.create(ctx, d);
-    const T = this.total;
-    const tasks: MomentTask[] = [];
-    let off = 0;
-    for (const l of this.layouts) {
-      const { xs, ys } = l;
-      tasks.push({ rowOff: xs, n: l.n, colOff: ys, m: l.m, colPot: 2 * cp * T + ys, rowPot: 2 * cp * T + xs, colLogw: ys, outOff: off });
-      off += l.n * (d + 1);
-      if (this.shape.debias) {
-        const s = (2 * sp + 1) * T + xs;
-        tasks.push({ rowOff: xs, n: l.n, colOff: xs, m: l.n, colPot: s, rowPot: s, colLogw: xs, outOff: off });
-      }
-      off += l.n * (d + 1);
-    }
-    const params = ctx.uniform('sinkhorn:moments', MomentParams.byteSize);
-    const taskBuf = ctx.storage('sinkhorn:moment-tasks', SinkhornPlanMoments.pack(tasks));
-    const out = ctx.storage('sinkhorn:moments', off * 4);
-    try {
-      ctx.write(params, MomentParams.pack({ eps, inv_eps: 1 / eps, lo_off: 4 * T }));
-      const bind = this.moments.bindGroup(ctx, params, this.pts, this.logw, this.pot, taskBuf, out);
-      const enc = ctx.device.createCommandEncoder({ label: 'sinkhorn:moments' });
-      this.moments.encode(enc, bind, tasks.length, Math.max(...this.layouts.map((l) => l.n)));
-      return new Float32Array(await ctx.read(out, 0, off * 4, enc));
-    } finally {
-      ctx.destroyBuffer(params);
-      ctx.destroyBuffer(taskBuf);
-      ctx.destroyBuffer(out);
-    }
   }
 
   destroy(): void {
