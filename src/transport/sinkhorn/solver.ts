@@ -130,7 +130,7 @@ export class SinkhornSolver {
     private readonly ctx: GpuContext,
     readonly shape: SinkhornShape,
   ) {
-    const { d, sizes, debias } = shape;
+    const { d, sizes } = shape;
     const { layouts, total: T } = layoutProblems(sizes);
     this.layouts = layouts;
     this.total = T;
