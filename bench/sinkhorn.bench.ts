@@ -77,25 +77,28 @@ export async function run(b: BenchContext, opts: BenchOptions): Promise<BenchRes
     (await solver.solve([{ x: { data: x, d: 2 }, y: { data: y, d: 2 } }], { ...o, ...signal }))[0]!;
 
   // 0. Latency of a small W2 (issue 22: a 512-point W2 under 20 ms on a GPU): the debiased S_ε with
-  // the default options on a reused solver, its convergence checks waiting ('sync') and a check
-  // behind the queue ('pipelined'). Each check is one readback: on a GPU its round trip, not the
-  // softmin, is most of a check's time at this size.
-  for (const checks of ['sync', 'pipelined'] as const) {
+  // the default options on a reused solver, its convergence checks waiting ('sync') or a check
+  // behind the queue ('pipelined'), every 10 iterations ('fixed') or spaced by the measured rate at
+  // the final ε ('adaptive'). Each check is one readback: on a GPU its round trip, not the softmin,
+  // is most of a check's time at this size. CPU adapters default to sync-fixed, hardware ones to
+  // pipelined-adaptive; sync-adaptive separates the two effects.
+  for (const [checks, checkSpacing] of [['sync', 'fixed'], ['sync', 'adaptive'], ['pipelined', 'adaptive']] as const) {
     const n = 512;
+    const id = `sinkhorn.latency512.${checks}${checkSpacing === 'adaptive' ? '-adaptive' : ''}`;
     const { x, y } = benchClouds(n);
     const solver = await SinkhornSolver.create(ctx, { d: 2, sizes: [{ n, m: n }], debias: true });
     try {
       let last: SinkhornResult | undefined;
-      const timing = await measure(async () => void (last = await solveOnce(solver, x, y, { checks })), { ...signal, warmup: 1, minRuns: 5, maxRuns: 21, budgetMs: opts.quick ? 1000 : 5000 });
+      const timing = await measure(async () => void (last = await solveOnce(solver, x, y, { checks, checkSpacing })), { ...signal, warmup: 1, minRuns: 5, maxRuns: 21, budgetMs: opts.quick ? 1000 : 5000 });
       const r = last!;
-      if (!r.converged) throw new Error(`sinkhorn.latency512.${checks}: not converged (marginal error ${r.marginalError})`);
+      if (!r.converged) throw new Error(`${id}: not converged (marginal error ${r.marginalError})`);
       const p = r.phaseMs;
       const phases = `last run: prepare ${p.prepare.toFixed(1)}, start ${p.start.toFixed(1)} (host coarse solve), iterate ${p.iterate.toFixed(1)}, results ${p.results.toFixed(1)} ms`;
-      b.log(`  sinkhorn.latency512.${checks}: ${timing.medianMs.toFixed(1)} ms, ${r.iterations} iterations, ${r.checks} checks; ${phases}`);
+      b.log(`  ${id}: ${timing.medianMs.toFixed(1)} ms, ${r.iterations} iterations, ${r.checks} checks; ${phases}`);
       out.push(
         result({
-          id: `sinkhorn.latency512.${checks}`,
-          name: `debiased S_ε with the default options, one solve on a reused solver (${checks} checks)`,
+          id,
+          name: `debiased S_ε with the default options, one solve on a reused solver (${checks} checks, ${checkSpacing} spacing)`,
           size: `N = M = ${n}, d = 2`,
           timing,
           work: 1,

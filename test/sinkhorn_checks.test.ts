@@ -40,7 +40,8 @@ describe('pipelined Sinkhorn checks', () => {
     const d = 2;
     const x = uniform(300, d, 11, 2);
     const y = uniform(260, d, 12, 2).map((v) => v + 0.5);
-    const o = { debias: false, levelTol: Infinity, acceleration: 'overrelaxation', omega: 1.3, blur: 0.05, tol: 1e-4 } as const;
+    // Fixed spacing: adaptive spacing chooses a pipelined check's iterations a check earlier, by design.
+    const o = { debias: false, levelTol: Infinity, acceleration: 'overrelaxation', omega: 1.3, blur: 0.05, tol: 1e-4, checkSpacing: 'fixed' } as const;
     const sync = await sinkhorn(gpu(), { data: x, d }, { data: y, d }, { ...o, checks: 'sync' });
     const piped = await sinkhorn(gpu(), { data: x, d }, { data: y, d }, { ...o, checks: 'pipelined' });
     expect(sync.converged, `${sync.marginalError} after ${sync.iterations} (floor ${sync.marginalFloor})`).toBe(true);
@@ -81,6 +82,35 @@ describe('pipelined Sinkhorn checks', () => {
       expect(Math.min(p.prepare, p.start, p.iterate, p.results)).toBeGreaterThanOrEqual(0);
     }
   }, 120_000);
+
+  it('spaced by the measured rate (adaptive): fewer checks at the final ε, the same answer, sync and pipelined', async () => {
+    // The default on hardware adapters, asked for by name here. The final level's iterates do not
+    // depend on where the checks fall (Anderson's steps stay aligned), so spacing only moves where
+    // the level stops: within a few checks' worth of iterations, with the same tol.
+    const d = 2;
+    const x = uniform(400, d, 51, 2);
+    const y = uniform(350, d, 52, 1.5).map((v) => v + 0.7);
+    const o = { blur: 0.1, tol: 1e-4, levelTol: Infinity } as const;
+    const fixed = await sinkhorn(gpu(), { data: x, d }, { data: y, d }, { ...o, checks: 'sync', checkSpacing: 'fixed' });
+    const sync = await sinkhorn(gpu(), { data: x, d }, { data: y, d }, { ...o, checks: 'sync', checkSpacing: 'adaptive' });
+    const piped = await sinkhorn(gpu(), { data: x, d }, { data: y, d }, { ...o, checks: 'pipelined', checkSpacing: 'adaptive' });
+    for (const r of [fixed, sync, piped]) {
+      expect(r.converged, `marginal error ${r.marginalError} after ${r.iterations} iterations`).toBe(true);
+      expect(rowMarginalError(x, y, d, r)).toBeLessThan(3e-4);
+      expect(r.w2sq).toBeAllclose(fixed.w2sq, { rtol: 1e-3 });
+    }
+    expect(fixed.checks).toBeGreaterThanOrEqual(8);
+    expect(sync.checks).toBeLessThan(0.6 * fixed.checks);
+    expect(piped.checks).toBeLessThan(0.6 * fixed.checks + 1);
+    // Spacing by the rate costs a few iterations at most (Anderson blocks of 5, one chunk of 10).
+    expect(sync.iterations).toBeLessThanOrEqual(fixed.iterations + 10);
+  }, 120_000);
+
+  it('refuse an unknown spacing by name', async () => {
+    const x = uniform(20, 2, 42, 1);
+    // @ts-expect-error: not a spacing
+    await expect(sinkhorn(gpu(), { data: x, d: 2 }, { data: x, d: 2 }, { checkSpacing: 'often' })).rejects.toThrow(/checkSpacing must be 'fixed' or 'adaptive'/);
+  });
 
   it('cancel at a check with nothing left in flight, and the solver solves again', async () => {
     const ctx = gpu();

@@ -8,7 +8,7 @@ const MAX_DIRECTIONS = 100_000;
 
 export const summary = 'W2 distance between two (weighted) point clouds in CSV files (auto: exact or GPU Sinkhorn; 1-D exact, sliced)';
 const usage =
-  'wasserflow w2 X.csv Y.csv [--method auto|exact|sinkhorn|exact1d|sliced] [--x-weights FILE] [--y-weights FILE] [--plan FILE.csv] [--blur B] [--scaling S] [--no-debias] [--tol T] [--max-iter N] [--checks sync|pipelined] [--directions L] [--seed S] [--json]\n' +
+  'wasserflow w2 X.csv Y.csv [--method auto|exact|sinkhorn|exact1d|sliced] [--x-weights FILE] [--y-weights FILE] [--plan FILE.csv] [--blur B] [--scaling S] [--no-debias] [--tol T] [--max-iter N] [--checks sync|pipelined] [--check-spacing fixed|adaptive] [--directions L] [--seed S] [--json]\n' +
   'Exit status: 0 with the W2 printed; 3 when Sinkhorn stops unconverged (at --max-iter): no W2 is printed, stderr gives the marginal error reached (JSON: w2 null, converged false); 1 on bad input.';
 
 /**
@@ -60,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
       tol: { type: 'string' },
       'max-iter': { type: 'string' },
       checks: { type: 'string' },
+      'check-spacing': { type: 'string' },
       directions: { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean' },
@@ -91,6 +92,11 @@ export async function run(argv: string[]): Promise<number> {
   if (values.checks !== undefined) {
     if (values.checks !== 'sync' && values.checks !== 'pipelined') throw new InputError(`--checks must be sync or pipelined, got '${values.checks}'`);
     opts.checks = values.checks;
+  }
+  const spacing = values['check-spacing'];
+  if (spacing !== undefined) {
+    if (spacing !== 'fixed' && spacing !== 'adaptive') throw new InputError(`--check-spacing must be fixed or adaptive, got '${spacing}'`);
+    opts.checkSpacing = spacing;
   }
   if (values.directions !== undefined) opts.directions = num(values.directions, 'directions', SLICED_DEFAULTS.directions, { min: 1, max: MAX_DIRECTIONS, int: true });
   if (values.seed !== undefined) opts.seed = num(values.seed, 'seed', SLICED_DEFAULTS.seed, { min: 0, int: true });

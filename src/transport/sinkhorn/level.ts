@@ -54,6 +54,19 @@ const ANDERSON_STALL = 5;
  */
 export const ANDERSON_EVERY = 5;
 
+/** With adaptive spacing, a check comes at most this many times `checkEvery` iterations after the last. */
+export const SPACING_MAX = 8;
+/** With adaptive spacing, the iterations between checks at most double from one check to the next. */
+const SPACING_GROWTH = 2;
+/**
+ * With adaptive spacing, a check goes where the rate predicts the error passes tol once that is at
+ * most this many times `checkEvery` ahead, and halfway there before: Anderson's rate improves as the
+ * level goes on, so a check at the predicted crossing overshoots (400 vs 350 uniform points, blur
+ * 0.1: aiming at the crossing stopped at 169 iterations, where checks every 10 stopped at 129;
+ * halfway, at 129 with 5 checks instead of 12).
+ */
+const SPACING_NEAR = 3;
+
 export interface MarginalErrors {
   cross: number;
   self: number;
@@ -112,6 +125,8 @@ export interface LevelControlOptions {
   floorEvery: number;
   /** Anderson steps run at this level. */
   anderson: boolean;
+  /** Iterations between checks: at least `every`; with `adaptive`, as many as the measured rate predicts (see chunk). */
+  spacing: { every: number; adaptive: boolean };
 }
 
 /**
@@ -131,6 +146,9 @@ export class LevelControl {
   private sinceBest = 0;
   /** Whether potentials have been saved (a restore needs them). */
   private saved = false;
+  /** The worst error and the iteration of the last two checks since the iteration was last disturbed (adaptive spacing's rate). */
+  private history: { err: number; at: number }[] = [];
+  private lastChunk = 0;
 
   constructor(
     private readonly o: LevelControlOptions,
@@ -150,12 +168,13 @@ export class LevelControl {
   }
 
   /**
-   * Count a check with errors `e`; true when the f32 floor should be (re-)estimated now (the error
-   * stalled above tol): assign it to `floor` before asking `reached`.
+   * Count a check with errors `e` after `at` iterations in all; true when the f32 floor should be
+   * (re-)estimated now (the error stalled above tol): assign it to `floor` before asking `reached`.
    */
-  observe(e: MarginalErrors): boolean {
+  observe(e: MarginalErrors, at: number): boolean {
     this.checks++;
     const worst = this.worst(e);
+    this.history = [...this.history.slice(-1), { err: worst, at }];
     const stalled = worst > this.o.tol && worst > STALL * this.last && this.checks % this.o.floorEvery === 0;
     this.last = worst;
     return stalled;
@@ -176,6 +195,41 @@ export class LevelControl {
   /** The kept set of the truncation changed: errors before and after are not comparable. */
   forget(): void {
     this.relax.forget();
+    this.history = [];
+  }
+
+  /**
+   * How many iterations to queue before the next check, `queued` iterations in all being queued so
+   * far (a pipelined check's iterations are queued before the check before them is judged).
+   * Fixed spacing: `every`. Adaptive: the rate per iteration measured between the last two checks
+   * (Sinkhorn converges linearly, err ∝ ρ^n) predicts the iteration at which the error passes tol,
+   * and the next check goes there, or halfway there while it is far (SPACING_NEAR): at least `every`
+   * after the last queued, at most SPACING_GROWTH times the last spacing and SPACING_MAX × `every`. Without a rate (the level's first checks, ω or
+   * Anderson just changed, a restore, the kept set rebuilt, the error not falling) it is `every`.
+   * On a GPU a check's round trip costs more than many iterations of a small problem. The solver
+   * spaces only the final level this way (annealing levels adapt ω check by check: spaced by the
+   * rate they took 9% more iterations on 12 debiased W2s of 256–1024 points).
+   */
+  chunk(queued: number): number {
+    const { every, adaptive } = this.o.spacing;
+    const [a, b] = this.history;
+    let c = every;
+    // The error the level accepts: tol, or the f32 floor once estimated (when acceptable).
+    const target = Math.max(this.o.tol, this.floor && this.floor.cross <= FLOOR_MAX ? this.floor.cross : 0);
+    if (adaptive && a && b && b.at > a.at && b.err > target && b.err < a.err && a.err > 0) {
+      const logRate = Math.log(b.err / a.err) / (b.at - a.at);
+      const left = b.at + Math.ceil(Math.log(target / b.err) / logRate) - queued;
+      // Halfway there while far: the rate is a lower bound more often than not (Anderson's speeds up).
+      const ahead = left <= SPACING_NEAR * every ? left : Math.ceil(left / 2);
+      c = Math.max(every, Math.min(ahead, SPACING_GROWTH * Math.max(every, this.lastChunk), SPACING_MAX * every));
+    }
+    // With Anderson, checks stay ANDERSON_EVERY iterations apart: a check is then four plain updates
+    // past a mixing step. One that lands right after it reads the extrapolation's transient (on a
+    // 256-point 4-cluster W2, a check every 13 iterations saw errors jump 10× between checks, which
+    // set off Anderson's restarts: 572 iterations against 300 with a check every 10).
+    if (this.anderson) c = Math.ceil(c / ANDERSON_EVERY) * ANDERSON_EVERY;
+    this.lastChunk = c;
+    return c;
   }
 
   /** What to do after a check with errors `e` that followed `iterations` iterations and did not end the level. */
@@ -204,6 +258,8 @@ export class LevelControl {
       }
     }
     if ((r.restore || restart) && this.saved) step.restore = true;
+    // What changes the iteration makes the rate measured so far meaningless for the spacing.
+    if (step.rewrite || step.restore || step.clearAnderson) this.history = [];
     else if (r.save) {
       step.save = true;
       this.saved = true;

@@ -30,7 +30,11 @@ export interface SinkhornOptions extends RunOptions {
   tol?: number;
   /** Cap on softmin iterations in total (default 5000). */
   maxIterations?: number;
-  /** Read the marginal error back every this many iterations (default 10). */
+  /**
+   * Read the marginal error back every this many iterations (default 10); with Anderson acceleration
+   * (the final ε) rounded up to a multiple of its 5-iteration block, so a check never reads the
+   * transient right after a mixing step. With `checkSpacing: 'adaptive'`, the least spacing.
+   */
   checkEvery?: number;
   /**
    * How the convergence checks wait for the GPU: 'sync' submits a check's iterations and waits for its
@@ -44,6 +48,16 @@ export interface SinkhornOptions extends RunOptions {
    * always runs 'sync' (its kept set is re-checked against the potentials of the check itself).
    */
   checks?: 'sync' | 'pipelined';
+  /**
+   * 'fixed': a check every `checkEvery` iterations. 'adaptive': at the final ε, at least `checkEvery`
+   * apart, further when the rate measured between the last two checks predicts the error passes tol
+   * later (halfway there while far, at most doubling the spacing from one check to the next, at most
+   * 8 × `checkEvery`; level.ts); annealing levels keep `checkEvery`. Fewer round trips for the same
+   * iterations (12 debiased W2s of 256–1024 points on lavapipe: 314 checks instead of 380, 3805
+   * iterations instead of 3800). Default: 'adaptive' on hardware adapters, 'fixed' on CPU adapters
+   * (a readback there costs less than an iteration of a small problem).
+   */
+  checkSpacing?: 'fixed' | 'adaptive';
   /** Symmetric averaged updates per annealing level when levelTol is Infinity (default 3). */
   levelIterations?: number;
   /**
@@ -143,6 +157,8 @@ export interface ResolvedSinkhorn {
   checkEvery: number;
   /** As asked; undefined: the adapter's default (SinkhornOptions.checks). */
   checks: 'sync' | 'pipelined' | undefined;
+  /** As asked; undefined: the adapter's default (SinkhornOptions.checkSpacing). */
+  checkSpacing: 'fixed' | 'adaptive' | undefined;
   levelIterations: number;
   levelTol: number;
   levelMaxIterations: number;
@@ -174,6 +190,7 @@ export function resolveSinkhorn(o: SinkhornOptions = {}): ResolvedSinkhorn {
     maxIterations: o.maxIterations ?? D.maxIterations,
     checkEvery: o.checkEvery ?? D.checkEvery,
     checks: o.checks,
+    checkSpacing: o.checkSpacing,
     levelIterations: o.levelIterations ?? D.levelIterations,
     levelTol: o.levelTol ?? D.levelTol,
     levelMaxIterations: o.levelMaxIterations ?? D.levelMaxIterations,
@@ -214,6 +231,9 @@ function checkOptions(o: SinkhornOptions): void {
   }
   if (o.checks !== undefined && o.checks !== 'sync' && o.checks !== 'pipelined') {
     throw new InputError(`checks must be 'sync' or 'pipelined', got '${String(o.checks)}'`);
+  }
+  if (o.checkSpacing !== undefined && o.checkSpacing !== 'fixed' && o.checkSpacing !== 'adaptive') {
+    throw new InputError(`checkSpacing must be 'fixed' or 'adaptive', got '${String(o.checkSpacing)}'`);
   }
   if (o.finalUpdates !== undefined && o.finalUpdates !== 'alternating' && o.finalUpdates !== 'symmetric') {
     throw new InputError(`finalUpdates must be 'alternating' or 'symmetric', got '${String(o.finalUpdates)}'`);

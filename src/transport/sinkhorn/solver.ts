@@ -307,7 +307,10 @@ export class SinkhornSolver {
     const debias = this.shape.debias;
     const final = level === schedule.length - 1;
     const eps = schedule[level]!;
-    const control = new LevelControl({ tol, debias, anderson, freezeSelf: final && debias && o.finalUpdates === 'alternating', floorEvery: this.stored ? FLOOR_CHECK_EVERY : 1 }, relax);
+    // Checks spaced by the measured rate at the final ε only (level.ts: annealing levels adapt ω check by check).
+    const adaptive = final && (o.checkSpacing ?? (this.ctx.adapter.isSoftware ? 'fixed' : 'adaptive')) === 'adaptive';
+    const spacing = { every: o.checkEvery, adaptive };
+    const control = new LevelControl({ tol, debias, anderson, freezeSelf: final && debias && o.finalUpdates === 'alternating', floorEvery: this.stored ? FLOOR_CHECK_EVERY : 1, spacing }, relax);
     await this.enterLevel(run, level);
     // The final level's iterations cost the same from one solve to the next (a reused solver):
     // its pacer keeps what it learned; an annealing level's starts afresh.
@@ -327,7 +330,7 @@ export class SinkhornSolver {
     reportProgress(run.o.run, { stage: 'sinkhorn', done, total: run.o.maxIterations, metrics });
     // The f32 floor once the error stalls above tol (a stored cost's reads the potentials back: with
     // pipelined checks those of a check later, whose largest values are the same to a few ulps).
-    if (control.observe(errors)) control.floor = marginalFloor(this.stored ? await this.readPotentials(run) : undefined, this.layouts, this.total, run.copies, eps, this.shape.debias);
+    if (control.observe(errors, done)) control.floor = marginalFloor(this.stored ? await this.readPotentials(run) : undefined, this.layouts, this.total, run.copies, eps, this.shape.debias);
     return control.reached(errors);
   }
 
@@ -356,14 +359,14 @@ export class SinkhornSolver {
     return restored;
   }
 
-  /** Checks that wait: encode `checkEvery` iterations, read their error, decide, repeat. */
+  /** Checks that wait: encode the next iterations (LevelControl.chunk), read their error, decide, repeat. */
   private async checkSync(run: Run, loop: LevelLoop): Promise<LevelOutcome> {
     const { o, kept } = run;
     const { level, control, pacer, cap } = loop;
     const final = level === run.schedule.length - 1;
     for (;;) {
       throwIfAborted(o.signal, 'sinkhorn');
-      const c = Math.min(o.checkEvery, cap - run.iterations);
+      const c = Math.min(control.chunk(run.iterations), cap - run.iterations);
       if (c > 0) this.encodeIterations(run, level, c, o.finalUpdates);
       const errors = await this.readErrors(run, { pacer, units: c });
       const reached = await this.judge(run, loop, errors, run.iterations);
@@ -382,7 +385,7 @@ export class SinkhornSolver {
   }
 
   /**
-   * Checks a step behind the queue: the next `checkEvery` iterations are submitted before a check's
+   * Checks a step behind the queue: the next iterations (LevelControl.chunk) are submitted before a check's
    * error is awaited, each check with a snapshot of its potentials (two in turn). A check that ends
    * the final level puts its snapshot back, so the solve ends with exactly the potentials it checked;
    * the iterations after it are work done but not counted in `iterations`. An annealing level keeps
@@ -400,7 +403,7 @@ export class SinkhornSolver {
     try {
       for (;;) {
         throwIfAborted(o.signal, 'sinkhorn');
-        const c = Math.min(o.checkEvery, cap - run.iterations);
+        const c = Math.min(control.chunk(run.iterations), cap - run.iterations);
         let next: QueuedCheck | undefined;
         if (c > 0 || !pending) {
           if (c > 0) this.encodeIterations(run, level, c, o.finalUpdates);
