@@ -19,9 +19,8 @@ fn step4_of(q: u32) -> vec4<u32> { return tidx[q]; }
 
 #if SG
 // With SG (a tuned variant, src/kernels/mlp_grads.ts): one job per workgroup. A dW job is a block
-// of SG_ROWS rows × SG_COLS·WG columns: 8 × 2·WG (grads_dw_sg), 16 or 32 × 2·WG with SG_WIDE
-// (grads_dw_wide; a block with 8 rows or fewer left, as a 2-output layer's, runs grads_dw_sg
-// instead); a db or de job runs WG of the old per-invocation jobs, whose count the segment's njobs
+// of SG_ROWS rows × SG_COLS·WG columns: 8, 16 or 32 × 2·WG (grads_dw; a block with 8 rows or fewer
+// left, as a 2-output layer's, runs the 8-row form); a db or de job runs WG of the old per-invocation jobs, whose count the segment's njobs
 // holds.
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32,
@@ -39,11 +38,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     let ncb = (seg.in_dim + SG_COLS * WG - 1u) / (SG_COLS * WG);
     let j0 = (local / ncb) * SG_ROWS;
     let i0 = (local % ncb) * SG_COLS * WG + SG_COLS * li;
-#if SG_WIDE
-    if (seg.out_dim - j0 <= 8u) { grads_dw_sg(seg, j0, i0, lane, row4); } else { grads_dw_wide(seg, j0, i0, lane, row4); }
-#else
-    grads_dw_sg(seg, j0, i0, lane, row4);
-#endif
+    if (SG_ROWS > 8u && seg.out_dim - j0 <= 8u) { grads_dw(seg, j0, i0, lane, row4, 8u); } else { grads_dw(seg, j0, i0, lane, row4, SG_ROWS); }
   } else {
     let inner = local * WG + li;
     if (inner < seg.njobs) { grads_job(seg, inner, row4, 0u, row4, 0u); }

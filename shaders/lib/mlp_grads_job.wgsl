@@ -128,257 +128,27 @@ fn grads_job(seg: Segment, local: u32, row4: u32, q0: u32, q1: u32, g_base: u32)
 }
 
 #if SG
-// The subgroup shape of a dW tile (shaders/mlp_grads.wgsl with SG): one workgroup computes rows
-// j0..j0+7 of dW (the same for the whole workgroup) × 2 columns per invocation, summed over the
-// batch's vec4 columns [0, row4). The batch is taken 8 vec4 at a time: lane q reads dU[j, q0 + q]
-// for the 8 rows, and subgroupBroadcast hands it to every lane, so each lane gathers only its own
-// X columns. Same summation order as grads_job's 8×8 tile (one dot of 4 samples at a time).
-// Needs a subgroup of at least 8 invocations, all active, and uniform control flow.
-fn grads_dw_sg(seg: Segment, j0: u32, i0: u32, lane: u32, row4: u32) {
-  let last = seg.out_dim - 1u;
-  let d0r = seg.du_off / 4u + min(j0 + 0u, last) * row4;
-  let d1r = seg.du_off / 4u + min(j0 + 1u, last) * row4;
-  let d2r = seg.du_off / 4u + min(j0 + 2u, last) * row4;
-  let d3r = seg.du_off / 4u + min(j0 + 3u, last) * row4;
-  let d4r = seg.du_off / 4u + min(j0 + 4u, last) * row4;
-  let d5r = seg.du_off / 4u + min(j0 + 5u, last) * row4;
-  let d6r = seg.du_off / 4u + min(j0 + 6u, last) * row4;
-  let d7r = seg.du_off / 4u + min(j0 + 7u, last) * row4;
-  let xa = seg.x_off / 4u + min(i0, seg.in_dim - 1u) * row4;
-  let xb = seg.x_off / 4u + min(i0 + 1u, seg.in_dim - 1u) * row4;
-  var a0 = vec2<f32>(0.0); var a1 = vec2<f32>(0.0); var a2 = vec2<f32>(0.0); var a3 = vec2<f32>(0.0);
-  var a4 = vec2<f32>(0.0); var a5 = vec2<f32>(0.0); var a6 = vec2<f32>(0.0); var a7 = vec2<f32>(0.0);
-  // Whole chunks of 8 vec4 without guards, then the remainder with guards.
-  let qfull = row4 & ~7u;
-  for (var q0 = 0u; q0 < qfull; q0 += 8u) {
-    let ql = min(q0 + lane, row4 - 1u);
-    let u0 = acts[d0r + ql]; let u1 = acts[d1r + ql]; let u2 = acts[d2r + ql]; let u3 = acts[d3r + ql];
-    let u4 = acts[d4r + ql]; let u5 = acts[d5r + ql]; let u6 = acts[d6r + ql]; let u7 = acts[d7r + ql];
-    {
-      let x0 = acts[xa + q0 + 0u]; let x1 = acts[xb + q0 + 0u];
-      var d = subgroupBroadcast(u0, 0u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 0u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 0u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 0u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 0u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 0u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 0u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 0u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    {
-      let x0 = acts[xa + q0 + 1u]; let x1 = acts[xb + q0 + 1u];
-      var d = subgroupBroadcast(u0, 1u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 1u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 1u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 1u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 1u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 1u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 1u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 1u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    {
-      let x0 = acts[xa + q0 + 2u]; let x1 = acts[xb + q0 + 2u];
-      var d = subgroupBroadcast(u0, 2u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 2u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 2u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 2u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 2u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 2u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 2u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 2u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    {
-      let x0 = acts[xa + q0 + 3u]; let x1 = acts[xb + q0 + 3u];
-      var d = subgroupBroadcast(u0, 3u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 3u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 3u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 3u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 3u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 3u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 3u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 3u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    {
-      let x0 = acts[xa + q0 + 4u]; let x1 = acts[xb + q0 + 4u];
-      var d = subgroupBroadcast(u0, 4u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 4u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 4u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 4u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 4u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 4u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 4u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 4u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    {
-      let x0 = acts[xa + q0 + 5u]; let x1 = acts[xb + q0 + 5u];
-      var d = subgroupBroadcast(u0, 5u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 5u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 5u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 5u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 5u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 5u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 5u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 5u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    {
-      let x0 = acts[xa + q0 + 6u]; let x1 = acts[xb + q0 + 6u];
-      var d = subgroupBroadcast(u0, 6u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 6u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 6u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 6u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 6u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 6u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 6u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 6u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    {
-      let x0 = acts[xa + q0 + 7u]; let x1 = acts[xb + q0 + 7u];
-      var d = subgroupBroadcast(u0, 7u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 7u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 7u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 7u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 7u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 7u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 7u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 7u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-  }
-  if (qfull < row4) {
-    let q0 = qfull;
-    let ql = min(q0 + lane, row4 - 1u);
-    let u0 = acts[d0r + ql]; let u1 = acts[d1r + ql]; let u2 = acts[d2r + ql]; let u3 = acts[d3r + ql];
-    let u4 = acts[d4r + ql]; let u5 = acts[d5r + ql]; let u6 = acts[d6r + ql]; let u7 = acts[d7r + ql];
-    if (q0 + 0u < row4) {
-      let x0 = acts[xa + q0 + 0u]; let x1 = acts[xb + q0 + 0u];
-      var d = subgroupBroadcast(u0, 0u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 0u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 0u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 0u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 0u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 0u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 0u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 0u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    if (q0 + 1u < row4) {
-      let x0 = acts[xa + q0 + 1u]; let x1 = acts[xb + q0 + 1u];
-      var d = subgroupBroadcast(u0, 1u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 1u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 1u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 1u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 1u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 1u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 1u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 1u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    if (q0 + 2u < row4) {
-      let x0 = acts[xa + q0 + 2u]; let x1 = acts[xb + q0 + 2u];
-      var d = subgroupBroadcast(u0, 2u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 2u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 2u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 2u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 2u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 2u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 2u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 2u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    if (q0 + 3u < row4) {
-      let x0 = acts[xa + q0 + 3u]; let x1 = acts[xb + q0 + 3u];
-      var d = subgroupBroadcast(u0, 3u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 3u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 3u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 3u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 3u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 3u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 3u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 3u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    if (q0 + 4u < row4) {
-      let x0 = acts[xa + q0 + 4u]; let x1 = acts[xb + q0 + 4u];
-      var d = subgroupBroadcast(u0, 4u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 4u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 4u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 4u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 4u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 4u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 4u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 4u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    if (q0 + 5u < row4) {
-      let x0 = acts[xa + q0 + 5u]; let x1 = acts[xb + q0 + 5u];
-      var d = subgroupBroadcast(u0, 5u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 5u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 5u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 5u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 5u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 5u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 5u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 5u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    if (q0 + 6u < row4) {
-      let x0 = acts[xa + q0 + 6u]; let x1 = acts[xb + q0 + 6u];
-      var d = subgroupBroadcast(u0, 6u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 6u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 6u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 6u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 6u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 6u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 6u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 6u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-    if (q0 + 7u < row4) {
-      let x0 = acts[xa + q0 + 7u]; let x1 = acts[xb + q0 + 7u];
-      var d = subgroupBroadcast(u0, 7u); a0 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u1, 7u); a1 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u2, 7u); a2 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u3, 7u); a3 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u4, 7u); a4 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u5, 7u); a5 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u6, 7u); a6 += vec2<f32>(dot(d, x0), dot(d, x1));
-      d = subgroupBroadcast(u7, 7u); a7 += vec2<f32>(dot(d, x0), dot(d, x1));
-    }
-  }
-  let sc = param(seg.scale_idx);
-  for (var r = 0u; r < 8u; r++) {
-    if (j0 + r >= seg.out_dim) { break; }
-    var v = a0;
-    switch r {
-      case 1u: { v = a1; }
-      case 2u: { v = a2; }
-      case 3u: { v = a3; }
-      case 4u: { v = a4; }
-      case 5u: { v = a5; }
-      case 6u: { v = a6; }
-      case 7u: { v = a7; }
-      default: {}
-    }
-    let row = seg.g_off + (j0 + r) * seg.in_dim;
-    if (i0 < seg.in_dim) { grads[row + i0] = sc * v.x; }
-    if (i0 + 1u < seg.in_dim) { grads[row + i0 + 1u] = sc * v.y; }
-  }
-}
-#endif
-
-#if SG_WIDE
-// The 16- and 32-row subgroup shapes (shaders/mlp_grads.wgsl with SG_WIDE; SG_ROWS = 16 or 32): as
-// grads_dw_sg, but one workgroup computes rows j0..j0+SG_ROWS-1 of dW, so each X vec4 a lane gathers
-// serves 16 (32) rows instead of 8. Per dot product of 4 samples, gathered vec4 loads: 1/8 (X) +
-// 1/16 (dU) in grads_dw_sg, 1/16 + 1/16 with 16 rows, 1/32 + 1/16 with 32. On lavapipe (8 lanes per
-// SIMD group, 16 AVX2 registers) the gathers cost more than the spills of the 32 (64) scalar
-// accumulators; 4 columns per invocation (16 × 4, 8 × 4) measured slower. Same summation order as
-// grads_job's 8×8 tile and grads_dw_sg (one dot of 4 samples at a time, q ascending). Needs what
-// grads_dw_sg needs.
+// The subgroup shapes of a dW tile (shaders/mlp_grads.wgsl with SG; SG_ROWS = 8, 16 or 32 rows):
+// one workgroup computes rows j0..j0+rows-1 of dW (the same for the whole workgroup) × 2 columns
+// per invocation, summed over the batch's vec4 columns [0, row4). Per dot product of 4 samples,
+// gathered vec4 loads: 1/8 (X) + 1/16 (dU) with 8 rows, 1/16 + 1/16 with 16, 1/32 + 1/16 with 32.
+// On lavapipe (8 lanes per SIMD group, 16 AVX2 registers) the gathers cost more than the spills of
+// the 32 (64) scalar accumulators; 4 columns per invocation (16 × 4, 8 × 4) measured slower. Same
+// summation order as grads_job's 8×8 tile (one dot of 4 samples at a time, q ascending). Needs a
+// subgroup of at least 8 invocations, all active, and uniform control flow.
 //
 // The batch is taken 8 vec4 at a time: lane k loads every row's dU vec4 at column q0 + k, and the
 // loop over k hands it to all lanes by subgroupShuffle (subgroupBroadcast would need a constant
-// lane). The loops over rows have a constant trip count and a small body, so that drivers unroll
-// them and keep the arrays in registers (Mesa unrolls a loop of at most 32 trips whose body is
-// small enough; an array indexed by a rolled loop's counter lives in memory). On lavapipe this
-// form ran as fast as the 8 lanes written out for subgroupBroadcast or faster (0–20% in interleaved
-// runs), and compiles in about half the time (docs/training.md, "Layer kernel shapes").
+// lane). `rows` is a constant at every call (SG_ROWS, or 8 for the last rows of a wide shape), so
+// the loops over rows have a constant trip count and a small body: drivers unroll them and keep the
+// arrays in registers (Mesa unrolls a loop of at most 32 trips whose body is small enough; an array
+// indexed by a rolled loop's counter lives in memory). On lavapipe this form ran as fast as the 8
+// lanes written out for subgroupBroadcast or faster (0–20% in interleaved runs), and compiles in
+// about half the time (docs/training.md, "Layer kernel shapes").
 // The largest SG_ROWS (a function-scope array needs a constant size).
 const WIDE_MAX_ROWS = 32u;
 
-fn grads_dw_wide(seg: Segment, j0: u32, i0: u32, lane: u32, row4: u32) {
+fn grads_dw(seg: Segment, j0: u32, i0: u32, lane: u32, row4: u32, rows: u32) {
   let last = seg.out_dim - 1u;
   let xa = seg.x_off / 4u + min(i0, seg.in_dim - 1u) * row4;
   let xb = seg.x_off / 4u + min(i0 + 1u, seg.in_dim - 1u) * row4;
@@ -386,19 +156,19 @@ fn grads_dw_wide(seg: Segment, j0: u32, i0: u32, lane: u32, row4: u32) {
   var u: array<vec4<f32>, WIDE_MAX_ROWS>;
   for (var q0 = 0u; q0 < row4; q0 += 8u) {
     let ql = min(q0 + lane, row4 - 1u);
-    for (var r = 0u; r < SG_ROWS; r++) { u[r] = acts[seg.du_off / 4u + min(j0 + r, last) * row4 + ql]; }
+    for (var r = 0u; r < rows; r++) { u[r] = acts[seg.du_off / 4u + min(j0 + r, last) * row4 + ql]; }
     let n = min(row4 - q0, 8u);
     for (var k = 0u; k < n; k++) {
       let x0 = acts[xa + q0 + k];
       let x1 = acts[xb + q0 + k];
-      for (var r = 0u; r < SG_ROWS; r++) {
+      for (var r = 0u; r < rows; r++) {
         let d = subgroupShuffle(u[r], k);
         acc[r] += vec2<f32>(dot(d, x0), dot(d, x1));
       }
     }
   }
   let sc = param(seg.scale_idx);
-  for (var r = 0u; r < SG_ROWS; r++) {
+  for (var r = 0u; r < rows; r++) {
     if (j0 + r >= seg.out_dim) { break; }
     let row = seg.g_off + (j0 + r) * seg.in_dim;
     if (i0 < seg.in_dim) { grads[row + i0] = sc * acc[r].x; }

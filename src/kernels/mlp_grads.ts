@@ -2,7 +2,7 @@
  * Owner of shaders/mlp_grads.wgsl: every parameter gradient of the MLP in one dispatch, as a list
  * of jobs (8×8 dW tiles, 4-row db strips, (step, 4-row) de strips). Three shapes, tuned per adapter
  * by src/train/mlp.ts: 'tile' (one job per invocation), 'sg' (one job per workgroup: a dW job is
- * 8 rows × 2·WG columns with dU shared by subgroupBroadcast; needs subgroups of ≥ 8 lanes), and
+ * 8 rows × 2·WG columns with dU shared by subgroupShuffle; needs subgroups of ≥ 8 lanes), and
  * 'sg16' / 'sg32' (as 'sg' with 16 / 32 rows, so each gathered X vec4 serves 2× / 4× the rows; a
  * block of ≤ 8 remaining rows, as the 2-output last layer, runs the 8-row code). On lavapipe the
  * 16- and 32-row shapes made the gradient kernel 1.7–2.1× faster than 'sg' (widths 64 to 1024,
@@ -102,7 +102,7 @@ export class MlpGradsKernel {
       source,
       layout: pl,
       prelude: [...(sg ? ['enable subgroups;'] : []), MlpGradsBindings.wgsl],
-      defines: { SG: sg, SG_WIDE: variant.kind === 'sg16' || variant.kind === 'sg32' },
+      defines: { SG: sg },
       constants: { WG: variant.wg, ...(sg ? { SG_ROWS: sgShape(variant).rows, SG_COLS: sgShape(variant).cols } : {}) },
     });
     return new MlpGradsKernel(ctx, pipeline, variant);
