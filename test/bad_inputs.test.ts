@@ -116,7 +116,7 @@ describe('bad inputs: the CLI', () => {
     [['train', '--dataset', 'moons', '--out', 'DIR/a-file/sub'], /is not a directory/],
     [['train', '--dataset', 'moons', '--out', '/proc/wf-x'], /--out: cannot create directory '\/proc\/wf-x': no such file or directory/],
     [['train', '--dataset', 'DIR/missing.csv', '--out', 'DIR/t1'], /--dataset: cannot read '.*missing\.csv': no such file/],
-    [['train', '--dataset', 'DIR/typo.csv', '--out', 'DIR/t2'], /typo\.csv:1: value 2 '2\.x' is not a finite number/],
+    [['train', '--dataset', 'DIR/typo.csv', '--out', 'DIR/t2'], /typo\.csv:1: value 2 '2\.x' is not a finite decimal number/],
     [['train', '--dataset', 'DIR/big.csv', '--out', 'DIR/t3'], /big\.csv:2: value 1 '1e39' overflows float32/],
     [['train', '--dataset', 'moons', '--steps', '0', '--out', 'DIR/t4'], /--steps must be >= 1/],
     [['train', '--out', 'DIR/t5', '--resume'], /no checkpoint to resume/],

@@ -114,6 +114,35 @@ describe('wasserflow w2 (CPU methods)', () => {
     await expect(run([X.file, Y.file, '--method', 'sinkhorn', '--checks', 'eager'])).rejects.toThrow(/--checks must be sync or pipelined, got 'eager'/);
   });
 
+  it('reads CSV values as float64: clouds around 1e7 keep their differences; hex is refused', async () => {
+    // Y = X + (0.3, -0.4): W2 = 0.5 exactly. Read as f32 (an ulp of 1 at 1e7) it came out 0.3–0.9.
+    const z = rngFillCpu(80 * 2, 9, 0, 'normal');
+    const row = (i: number, dx: number, dy: number) => `${(1e7 + z[2 * i]! + dx).toPrecision(17)},${(1e7 + z[2 * i + 1]! + dy).toPrecision(17)}`;
+    const fx = writeLines('far-x.csv', Array.from({ length: 80 }, (_, i) => row(i, 0, 0)));
+    const fy = writeLines('far-y.csv', Array.from({ length: 80 }, (_, i) => row(i, 0.3, -0.4)));
+    const r = await w2json([fx, fy, '--method', 'exact']);
+    // Printing with 17 digits and reading back is exact; x + 1e7 + t rounds by ~1e-9.
+    expect(r.w2).toBeAllclose(0.5, { atol: 1e-8 });
+    const hex = writeLines('hex.csv', ['1,2', '0x10,3']);
+    await expect(run([hex, fy])).rejects.toThrow(/hex\.csv:2: value 1 '0x10' is not a finite decimal number/);
+  });
+
+  it('says on stderr when a flag of another method is ignored', async () => {
+    const err = console.error;
+    const notes: string[] = [];
+    console.error = (s: string) => notes.push(s);
+    try {
+      const r = await w2json([X.file, Y.file, '--blur', '0.1', '--seed', '3']);
+      expect(r.method).toBe('exact');
+    } finally {
+      console.error = err;
+    }
+    expect(notes).toEqual([
+      'wasserflow w2: note: --blur applies only to method sinkhorn; method auto chose exact for this size (--method sinkhorn to use them): ignored',
+      'wasserflow w2: note: --seed applies only to method sliced; method auto chose exact for this size (--method sliced to use them): ignored',
+    ]);
+  });
+
   it('zero weights drop their points (the same measure)', async () => {
     const z = Array.from(wx);
     z[3] = 0;

@@ -11,7 +11,7 @@ describe('parseCsv', () => {
 
   it('names the file and line of ragged rows, NaN/Inf, empty cells and empty files', () => {
     expect(() => parseCsv('1,2\n3\n', 'a.csv')).toThrow(/a\.csv:2: 1 values, expected 2/);
-    expect(() => parseCsv('1,2\n3,nan\n', 'b.csv')).toThrow(/b\.csv:2: value 2 'nan' is not a finite number/);
+    expect(() => parseCsv('1,2\n3,nan\n', 'b.csv')).toThrow(/b\.csv:2: value 2 'nan' is not a finite decimal number/);
     expect(() => parseCsv('1,2\n3,Infinity\n', 'b.csv')).toThrow(/b\.csv:2: value 2 'Infinity'/);
     expect(() => parseCsv('x,y\n1,abc\n', 'c.csv')).toThrow(/c\.csv:2: value 2 'abc'/);
     expect(() => parseCsv('1,,2\n', 'c.csv')).toThrow(/c\.csv:1: value 2 ''/);
@@ -25,7 +25,15 @@ describe('parseCsv', () => {
   });
 
   it('a header is a row with no number at all: a typo in the first row is an error naming file:line', () => {
-    expect(() => parseCsv('1.0,2.x\n3,4\n', 'h.csv')).toThrow(/h\.csv:1: value 2 '2\.x' is not a finite number/);
+    // Forms Number() reads but a CSV of decimals does not mean: refused, not silently converted.
+    expect(() => parseCsv('1,2\n0x10,4\n', 'x.csv')).toThrow(/x\.csv:2: value 1 '0x10' is not a finite decimal number/);
+    expect(() => parseCsv('1,2\n0b1,4\n', 'x.csv')).toThrow(/x\.csv:2: value 1 '0b1' is not a finite decimal number/);
+    // Decimals in every form: signs, no leading or trailing digits, exponents.
+    expect(Array.from(parseCsv('-1.5,+2.\n.5,3e-2\n1E+2,-0\n', 'ok.csv', { float64: true }).data)).toEqual([-1.5, 2, 0.5, 0.03, 100, -0]);
+    // float64 on request: the values as written.
+    expect(parseCsv('10000000.25,1\n', 'f.csv', { float64: true }).data[0]).toBe(10000000.25);
+    expect(parseCsv('10000000.25,1\n', 'f.csv').data[0]).toBe(10000000);
+    expect(() => parseCsv('1.0,2.x\n3,4\n', 'h.csv')).toThrow(/h\.csv:1: value 2 '2\.x' is not a finite decimal number/);
     expect(() => parseCsv('\n# c\nx,2\n3,4\n', 'h.csv')).toThrow(/h\.csv:3: value 1 'x'/);
     expect(parseCsv('x0,x1\n3,4\n').n).toBe(1);
     expect(parseCsv('"x";"y"\n3;4\n').n).toBe(1);

@@ -280,7 +280,8 @@ export class Engine {
 
   /**
    * W2 between two point clouds (arrays of points, or `{ data, d, weights? }` with data a
-   * Float32Array or a GPU buffer; weights non-negative, normalised): `method: 'auto'` (default) runs the
+   * Float32Array, a Float64Array or a GPU buffer; weights non-negative, normalised; float64 values
+   * are used as given by the CPU methods and centred before rounding to f32 by the Sinkhorn): `method: 'auto'` (default) runs the
    * exact solver where it is faster and the GPU debiased Sinkhorn divergence S_ε above (the result's
    * `method` and `reason` say which and why); or `method: 'exact' | 'sinkhorn' | 'exact1d' | 'sliced'`.
    * Progress: stage 'sinkhorn' at each convergence check.
@@ -319,7 +320,7 @@ export class Engine {
     if (Array.isArray(c)) floats = c.length * ((c[0] as ArrayLike<number> | undefined)?.length ?? 0);
     else if (typeof c === 'object' && c !== null && 'd' in c) {
       const pc = c as { data?: unknown; d: number; n?: number };
-      floats = pc.n !== undefined ? pc.n * pc.d : pc.data instanceof Float32Array ? pc.data.length : 0;
+      floats = pc.n !== undefined ? pc.n * pc.d : pc.data instanceof Float32Array || pc.data instanceof Float64Array ? pc.data.length : 0;
     } else throw new InputError(`${name} must be an array of points or { data, d, n?, weights? }, got ${c === null ? 'null' : typeof c}`);
     checkBindingSize(`${name} (${floats} floats)`, floats * 4, this.ctx.device.limits);
     return floats * 4;

@@ -13,8 +13,12 @@ export const MAX_DIM = 4096;
 /** A cloud as a WeightedPointCloud (src/gpu/points.ts) or as an array of points (`[[x0, y0], [x1, y1], ...]`). */
 export type CloudLike = WeightedPointCloud | readonly (readonly number[])[];
 
+/** Points on the host: f32, or float64 (kept as given by the CPU methods, centred before rounding by the GPU Sinkhorn). */
+export type HostPoints = Float32Array | Float64Array;
+
 /** A validated cloud: the one PointCloud (points on the host or the GPU, `n` resolved) with its normalised weights. */
-export interface Cloud extends PointCloud<Float32Array | GPUBuffer> {
+export interface Cloud extends Omit<PointCloud, 'data'> {
+  readonly data: HostPoints | GPUBuffer;
   /** Normalised weights (float64), summing to 1. */
   weights: Float64Array;
   uniform: boolean;
@@ -22,9 +26,14 @@ export interface Cloud extends PointCloud<Float32Array | GPUBuffer> {
   hasZero: boolean;
 }
 
-/** The cloud's points when they are on the host (a Float32Array of n·d floats), else undefined. */
-export function hostPoints(c: PointCloud<Float32Array | GPUBuffer>): Float32Array | undefined {
-  return c.data instanceof Float32Array ? c.data : undefined;
+/** The cloud's points when they are on the host (n·d values), else undefined. */
+export function hostPoints(c: Pick<Cloud, 'data'>): HostPoints | undefined {
+  return c.data instanceof Float32Array || c.data instanceof Float64Array ? c.data : undefined;
+}
+
+/** Host points as f32 (the GPU's format): the array itself when it is one. */
+export function asF32(p: HostPoints): Float32Array {
+  return p instanceof Float32Array ? p : Float32Array.from(p);
 }
 
 function isGpuBuffer(x: unknown): x is GPUBuffer {
@@ -37,7 +46,7 @@ function isGpuBuffer(x: unknown): x is GPUBuffer {
  * zero-weight points, the GPU Sinkhorn works in log-weights and does not).
  */
 export function toCloud(name: string, c: CloudLike, opts: { zeroWeights?: boolean } = {}): Cloud {
-  let host: Float32Array | undefined;
+  let host: HostPoints | undefined;
   let gpu: GPUBuffer | undefined;
   let n: number;
   let d: number;
@@ -47,7 +56,8 @@ export function toCloud(name: string, c: CloudLike, opts: { zeroWeights?: boolea
     n = rows.length;
     if (n === 0) throw new InputError(`${name}: the point cloud is empty`);
     d = rows[0]!.length;
-    host = new Float32Array(n * d);
+    // JavaScript numbers are float64: kept so (see HostPoints).
+    host = new Float64Array(n * d);
     rows.forEach((r, i) => {
       if (r.length !== d) throw new InputError(`${name}: point ${i} has ${r.length} coordinates, point 0 has ${d}`);
       host!.set(r, i * d);
@@ -62,14 +72,14 @@ export function toCloud(name: string, c: CloudLike, opts: { zeroWeights?: boolea
       if (pc.n === undefined) throw new InputError(`${name}: n (number of points) is required for a GPU buffer`);
       n = pc.n;
       if (gpu.size < n * d * 4) throw new InputError(`${name}: GPU buffer has ${gpu.size} bytes, ${n}×${d} points need ${n * d * 4}`);
-    } else if (pc.data instanceof Float32Array) {
+    } else if (pc.data instanceof Float32Array || pc.data instanceof Float64Array) {
       host = pc.data;
       if (host.length % d !== 0) throw new InputError(`${name}: ${host.length} values is not a multiple of d = ${d}`);
       n = pc.n ?? host.length / d;
       if (n * d > host.length) throw new InputError(`${name}: n = ${n} points of dimension ${d} need ${n * d} values, got ${host.length}`);
       host = host.subarray(0, n * d);
     } else {
-      throw new InputError(`${name}: data must be a Float32Array or a GPUBuffer`);
+      throw new InputError(`${name}: data must be a Float32Array, a Float64Array or a GPUBuffer`);
     }
   }
   if (!Number.isInteger(n) || n < 1) throw new InputError(`${name}: the point cloud is empty`);

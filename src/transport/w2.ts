@@ -11,7 +11,7 @@
 import type { AdapterReport, GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { exactAssignment, slicedW2sq, w2sqExact1d } from './exact.js';
-import { hostPoints, sameDim, toCloud, type Cloud, type CloudLike } from './input.js';
+import { hostPoints, sameDim, toCloud, type Cloud, type CloudLike, type HostPoints } from './input.js';
 import { EXACT_MAX_PAIRS, exactOT, type SparsePlan } from './network_simplex.js';
 import { sinkhorn, type SinkhornOptions, type SinkhornResult } from './sinkhorn/index.js';
 
@@ -61,7 +61,7 @@ export interface W2Result {
   potentials?: { f: Float64Array; g: Float64Array };
 }
 
-async function readHost(ctx: GpuContext | null, c: Cloud): Promise<Float32Array> {
+async function readHost(ctx: GpuContext | null, c: Cloud): Promise<HostPoints> {
   const host = hostPoints(c);
   if (host) return host;
   if (!ctx) throw new InputError('w2: a cloud on the GPU needs a GPU context');
@@ -69,10 +69,10 @@ async function readHost(ctx: GpuContext | null, c: Cloud): Promise<Float32Array>
 }
 
 /** The points and weights of a host cloud without its zero-weight points (the same measure). */
-function dropZeroWeights(c: Cloud, data: Float32Array): { data: Float32Array; d: number; weights: Float64Array } {
+function dropZeroWeights(c: Cloud, data: HostPoints): { data: HostPoints; d: number; weights: Float64Array } {
   const keep: number[] = [];
   for (let i = 0; i < c.n; i++) if (c.weights[i]! > 0) keep.push(i);
-  const out = new Float32Array(keep.length * c.d);
+  const out = data instanceof Float64Array ? new Float64Array(keep.length * c.d) : new Float32Array(keep.length * c.d);
   keep.forEach((i, k) => out.set(data.subarray(i * c.d, (i + 1) * c.d), k * c.d));
   return { data: out, d: c.d, weights: Float64Array.from(keep, (i) => c.weights[i]!) };
 }

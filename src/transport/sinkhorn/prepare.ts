@@ -5,7 +5,7 @@
  */
 import type { GpuContext } from '../../gpu/context.js';
 import { InputError } from '../../gpu/errors.js';
-import { hostPoints, sameDim, toCloud, type Cloud, type CloudLike } from '../input.js';
+import { asF32, hostPoints, sameDim, toCloud, type Cloud, type CloudLike, type HostPoints } from '../input.js';
 import { spatialOrder } from '../truncation.js';
 import { TRUNCATE_MIN_PAIRS, TRUNCATE_TAU, type ResolvedSinkhorn } from './options.js';
 import type { Layout } from './tables.js';
@@ -15,8 +15,8 @@ export interface Prepared {
   x: Cloud;
   y: Cloud;
   /** Host points as given (undefined for a GPU cloud that was not read back). */
-  hx: Float32Array | undefined;
-  hy: Float32Array | undefined;
+  hx: HostPoints | undefined;
+  hy: HostPoints | undefined;
   /** Weighted means and their difference m_X - m_Y (zero when not centred). */
   mx: Float64Array;
   my: Float64Array;
@@ -127,8 +127,8 @@ export async function prepare(
     } else {
       // At least one cloud is GPU-resident and a diameter was given: no readback, no centring
       // (shift 0). A host cloud of a mixed pair is written as it is.
-      const place = (c: Cloud, h: Float32Array | undefined, at: number) => {
-        if (h) ctx.write(buffers.pts, h, at * d * 4);
+      const place = (c: Cloud, h: HostPoints | undefined, at: number) => {
+        if (h) ctx.write(buffers.pts, asF32(h), at * d * 4);
         else enc.copyBufferToBuffer(c.data as GPUBuffer, 0, buffers.pts, at * d * 4, c.n * d * 4);
       };
       place(x, hx, l.xs);
@@ -145,14 +145,14 @@ export async function prepare(
   return { problems, diameter, scale, tau, ptsHost, logw };
 }
 
-function weightedMean(p: Float32Array, w: Float64Array, d: number): Float64Array {
+function weightedMean(p: HostPoints, w: Float64Array, d: number): Float64Array {
   const m = new Float64Array(d);
   for (let i = 0; i < w.length; i++) for (let c = 0; c < d; c++) m[c] = m[c]! + w[i]! * p[i * d + c]!;
   return m;
 }
 
 /** (p - m)/scale row by row (in float64, rounded to f32 once). */
-export function centre(p: Float32Array, m: Float64Array, d: number, scale = 1): Float32Array {
+export function centre(p: HostPoints, m: Float64Array, d: number, scale = 1): Float32Array {
   const out = new Float32Array(p.length);
   for (let k = 0; k < p.length; k++) out[k] = (p[k]! - m[k % d]!) / scale;
   return out;

@@ -3,6 +3,7 @@
  * dual value OT_ε, the debiased divergence S_ε, the potentials of the uncentred problem in the
  * caller's order, and on request the gradient, the linear cost and the dense plan.
  */
+import type { HostPoints } from '../input.js';
 import { InputError } from '../../gpu/errors.js';
 import type { ResolvedSinkhorn } from './options.js';
 import { centre, unsort, type Prepared } from './prepare.js';
@@ -255,14 +256,14 @@ function dotSorted(w: Float64Array, v: Float64Array, order: Uint32Array | undefi
 }
 
 /** <p_i - m, Δ> in float64. */
-function dotCentred(p: Float32Array, i: number, m: Float64Array, delta: Float64Array, d: number): number {
+function dotCentred(p: HostPoints, i: number, m: Float64Array, delta: Float64Array, d: number): number {
   let s = 0;
   for (let c = 0; c < d; c++) s += (p[i * d + c]! - m[c]!) * delta[c]!;
   return s;
 }
 
 /** π_ij = a_i b_j exp((f_i + g_j - C_ij)/ε), in float64 then rounded. */
-function densePlan(x: Float32Array, y: Float32Array, a: Float64Array, b: Float64Array, f: Float32Array, g: Float32Array, eps: number, d: number): Float32Array {
+function densePlan(x: HostPoints, y: HostPoints, a: Float64Array, b: Float64Array, f: Float32Array, g: Float32Array, eps: number, d: number): Float32Array {
   const n = a.length;
   const m = b.length;
   const out = new Float32Array(n * m);

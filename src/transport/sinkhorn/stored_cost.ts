@@ -34,6 +34,7 @@
  * max|C̃ − C|: W2² from S_ε by at most 2·max|C̃ − C| (test/transport_highdim.test.ts checks the
  * matrix against float64 within this bound).
  */
+import { asF32 } from '../input.js';
 import type { GpuContext } from '../../gpu/context.js';
 import { InputError } from '../../gpu/errors.js';
 import { packStoredTasks, SinkhornSoftminStored, STORED_TASK_BYTES, type StoredTask } from '../../kernels/sinkhorn_softmin_stored.js';
@@ -218,8 +219,8 @@ export class StoredCost {
       const l = layouts[p]!;
       const q = prep.problems[p]!;
       // The points as uploaded: centred and scaled host copies, or (no centring) the clouds as given.
-      const px = q.centred?.cx ?? q.hx?.subarray(0, q.x.n * d) ?? (await this.ctx.readF32(q.x.data as GPUBuffer, 0, q.x.n * d));
-      const py = q.centred?.cy ?? q.hy?.subarray(0, q.y.n * d) ?? (await this.ctx.readF32(q.y.data as GPUBuffer, 0, q.y.n * d));
+      const px = q.centred?.cx ?? (q.hx ? asF32(q.hx.subarray(0, q.x.n * d)) : undefined) ?? (await this.ctx.readF32(q.x.data as GPUBuffer, 0, q.x.n * d));
+      const py = q.centred?.cy ?? (q.hy ? asF32(q.hy.subarray(0, q.y.n * d)) : undefined) ?? (await this.ctx.readF32(q.y.data as GPUBuffer, 0, q.y.n * d));
       squaredNorms(px, d, norms, l.xs);
       squaredNorms(py, d, norms, l.ys);
     }
