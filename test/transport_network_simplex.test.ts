@@ -1,10 +1,11 @@
 // Exact OT by the network simplex (src/transport/network_simplex.ts): POT emd2 values, and oracles
 // that need no peer (permutations, the 1-D quantile coupling, duality and the plan's marginals).
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../src/gpu/errors.js';
+import { CancelledError, InputError } from '../src/gpu/errors.js';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { w2sqExact1d } from '../src/transport/exact.js';
-import { exactOT, networkSimplex, type ExactOtResult } from '../src/transport/network_simplex.js';
+import { exactOT, exactOTAsync, networkSimplex, type ExactOtResult } from '../src/transport/network_simplex.js';
+import { hostW2 } from '../src/api/engine.js';
 import { normaliseWeights } from '../src/gpu/validate.js';
 import { sqEuclideanCost } from '../src/transport/ot_cost.js';
 import { bruteAssignment, sqdist64 } from './reference/transport.js';
@@ -235,4 +236,43 @@ describe('network simplex: oracles', () => {
     expect(() => exactOT([0, NaN], [1, 1], 2)).toThrow(/exact OT: X\[0\]\[1\] \(flat index 1\) is NaN/);
     expect(() => networkSimplex([0, 1, 2], 2, 2)).toThrow(/3 entries, 2×2 needs 4/);
   });
+});
+
+describe('network simplex without holding the thread (exactOTAsync, w2 exact)', () => {
+  // 1500 × 1500 uniform points in 2-D: ~1 s of pivots on this machine, many 50 ms slices.
+  const n = 1500;
+  const x = Float64Array.from(rngFillCpu(2 * n, 61), (u) => 4 * u);
+  const y = Float64Array.from(rngFillCpu(2 * n, 62), (u) => 3 * u + 0.5);
+
+  it('gives the synchronous bits, with progress by pivots between slices', async () => {
+    const events: number[] = [];
+    const r = await exactOTAsync(x, y, 2, { onProgress: (e) => events.push(e.done) });
+    const s = exactOT(x, y, 2);
+    expect(r.cost).toBe(s.cost);
+    expect(r.pivots).toBe(s.pivots);
+    expect(Array.from(r.f)).toEqual(Array.from(s.f));
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.every((v, k) => k === 0 || v > events[k - 1]!)).toBe(true);
+    expect(events.at(-1)!).toBeLessThanOrEqual(r.pivots);
+  }, 60_000);
+
+  it('is cancelled by a timer (the event loop gets turns), as is the library w2 with method exact', async () => {
+    const abort = (ms: number) => {
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), ms);
+      return ac.signal;
+    };
+    // 5000 × 5000: 4 s of pivots at 4000 here (loaded), ~40 s at 5000 in exact.auto.5000, so a
+    // rejection within 1.5 s is the abort seen between slices, not the end of the solve.
+    const big = 5000;
+    const bx = Float64Array.from(rngFillCpu(2 * big, 63), (u) => 4 * u);
+    const by = Float64Array.from(rngFillCpu(2 * big, 64), (u) => 3 * u + 0.5);
+    const t0 = performance.now();
+    await expect(exactOTAsync(bx, by, 2, { signal: abort(100) })).rejects.toThrow(CancelledError);
+    expect(performance.now() - t0).toBeLessThan(1500);
+    const cloud = (p: Float64Array) => ({ data: p, d: 2 });
+    const t1 = performance.now();
+    await expect(hostW2(cloud(bx), cloud(by), { method: 'exact', signal: abort(100) })).rejects.toThrow(CancelledError);
+    expect(performance.now() - t1).toBeLessThan(1500);
+  }, 60_000);
 });

@@ -284,7 +284,8 @@ export class Engine {
    * are used as given by the CPU methods and centred before rounding to f32 by the Sinkhorn): `method: 'auto'` (default) runs the
    * exact solver where it is faster and the GPU debiased Sinkhorn divergence S_ε above (the result's
    * `method` and `reason` say which and why); or `method: 'exact' | 'sinkhorn' | 'exact1d' | 'sliced'`.
-   * Progress: stage 'sinkhorn' at each convergence check.
+   * Progress: stage 'sinkhorn' at each convergence check; stage 'exact' (done: simplex pivots) every
+   * ~50 ms of the exact solver, which gives the event loop a turn then (so `signal` cancels it).
    */
   async w2(x: CloudLike, y: CloudLike, opts: W2Options = {}): Promise<W2Result> {
     this.alive();
@@ -442,7 +443,8 @@ export async function hostW2(x: CloudLike, y: CloudLike, opts: W2Options = {}): 
 /**
  * Create an engine: on `options.device` if given (an app's own GPUDevice, never destroyed by the
  * engine), else on a newly acquired device (browser: `navigator.gpu`; Node: the `webgpu` package,
- * SwiftShader by default). Rejects with NoAdapterError when there is no WebGPU.
+ * a hardware GPU, else Mesa's lavapipe, else SwiftShader: `wasserflow info` says which). Rejects
+ * with NoAdapterError when there is no WebGPU.
  */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   if (options.device !== undefined && (typeof options.device !== 'object' || options.device === null || !('queue' in options.device))) {

@@ -33,6 +33,7 @@
  * otherwise the n×m cost matrix in float64 (8nm bytes).
  */
 import { CancelledError, InputError } from '../gpu/errors.js';
+import { reportProgress, type RunOptions } from '../gpu/run.js';
 import { checkFinite, normaliseWeights } from '../gpu/validate.js';
 import { costFunction, maxCost, principalOrders, restrictModel, rowScanner, sqEuclideanCost, type CostModel } from './ot_cost.js';
 
@@ -74,8 +75,46 @@ export interface NetworkSimplexOptions {
   /** Order of the rows and columns for the north-west-corner start (default: 0..n−1, 0..m−1). */
   rowOrder?: ArrayLike<number>;
   colOrder?: ArrayLike<number>;
-  /** Checked every 1024 pivots (the solver is synchronous: an abort is seen between calls or before). */
+  /**
+   * Checked every 1024 pivots. The synchronous functions (networkSimplex, exactOT) hold the thread,
+   * so only an abort made before the call or from inside an onProgress callback is seen;
+   * exactOTAsync gives the event loop a turn every ~50 ms, so a timer or a click can abort it.
+   */
   signal?: AbortSignal;
+}
+
+/** A solve that yields its pivot count every 1024 pivots (see drive and driveAsync). */
+type Solving<T> = Generator<number, T, void>;
+
+/** Run a solve to the end on this thread, checking `signal` every 1024 pivots. */
+function drive<T>(solving: Solving<T>, signal?: AbortSignal): T {
+  for (;;) {
+    const r = solving.next();
+    if (r.done) return r.value;
+    if (signal?.aborted) throw new CancelledError('exact OT');
+  }
+}
+
+/** How long a slice of an asynchronous solve runs before the event loop gets a turn. */
+const SLICE_MS = 50;
+
+/**
+ * Run a solve in slices of ~SLICE_MS, giving the event loop a turn between them (a macrotask: a
+ * timer, an abort from a click or a signal handler runs there), checking `signal` every 1024 pivots
+ * and reporting progress (stage 'exact', done: pivots so far; no total) after each slice.
+ */
+async function driveAsync<T>(solving: Solving<T>, opts: RunOptions): Promise<T> {
+  let sliceStart = performance.now();
+  for (;;) {
+    const r = solving.next();
+    if (r.done) return r.value;
+    if (opts.signal?.aborted) throw new CancelledError('exact OT');
+    if (performance.now() - sliceStart < SLICE_MS) continue;
+    reportProgress(opts, { stage: 'exact', done: r.value, metrics: { pivots: r.value } });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (opts.signal?.aborted) throw new CancelledError('exact OT');
+    sliceStart = performance.now();
+  }
 }
 
 
@@ -88,11 +127,11 @@ export function networkSimplex(C: ArrayLike<number>, n: number, m: number, a?: A
   if (C.length !== n * m) throw new InputError(`exact OT: the cost matrix has ${C.length} entries, ${n}×${m} needs ${n * m}`);
   if (n * m > EXACT_MAX_PAIRS) throw new InputError(`exact OT: ${n}×${m} pairs is over the limit of ${EXACT_MAX_PAIRS}; use sinkhorn`);
   for (let k = 0; k < C.length; k++) if (!Number.isFinite(C[k]!)) throw new InputError(`exact OT: cost entry (${Math.floor(k / m)}, ${k % m}) is ${C[k]}`);
-  return solveWeighted({ kind: 'matrix', C: C instanceof Float64Array ? C : Float64Array.from(C) }, n, m, a, b, opts);
+  return drive(solveWeighted({ kind: 'matrix', C: C instanceof Float64Array ? C : Float64Array.from(C) }, n, m, a, b, opts), opts.signal);
 }
 
 /** Normalise the weights, drop zero-weight points, solve, and expand and centre the potentials. */
-function solveWeighted(model: CostModel, n: number, m: number, a: ArrayLike<number> | undefined, b: ArrayLike<number> | undefined, opts: NetworkSimplexOptions): ExactOtResult {
+function* solveWeighted(model: CostModel, n: number, m: number, a: ArrayLike<number> | undefined, b: ArrayLike<number> | undefined, opts: NetworkSimplexOptions): Solving<ExactOtResult> {
   const wa = normaliseWeights('a', a, n);
   const wb = normaliseWeights('b', b, m);
   // Points of zero weight carry no flow: solve without them (they would make the start degenerate
@@ -102,7 +141,7 @@ function solveWeighted(model: CostModel, n: number, m: number, a: ArrayLike<numb
   const inner = rows.length === n && cols.length === m ? model : restrictModel(model, m, rows, cols);
   const rowOrder = restrictOrder(opts.rowOrder, wa, n, rows);
   const colOrder = restrictOrder(opts.colOrder, wb, m, cols);
-  const sol = solve(inner, rows.length, cols.length, gather(wa, rows), gather(wb, cols), rowOrder, colOrder, opts.signal);
+  const sol = yield* solve(inner, rows.length, cols.length, gather(wa, rows), gather(wb, cols), rowOrder, colOrder);
   const cost = costFunction(model, m);
   const f = new Float64Array(n).fill(NaN);
   const g = new Float64Array(m).fill(NaN);
@@ -194,7 +233,7 @@ interface CoreSolution {
  * type of its child node and the tree stores, per non-root node, its parent and the flow on the arc
  * to it. Non-tree arcs carry no flow (the network is uncapacitated).
  */
-function solve(model: CostModel, n: number, m: number, a: Float64Array, b: Float64Array, rowOrder: Int32Array, colOrder: Int32Array, signal?: AbortSignal): CoreSolution {
+function* solve(model: CostModel, n: number, m: number, a: Float64Array, b: Float64Array, rowOrder: Int32Array, colOrder: Int32Array): Solving<CoreSolution> {
   const N = n + m;
   const nm = n * m;
   const cost = costFunction(model, m);
@@ -337,7 +376,7 @@ function solve(model: CostModel, n: number, m: number, a: Float64Array, b: Float
       e = price();
       if (e < 0) break;
     }
-    if ((pivots & 1023) === 0 && signal?.aborted) throw new CancelledError('exact OT');
+    if ((pivots & 1023) === 0) yield pivots;
     pivots++;
     const ei = Math.floor(e / m);
     const ej = e - ei * m;
@@ -429,17 +468,39 @@ function solve(model: CostModel, n: number, m: number, a: Float64Array, b: Float
   return { cost: total, f, g, pivots, planRows: Int32Array.from(pr), planCols: Int32Array.from(pc), planMass: Float64Array.from(pm) };
 }
 
+export interface ExactOTOptions extends RunOptions {
+  /** Weights (non-negative, normalised here; uniform when omitted). */
+  a?: ArrayLike<number>;
+  b?: ArrayLike<number>;
+  /** Return the sparse optimal plan (default false). */
+  plan?: boolean;
+}
+
 /**
  * Exact W2² between weighted point clouds X (n×d) and Y (m×d), any sizes and dimension: the network
- * simplex on C_ij = |x_i − y_j|² started from the principal-direction coupling. `a`, `b`: weights
- * (non-negative, normalised here; uniform when omitted).
+ * simplex on C_ij = |x_i − y_j|² started from the principal-direction coupling. Synchronous: it
+ * holds the thread until done (exactOTAsync gives the event loop turns, progress and cancellation).
  */
-export function exactOT(
+export function exactOT(x: ArrayLike<number>, y: ArrayLike<number>, d: number, opts: ExactOTOptions = {}): ExactOtResult {
+  return drive(solvePoints(x, y, d, opts), opts.signal);
+}
+
+/**
+ * exactOT without holding the thread: the pivots run in slices of ~50 ms with the event loop's turns
+ * between them, so `signal` can be aborted by a timer or a click (CancelledError), and `onProgress`
+ * hears { stage: 'exact', done: pivots } after each slice. Same result, bit for bit.
+ */
+export async function exactOTAsync(x: ArrayLike<number>, y: ArrayLike<number>, d: number, opts: ExactOTOptions = {}): Promise<ExactOtResult> {
+  return driveAsync(solvePoints(x, y, d, opts), opts);
+}
+
+/** The set-up of exactOT: validation, the cost model and the principal-direction start. */
+function solvePoints(
   x: ArrayLike<number>,
   y: ArrayLike<number>,
   d: number,
-  opts: { a?: ArrayLike<number>; b?: ArrayLike<number>; plan?: boolean; signal?: AbortSignal } = {},
-): ExactOtResult {
+  opts: ExactOTOptions,
+): Solving<ExactOtResult> {
   const n = x.length / d;
   const m = y.length / d;
   if (!Number.isInteger(d) || d < 1) throw new InputError(`exact OT: dimension must be a positive integer, got ${d}`);

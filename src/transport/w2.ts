@@ -12,7 +12,7 @@ import type { AdapterReport, GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
 import { exactAssignment, slicedW2sq, w2sqExact1d } from './exact.js';
 import { hostPoints, sameDim, toCloud, type Cloud, type CloudLike, type HostPoints } from './input.js';
-import { EXACT_MAX_PAIRS, exactOT, type SparsePlan } from './network_simplex.js';
+import { EXACT_MAX_PAIRS, exactOTAsync, type ExactOTOptions, type SparsePlan } from './network_simplex.js';
 import { sinkhorn, type SinkhornOptions, type SinkhornResult } from './sinkhorn/index.js';
 
 export type W2Method = 'auto' | 'sinkhorn' | 'exact' | 'exact1d' | 'sliced';
@@ -115,11 +115,13 @@ export async function w2(ctx: GpuContext | null, X: CloudLike, Y: CloudLike, opt
       out.assignment = r.assignment;
       out.solver = 'assignment';
     } else {
-      const o: Parameters<typeof exactOT>[3] = { plan: options.plan ?? false };
+      // In slices with the event loop's turns between them: cancellable, with progress.
+      const o: ExactOTOptions = { plan: options.plan ?? false };
       if (!x.uniform) o.a = x.weights;
       if (!y.uniform) o.b = y.weights;
       if (options.signal) o.signal = options.signal;
-      const r = exactOT(hx, hy, x.d, o);
+      if (options.onProgress) o.onProgress = options.onProgress;
+      const r = await exactOTAsync(hx, hy, x.d, o);
       out.w2sq = r.cost;
       out.iterations = r.pivots;
       out.solver = 'network-simplex';

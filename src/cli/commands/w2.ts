@@ -112,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
   if (engine && method === 'auto') runs = chooseW2Method({ n: X.n, d: X.d }, { n: Y.n, d: Y.d }, engine.adapter).method;
   try {
     ignoredFlags(values, method, runs);
-    const report = runs === 'sinkhorn' && !values.json ? sinkhornProgress(opts.tol ?? SINKHORN_DEFAULTS.tol) : undefined;
+    const report = values.json ? undefined : runs === 'sinkhorn' ? sinkhornProgress(opts.tol ?? SINKHORN_DEFAULTS.tol) : runs === 'exact' ? exactProgress() : undefined;
     if (report) opts.onProgress = report.event;
     let r;
     try {
@@ -209,5 +209,20 @@ function sinkhornProgress(tol: number): { event: (e: ProgressEvent) => void; end
     end: () => {
       if (wrote) process.stderr.write('\n');
     },
+  };
+}
+
+/** The exact solver's progress on stderr: simplex pivots so far, every 2 s once it has run 2 s (small problems print nothing). */
+function exactProgress(): { event: (e: ProgressEvent) => void; end: () => void } {
+  const t0 = performance.now();
+  let last = t0;
+  return {
+    event: (e) => {
+      const now = performance.now();
+      if (now - t0 < 2000 || now - last < 2000) return;
+      last = now;
+      process.stderr.write(`exact: ${e.done} simplex pivots, ${((now - t0) / 1000).toFixed(0)} s\n`);
+    },
+    end: () => undefined,
   };
 }
