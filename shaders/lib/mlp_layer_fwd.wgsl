@@ -118,22 +118,29 @@ fn layer_fwd_tile(lp: MlpLayerParams, j0: u32, b4: u32, hidden: bool, emb: bool,
 
 #if SG
 // The subgroup variant (shaders/mlp_forward.wgsl with SG): outputs j0..j0+7 of the 4 samples of
-// vec4 b4, where j0 is the same for the whole subgroup (the workgroup's row block). Each lane reads
-// one weight per row of a chunk of 8 inputs (w[j, k0 + lane]: one gather brings 8 weights) and
-// subgroupShuffle hands lane i's weight to every lane; on CPU drivers, where each storage load of a
-// lane-varying address is a gather, this reads the weights 8x less often than layer_fwd_tile.
-// Needs a subgroup of at least 8 invocations, all active (no early return), and uniform control
-// flow. Sums in the same order as layer_fwd_tile (groups of 4 inputs when W4, one input at a time
-// otherwise), so both give the same result up to the driver's contraction of a·b + c.
+// vec4 b4, where j0 is the same for the whole subgroup (the workgroup's row block). Each lane loads
+// one vec4 of weights per row (W4: inputs k0 + 4q .. k0 + 4q + 3 on lane q, a chunk of 32 inputs)
+// or one weight per row (otherwise: input k0 + q, a chunk of 8), and subgroupShuffle hands lane i's
+// to every lane; on CPU drivers, where each storage load of a lane-varying address is a gather, this
+// gathers the weights 32x (8x) less often than layer_fwd_tile. Needs a subgroup of at least 8
+// invocations, all active (no early return), and uniform control flow. Sums in the same order as
+// layer_fwd_tile (groups of 4 inputs when W4, one input at a time otherwise), so both give the same
+// result up to the driver's contraction of a·b + c.
 fn layer_fwd_tile_sg(lp: MlpLayerParams, j0: u32, b4: u32, lane: u32, hidden: bool, emb: bool, w4: bool) {
   let row4 = lp.bs / 4u;
   let xb = lp.x_off / 4u + min(b4, row4 - 1u);   // lanes past the batch compute a valid column, not stored
   var c: array<vec4<f32>, 8>;
-  // Whole chunks of 8 inputs without guards (a guard inside the chunk costs masked updates of every
-  // accumulator on CPU drivers), then the remainder with guards (W4: in_dim is a multiple of 4).
-  let kfull = lp.in_dim & ~7u;
-  for (var k0 = 0u; k0 < kfull; k0 += 8u) { layer_fwd_chunk_sg(&c, lp, j0, xb, k0, 8u, lane, w4); }
-  if (kfull < lp.in_dim) { layer_fwd_chunk_sg(&c, lp, j0, xb, kfull, lp.in_dim - kfull, lane, w4); }
+  // Whole chunks without guards (a guard inside the chunk costs masked updates of every accumulator
+  // on CPU drivers), then the remainder with guards (W4: in_dim is a multiple of 4).
+  if (w4) {
+    let kfull = lp.in_dim & ~31u;
+    for (var k0 = 0u; k0 < kfull; k0 += 32u) { layer_fwd_chunk4_sg(&c, lp, j0, xb, k0, 32u, lane); }
+    if (kfull < lp.in_dim) { layer_fwd_chunk4_sg(&c, lp, j0, xb, kfull, lp.in_dim - kfull, lane); }
+  } else {
+    let kfull = lp.in_dim & ~7u;
+    for (var k0 = 0u; k0 < kfull; k0 += 8u) { layer_fwd_chunk1_sg(&c, lp, j0, xb, k0, 8u, lane); }
+    if (kfull < lp.in_dim) { layer_fwd_chunk1_sg(&c, lp, j0, xb, kfull, lp.in_dim - kfull, lane); }
+  }
   let s = param(lp.scale_idx);
   for (var r = 0u; r < 8u; r++) {
     // A switch of constant indices, not c[r]: the loop (one copy of the epilogue) is not unrolled,
@@ -153,32 +160,43 @@ fn layer_fwd_tile_sg(lp: MlpLayerParams, j0: u32, b4: u32, lane: u32, hidden: bo
   }
 }
 
-// Adds inputs k0..k0+n-1 (n <= 8; a multiple of 4 when W4) to the 8 rows' sums c. Lane q loads row
-// r's weight of input k0 + q, subgroupShuffle(w[r], i) hands input i's to every lane. Every loop has
-// a constant trip count and a small body, so drivers unroll them (constant lanes) and keep w and c
-// in registers (as grads_dw in shaders/lib/mlp_grads_job.wgsl); the guard `i >= n` folds away
-// where n is the literal 8. On lavapipe this ran as fast as the 8 rows × 8 lanes written out for
-// subgroupBroadcast, with the same bits (docs/training.md, "Layer kernel shapes").
-fn layer_fwd_chunk_sg(c: ptr<function, array<vec4<f32>, 8>>, lp: MlpLayerParams, j0: u32, xb: u32, k0: u32, n: u32, lane: u32, w4: bool) {
+// W4: adds inputs k0..k0+n-1 (n <= 32, a multiple of 4) to the 8 rows' sums c. Lane q loads row r's
+// weights of inputs k0 + 4q .. k0 + 4q + 3 (one vec4; W rows are 16-byte aligned when W4), and
+// subgroupShuffle(w[r], i) hands group i's to every lane. Every loop has a constant trip count and
+// a small body, so drivers unroll them (constant lanes) and keep w and c in registers (as grads_dw
+// in shaders/lib/mlp_grads_job.wgsl); the guard folds away where n is the literal 32. On lavapipe
+// 1.7–1.9x faster than chunks of 8 inputs with one weight per lane, same bits (docs/training.md,
+// "Layer kernel shapes").
+fn layer_fwd_chunk4_sg(c: ptr<function, array<vec4<f32>, 8>>, lp: MlpLayerParams, j0: u32, xb: u32, k0: u32, n: u32, lane: u32) {
+  let row4 = lp.bs / 4u;
+  let in4 = lp.in_dim / 4u;
+  let kl = min(k0 / 4u + lane, in4 - 1u);    // lanes past the inputs read valid weights, never used
+  var w: array<vec4<f32>, 8>;
+  for (var r = 0u; r < 8u; r++) { w[r] = params4[lp.w_off / 4u + min(j0 + r, lp.out_dim - 1u) * in4 + kl]; }
+  for (var i = 0u; i < 8u; i++) {
+    if (4u * i >= n) { break; }
+    let k = k0 + 4u * i;
+    let x0 = acts[xb + k * row4]; let x1 = acts[xb + (k + 1u) * row4];
+    let x2 = acts[xb + (k + 2u) * row4]; let x3 = acts[xb + (k + 3u) * row4];
+    for (var r = 0u; r < 8u; r++) {
+      let v = subgroupShuffle(w[r], i);
+      (*c)[r] += v.x * x0 + v.y * x1 + v.z * x2 + v.w * x3;
+    }
+  }
+}
+
+// Scalar W: adds inputs k0..k0+n-1 (n <= 8) to the 8 rows' sums c, one at a time. Lane q loads row
+// r's weight of input k0 + q, subgroupShuffle(w[r], i) hands input i's to every lane (loops as in
+// layer_fwd_chunk4_sg).
+fn layer_fwd_chunk1_sg(c: ptr<function, array<vec4<f32>, 8>>, lp: MlpLayerParams, j0: u32, xb: u32, k0: u32, n: u32, lane: u32) {
   let row4 = lp.bs / 4u;
   let k = min(k0 + lane, lp.in_dim - 1u);    // lanes past the inputs read a valid weight, never used
   var w: array<f32, 8>;
   for (var r = 0u; r < 8u; r++) { w[r] = param(lp.w_off + min(j0 + r, lp.out_dim - 1u) * lp.in_dim + k); }
-  if (w4) {
-    for (var i = 0u; i < 8u; i += 4u) {
-      if (i >= n) { break; }
-      let x0 = acts[xb + (k0 + i) * row4]; let x1 = acts[xb + (k0 + i + 1u) * row4];
-      let x2 = acts[xb + (k0 + i + 2u) * row4]; let x3 = acts[xb + (k0 + i + 3u) * row4];
-      for (var r = 0u; r < 8u; r++) {
-        (*c)[r] += subgroupShuffle(w[r], i) * x0 + subgroupShuffle(w[r], i + 1u) * x1 + subgroupShuffle(w[r], i + 2u) * x2 + subgroupShuffle(w[r], i + 3u) * x3;
-      }
-    }
-  } else {
-    for (var i = 0u; i < 8u; i++) {
-      if (i >= n) { break; }
-      let x = acts[xb + (k0 + i) * row4];
-      for (var r = 0u; r < 8u; r++) { (*c)[r] += subgroupShuffle(w[r], i) * x; }
-    }
+  for (var i = 0u; i < 8u; i++) {
+    if (i >= n) { break; }
+    let x = acts[xb + (k0 + i) * row4];
+    for (var r = 0u; r < 8u; r++) { (*c)[r] += subgroupShuffle(w[r], i) * x; }
   }
 }
 #endif
