@@ -28,7 +28,7 @@ const COLS = 1u;
 #if SG
 // The subgroup shape (SG, needs subgroups of >= 8 lanes): the workgroup's 8 rows of C come from
 // workgroup_id.y and each invocation takes one vec4 column; A is read 8 vec4 (32 k) at a time, one
-// vec4 per lane, and subgroupBroadcast hands lane q's vec4 to every lane (on CPU drivers a
+// vec4 per lane, and subgroupShuffle hands lane i's vec4 to every lane (on CPU drivers a
 // lane-varying load is a gather: this gathers A 8x less often). The same structure as the MLP
 // layer kernels' 'sg' shape (shaders/lib/mlp_layer_fwd.wgsl), so the ceiling covers them.
 @compute @workgroup_size(WG_X, WG_Y)
@@ -37,222 +37,33 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let k4 = params.k / 4u;
   let col = min(wg.x * WG_X * WG_Y + li, n4 - 1u);   // lanes past the columns compute a valid one, not stored
   let row0 = wg.y * 8u;
-  let last = params.m - 1u;
-  let r0 = min(row0 + 0u, last) * k4; let r1 = min(row0 + 1u, last) * k4;
-  let r2 = min(row0 + 2u, last) * k4; let r3 = min(row0 + 3u, last) * k4;
-  let r4 = min(row0 + 4u, last) * k4; let r5 = min(row0 + 5u, last) * k4;
-  let r6 = min(row0 + 6u, last) * k4; let r7 = min(row0 + 7u, last) * k4;
-  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
-  var c4 = vec4<f32>(0.0); var c5 = vec4<f32>(0.0); var c6 = vec4<f32>(0.0); var c7 = vec4<f32>(0.0);
+  var c: array<vec4<f32>, 8>;
+  // Whole chunks of 8 vec4 of k without guards, then the remainder.
   let kfull = k4 & ~7u;
-  for (var k0 = 0u; k0 < kfull; k0 += 8u) {
-    let kl = k0 + lane;
-    let a0 = a[r0 + kl]; let a1 = a[r1 + kl]; let a2 = a[r2 + kl]; let a3 = a[r3 + kl];
-    let a4 = a[r4 + kl]; let a5 = a[r5 + kl]; let a6 = a[r6 + kl]; let a7 = a[r7 + kl];
-    {
-      let kb = 4u * (k0 + 0u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 0u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 0u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 0u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 0u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 0u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 0u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 0u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 0u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    {
-      let kb = 4u * (k0 + 1u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 1u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 1u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 1u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 1u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 1u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 1u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 1u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 1u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    {
-      let kb = 4u * (k0 + 2u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 2u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 2u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 2u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 2u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 2u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 2u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 2u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 2u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    {
-      let kb = 4u * (k0 + 3u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 3u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 3u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 3u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 3u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 3u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 3u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 3u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 3u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    {
-      let kb = 4u * (k0 + 4u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 4u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 4u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 4u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 4u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 4u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 4u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 4u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 4u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    {
-      let kb = 4u * (k0 + 5u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 5u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 5u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 5u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 5u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 5u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 5u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 5u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 5u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    {
-      let kb = 4u * (k0 + 6u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 6u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 6u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 6u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 6u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 6u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 6u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 6u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 6u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    {
-      let kb = 4u * (k0 + 7u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 7u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 7u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 7u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 7u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 7u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 7u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 7u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 7u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-  }
-  if (kfull < k4) {
-    let k0 = kfull;
-    let kl = min(k0 + lane, k4 - 1u);
-    let a0 = a[r0 + kl]; let a1 = a[r1 + kl]; let a2 = a[r2 + kl]; let a3 = a[r3 + kl];
-    let a4 = a[r4 + kl]; let a5 = a[r5 + kl]; let a6 = a[r6 + kl]; let a7 = a[r7 + kl];
-    if (k0 + 0u < k4) {
-      let kb = 4u * (k0 + 0u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 0u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 0u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 0u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 0u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 0u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 0u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 0u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 0u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    if (k0 + 1u < k4) {
-      let kb = 4u * (k0 + 1u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 1u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 1u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 1u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 1u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 1u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 1u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 1u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 1u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    if (k0 + 2u < k4) {
-      let kb = 4u * (k0 + 2u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 2u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 2u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 2u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 2u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 2u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 2u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 2u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 2u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    if (k0 + 3u < k4) {
-      let kb = 4u * (k0 + 3u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 3u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 3u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 3u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 3u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 3u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 3u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 3u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 3u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    if (k0 + 4u < k4) {
-      let kb = 4u * (k0 + 4u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 4u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 4u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 4u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 4u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 4u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 4u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 4u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 4u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    if (k0 + 5u < k4) {
-      let kb = 4u * (k0 + 5u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 5u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 5u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 5u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 5u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 5u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 5u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 5u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 5u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    if (k0 + 6u < k4) {
-      let kb = 4u * (k0 + 6u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 6u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 6u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 6u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 6u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 6u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 6u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 6u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 6u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-    if (k0 + 7u < k4) {
-      let kb = 4u * (k0 + 7u) * n4 + col;
-      let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
-      { let v = subgroupBroadcast(a0, 7u); c0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a1, 7u); c1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a2, 7u); c2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a3, 7u); c3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a4, 7u); c4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a5, 7u); c5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a6, 7u); c6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-      { let v = subgroupBroadcast(a7, 7u); c7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3; }
-    }
-  }
+  for (var k0 = 0u; k0 < kfull; k0 += 8u) { matmul_chunk_sg(&c, row0, col, k0, 8u, lane); }
+  if (kfull < k4) { matmul_chunk_sg(&c, row0, col, kfull, k4 - kfull, lane); }
   if (wg.x * WG_X * WG_Y + li >= n4) { return; }
-  store(row0 + 0u, col, false, c0, c0); store(row0 + 1u, col, false, c1, c1);
-  store(row0 + 2u, col, false, c2, c2); store(row0 + 3u, col, false, c3, c3);
-  store(row0 + 4u, col, false, c4, c4); store(row0 + 5u, col, false, c5, c5);
-  store(row0 + 6u, col, false, c6, c6); store(row0 + 7u, col, false, c7, c7);
+  for (var r = 0u; r < 8u; r++) { store(row0 + r, col, false, c[r], c[r]); }
+}
+
+// Adds vec4 columns k0..k0+n-1 of A's 8 rows (n <= 8) times the matching rows of B to c. With n = 8
+// (a literal at the call) the loops have constant trip counts and small bodies: drivers unroll them
+// and keep the arrays in registers.
+fn matmul_chunk_sg(c: ptr<function, array<vec4<f32>, 8>>, row0: u32, col: u32, k0: u32, n: u32, lane: u32) {
+  let n4 = params.n / 4u;
+  let k4 = params.k / 4u;
+  let kl = min(k0 + lane, k4 - 1u);
+  var av: array<vec4<f32>, 8>;
+  for (var r = 0u; r < 8u; r++) { av[r] = a[min(row0 + r, params.m - 1u) * k4 + kl]; }
+  for (var i = 0u; i < 8u; i++) {
+    if (i >= n) { break; }
+    let kb = 4u * (k0 + i) * n4 + col;
+    let b0 = b[kb]; let b1 = b[kb + n4]; let b2 = b[kb + 2u * n4]; let b3 = b[kb + 3u * n4];
+    for (var r = 0u; r < 8u; r++) {
+      let v = subgroupShuffle(av[r], i);
+      (*c)[r] += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3;
+    }
+  }
 }
 #else
 @compute @workgroup_size(WG_X, WG_Y)

@@ -64,7 +64,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         @builtin(subgroup_invocation_id) lane: u32) {
   sg_lane = lane;
   let p0 = (gid.x + gid.y * nwg.x * WG) * PB;
-  // Every lane stays active for subgroupBroadcast: invocations past the particles compute on zeros
+  // Every lane stays active for the subgroup operations: invocations past the particles compute on zeros
   // and store nothing.
   let lanes = select(0u, min(PB, params.n - p0), p0 < params.n);
 #else

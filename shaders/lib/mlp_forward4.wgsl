@@ -17,10 +17,13 @@ fn mlp_finish4(acc: vec4<f32>, s: f32, b_off: u32, e_off: i32, k: u32, n_out: u3
 
 #if SG
 // The shared-weight variant (src/kernels/reverse_sample.ts, kind 'sg'): the same sums in the same
-// order as mlp_layer4 below, but the weights reach the lanes by subgroupBroadcast: for a chunk of 8
-// inputs each lane loads one weight per output row (w[j][k0 + lane]) and lane q's weight is handed
+// order as mlp_layer4 below, but the weights reach the lanes by subgroupShuffle: for a chunk of 8
+// inputs each lane loads one weight per output row (w[j][k0 + lane]) and lane i's weight is handed
 // to every lane. On CPU drivers (lavapipe) a storage load is a per-lane gather even when its address
-// is the same on every lane, so this loads weights 8x less often. The including shader sets
+// is the same on every lane, so this loads weights 8x less often. The loops over rows and over the
+// chunk's inputs have constant trip counts and small bodies: drivers unroll them (constant lanes)
+// and keep the arrays in registers; on lavapipe as fast as the 8 rows × 8 lanes written out for
+// subgroupBroadcast, same bits (docs/training.md, "Layer kernel shapes"). The including shader sets
 // `sg_lane` (subgroup_invocation_id) and keeps every lane active in uniform control flow; needs
 // subgroups of at least 8 lanes.
 var<private> sg_lane: u32;
@@ -29,70 +32,32 @@ fn mlp_layer4(src: ptr<function, array<vec4<f32>, MLP_MAXW>>, dst: ptr<function,
               n_in: u32, n_out: u32, w_off: u32, b_off: u32, e_off: i32, s_idx: u32, k: u32, hidden: bool) {
   let s = weights[s_idx];
   var j = 0u;
+  var a: array<vec4<f32>, 8>;
+  var w: array<f32, 8>;
   for (; j + 8u <= n_out; j += 8u) {
-    let r0 = w_off + j * n_in;
-    var a0 = vec4<f32>(0.0); var a1 = vec4<f32>(0.0); var a2 = vec4<f32>(0.0); var a3 = vec4<f32>(0.0);
-    var a4 = vec4<f32>(0.0); var a5 = vec4<f32>(0.0); var a6 = vec4<f32>(0.0); var a7 = vec4<f32>(0.0);
+    for (var q = 0u; q < 8u; q++) { a[q] = vec4<f32>(0.0); }   // zeroed here, not declared here (see mlp_layer4 below)
     for (var k0 = 0u; k0 < n_in; k0 += 8u) {
-      let w = r0 + min(k0 + sg_lane, n_in - 1u);   // lanes past the inputs load a valid weight, never used
-      let w0 = weights[w]; let w1 = weights[w + 1u * n_in]; let w2 = weights[w + 2u * n_in]; let w3 = weights[w + 3u * n_in]; let w4 = weights[w + 4u * n_in]; let w5 = weights[w + 5u * n_in]; let w6 = weights[w + 6u * n_in]; let w7 = weights[w + 7u * n_in];
-      if (k0 + 0u < n_in) {
-        let h = (*src)[k0 + 0u];
-        a0 += subgroupBroadcast(w0, 0u) * h; a1 += subgroupBroadcast(w1, 0u) * h; a2 += subgroupBroadcast(w2, 0u) * h; a3 += subgroupBroadcast(w3, 0u) * h; a4 += subgroupBroadcast(w4, 0u) * h; a5 += subgroupBroadcast(w5, 0u) * h; a6 += subgroupBroadcast(w6, 0u) * h; a7 += subgroupBroadcast(w7, 0u) * h;
-      }
-      if (k0 + 1u < n_in) {
-        let h = (*src)[k0 + 1u];
-        a0 += subgroupBroadcast(w0, 1u) * h; a1 += subgroupBroadcast(w1, 1u) * h; a2 += subgroupBroadcast(w2, 1u) * h; a3 += subgroupBroadcast(w3, 1u) * h; a4 += subgroupBroadcast(w4, 1u) * h; a5 += subgroupBroadcast(w5, 1u) * h; a6 += subgroupBroadcast(w6, 1u) * h; a7 += subgroupBroadcast(w7, 1u) * h;
-      }
-      if (k0 + 2u < n_in) {
-        let h = (*src)[k0 + 2u];
-        a0 += subgroupBroadcast(w0, 2u) * h; a1 += subgroupBroadcast(w1, 2u) * h; a2 += subgroupBroadcast(w2, 2u) * h; a3 += subgroupBroadcast(w3, 2u) * h; a4 += subgroupBroadcast(w4, 2u) * h; a5 += subgroupBroadcast(w5, 2u) * h; a6 += subgroupBroadcast(w6, 2u) * h; a7 += subgroupBroadcast(w7, 2u) * h;
-      }
-      if (k0 + 3u < n_in) {
-        let h = (*src)[k0 + 3u];
-        a0 += subgroupBroadcast(w0, 3u) * h; a1 += subgroupBroadcast(w1, 3u) * h; a2 += subgroupBroadcast(w2, 3u) * h; a3 += subgroupBroadcast(w3, 3u) * h; a4 += subgroupBroadcast(w4, 3u) * h; a5 += subgroupBroadcast(w5, 3u) * h; a6 += subgroupBroadcast(w6, 3u) * h; a7 += subgroupBroadcast(w7, 3u) * h;
-      }
-      if (k0 + 4u < n_in) {
-        let h = (*src)[k0 + 4u];
-        a0 += subgroupBroadcast(w0, 4u) * h; a1 += subgroupBroadcast(w1, 4u) * h; a2 += subgroupBroadcast(w2, 4u) * h; a3 += subgroupBroadcast(w3, 4u) * h; a4 += subgroupBroadcast(w4, 4u) * h; a5 += subgroupBroadcast(w5, 4u) * h; a6 += subgroupBroadcast(w6, 4u) * h; a7 += subgroupBroadcast(w7, 4u) * h;
-      }
-      if (k0 + 5u < n_in) {
-        let h = (*src)[k0 + 5u];
-        a0 += subgroupBroadcast(w0, 5u) * h; a1 += subgroupBroadcast(w1, 5u) * h; a2 += subgroupBroadcast(w2, 5u) * h; a3 += subgroupBroadcast(w3, 5u) * h; a4 += subgroupBroadcast(w4, 5u) * h; a5 += subgroupBroadcast(w5, 5u) * h; a6 += subgroupBroadcast(w6, 5u) * h; a7 += subgroupBroadcast(w7, 5u) * h;
-      }
-      if (k0 + 6u < n_in) {
-        let h = (*src)[k0 + 6u];
-        a0 += subgroupBroadcast(w0, 6u) * h; a1 += subgroupBroadcast(w1, 6u) * h; a2 += subgroupBroadcast(w2, 6u) * h; a3 += subgroupBroadcast(w3, 6u) * h; a4 += subgroupBroadcast(w4, 6u) * h; a5 += subgroupBroadcast(w5, 6u) * h; a6 += subgroupBroadcast(w6, 6u) * h; a7 += subgroupBroadcast(w7, 6u) * h;
-      }
-      if (k0 + 7u < n_in) {
-        let h = (*src)[k0 + 7u];
-        a0 += subgroupBroadcast(w0, 7u) * h; a1 += subgroupBroadcast(w1, 7u) * h; a2 += subgroupBroadcast(w2, 7u) * h; a3 += subgroupBroadcast(w3, 7u) * h; a4 += subgroupBroadcast(w4, 7u) * h; a5 += subgroupBroadcast(w5, 7u) * h; a6 += subgroupBroadcast(w6, 7u) * h; a7 += subgroupBroadcast(w7, 7u) * h;
+      let col = w_off + j * n_in + min(k0 + sg_lane, n_in - 1u);   // lanes past the inputs load a valid weight, never used
+      for (var q = 0u; q < 8u; q++) { w[q] = weights[col + q * n_in]; }
+      for (var i = 0u; i < 8u; i++) {
+        if (k0 + i < n_in) {
+          let h = (*src)[k0 + i];
+          for (var q = 0u; q < 8u; q++) { a[q] += subgroupShuffle(w[q], i) * h; }
+        }
       }
     }
-    (*dst)[j] = mlp_finish4(a0, s, b_off, e_off, k, n_out, j, hidden);
-    (*dst)[j + 1u] = mlp_finish4(a1, s, b_off, e_off, k, n_out, j + 1u, hidden);
-    (*dst)[j + 2u] = mlp_finish4(a2, s, b_off, e_off, k, n_out, j + 2u, hidden);
-    (*dst)[j + 3u] = mlp_finish4(a3, s, b_off, e_off, k, n_out, j + 3u, hidden);
-    (*dst)[j + 4u] = mlp_finish4(a4, s, b_off, e_off, k, n_out, j + 4u, hidden);
-    (*dst)[j + 5u] = mlp_finish4(a5, s, b_off, e_off, k, n_out, j + 5u, hidden);
-    (*dst)[j + 6u] = mlp_finish4(a6, s, b_off, e_off, k, n_out, j + 6u, hidden);
-    (*dst)[j + 7u] = mlp_finish4(a7, s, b_off, e_off, k, n_out, j + 7u, hidden);
+    for (var q = 0u; q < 8u; q++) { (*dst)[j + q] = mlp_finish4(a[q], s, b_off, e_off, k, n_out, j + q, hidden); }
   }
   for (; j < n_out; j++) {
     let row = w_off + j * n_in;
-    var a = vec4<f32>(0.0);
+    var c = vec4<f32>(0.0);
     for (var k0 = 0u; k0 < n_in; k0 += 8u) {
-      let w = weights[row + min(k0 + sg_lane, n_in - 1u)];
-      if (k0 + 0u < n_in) { a += subgroupBroadcast(w, 0u) * (*src)[k0 + 0u]; }
-      if (k0 + 1u < n_in) { a += subgroupBroadcast(w, 1u) * (*src)[k0 + 1u]; }
-      if (k0 + 2u < n_in) { a += subgroupBroadcast(w, 2u) * (*src)[k0 + 2u]; }
-      if (k0 + 3u < n_in) { a += subgroupBroadcast(w, 3u) * (*src)[k0 + 3u]; }
-      if (k0 + 4u < n_in) { a += subgroupBroadcast(w, 4u) * (*src)[k0 + 4u]; }
-      if (k0 + 5u < n_in) { a += subgroupBroadcast(w, 5u) * (*src)[k0 + 5u]; }
-      if (k0 + 6u < n_in) { a += subgroupBroadcast(w, 6u) * (*src)[k0 + 6u]; }
-      if (k0 + 7u < n_in) { a += subgroupBroadcast(w, 7u) * (*src)[k0 + 7u]; }
+      let wl = weights[row + min(k0 + sg_lane, n_in - 1u)];
+      for (var i = 0u; i < 8u; i++) {
+        if (k0 + i < n_in) { c += subgroupShuffle(wl, i) * (*src)[k0 + i]; }
+      }
     }
-    (*dst)[j] = mlp_finish4(a, s, b_off, e_off, k, n_out, j, hidden);
+    (*dst)[j] = mlp_finish4(c, s, b_off, e_off, k, n_out, j, hidden);
   }
 }
 #else

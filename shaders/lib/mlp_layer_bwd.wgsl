@@ -105,161 +105,66 @@ fn layer_bwd_tile(lp: MlpLayerParams, i0: u32, b4: u32, emb: bool, w4: bool) {
 // The subgroup variant (shaders/mlp_backward.wgsl with SG): features i0..i0+7 (the same for the
 // whole subgroup: the workgroup's block) of the 4 samples of vec4 b4. The next layer's outputs j
 // are taken 8 at a time: lane q reads W_n[j0 + q, i0..i0+7] (two vec4 when W4) and
-// subgroupBroadcast hands it to every lane, so a gather brings 8 rows' weights instead of one.
+// subgroupShuffle hands it to every lane, so a gather brings 8 rows' weights instead of one.
 // Same summation order as layer_bwd_tile (one j at a time). Needs a subgroup of at least 8
 // invocations, all active, and uniform control flow.
 fn layer_bwd_tile_sg(lp: MlpLayerParams, i0: u32, b4: u32, lane: u32, emb: bool, w4: bool) {
   let row4 = lp.bs / 4u;
-  let width = lp.out_dim;
-  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
-  var c4 = vec4<f32>(0.0); var c5 = vec4<f32>(0.0); var c6 = vec4<f32>(0.0); var c7 = vec4<f32>(0.0);
   let db = lp.dnext_off / 4u + min(b4, row4 - 1u);   // lanes past the batch compute a valid column, not stored
-  let k0 = min(i0 + 0u, width - 1u); let k1 = min(i0 + 1u, width - 1u);
-  let k2 = min(i0 + 2u, width - 1u); let k3 = min(i0 + 3u, width - 1u);
-  let k4 = min(i0 + 4u, width - 1u); let k5 = min(i0 + 5u, width - 1u);
-  let k6 = min(i0 + 6u, width - 1u); let k7 = min(i0 + 7u, width - 1u);
-  let ia = i0 / 4u;
-  let ib = min(ia + 1u, max(width / 4u, 1u) - 1u);   // clamped: columns past the width are never stored
-  // Whole chunks of 8 without per-row guards (a guard inside the chunk costs masked updates of every
+  var c: array<vec4<f32>, 8>;
+  // Whole chunks of 8 without guards (a guard inside the chunk costs masked updates of every
   // accumulator on CPU drivers), then the remainder with guards.
-  let jfull = lp.in_dim & ~7u;
-  for (var j0 = 0u; j0 < jfull; j0 += 8u) {      // in_dim holds the next layer's output count
-    let jl = min(j0 + lane, lp.in_dim - 1u);
-    var wa: vec4<f32>;
-    var wb: vec4<f32>;
-    if (w4) {
-      let wr = lp.w_off / 4u + jl * (width / 4u);
-      wa = params4[wr + ia]; wb = params4[wr + ib];
-    } else {
-      let wr = lp.w_off + jl * width;
-      wa = vec4<f32>(param(wr + k0), param(wr + k1), param(wr + k2), param(wr + k3));
-      wb = vec4<f32>(param(wr + k4), param(wr + k5), param(wr + k6), param(wr + k7));
-    }
-    {
-      let d = acts[db + (j0 + 0u) * row4];
-      let a = subgroupBroadcast(wa, 0u); let b = subgroupBroadcast(wb, 0u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    {
-      let d = acts[db + (j0 + 1u) * row4];
-      let a = subgroupBroadcast(wa, 1u); let b = subgroupBroadcast(wb, 1u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    {
-      let d = acts[db + (j0 + 2u) * row4];
-      let a = subgroupBroadcast(wa, 2u); let b = subgroupBroadcast(wb, 2u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    {
-      let d = acts[db + (j0 + 3u) * row4];
-      let a = subgroupBroadcast(wa, 3u); let b = subgroupBroadcast(wb, 3u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    {
-      let d = acts[db + (j0 + 4u) * row4];
-      let a = subgroupBroadcast(wa, 4u); let b = subgroupBroadcast(wb, 4u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    {
-      let d = acts[db + (j0 + 5u) * row4];
-      let a = subgroupBroadcast(wa, 5u); let b = subgroupBroadcast(wb, 5u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    {
-      let d = acts[db + (j0 + 6u) * row4];
-      let a = subgroupBroadcast(wa, 6u); let b = subgroupBroadcast(wb, 6u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    {
-      let d = acts[db + (j0 + 7u) * row4];
-      let a = subgroupBroadcast(wa, 7u); let b = subgroupBroadcast(wb, 7u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-  }
-  if (jfull < lp.in_dim) {
-    let j0 = jfull;
-    let jl = min(j0 + lane, lp.in_dim - 1u);
-    var wa: vec4<f32>;
-    var wb: vec4<f32>;
-    if (w4) {
-      let wr = lp.w_off / 4u + jl * (width / 4u);
-      wa = params4[wr + ia]; wb = params4[wr + ib];
-    } else {
-      let wr = lp.w_off + jl * width;
-      wa = vec4<f32>(param(wr + k0), param(wr + k1), param(wr + k2), param(wr + k3));
-      wb = vec4<f32>(param(wr + k4), param(wr + k5), param(wr + k6), param(wr + k7));
-    }
-    if (j0 + 0u < lp.in_dim) {
-      let d = acts[db + (j0 + 0u) * row4];
-      let a = subgroupBroadcast(wa, 0u); let b = subgroupBroadcast(wb, 0u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    if (j0 + 1u < lp.in_dim) {
-      let d = acts[db + (j0 + 1u) * row4];
-      let a = subgroupBroadcast(wa, 1u); let b = subgroupBroadcast(wb, 1u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    if (j0 + 2u < lp.in_dim) {
-      let d = acts[db + (j0 + 2u) * row4];
-      let a = subgroupBroadcast(wa, 2u); let b = subgroupBroadcast(wb, 2u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    if (j0 + 3u < lp.in_dim) {
-      let d = acts[db + (j0 + 3u) * row4];
-      let a = subgroupBroadcast(wa, 3u); let b = subgroupBroadcast(wb, 3u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    if (j0 + 4u < lp.in_dim) {
-      let d = acts[db + (j0 + 4u) * row4];
-      let a = subgroupBroadcast(wa, 4u); let b = subgroupBroadcast(wb, 4u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    if (j0 + 5u < lp.in_dim) {
-      let d = acts[db + (j0 + 5u) * row4];
-      let a = subgroupBroadcast(wa, 5u); let b = subgroupBroadcast(wb, 5u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    if (j0 + 6u < lp.in_dim) {
-      let d = acts[db + (j0 + 6u) * row4];
-      let a = subgroupBroadcast(wa, 6u); let b = subgroupBroadcast(wb, 6u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-    if (j0 + 7u < lp.in_dim) {
-      let d = acts[db + (j0 + 7u) * row4];
-      let a = subgroupBroadcast(wa, 7u); let b = subgroupBroadcast(wb, 7u);
-      c0 += a.x * d; c1 += a.y * d; c2 += a.z * d; c3 += a.w * d;
-      c4 += b.x * d; c5 += b.y * d; c6 += b.z * d; c7 += b.w * d;
-    }
-  }
+  let jfull = lp.in_dim & ~7u;                   // in_dim holds the next layer's output count
+  for (var j0 = 0u; j0 < jfull; j0 += 8u) { layer_bwd_chunk_sg(&c, lp, i0, db, j0, 8u, lane, w4); }
+  if (jfull < lp.in_dim) { layer_bwd_chunk_sg(&c, lp, i0, db, jfull, lp.in_dim - jfull, lane, w4); }
   let s = param(lp.scale_idx);
   for (var r = 0u; r < 8u; r++) {
-    var a = c0;
+    // A switch of constant indices, not c[r]: the loop (one copy of the epilogue) is not unrolled,
+    // and an array indexed by its counter would live in memory.
+    var a = c[0];
     switch r {
-      case 1u: { a = c1; }
-      case 2u: { a = c2; }
-      case 3u: { a = c3; }
-      case 4u: { a = c4; }
-      case 5u: { a = c5; }
-      case 6u: { a = c6; }
-      case 7u: { a = c7; }
+      case 1u: { a = c[1]; }
+      case 2u: { a = c[2]; }
+      case 3u: { a = c[3]; }
+      case 4u: { a = c[4]; }
+      case 5u: { a = c[5]; }
+      case 6u: { a = c[6]; }
+      case 7u: { a = c[7]; }
       default: {}
     }
-    if (i0 + r < width && b4 < row4) { layer_bwd_store(lp, i0 + r, b4, a, s, emb); }
+    if (i0 + r < lp.out_dim && b4 < row4) { layer_bwd_store(lp, i0 + r, b4, a, s, emb); }
+  }
+}
+
+// Adds the next layer's outputs j0..j0+n-1 (n <= 8) to the 8 features' sums c. Lane q loads
+// W_n[j0 + q, i0..i0+7], subgroupShuffle(wa/wb, i) hands output i's to every lane. The loops have
+// constant trip counts and small bodies, so drivers unroll them (constant lanes) and keep c in
+// registers (as grads_dw in shaders/lib/mlp_grads_job.wgsl); the guard `i >= n` folds away where n
+// is the literal 8. On lavapipe this ran as fast as the 8 lanes written out for subgroupBroadcast,
+// with the same bits (docs/training.md, "Layer kernel shapes").
+fn layer_bwd_chunk_sg(c: ptr<function, array<vec4<f32>, 8>>, lp: MlpLayerParams, i0: u32, db: u32, j0: u32, n: u32, lane: u32, w4: bool) {
+  let row4 = lp.bs / 4u;
+  let width = lp.out_dim;
+  let jl = min(j0 + lane, lp.in_dim - 1u);    // lanes past the outputs read valid weights, never used
+  var wa: vec4<f32>;
+  var wb: vec4<f32>;
+  if (w4) {
+    let ia = i0 / 4u;
+    let ib = min(ia + 1u, max(width / 4u, 1u) - 1u);   // clamped: columns past the width are never stored
+    let wr = lp.w_off / 4u + jl * (width / 4u);
+    wa = params4[wr + ia]; wb = params4[wr + ib];
+  } else {
+    let wr = lp.w_off + jl * width;
+    let last = width - 1u;
+    wa = vec4<f32>(param(wr + min(i0, last)), param(wr + min(i0 + 1u, last)), param(wr + min(i0 + 2u, last)), param(wr + min(i0 + 3u, last)));
+    wb = vec4<f32>(param(wr + min(i0 + 4u, last)), param(wr + min(i0 + 5u, last)), param(wr + min(i0 + 6u, last)), param(wr + min(i0 + 7u, last)));
+  }
+  for (var i = 0u; i < 8u; i++) {
+    if (i >= n) { break; }
+    let d = acts[db + (j0 + i) * row4];
+    let a = subgroupShuffle(wa, i);
+    let b = subgroupShuffle(wb, i);
+    for (var r = 0u; r < 4u; r++) { (*c)[r] += a[r] * d; (*c)[r + 4u] += b[r] * d; }
   }
 }
 #endif

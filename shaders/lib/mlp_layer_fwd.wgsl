@@ -118,173 +118,85 @@ fn layer_fwd_tile(lp: MlpLayerParams, j0: u32, b4: u32, hidden: bool, emb: bool,
 
 #if SG
 // The subgroup variant (shaders/mlp_forward.wgsl with SG): outputs j0..j0+7 of the 4 samples of
-// vec4 b4, where j0 is the same for the whole subgroup (the workgroup's row block). Each lane reads
-// one weight per row of a chunk of 8 inputs (w[j, k0 + lane]: one gather brings 8 weights) and
-// subgroupBroadcast hands lane q's weight to every lane; on CPU drivers, where each storage load
-// of a lane-varying address is a gather, this reads the weights 8x less often than
-// layer_fwd_tile. Needs a subgroup of at least 8 invocations, all active (no early return), and
-// uniform control flow. Sums in the same order as layer_fwd_tile (groups of 4 inputs when W4, one
-// input at a time otherwise), so both give the same result up to the driver's contraction of a·b + c.
+// vec4 b4, where j0 is the same for the whole subgroup (the workgroup's row block). Each lane loads
+// one vec4 of weights per row (W4: inputs k0 + 4q .. k0 + 4q + 3 on lane q, a chunk of 32 inputs)
+// or one weight per row (otherwise: input k0 + q, a chunk of 8), and subgroupShuffle hands lane i's
+// to every lane; on CPU drivers, where each storage load of a lane-varying address is a gather, this
+// gathers the weights 32x (8x) less often than layer_fwd_tile. Needs a subgroup of at least 8
+// invocations, all active (no early return), and uniform control flow. Sums in the same order as
+// layer_fwd_tile (groups of 4 inputs when W4, one input at a time otherwise), so both give the same
+// result up to the driver's contraction of a·b + c.
 fn layer_fwd_tile_sg(lp: MlpLayerParams, j0: u32, b4: u32, lane: u32, hidden: bool, emb: bool, w4: bool) {
   let row4 = lp.bs / 4u;
-  let last = lp.out_dim - 1u;
-  let r0 = lp.w_off + min(j0 + 0u, last) * lp.in_dim;
-  let r1 = lp.w_off + min(j0 + 1u, last) * lp.in_dim;
-  let r2 = lp.w_off + min(j0 + 2u, last) * lp.in_dim;
-  let r3 = lp.w_off + min(j0 + 3u, last) * lp.in_dim;
-  let r4 = lp.w_off + min(j0 + 4u, last) * lp.in_dim;
-  let r5 = lp.w_off + min(j0 + 5u, last) * lp.in_dim;
-  let r6 = lp.w_off + min(j0 + 6u, last) * lp.in_dim;
-  let r7 = lp.w_off + min(j0 + 7u, last) * lp.in_dim;
-  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
-  var c4 = vec4<f32>(0.0); var c5 = vec4<f32>(0.0); var c6 = vec4<f32>(0.0); var c7 = vec4<f32>(0.0);
   let xb = lp.x_off / 4u + min(b4, row4 - 1u);   // lanes past the batch compute a valid column, not stored
-  // Whole chunks of 8 inputs without guards (a guard inside the chunk costs masked updates of every
-  // accumulator on CPU drivers), then the remainder with guards (W4: in_dim is a multiple of 4).
-  let kfull = lp.in_dim & ~7u;
-  for (var k0 = 0u; k0 < kfull; k0 += 8u) {
-    let k = min(k0 + lane, lp.in_dim - 1u);    // lanes past the inputs read a valid weight, never used
-    let w0 = param(r0 + k); let w1 = param(r1 + k); let w2 = param(r2 + k); let w3 = param(r3 + k);
-    let w4_ = param(r4 + k); let w5 = param(r5 + k); let w6 = param(r6 + k); let w7 = param(r7 + k);
-    if (w4) {
-      {
-        let x0 = acts[xb + (k0) * row4]; let x1 = acts[xb + (k0 + 1u) * row4];
-        let x2 = acts[xb + (k0 + 2u) * row4]; let x3 = acts[xb + (k0 + 3u) * row4];
-        c0 += subgroupBroadcast(w0, 0u) * x0 + subgroupBroadcast(w0, 1u) * x1 + subgroupBroadcast(w0, 2u) * x2 + subgroupBroadcast(w0, 3u) * x3;
-        c1 += subgroupBroadcast(w1, 0u) * x0 + subgroupBroadcast(w1, 1u) * x1 + subgroupBroadcast(w1, 2u) * x2 + subgroupBroadcast(w1, 3u) * x3;
-        c2 += subgroupBroadcast(w2, 0u) * x0 + subgroupBroadcast(w2, 1u) * x1 + subgroupBroadcast(w2, 2u) * x2 + subgroupBroadcast(w2, 3u) * x3;
-        c3 += subgroupBroadcast(w3, 0u) * x0 + subgroupBroadcast(w3, 1u) * x1 + subgroupBroadcast(w3, 2u) * x2 + subgroupBroadcast(w3, 3u) * x3;
-        c4 += subgroupBroadcast(w4_, 0u) * x0 + subgroupBroadcast(w4_, 1u) * x1 + subgroupBroadcast(w4_, 2u) * x2 + subgroupBroadcast(w4_, 3u) * x3;
-        c5 += subgroupBroadcast(w5, 0u) * x0 + subgroupBroadcast(w5, 1u) * x1 + subgroupBroadcast(w5, 2u) * x2 + subgroupBroadcast(w5, 3u) * x3;
-        c6 += subgroupBroadcast(w6, 0u) * x0 + subgroupBroadcast(w6, 1u) * x1 + subgroupBroadcast(w6, 2u) * x2 + subgroupBroadcast(w6, 3u) * x3;
-        c7 += subgroupBroadcast(w7, 0u) * x0 + subgroupBroadcast(w7, 1u) * x1 + subgroupBroadcast(w7, 2u) * x2 + subgroupBroadcast(w7, 3u) * x3;
-      }
-      {
-        let x0 = acts[xb + (k0 + 4u) * row4]; let x1 = acts[xb + (k0 + 4u + 1u) * row4];
-        let x2 = acts[xb + (k0 + 4u + 2u) * row4]; let x3 = acts[xb + (k0 + 4u + 3u) * row4];
-        c0 += subgroupBroadcast(w0, 4u) * x0 + subgroupBroadcast(w0, 5u) * x1 + subgroupBroadcast(w0, 6u) * x2 + subgroupBroadcast(w0, 7u) * x3;
-        c1 += subgroupBroadcast(w1, 4u) * x0 + subgroupBroadcast(w1, 5u) * x1 + subgroupBroadcast(w1, 6u) * x2 + subgroupBroadcast(w1, 7u) * x3;
-        c2 += subgroupBroadcast(w2, 4u) * x0 + subgroupBroadcast(w2, 5u) * x1 + subgroupBroadcast(w2, 6u) * x2 + subgroupBroadcast(w2, 7u) * x3;
-        c3 += subgroupBroadcast(w3, 4u) * x0 + subgroupBroadcast(w3, 5u) * x1 + subgroupBroadcast(w3, 6u) * x2 + subgroupBroadcast(w3, 7u) * x3;
-        c4 += subgroupBroadcast(w4_, 4u) * x0 + subgroupBroadcast(w4_, 5u) * x1 + subgroupBroadcast(w4_, 6u) * x2 + subgroupBroadcast(w4_, 7u) * x3;
-        c5 += subgroupBroadcast(w5, 4u) * x0 + subgroupBroadcast(w5, 5u) * x1 + subgroupBroadcast(w5, 6u) * x2 + subgroupBroadcast(w5, 7u) * x3;
-        c6 += subgroupBroadcast(w6, 4u) * x0 + subgroupBroadcast(w6, 5u) * x1 + subgroupBroadcast(w6, 6u) * x2 + subgroupBroadcast(w6, 7u) * x3;
-        c7 += subgroupBroadcast(w7, 4u) * x0 + subgroupBroadcast(w7, 5u) * x1 + subgroupBroadcast(w7, 6u) * x2 + subgroupBroadcast(w7, 7u) * x3;
-      }
-    } else {
-      {
-        let x = acts[xb + (k0 + 0u) * row4];
-        c0 += subgroupBroadcast(w0, 0u) * x; c1 += subgroupBroadcast(w1, 0u) * x; c2 += subgroupBroadcast(w2, 0u) * x; c3 += subgroupBroadcast(w3, 0u) * x; c4 += subgroupBroadcast(w4_, 0u) * x; c5 += subgroupBroadcast(w5, 0u) * x; c6 += subgroupBroadcast(w6, 0u) * x; c7 += subgroupBroadcast(w7, 0u) * x;
-      }
-      {
-        let x = acts[xb + (k0 + 1u) * row4];
-        c0 += subgroupBroadcast(w0, 1u) * x; c1 += subgroupBroadcast(w1, 1u) * x; c2 += subgroupBroadcast(w2, 1u) * x; c3 += subgroupBroadcast(w3, 1u) * x; c4 += subgroupBroadcast(w4_, 1u) * x; c5 += subgroupBroadcast(w5, 1u) * x; c6 += subgroupBroadcast(w6, 1u) * x; c7 += subgroupBroadcast(w7, 1u) * x;
-      }
-      {
-        let x = acts[xb + (k0 + 2u) * row4];
-        c0 += subgroupBroadcast(w0, 2u) * x; c1 += subgroupBroadcast(w1, 2u) * x; c2 += subgroupBroadcast(w2, 2u) * x; c3 += subgroupBroadcast(w3, 2u) * x; c4 += subgroupBroadcast(w4_, 2u) * x; c5 += subgroupBroadcast(w5, 2u) * x; c6 += subgroupBroadcast(w6, 2u) * x; c7 += subgroupBroadcast(w7, 2u) * x;
-      }
-      {
-        let x = acts[xb + (k0 + 3u) * row4];
-        c0 += subgroupBroadcast(w0, 3u) * x; c1 += subgroupBroadcast(w1, 3u) * x; c2 += subgroupBroadcast(w2, 3u) * x; c3 += subgroupBroadcast(w3, 3u) * x; c4 += subgroupBroadcast(w4_, 3u) * x; c5 += subgroupBroadcast(w5, 3u) * x; c6 += subgroupBroadcast(w6, 3u) * x; c7 += subgroupBroadcast(w7, 3u) * x;
-      }
-      {
-        let x = acts[xb + (k0 + 4u) * row4];
-        c0 += subgroupBroadcast(w0, 4u) * x; c1 += subgroupBroadcast(w1, 4u) * x; c2 += subgroupBroadcast(w2, 4u) * x; c3 += subgroupBroadcast(w3, 4u) * x; c4 += subgroupBroadcast(w4_, 4u) * x; c5 += subgroupBroadcast(w5, 4u) * x; c6 += subgroupBroadcast(w6, 4u) * x; c7 += subgroupBroadcast(w7, 4u) * x;
-      }
-      {
-        let x = acts[xb + (k0 + 5u) * row4];
-        c0 += subgroupBroadcast(w0, 5u) * x; c1 += subgroupBroadcast(w1, 5u) * x; c2 += subgroupBroadcast(w2, 5u) * x; c3 += subgroupBroadcast(w3, 5u) * x; c4 += subgroupBroadcast(w4_, 5u) * x; c5 += subgroupBroadcast(w5, 5u) * x; c6 += subgroupBroadcast(w6, 5u) * x; c7 += subgroupBroadcast(w7, 5u) * x;
-      }
-      {
-        let x = acts[xb + (k0 + 6u) * row4];
-        c0 += subgroupBroadcast(w0, 6u) * x; c1 += subgroupBroadcast(w1, 6u) * x; c2 += subgroupBroadcast(w2, 6u) * x; c3 += subgroupBroadcast(w3, 6u) * x; c4 += subgroupBroadcast(w4_, 6u) * x; c5 += subgroupBroadcast(w5, 6u) * x; c6 += subgroupBroadcast(w6, 6u) * x; c7 += subgroupBroadcast(w7, 6u) * x;
-      }
-      {
-        let x = acts[xb + (k0 + 7u) * row4];
-        c0 += subgroupBroadcast(w0, 7u) * x; c1 += subgroupBroadcast(w1, 7u) * x; c2 += subgroupBroadcast(w2, 7u) * x; c3 += subgroupBroadcast(w3, 7u) * x; c4 += subgroupBroadcast(w4_, 7u) * x; c5 += subgroupBroadcast(w5, 7u) * x; c6 += subgroupBroadcast(w6, 7u) * x; c7 += subgroupBroadcast(w7, 7u) * x;
-      }
-    }
-  }
-  if (kfull < lp.in_dim) {
-    let k0 = kfull;
-    let k = min(k0 + lane, lp.in_dim - 1u);    // lanes past the inputs read a valid weight, never used
-    let w0 = param(r0 + k); let w1 = param(r1 + k); let w2 = param(r2 + k); let w3 = param(r3 + k);
-    let w4_ = param(r4 + k); let w5 = param(r5 + k); let w6 = param(r6 + k); let w7 = param(r7 + k);
-    if (w4) {
-      {
-        let x0 = acts[xb + (k0) * row4]; let x1 = acts[xb + (k0 + 1u) * row4];
-        let x2 = acts[xb + (k0 + 2u) * row4]; let x3 = acts[xb + (k0 + 3u) * row4];
-        c0 += subgroupBroadcast(w0, 0u) * x0 + subgroupBroadcast(w0, 1u) * x1 + subgroupBroadcast(w0, 2u) * x2 + subgroupBroadcast(w0, 3u) * x3;
-        c1 += subgroupBroadcast(w1, 0u) * x0 + subgroupBroadcast(w1, 1u) * x1 + subgroupBroadcast(w1, 2u) * x2 + subgroupBroadcast(w1, 3u) * x3;
-        c2 += subgroupBroadcast(w2, 0u) * x0 + subgroupBroadcast(w2, 1u) * x1 + subgroupBroadcast(w2, 2u) * x2 + subgroupBroadcast(w2, 3u) * x3;
-        c3 += subgroupBroadcast(w3, 0u) * x0 + subgroupBroadcast(w3, 1u) * x1 + subgroupBroadcast(w3, 2u) * x2 + subgroupBroadcast(w3, 3u) * x3;
-        c4 += subgroupBroadcast(w4_, 0u) * x0 + subgroupBroadcast(w4_, 1u) * x1 + subgroupBroadcast(w4_, 2u) * x2 + subgroupBroadcast(w4_, 3u) * x3;
-        c5 += subgroupBroadcast(w5, 0u) * x0 + subgroupBroadcast(w5, 1u) * x1 + subgroupBroadcast(w5, 2u) * x2 + subgroupBroadcast(w5, 3u) * x3;
-        c6 += subgroupBroadcast(w6, 0u) * x0 + subgroupBroadcast(w6, 1u) * x1 + subgroupBroadcast(w6, 2u) * x2 + subgroupBroadcast(w6, 3u) * x3;
-        c7 += subgroupBroadcast(w7, 0u) * x0 + subgroupBroadcast(w7, 1u) * x1 + subgroupBroadcast(w7, 2u) * x2 + subgroupBroadcast(w7, 3u) * x3;
-      }
-      if (k0 + 4u < lp.in_dim) {
-        let x0 = acts[xb + (k0 + 4u) * row4]; let x1 = acts[xb + (k0 + 4u + 1u) * row4];
-        let x2 = acts[xb + (k0 + 4u + 2u) * row4]; let x3 = acts[xb + (k0 + 4u + 3u) * row4];
-        c0 += subgroupBroadcast(w0, 4u) * x0 + subgroupBroadcast(w0, 5u) * x1 + subgroupBroadcast(w0, 6u) * x2 + subgroupBroadcast(w0, 7u) * x3;
-        c1 += subgroupBroadcast(w1, 4u) * x0 + subgroupBroadcast(w1, 5u) * x1 + subgroupBroadcast(w1, 6u) * x2 + subgroupBroadcast(w1, 7u) * x3;
-        c2 += subgroupBroadcast(w2, 4u) * x0 + subgroupBroadcast(w2, 5u) * x1 + subgroupBroadcast(w2, 6u) * x2 + subgroupBroadcast(w2, 7u) * x3;
-        c3 += subgroupBroadcast(w3, 4u) * x0 + subgroupBroadcast(w3, 5u) * x1 + subgroupBroadcast(w3, 6u) * x2 + subgroupBroadcast(w3, 7u) * x3;
-        c4 += subgroupBroadcast(w4_, 4u) * x0 + subgroupBroadcast(w4_, 5u) * x1 + subgroupBroadcast(w4_, 6u) * x2 + subgroupBroadcast(w4_, 7u) * x3;
-        c5 += subgroupBroadcast(w5, 4u) * x0 + subgroupBroadcast(w5, 5u) * x1 + subgroupBroadcast(w5, 6u) * x2 + subgroupBroadcast(w5, 7u) * x3;
-        c6 += subgroupBroadcast(w6, 4u) * x0 + subgroupBroadcast(w6, 5u) * x1 + subgroupBroadcast(w6, 6u) * x2 + subgroupBroadcast(w6, 7u) * x3;
-        c7 += subgroupBroadcast(w7, 4u) * x0 + subgroupBroadcast(w7, 5u) * x1 + subgroupBroadcast(w7, 6u) * x2 + subgroupBroadcast(w7, 7u) * x3;
-      }
-    } else {
-      if (k0 + 0u < lp.in_dim) {
-        let x = acts[xb + (k0 + 0u) * row4];
-        c0 += subgroupBroadcast(w0, 0u) * x; c1 += subgroupBroadcast(w1, 0u) * x; c2 += subgroupBroadcast(w2, 0u) * x; c3 += subgroupBroadcast(w3, 0u) * x; c4 += subgroupBroadcast(w4_, 0u) * x; c5 += subgroupBroadcast(w5, 0u) * x; c6 += subgroupBroadcast(w6, 0u) * x; c7 += subgroupBroadcast(w7, 0u) * x;
-      }
-      if (k0 + 1u < lp.in_dim) {
-        let x = acts[xb + (k0 + 1u) * row4];
-        c0 += subgroupBroadcast(w0, 1u) * x; c1 += subgroupBroadcast(w1, 1u) * x; c2 += subgroupBroadcast(w2, 1u) * x; c3 += subgroupBroadcast(w3, 1u) * x; c4 += subgroupBroadcast(w4_, 1u) * x; c5 += subgroupBroadcast(w5, 1u) * x; c6 += subgroupBroadcast(w6, 1u) * x; c7 += subgroupBroadcast(w7, 1u) * x;
-      }
-      if (k0 + 2u < lp.in_dim) {
-        let x = acts[xb + (k0 + 2u) * row4];
-        c0 += subgroupBroadcast(w0, 2u) * x; c1 += subgroupBroadcast(w1, 2u) * x; c2 += subgroupBroadcast(w2, 2u) * x; c3 += subgroupBroadcast(w3, 2u) * x; c4 += subgroupBroadcast(w4_, 2u) * x; c5 += subgroupBroadcast(w5, 2u) * x; c6 += subgroupBroadcast(w6, 2u) * x; c7 += subgroupBroadcast(w7, 2u) * x;
-      }
-      if (k0 + 3u < lp.in_dim) {
-        let x = acts[xb + (k0 + 3u) * row4];
-        c0 += subgroupBroadcast(w0, 3u) * x; c1 += subgroupBroadcast(w1, 3u) * x; c2 += subgroupBroadcast(w2, 3u) * x; c3 += subgroupBroadcast(w3, 3u) * x; c4 += subgroupBroadcast(w4_, 3u) * x; c5 += subgroupBroadcast(w5, 3u) * x; c6 += subgroupBroadcast(w6, 3u) * x; c7 += subgroupBroadcast(w7, 3u) * x;
-      }
-      if (k0 + 4u < lp.in_dim) {
-        let x = acts[xb + (k0 + 4u) * row4];
-        c0 += subgroupBroadcast(w0, 4u) * x; c1 += subgroupBroadcast(w1, 4u) * x; c2 += subgroupBroadcast(w2, 4u) * x; c3 += subgroupBroadcast(w3, 4u) * x; c4 += subgroupBroadcast(w4_, 4u) * x; c5 += subgroupBroadcast(w5, 4u) * x; c6 += subgroupBroadcast(w6, 4u) * x; c7 += subgroupBroadcast(w7, 4u) * x;
-      }
-      if (k0 + 5u < lp.in_dim) {
-        let x = acts[xb + (k0 + 5u) * row4];
-        c0 += subgroupBroadcast(w0, 5u) * x; c1 += subgroupBroadcast(w1, 5u) * x; c2 += subgroupBroadcast(w2, 5u) * x; c3 += subgroupBroadcast(w3, 5u) * x; c4 += subgroupBroadcast(w4_, 5u) * x; c5 += subgroupBroadcast(w5, 5u) * x; c6 += subgroupBroadcast(w6, 5u) * x; c7 += subgroupBroadcast(w7, 5u) * x;
-      }
-      if (k0 + 6u < lp.in_dim) {
-        let x = acts[xb + (k0 + 6u) * row4];
-        c0 += subgroupBroadcast(w0, 6u) * x; c1 += subgroupBroadcast(w1, 6u) * x; c2 += subgroupBroadcast(w2, 6u) * x; c3 += subgroupBroadcast(w3, 6u) * x; c4 += subgroupBroadcast(w4_, 6u) * x; c5 += subgroupBroadcast(w5, 6u) * x; c6 += subgroupBroadcast(w6, 6u) * x; c7 += subgroupBroadcast(w7, 6u) * x;
-      }
-      if (k0 + 7u < lp.in_dim) {
-        let x = acts[xb + (k0 + 7u) * row4];
-        c0 += subgroupBroadcast(w0, 7u) * x; c1 += subgroupBroadcast(w1, 7u) * x; c2 += subgroupBroadcast(w2, 7u) * x; c3 += subgroupBroadcast(w3, 7u) * x; c4 += subgroupBroadcast(w4_, 7u) * x; c5 += subgroupBroadcast(w5, 7u) * x; c6 += subgroupBroadcast(w6, 7u) * x; c7 += subgroupBroadcast(w7, 7u) * x;
-      }
-    }
+  var c: array<vec4<f32>, 8>;
+  // Whole chunks without guards (a guard inside the chunk costs masked updates of every accumulator
+  // on CPU drivers), then the remainder with guards (W4: in_dim is a multiple of 4).
+  if (w4) {
+    let kfull = lp.in_dim & ~31u;
+    for (var k0 = 0u; k0 < kfull; k0 += 32u) { layer_fwd_chunk4_sg(&c, lp, j0, xb, k0, 32u, lane); }
+    if (kfull < lp.in_dim) { layer_fwd_chunk4_sg(&c, lp, j0, xb, kfull, lp.in_dim - kfull, lane); }
+  } else {
+    let kfull = lp.in_dim & ~7u;
+    for (var k0 = 0u; k0 < kfull; k0 += 8u) { layer_fwd_chunk1_sg(&c, lp, j0, xb, k0, 8u, lane); }
+    if (kfull < lp.in_dim) { layer_fwd_chunk1_sg(&c, lp, j0, xb, kfull, lp.in_dim - kfull, lane); }
   }
   let s = param(lp.scale_idx);
   for (var r = 0u; r < 8u; r++) {
-    var a = c0;
+    // A switch of constant indices, not c[r]: the loop (one copy of the epilogue) is not unrolled,
+    // and an array indexed by its counter would live in memory.
+    var a = c[0];
     switch r {
-      case 1u: { a = c1; }
-      case 2u: { a = c2; }
-      case 3u: { a = c3; }
-      case 4u: { a = c4; }
-      case 5u: { a = c5; }
-      case 6u: { a = c6; }
-      case 7u: { a = c7; }
+      case 1u: { a = c[1]; }
+      case 2u: { a = c[2]; }
+      case 3u: { a = c[3]; }
+      case 4u: { a = c[4]; }
+      case 5u: { a = c[5]; }
+      case 6u: { a = c[6]; }
+      case 7u: { a = c[7]; }
       default: {}
     }
     if (j0 + r < lp.out_dim && b4 < row4) { layer_fwd_store(lp, j0 + r, b4, a, s, hidden, emb); }
+  }
+}
+
+// W4: adds inputs k0..k0+n-1 (n <= 32, a multiple of 4) to the 8 rows' sums c. Lane q loads row r's
+// weights of inputs k0 + 4q .. k0 + 4q + 3 (one vec4; W rows are 16-byte aligned when W4), and
+// subgroupShuffle(w[r], i) hands group i's to every lane. Every loop has a constant trip count and
+// a small body, so drivers unroll them (constant lanes) and keep w and c in registers (as grads_dw
+// in shaders/lib/mlp_grads_job.wgsl); the guard folds away where n is the literal 32. On lavapipe
+// 1.7–1.9x faster than chunks of 8 inputs with one weight per lane, same bits (docs/training.md,
+// "Layer kernel shapes").
+fn layer_fwd_chunk4_sg(c: ptr<function, array<vec4<f32>, 8>>, lp: MlpLayerParams, j0: u32, xb: u32, k0: u32, n: u32, lane: u32) {
+  let row4 = lp.bs / 4u;
+  let in4 = lp.in_dim / 4u;
+  let kl = min(k0 / 4u + lane, in4 - 1u);    // lanes past the inputs read valid weights, never used
+  var w: array<vec4<f32>, 8>;
+  for (var r = 0u; r < 8u; r++) { w[r] = params4[lp.w_off / 4u + min(j0 + r, lp.out_dim - 1u) * in4 + kl]; }
+  for (var i = 0u; i < 8u; i++) {
+    if (4u * i >= n) { break; }
+    let k = k0 + 4u * i;
+    let x0 = acts[xb + k * row4]; let x1 = acts[xb + (k + 1u) * row4];
+    let x2 = acts[xb + (k + 2u) * row4]; let x3 = acts[xb + (k + 3u) * row4];
+    for (var r = 0u; r < 8u; r++) {
+      let v = subgroupShuffle(w[r], i);
+      (*c)[r] += v.x * x0 + v.y * x1 + v.z * x2 + v.w * x3;
+    }
+  }
+}
+
+// Scalar W: adds inputs k0..k0+n-1 (n <= 8) to the 8 rows' sums c, one at a time. Lane q loads row
+// r's weight of input k0 + q, subgroupShuffle(w[r], i) hands input i's to every lane (loops as in
+// layer_fwd_chunk4_sg).
+fn layer_fwd_chunk1_sg(c: ptr<function, array<vec4<f32>, 8>>, lp: MlpLayerParams, j0: u32, xb: u32, k0: u32, n: u32, lane: u32) {
+  let row4 = lp.bs / 4u;
+  let k = min(k0 + lane, lp.in_dim - 1u);    // lanes past the inputs read a valid weight, never used
+  var w: array<f32, 8>;
+  for (var r = 0u; r < 8u; r++) { w[r] = param(lp.w_off + min(j0 + r, lp.out_dim - 1u) * lp.in_dim + k); }
+  for (var i = 0u; i < 8u; i++) {
+    if (i >= n) { break; }
+    let x = acts[xb + (k0 + i) * row4];
+    for (var r = 0u; r < 8u; r++) { (*c)[r] += subgroupShuffle(w[r], i) * x; }
   }
 }
 #endif

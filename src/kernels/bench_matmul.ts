@@ -20,7 +20,7 @@ export interface MatmulVariant {
   cols: 1 | 2;
   wgX: number;
   wgY: number;
-  /** The subgroup shape (8 rows per workgroup, A shared by subgroupBroadcast; cols 1): see the shader. */
+  /** The subgroup shape (8 rows per workgroup, A shared by subgroupShuffle; cols 1): see the shader. */
   sg?: boolean;
 }
 

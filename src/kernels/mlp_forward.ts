@@ -40,8 +40,9 @@ export const TILE_SAMPLES = 8;
  *   invocation index; every lane loads its own weights.
  * - 'sg': each invocation computes 8 rows × 4 samples (1 vec4); the rows are the workgroup's
  *   (workgroup_id.y), and the weights of a chunk of 8 inputs are loaded one per lane and shared by
- *   subgroupBroadcast. On CPU drivers a lane-varying load is a gather, so this reads weights 8×
- *   less often (lavapipe: about 2-3× faster at 128×128 × 4096). Needs subgroups of ≥ 8 lanes.
+ *   subgroupShuffle (forward with rows of a multiple of 4 inputs: a vec4 of weights per lane, a
+ *   chunk of 32 inputs). On CPU drivers a lane-varying load is a gather, so this reads weights 8×
+ *   (32×) less often (lavapipe: about 2-3× faster at 128×128 × 4096). Needs subgroups of ≥ 8 lanes.
  * - 'wg' (forward only, for GPUs): 32 outputs × 64 samples per workgroup of 16×8 invocations from
  *   workgroup-memory tiles of W and X (barriers are costly on CPU drivers: not offered there).
  * All sum each output in the same order.

@@ -53,7 +53,7 @@ export const ReverseNetworkBindings = reverseBindings('weights', 'array<f32>');
  * src/samplers/sampler.ts through the tuner; all take 4 particles per invocation, REVERSE_WG per
  * workgroup and the same Philox counters:
  * - 'tile': every lane loads its own weights (shaders/lib/mlp_forward4.wgsl, mlp_layer4);
- * - 'sg': the weights of a chunk of 8 inputs are loaded one per lane and shared by subgroupBroadcast
+ * - 'sg': the weights of a chunk of 8 inputs are loaded one per lane and shared by subgroupShuffle
  *   (on CPU drivers a storage load is a per-lane gather even at a lane-uniform address), same sums
  *   in the same order as 'tile';
  * - 'sg8': the same sharing in per-layer code generated with the layout's sizes as literals
