@@ -8,8 +8,13 @@
  * GPU kernel). The nested solve on the
  * leaves is GPU work and is not run: the leaf potentials are the exact ones of this problem,
  * f(x) = ½|x|² and g(y) = -|y|² after centring (T(x) = x/2), which give the same kept sets and
- * extension work as converged ones. No GPU needed (it imports the leaf start's module, whose GPU
- * kernel brings a shader import: build it with Vite):
+ * extension work as converged ones. The debiased solve (S_ε, the default for W2) plans two more
+ * parts, as leafStart and KeptSet do (src/transport/sinkhorn/schedule.ts, truncated.ts): the
+ * extensions X → X and Y → Y of the self potentials and the kept sets of the xx and yy blocks; the
+ * self potentials stand in as the smooth fixed point of OT_ε(α, α) for a density ρ,
+ * f(x) = -½ ε log(π ε ρ(x)) in 2-D, with the clouds' exact densities. Each part is timed, and the
+ * totals of OT_ε (xy, yx) and of S_ε (all four). No GPU needed (it imports the leaf start's module,
+ * whose GPU kernel brings a shader import: build it with Vite):
  *
  *   SCRIPT=scripts/profile-sinkhorn-setup.ts npx vite build --config vite.scripts.config.ts
  *   node dist/scripts/profile-sinkhorn-setup.js 1000000 [host]
@@ -79,17 +84,31 @@ const f = (p: ArrayLike<number>, i: number, c: number) => c * (p[i * d]! ** 2 + 
 const fLeaf = Float64Array.from({ length: X.count }, (_, i) => f(X.c, i, 0.5));
 const gLeaf = Float64Array.from({ length: Y.count }, (_, i) => f(Y.c, i, -1));
 console.log(`   (nested solve on ${X.count} leaves down to ε = ${epsX.toExponential(2)}: GPU, not run)`);
+// The self potentials (debiased solve): -½ ε log(π ε ρ) with ρ the density of the cloud in the
+// centred, scaled coordinates (x ~ N(0, I), y ~ N(0, ¼I) after centring).
+const selfPot = (p: ArrayLike<number>, i: number, inv: number, e: number) => {
+  const r2 = (p[i * d]! ** 2 + p[i * d + 1]! ** 2) * scale * scale;
+  const logRho = -0.5 * inv * r2 + Math.log(inv / (2 * Math.PI)) + 2 * Math.log(scale);
+  return -0.5 * e * (Math.log(Math.PI * e) + logRho);
+};
+const fSelfLeaf = Float64Array.from({ length: X.count }, (_, i) => selfPot(X.c, i, 1, epsX));
+const gSelfLeaf = Float64Array.from({ length: Y.count }, (_, i) => selfPot(Y.c, i, 4, epsX));
 t = performance.now();
-const px = extensionPlan(pts.subarray(0, n * d), n, Y.c, Y.w, gLeaf, d, epsX);
-const py = extensionPlan(pts.subarray(n * d), n, X.c, X.w, fLeaf, d, epsX);
+const xs = pts.subarray(0, n * d);
+const ys = pts.subarray(n * d);
+const px = extensionPlan(xs, n, Y.c, Y.w, gLeaf, d, epsX);
+const py = extensionPlan(ys, n, X.c, X.w, fLeaf, d, epsX);
 const ranges = (px.ranges.length + py.ranges.length) / 2;
-lap(`leaf start: extension, kept centres per tile (${((px.terms + py.terms) / (2 * n)).toFixed(0)} per point, ${ranges} ranges: ${((8 * ranges) / 2 ** 20).toFixed(1)} MiB)`);
+lap(`leaf start: extension xy, yx, kept centres per tile (${((px.terms + py.terms) / (2 * n)).toFixed(0)} per point, ${ranges} ranges: ${((8 * ranges) / 2 ** 20).toFixed(1)} MiB)`);
+const pxx = extensionPlan(xs, n, X.c, X.w, fSelfLeaf, d, epsX);
+const pyy = extensionPlan(ys, n, Y.c, Y.w, gSelfLeaf, d, epsX);
+lap(`  debiased: extension xx, yy (${((pxx.terms + pyy.terms) / (2 * n)).toFixed(0)} per point, ${(pxx.ranges.length + pyy.ranges.length) / 2} ranges)`);
 const pot = new Float32Array(2 * n);
 if (process.argv[3] === 'host') {
   const fx = new Float64Array(n);
   const gy = new Float64Array(n);
-  tiledSoftmin(pts.subarray(0, n * d), n, Y.c, Y.w, gLeaf, d, epsX, fx);
-  tiledSoftmin(pts.subarray(n * d), n, X.c, X.w, fLeaf, d, epsX, gy);
+  tiledSoftmin(xs, n, Y.c, Y.w, gLeaf, d, epsX, fx);
+  tiledSoftmin(ys, n, X.c, X.w, fLeaf, d, epsX, gy);
   lap('  (not in the set-up: the same extension in float64 on the host, plan and sums)');
   times.pop();
   for (let i = 0; i < n; i++) (pot[i] = fx[i]!), (pot[n + i] = gy[i]!);
@@ -97,11 +116,18 @@ if (process.argv[3] === 'host') {
   // The first fine level's kept set from the exact potentials at the points (see above) in place of their extension.
   for (let i = 0; i < n; i++) (pot[i] = f(pts, i, 0.5)), (pot[n + i] = f(pts, n + i, -1));
 }
-t = performance.now();
 const eps = full[Math.min(kx + 1, full.length - 1)]!;
+const potSelf = new Float32Array(2 * n);
+for (let i = 0; i < n; i++) (potSelf[i] = selfPot(pts, i, 1, eps)), (potSelf[n + i] = selfPot(pts, n + i, 4, eps));
+t = performance.now();
 const threshold = (TRUNCATE_TAU + MARGIN) * eps;
 const xy = keptRanges(pts, d, { at: 0, n, pot, potAt: 0 }, { at: n, n, pot, potAt: n }, TILE_ROWS, threshold);
 const yx = keptRanges(pts, d, { at: n, n, pot, potAt: n }, { at: 0, n, pot, potAt: 0 }, TILE_ROWS, threshold);
 lap(`kept set of the first fine level (ε = ${eps.toExponential(2)}, xy and yx: ${((100 * (xy.pairs + yx.pairs)) / (2 * n * n)).toFixed(2)}% of the pairs)`);
-const host = times.reduce((s, [, v]) => s + v, 0);
-console.log(`${(host / 1000).toFixed(3).padStart(9)} s  host total at N = M = ${n}`);
+const xx = keptRanges(pts, d, { at: 0, n, pot: potSelf, potAt: 0 }, { at: 0, n, pot: potSelf, potAt: 0 }, TILE_ROWS, threshold);
+const yy = keptRanges(pts, d, { at: n, n, pot: potSelf, potAt: n }, { at: n, n, pot: potSelf, potAt: n }, TILE_ROWS, threshold);
+lap(`  debiased: kept set xx and yy (${((100 * (xx.pairs + yy.pairs)) / (2 * n * n)).toFixed(2)}% of the pairs)`);
+const debiased = times.reduce((s, [, v]) => s + v, 0);
+const selfOnly = times.filter(([name]) => name.startsWith('  debiased')).reduce((s, [, v]) => s + v, 0);
+console.log(`${((debiased - selfOnly) / 1000).toFixed(3).padStart(9)} s  host total at N = M = ${n}, OT_ε`);
+console.log(`${(debiased / 1000).toFixed(3).padStart(9)} s  host total at N = M = ${n}, debiased (S_ε)`);
