@@ -30,8 +30,6 @@ export interface KeptRanges {
   ranges: Uint32Array;
   /** Kept pairs (rows × kept columns), for the kept fraction. */
   pairs: number;
-  /** Kept column tiles per row tile (bitsets as sorted lists), for keptSubset. */
-  tiles: Uint32Array[];
 }
 
 /** One side of a block: the sorted points [at, at + n) with potentials pot[potAt, potAt + n). */
@@ -101,7 +99,6 @@ export function keptRanges(pts: ArrayLike<number>, d: number, rows: BlockSide, c
   const rowTiles = Math.ceil(rows.n / tileRows);
   const off = new Uint32Array(rowTiles + 1);
   const list: number[] = [];
-  const tiles: Uint32Array[] = [];
   let pairs = 0;
   // The kept column tiles of one row tile, found in increasing order.
   const kept = new Uint32Array(Q.count);
@@ -144,10 +141,9 @@ export function keptRanges(pts: ArrayLike<number>, d: number, rows: BlockSide, c
       if (list.length > 2 * off[t]! && list[last] === start) list[last] = end;
       else list.push(start, end);
     }
-    tiles.push(kept.slice(0, count));
     off[t + 1] = list.length / 2;
   }
-  return { tileRows, off, ranges: Uint32Array.from(list), pairs, tiles };
+  return { tileRows, off, ranges: Uint32Array.from(list), pairs };
 }
 
 /**
@@ -230,15 +226,19 @@ function smallestBound(R: TileSummaries, Q: TileSummaries, Rbig: TileSummaries, 
   return bestQ;
 }
 
-/** True when every column tile kept by `inner` for each row tile is also kept by `outer`. */
+/**
+ * True when every column kept by `inner` for each row tile is also kept by `outer` (both lists of a
+ * row tile are sorted, disjoint and merged: each inner run lies inside one outer run).
+ */
 export function keptSubset(inner: KeptRanges, outer: KeptRanges): boolean {
-  for (let t = 0; t < inner.tiles.length; t++) {
-    const a = inner.tiles[t]!;
-    const b = outer.tiles[t]!;
-    let k = 0;
-    for (const q of a) {
-      while (k < b.length && b[k]! < q) k++;
-      if (b[k] !== q) return false;
+  for (let t = 0; t + 1 < inner.off.length; t++) {
+    let k = outer.off[t]!;
+    const k1 = outer.off[t + 1]!;
+    for (let r = inner.off[t]!; r < inner.off[t + 1]!; r++) {
+      const a = inner.ranges[2 * r]!;
+      const b = inner.ranges[2 * r + 1]!;
+      while (k < k1 && outer.ranges[2 * k + 1]! < b) k++;
+      if (k === k1 || outer.ranges[2 * k]! > a) return false;
     }
   }
   return true;

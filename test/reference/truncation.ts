@@ -181,7 +181,6 @@ export function keptRangesReference(
   const rowTiles = Math.ceil(rows.n / tileRows);
   const off = new Uint32Array(rowTiles + 1);
   const list: number[] = [];
-  const tiles: Uint32Array[] = [];
   let pairs = 0;
   for (let t = 0; t < rowTiles; t++) {
     const keep = new Uint8Array(Q.count);
@@ -199,11 +198,9 @@ export function keptRangesReference(
       else if (lb < best) (best = lb), (bestQ = q);
     }
     if (!keep.includes(1)) keep[bestQ] = 1;
-    const kept: number[] = [];
     const rowsHere = Math.min(tileRows, rows.n - t * tileRows);
     for (let q = 0; q < Q.count; q++) {
       if (!keep[q]) continue;
-      kept.push(q);
       const start = q * TILE;
       const end = Math.min(cols.n, start + TILE);
       pairs += rowsHere * (end - start);
@@ -211,10 +208,9 @@ export function keptRangesReference(
       if (list.length > 2 * off[t]! && list[last] === start) list[last] = end;
       else list.push(start, end);
     }
-    tiles.push(Uint32Array.from(kept));
     off[t + 1] = list.length / 2;
   }
-  return { tileRows, off, ranges: Uint32Array.from(list), pairs, tiles };
+  return { tileRows, off, ranges: Uint32Array.from(list), pairs };
 }
 
 /**
