@@ -33,13 +33,28 @@ const MARGIN = 2;
 
 const n = Number(process.argv[2] ?? 100_000);
 const d = 2;
+// Wall time per phase, and this process's CPU time beside it (user + system: on a shared machine the
+// wall time also counts the other jobs' share of the cores).
 const times: [string, number][] = [];
+const cpuTimes: number[] = [];
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 let t = performance.now();
+let tc = cpuNow();
 const lap = (name: string) => {
   const now = performance.now();
+  const c = cpuNow();
   times.push([name, now - t]);
-  console.log(`${((now - t) / 1000).toFixed(3).padStart(9)} s  ${name}`);
+  cpuTimes.push(c - tc);
+  console.log(`${((now - t) / 1000).toFixed(3).padStart(9)} s  ${((c - tc) / 1000).toFixed(3).padStart(7)} s CPU  ${name}`);
   t = now;
+  tc = c;
+};
+const restart = () => {
+  t = performance.now();
+  tc = cpuNow();
 };
 
 // The clouds of bench/sinkhorn.bench.ts (same distributions, a generator of our own).
@@ -48,7 +63,7 @@ const uniform = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) 
 const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 const x = Float32Array.from({ length: 2 * n }, normal);
 const y = Float32Array.from({ length: 2 * n }, (_, k) => normal() * 0.5 + (k % 2 === 0 ? 2 : 0));
-t = performance.now();
+restart();
 
 const mean = (p: Float32Array) => {
   const m = new Float64Array(d);
@@ -94,7 +109,7 @@ const selfPot = (p: ArrayLike<number>, i: number, inv: number, e: number) => {
 };
 const fSelfLeaf = Float64Array.from({ length: X.count }, (_, i) => selfPot(X.c, i, 1, epsX));
 const gSelfLeaf = Float64Array.from({ length: Y.count }, (_, i) => selfPot(Y.c, i, 4, epsX));
-t = performance.now();
+restart();
 const xs = pts.subarray(0, n * d);
 const ys = pts.subarray(n * d);
 const px = extensionPlan(xs, n, Y.c, Y.w, gLeaf, d, epsX);
@@ -112,6 +127,7 @@ if (process.argv[3] === 'host') {
   tiledSoftmin(ys, n, X.c, X.w, fLeaf, d, epsX, gy);
   lap('  (not in the set-up: the same extension in float64 on the host, plan and sums)');
   times.pop();
+  cpuTimes.pop();
   for (let i = 0; i < n; i++) (pot[i] = fx[i]!), (pot[n + i] = gy[i]!);
 } else {
   // The first fine level's kept set from the exact potentials at the points (see above) in place of their extension.
@@ -122,7 +138,7 @@ const eps = full[Math.min(kx + 1, full.length - 1)]!;
 const potAll = new Float32Array(4 * n);
 potAll.set(pot);
 for (let i = 0; i < n; i++) (potAll[2 * n + i] = selfPot(pts, i, 1, eps)), (potAll[3 * n + i] = selfPot(pts, n + i, 4, eps));
-t = performance.now();
+restart();
 const threshold = (TRUNCATE_TAU + MARGIN) * eps;
 // One cache of the sides' summaries for the blocks of one kept set, as KeptSet.build has.
 const cache = new SideCache(pts, d);
@@ -133,7 +149,9 @@ lap(`kept set of the first fine level (ε = ${eps.toExponential(2)}, xy and yx: 
 const xx = keptRanges(pts, d, side(0, 2 * n), side(0, 2 * n), TILE_ROWS, threshold, cache);
 const yy = keptRanges(pts, d, side(n, 3 * n), side(n, 3 * n), TILE_ROWS, threshold, cache);
 lap(`  debiased: kept set xx and yy (${((100 * (xx.pairs + yy.pairs)) / (2 * n * n)).toFixed(2)}% of the pairs)`);
-const debiased = times.reduce((s, [, v]) => s + v, 0);
-const selfOnly = times.filter(([name]) => name.startsWith('  debiased')).reduce((s, [, v]) => s + v, 0);
-console.log(`${((debiased - selfOnly) / 1000).toFixed(3).padStart(9)} s  host total at N = M = ${n}, OT_ε`);
-console.log(`${(debiased / 1000).toFixed(3).padStart(9)} s  host total at N = M = ${n}, debiased (S_ε)`);
+const total = (v: number[], self: boolean) => v.filter((_, k) => self || !times[k]![0].startsWith('  debiased')).reduce((s, x) => s + x, 0) / 1000;
+const wall = times.map(([, v]) => v);
+for (const self of [false, true]) {
+  const name = self ? 'debiased (S_ε)' : 'OT_ε';
+  console.log(`${total(wall, self).toFixed(3).padStart(9)} s  ${total(cpuTimes, self).toFixed(3).padStart(7)} s CPU  host total at N = M = ${n}, ${name}`);
+}

@@ -18,6 +18,10 @@
 import { InputError } from '../gpu/errors.js';
 import { boxTree, type BoxTree } from './box_tree.js';
 import { boxBound, boxGap, linearBound, pairBound, slackOffsets, TILE, tileSummaries, type TileSummaries } from './truncation.js';
+import { U32List } from './u32_list.js';
+
+/** max(x, 0) exactly, without a branch (x + |x| is 2x or 0; NaN stays NaN). */
+const relu = (x: number): number => 0.5 * (x + Math.abs(x));
 
 /** Tiles per super-tile of the coarse bound. */
 const SUPER = 32;
@@ -98,7 +102,7 @@ export function keptRanges(pts: ArrayLike<number>, d: number, rows: BlockSide, c
   const sub = tileRows / TILE;
   const rowTiles = Math.ceil(rows.n / tileRows);
   const off = new Uint32Array(rowTiles + 1);
-  const list: number[] = [];
+  const list = new U32List();
   let pairs = 0;
   // The kept column tiles of one row tile, found in increasing order.
   const kept = new Uint32Array(Q.count);
@@ -132,18 +136,21 @@ export function keptRanges(pts: ArrayLike<number>, d: number, rows: BlockSide, c
     // Nothing under the threshold: keep the column tile of the smallest bound (super-tiles by their
     // coarse bound, standing for their first tile).
     if (count === 0) kept[count++] = smallestBound(R, Q, Rbig, Qbig, t, s0, s1, threshold);
+    // Runs of consecutive kept tiles as column ranges (the last tile may be partial).
     const rowsHere = Math.min(tileRows, rows.n - t * tileRows);
-    for (let k = 0; k < count; k++) {
-      const start = kept[k]! * TILE;
-      const end = Math.min(cols.n, start + TILE);
+    let k = 0;
+    while (k < count) {
+      const first = kept[k]!;
+      let next = first + 1;
+      while (++k < count && kept[k] === next) next++;
+      const start = first * TILE;
+      const end = Math.min(cols.n, next * TILE);
       pairs += rowsHere * (end - start);
-      const last = list.length - 1;
-      if (list.length > 2 * off[t]! && list[last] === start) list[last] = end;
-      else list.push(start, end);
+      list.push2(start, end);
     }
     off[t + 1] = list.length / 2;
   }
-  return { tileRows, off, ranges: Uint32Array.from(list), pairs };
+  return { tileRows, off, ranges: list.data.slice(0, list.length), pairs };
 }
 
 /**
@@ -165,7 +172,12 @@ function fineScan(R: TileSummaries, Rbig: TileSummaries, Q: TileSummaries, t: nu
   return count;
 }
 
-/** fineScan for d = 2, unrolled, each bound rounded as boxBound and linearBound round it (the hot loop of the set-up). */
+/**
+ * fineScan for d = 2, unrolled, each bound rounded as boxBound and linearBound round it (the hot loop
+ * of the set-up). The gap max(0, lo_S - hi_Q, lo_Q - hi_S) is relu(lo_S - hi_Q) + relu(lo_Q - hi_S):
+ * at most one of the two is positive (lo ≤ hi, and subtraction keeps signs), so it is the same value
+ * without Math.max's branches (NaN included).
+ */
 function fineScan2(R: TileSummaries, Rbig: TileSummaries, Q: TileSummaries, t: number, s0: number, s1: number, q0: number, q1: number, threshold: number, kept: Uint32Array, count: number): number {
   const { lo: Rlo, hi: Rhi, potMax: Rmax, centre: Rc, slope: Rp, radius: Rr, a: Ra } = R;
   const { lo: Qlo, hi: Qhi, potMax: Qmax, centre: Qc, slope: Qp, radius: Qr, a: Qa } = Q;
@@ -180,15 +192,15 @@ function fineScan2(R: TileSummaries, Rbig: TileSummaries, Q: TileSummaries, t: n
     const qh0 = Qhi[2 * q]!;
     const qh1 = Qhi[2 * q + 1]!;
     const qmax = Qmax[q]!;
-    const G0 = Math.max(0, bl0 - qh0, ql0 - bh0);
-    const G1 = Math.max(0, bl1 - qh1, ql1 - bh1);
+    const G0 = relu(bl0 - qh0) + relu(ql0 - bh0);
+    const G1 = relu(bl1 - qh1) + relu(ql1 - bh1);
     if (G0 * G0 + G1 * G1 - bmax - qmax > threshold) continue;
     const cq0 = Qc[2 * q]!;
     const cq1 = Qc[2 * q + 1]!;
     let lb = Infinity;
     for (let s = s0; s < s1 && lb > threshold; s++) {
-      const g0 = Math.max(0, Rlo[2 * s]! - qh0, ql0 - Rhi[2 * s]!);
-      const g1 = Math.max(0, Rlo[2 * s + 1]! - qh1, ql1 - Rhi[2 * s + 1]!);
+      const g0 = relu(Rlo[2 * s]! - qh0) + relu(ql0 - Rhi[2 * s]!);
+      const g1 = relu(Rlo[2 * s + 1]! - qh1) + relu(ql1 - Rhi[2 * s + 1]!);
       const box = g0 * g0 + g1 * g1 - Rmax[s]! - qmax;
       if (box > threshold) continue;
       const cs0 = Rc[2 * s]!;
