@@ -17,11 +17,8 @@
  */
 import { InputError } from '../gpu/errors.js';
 import { boxTree, type BoxTree } from './box_tree.js';
-import { boxBound, boxGap, linearBound, pairBound, slackOffsets, TILE, tileSummaries, type TileSummaries } from './truncation.js';
+import { boxBound, boxGap, linearBound, pairBound, relu, slackOffsets, TILE, tileSummaries, type TileSummaries } from './truncation.js';
 import { U32List } from './u32_list.js';
-
-/** max(x, 0) exactly, without a branch (x + |x| is 2x or 0; NaN stays NaN). */
-const relu = (x: number): number => 0.5 * (x + Math.abs(x));
 
 /** Tiles per super-tile of the coarse bound. */
 const SUPER = 32;

@@ -236,6 +236,9 @@ export function tileSummaries(pts: ArrayLike<number>, at: number, pot: ArrayLike
   return s;
 }
 
+/** max(x, 0) exactly, without a branch (x + |x| is 2x or 0; NaN stays NaN). */
+export const relu = (x: number): number => 0.5 * (x + Math.abs(x));
+
 /** Lower bound of min C_ij - f_i - g_j over row tile s of R and column tile q of Q. */
 export function pairBound(R: TileSummaries, s: number, Q: TileSummaries, q: number): number {
   return Math.max(linearBound(R, s, Q, q), boxBound(R, s, Q, q));
@@ -270,6 +273,13 @@ export function boxBound(R: TileSummaries, s: number, Q: TileSummaries, q: numbe
  */
 export function boxGap(R: TileSummaries, s: number, lo: Float64Array, hi: Float64Array, q: number): number {
   const d = R.d;
+  if (d === 2) {
+    // Unrolled; max(0, a, b) as relu(a) + relu(b), the same value without Math.max's branches (at
+    // most one of a, b is positive: lo ≤ hi, and subtraction keeps signs; NaN stays NaN).
+    const g0 = relu(R.lo[2 * s]! - hi[2 * q]!) + relu(lo[2 * q]! - R.hi[2 * s]!);
+    const g1 = relu(R.lo[2 * s + 1]! - hi[2 * q + 1]!) + relu(lo[2 * q + 1]! - R.hi[2 * s + 1]!);
+    return g0 * g0 + g1 * g1;
+  }
   let box = 0;
   for (let c = 0; c < d; c++) {
     const gap = Math.max(0, R.lo[s * d + c]! - hi[q * d + c]!, lo[q * d + c]! - R.hi[s * d + c]!);
