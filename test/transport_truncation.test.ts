@@ -1,13 +1,14 @@
 // Truncation of far pairs: the block-sparse softmin kernel against its float64 twin, the tile bound
-// against brute force, and the truncated solver against the dense one and float64 Sinkhorn.
+// against brute force, and the truncated solver against the dense one and float64 Sinkhorn (the host
+// set-up against its plain references: test/truncation_setup.test.ts).
 import { describe, expect, it } from 'vitest';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { SoftminParams } from '../src/kernels/sinkhorn_softmin.js';
 import { packSparseTasks, SinkhornSoftminSparse, SPARSE_TASK_WORDS, SPARSE_TILE_ROWS, type SparseTask } from '../src/kernels/sinkhorn_softmin_sparse.js';
-import { keptRanges, pairBound, spatialOrder, tileSummaries, TILE } from '../src/transport/truncation.js';
-import { expNonPositive, tiledSoftmin } from '../src/transport/extension.js';
+import { pairBound, spatialOrder, tileSummaries, TILE } from '../src/transport/truncation.js';
+import { keptRanges } from '../src/transport/kept_ranges.js';
+import { tiledSoftmin } from '../src/transport/extension.js';
 import { softmin64, softminRanges64, sqdist64 } from './reference/transport.js';
-import { keptRangesReference, spatialOrderReference, tiledSoftminReference } from './reference/truncation.js';
 import { sinkhorn, sinkhornBatch } from '../src/transport/sinkhorn/index.js';
 import { useGpu } from './gpu.js';
 
@@ -194,108 +195,6 @@ describe('tiledSoftmin (the leaf start\'s extension)', () => {
     // a few ulps of |out| ~ 10.
     for (let i = 0; i < n; i++) expect(Math.abs(out[i]! - ref[i]!), `point ${i}`).toBeLessThanOrEqual(eps * 1e-6 + 1e-12);
   });
-});
-
-describe('host set-up of the truncation against the plain references (CPU)', () => {
-  // The fast versions (coordinates moved with the order, kept tiles listed as found, centres pruned
-  // by groups) must give the same k-d tree order and kept sets as the plain ones in
-  // test/reference/truncation.ts, and the same extension up to the rounding of its exp.
-  it('expNonPositive: e^x to 2 ulp on [-700, 0], 0 below -745', () => {
-    const xs = [0, -1e-300, -5e-324, -Math.LN2 / 128, -Math.LN2 / 64, -Math.LN2, -1, -14, -24.3, -700, ...uniform(20_000, 99, -700, 0), ...uniform(20_000, 98, -30, 0)];
-    for (const x of xs) {
-      const e = Math.exp(x);
-      expect(Math.abs(expNonPositive(x) - e), `x = ${x}`).toBeLessThanOrEqual(5e-16 * e);
-    }
-    expect(expNonPositive(0)).toBe(1);
-    expect(expNonPositive(-746)).toBe(0);
-    expect(expNonPositive(-Infinity)).toBe(0);
-    expect(expNonPositive(-720)).toBeGreaterThan(0);
-  });
-
-  it('spatialOrder: the same permutation as the reference (ties, d = 1..3, sizes around the tiles)', () => {
-    const cases: [number, number][] = [
-      [1, 2],
-      [31, 2],
-      [33, 2],
-      [1000, 1],
-      [2917, 2],
-      [4097, 3],
-    ];
-    for (const [n, d] of cases) {
-      const p = Float32Array.from(uniform(n * d, 50 + n + d, -2, 2));
-      expect(Array.from(spatialOrder(p, n, d)), `n = ${n}, d = ${d}`).toEqual(Array.from(spatialOrderReference(p, n, d)));
-      // Many equal coordinates (a coarse grid): the partition's handling of ties.
-      const q = p.map((v) => Math.round(4 * v) / 4);
-      expect(Array.from(spatialOrder(q, n, d)), `grid, n = ${n}, d = ${d}`).toEqual(Array.from(spatialOrderReference(q, n, d)));
-    }
-  });
-
-  for (const d of [2, 3]) {
-    it(`keptRanges: the same ranges, tiles and pairs as the reference (d = ${d})`, () => {
-      const n = d === 2 ? 5003 : 1201;
-      const m = d === 2 ? 4099 : 997;
-      const raw = [Float32Array.from(uniform(n * d, 60 + d, -4, 4)), Float32Array.from(uniform(m * d, 70 + d, -3, 5))];
-      const ys = Math.ceil(n / 4) * 4;
-      const pts = new Float32Array((ys + m) * d);
-      [spatialOrder(raw[0]!, n, d), spatialOrder(raw[1]!, m, d)].forEach((o, c) => {
-        for (let k = 0; k < o.length; k++) for (let a = 0; a < d; a++) pts[((c ? ys : 0) + k) * d + a] = raw[c]![o[k]! * d + a]!;
-      });
-      // Potentials of the shift map x -> x + (0.5, 0.2, -0.1) plus noise (see the bound test above).
-      const s = [0.5, 0.2, -0.1];
-      const noise = uniform(ys + m, 80 + d, -0.01, 0.01);
-      const pot = Float32Array.from({ length: ys + m }, (_, k) => {
-        let v = noise[k]!;
-        for (let c = 0; c < d; c++) v += k < ys ? -2 * pts[k * d + c]! * s[c]! : 2 * pts[k * d + c]! * s[c]! - s[c]! ** 2;
-        return v;
-      });
-      // Threshold -0.5 keeps nothing: every row tile falls back on its column tile of smallest bound.
-      for (const threshold of [-0.5, 0.02, 0.3]) {
-        for (const [rows, cols] of [
-          [{ at: 0, n, pot, potAt: 0 }, { at: ys, n: m, pot, potAt: ys }],
-          [{ at: ys, n: m, pot, potAt: ys }, { at: 0, n, pot, potAt: 0 }],
-        ] as const) {
-          const got = keptRanges(pts, d, rows, cols, SPARSE_TILE_ROWS, threshold);
-          const ref = keptRangesReference(pts, d, rows, cols, SPARSE_TILE_ROWS, threshold);
-          expect(got.pairs).toBe(ref.pairs);
-          expect(Array.from(got.off)).toEqual(Array.from(ref.off));
-          expect(Array.from(got.ranges)).toEqual(Array.from(ref.ranges));
-          expect(got.tiles.map((t) => Array.from(t))).toEqual(ref.tiles.map((t) => Array.from(t)));
-          // At the small threshold most pairs are dropped (the comparison means something; in 3-D a row
-          // tile of 64 of the 1201 points is too wide for that).
-          if (d === 2 && threshold < 0.1) expect(got.pairs).toBeLessThan(0.5 * rows.n * cols.n);
-        }
-      }
-    });
-  }
-
-  for (const d of [2, 3]) {
-    it(`tiledSoftmin: the reference's kept centres (the same terms), sums to a few ulps (d = ${d})`, () => {
-      const n = 2011;
-      const m = 803;
-      const raw = Float32Array.from(uniform(n * d, 90 + d, -3, 3));
-      const order = spatialOrder(raw, n, d);
-      const x = new Float32Array(n * d);
-      for (let k = 0; k < n; k++) for (let c = 0; c < d; c++) x[k * d + c] = raw[order[k]! * d + c]!;
-      // Centres in k-d tree order (as the leaves are), and in random order (groups are then wide boxes).
-      const craw = Float32Array.from(uniform(m * d, 91 + d, -3, 3));
-      const corder = spatialOrder(craw, m, d);
-      const sorted = new Float32Array(m * d);
-      for (let k = 0; k < m; k++) for (let c = 0; c < d; c++) sorted[k * d + c] = craw[corder[k]! * d + c]!;
-      const w = uniform(m, 92 + d, 0.2, 1);
-      for (const cen of [sorted, craw]) {
-        const pot = Float64Array.from(uniform(m, 93 + d, -0.02, 0.02), (v, q) => v + 2 * 0.3 * cen[q * d]! - 0.09);
-        for (const eps of [0.003, 0.05]) {
-          const out = new Float64Array(n);
-          const ref = new Float64Array(n);
-          const terms = tiledSoftmin(x, n, cen, w, pot, d, eps, out);
-          expect(terms).toBe(tiledSoftminReference(x, n, cen, w, pot, d, eps, ref));
-          expect(terms).toBeLessThan(0.5 * n * m);
-          // Only the exp differs (≤ 2 ulp per term, module comment): out agrees to ~1e-15 relative.
-          for (let i = 0; i < n; i++) expect(Math.abs(out[i]! - ref[i]!), `point ${i}`).toBeLessThanOrEqual(1e-14 * Math.max(1, Math.abs(ref[i]!)));
-        }
-      }
-    });
-  }
 });
 
 /** Three clusters (σ = s) at (0, 0), (5, 0), (0, 5), shifted by `shift`: most pairs are far apart. */

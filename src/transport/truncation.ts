@@ -28,7 +28,7 @@
  * Brenier potential, its gradient the transport map), fitted by least squares. A second bound,
  * dist(box_S, box_Q)² - max_S f - max_Q g, is cheap and sometimes better far away; the larger is used.
  */
-import { InputError } from '../gpu/errors.js';
+import { solveSmall } from './box_tree.js';
 
 /** Points per column tile (and per row sub-tile) of the bound: ranges start at multiples of this. */
 export const TILE = 32;
@@ -132,36 +132,27 @@ export interface TileSummaries {
   potMax: Float64Array;
 }
 
-/** Solve the d×d system M z = b in place (Gaussian elimination, partial pivoting); false if singular. */
-function solveSmall(M: Float64Array, b: Float64Array, d: number): boolean {
-  for (let k = 0; k < d; k++) {
-    let piv = k;
-    for (let r = k + 1; r < d; r++) if (Math.abs(M[r * d + k]!) > Math.abs(M[piv * d + k]!)) piv = r;
-    if (!(Math.abs(M[piv * d + k]!) > 0)) return false;
-    if (piv !== k) {
-      for (let c = 0; c < d; c++) [M[k * d + c], M[piv * d + c]] = [M[piv * d + c]!, M[k * d + c]!];
-      [b[k], b[piv]] = [b[piv]!, b[k]!];
-    }
-    for (let r = k + 1; r < d; r++) {
-      const fct = M[r * d + k]! / M[k * d + k]!;
-      if (fct === 0) continue;
-      for (let c = k; c < d; c++) M[r * d + c] = M[r * d + c]! - fct * M[k * d + c]!;
-      b[r] = b[r]! - fct * b[k]!;
-    }
+/**
+ * u_i = |x_i|² - pot_i of the n sorted points from `at` (potentials from `potAt`), as tileSummaries
+ * rounds it: the same values for every tile size, so computed once per cloud and potential.
+ */
+export function slackOffsets(pts: ArrayLike<number>, at: number, pot: ArrayLike<number>, potAt: number, n: number, d: number): Float64Array {
+  const u = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let q = 0;
+    for (let c = 0; c < d; c++) q += pts[(at + i) * d + c]! ** 2;
+    u[i] = q - pot[potAt + i]!;
   }
-  for (let k = d - 1; k >= 0; k--) {
-    let s = b[k]!;
-    for (let c = k + 1; c < d; c++) s -= M[k * d + c]! * b[c]!;
-    b[k] = s / M[k * d + k]!;
-  }
-  return b.every(Number.isFinite);
+  return u;
 }
 
 /**
  * Summaries of tiles of `size` points of the sorted points `pts` (n×d, from point `at`) with the
- * potential `pot` (n values from `potAt`).
+ * potential `pot` (n values from `potAt`); `u` as slackOffsets gives it (computed when not given).
+ * Every value is rounded as in the plain version of test/reference/truncation.ts.
  */
-export function tileSummaries(pts: ArrayLike<number>, at: number, pot: ArrayLike<number>, potAt: number, n: number, d: number, size: number): TileSummaries {
+export function tileSummaries(pts: ArrayLike<number>, at: number, pot: ArrayLike<number>, potAt: number, n: number, d: number, size: number, u = slackOffsets(pts, at, pot, potAt, n, d)): TileSummaries {
+  if (d === 2) return tileSummaries2(pts, at, pot, potAt, n, size, u);
   const count = Math.ceil(n / size);
   const s: TileSummaries = {
     d,
@@ -178,23 +169,19 @@ export function tileSummaries(pts: ArrayLike<number>, at: number, pot: ArrayLike
   const M = new Float64Array(d * d);
   const rhs = new Float64Array(d);
   const mean = new Float64Array(d);
+  // The tile's coordinates as float64, d per point.
+  const x = new Float64Array(Math.min(n, size) * d);
   for (let t = 0; t < count; t++) {
     const i0 = t * size;
-    const i1 = Math.min(n, i0 + size);
-    const len = i1 - i0;
-    const x = (i: number, c: number) => pts[(at + i) * d + c]!;
-    const u = (i: number) => {
-      let q = 0;
-      for (let c = 0; c < d; c++) q += x(i, c) ** 2;
-      return q - pot[potAt + i]!;
-    };
-    let pm = -Infinity;
+    const len = Math.min(n, i0 + size) - i0;
+    const base = (at + i0) * d;
+    for (let k = 0; k < len * d; k++) x[k] = pts[base + k]!;
     for (let c = 0; c < d; c++) {
       let lo = Infinity;
       let hi = -Infinity;
       let m = 0;
-      for (let i = i0; i < i1; i++) {
-        const v = x(i, c);
+      for (let i = 0; i < len; i++) {
+        const v = x[i * d + c]!;
         lo = Math.min(lo, v);
         hi = Math.max(hi, v);
         m += v;
@@ -206,12 +193,13 @@ export function tileSummaries(pts: ArrayLike<number>, at: number, pot: ArrayLike
     }
     let r2 = 0;
     let um = 0;
-    for (let i = i0; i < i1; i++) {
+    let pm = -Infinity;
+    for (let i = 0; i < len; i++) {
       let q = 0;
-      for (let c = 0; c < d; c++) q += (x(i, c) - s.centre[t * d + c]!) ** 2;
+      for (let c = 0; c < d; c++) q += (x[i * d + c]! - s.centre[t * d + c]!) ** 2;
       r2 = Math.max(r2, q);
-      um += u(i) / len;
-      pm = Math.max(pm, pot[potAt + i]!);
+      um += u[i0 + i]! / len;
+      pm = Math.max(pm, pot[potAt + i0 + i]!);
     }
     // Rounding of the f32 coordinates is covered by a relative slack on the radius.
     s.radius[t] = Math.sqrt(r2) * (1 + 1e-12);
@@ -220,12 +208,12 @@ export function tileSummaries(pts: ArrayLike<number>, at: number, pot: ArrayLike
     M.fill(0);
     rhs.fill(0);
     let trace = 0;
-    for (let i = i0; i < i1; i++) {
-      const du = u(i) - um;
+    for (let i = 0; i < len; i++) {
+      const du = u[i0 + i]! - um;
       for (let a = 0; a < d; a++) {
-        const da = x(i, a) - mean[a]!;
+        const da = x[i * d + a]! - mean[a]!;
         rhs[a] = rhs[a]! + da * du;
-        for (let b = 0; b <= a; b++) M[a * d + b] = M[a * d + b]! + da * (x(i, b) - mean[b]!);
+        for (let b = 0; b <= a; b++) M[a * d + b] = M[a * d + b]! + da * (x[i * d + b]! - mean[b]!);
       }
     }
     for (let a = 0; a < d; a++) {
@@ -236,9 +224,9 @@ export function tileSummaries(pts: ArrayLike<number>, at: number, pot: ArrayLike
     const ok = len > d && solveSmall(M, rhs, d);
     for (let c = 0; c < d; c++) s.slope[t * d + c] = ok ? 0.5 * rhs[c]! : s.centre[t * d + c]!;
     let amin = Infinity;
-    for (let i = i0; i < i1; i++) {
-      let v = u(i);
-      for (let c = 0; c < d; c++) v -= 2 * x(i, c) * s.slope[t * d + c]!;
+    for (let i = 0; i < len; i++) {
+      let v = u[i0 + i]!;
+      for (let c = 0; c < d; c++) v -= 2 * x[i * d + c]! * s.slope[t * d + c]!;
       amin = Math.min(amin, v);
     }
     let cp = 0;
@@ -248,8 +236,16 @@ export function tileSummaries(pts: ArrayLike<number>, at: number, pot: ArrayLike
   return s;
 }
 
+/** max(x, 0) exactly, without a branch (x + |x| is 2x or 0; NaN stays NaN). */
+export const relu = (x: number): number => 0.5 * (x + Math.abs(x));
+
 /** Lower bound of min C_ij - f_i - g_j over row tile s of R and column tile q of Q. */
 export function pairBound(R: TileSummaries, s: number, Q: TileSummaries, q: number): number {
+  return Math.max(linearBound(R, s, Q, q), boxBound(R, s, Q, q));
+}
+
+/** The first bound of pairBound alone (the module comment's A_S + B_Q - ...). */
+export function linearBound(R: TileSummaries, s: number, Q: TileSummaries, q: number): number {
   const d = R.d;
   let cc = 0;
   let dq = 0;
@@ -263,125 +259,146 @@ export function pairBound(R: TileSummaries, s: number, Q: TileSummaries, q: numb
   }
   const rs = R.radius[s]!;
   const rq = Q.radius[q]!;
-  const linear = R.a[s]! + Q.a[q]! - 2 * cc - 2 * rs * Math.sqrt(dq) - 2 * rq * Math.sqrt(dp) - 2 * rs * rq;
-  return Math.max(linear, boxBound(R, s, Q, q));
+  return R.a[s]! + Q.a[q]! - 2 * cc - 2 * rs * Math.sqrt(dq) - 2 * rq * Math.sqrt(dp) - 2 * rs * rq;
 }
 
 /** The second bound of pairBound alone, dist(box_S, box_Q)² - max_S f - max_Q g: pairBound ≥ boxBound. */
 export function boxBound(R: TileSummaries, s: number, Q: TileSummaries, q: number): number {
-  const d = R.d;
-  let box = 0;
-  for (let c = 0; c < d; c++) {
-    const gap = Math.max(0, R.lo[s * d + c]! - Q.hi[q * d + c]!, Q.lo[q * d + c]! - R.hi[s * d + c]!);
-    box += gap * gap;
-  }
-  return box - R.potMax[s]! - Q.potMax[q]!;
-}
-
-/** Kept column ranges of the row tiles of one (rows, columns) block. */
-export interface KeptRanges {
-  /** Row tiles of `tileRows` rows: ranges of tile t are pairs [start, end) at ranges[2 (off[t] ... off[t+1]))]. */
-  tileRows: number;
-  off: Uint32Array;
-  ranges: Uint32Array;
-  /** Kept pairs (rows × kept columns), for the kept fraction. */
-  pairs: number;
-  /** Kept column tiles per row tile (bitsets as sorted lists), for keptSubset. */
-  tiles: Uint32Array[];
+  return boxGap(R, s, Q.lo, Q.hi, q) - R.potMax[s]! - Q.potMax[q]!;
 }
 
 /**
- * For the sorted row points (n from `rowAt`) with potential f and the sorted column points (m from
- * `colAt`) with potential g, the column ranges to keep for every row tile of `tileRows` rows (a
- * multiple of TILE): the column tiles of TILE points whose lower bound of C - f - g is at most
- * `threshold` (τ ε plus a margin) for some sub-tile of the row tile. Every row tile keeps at least its
- * best column tile. Far pairs are pruned first on super-tiles of 32 tiles.
+ * dist(box_S, box_Q)² for row tile s of R and the box q of (lo, hi) (d values per box): the squared
+ * gap of boxBound, rounded as there.
  */
-export function keptRanges(
-  pts: ArrayLike<number>,
-  d: number,
-  rows: { at: number; n: number; pot: ArrayLike<number>; potAt: number },
-  cols: { at: number; n: number; pot: ArrayLike<number>; potAt: number },
-  tileRows: number,
-  threshold: number,
-): KeptRanges {
-  if (tileRows % TILE !== 0) throw new InputError(`truncation: row tiles of ${tileRows} points are not a multiple of ${TILE}`);
-  const R = tileSummaries(pts, rows.at, rows.pot, rows.potAt, rows.n, d, TILE);
-  const Q = tileSummaries(pts, cols.at, cols.pot, cols.potAt, cols.n, d, TILE);
-  const SUPER = 32;
-  const Rbig = tileSummaries(pts, rows.at, rows.pot, rows.potAt, rows.n, d, tileRows);
-  const Qbig = tileSummaries(pts, cols.at, cols.pot, cols.potAt, cols.n, d, TILE * SUPER);
-  const sub = tileRows / TILE;
-  const rowTiles = Math.ceil(rows.n / tileRows);
-  const off = new Uint32Array(rowTiles + 1);
-  const list: number[] = [];
-  const tiles: Uint32Array[] = [];
-  let pairs = 0;
-  // The kept column tiles of one row tile, found in increasing order (no per-tile scan of all Q).
-  const kept = new Uint32Array(Q.count);
-  for (let t = 0; t < rowTiles; t++) {
-    let count = 0;
-    const s0 = t * sub;
-    const s1 = Math.min(R.count, s0 + sub);
-    for (let S = 0; S < Qbig.count; S++) {
-      // The cheap part of the bound first: most super-tiles are out of reach by their boxes alone.
-      if (boxBound(Rbig, t, Qbig, S) > threshold || pairBound(Rbig, t, Qbig, S) > threshold) continue;
-      const q1 = Math.min(Q.count, (S + 1) * SUPER);
-      for (let q = S * SUPER; q < q1; q++) {
-        // Kept when some sub-tile's bound is under the threshold (boxBound first, as above).
-        let lb = Infinity;
-        for (let s = s0; s < s1 && lb > threshold; s++) if (!(boxBound(R, s, Q, q) > threshold)) lb = Math.min(lb, pairBound(R, s, Q, q));
-        if (lb <= threshold) kept[count++] = q;
+export function boxGap(R: TileSummaries, s: number, lo: Float64Array, hi: Float64Array, q: number): number {
+  const d = R.d;
+  if (d === 2) {
+    // Unrolled; max(0, a, b) as relu(a) + relu(b), the same value without Math.max's branches (at
+    // most one of a, b is positive: lo ≤ hi, and subtraction keeps signs; NaN stays NaN).
+    const g0 = relu(R.lo[2 * s]! - hi[2 * q]!) + relu(lo[2 * q]! - R.hi[2 * s]!);
+    const g1 = relu(R.lo[2 * s + 1]! - hi[2 * q + 1]!) + relu(lo[2 * q + 1]! - R.hi[2 * s + 1]!);
+    return g0 * g0 + g1 * g1;
+  }
+  let box = 0;
+  for (let c = 0; c < d; c++) {
+    const gap = Math.max(0, R.lo[s * d + c]! - hi[q * d + c]!, lo[q * d + c]! - R.hi[s * d + c]!);
+    box += gap * gap;
+  }
+  return box;
+}
+
+/**
+ * tileSummaries for d = 2, unrolled (each summary of the 10^6 set-up is 10^6 points): the same
+ * operations in the same order, the 2×2 solve as solveSmall does it (partial pivoting, then back
+ * substitution), so every value is rounded the same way.
+ */
+function tileSummaries2(pts: ArrayLike<number>, at: number, pot: ArrayLike<number>, potAt: number, n: number, size: number, u: Float64Array): TileSummaries {
+  const count = Math.ceil(n / size);
+  const centre = new Float64Array(count * 2);
+  const radius = new Float64Array(count);
+  const a = new Float64Array(count);
+  const slope = new Float64Array(count * 2);
+  const lo = new Float64Array(count * 2);
+  const hi = new Float64Array(count * 2);
+  const potMax = new Float64Array(count);
+  for (let t = 0; t < count; t++) {
+    const i0 = t * size;
+    const i1 = Math.min(n, i0 + size);
+    const len = i1 - i0;
+    let lo0 = Infinity;
+    let hi0 = -Infinity;
+    let m0 = 0;
+    let lo1 = Infinity;
+    let hi1 = -Infinity;
+    let m1 = 0;
+    for (let i = i0; i < i1; i++) {
+      const v0 = pts[(at + i) * 2]!;
+      const v1 = pts[(at + i) * 2 + 1]!;
+      lo0 = Math.min(lo0, v0);
+      hi0 = Math.max(hi0, v0);
+      m0 += v0;
+      lo1 = Math.min(lo1, v1);
+      hi1 = Math.max(hi1, v1);
+      m1 += v1;
+    }
+    const c0 = 0.5 * (lo0 + hi0);
+    const c1 = 0.5 * (lo1 + hi1);
+    const mean0 = m0 / len;
+    const mean1 = m1 / len;
+    let r2 = 0;
+    let um = 0;
+    let pm = -Infinity;
+    for (let i = i0; i < i1; i++) {
+      const q = (pts[(at + i) * 2]! - c0) ** 2 + (pts[(at + i) * 2 + 1]! - c1) ** 2;
+      r2 = Math.max(r2, q);
+      um += u[i]! / len;
+      pm = Math.max(pm, pot[potAt + i]!);
+    }
+    // Least-squares slope of u/2 on the tile: (Σ dx dxᵀ) 2p = Σ dx du.
+    let M00 = 0;
+    let M10 = 0;
+    let M11 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    for (let i = i0; i < i1; i++) {
+      const du = u[i]! - um;
+      const d0 = pts[(at + i) * 2]! - mean0;
+      const d1 = pts[(at + i) * 2 + 1]! - mean1;
+      b0 += d0 * du;
+      M00 += d0 * d0;
+      b1 += d1 * du;
+      M10 += d1 * d0;
+      M11 += d1 * d1;
+    }
+    let M01 = M10;
+    const trace = 0 + M00 + M11;
+    M00 = M00 + 1e-9 * trace + 1e-300;
+    M11 = M11 + 1e-9 * trace + 1e-300;
+    // solveSmall(M, b, 2).
+    let ok = len > 2;
+    if (ok) {
+      if (Math.abs(M10) > Math.abs(M00)) {
+        [M00, M01, M10, M11] = [M10, M11, M00, M01];
+        [b0, b1] = [b1, b0];
+      }
+      if (!(Math.abs(M00) > 0)) ok = false;
+      else {
+        const fct = M10 / M00;
+        if (fct !== 0) {
+          M10 = M10 - fct * M00;
+          M11 = M11 - fct * M01;
+          b1 = b1 - fct * b0;
+        }
+        if (!(Math.abs(M11) > 0)) ok = false;
+        else {
+          b1 = b1 / M11;
+          b0 = (b0 - M01 * b1) / M00;
+          ok = Number.isFinite(b0) && Number.isFinite(b1);
+        }
       }
     }
-    // Nothing under the threshold: keep the column tile of the smallest bound (super-tiles by their
-    // coarse bound, standing for their first tile).
-    if (count === 0) kept[count++] = smallestBound(R, Q, Rbig, Qbig, t, s0, s1, SUPER, threshold);
-    const rowsHere = Math.min(tileRows, rows.n - t * tileRows);
-    for (let k = 0; k < count; k++) {
-      const start = kept[k]! * TILE;
-      const end = Math.min(cols.n, start + TILE);
-      pairs += rowsHere * (end - start);
-      const last = list.length - 1;
-      if (list.length > 2 * off[t]! && list[last] === start) list[last] = end;
-      else list.push(start, end);
+    const p0 = ok ? 0.5 * b0 : c0;
+    const p1 = ok ? 0.5 * b1 : c1;
+    let amin = Infinity;
+    for (let i = i0; i < i1; i++) {
+      let v = u[i]!;
+      v -= 2 * pts[(at + i) * 2]! * p0;
+      v -= 2 * pts[(at + i) * 2 + 1]! * p1;
+      amin = Math.min(amin, v);
     }
-    tiles.push(kept.slice(0, count));
-    off[t + 1] = list.length / 2;
+    lo[2 * t] = lo0;
+    lo[2 * t + 1] = lo1;
+    hi[2 * t] = hi0;
+    hi[2 * t + 1] = hi1;
+    centre[2 * t] = c0;
+    centre[2 * t + 1] = c1;
+    slope[2 * t] = p0;
+    slope[2 * t + 1] = p1;
+    // Rounding of the f32 coordinates is covered by a relative slack on the radius.
+    radius[t] = Math.sqrt(r2) * (1 + 1e-12);
+    potMax[t] = pm;
+    a[t] = amin + 2 * (0 + c0 * p0 + c1 * p1);
   }
-  return { tileRows, off, ranges: Uint32Array.from(list), pairs, tiles };
-}
-
-/** The column tile of keptRanges' fallback for row tile t: the smallest bound, scanned as keptRanges scans. */
-function smallestBound(R: TileSummaries, Q: TileSummaries, Rbig: TileSummaries, Qbig: TileSummaries, t: number, s0: number, s1: number, SUPER: number, threshold: number): number {
-  let best = Infinity;
-  let bestQ = 0;
-  for (let S = 0; S < Qbig.count; S++) {
-    const coarse = pairBound(Rbig, t, Qbig, S);
-    const q0 = S * SUPER;
-    if (coarse > threshold) {
-      if (coarse < best) (best = coarse), (bestQ = q0);
-      continue;
-    }
-    for (let q = q0; q < Math.min(Q.count, q0 + SUPER); q++) {
-      let lb = Infinity;
-      for (let s = s0; s < s1 && lb > threshold; s++) lb = Math.min(lb, pairBound(R, s, Q, q));
-      if (lb < best) (best = lb), (bestQ = q);
-    }
-  }
-  return bestQ;
-}
-
-/** True when every column tile kept by `inner` for each row tile is also kept by `outer`. */
-export function keptSubset(inner: KeptRanges, outer: KeptRanges): boolean {
-  for (let t = 0; t < inner.tiles.length; t++) {
-    const a = inner.tiles[t]!;
-    const b = outer.tiles[t]!;
-    let k = 0;
-    for (const q of a) {
-      while (k < b.length && b[k]! < q) k++;
-      if (b[k] !== q) return false;
-    }
-  }
-  return true;
+  return { d: 2, size, count, centre, radius, a, slope, lo, hi, potMax };
 }

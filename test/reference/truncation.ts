@@ -3,7 +3,9 @@
  * the straightforward versions that the fast ones there replaced, kept to pin that the fast ones
  * give the same orders, the same kept sets and the same sums.
  */
-import { pairBound, tileSummaries, TILE, type KeptRanges } from '../../src/transport/truncation.js';
+import { solveSmall } from '../../src/transport/box_tree.js';
+import type { KeptRanges } from '../../src/transport/kept_ranges.js';
+import { pairBound, TILE, type TileSummaries } from '../../src/transport/truncation.js';
 
 /**
  * The k-d tree leaf order of spatialOrder, reading every coordinate through `order` and
@@ -69,6 +71,95 @@ function selectReference(order: Uint32Array, key: Float64Array, lo: number, hi: 
 }
 
 /**
+ * tileSummaries as first written: closures read each coordinate and recompute u_i = |x_i|² - pot_i
+ * at every use. The fast version must round every value the same way.
+ */
+export function tileSummariesReference(pts: ArrayLike<number>, at: number, pot: ArrayLike<number>, potAt: number, n: number, d: number, size: number): TileSummaries {
+  const count = Math.ceil(n / size);
+  const s: TileSummaries = {
+    d,
+    size,
+    count,
+    centre: new Float64Array(count * d),
+    radius: new Float64Array(count),
+    a: new Float64Array(count),
+    slope: new Float64Array(count * d),
+    lo: new Float64Array(count * d),
+    hi: new Float64Array(count * d),
+    potMax: new Float64Array(count),
+  };
+  const M = new Float64Array(d * d);
+  const rhs = new Float64Array(d);
+  const mean = new Float64Array(d);
+  for (let t = 0; t < count; t++) {
+    const i0 = t * size;
+    const i1 = Math.min(n, i0 + size);
+    const len = i1 - i0;
+    const x = (i: number, c: number) => pts[(at + i) * d + c]!;
+    const u = (i: number) => {
+      let q = 0;
+      for (let c = 0; c < d; c++) q += x(i, c) ** 2;
+      return q - pot[potAt + i]!;
+    };
+    let pm = -Infinity;
+    for (let c = 0; c < d; c++) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      let m = 0;
+      for (let i = i0; i < i1; i++) {
+        const v = x(i, c);
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+        m += v;
+      }
+      s.lo[t * d + c] = lo;
+      s.hi[t * d + c] = hi;
+      s.centre[t * d + c] = 0.5 * (lo + hi);
+      mean[c] = m / len;
+    }
+    let r2 = 0;
+    let um = 0;
+    for (let i = i0; i < i1; i++) {
+      let q = 0;
+      for (let c = 0; c < d; c++) q += (x(i, c) - s.centre[t * d + c]!) ** 2;
+      r2 = Math.max(r2, q);
+      um += u(i) / len;
+      pm = Math.max(pm, pot[potAt + i]!);
+    }
+    s.radius[t] = Math.sqrt(r2) * (1 + 1e-12);
+    s.potMax[t] = pm;
+    M.fill(0);
+    rhs.fill(0);
+    let trace = 0;
+    for (let i = i0; i < i1; i++) {
+      const du = u(i) - um;
+      for (let a = 0; a < d; a++) {
+        const da = x(i, a) - mean[a]!;
+        rhs[a] = rhs[a]! + da * du;
+        for (let b = 0; b <= a; b++) M[a * d + b] = M[a * d + b]! + da * (x(i, b) - mean[b]!);
+      }
+    }
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b < a; b++) M[b * d + a] = M[a * d + b]!;
+      trace += M[a * d + a]!;
+    }
+    for (let a = 0; a < d; a++) M[a * d + a] = M[a * d + a]! + 1e-9 * trace + 1e-300;
+    const ok = len > d && solveSmall(M, rhs, d);
+    for (let c = 0; c < d; c++) s.slope[t * d + c] = ok ? 0.5 * rhs[c]! : s.centre[t * d + c]!;
+    let amin = Infinity;
+    for (let i = i0; i < i1; i++) {
+      let v = u(i);
+      for (let c = 0; c < d; c++) v -= 2 * x(i, c) * s.slope[t * d + c]!;
+      amin = Math.min(amin, v);
+    }
+    let cp = 0;
+    for (let c = 0; c < d; c++) cp += s.centre[t * d + c]! * s.slope[t * d + c]!;
+    s.a[t] = amin + 2 * cp;
+  }
+  return s;
+}
+
+/**
  * keptRanges by brute force over the same bounds: for every row tile, every column tile is
  * tested (a keep flag per column tile, then a scan of all of them), with the super-tile pruning of
  * keptRanges (a super-tile whose coarse bound is over the threshold is skipped whole).
@@ -81,16 +172,15 @@ export function keptRangesReference(
   tileRows: number,
   threshold: number,
 ): KeptRanges {
-  const R = tileSummaries(pts, rows.at, rows.pot, rows.potAt, rows.n, d, TILE);
-  const Q = tileSummaries(pts, cols.at, cols.pot, cols.potAt, cols.n, d, TILE);
+  const R = tileSummariesReference(pts, rows.at, rows.pot, rows.potAt, rows.n, d, TILE);
+  const Q = tileSummariesReference(pts, cols.at, cols.pot, cols.potAt, cols.n, d, TILE);
   const SUPER = 32;
-  const Rbig = tileSummaries(pts, rows.at, rows.pot, rows.potAt, rows.n, d, tileRows);
-  const Qbig = tileSummaries(pts, cols.at, cols.pot, cols.potAt, cols.n, d, TILE * SUPER);
+  const Rbig = tileSummariesReference(pts, rows.at, rows.pot, rows.potAt, rows.n, d, tileRows);
+  const Qbig = tileSummariesReference(pts, cols.at, cols.pot, cols.potAt, cols.n, d, TILE * SUPER);
   const sub = tileRows / TILE;
   const rowTiles = Math.ceil(rows.n / tileRows);
   const off = new Uint32Array(rowTiles + 1);
   const list: number[] = [];
-  const tiles: Uint32Array[] = [];
   let pairs = 0;
   for (let t = 0; t < rowTiles; t++) {
     const keep = new Uint8Array(Q.count);
@@ -108,11 +198,9 @@ export function keptRangesReference(
       else if (lb < best) (best = lb), (bestQ = q);
     }
     if (!keep.includes(1)) keep[bestQ] = 1;
-    const kept: number[] = [];
     const rowsHere = Math.min(tileRows, rows.n - t * tileRows);
     for (let q = 0; q < Q.count; q++) {
       if (!keep[q]) continue;
-      kept.push(q);
       const start = q * TILE;
       const end = Math.min(cols.n, start + TILE);
       pairs += rowsHere * (end - start);
@@ -120,10 +208,9 @@ export function keptRangesReference(
       if (list.length > 2 * off[t]! && list[last] === start) list[last] = end;
       else list.push(start, end);
     }
-    tiles.push(Uint32Array.from(kept));
     off[t + 1] = list.length / 2;
   }
-  return { tileRows, off, ranges: Uint32Array.from(list), pairs, tiles };
+  return { tileRows, off, ranges: Uint32Array.from(list), pairs };
 }
 
 /**
@@ -171,4 +258,56 @@ export function tiledSoftminReference(x: ArrayLike<number>, n: number, c: ArrayL
     }
   }
   return terms;
+}
+
+/**
+ * extensionPlan's plain scan: for every tile, every centre's lb and ub on the tile's box (rounded as
+ * extensionPlan rounds them), best = min ub (its smallest centre), the kept centres lb ≤ best + τε as
+ * runs of consecutive indices.
+ */
+export function extensionPlanReference(x: ArrayLike<number>, n: number, c: ArrayLike<number>, w: Float64Array, pot: ArrayLike<number>, d: number, eps: number) {
+  const m = w.length;
+  const tau = 14 + Math.log(Math.max(m, 1));
+  const shift = Float64Array.from({ length: m }, (_, q) => -pot[q]! - eps * Math.log(w[q]!));
+  const tiles = Math.ceil(n / TILE);
+  const off = new Uint32Array(tiles + 1);
+  const best = new Float64Array(tiles);
+  const bestCentre = new Uint32Array(tiles);
+  const ranges: number[] = [];
+  let terms = 0;
+  for (let t = 0; t < tiles; t++) {
+    const i0 = t * TILE;
+    const i1 = Math.min(n, i0 + TILE);
+    const lo = new Float64Array(d).fill(Infinity);
+    const hi = new Float64Array(d).fill(-Infinity);
+    for (let i = i0; i < i1; i++) for (let k = 0; k < d; k++) (lo[k] = Math.min(lo[k]!, x[i * d + k]!)), (hi[k] = Math.max(hi[k]!, x[i * d + k]!));
+    const lb = new Float64Array(m);
+    let b = Infinity;
+    let bq = 0;
+    for (let q = 0; q < m; q++) {
+      let near = 0;
+      let far = 0;
+      for (let k = 0; k < d; k++) {
+        const a = lo[k]! - c[q * d + k]!;
+        const e = c[q * d + k]! - hi[k]!;
+        const gap = a > 0 ? a : e > 0 ? e : 0;
+        near += gap * gap;
+        const span = -a > -e ? -a : -e;
+        far += span * span;
+      }
+      lb[q] = near + shift[q]!;
+      if (far + shift[q]! < b) (b = far + shift[q]!), (bq = q);
+    }
+    best[t] = b;
+    bestCentre[t] = bq;
+    const start = ranges.length;
+    for (let q = 0; q < m; q++) {
+      if (!(lb[q]! <= b + tau * eps)) continue;
+      terms += i1 - i0;
+      if (ranges.length > start && ranges[ranges.length - 1] === q) ranges[ranges.length - 1] = q + 1;
+      else ranges.push(q, q + 1);
+    }
+    off[t + 1] = ranges.length / 2;
+  }
+  return { tiles, off, ranges: Uint32Array.from(ranges), best, bestCentre, shift, terms };
 }

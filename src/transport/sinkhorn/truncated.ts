@@ -6,7 +6,7 @@
  */
 import type { GpuContext } from '../../gpu/context.js';
 import { packSparseTasks, SinkhornSoftminSparse, SPARSE_TASK_WORDS, SPARSE_TILE_ROWS, type SparseTask } from '../../kernels/sinkhorn_softmin_sparse.js';
-import { keptRanges, keptSubset, type KeptRanges } from '../truncation.js';
+import { keptRanges, keptSubset, SideCache, type KeptRanges } from '../kept_ranges.js';
 import { blockOf, potentialAt, TABLE_ALIGN, taskTables, type BlockKind, type Layout, type TableKey } from './tables.js';
 
 /**
@@ -184,12 +184,14 @@ export class KeptSet {
     const { d, total: T } = this.at;
     let pairs = 0;
     let all = 0;
+    // The blocks X/Y and Y/X (and X/X, Y/Y) share their sides' summaries.
+    const cache = new SideCache(this.pts, d);
     const kept = this.at.layouts.map((l) =>
       kindsOf(this.at.debias).map((kind) => {
         const b = blockOf(l, kind);
         const base = b.self ? (2 * copies.self + 1) * T : 2 * copies.cross * T;
         all += b.rowsN * b.colsN;
-        const r = keptRanges(this.pts, d, { at: b.rows, n: b.rowsN, pot, potAt: base + b.rows }, { at: b.cols, n: b.colsN, pot, potAt: base + b.cols }, SPARSE_TILE_ROWS, (this.tau + margin) * this.schedule[level]!);
+        const r = keptRanges(this.pts, d, { at: b.rows, n: b.rowsN, pot, potAt: base + b.rows }, { at: b.cols, n: b.colsN, pot, potAt: base + b.cols }, SPARSE_TILE_ROWS, (this.tau + margin) * this.schedule[level]!, cache);
         pairs += r.pairs;
         return r;
       }),
