@@ -60,7 +60,7 @@ describe('wasserflow <command> --help', () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message.split('\n')[0]).toBe("unknown option '--nope'");
+    expect(message.split('\n')[0]).toBe("Unknown option '--nope'");
     expect(message).toContain(`usage: ${info.usage}`);
   });
 });

@@ -16,7 +16,7 @@ export function parse<T extends Options>(argv: string[], options: T, usage: stri
 function parseError(e: unknown): string {
   const message = (e as Error).message;
   const unknown = /^Unknown option '([^']*)'/.exec(message);
-  if ((e as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) return `unknown option '${unknown[1]}'`;
+  if ((e as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) return `Unknown option '${unknown[1]}'`;
   return message;
 }
 
