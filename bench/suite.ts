@@ -5,6 +5,7 @@
  * and the headless runner (bench/headless.ts), so all three produce the same report.
  */
 import type { AdapterReport } from '../src/gpu/context.js';
+import { InputError } from '../src/gpu/errors.js';
 import { CEILING_LABELS, CEILING_UNITS, type BenchContext, type BenchModule, type BenchOptions, type BenchResult, type CeilingKind } from './harness.js';
 
 const modules = import.meta.glob('./*.bench.ts', { eager: true }) as Record<string, Partial<BenchModule>>;
@@ -17,6 +18,29 @@ export function benchmarks(): BenchModule[] {
     out.push(m as BenchModule);
   }
   return out.sort((a, b) => (a.meta.order ?? 100) - (b.meta.order ?? 100) || a.meta.id.localeCompare(b.meta.id));
+}
+
+/**
+ * The benchmarks a run with `filter` selects: the ceilings always (every share is measured against
+ * them), the others whose id contains `filter` (an opt-in one only when `filter` is its whole id).
+ */
+export function selectBenchmarks(filter?: string): BenchModule[] {
+  return benchmarks().filter((m) => {
+    const isCeiling = (m.meta.order ?? 100) <= 0;
+    if (filter && !isCeiling && !m.meta.id.includes(filter)) return false;
+    return !(m.meta.optIn && filter !== m.meta.id);
+  });
+}
+
+/**
+ * Refuse a filter that names no benchmark (the ceilings alone would run and a partial report be
+ * written), listing the ids there are. A filter that names the ceilings ('ceiling') is one.
+ */
+export function checkFilter(filter: string): void {
+  const all = benchmarks();
+  if (all.some((m) => m.meta.id.includes(filter) && (!m.meta.optIn || m.meta.id === filter))) return;
+  const ids = all.map((m) => `${m.meta.id}${m.meta.optIn ? ' (opt-in: by its whole id)' : ''}`);
+  throw new InputError(`--filter '${filter}' matches no benchmark; the benchmark ids are: ${ids.join(', ')}`);
 }
 
 export interface BenchReport {
@@ -59,11 +83,7 @@ export async function runSuite(b: BenchContext, opts: SuiteOptions): Promise<Ben
     results: [],
     failures: [],
   };
-  const selected = benchmarks().filter((m) => {
-    const isCeiling = (m.meta.order ?? 100) <= 0;
-    if (opts.filter && !isCeiling && !m.meta.id.includes(opts.filter)) return false;
-    return !(m.meta.optIn && opts.filter !== m.meta.id);
-  });
+  const selected = selectBenchmarks(opts.filter);
   for (const [index, m] of selected.entries()) {
     if (b.signal?.aborted) break;
     opts.onBench?.({ id: m.meta.id, title: m.meta.title, index, total: selected.length });

@@ -36,7 +36,7 @@ export * from './lipschitz/certified.js';
 export { mixtureScoreSupremum, MixtureHessian, unboundedDirection, type MixtureSupremum, type MixtureSupremumOptions } from './lipschitz/mixture_sup.js';
 export { certifyBox, boxBound, NetworkAtTime, type Certificate, type CertifyOptions, type CertifyTime } from './lipschitz/certify.js';
 export { networkLs, type NetworkLsOptions, type NetworkLsRow } from './lipschitz/network_ls.js';
-export { networkSupremum, defaultRegion, CERTIFY_MAX_DIM, type NetworkSupOptions, type NetworkSupReport, type NetworkSupRow } from './lipschitz/network_sup.js';
+export { networkSupremum, defaultRegion, CERTIFY_MAX_DIM, type NetworkSupOptions, type NetworkSupReport, type NetworkSupRow, type SupremumPhase } from './lipschitz/network_sup.js';
 export { paperEstimate, paperGrid } from './lipschitz/paper.js';
 export { LipschitzEstimator, LOWER_ESTIMATE_NOTE, type LipschitzCurve, type LipschitzCurveOptions, type LipschitzMethod } from './lipschitz/estimator.js';
 export { packTimes, type TangentTime, type PointSource } from './kernels/mlp_tangent.js';

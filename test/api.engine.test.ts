@@ -67,7 +67,11 @@ describe('engine on a shared device', () => {
   it('rejects bad input with messages naming the problem', async () => {
     expect(await inputError(engine.random(0, { seed: 1 }))).toBe('random: n must be an integer in [1, 9007199254740991], got 0');
     expect(await inputError(engine.random(4, { seed: -2 }))).toBe('random: seed must be an integer in [0, 9007199254740991], got -2');
-    expect(await inputError(engine.random(4, undefined as never))).toBe('random: seed must be an integer in [0, 9007199254740991], got undefined');
+    // The seed is required (RandomOptions.seed has no default): the message says so.
+    const required = 'random: seed is required (there is no default): an integer in [0, 9007199254740991], or a bigint below 2^64';
+    expect(await inputError(engine.random(4, undefined as never))).toBe(required);
+    expect(await inputError((engine.random as (n: number) => Promise<Float32Array>)(10))).toBe(required);
+    expect(await inputError(engine.random(4, {} as never))).toBe(required);
     expect(await inputError(engine.random(4, { seed: 1, dist: 'gauss' as never }))).toBe("random: dist must be one of 'uniform', 'normal', got 'gauss'");
     expect(await inputError(engine.random(4, { seed: 1, stream: 2 ** 32 }))).toBe('random: stream must be an integer in [0, 4294967295], got 4294967296');
     expect(await inputError(engine.random(4, { seed: 1, signal: {} as never }))).toBe('random: signal must be an AbortSignal (from an AbortController), got Object');

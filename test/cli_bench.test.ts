@@ -1,5 +1,5 @@
-// `wasserflow bench` end to end in Node, on the ceilings only (a filter that matches no workload), so
-// it stays a few seconds: the report files, their names, and the --update guards.
+// `wasserflow bench` end to end in Node, on the ceilings only (--filter ceiling), so it stays a few
+// seconds: the report files, their names, and the guards checked before any work (--filter, --update).
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ describe('wasserflow bench', () => {
     let printed = '';
     process.stdout.write = ((s: string) => ((printed += s), true)) as typeof process.stdout.write;
     try {
-      expect(await run(['--quick', '--filter', 'no-such-benchmark', '--no-peers', '--out', dir])).toBe(0);
+      expect(await run(['--quick', '--filter', 'ceiling', '--no-peers', '--out', dir])).toBe(0);
     } finally {
       process.stdout.write = write;
     }
@@ -28,6 +28,14 @@ describe('wasserflow bench', () => {
     expect(printed).toContain('| f32 matmul');
     expect(readFileSync(join(dir, 'latest-quick.md'), 'utf8')).toBe(printed);
   }, 120_000);
+
+  it('refuses a --filter that matches no benchmark, naming the ids, before any work', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'wf-bench-')), 'out');
+    await expect(run(['--filter', 'nonexistent', '--no-peers', '--out', dir])).rejects.toThrow(/--filter 'nonexistent' matches no benchmark; the benchmark ids are: ceiling, .*sinkhorn, .*train/);
+    // An opt-in benchmark is matched by its whole id only.
+    await expect(run(['--filter', 'million', '--no-peers', '--out', dir])).rejects.toThrow(/sinkhorn-million \(opt-in: by its whole id\)/);
+    expect(existsSync(dir)).toBe(false);
+  });
 
   it('refuses --update without --filter or without an earlier report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wf-bench-'));

@@ -102,6 +102,34 @@ describe('wasserflow lipschitz --exact', () => {
     await expect(lipschitz(['--checkpoint', file, '--data', 'clusters4'])).rejects.toThrow(/non-finite value .* float 5/);
   });
 
+  it('checks --times, --method and --ddpm-steps the same way in every mode, and refuses flags the mode would not read', async () => {
+    // DDPM (the default) and a continuous process: the same limits (the help's "--times <= 10000").
+    for (const proc of [[], ['--process', 'vp']]) {
+      await expect(lipschitz(['--exact', 'clusters4', ...proc, '--times', '0'])).rejects.toThrow('--times must be >= 1, got 0');
+      await expect(lipschitz(['--exact', 'clusters4', ...proc, '--times', '100000'])).rejects.toThrow('--times must be <= 10000, got 100000');
+      await expect(lipschitz(['--exact', 'clusters4', ...proc, '--method', 'foo'])).rejects.toThrow("--method must be exact or power, got 'foo'");
+    }
+    // A valid value that the mode does not read is refused, not ignored.
+    await expect(lipschitz(['--exact', 'clusters4', '--times', '5'])).rejects.toThrow(/--times applies to continuous processes: DDPM is evaluated at each of its 10 steps/);
+    await expect(lipschitz(['--exact', 'clusters4', '--ddpm-steps', '5', '--process', 'vp'])).rejects.toThrow("--ddpm-steps applies only to the DDPM process (--process ddpm), not to 'vp'");
+    await expect(lipschitz(['--exact', 'clusters4', '--method', 'power'])).rejects.toThrow('--method applies to --checkpoint only');
+    await expect(lipschitz(['--exact', 'clusters4', '--box', '2', '--no-certify'])).rejects.toThrow('--box, --no-certify apply to --checkpoint only');
+    await expect(lipschitz(['--exact', 'clusters4', '--process', 'nope'])).rejects.toThrow("--process must be one of vp, cosine, ddpm, ve, subvp, heat, got 'nope'");
+    await expect(lipschitz(['--exact', 'clusters4', '--ddpm-steps', '0'])).rejects.toThrow('--ddpm-steps must be >= 1, got 0');
+  });
+
+  it('the text table pads its columns (no header runs into the next)', async () => {
+    const { code, out } = await captured(() => lipschitz(['--exact', 'clusters4', '--ddpm-steps', '2', '--points', '64']));
+    expect(code).toBe(0);
+    const lines = out.split('\n').filter((l) => !l.startsWith('#'));
+    const header = lines[0]!.trim().split(/\s+/);
+    expect(header).toEqual(['t', 'alpha', 'sigma', 'exact', 'exactArgmax', 'exactAtSamples']);
+    // Every cell ends where its header ends (right-aligned), with at least two spaces between columns.
+    const ends = (l: string) => [...l.matchAll(/\S+(?: \S+)*/g)].map((m) => m.index! + m[0].length);
+    for (const row of lines.slice(1)) expect(ends(row)).toEqual(ends(lines[0]!));
+    expect(lines[0]).toMatch(/exactArgmax {2,}exactAtSamples/);
+  });
+
   it('JSON never turns a non-finite number into null', () => {
     expect(JSON.parse(jsonWithNonFinite({ a: NaN, b: Infinity, c: [-Infinity, 1] }))).toEqual({ a: 'NaN', b: 'Infinity', c: ['-Infinity', 1] });
   });
@@ -205,6 +233,26 @@ describe('wasserflow bound --ls-json', () => {
     await expect(bound(['--j', '0.1', '--ls-json', rowsFile(ten('Infinity'))])).rejects.toThrow(/vacuous/);
     await expect(bound(['--j', '0.1', '--ls-json', rowsFile(ten(1)), '--ls', '2'])).rejects.toThrow(/only one/);
     await expect(bound(['--j', '0.1', '--ls-json', join(dir, 'nope.json')])).rejects.toThrow(InputError);
+  });
+  it('an infinite bound (I(t) overflows) is vacuous with its reason, in text and JSON, never "Infinity"', async () => {
+    const text = (await captured(() => bound(['--j', '1', '--ls', '1000', '--process', 'vp']))).out;
+    expect(text).toMatch(/Corollary 1 \(trapezoid on the grid\): vacuous — I\(t\) = exp\(.*\) overflows \(log I = 10055\.0\)/);
+    expect(text).not.toMatch(/Infinity/);
+    const j = JSON.parse((await captured(() => bound(['--j', '1', '--ls', '1000', '--process', 'vp', '--json']))).out) as { corollary: Record<string, unknown> };
+    expect(j.corollary).toMatchObject({ bound: null, integral: null, vacuous: true });
+    expect(j.corollary.boundReason).toMatch(/overflows/);
+    // The paper's discrete form too.
+    const d = JSON.parse((await captured(() => bound(['--j', '1', '--ls', '1e6', '--json']))).out) as { discrete: Record<string, unknown> };
+    expect(d.discrete).toMatchObject({ bound: null, vacuous: true });
+    // A finite bound is still a number.
+    const f = JSON.parse((await captured(() => bound(['--j', '0.01', '--ls', '-0.5', '--process', 'vp', '--json']))).out) as { corollary: { bound: number; vacuous?: boolean } };
+    expect(f.corollary.bound).toBeGreaterThan(0);
+    expect(f.corollary.vacuous).toBeUndefined();
+  });
+  it('--times and --ddpm-steps: each only where it applies', async () => {
+    await expect(bound(['--j', '1', '--ls', '0', '--times', '50'])).rejects.toThrow(/--times applies to continuous processes/);
+    await expect(bound(['--j', '1', '--ls', '0', '--process', 'vp', '--ddpm-steps', '5'])).rejects.toThrow(/--ddpm-steps applies only to the DDPM process/);
+    await expect(bound(['--j', '1', '--ls', '0', '--process', 'vp', '--times', '1'])).rejects.toThrow('--times must be >= 2, got 1');
   });
   it('reads the column asked for', async () => {
     const f = rowsFile(Array.from({ length: 10 }, () => -1));

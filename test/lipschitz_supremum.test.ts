@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../src/api/engine.js';
 import { NetworkAtTime } from '../src/lipschitz/certify.js';
-import { defaultRegion, networkSupremum, onBoxEdge, secantMidpoints } from '../src/lipschitz/network_sup.js';
+import { defaultRegion, networkSupremum, onBoxEdge, secantMidpoints, type SupremumPhase } from '../src/lipschitz/network_sup.js';
 import type { TangentTime } from '../src/kernels/mlp_tangent.js';
 import { mlpLayout, type MlpLayout, type MlpSpec } from '../src/model/layout.js';
 import { useGpu } from './gpu.js';
@@ -67,6 +67,24 @@ describe('lipschitz: the network supremum (search + certificate)', () => {
     expect(r.certOutside!.upper).toBeGreaterThanOrEqual(10);
     expect(rep.starts).toBeGreaterThan(0);
     expect(rep.startKinds.secant).toBe(8);
+  });
+
+  it('progress (onPhase): the search round, then each certificate part as it ends; an abort between parts rejects', async () => {
+    const { layout, params } = oneLayer('tanh', [10, 0, 0, 1], [0, 0], [1, 0, 0, -1]);
+    const times = [t0, t0];
+    const opts = { samples: [clusterSamples(16), clusterSamples(16)], boxesPerTime: 200, sampleStarts: 8, gridStarts: 0, randomStarts: 4, secantStarts: 4, steps: 5, paper: false };
+    const phases: SupremumPhase[] = [];
+    const rep = await networkSupremum(gpu(), layout, params, times, { ...opts, onPhase: (e) => phases.push(e) });
+    expect(phases.map((e) => (e.phase === 'search' ? `search ${e.round} ${e.times}` : `${e.part} ${e.time}/${e.times}`))).toEqual(['search 0 2', 'box 0/2', 'box 1/2', 'outside 0/2', 'outside 1/2']);
+    const last = phases.at(-1)!;
+    expect(last.phase === 'certificate' && last.upper).toBe(rep.rows[1]!.certOutside!.upper);
+    // The same digits with and without the callback (a binding box cap makes them repeatable).
+    const again = await networkSupremum(gpu(), layout, params, times, opts);
+    expect(again.rows.map((r) => [r.ls, r.certified, r.certifiedLoose])).toEqual(rep.rows.map((r) => [r.ls, r.certified, r.certifiedLoose]));
+    // Cancelled after the first certificate part: the event loop runs between parts, the abort is seen there.
+    const stop = new AbortController();
+    const run = networkSupremum(gpu(), layout, params, times, { ...opts, signal: stop.signal, onPhase: (e) => e.phase === 'certificate' && stop.abort() });
+    await expect(run).rejects.toThrow('L_s supremum cancelled');
   });
 
   it('secant midpoints: the pairs straddling the valley come first', () => {

@@ -78,7 +78,7 @@ export interface EngineOptions {
 }
 
 export interface RandomOptions extends RunOptions {
-  /** Seed (integer up to 2^53, or a bigint up to 2^64). One seed gives the same numbers on every run. */
+  /** Seed (integer up to 2^53, or a bigint up to 2^64), required: there is no default. One seed gives the same numbers on every run. */
   seed: number | bigint;
   /** 'uniform' in [0, 1) (default) or standard 'normal'. */
   dist?: Distribution;

@@ -25,5 +25,5 @@ export { certifiedUpperBound } from '../lipschitz/certified.js';
 export { MixtureMarginal } from '../lipschitz/exact.js';
 export { mixtureScoreSupremum } from '../lipschitz/mixture_sup.js';
 export { networkLs } from '../lipschitz/network_ls.js';
-export { CERTIFY_MAX_DIM, defaultRegion, noisedSamples } from '../lipschitz/network_sup.js';
+export { CERTIFY_MAX_DIM, defaultRegion, noisedSamples, type SupremumPhase } from '../lipschitz/network_sup.js';
 export { toGaussianMixture } from '../bound/monitor.js';

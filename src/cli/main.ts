@@ -1,6 +1,11 @@
-/** The `wasserflow` command line. Each subcommand lives in src/cli/commands/<name>.ts. */
-import { WasserflowError } from '../api/library.js';
+/**
+ * The `wasserflow` command line. Each subcommand lives in src/cli/commands/<name>.ts. Exit status:
+ * what the command returns (0 success), 1 for an error (one line, no stack trace), 2 for an unknown
+ * command, 130 when cancelled (Ctrl-C: src/cli/interrupt.ts).
+ */
+import { CancelledError, WasserflowError } from '../api/library.js';
 import { describeFsError } from './files.js';
+import { installInterruptHandler } from './interrupt.js';
 import * as info from './commands/info.js';
 import * as selfcheck from './commands/selfcheck.js';
 import * as flow from './commands/flow.js';
@@ -35,9 +40,15 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`wasserflow: unknown command '${name}'\n\n${help()}`);
     return 2;
   }
+  installInterruptHandler(name);
   try {
     return await cmd.run(rest);
   } catch (e) {
+    // A cancellation that the command did not report itself: exit status 130 as for Ctrl-C.
+    if (e instanceof CancelledError) {
+      console.error(`wasserflow ${name}: cancelled (${e.message})`);
+      return 130;
+    }
     console.error(`wasserflow ${name}: ${oneLine(e)}`);
     return 1;
   }

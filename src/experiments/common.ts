@@ -9,6 +9,7 @@ import type { MlpSpec } from '../model/layout.js';
 import type { DdpmSigmoid } from '../processes/process.js';
 import type { TrainConfig } from '../train/trainer.js';
 import type { W2Fn } from '../bound/monitor.js';
+import type { SupremumPhase } from '../lipschitz/network_sup.js';
 
 /** The paper's score network: 3 × (Linear 64 × learned per-step embedding, softplus), Linear(64, d), predicting ε. */
 export function paperSpec(dim: number, steps: number): MlpSpec {
@@ -84,3 +85,20 @@ export function linearFit(x: readonly number[], y: readonly number[]): { slope: 
 }
 
 export const fmt = (v: number | undefined, digits = 4): string => (v === undefined || !Number.isFinite(v) ? String(v) : Number(v.toPrecision(digits)).toString());
+
+/**
+ * Progress of L_s at the final weights (the GPU search, then the certificate on the host for up to
+ * `secondsPerPart` per DDPM step and part: minutes on a CPU adapter), as lines in the experiment's log.
+ */
+export function supremumProgress(ex: ExperimentContext, label: string, steps: number, secondsPerPart: number, d: number): (e: SupremumPhase) => void {
+  const parts = d <= 2 ? `2 parts per step (the box [−1.5, 1.5]^${d} and the outside of the ball of radius 1.5: all of ℝ^${d})` : `the box [−1.5, 1.5]^${d}`;
+  ex.log(`${label}: L_s at the final weights, ${steps} DDPM steps: GPU search, then the certificate over ${parts}, up to ${fmt(secondsPerPart)} s per part`);
+  return (e) => {
+    if (e.phase === 'search') {
+      ex.log(`${label}: L_s search ${e.round === 0 ? '' : `round ${e.round + 1} (boxes grown: argmax on the edge) `}on the GPU, ${e.times} step${e.times > 1 ? 's' : ''} × up to ${e.starts} starts over [−${fmt(e.box)}, ${fmt(e.box)}]^${e.d}`);
+      return;
+    }
+    const where = e.part === 'box' ? `box [−${fmt(e.box)}, ${fmt(e.box)}]^${e.d}` : `outside the ball of radius ${fmt(e.box)}`;
+    ex.log(`${label}: certificate, DDPM step ${e.time + 1}/${e.times}, ${where}: L_s <= ${fmt(e.upper)} (${e.converged ? 'closed' : 'open: budget spent, still an upper bound'}) in ${e.seconds.toFixed(1)} s`);
+  };
+}

@@ -14,7 +14,7 @@ import { networkSupremum, noisedSamples } from '../lipschitz/network_sup.js';
 import { Trainer } from '../train/trainer.js';
 import { writeFigure } from '../plot/write.js';
 import { lipschitzControlTitle, logLogFigure, logLogTitle } from './figures.js';
-import { ensureDir, fmt, linearFit, paperTraining, writeJson, writeText, type ExperimentContext } from './common.js';
+import { supremumProgress, ensureDir, fmt, linearFit, paperTraining, writeJson, writeText, type ExperimentContext } from './common.js';
 import { describeW2, w2Legend } from './w2.js';
 
 export interface LogLogSizes {
@@ -120,7 +120,8 @@ export async function monitoredRun(ex: ExperimentContext, dataset: DatasetName, 
     // Samples of p_t (float64) seed the GPU search and give the samples-only value beside it.
     const host = await ctx.readF32(data.data, 0, data.n * data.d);
     const samples = noisedSamples(host, data.d, times, Math.min(sizes.lsPoints, 1024), ex.seed, 98);
-    const sup = await networkSupremum(ctx, layout, params, times, { box: 1.5, secondsPerTime: certSeconds, samples, paper: true, seed: ex.seed, ...(ex.signal ? { signal: ex.signal } : {}) });
+    const onPhase = supremumProgress(ex, `${dataset}${variant.name ? `/${variant.name}` : ''}`, process.steps, certSeconds, data.d);
+    const sup = await networkSupremum(ctx, layout, params, times, { box: 1.5, secondsPerTime: certSeconds, samples, paper: true, seed: ex.seed, onPhase, ...(ex.signal ? { signal: ex.signal } : {}) });
     const rows = sup.rows;
     const last = records[records.length - 1]!;
     const lower = rows.map((r, k) => Math.max(r.ls, last.ls[k]!));

@@ -23,7 +23,7 @@ import { DdpmSigmoid } from '../processes/process.js';
 import { ForwardSampler } from '../samplers/forward.js';
 import { ReverseSampler } from '../samplers/sampler.js';
 import { Trainer } from '../train/trainer.js';
-import { ensureDir, fmt, paperTraining, writeJson, writeText, type ExperimentContext } from './common.js';
+import { supremumProgress, ensureDir, fmt, paperTraining, writeJson, writeText, type ExperimentContext } from './common.js';
 import { describeW2 } from './w2.js';
 import { writeFigure } from '../plot/write.js';
 import { lsVsTFigure, tSweepFigure } from './figures.js';
@@ -69,7 +69,7 @@ async function networkLs(ex: ExperimentContext, t: Awaited<ReturnType<typeof tra
  * a part does not close in time its bound is still sound, only looser: `converged` counts the steps
  * that closed), and the paper's 10×10-grid estimator.
  */
-async function threeWays(ex: ExperimentContext, t: Awaited<ReturnType<typeof trainPaper>>, times: TangentTime[], sampleLs: readonly number[], seconds: number, starts: Partial<NetworkSupOptions> = {}) {
+async function threeWays(ex: ExperimentContext, label: string, t: Awaited<ReturnType<typeof trainPaper>>, times: TangentTime[], sampleLs: readonly number[], seconds: number, starts: Partial<NetworkSupOptions> = {}) {
   const layout = t.trainer.mlp.layout;
   const params = await ex.ctx.readF32(t.trainer.mlp.params, 0, layout.size);
   if (seconds <= 0) {
@@ -78,7 +78,8 @@ async function threeWays(ex: ExperimentContext, t: Awaited<ReturnType<typeof tra
   }
   const host = await ex.ctx.readF32(t.data.data, 0, t.data.n * t.data.d);
   const samples = noisedSamples(host, t.data.d, times, Math.min(512, t.data.n), ex.seed, 98, GRID);
-  const rep = await networkSupremum(ex.ctx, layout, params, times, { box: 1.5, tol: 0.05, secondsPerTime: seconds, samples, seed: ex.seed, ...starts, ...(ex.signal ? { signal: ex.signal } : {}) });
+  const onPhase = supremumProgress(ex, label, times.length, seconds, t.data.d);
+  const rep = await networkSupremum(ex.ctx, layout, params, times, { box: 1.5, tol: 0.05, secondsPerTime: seconds, samples, seed: ex.seed, onPhase, ...starts, ...(ex.signal ? { signal: ex.signal } : {}) });
   const rows = rep.rows;
   // d = 2: region 'plane' (the default), so every value below is a sound upper bound over ℝ², closed or not.
   const plane = rows.every((r) => r.certifiedRegion === 'R^2');
@@ -112,7 +113,7 @@ export async function runLsVsT(ex: ExperimentContext): Promise<unknown> {
     ex.log(`ls-vs-t: trained ${sizes.trainSteps} steps in ${fmt(run.trainSeconds, 3)} s`);
     const net = await networkLs(ex, run, sizes.lsPoints);
     // Quick size: 64 starts per time (32 samples, 16 grid, 8 random, 8 secant midpoints), 20 ascent steps.
-    const three = await threeWays(ex, run, net.times, net.ls, sizes.certSeconds, ex.full ? {} : { sampleStarts: 32, gridStarts: 16, randomStarts: 8, secantStarts: 8, steps: 20 });
+    const three = await threeWays(ex, 'ls-vs-t', run, net.times, net.ls, sizes.certSeconds, ex.full ? {} : { sampleStarts: 32, gridStarts: 16, randomStarts: 8, secantStarts: 8, steps: 20 });
     const certified = three.certified ?? [];
     ex.log(`ls-vs-t: certificates for ${T} steps in ${fmt(three.seconds, 3)} s (${three.converged} within 5%)`);
     // The exact score's constant at the same kind of points (float64): p_t samples and the grid.
@@ -197,7 +198,7 @@ export async function runTSweep(ex: ExperimentContext, Ts: number[] = [10, 50, 1
       const { ls, times } = await networkLs(ex, run, sizes.lsPoints);
       const db = discreteBound(run.process.betas, ls, 1, 0);
       const logIT = db.logI[T - 1]!;
-      const three = await threeWays(ex, run, times, ls, sizes.certSeconds);
+      const three = await threeWays(ex, `t-sweep T = ${T}`, run, times, ls, sizes.certSeconds);
       const bp = intercept(run.process, three.paper);
       const bl = intercept(run.process, three.lower);
       const bc = three.certified ? intercept(run.process, three.certified) : undefined;

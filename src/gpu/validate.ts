@@ -90,6 +90,8 @@ export function checkOneOf<T extends string>(name: string, value: unknown, allow
 
 /** An RNG seed: an integer in [0, 2^53) or a bigint in [0, 2^64). */
 export function checkSeed(name: string, value: unknown): number | bigint {
+  // A seed that is required has no default: say so rather than "must be an integer, got undefined".
+  if (value === undefined) throw new InputError(`${name} is required (there is no default): an integer in [0, ${Number.MAX_SAFE_INTEGER}], or a bigint below 2^64`);
   if (typeof value === 'bigint') {
     if (value < 0n || value >= 1n << 64n) throw new InputError(`${name} must be in [0, 2^64) as a bigint, got ${value}n`);
     return value;

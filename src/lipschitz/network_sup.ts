@@ -27,6 +27,7 @@
  */
 import type { GpuContext } from '../gpu/context.js';
 import { InputError } from '../gpu/errors.js';
+import { throwIfAborted } from '../gpu/run.js';
 import type { TangentTime } from '../kernels/mlp_tangent.js';
 import type { MlpLayout } from '../model/layout.js';
 import { rngFillCpu } from '../rng/philox.js';
@@ -82,9 +83,29 @@ export interface NetworkSupOptions {
   /** The paper's estimator (d ≤ 2; default true there). */
   paper?: boolean;
   seed?: number;
+  /** Cancel: rejects with CancelledError at the next check (between the search's rounds and the certificate's parts). */
   signal?: AbortSignal;
   onTime?: (done: number, total: number) => void;
+  /**
+   * Progress, for the minutes this can take on a CPU adapter: as each round of the GPU search starts
+   * and as each part of the certificate ends (the certificate runs on the host, synchronously, for up
+   * to `secondsPerTime` per time and part; the event loop runs between parts).
+   */
+  onPhase?: (e: SupremumPhase) => void;
 }
+
+/**
+ * One step of `networkSupremum`: a round of the GPU search starting (`times` times with `starts`
+ * starts each over the box [−box, box]^d; round 0 from samples, grid, random points and secant
+ * midpoints, later rounds for the times whose box grew), or one part of the certificate done at
+ * time `time` ('box': the box [−box, box]^d; 'outside': the outside of the ball of radius `box`).
+ */
+export type SupremumPhase =
+  | { phase: 'search'; round: number; times: number; starts: number; box: number; d: number }
+  | { phase: 'certificate'; part: 'box' | 'outside'; time: number; times: number; box: number; d: number; upper: number; converged: boolean; seconds: number };
+
+/** Let the event loop run between synchronous parts (a Ctrl-C or an abort is seen there). */
+const yieldToLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export interface NetworkSupRow {
   /** Best lower estimate of the supremum over ℝ^d: max of every value found (search, certificate's own search, samples). */
@@ -355,6 +376,8 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
       const groups = new Map<number, number[]>();
       for (const m of pending) groups.set(boxOf[m]!, [...(groups.get(boxOf[m]!) ?? []), m]);
       for (const [box, ms] of groups) {
+        opts.onPhase?.({ phase: 'search', round, times: ms.length, starts: round === 0 ? nSample + nGrid + nRandom + nSecant : nGrid + nRandom + nSecant + 1, box, d });
+        await yieldToLoop();
         const startsPer = ms.map((m) => {
           const s = round === 0 ? stridePick(sampleSets[m]!, nSample) : [];
           const g = gridPoints(box);
@@ -414,6 +437,8 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
           row.boxes = (row.boxes ?? 0) + c.boxes;
           row.certSeconds = (row.certSeconds ?? 0) + c.seconds;
           if (plane) inner[m] = { halfWidth: box, upper: c.upper, converged: c.converged, boxes: c.boxes, seconds: c.seconds, lower: c.lower, argmax: c.argmax };
+          opts.onPhase?.({ phase: 'certificate', part: 'box', time: m, times: M, box, d, upper: c.upper, converged: c.converged, seconds: c.seconds });
+          await yieldToLoop();
         }
         // Anywhere: also the samples outside the box and the spheres outside it.
         let best = inBox;
@@ -431,7 +456,7 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
           row.grown++;
           next.push(m);
         }
-        if (opts.signal?.aborted) break;
+        throwIfAborted(opts.signal, 'L_s supremum');
       }
       pending = next;
     }
@@ -446,6 +471,8 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
           row.lsArgmax = inn.argmax;
         }
         const out = certifyOutside(nets[m]!, { radius: B0, tol, timeBudgetMs: secs * 1000, maxCells: maxBoxes, best: { value: row.ls, x: row.lsArgmax } });
+        opts.onPhase?.({ phase: 'certificate', part: 'outside', time: m, times: M, box: B0, d, upper: out.upper, converged: out.converged, seconds: out.seconds });
+        await yieldToLoop();
         if (out.lower > row.ls) {
           row.ls = out.lower;
           row.lsArgmax = out.argmax;
@@ -466,7 +493,7 @@ export async function networkSupremum(ctx: GpuContext, layout: MlpLayout, params
           const parts = [inn.converged ? '' : `the box [−${B0}, ${B0}]^${d} (bound ${inn.upper.toPrecision(6)})`, out.converged ? '' : `the outside of the ball of radius ${B0} (bound ${out.upper.toPrecision(6)})`].filter(Boolean).join(' and ');
           row.certifiedReason = `the certificate over ℝ^${d} did not close within the budget (${secs} s or ${maxBoxes} boxes per part) on ${parts}: gap ${(100 * row.relGap).toPrecision(3)}% above the target ${100 * tol}%; certifiedLoose = ${upper.toPrecision(6)} is a sound upper bound over ℝ^${d}, not closed (raise --cert-seconds)`;
         }
-        if (opts.signal?.aborted) break;
+        throwIfAborted(opts.signal, 'L_s supremum');
       }
     }
     return {

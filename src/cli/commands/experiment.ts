@@ -1,11 +1,16 @@
 import { createEngine } from '../../api/engine.js';
 import { EXPERIMENT_DEFAULTS, EXPERIMENTS, replotExperiment, runExperiment, type ExperimentName } from '../../api/experiments.js';
-import { InputError, parseClasses } from '../../api/library.js';
-import { num, parse } from '../args.js';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CancelledError, InputError, parseClasses } from '../../api/library.js';
+import { num, parse, type Options } from '../args.js';
+import { interruptSignal } from '../interrupt.js';
 import { prepareOutputDir } from '../files.js';
 
 export const summary = "reproduce the paper's experiments (loglog, lipschitz-control, ls-vs-t, t-sweep, 1d) and a real-data run (fashion): JSON + SVG + SUMMARY.md";
-const usage = `wasserflow experiment <loglog|lipschitz-control|ls-vs-t|t-sweep|1d|fashion> [--out DIR] [--full] [--seed N] [--blur B] [--cert-seconds S] [--adapter NAME]
+export const usage = `wasserflow experiment <loglog|lipschitz-control|ls-vs-t|t-sweep|1d|fashion> [--out DIR] [--full | --quick] [--data NAME[,NAME]]
+       [--classes C,C] [--seed N] [--blur B] [--cert-seconds S] [--adapter NAME]
+       wasserflow experiment --replot DIR
 
   loglog             log W2 vs log J_DSM during training with the bound line (Fig. 2): clusters4, cluster2d, moons
                      (--data NAME[,NAME] to choose; --quick = clusters4 only)
@@ -25,24 +30,23 @@ const usage = `wasserflow experiment <loglog|lipschitz-control|ls-vs-t|t-sweep|1
                      loglog, lipschitz-control, 1d 4 (--full 30); ls-vs-t 2 (30); t-sweep 0 = none (20)
   --replot DIR       re-draw the figures (SVG, PNG, .figure.json) of a finished run from its JSON, no GPU`;
 
+/** The command's options (every one is listed in `usage`: test/cli_help.test.ts). */
+export const options = {
+  out: { type: 'string' },
+  full: { type: 'boolean' },
+  quick: { type: 'boolean' },
+  seed: { type: 'string' },
+  blur: { type: 'string' },
+  'cert-seconds': { type: 'string' },
+  data: { type: 'string' },
+  classes: { type: 'string' },
+  adapter: { type: 'string' },
+  replot: { type: 'string' },
+  help: { type: 'boolean' },
+} satisfies Options;
+
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      out: { type: 'string' },
-      full: { type: 'boolean' },
-      quick: { type: 'boolean' },
-      seed: { type: 'string' },
-      blur: { type: 'string' },
-      'cert-seconds': { type: 'string' },
-      data: { type: 'string' },
-      classes: { type: 'string' },
-      adapter: { type: 'string' },
-      replot: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    usage,
-  );
+  const { values, positionals } = parse(argv, options, usage);
   const name = positionals[0];
   if (values.replot) {
     const files = await replotExperiment(values.replot);
@@ -62,25 +66,53 @@ export async function run(argv: string[]): Promise<number> {
   prepareOutputDir(out); // before any work (a recursive mkdir of e.g. /proc/x never returns)
   const engine = await createEngine(values.adapter ? { adapter: values.adapter } : {});
   const t0 = performance.now();
-  const log = (line: string) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${line}`);
+  const started = Date.now();
+  let last = '';
+  const log = (line: string) => {
+    last = line;
+    console.error(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${line}`);
+  };
   const full = values.full ?? false;
-  const ac = new AbortController();
-  const onSig = () => ac.abort();
-  process.once('SIGINT', onSig);
+  // Ctrl-C stops at the next check (cooperative: src/cli/interrupt.ts); the files written so far stay.
+  const signal = interruptSignal();
   try {
     const a = engine.adapter;
     log(`experiment ${name} on ${a.description || a.vendor}${a.isSoftware ? ' (software)' : ''}, ${full ? 'full' : 'quick'} sizes → ${out}`);
     const data = name === 'loglog' ? (values.data ? values.data.split(',') : values.quick ? ['clusters4'] : undefined) : undefined;
     await runExperiment(engine, name as ExperimentName, {
-      out, full, seed, blur, log, signal: ac.signal,
+      out, full, seed, blur, log, signal,
       ...(data ? { data } : {}),
       ...(certSeconds !== undefined ? { certSeconds } : {}),
       ...(name === 'fashion' && values.classes !== undefined ? { classes: parseClasses(values.classes) } : {}),
     });
+    // A Ctrl-C that came after the last check still counts: the run was asked to stop.
+    if (signal.aborted) throw new CancelledError(name);
     log(`done: ${out}/SUMMARY.md`);
     return 0;
+  } catch (e) {
+    if (!(e instanceof CancelledError) && !signal.aborted) throw e;
+    const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+    const kept = writtenSince(out, started);
+    console.error(
+      `wasserflow experiment: cancelled ${name} after ${seconds} s${last ? ` (last step: ${last.length > 100 ? `${last.slice(0, 100)}…` : last})` : ''}; ` +
+        (kept.length > 0 ? `kept in ${out}: ${kept.join(', ')} (an incomplete run)` : `nothing written to ${out}`),
+    );
+    return 130;
   } finally {
-    process.off('SIGINT', onSig);
     engine.destroy();
+  }
+}
+
+/** Files under `dir` (not recursing) written since `since` (ms since the epoch), by name. */
+function writtenSince(dir: string, since: number): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => {
+        const st = statSync(join(dir, f));
+        return st.isFile() && st.mtimeMs >= since - 1000;
+      })
+      .sort();
+  } catch {
+    return [];
   }
 }

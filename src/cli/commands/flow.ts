@@ -6,7 +6,7 @@ import { createEngine, DEFAULT_FLOW_BLUR, flowFigure, runFlow, GENERATOR_LOSSES,
 import { InputError } from '../../api/library.js';
 import { renderSvg } from '../../plot/svg.js';
 import { writeFigureCompanions } from '../../plot/write.js';
-import { num, parse, progress } from '../args.js';
+import { num, parse, progress, type Options } from '../args.js';
 import { checkOutputFile, writeAtomic } from '../files.js';
 
 export const summary = 'Wasserstein gradient flows (monoflow, rectified, bridge, schrodinger, heat, vp) with W2 along the flow';
@@ -14,7 +14,7 @@ export const summary = 'Wasserstein gradient flows (monoflow, rectified, bridge,
 const KINDS = ['monoflow', 'rectified', 'bridge', 'schrodinger', 'heat', 'vp'] as const;
 type Kind = (typeof KINDS)[number];
 
-const usage = `wasserflow flow <${KINDS.join('|')}> [options]
+export const usage = `wasserflow flow <${KINDS.join('|')}> [options]
   common:      --n N (particles, default 4096)  --steps S  --every K (steps per readback)  --seed S
                --out trace.json  --svg w2.svg  --json (print the trace)
                --w2 auto|sinkhorn|moment: W2 estimator in 2-D (auto: debiased Sinkhorn on the GPU when
@@ -40,20 +40,18 @@ const usage = `wasserflow flow <${KINDS.join('|')}> [options]
   heat:        heat flow from N((1,-2), [[.5,.2],[.2,.3]]): --T 1
   vp:          VP (Ornstein–Uhlenbeck) flow from the same start to N(0, I): --T 3`;
 
+/** The command's options (every one is listed in `usage`: test/cli_help.test.ts). */
+export const options = {
+  n: { type: 'string' }, steps: { type: 'string' }, every: { type: 'string' }, seed: { type: 'string' },
+  out: { type: 'string' }, svg: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+  h: { type: 'string' }, C: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
+  sigma: { type: 'string' }, T: { type: 'string' }, ratio: { type: 'string' }, loss: { type: 'string' }, k: { type: 'string' }, eps: { type: 'string' }, K: { type: 'string' }, train: { type: 'string' }, method: { type: 'string' }, reflow: { type: 'boolean' },
+  w2: { type: 'string' }, blur: { type: 'string' },
+  generator: { type: 'boolean' }, 'gen-loss': { type: 'string' }, 'gen-steps': { type: 'string' }, 'gen-lr': { type: 'string' },
+} satisfies Options;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      n: { type: 'string' }, steps: { type: 'string' }, every: { type: 'string' }, seed: { type: 'string' },
-      out: { type: 'string' }, svg: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
-      h: { type: 'string' }, C: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
-      sigma: { type: 'string' }, T: { type: 'string' }, ratio: { type: 'string' }, loss: { type: 'string' }, k: { type: 'string' }, eps: { type: 'string' }, K: { type: 'string' }, train: { type: 'string' }, method: { type: 'string' }, reflow: { type: 'boolean' },
-      w2: { type: 'string' }, blur: { type: 'string' },
-      generator: { type: 'boolean' }, 'gen-loss': { type: 'string' }, 'gen-steps': { type: 'string' }, 'gen-lr': { type: 'string' },
-    },
-    usage,
-  );
+  const { values, positionals } = parse(argv, options, usage);
   if (values.help) {
     console.log(usage);
     return 0;

@@ -1,11 +1,18 @@
 import { createEngine } from '../../api/engine.js';
-import { parse } from '../args.js';
+import { parse, type Options } from '../args.js';
 
 export const summary = 'print the WebGPU adapter, its features and limits';
-const usage = 'wasserflow info [--json] [--adapter lavapipe|swiftshader|nvidia|system|ICD.json]';
+export const usage = 'wasserflow info [--json] [--adapter lavapipe|swiftshader|nvidia|system|ICD.json]';
+
+/** The command's options (every one is listed in `usage`: test/cli_help.test.ts). */
+export const options = { json: { type: 'boolean' }, adapter: { type: 'string' }, help: { type: 'boolean' } } satisfies Options;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { json: { type: 'boolean' }, adapter: { type: 'string' } }, usage);
+  const { values } = parse(argv, options, usage);
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
   const engine = await createEngine(values.adapter ? { adapter: values.adapter } : {});
   try {
     const a = engine.adapter;

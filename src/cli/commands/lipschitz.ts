@@ -1,21 +1,25 @@
 import { createEngine, type TangentTime } from '../../api/engine.js';
 import {
   certifiedUpperBound, DATASETS, datasetMixture, embedIndex, InputError, makeProcess, MixtureMarginal, mixtureScoreSupremum, mlpLayout, parseMixtureJson, CERTIFY_MAX_DIM, defaultRegion, noisedSamples, rngFillCpu, toGaussianMixture,
-  type DatasetName, type MixtureDescription, type ParsedCheckpoint, type ProcessKind, type ProcessSpec,
+  type DatasetName, type MixtureDescription, type ParsedCheckpoint, type ProcessSpec, type SupremumPhase,
 } from '../../api/library.js';
-import { num, parse } from '../args.js';
+import { num, parse, processFromFlags, progress, type Options } from '../args.js';
+import { yieldToSignals } from '../interrupt.js';
 import { readCheckpointWeights, readText } from '../files.js';
 
 /** Largest d for which `--exact` runs the float64 supremum search (about 6 s per time at d = 16). */
 export const EXACT_SUP_MAX_DIM = 16;
 
 export const summary = 'one-sided Lipschitz constant L_s(t) of a trained score (lower estimate, certified upper bound) or of an exact mixture score (its supremum)';
-const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET|FILE.json) [--data DATASET|FILE.json] [--process KIND] [--ddpm-steps N]
+export const usage = `wasserflow lipschitz (--checkpoint FILE [--ema] | --exact DATASET|FILE.json) [--data DATASET|FILE.json] [--process KIND] [--ddpm-steps N]
        [--times M] [--points N] [--method exact|power] [--pairwise] [--iters K] [--seed S] [--json]
        [--box B] [--grow G] [--tol TOL] [--cert-seconds S] [--cert-boxes N] [--region plane|box] [--no-certify]
 
-  L_s(t) = sup_x λ_max(½(J + Jᵀ)) = sup (s(x) − s(y))·(x − y)/|x − y|² at each time of the process's grid
-  (DDPM: every step).
+  L_s(t) = sup_x λ_max(½(J + Jᵀ)) = sup (s(x) − s(y))·(x − y)/|x − y|² at each time of the process's grid:
+  DDPM (the default without a checkpoint; --ddpm-steps N, default 10) at every step; a continuous process
+  (--process vp|cosine|ve|subvp|heat) at --times M equispaced times (default 50). --ddpm-steps is refused
+  with a continuous process and --times with DDPM; a checkpoint's own process is used unless --process is given.
+  The flags from --ema to --no-certify are read with --checkpoint only: --exact refuses them.
   --exact DATASET  a Gaussian-mixture data set, or a JSON file {weights, means, covs} in any d: 'exact' is
                    the supremum of the exact score's constant over
                    all x (float64 search seeded on the boundaries between components, then ascent; its
@@ -61,39 +65,41 @@ export const MAX_TIMES = 10_000;
 export const MAX_POINTS = 1 << 18;
 export const MAX_ITERS = 10_000;
 
+/** Flags read only with --checkpoint (the network's estimates and its certificate). */
+const CHECKPOINT_ONLY = ['ema', 'method', 'pairwise', 'iters', 'box', 'grow', 'tol', 'cert-seconds', 'cert-boxes', 'region', 'no-certify'] as const;
+
 /** JSON with non-finite numbers written as the strings "Infinity", "-Infinity", "NaN" (never a silent null). */
 export function jsonWithNonFinite(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
 }
 
+/** The command's options (every one is listed in `usage`: test/cli_help.test.ts). */
+export const options = {
+  checkpoint: { type: 'string' },
+  ema: { type: 'boolean' },
+  exact: { type: 'string' },
+  data: { type: 'string' },
+  process: { type: 'string' },
+  'ddpm-steps': { type: 'string' },
+  times: { type: 'string' },
+  points: { type: 'string' },
+  method: { type: 'string' },
+  pairwise: { type: 'boolean' },
+  iters: { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'boolean' },
+  box: { type: 'string' },
+  grow: { type: 'string' },
+  tol: { type: 'string' },
+  'cert-seconds': { type: 'string' },
+  'cert-boxes': { type: 'string' },
+  'no-certify': { type: 'boolean' },
+  region: { type: 'string' },
+  help: { type: 'boolean' },
+} satisfies Options;
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(
-    argv,
-    {
-      checkpoint: { type: 'string' },
-      ema: { type: 'boolean' },
-      exact: { type: 'string' },
-      data: { type: 'string' },
-      process: { type: 'string' },
-      'ddpm-steps': { type: 'string' },
-      times: { type: 'string' },
-      points: { type: 'string' },
-      method: { type: 'string' },
-      pairwise: { type: 'boolean' },
-      iters: { type: 'string' },
-      seed: { type: 'string' },
-      json: { type: 'boolean' },
-      box: { type: 'string' },
-      grow: { type: 'string' },
-      tol: { type: 'string' },
-      'cert-seconds': { type: 'string' },
-      'cert-boxes': { type: 'string' },
-      'no-certify': { type: 'boolean' },
-      region: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    usage,
-  );
+  const { values } = parse(argv, options, usage);
   if (values.help) {
     console.log(usage);
     return 0;
@@ -109,6 +115,13 @@ export async function run(argv: string[]): Promise<number> {
   const certBoxes = num(values['cert-boxes'], 'cert-boxes', 2_000_000, { min: 1, max: 1e8, int: true });
   if (values.region !== undefined && values.region !== 'plane' && values.region !== 'box') throw new InputError(`--region must be plane or box, got '${values.region}'`);
   const regionArg = values.region as 'plane' | 'box' | undefined;
+  if (values.method !== undefined && values.method !== 'exact' && values.method !== 'power') throw new InputError(`--method must be exact or power, got '${values.method}'`);
+  const timesArg = values.times === undefined ? undefined : num(values.times, 'times', 50, { min: 1, max: MAX_TIMES, int: true });
+  // Every value is checked above in every mode; a flag that the chosen mode would not read is refused here.
+  if (values.exact) {
+    const unread = CHECKPOINT_ONLY.filter((f) => values[f] !== undefined).map((f) => `--${f}`);
+    if (unread.length > 0) throw new InputError(`${unread.join(', ')} ${unread.length > 1 ? 'apply' : 'applies'} to --checkpoint only: --exact evaluates the exact score`);
+  }
   // The data (samples of p_0) and, where it is a Gaussian mixture, its exact score: a named data set
   // or a mixture file {weights, means, covs} (validated by parseMixtureJson).
   const dataArg = values.data ?? values.exact ?? 'clusters4';
@@ -128,12 +141,11 @@ export async function run(argv: string[]): Promise<number> {
     ({ ck: ckpt, params: ckParams } = readCheckpointWeights(values.checkpoint, values.ema ?? false));
     processSpec = (ckpt.header as { processSpec?: ProcessSpec }).processSpec;
   }
-  if (values.process || !processSpec) {
-    processSpec = { kind: (values.process ?? 'ddpm') as ProcessKind, ...(values['ddpm-steps'] ? { steps: num(values['ddpm-steps'], 'ddpm-steps', 10, { min: 1, int: true }) } : {}) };
-  }
+  processSpec = processFromFlags(values, 'ddpm', processSpec);
   const process = makeProcess(processSpec);
   const discrete = process.kind === 'ddpm';
-  const M = discrete ? Math.round(process.T) : num(values.times, 'times', 50, { min: 1, max: MAX_TIMES, int: true });
+  if (discrete && timesArg !== undefined) throw new InputError(`--times applies to continuous processes: DDPM is evaluated at each of its ${Math.round(process.T)} steps (set them with --ddpm-steps)`);
+  const M = discrete ? Math.round(process.T) : (timesArg ?? 50);
   if (M > MAX_TIMES) throw new InputError(`the process has ${M} steps; lipschitz handles at most ${MAX_TIMES} times`);
   const tMin = (process as { tMin?: number }).tMin ?? 1e-3;
   const times = Array.from({ length: M }, (_, i) => (discrete ? i + 1 : tMin + ((process.T - tMin) * (i + 1)) / M));
@@ -162,7 +174,6 @@ export async function run(argv: string[]): Promise<number> {
         return c === 0 ? -1.5 + (3 * Math.floor(q / 10)) / 9 : c === 1 ? -1.5 + (3 * (q % 10)) / 9 : 0;
       });
       const method = (values.method ?? (d <= 3 ? 'exact' : 'power')) as 'exact' | 'power';
-      if (method !== 'exact' && method !== 'power') throw new InputError(`--method must be exact or power, got '${String(values.method)}'`);
       const fromP = await engine.lipschitz(network, { times: tt, points: host, noise: true, perTime: points, method, pairwise: values.pairwise ?? false, iters, seed });
       const fromG = await engine.lipschitz(network, { times: tt, points: gridHost, noise: false, perTime: 100, method, pairwise: values.pairwise ?? false, iters, seed });
       const global = certifiedUpperBound(layout, params, tt);
@@ -177,7 +188,12 @@ export async function run(argv: string[]): Promise<number> {
       const nSamples = Math.min(points, 4096);
       const samplePts = noisedSamples(host, d, tt, nSamples, seed, 98, gridHost);
       // The search (GPU, any d) for the lower estimate; at d ≤ 3 the certificate seeded with it.
-      const report = await engine.lipschitzSupremum(network, { times: tt, samples: samplePts.map((s) => Float32Array.from(s)), box, grow, tol, secondsPerTime: certSeconds, boxesPerTime: certBoxes, certify, seed, region: regionArg ?? defaultRegion(d) });
+      const region = regionArg ?? defaultRegion(d);
+      // The certificate runs on the host for up to --cert-seconds per time and part: a progress line on stderr.
+      const bar = progress('certificate', times.length * (region === 'plane' && d <= 2 ? 2 : 1));
+      let parts = 0;
+      const onPhase = certify && d <= CERTIFY_MAX_DIM ? (e: SupremumPhase) => e.phase === 'certificate' && bar(++parts) : undefined;
+      const report = await engine.lipschitzSupremum(network, { times: tt, samples: samplePts.map((s) => Float32Array.from(s)), box, grow, tol, secondsPerTime: certSeconds, boxesPerTime: certBoxes, certify, seed, region, ...(onPhase ? { onPhase } : {}) });
       rows.forEach((r, i) => {
         const rep = report.rows[i]!;
         r.ls = rep.ls;
@@ -236,7 +252,8 @@ export async function run(argv: string[]): Promise<number> {
       const z = rngFillCpu(Math.min(points, 2000) * d, seed, 99, 'normal');
       const gm = toGaussianMixture(mixture);
       const search = d <= EXACT_SUP_MAX_DIM;
-      rows.forEach((r) => {
+      for (const r of rows) {
+        await yieldToSignals(); // the search is synchronous (seconds per time at d = 16): Ctrl-C is seen between times
         const alpha = r.alpha as number;
         const sigma = r.sigma as number;
         if (search) {
@@ -248,7 +265,7 @@ export async function run(argv: string[]): Promise<number> {
         const pts: number[] = [];
         for (let i = 0; i < z.length / d; i++) for (let c = 0; c < d; c++) pts.push(alpha * host[(i % data.n) * d + c]! + sigma * z[i * d + c]!);
         r.exactAtSamples = mm.maxSymmetricEigenvalue(pts);
-      });
+      }
       note += `${note ? ' ' : ''}`;
       note += search
         ? `exact = sup over x of the exact score's λ_max (float64 search, argmax in exactArgmax); `
@@ -266,9 +283,12 @@ export async function run(argv: string[]): Promise<number> {
     const reason = rows.find((r) => typeof r.certifiedReason === 'string')?.certifiedReason;
     if (reason) console.log(`# certified: ${String(reason)}`);
     const cell = (v: number | number[] | boolean | string | null | undefined) => (Array.isArray(v) ? `(${v.map((x) => Number(x.toPrecision(4))).join(', ')})` : typeof v === 'number' ? Number(v.toPrecision(6)).toString() : v === null || v === undefined ? '—' : String(v));
-    const wide = (c: string) => (c.endsWith('rgmax') ? 24 : 14);
-    console.log(cols.map((c) => c.padStart(wide(c))).join(''));
-    for (const r of rows) console.log(cols.map((c) => cell(r[c]).padStart(wide(c))).join(''));
+    // Each column as wide as its widest cell or header, two spaces apart.
+    const cells = rows.map((r) => cols.map((c) => cell(r[c])));
+    const widths = cols.map((c, k) => Math.max(c.length, ...cells.map((line) => line[k]!.length)));
+    const line = (xs: string[]) => xs.map((x, k) => x.padStart(widths[k]!)).join('  ');
+    console.log(line(cols));
+    for (const xs of cells) console.log(line(xs));
     return 0;
   } finally {
     engine.destroy();

@@ -1,13 +1,13 @@
 import { createEngine, SAMPLER_DEFAULTS } from '../../api/engine.js';
 import {
   DATASETS, DATASET_DIM, datasetMixture, InputError, makeProcess, parseMixtureJson, SAMPLER_KINDS,
-  type DatasetName, type MixtureDescription, type ProcessKind, type ProcessSpec, type SamplerKind, type ScoreSource,
+  type DatasetName, type MixtureDescription, type ProcessSpec, type SamplerKind, type ScoreSource,
 } from '../../api/library.js';
-import { num, parse, progress } from '../args.js';
+import { num, parse, processFromFlags, progress, type Options } from '../args.js';
 import { checkOutputFile, readCheckpointWeights, readText, writeAtomic } from '../files.js';
 
 export const summary = 'sample the reverse SDE / probability-flow ODE / DDPM with an exact mixture score or a trained network';
-const usage = `wasserflow sample (--checkpoint FILE [--ema] | --exact DATASET|FILE.json) [--sampler em|ode|heun|ddpm] [--lambda L]
+export const usage = `wasserflow sample (--checkpoint FILE [--ema] | --exact DATASET|FILE.json) [--sampler em|ode|heun|ddpm] [--lambda L]
        [--steps N] [--n N] [--seed S] [--process vp|cosine|ddpm|ve|subvp|heat] [--ddpm-steps N] [--t-end T]
        [--from-data DATASET] [--capture K] --out FILE.csv
   --exact        a mixture dataset (${DATASETS.filter((d) => datasetMixture(d)).join(', ')}) or a JSON file {weights, means, covs}
@@ -23,28 +23,27 @@ function toCsv(points: Float32Array, dim: number, prefix: (i: number) => string 
   return `${header}\n${lines.join('\n')}\n`;
 }
 
+/** The command's options (every one is listed in `usage`: test/cli_help.test.ts). */
+export const options = {
+  checkpoint: { type: 'string' },
+  ema: { type: 'boolean' },
+  exact: { type: 'string' },
+  sampler: { type: 'string' },
+  lambda: { type: 'string' },
+  steps: { type: 'string' },
+  n: { type: 'string' },
+  seed: { type: 'string' },
+  process: { type: 'string' },
+  'ddpm-steps': { type: 'string' },
+  't-end': { type: 'string' },
+  'from-data': { type: 'string' },
+  capture: { type: 'string' },
+  out: { type: 'string' },
+  help: { type: 'boolean' },
+} satisfies Options;
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(
-    argv,
-    {
-      checkpoint: { type: 'string' },
-      ema: { type: 'boolean' },
-      exact: { type: 'string' },
-      sampler: { type: 'string' },
-      lambda: { type: 'string' },
-      steps: { type: 'string' },
-      n: { type: 'string' },
-      seed: { type: 'string' },
-      process: { type: 'string' },
-      'ddpm-steps': { type: 'string' },
-      't-end': { type: 'string' },
-      'from-data': { type: 'string' },
-      capture: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    usage,
-  );
+  const { values } = parse(argv, options, usage);
   if (values.help) {
     console.log(usage);
     return 0;
@@ -77,10 +76,7 @@ export async function run(argv: string[]): Promise<number> {
     dim = header.spec.dim;
     processSpec = (header as { processSpec?: ProcessSpec }).processSpec;
   }
-  if (values.process || !processSpec) {
-    const kind = (values.process ?? (sampler === 'ddpm' ? 'ddpm' : 'vp')) as ProcessKind;
-    processSpec = { kind, ...(values['ddpm-steps'] ? { steps: num(values['ddpm-steps'], 'ddpm-steps', 10, { min: 1, int: true }) } : {}) };
-  }
+  processSpec = processFromFlags(values, sampler === 'ddpm' ? 'ddpm' : 'vp', processSpec);
   const process = makeProcess(processSpec);
   const steps = values.steps === undefined ? undefined : num(values.steps, 'steps', 1000, { min: 1, int: true });
   const lambda = values.lambda === undefined ? undefined : num(values.lambda, 'lambda', 1, { min: 0, max: 1 });

@@ -1,11 +1,18 @@
 import { createEngine } from '../../api/engine.js';
-import { num, parse } from '../args.js';
+import { num, parse, type Options } from '../args.js';
 
 export const summary = 'run real kernels (RNG, reductions) on the GPU and check them against CPU references';
-const usage = 'wasserflow selfcheck [--n N] [--seed S] [--json]';
+export const usage = 'wasserflow selfcheck [--n N] [--seed S] [--json]';
+
+/** The command's options (every one is listed in `usage`: test/cli_help.test.ts). */
+export const options = { n: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } satisfies Options;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { n: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' } }, usage);
+  const { values } = parse(argv, options, usage);
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
   const n = num(values.n, 'n', 1_000_003, { min: 1, max: 50_000_000, int: true });
   const seed = num(values.seed, 'seed', 1, { min: 0, int: true });
   const engine = await createEngine();

@@ -5,11 +5,12 @@ import {
   ACTIVATIONS, CancelledError, crc32, DATASETS, DATASET_DIM, InputError, loadFashionMnist, makeProcess, MAX_DIM, MAX_WIDTH, OUTPUT_KINDS, parseClasses, parseCsv, parseFashionName, WEIGHTINGS,
   type Activation, type DatasetName, type LossPoint, type MlpSpec, type OutputKind, type ProcessKind, type TimeConditioning, type TrainConfig, type Weighting,
 } from '../../api/library.js';
-import { num, parse, progress } from '../args.js';
+import { num, parse, progress, type Options } from '../args.js';
+import { interruptSignal } from '../interrupt.js';
 import { prepareOutputDir, readBytes, readCheckpoint, readJson, readText, writeAtomic } from '../files.js';
 
 export const summary = 'train a score network on the GPU (DSM loss), writing the loss curve and a checkpoint';
-const usage = `wasserflow train --dataset NAME|FILE.csv --out DIR [--paper] [--process vp|cosine|ddpm|ve|subvp|heat] [--ddpm-steps N]
+export const usage = `wasserflow train --dataset NAME|FILE.csv [--classes C,C] --out DIR [--paper] [--process vp|cosine|ddpm|ve|subvp|heat] [--ddpm-steps N]
        [--steps N] [--batch B] [--width W] [--depth D] [--activation softplus|silu|relu|leakyrelu|tanh]
        [--time step|fourier|none] [--fourier F] [--output eps|score|x0|velocity] [--weighting none|g2|sigma2|paper]
        [--antithetic] [--optimizer adam|adamw] [--lr LR] [--lr-decay none|cosine] [--weight-decay WD] [--clip C] [--ema D] [--weight-clip C] [--spectral-norm]
@@ -18,6 +19,8 @@ const usage = `wasserflow train --dataset NAME|FILE.csv --out DIR [--paper] [--p
               dataset-fashion-mnist; --classes 0,7 keeps those labels), or a CSV point cloud (one point per line)
   --paper     Kwon et al.'s setup: ddpm (10 steps), 2→64→64→64→2 softplus with per-step embedding, ε output,
               weighting β/(1-ᾱ), antithetic t, AdamW lr 1e-3, clip 1, batch 128 (other flags override)
+  --maximize K  maximise the loss for the first K steps (the paper's bad-model start); K < --steps
+  --lr LR     learning rate in (0, 10] (default 1e-3)
   --checkpoint-every N  write DIR/checkpoint.wfck and DIR/loss.csv every N steps (rounded up to a multiple of
               --loss-every; default about 1000; 0: only at the end)
   --resume    continue the run in DIR from its last checkpoint, with the options it was started with
@@ -30,21 +33,20 @@ const usage = `wasserflow train --dataset NAME|FILE.csv --out DIR [--paper] [--p
 /** Options that may differ between a run and its --resume: they do not change a single bit of the result. */
 const RESUME_FREE = new Set(['out', 'steps', 'resume', 'overwrite', 'checkpoint-every', 'steps-per-submit', 'help']);
 
+/** The command's options (every one is listed in `usage`: test/cli_help.test.ts). */
+export const options = {
+  dataset: { type: 'string' }, classes: { type: 'string' }, out: { type: 'string' }, paper: { type: 'boolean' }, process: { type: 'string' },
+  'ddpm-steps': { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, width: { type: 'string' },
+  depth: { type: 'string' }, activation: { type: 'string' }, time: { type: 'string' }, fourier: { type: 'string' },
+  output: { type: 'string' }, weighting: { type: 'string' }, antithetic: { type: 'boolean' }, optimizer: { type: 'string' },
+  lr: { type: 'string' }, 'lr-decay': { type: 'string' }, 'weight-decay': { type: 'string' }, clip: { type: 'string' }, ema: { type: 'string' },
+  'weight-clip': { type: 'string' }, 'spectral-norm': { type: 'boolean' }, maximize: { type: 'string' }, seed: { type: 'string' }, n: { type: 'string' },
+  'loss-every': { type: 'string' }, 'steps-per-submit': { type: 'string' }, help: { type: 'boolean' },
+  'checkpoint-every': { type: 'string' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' },
+} satisfies Options;
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(
-    argv,
-    {
-      dataset: { type: 'string' }, classes: { type: 'string' }, out: { type: 'string' }, paper: { type: 'boolean' }, process: { type: 'string' },
-      'ddpm-steps': { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, width: { type: 'string' },
-      depth: { type: 'string' }, activation: { type: 'string' }, time: { type: 'string' }, fourier: { type: 'string' },
-      output: { type: 'string' }, weighting: { type: 'string' }, antithetic: { type: 'boolean' }, optimizer: { type: 'string' },
-      lr: { type: 'string' }, 'lr-decay': { type: 'string' }, 'weight-decay': { type: 'string' }, clip: { type: 'string' }, ema: { type: 'string' },
-      'weight-clip': { type: 'string' }, 'spectral-norm': { type: 'boolean' }, maximize: { type: 'string' }, seed: { type: 'string' }, n: { type: 'string' },
-      'loss-every': { type: 'string' }, 'steps-per-submit': { type: 'string' }, help: { type: 'boolean' },
-      'checkpoint-every': { type: 'string' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' },
-    },
-    usage,
-  );
+  const { values } = parse(argv, options, usage);
   if (values.help) {
     console.log(usage);
     return 0;
@@ -72,6 +74,9 @@ export async function run(argv: string[]): Promise<number> {
     timeKind === 'step' ? { kind: 'step', steps: ddpmSteps } : timeKind === 'fourier' ? { kind: 'fourier', features: num(values.fourier, 'fourier', 4, { min: 1, max: 16, int: true }) } : { kind: 'none' };
   const steps = num(values.steps, 'steps', 2000, { min: 1, max: 1e9, int: true });
   const seed = num(values.seed, 'seed', 0, { min: 0, int: true });
+  // The first K steps maximise the loss (the paper's bad-model start); the rest must minimise it.
+  const maximize = num(values.maximize, 'maximize', 0, { min: 0, int: true });
+  if (maximize >= steps) throw new InputError(`--maximize ${maximize}: the first K steps maximise the loss, so K must be below --steps (${steps}) to leave steps that minimise it`);
   const lossEvery = num(values['loss-every'], 'loss-every', Math.max(1, Math.min(100, Math.floor(steps / 20))), { min: 1, int: true });
   const ckEvery = num(values['checkpoint-every'], 'checkpoint-every', 1000, { min: 0, max: 1e9, int: true });
   // Checkpoints fall on loss reads, so the loss curve does not depend on where a run was cut.
@@ -94,6 +99,41 @@ export async function run(argv: string[]): Promise<number> {
     throw new InputError(`--resume: '${values.dataset}' changed since the run started (its checksum differs)`);
   }
   if (resumed && resumed.step > steps) throw new InputError(`--resume: the checkpoint is at step ${resumed.step}, beyond --steps ${steps}`);
+  // The points: a CSV cloud, Fashion-MNIST, or a built-in dataset drawn on the GPU (seed + 1).
+  const builtIn = csv || fashion ? undefined : pick<DatasetName>('dataset', values.dataset, DATASETS, 'clusters4');
+  const data: TrainingData = csv ?? (fashion ? { points: fashion.points, dim: fashion.dim } : builtIn!);
+  const dim = csv ? csv.d : fashion ? fashion.dim : DATASET_DIM[builtIn!];
+  const nPoints = builtIn && values.n ? num(values.n, 'n', 0, { min: 1, max: 1 << 26, int: true }) : undefined;
+  const width = num(values.width, 'width', TRAIN_DEFAULTS.width, { min: 1, max: MAX_WIDTH, int: true });
+  const depth = num(values.depth, 'depth', TRAIN_DEFAULTS.depth, { min: 1, max: 8, int: true });
+  const spec: MlpSpec = {
+    dim,
+    hidden: Array.from({ length: depth }, () => width),
+    activation: pick<Activation>('activation', values.activation, ACTIVATIONS, paper ? 'softplus' : 'silu'),
+    time,
+    output: pick<OutputKind>('output', values.output, OUTPUT_KINDS, 'eps'),
+  };
+  const config: TrainConfig = {
+    spec,
+    process,
+    weighting: pick<Weighting>('weighting', values.weighting, WEIGHTINGS, paper ? 'paper' : 'none'),
+    timeSampling: values.antithetic || paper ? 'antithetic' : 'uniform',
+    batch: num(values.batch, 'batch', TRAIN_DEFAULTS.batch, { min: 1, max: 1 << 20, int: true }),
+    optimizer: pick('optimizer', values.optimizer, ['adam', 'adamw'] as const, 'adamw'),
+    lr: num(values.lr, 'lr', TRAIN_DEFAULTS.lr, { above: 0, max: 10 }), // the trainer's range
+    // Cosine decay to lr/100 over the whole run (--steps): anneals Adam's minibatch noise away.
+    ...(pick('lr-decay', values['lr-decay'], ['none', 'cosine'] as const, 'none') === 'cosine' ? { lrDecaySteps: steps } : {}),
+    ...(values['weight-decay'] ? { weightDecay: num(values['weight-decay'], 'weight-decay', 0, { min: 0, max: 1 }) } : {}),
+    gradClip: num(values.clip, 'clip', paper ? 1 : 0, { min: 0 }),
+    ema: num(values.ema, 'ema', 0, { min: 0, max: 0.999999 }),
+    weightClip: num(values['weight-clip'], 'weight-clip', 0, { min: 0 }),
+    maximizeSteps: maximize,
+    spectralNorm: values['spectral-norm'] ?? false,
+    seed,
+    lossEvery,
+    stepsPerSubmit: num(values['steps-per-submit'], 'steps-per-submit', TRAIN_DEFAULTS.stepsPerSubmit, { min: 1, max: 4096, int: true }),
+  };
+
   // The output directory is checked (and created) before any work, so a bad path loses nothing.
   prepareOutputDir(outDir);
   if (!values.resume) {
@@ -104,48 +144,15 @@ export async function run(argv: string[]): Promise<number> {
     writeAtomic(files.run, JSON.stringify({ args, steps, ...(csvText !== undefined ? { dataCrc: crc32(new TextEncoder().encode(csvText)) } : {}) }, null, 2) + '\n');
   }
 
-  // The points: a CSV cloud, Fashion-MNIST, or a built-in dataset drawn on the GPU (seed + 1).
-  const builtIn = csv || fashion ? undefined : pick<DatasetName>('dataset', values.dataset, DATASETS, 'clusters4');
-  const data: TrainingData = csv ?? (fashion ? { points: fashion.points, dim: fashion.dim } : builtIn!);
-  const dim = csv ? csv.d : fashion ? fashion.dim : DATASET_DIM[builtIn!];
   const engine = await createEngine();
   let session: TrainingSession | undefined;
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process_on(onSigint);
+  // Ctrl-C stops at the next loss read (cooperative: src/cli/interrupt.ts); the last checkpoint stays.
+  const signal = interruptSignal();
+  let savedStep = resumed?.step; // the step of the checkpoint on disk, for the cancel message
   try {
-    const width = num(values.width, 'width', TRAIN_DEFAULTS.width, { min: 1, max: MAX_WIDTH, int: true });
-    const depth = num(values.depth, 'depth', TRAIN_DEFAULTS.depth, { min: 1, max: 8, int: true });
-    const spec: MlpSpec = {
-      dim,
-      hidden: Array.from({ length: depth }, () => width),
-      activation: pick<Activation>('activation', values.activation, ACTIVATIONS, paper ? 'softplus' : 'silu'),
-      time,
-      output: pick<OutputKind>('output', values.output, OUTPUT_KINDS, 'eps'),
-    };
-    const config: TrainConfig = {
-      spec,
-      process,
-      weighting: pick<Weighting>('weighting', values.weighting, WEIGHTINGS, paper ? 'paper' : 'none'),
-      timeSampling: values.antithetic || paper ? 'antithetic' : 'uniform',
-      batch: num(values.batch, 'batch', TRAIN_DEFAULTS.batch, { min: 1, max: 1 << 20, int: true }),
-      optimizer: pick('optimizer', values.optimizer, ['adam', 'adamw'] as const, 'adamw'),
-      lr: num(values.lr, 'lr', TRAIN_DEFAULTS.lr, { min: 0 }),
-      // Cosine decay to lr/100 over the whole run (--steps): anneals Adam's minibatch noise away.
-      ...(pick('lr-decay', values['lr-decay'], ['none', 'cosine'] as const, 'none') === 'cosine' ? { lrDecaySteps: steps } : {}),
-      ...(values['weight-decay'] ? { weightDecay: num(values['weight-decay'], 'weight-decay', 0, { min: 0, max: 1 }) } : {}),
-      gradClip: num(values.clip, 'clip', paper ? 1 : 0, { min: 0 }),
-      ema: num(values.ema, 'ema', 0, { min: 0, max: 0.999999 }),
-      weightClip: num(values['weight-clip'], 'weight-clip', 0, { min: 0 }),
-      maximizeSteps: num(values.maximize, 'maximize', 0, { min: 0, int: true }),
-      spectralNorm: values['spectral-norm'] ?? false,
-      seed,
-      lossEvery,
-      stepsPerSubmit: num(values['steps-per-submit'], 'steps-per-submit', TRAIN_DEFAULTS.stepsPerSubmit, { min: 1, max: 4096, int: true }),
-    };
     session = await engine.train(data, {
       ...config,
-      ...(builtIn && values.n ? { n: num(values.n, 'n', 0, { min: 1, max: 1 << 26, int: true }) } : {}),
+      ...(nPoints !== undefined ? { n: nPoints } : {}),
       dataSeed: seed + 1,
     });
     const trainer = session.trainer;
@@ -162,13 +169,14 @@ export async function run(argv: string[]): Promise<number> {
       // loss.csv first: a kill between the two leaves loss rows past the checkpoint, which --resume drops.
       writeAtomic(files.loss, lossCsv(losses));
       writeAtomic(files.ck, await trainer.saveCheckpoint());
+      savedStep = trainer.step;
     };
     while (trainer.step < steps) {
       const next = Math.min(steps, segment === Infinity ? steps : (Math.floor(trainer.step / segment) + 1) * segment);
       const base = trainer.step;
       losses.push(
         ...(await trainer.train(next - base, {
-          signal: abort.signal,
+          signal,
           onProgress: (e) => bar(base + e.done, `loss ${(e.metrics?.loss ?? NaN).toPrecision(4)}`),
         })),
       );
@@ -190,13 +198,12 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CancelledError) {
-      const at = existsSync(files.ck) ? ` the last checkpoint is in ${files.ck}:` : '';
-      console.error(`train: cancelled at step ${session?.trainer.step ?? 0};${at} continue with --resume`);
+      const kept = savedStep !== undefined && existsSync(files.ck) ? `kept the checkpoint of step ${savedStep} in ${files.ck}: continue with --resume` : 'no checkpoint written yet: nothing kept';
+      console.error(`wasserflow train: cancelled at step ${session?.trainer.step ?? 0}; ${kept}`);
       return 130;
     }
     throw e;
   } finally {
-    process_off(onSigint);
     session?.destroy();
     engine.destroy();
   }
@@ -235,11 +242,4 @@ function resumeOptions(values: Record<string, unknown>, runFile: string, ckFile:
     losses = lines.map((l) => l.split(',').map(Number) as [number, number]).filter(([s]) => s <= step).map(([s, loss]) => ({ step: s, loss }));
   }
   return { bytes: readBytes(ckFile, '--resume'), step, losses, ...(typeof run.dataCrc === 'number' ? { dataCrc: run.dataCrc } : {}) };
-}
-
-function process_on(f: () => void): void {
-  globalThis.process.on('SIGINT', f);
-}
-function process_off(f: () => void): void {
-  globalThis.process.off('SIGINT', f);
 }
