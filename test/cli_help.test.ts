@@ -12,6 +12,7 @@ import * as lipschitz from '../src/cli/commands/lipschitz.js';
 import * as sample from '../src/cli/commands/sample.js';
 import * as selfcheck from '../src/cli/commands/selfcheck.js';
 import * as train from '../src/cli/commands/train.js';
+import * as w2 from '../src/cli/commands/w2.js';
 import { parse } from '../src/cli/args.js';
 
 interface CommandModule {
@@ -19,8 +20,7 @@ interface CommandModule {
   options: Record<string, unknown>;
   run(argv: string[]): Promise<number>;
 }
-// w2 (src/cli/commands/w2.ts) is left out: another change owns that file (its usage lacks --adapter).
-const commands: Record<string, CommandModule> = { info, selfcheck, flow, sample, train, lipschitz, bound, experiment };
+const commands: Record<string, CommandModule> = { info, selfcheck, flow, sample, train, lipschitz, bound, experiment, w2 };
 
 async function printed(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
   const lines: string[] = [];

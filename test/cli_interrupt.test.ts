@@ -2,7 +2,7 @@
 // "wasserflow <command>: cancelled …" (what was cancelled, what was kept), never a stack trace or
 // an error class name. Spawns bin/wasserflow.js (needs `npm run build`).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -74,4 +74,21 @@ describe('SIGINT: exit 130 with one "cancelled" line', () => {
     expect(line).toMatch(/^wasserflow experiment: cancelled loglog after [\d.]+ s \(last step: .*\); nothing written to /);
     expect(r.stderr).not.toMatch(/CancelledError|internal error|\n\s+at /);
   }, 90_000);
+
+  it('w2 --method exact: the simplex gives the event loop turns, so Ctrl-C ends it at once', async () => {
+    // 8000 × 8000 uniform points: ~10 s of pivots; interrupted 1.5 s in (the synchronous solver
+    // used to run to the end and exit 0 with the result after a Ctrl-C).
+    const cloud = (seed: number, name: string) => {
+      let s = seed;
+      const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+      const file = join(tmp, name);
+      writeFileSync(file, Array.from({ length: 8000 }, () => `${4 * u()},${4 * u()}`).join('\n') + '\n');
+      return file;
+    };
+    const t0 = performance.now();
+    const r = await interrupted(['w2', cloud(1, 'x.csv'), cloud(2, 'y.csv'), '--method', 'exact'], { afterMs: 1500 });
+    expect(r.code, r.stderr).toBe(130);
+    expect(ours(r.stderr).filter((l) => !l.startsWith('exact:'))).toEqual(['wasserflow w2: cancelled before it finished; nothing was written']);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  }, 60_000);
 });

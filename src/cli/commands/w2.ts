@@ -8,7 +8,26 @@ import type { ProgressEvent } from '../../gpu/run.js';
 const MAX_DIRECTIONS = 100_000;
 
 export const summary = 'W2 distance between two (weighted) point clouds in CSV files (auto: exact or GPU Sinkhorn; 1-D exact, sliced)';
-const usage =
+export const options = {
+  method: { type: 'string' },
+  'x-weights': { type: 'string' },
+  'y-weights': { type: 'string' },
+  plan: { type: 'string' },
+  blur: { type: 'string' },
+  scaling: { type: 'string' },
+  'no-debias': { type: 'boolean' },
+  tol: { type: 'string' },
+  'max-iter': { type: 'string' },
+  checks: { type: 'string' },
+  'check-spacing': { type: 'string' },
+  directions: { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'boolean' },
+  adapter: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+export const usage =
   'wasserflow w2 X.csv Y.csv [--method auto|exact|sinkhorn|exact1d|sliced] [--x-weights FILE] [--y-weights FILE] [--plan FILE.csv] [--blur B] [--scaling S] [--no-debias] [--tol T] [--max-iter N] [--checks sync|pipelined] [--check-spacing fixed|adaptive] [--directions L] [--seed S] [--adapter NAME] [--json]\n' +
   'Exit status: 0 with the W2 printed; 3 when Sinkhorn stops unconverged (at --max-iter): no W2 is printed, stderr gives the marginal error reached (JSON: w2 null, converged false); 1 on bad input.';
 
@@ -50,28 +69,7 @@ function readCsv(file: string) {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      method: { type: 'string' },
-      'x-weights': { type: 'string' },
-      'y-weights': { type: 'string' },
-      plan: { type: 'string' },
-      blur: { type: 'string' },
-      scaling: { type: 'string' },
-      'no-debias': { type: 'boolean' },
-      tol: { type: 'string' },
-      'max-iter': { type: 'string' },
-      checks: { type: 'string' },
-      'check-spacing': { type: 'string' },
-      directions: { type: 'string' },
-      seed: { type: 'string' },
-      json: { type: 'boolean' },
-      adapter: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    usage,
-  );
+  const { values, positionals } = parse(argv, options, usage);
   if (values.help) {
     console.log(`usage: ${usage}`);
     return 0;
