@@ -2,7 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { chooseW2Method, createEngine, hostW2, SINKHORN_DEFAULTS, SLICED_DEFAULTS, W2_METHODS, type W2Method, type W2Options } from '../../api/engine.js';
 import { InputError, parseCsv } from '../../api/library.js';
 import { num, parse } from '../args.js';
-import type { ProgressEvent } from '../../gpu/run.js';
+
+/** A progress report of the solve (the engine's W2Options.onProgress argument). */
+type ProgressEvent = Parameters<NonNullable<W2Options['onProgress']>>[0];
 
 /** Sliced W2 projects both clouds once per direction on the CPU: a bound on its loop (and its L × d direction table). */
 const MAX_DIRECTIONS = 100_000;
