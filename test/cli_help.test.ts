@@ -14,6 +14,7 @@ import * as selfcheck from '../src/cli/commands/selfcheck.js';
 import * as train from '../src/cli/commands/train.js';
 import * as w2 from '../src/cli/commands/w2.js';
 import { parse } from '../src/cli/args.js';
+import { printed } from './fixtures.js';
 
 interface CommandModule {
   usage: string;
@@ -21,17 +22,6 @@ interface CommandModule {
   run(argv: string[]): Promise<number>;
 }
 const commands: Record<string, CommandModule> = { info, selfcheck, flow, sample, train, lipschitz, bound, experiment, w2 };
-
-async function printed(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => lines.push(a.join(' '));
-  try {
-    return { code: await fn(), out: lines.join('\n') };
-  } finally {
-    console.log = log;
-  }
-}
 
 /** The synopsis: the usage up to its first blank line. */
 const synopsis = (usage: string) => usage.split(/\n\s*\n/)[0]!;

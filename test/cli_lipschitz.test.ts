@@ -14,17 +14,7 @@ import { referenceMixtureSupremum } from './reference/mixture_sup.js';
 import { mixtureScoreSupremum } from '../src/lipschitz/mixture_sup.js';
 import { MixtureMarginal } from '../src/lipschitz/exact.js';
 import { makeProcess } from '../src/processes/process.js';
-
-async function captured(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => lines.push(a.join(' '));
-  try {
-    return { code: await fn(), out: lines.join('\n') };
-  } finally {
-    console.log = log;
-  }
-}
+import { printed as captured } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wf-lip-'));
 

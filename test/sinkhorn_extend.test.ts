@@ -6,27 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { rngFillCpu } from '../src/rng/philox.js';
 import { InputError } from '../src/gpu/errors.js';
 import { EXTEND_ROWS, SinkhornExtend, type ExtendBlock } from '../src/kernels/sinkhorn_extend.js';
-import { spatialOrder } from '../src/transport/truncation.js';
 import { extensionPlan } from '../src/transport/extension.js';
 import { leafCloud } from '../src/transport/sinkhorn/schedule.js';
 import { sinkhorn } from '../src/transport/sinkhorn/index.js';
 import { tiledSoftminReference } from './reference/truncation.js';
 import { useGpu } from './gpu.js';
+import { sorted, uniform } from './fixtures.js';
 
 const gpu = useGpu();
-
-function uniform(n: number, seed: number, lo = -1, hi = 1): Float64Array {
-  return Float64Array.from(rngFillCpu(n, seed, 0, 'uniform'), (u) => lo + (hi - lo) * u);
-}
-
-/** n points of `raw` (n×d) in k-d tree order, as the solver sorts each cloud. */
-function sorted(raw: ArrayLike<number>, n: number, d: number): Float32Array {
-  const p = Float32Array.from(raw);
-  const order = spatialOrder(p, n, d);
-  const out = new Float32Array(n * d);
-  for (let k = 0; k < n; k++) for (let c = 0; c < d; c++) out[k * d + c] = p[order[k]! * d + c]!;
-  return out;
-}
 
 /** The block of the extension of `pot` on the centres (c, w) to the n sorted points x, rows from rowOff, potentials from outPot. */
 function block(x: Float32Array, n: number, c: Float32Array, w: Float64Array, pot: Float64Array, d: number, eps: number, rowOff: number, outPot: number): ExtendBlock {

@@ -3,25 +3,12 @@
 // with tree bounds and unroll d = 2, and must give the same orders, summaries, kept sets and plans,
 // bit for bit, on clouds with many super-tiles, shared sides and awkward inputs.
 import { describe, expect, it } from 'vitest';
-import { rngFillCpu } from '../src/rng/philox.js';
 import { SPARSE_TILE_ROWS } from '../src/kernels/sinkhorn_softmin_sparse.js';
 import { spatialOrder, tileSummaries, TILE } from '../src/transport/truncation.js';
 import { keptRanges, keptSubset, SideCache, type BlockSide, type KeptRanges } from '../src/transport/kept_ranges.js';
 import { expNonPositive, extensionPlan, tiledSoftmin } from '../src/transport/extension.js';
 import { extensionPlanReference, keptRangesReference, spatialOrderReference, tileSummariesReference, tiledSoftminReference } from './reference/truncation.js';
-
-function uniform(n: number, seed: number, lo = -1, hi = 1): Float64Array {
-  return Float64Array.from(rngFillCpu(n, seed, 0, 'uniform'), (u) => lo + (hi - lo) * u);
-}
-
-/** n points of `raw` (n×d) in k-d tree order, as the solver sorts each cloud. */
-function sorted(raw: ArrayLike<number>, n: number, d: number): Float32Array {
-  const p = Float32Array.from(raw);
-  const order = spatialOrder(p, n, d);
-  const out = new Float32Array(n * d);
-  for (let k = 0; k < n; k++) for (let c = 0; c < d; c++) out[k * d + c] = p[order[k]! * d + c]!;
-  return out;
-}
+import { sorted, uniform } from './fixtures.js';
 
 /** Same values, bit for bit (Object.is: signed zeros and NaNs too). */
 function expectSame(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
