@@ -22,9 +22,11 @@ describe('Pacer', () => {
     await p.sleep(10, t0); // nothing learnt yet: no sleep
     expect(performance.now() - t0).toBeLessThan(15);
     await sleepMs(40);
-    p.settled(10, t0); // 10 units in ≥ 40 ms
+    p.settled(10, t0); // 10 units in about 40 ms
     const est = p.estimateMs;
-    expect(est).toBeGreaterThanOrEqual(4);
+    // Node's timers may fire up to ~1 ms early against performance.now() (a run measured 39.92 ms):
+    // 3.9 ms per unit, not 4, is the floor the sleep above guarantees.
+    expect(est).toBeGreaterThanOrEqual(3.9);
     expect(est).toBeLessThan(15); // timer slack on a loaded machine
     t0 = performance.now();
     await p.sleep(20, t0);
